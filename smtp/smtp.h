@@ -1,0 +1,176 @@
+/*
+ * smtp/smtp.h: everything logmail needs to get a mail to a server:
+ *   - the message composer (RFC 5322) and the subject substitutions,
+ *   - the SMTP client (RFC 5321, STARTTLS, SMTPS, AUTH PLAIN/LOGIN/CRAM-MD5),
+ *   - the spool (a persistent queue of composed mails) and its delivery.
+ *
+ * This library knows nothing of the configuration file, the filters or
+ * rsyslog: callers fill struct smtp_params from whatever they read.
+ *
+ * Errors: functions return an enum smtp_status (0 is success) and fill a
+ * caller-owned struct smtp_err.  Nothing allocates on the error path.
+ */
+#ifndef LOGMAIL_SMTP_H
+#define LOGMAIL_SMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+enum smtp_status {
+	SMTP_OK = 0,
+	SMTP_ETEMP,    /* 4xx, timeout, reset, DNS, TLS: try again later */
+	SMTP_EPERM,    /* 5xx or a refusal that retrying cannot cure */
+	SMTP_EINVAL,   /* the caller's input is bad (CR/LF in a header...) */
+	SMTP_ENOENT,   /* no such mail in the spool */
+	SMTP_EBUSY,    /* another process holds the spool's delivery lock */
+	SMTP_EIO,      /* local file system error */
+	SMTP_ENOMEM,
+};
+
+struct smtp_err {
+	int code;       /* the server's reply code, 0 when the failure was local */
+	char msg[512];  /* one line, e.g. "RCPT TO: 550 5.1.1 <x@y>: unknown user" */
+};
+
+/* ---- Messages ---------------------------------------------------------- */
+
+struct smtp_message {
+	const char *from;       /* bare address, no <> */
+	const char *to;         /* bare address, no <> */
+	const char *subject;    /* UTF-8; RFC 2047 encoded when not ASCII */
+	const char *body;       /* UTF-8 text, LF or CRLF line ends */
+	const char *message_id; /* without <>, e.g. "20180501183635.16737@host" */
+	time_t date;
+};
+
+/* Render m as an RFC 5322 message: CRLF line ends, headers folded, body
+ * lines over 998 octets wrapped.  Not dot-stuffed (the client does that).
+ * *out is malloc'd and owned by the caller.  A CR, LF or NUL in from, to or
+ * subject gives SMTP_EINVAL. */
+enum smtp_status smtp_compose(const struct smtp_message *m, char **out, size_t *len,
+			      struct smtp_err *err);
+
+/* Values for the seed's subject substitutions. */
+struct smtp_subst {
+	const char *hostname; /* %N */
+	const char *serial;   /* %S */
+	time_t now;           /* %T %D %L local, %U UTC: 2018-04-10T03:45:01+0000 */
+};
+
+/* Expand %N %S %T %D %L %U in tmpl into out (NUL-terminated, truncated to
+ * size).  "%%" is a single "%"; any other %x is left as it is. */
+void smtp_subject_expand(const char *tmpl, const struct smtp_subst *s, char *out,
+			 size_t size);
+
+/* Fill s with this machine's host name and serial number (the configured
+ * serial when not NULL, else the DMI product serial, else /etc/machine-id). */
+void smtp_subst_default(struct smtp_subst *s, const char *configured_serial);
+
+/* ---- The client -------------------------------------------------------- */
+
+enum smtp_tls { SMTP_TLS_NONE, SMTP_TLS_STARTTLS, SMTP_TLS_SMTPS };
+enum smtp_auth { SMTP_AUTH_NONE, SMTP_AUTH_CRAMMD5, SMTP_AUTH_LOGIN, SMTP_AUTH_PLAIN };
+
+/* Called with each line of the dialogue when set: dir is 'C' (client) or
+ * 'S' (server).  Credentials are already replaced by "***". */
+typedef void (*smtp_transcript_fn)(void *arg, char dir, const char *line);
+
+struct smtp_params {
+	const char *host;         /* name or address; every address is tried */
+	unsigned port;            /* 0: 25, 587 or 465 by tls */
+	enum smtp_tls tls;
+	bool tls_verify;          /* verify the certificate and the host name */
+	const char *ca_file;      /* NULL: the system trust store */
+	enum smtp_auth auth;
+	const char *username;
+	const char *password;     /* borrowed; the caller wipes it */
+	bool auth_cleartext;      /* allow AUTH on an unencrypted connection */
+	const char *helo_name;    /* NULL: this host's name */
+	unsigned timeout_sec;     /* 0: RFC 5321 section 4.5.3.2 per command */
+	smtp_transcript_fn transcript;
+	void *transcript_arg;
+};
+
+struct smtp_client;
+
+/* Connect, read the greeting, EHLO (HELO fallback), STARTTLS and EHLO again
+ * when asked or offered, AUTH.  On success *out is a session ready for
+ * smtp_send. */
+enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p,
+			   struct smtp_err *err);
+
+/* Send one composed message (as from smtp_compose) to one recipient: MAIL,
+ * RCPT, DATA with dot-stuffing, the whole DATA block in one write.  A second
+ * call on the same session sends RSET first.  After SMTP_ETEMP from a
+ * connection failure the session is dead: close it. */
+enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *to,
+			   const char *msg, size_t len, struct smtp_err *err);
+
+/* QUIT (without waiting long for the 221) and free.  NULL is safe. */
+void smtp_close(struct smtp_client *c);
+
+/* ---- The spool ---------------------------------------------------------- */
+
+#define SPOOL_DEFAULT_DIR "/var/spool/logmail"
+#define SPOOL_DIR_ENV "LOGMAIL_SPOOL"
+#define SPOOL_ID_MAX 32 /* "YYYYMMDDhhmmss.PID" plus room for a suffix */
+
+struct spool;
+
+/* One queued (or failed) mail as `show mail` lists it. */
+struct spool_entry {
+	char id[SPOOL_ID_MAX];
+	const char *to;
+	const char *subject;    /* as given, before RFC 2047 encoding */
+	const char *message_id;
+	time_t queued;
+	time_t next_try;
+	unsigned attempts;
+	const char *last_error; /* "" when never tried */
+};
+
+struct spool_counters {
+	unsigned long sent;
+	unsigned long failed;
+};
+
+/* Open (creating it when missing, mode 0700) the spool at dir. */
+enum smtp_status spool_open(struct spool **out, const char *dir, struct smtp_err *err);
+void spool_close(struct spool *s);
+
+/* Queue m crash-safely; m->message_id is ignored and built from the new
+ * mail-id and the host name.  id receives the mail-id. */
+enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m,
+			      char id[SPOOL_ID_MAX], struct smtp_err *err);
+
+/* Call fn for each queued mail, oldest first; a non-zero return stops. */
+enum smtp_status spool_list(struct spool *s,
+			    int (*fn)(void *arg, const struct spool_entry *e), void *arg,
+			    struct smtp_err *err);
+
+enum smtp_status spool_delete(struct spool *s, const char *id, struct smtp_err *err);
+enum smtp_status spool_delete_all(struct spool *s, struct smtp_err *err);
+
+/* What one delivery run did. */
+struct spool_run {
+	unsigned sent, deferred, failed;
+};
+
+/* Deliver queued mails whose time has come (all of them when force) over as
+ * few sessions as possible.  Takes the spool's delivery lock without
+ * waiting: SMTP_EBUSY when another process holds it.  Temporary failures are
+ * retried later with back-off, permanent ones and expired mails moved to the
+ * failed folder with the reason.  When only is not NULL, just that mail-id. */
+enum smtp_status spool_deliver(struct spool *s, const struct smtp_params *p, bool force,
+			       const char *only, struct spool_run *run, struct smtp_err *err);
+
+/* Counters of sent and failed mails; they survive restarts. */
+enum smtp_status spool_counters(struct spool *s, struct spool_counters *out,
+				struct smtp_err *err);
+
+/* `debug mail` state, shared through the spool by the CLI and the module. */
+bool spool_debug(struct spool *s);
+enum smtp_status spool_set_debug(struct spool *s, bool on, struct smtp_err *err);
+
+#endif
