@@ -47,4 +47,43 @@ int cmd_show_log_config(struct cli *cli, int argc, char **argv);
  * malloc'd block the caller frees. */
 int cli_split(const char *line, char ***words, char *errbuf, size_t errsize);
 
+/* ---- Modes (cli/shell.c) ------------------------------------------------
+ * Each returns a sysexits.h code and leaves cli->conf saved when it changed
+ * (cli->config_path, conf_save: atomic, 0600), except that the first error
+ * of a batch (cli_configure, cli_script) stops it with the pending changes
+ * discarded, so the file on disk is left as it was. */
+
+/* One exec-mode command from the command line, words as in argv.  Accepts
+ * configuration commands too (`logmail mail smtpserver x`): run through
+ * conf_exec and saved at once. */
+int cli_run_words(struct cli *cli, int argc, char **argv);
+
+/* `logmail configure`: configuration commands from in, one per line, until
+ * EOF, `exit` or `end`.  All or nothing: the first bad line prints one line
+ * "logmail: NAME:LINE:COL: message" and nothing is saved. */
+int cli_configure(struct cli *cli, FILE *in, const char *name);
+
+/* `logmail -f FILE` (and no arguments with standard input not a terminal):
+ * exec-mode lines as in an AlliedWare Plus trigger script (`enable`,
+ * `configure terminal`, `exit`, `end`); stops at the first error, which
+ * names NAME:LINE. */
+int cli_script(struct cli *cli, FILE *in, const char *name);
+
+/* The interactive shell on cli->in/cli->out with the `logmail#` and
+ * `logmail(config)#` prompts; config_mode starts in configuration mode.
+ * Each configuration change is saved at once; an error prints one line and
+ * the shell goes on.  Returns at `exit` from exec mode or end of input. */
+int cli_shell(struct cli *cli, bool config_mode);
+
+/* sysexits.h code for a conf_* status (EX_USAGE for a bad command...). */
+int cli_conf_exit(int conf_status);
+
+/* cli_split without the message: on an unterminated quote, -1 with *col
+ * its 1-based column; -1 with *col 0 when out of memory. */
+int cli_split_at(const char *line, char ***words, size_t *col);
+
+/* Join words back into one command line that cli_split splits into the same
+ * words (quoting where needed).  Returns a malloc'd string or NULL. */
+char *cli_join(int argc, char **argv);
+
 #endif

@@ -150,4 +150,38 @@ int conf_facility_parse(const char *name);
 /* "file:line:col: msg" in buf. */
 void conf_err_format(const struct conf_err *err, char *buf, size_t size);
 
+/* Additions (config/ owner).
+ *
+ * Notes on the functions above, as implemented:
+ * - conf_exec runs the line on a copy and swaps it in on success, so any
+ *   pointer into c (a struct conf_recipient *, a string) is invalid after
+ *   a successful conf_exec or conf_load: look it up again.
+ * - conf_load sets the key path (absolute, beside the file) when none is
+ *   set, also for a missing file; it refuses (CONF_ESECRET) a file that holds
+ *   a password and is accessible by group or others (any 077 bit, as msmtp).
+ * - The key file is refused likewise; a plain `password P` without a key
+ *   path is CONF_ESECRET.
+ * - Quoting: inside "...", \" is a quote and \\ a backslash; any other
+ *   backslash is kept (a regex `\d` needs no doubling).  A quoted word is
+ *   never a keyword.
+ * - `no log email A urgent` sets urgent_level to CONF_LEVEL_ANY (nothing is
+ *   urgent); every other `no` setting goes back to its default.
+ */
+
+/* A deep copy of c (key_path included); NULL on ENOMEM. */
+struct conf *conf_dup(const struct conf *c);
+
+/* Same configuration (key_path, which is not configuration, is ignored). */
+bool conf_equal(const struct conf *a, const struct conf *b);
+
+/* The recipient named address (exact, case-sensitive match), or NULL. */
+const struct conf_recipient *conf_recipient_find(const struct conf *c, const char *address);
+
+/* Defaults of a recipient's digest settings (struct conf_digest). */
+#define CONF_DEFAULT_WINDOW_SEC    30
+#define CONF_DEFAULT_MAX_MESSAGES  100
+#define CONF_DEFAULT_MAX_BYTES     65536
+#define CONF_DEFAULT_URGENT_LEVEL  CONF_LEVEL_CRITICAL
+#define CONF_DEFAULT_RATE_PER_HOUR 20
+
 #endif

@@ -1,1 +1,18 @@
-# digest: see Makefile.am
+# digest/: per-recipient digests (windows, caps, urgent, rate limit,
+# rendering).  Pure: no I/O.  Users link smtp/libsmtp.la too (for
+# smtp_subject_expand); it is not in LIBADD so the objects are not doubled.
+noinst_LTLIBRARIES += digest/libdigest.la
+digest_libdigest_la_SOURCES = \
+	digest/digest.h \
+	digest/internal.h \
+	digest/digest.c \
+	digest/render.c
+
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_digest
+TESTS += tests/unit/test_digest
+tests_unit_test_digest_SOURCES = tests/unit/test_digest.c
+tests_unit_test_digest_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_digest_LDADD = digest/libdigest.la smtp/libsmtp.la $(CRITERION_LIBS) \
+	$(PTHREAD_LIBS)
+endif

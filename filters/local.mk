@@ -1,1 +1,30 @@
-# filters: see Makefile.am
+# filters: the `log email` filter engine (libfilters.la), its tests and fuzz target.
+# Users link filters/libfilters.la and config/libconf.la (show.c names levels
+# and facilities with conf_level_name / conf_facility_name).
+noinst_LTLIBRARIES += filters/libfilters.la
+filters_libfilters_la_SOURCES = filters/filter.h filters/filter.c filters/stats.c filters/show.c
+filters_libfilters_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
+filters_libfilters_la_LIBADD = $(PCRE2_LIBS)
+
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_filters
+TESTS += tests/unit/test_filters
+tests_unit_test_filters_SOURCES = tests/unit/test_filters.c cli/show_log.c
+tests_unit_test_filters_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_filters_LDADD = filters/libfilters.la config/libconf.la $(CRITERION_LIBS) \
+	$(PCRE2_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+endif
+
+if FUZZING
+# coverage feedback from the library itself, not only from the target
+filters_libfilters_la_CFLAGS += -fsanitize=fuzzer-no-link
+noinst_PROGRAMS += tests/fuzz/fuzz_filters
+tests_fuzz_fuzz_filters_SOURCES = tests/fuzz/fuzz_filters.c
+tests_fuzz_fuzz_filters_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_filters_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_filters_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) $(OPENSSL_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/filters
+
+TESTS += tests/integration/filters-show-log-config.sh
+EXTRA_DIST += tests/integration/filters-show-log-config.sh

@@ -1,1 +1,41 @@
-# plugin: see Makefile.am
+# plugin/: omlogmail, the rsyslog output module.  Built only when configure
+# was given --with-rsyslog-src=DIR (scripts/fetch-rsyslog-src prints one).
+#
+# rsyslog's headers read the macros of rsyslog's own config.h; ours are in
+# plugin/logmail-rsyslog-defs.h, force-included.  There is no config.h on
+# the include path on purpose (see that header).  The module's undefined
+# rsyslog symbols are resolved by rsyslogd when it loads the module, so no
+# -Wl,-z,defs here.
+EXTRA_DIST += plugin/logmail-rsyslog-defs.h scripts/fetch-rsyslog-src scripts/demo
+dist_man8_MANS = doc/omlogmail.8
+# The rsyslog.d/ examples, for users to copy to /etc/rsyslog.d/.
+rsyslogexamplesdir = $(docdir)/rsyslog.d
+dist_rsyslogexamples_DATA = rsyslog.d/omlogmail-minimal.conf \
+	rsyslog.d/omlogmail-tls-auth.conf rsyslog.d/omlogmail-inline-filters.conf
+
+if HAVE_RSYSLOG_SRC
+rsyslogmoddir = $(RSYSLOG_MODDIR)
+rsyslogmod_LTLIBRARIES = plugin/omlogmail.la
+plugin_omlogmail_la_SOURCES = plugin/omlogmail.c plugin/logmail-rsyslog-defs.h
+plugin_omlogmail_la_CPPFLAGS = -include $(top_srcdir)/plugin/logmail-rsyslog-defs.h \
+	$(AM_CPPFLAGS) -I$(RSYSLOG_SRC) -I$(RSYSLOG_SRC)/runtime -I$(RSYSLOG_SRC)/grammar \
+	$(RSYSLOG_DEPS_CFLAGS)
+plugin_omlogmail_la_CFLAGS = $(AM_CFLAGS) -fno-strict-aliasing
+# Only modInit is looked up (dlsym); exporting nothing else keeps the
+# libraries' symbols from meeting another module's.
+plugin_omlogmail_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^modInit$$'
+plugin_omlogmail_la_LIBADD = digest/libdigest.la filters/libfilters.la config/libconf.la \
+	smtp/libsmtp.la $(PCRE2_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+endif
+
+# rsyslog integration tests: each skips (77) when the module was not built.
+RSYSLOG_IT = \
+	tests/integration/rsyslog-config-check.sh \
+	tests/integration/rsyslog-digest.sh \
+	tests/integration/rsyslog-offsets.sh \
+	tests/integration/rsyslog-shutdown.sh \
+	tests/integration/rsyslog-hup.sh \
+	tests/integration/rsyslog-server-down.sh \
+	tests/integration/rsyslog-tls-auth.sh
+TESTS += $(RSYSLOG_IT)
+EXTRA_DIST += $(RSYSLOG_IT) tests/integration/rsyslog-lib.sh

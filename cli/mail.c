@@ -1,0 +1,595 @@
+/*
+ * cli/mail.c: the mail commands of the logmail front end: `mail`,
+ * `show mail`, `show counter mail`, `delete mail`, `debug mail`, `flush`,
+ * and the spool they share (cli_spool).
+ *
+ * Output follows the AlliedWare Plus seed: `Sending <mail-id>... ok.`,
+ * `Mail Settings` with labels padded to 36 columns, `Mails Sent ..... N`.
+ * Errors are one `% Error: ...` line on cli->err and a sysexits.h code.
+ */
+#include "cli/cli.h"
+#include "config/conf.h"
+#include "smtp/smtp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sysexits.h>
+
+#define MAIL_BODY_MAX (16u << 20) /* a larger body is refused */
+#define LABEL_WIDTH   36          /* "State<pad>: Alive" as `show mail` prints it */
+
+struct spool *cli_spool(struct cli *cli)
+{
+	struct smtp_err err = {0};
+
+	if (cli->spool)
+		return cli->spool;
+	if (spool_open(&cli->spool, cli->spool_dir, &err) != SMTP_OK) {
+		fprintf(cli->err, "%% Error: %s\n", err.msg);
+		cli->spool = NULL;
+	}
+	return cli->spool;
+}
+
+/* ---- delivery parameters -------------------------------------------------- */
+
+/* Both are needed before anything is queued. */
+static int need_server(struct cli *cli)
+{
+	const struct conf *c = cli->conf;
+
+	if (!c || !c->server) {
+		fprintf(cli->err, "%% Error: no SMTP server configured (mail smtpserver)\n");
+		return EX_CONFIG;
+	}
+	if (!c->from) {
+		fprintf(cli->err, "%% Error: no sender address configured (mail from)\n");
+		return EX_CONFIG;
+	}
+	return EX_OK;
+}
+
+/* `debug mail`: each line of the dialogue to cli->err and to syslog. */
+static void transcript(void *arg, char dir, const char *line)
+{
+	struct cli *cli = arg;
+
+	fprintf(cli->err, "%c: %s\n", dir, line);
+	syslog(LOG_MAIL | LOG_DEBUG, "%c: %s", dir, line);
+}
+
+static enum smtp_tls tls_of(enum conf_tls t)
+{
+	switch (t) {
+	case CONF_TLS_STARTTLS:
+		return SMTP_TLS_STARTTLS;
+	case CONF_TLS_SMTPS:
+		return SMTP_TLS_SMTPS;
+	default:
+		return SMTP_TLS_NONE;
+	}
+}
+
+static enum smtp_auth auth_of(enum conf_auth a)
+{
+	switch (a) {
+	case CONF_AUTH_CRAMMD5:
+		return SMTP_AUTH_CRAMMD5;
+	case CONF_AUTH_LOGIN:
+		return SMTP_AUTH_LOGIN;
+	case CONF_AUTH_PLAIN:
+		return SMTP_AUTH_PLAIN;
+	default:
+		return SMTP_AUTH_NONE;
+	}
+}
+
+/* Fill p from the configuration.  pw receives the decrypted password: the
+ * caller explicit_bzero()s it once delivery is over. */
+static int fill_params(struct cli *cli, struct smtp_params *p, char *pw, size_t pwsize)
+{
+	const struct conf *c = cli->conf;
+
+	memset(p, 0, sizeof(*p));
+	pw[0] = '\0';
+	p->host = c->server;
+	p->port = conf_effective_port(c);
+	p->tls = tls_of(c->tls);
+	p->tls_verify = c->tls_verify;
+	p->ca_file = c->tls_ca_file;
+	p->auth = auth_of(c->auth);
+	p->auth_cleartext = c->auth_cleartext;
+	p->timeout_sec = c->timeout_sec;
+	if (p->auth != SMTP_AUTH_NONE) {
+		struct conf_err err = {0};
+
+		if (conf_password(c, pw, pwsize, &err) != CONF_OK) {
+			explicit_bzero(pw, pwsize);
+			fprintf(cli->err, "%% Error: cannot use the SMTP password: %s\n", err.msg);
+			return EX_CONFIG;
+		}
+		p->username = c->username;
+		p->password = pw;
+	}
+	if (spool_debug(cli->spool)) {
+		openlog("logmail", LOG_PID, LOG_MAIL);
+		p->transcript = transcript;
+		p->transcript_arg = cli;
+	}
+	return EX_OK;
+}
+
+/* ---- mail ------------------------------------------------------------------ */
+
+struct mail_args {
+	const char *to, *subject, *file;
+	char *to_buf, *subject_buf; /* read at the prompts */
+};
+
+static int parse_mail_args(struct cli *cli, int argc, char **argv, struct mail_args *a)
+{
+	for (int i = 1; i < argc; i += 2) {
+		const char **slot = !strcmp(argv[i], "to")        ? &a->to
+				    : !strcmp(argv[i], "subject") ? &a->subject
+				    : !strcmp(argv[i], "file")    ? &a->file
+								  : NULL;
+
+		if (!slot) {
+			fprintf(
+			    cli->err,
+			    "%% Error: mail: unknown word \"%s\" (expected to, subject or file)\n",
+			    argv[i]);
+			return EX_USAGE;
+		}
+		if (i + 1 >= argc) {
+			fprintf(cli->err, "%% Error: mail: %s needs a value\n", argv[i]);
+			return EX_USAGE;
+		}
+		*slot = argv[i + 1];
+	}
+	return EX_OK;
+}
+
+/* Show the prompt, read one line.  Off a terminal the answer is echoed, so
+ * the output reads as the seed's transcripts do.  NULL at end of input. */
+static char *prompt(struct cli *cli, const char *label)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	fprintf(cli->out, "%s", label);
+	fflush(cli->out);
+	n = getline(&line, &cap, cli->in);
+	if (n < 0) {
+		clearerr(cli->in); /* a CTRL-d here must not end the shell */
+		free(line);
+		fputc('\n', cli->out);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (!cli->interactive)
+		fprintf(cli->out, "%s\n", line);
+	return line;
+}
+
+/* Read f to its end into a malloc'd string. */
+static int read_body(struct cli *cli, FILE *f, const char *name, char **out)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *nbuf;
+
+			cap = cap ? cap * 2 : 8192;
+			nbuf = realloc(buf, cap + 1);
+			if (!nbuf) {
+				free(buf);
+				fprintf(cli->err, "%% Error: out of memory\n");
+				return EX_OSERR;
+			}
+			buf = nbuf;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (len > MAIL_BODY_MAX) {
+			free(buf);
+			fprintf(cli->err, "%% Error: %s: the message is larger than %u bytes\n",
+				name, MAIL_BODY_MAX);
+			return EX_DATAERR;
+		}
+		if (n == 0 || feof(f) || ferror(f)) /* a tty may not keep EOF sticky */
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fprintf(cli->err, "%% Error: %s: %s\n", name, strerror(errno));
+		return EX_IOERR;
+	}
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		free(buf);
+		fprintf(cli->err, "%% Error: %s: the message holds a NUL byte\n", name);
+		return EX_DATAERR;
+	}
+	*out = buf;
+	return EX_OK;
+}
+
+static int body_from_file(struct cli *cli, const char *path, char **out)
+{
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (!f) {
+		int e = errno;
+
+		fprintf(cli->err, "%% Error: %s: %s\n", path, strerror(e));
+		return e == ENOENT ? EX_NOINPUT : e == EACCES ? EX_NOPERM : EX_IOERR;
+	}
+	rc = read_body(cli, f, path, out);
+	fclose(f);
+	return rc;
+}
+
+/* Ask for what the command line did not give. */
+static int ask(struct cli *cli, struct mail_args *a, bool *prompted)
+{
+	*prompted = false;
+	if (!a->to) {
+		a->to = a->to_buf = prompt(cli, "To: ");
+		*prompted = true;
+		if (!a->to) {
+			fprintf(cli->err, "%% Error: mail: no recipient given\n");
+			return EX_USAGE;
+		}
+	}
+	if (!a->subject) {
+		a->subject = a->subject_buf = prompt(cli, "Subject: ");
+		*prompted = true;
+		if (!a->subject)
+			a->subject = "";
+	}
+	return EX_OK;
+}
+
+/* A bare address: no CR/LF or other control bytes, no blanks, no <>. */
+static bool bad_address(const char *s)
+{
+	if (!*s)
+		return true;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>')
+			return true;
+	return false;
+}
+
+static int check_input(struct cli *cli, const char *to, const char *subject)
+{
+	if (bad_address(to)) {
+		fprintf(cli->err, "%% Error: mail: invalid recipient address \"%s\"\n", to);
+		return EX_DATAERR;
+	}
+	if (strpbrk(subject, "\r\n")) {
+		fprintf(cli->err, "%% Error: mail: the subject must not contain CR or LF\n");
+		return EX_DATAERR;
+	}
+	return EX_OK;
+}
+
+/* `Sending ID...` then deliver it at once and finish the line. */
+static int send_now(struct cli *cli, const struct smtp_params *p, const char *id)
+{
+	struct smtp_err err = {0};
+	struct spool_run run;
+	enum smtp_status st;
+
+	fprintf(cli->out, "Sending %s...", id);
+	fflush(cli->out);
+	st = spool_deliver(cli->spool, p, false, id, &run, &err);
+	switch (st) {
+	case SMTP_OK:
+		fprintf(cli->out, " ok.\n");
+		return EX_OK;
+	case SMTP_EPERM:
+		fprintf(cli->out, " failed: %s\n", err.msg);
+		return EX_UNAVAILABLE;
+	case SMTP_ENOENT: /* delivered or deleted by someone else meanwhile */
+		fprintf(cli->out, " gone: %s\n", err.msg);
+		return EX_TEMPFAIL;
+	case SMTP_EIO:
+	case SMTP_ENOMEM:
+		fprintf(cli->out, " queued: %s\n", err.msg);
+		return EX_IOERR;
+	default:
+		fprintf(cli->out, " queued: %s\n", err.msg);
+		return EX_TEMPFAIL;
+	}
+}
+
+static int submit_and_send(struct cli *cli, const char *to, const char *subject, const char *body)
+{
+	struct smtp_message m = {
+	    .from = cli->conf->from, .to = to, .subject = subject, .body = body};
+	struct smtp_params p;
+	struct smtp_err err = {0};
+	char pw[512], id[SPOOL_ID_MAX];
+	enum smtp_status st;
+	int rc;
+
+	rc = fill_params(cli, &p, pw, sizeof(pw));
+	if (rc != EX_OK)
+		return rc;
+	st = spool_submit(cli->spool, &m, id, &err);
+	if (st != SMTP_OK) {
+		fprintf(cli->err, "%% Error: mail not queued: %s\n", err.msg);
+		rc = st == SMTP_EINVAL ? EX_DATAERR : st == SMTP_ENOMEM ? EX_OSERR : EX_IOERR;
+	} else {
+		rc = send_now(cli, &p, id);
+	}
+	explicit_bzero(pw, sizeof(pw));
+	if (p.transcript)
+		closelog();
+	return rc;
+}
+
+int cmd_mail(struct cli *cli, int argc, char **argv)
+{
+	struct mail_args a = {0};
+	struct smtp_subst subst;
+	char subject[1024];
+	char *body = NULL;
+	bool prompted;
+	int rc;
+
+	rc = parse_mail_args(cli, argc, argv, &a);
+	if (rc == EX_OK)
+		rc = need_server(cli);
+	if (rc == EX_OK && !cli_spool(cli))
+		rc = EX_CANTCREAT;
+	if (rc == EX_OK)
+		rc = ask(cli, &a, &prompted);
+	if (rc == EX_OK)
+		rc = check_input(cli, a.to, a.subject);
+	if (rc != EX_OK)
+		goto out;
+	if (a.file) {
+		rc = body_from_file(cli, a.file, &body);
+	} else {
+		if (prompted || cli->interactive)
+			fprintf(cli->out, "\nType the message below and finish with a CTRL-d\n");
+		fflush(cli->out);
+		rc = read_body(cli, cli->in, "<input>", &body);
+		clearerr(cli->in); /* the CTRL-d ended the message, not the shell */
+	}
+	if (rc != EX_OK)
+		goto out;
+	smtp_subst_default(&subst, cli->conf->serial);
+	smtp_subject_expand(a.subject, &subst, subject, sizeof(subject));
+	rc = submit_and_send(cli, a.to, subject, body);
+out:
+	free(body);
+	free(a.to_buf);
+	free(a.subject_buf);
+	return rc;
+}
+
+/* ---- show mail ------------------------------------------------------------- */
+
+static void field(FILE *out, const char *label, const char *value)
+{
+	fprintf(out, "%-*s: %s\n", LABEL_WIDTH, label, value);
+}
+
+static const char *auth_name(enum conf_auth a)
+{
+	switch (a) {
+	case CONF_AUTH_CRAMMD5:
+		return "crammd5";
+	case CONF_AUTH_LOGIN:
+		return "login";
+	case CONF_AUTH_PLAIN:
+		return "plain";
+	default:
+		return "none";
+	}
+}
+
+static const char *tls_name(enum conf_tls t)
+{
+	switch (t) {
+	case CONF_TLS_STARTTLS:
+		return "STARTTLS";
+	case CONF_TLS_SMTPS:
+		return "SMTPS";
+	default:
+		return "None";
+	}
+}
+
+static void show_settings(struct cli *cli)
+{
+	const struct conf *c = cli->conf;
+	char port[16];
+
+	fprintf(cli->out, "Mail Settings\n-----\n");
+	field(cli->out, "State", "Alive");
+	field(cli->out, "SMTP Server", c->server ? c->server : "(none)");
+	field(cli->out, "Host Name", c->from ? c->from : "(none)");
+	if (c->auth != CONF_AUTH_NONE) {
+		field(cli->out, "Authentication", auth_name(c->auth));
+		field(cli->out, "Username", c->username ? c->username : "");
+	}
+	snprintf(port, sizeof(port), "%u", conf_effective_port(c));
+	field(cli->out, "Port", port);
+	field(cli->out, "Use TLS", tls_name(c->tls));
+	field(cli->out, "Debug", spool_debug(cli->spool) ? "Enabled" : "Disabled");
+	if (c->auth != CONF_AUTH_NONE && c->tls == CONF_TLS_NONE && !c->auth_cleartext)
+		fprintf(cli->out, "%% Warning: authentication without TLS: the password will not "
+				  "be sent (configure mail smtpserver tls, or mail smtpserver "
+				  "authentication allow-cleartext)\n");
+}
+
+struct show {
+	FILE *out;
+	unsigned n;
+};
+
+static int show_one(void *arg, const struct spool_entry *e)
+{
+	struct show *s = arg;
+
+	if (s->n++)
+		fputc('\n', s->out);
+	field(s->out, "To", e->to);
+	field(s->out, "Subject", e->subject);
+	field(s->out, "Message-ID", e->id);
+	if (e->attempts > 0) {
+		char line[sizeof(((struct smtp_err *)0)->msg) + 48];
+
+		snprintf(line, sizeof(line), "%s (%u attempt%s)", e->last_error, e->attempts,
+			 e->attempts == 1 ? "" : "s");
+		field(s->out, "Last Error", line);
+	}
+	return 0;
+}
+
+int cmd_show_mail(struct cli *cli, int argc, char **argv)
+{
+	struct show s = {.out = cli->out};
+	struct smtp_err err = {0};
+
+	(void)argv;
+	if (argc != 2) {
+		fprintf(cli->err, "%% Error: usage: show mail\n");
+		return EX_USAGE;
+	}
+	if (!cli_spool(cli))
+		return EX_CANTCREAT;
+	show_settings(cli);
+	fprintf(cli->out, "\nMessages\n-----\n");
+	if (spool_list(cli->spool, show_one, &s, &err) != SMTP_OK) {
+		fprintf(cli->err, "%% Error: cannot read the queue: %s\n", err.msg);
+		return EX_IOERR;
+	}
+	return EX_OK;
+}
+
+int cmd_show_counter_mail(struct cli *cli, int argc, char **argv)
+{
+	struct spool_counters c;
+	struct smtp_err err = {0};
+
+	(void)argv;
+	if (argc != 3) {
+		fprintf(cli->err, "%% Error: usage: show counter mail\n");
+		return EX_USAGE;
+	}
+	if (!cli_spool(cli))
+		return EX_CANTCREAT;
+	if (spool_counters(cli->spool, &c, &err) != SMTP_OK) {
+		fprintf(cli->err, "%% Error: cannot read the counters: %s\n", err.msg);
+		return EX_IOERR;
+	}
+	fprintf(cli->out,
+		"Mail Client (SMTP) counters\n"
+		"Mails Sent           ..... %lu\n"
+		"Mails Sent Fails     ..... %lu\n",
+		c.sent, c.failed);
+	return EX_OK;
+}
+
+/* ---- delete / debug / flush ------------------------------------------------ */
+
+int cmd_delete_mail(struct cli *cli, int argc, char **argv)
+{
+	struct smtp_err err = {0};
+	enum smtp_status st;
+
+	if (!(argc == 3 || (argc == 4 && !strcmp(argv[2], "mail-id")))) {
+		fprintf(cli->err, "%% Error: usage: delete mail {mail-id ID | all | ID}\n");
+		return EX_USAGE;
+	}
+	if (!cli_spool(cli))
+		return EX_CANTCREAT;
+	if (argc == 3 && !strcmp(argv[2], "all"))
+		st = spool_delete_all(cli->spool, &err);
+	else
+		st = spool_delete(cli->spool, argv[argc - 1], &err);
+	if (st == SMTP_OK)
+		return EX_OK;
+	fprintf(cli->err, "%% Error: %s\n", err.msg);
+	return st == SMTP_ENOENT ? EX_DATAERR : EX_IOERR;
+}
+
+/* debug mail | no debug mail | undebug mail | undebug all */
+int cmd_debug_mail(struct cli *cli, int argc, char **argv)
+{
+	struct smtp_err err = {0};
+	bool on = !strcmp(argv[0], "debug");
+
+	(void)argc;
+	if (!cli_spool(cli))
+		return EX_CANTCREAT;
+	if (spool_set_debug(cli->spool, on, &err) != SMTP_OK) {
+		fprintf(cli->err, "%% Error: %s\n", err.msg);
+		return EX_IOERR;
+	}
+	return EX_OK;
+}
+
+/* Deliver everything queued now, retry times notwithstanding. */
+int cmd_flush(struct cli *cli, int argc, char **argv)
+{
+	struct smtp_params p;
+	struct smtp_err err = {0};
+	struct spool_run run = {0};
+	enum smtp_status st;
+	char pw[512];
+	int rc;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(cli->err, "%% Error: usage: flush\n");
+		return EX_USAGE;
+	}
+	rc = need_server(cli);
+	if (rc != EX_OK)
+		return rc;
+	if (!cli_spool(cli))
+		return EX_CANTCREAT;
+	rc = fill_params(cli, &p, pw, sizeof(pw));
+	if (rc != EX_OK)
+		return rc;
+	st = spool_deliver(cli->spool, &p, true, NULL, &run, &err);
+	explicit_bzero(pw, sizeof(pw));
+	if (p.transcript)
+		closelog();
+	if (st == SMTP_EBUSY) {
+		fprintf(cli->err, "%% Error: another process is delivering the queue; try again "
+				  "later\n");
+		return EX_TEMPFAIL;
+	}
+	fprintf(cli->out, "%u sent, %u deferred, %u failed\n", run.sent, run.deferred, run.failed);
+	switch (st) {
+	case SMTP_OK:
+		return EX_OK;
+	case SMTP_ETEMP:
+		fprintf(cli->err, "%% Warning: %s\n", err.msg);
+		return EX_TEMPFAIL;
+	case SMTP_EPERM:
+		fprintf(cli->err, "%% Warning: %s\n", err.msg);
+		return EX_UNAVAILABLE;
+	default:
+		fprintf(cli->err, "%% Error: %s\n", err.msg);
+		return EX_IOERR;
+	}
+}

@@ -1,0 +1,419 @@
+/*
+ * config/conf.c: the configuration as data: making, copying, comparing and
+ * freeing it, the recipients and their filters, names of levels and
+ * facilities, error formatting.  The grammar is in parse.c, the writer in
+ * write.c, password 8 in secret.c.
+ */
+#include "config/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const level_names[] = {
+    "emergencies", "alerts",  "critical",      "errors",
+    "warnings",    "notices", "informational", "debugging",
+};
+
+/* Syslog facility numbers; NULL where the grammar has no name. */
+static const char *const facility_names[] = {
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog", "lpr",    "news",
+    "uucp",   "cron",   "authpriv", "ftp",    NULL,     NULL,     NULL,     NULL,
+    "local0", "local1", "local2",   "local3", "local4", "local5", "local6", "local7",
+};
+
+#define N_LEVELS     (sizeof(level_names) / sizeof(level_names[0]))
+#define N_FACILITIES (sizeof(facility_names) / sizeof(facility_names[0]))
+
+const char *conf_level_name(int level)
+{
+	if (level == CONF_LEVEL_ANY)
+		return "any";
+	if (level < 0 || (size_t)level >= N_LEVELS)
+		return NULL;
+	return level_names[level];
+}
+
+/* Names, `notifications` (an AlliedWare Plus spelling) and the digits 0-7. */
+int conf_level_parse(const char *name)
+{
+	if (!name)
+		return CONF_LEVEL_ANY;
+	for (size_t i = 0; i < N_LEVELS; i++)
+		if (strcmp(name, level_names[i]) == 0)
+			return (int)i;
+	if (strcmp(name, "notifications") == 0)
+		return CONF_LEVEL_NOTICES;
+	if (name[0] >= '0' && name[0] <= '7' && name[1] == '\0')
+		return name[0] - '0';
+	return CONF_LEVEL_ANY;
+}
+
+const char *conf_facility_name(int facility)
+{
+	if (facility == CONF_FACILITY_ANY)
+		return "any";
+	if (facility < 0 || (size_t)facility >= N_FACILITIES)
+		return NULL;
+	return facility_names[facility];
+}
+
+int conf_facility_parse(const char *name)
+{
+	if (!name)
+		return CONF_FACILITY_ANY;
+	for (size_t i = 0; i < N_FACILITIES; i++)
+		if (facility_names[i] && strcmp(name, facility_names[i]) == 0)
+			return (int)i;
+	return CONF_FACILITY_ANY;
+}
+
+void conf_err_set(struct conf_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+void conf_err_format(const struct conf_err *err, char *buf, size_t size)
+{
+	const char *file = err->file[0] ? err->file : "<command>";
+
+	if (!buf || size == 0)
+		return;
+	if (err->line == 0 && err->column == 0)
+		snprintf(buf, size, "%s: %s", file, err->msg);
+	else if (err->column == 0)
+		snprintf(buf, size, "%s:%u: %s", file, err->line, err->msg);
+	else
+		snprintf(buf, size, "%s:%u:%u: %s", file, err->line, err->column, err->msg);
+}
+
+unsigned conf_effective_port(const struct conf *c)
+{
+	if (c->port)
+		return c->port;
+	switch (c->tls) {
+	case CONF_TLS_STARTTLS:
+		return 587;
+	case CONF_TLS_SMTPS:
+		return 465;
+	default:
+		return 25;
+	}
+}
+
+struct conf *conf_new(void)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+
+	if (c)
+		c->tls_verify = true;
+	return c;
+}
+
+void conf_filter_clear(struct conf_filter *f)
+{
+	free(f->program);
+	free(f->msgtext);
+	*f = (struct conf_filter){.level = CONF_LEVEL_ANY, .facility = CONF_FACILITY_ANY};
+}
+
+static void filters_free(struct conf_filter *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		conf_filter_clear(&v[i]);
+	free(v);
+}
+
+static void recipient_clear(struct conf_recipient *r)
+{
+	filters_free(r->filters, r->n_filters);
+	filters_free(r->excludes, r->n_excludes);
+	free(r->digest.subject);
+	free(r->address);
+	memset(r, 0, sizeof(*r));
+}
+
+static void conf_clear(struct conf *c)
+{
+	free(c->server);
+	free(c->tls_ca_file);
+	free(c->username);
+	if (c->password8)
+		explicit_bzero(c->password8, strlen(c->password8));
+	free(c->password8);
+	free(c->from);
+	free(c->serial);
+	for (size_t i = 0; i < c->n_recipients; i++)
+		recipient_clear(&c->recipients[i]);
+	free(c->recipients);
+	free(c->key_path);
+	memset(c, 0, sizeof(*c));
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	conf_clear(c);
+	free(c);
+}
+
+void conf_replace(struct conf *dst, struct conf *src)
+{
+	conf_clear(dst);
+	*dst = *src;
+	free(src);
+}
+
+int conf_set_key_path(struct conf *c, const char *path)
+{
+	char *copy = NULL;
+
+	if (path && !(copy = strdup(path)))
+		return -1;
+	free(c->key_path);
+	c->key_path = copy;
+	return 0;
+}
+
+/* ---- recipients and filters ---------------------------------------------- */
+
+static void digest_defaults(struct conf_digest *d)
+{
+	free(d->subject);
+	*d = (struct conf_digest){
+	    .window_sec = CONF_DIGEST_WINDOW,
+	    .max_messages = CONF_DIGEST_MSGS,
+	    .max_bytes = CONF_DIGEST_BYTES,
+	    .urgent_level = CONF_DIGEST_URGENT,
+	    .rate_per_hour = CONF_DIGEST_RATE,
+	};
+}
+
+/* Everything but the address back to the defaults. */
+void conf_recipient_reset(struct conf_recipient *r)
+{
+	filters_free(r->filters, r->n_filters);
+	filters_free(r->excludes, r->n_excludes);
+	r->filters = r->excludes = NULL;
+	r->n_filters = r->n_excludes = 0;
+	r->time_type = CONF_TIME_LOCAL;
+	r->offset_min = 0;
+	digest_defaults(&r->digest);
+}
+
+bool conf_recipient_is_default(const struct conf_recipient *r)
+{
+	const struct conf_digest *d = &r->digest;
+
+	return r->n_filters == 0 && r->n_excludes == 0 && r->time_type == CONF_TIME_LOCAL &&
+	       r->offset_min == 0 && d->window_sec == CONF_DIGEST_WINDOW &&
+	       d->max_messages == CONF_DIGEST_MSGS && d->max_bytes == CONF_DIGEST_BYTES &&
+	       d->urgent_level == CONF_DIGEST_URGENT && d->rate_per_hour == CONF_DIGEST_RATE &&
+	       !d->subject;
+}
+
+long conf_recipient_index(const struct conf *c, const char *address)
+{
+	for (size_t i = 0; i < c->n_recipients; i++)
+		if (strcmp(c->recipients[i].address, address) == 0)
+			return (long)i;
+	return -1;
+}
+
+const struct conf_recipient *conf_recipient_find(const struct conf *c, const char *address)
+{
+	long i = conf_recipient_index(c, address);
+
+	return i < 0 ? NULL : &c->recipients[i];
+}
+
+/* Appends a recipient with the defaults; its index, or -1 on ENOMEM. */
+long conf_recipient_add(struct conf *c, const char *address)
+{
+	struct conf_recipient *v, *r;
+	char *copy = strdup(address);
+
+	if (!copy)
+		return -1;
+	v = realloc(c->recipients, (c->n_recipients + 1) * sizeof(*v));
+	if (!v) {
+		free(copy);
+		return -1;
+	}
+	c->recipients = v;
+	r = &v[c->n_recipients];
+	memset(r, 0, sizeof(*r));
+	r->address = copy;
+	conf_recipient_reset(r);
+	return (long)c->n_recipients++;
+}
+
+void conf_recipient_remove(struct conf *c, size_t i)
+{
+	recipient_clear(&c->recipients[i]);
+	memmove(&c->recipients[i], &c->recipients[i + 1],
+		(c->n_recipients - i - 1) * sizeof(c->recipients[0]));
+	c->n_recipients--;
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool conf_filter_equal(const struct conf_filter *a, const struct conf_filter *b)
+{
+	return a->level == b->level && a->facility == b->facility &&
+	       str_equal(a->program, b->program) && str_equal(a->msgtext, b->msgtext) &&
+	       (!a->msgtext || a->msgtext_regex == b->msgtext_regex);
+}
+
+int conf_filters_append(struct conf_filter **v, size_t *n, struct conf_filter *f)
+{
+	struct conf_filter *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -1;
+	nv[*n] = *f;
+	*v = nv;
+	(*n)++;
+	*f = (struct conf_filter){.level = CONF_LEVEL_ANY, .facility = CONF_FACILITY_ANY};
+	return 0;
+}
+
+void conf_filters_remove(struct conf_filter *v, size_t *n, size_t i)
+{
+	conf_filter_clear(&v[i]);
+	memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(v[0]));
+	(*n)--;
+}
+
+/* ---- copying and comparing ------------------------------------------------ */
+
+static int dup_str(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src && !(*dst = strdup(src)))
+		return -1;
+	return 0;
+}
+
+static int filters_dup(struct conf_filter **dst, const struct conf_filter *src, size_t n)
+{
+	struct conf_filter *v;
+
+	*dst = NULL;
+	if (n == 0)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = src[i];
+		v[i].program = v[i].msgtext = NULL;
+		if (dup_str(&v[i].program, src[i].program) ||
+		    dup_str(&v[i].msgtext, src[i].msgtext)) {
+			filters_free(v, i + 1);
+			return -1;
+		}
+	}
+	*dst = v;
+	return 0;
+}
+
+static int recipient_dup(struct conf_recipient *dst, const struct conf_recipient *src)
+{
+	*dst = *src;
+	dst->filters = dst->excludes = NULL;
+	dst->n_filters = dst->n_excludes = 0;
+	dst->address = dst->digest.subject = NULL;
+	if (dup_str(&dst->address, src->address) ||
+	    dup_str(&dst->digest.subject, src->digest.subject))
+		return -1;
+	if (filters_dup(&dst->filters, src->filters, src->n_filters))
+		return -1;
+	dst->n_filters = src->n_filters;
+	if (filters_dup(&dst->excludes, src->excludes, src->n_excludes))
+		return -1;
+	dst->n_excludes = src->n_excludes;
+	return 0;
+}
+
+struct conf *conf_dup(const struct conf *c)
+{
+	struct conf *d = conf_new();
+
+	if (!d)
+		return NULL;
+	*d = *c;
+	d->server = d->tls_ca_file = d->username = d->password8 = NULL;
+	d->from = d->serial = d->key_path = NULL;
+	d->recipients = NULL;
+	d->n_recipients = 0;
+	if (dup_str(&d->server, c->server) || dup_str(&d->tls_ca_file, c->tls_ca_file) ||
+	    dup_str(&d->username, c->username) || dup_str(&d->password8, c->password8) ||
+	    dup_str(&d->from, c->from) || dup_str(&d->serial, c->serial) ||
+	    dup_str(&d->key_path, c->key_path))
+		goto fail;
+	if (c->n_recipients) {
+		d->recipients = calloc(c->n_recipients, sizeof(*d->recipients));
+		if (!d->recipients)
+			goto fail;
+	}
+	for (size_t i = 0; i < c->n_recipients; i++) {
+		d->n_recipients++;
+		if (recipient_dup(&d->recipients[i], &c->recipients[i]))
+			goto fail;
+	}
+	return d;
+fail:
+	conf_free(d);
+	return NULL;
+}
+
+static bool filters_equal(const struct conf_filter *a, size_t na, const struct conf_filter *b,
+			  size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!conf_filter_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+static bool recipient_equal(const struct conf_recipient *a, const struct conf_recipient *b)
+{
+	const struct conf_digest *x = &a->digest, *y = &b->digest;
+
+	return str_equal(a->address, b->address) &&
+	       filters_equal(a->filters, a->n_filters, b->filters, b->n_filters) &&
+	       filters_equal(a->excludes, a->n_excludes, b->excludes, b->n_excludes) &&
+	       a->time_type == b->time_type && a->offset_min == b->offset_min &&
+	       x->window_sec == y->window_sec && x->max_messages == y->max_messages &&
+	       x->max_bytes == y->max_bytes && x->urgent_level == y->urgent_level &&
+	       x->rate_per_hour == y->rate_per_hour && str_equal(x->subject, y->subject);
+}
+
+bool conf_equal(const struct conf *a, const struct conf *b)
+{
+	if (!str_equal(a->server, b->server) || a->port != b->port || a->tls != b->tls ||
+	    a->tls_verify != b->tls_verify || !str_equal(a->tls_ca_file, b->tls_ca_file) ||
+	    a->auth != b->auth || !str_equal(a->username, b->username) ||
+	    !str_equal(a->password8, b->password8) || a->auth_cleartext != b->auth_cleartext ||
+	    a->timeout_sec != b->timeout_sec || !str_equal(a->from, b->from) ||
+	    !str_equal(a->serial, b->serial) || a->n_recipients != b->n_recipients)
+		return false;
+	for (size_t i = 0; i < a->n_recipients; i++)
+		if (!recipient_equal(&a->recipients[i], &b->recipients[i]))
+			return false;
+	return true;
+}

@@ -1,0 +1,468 @@
+/*
+ * digest/digest.c: per-recipient digests: when they open, close, wait for
+ * the rate limit, and go out.
+ *
+ * Each recipient has a "pending" batch that collects messages under the
+ * recipient's mutex.  When it is due and may go out, it is TAKEN: moved out
+ * of the recipient (busy is set, so no second mail of that recipient is in
+ * flight), rendered and emitted with no lock held.  Meanwhile new messages
+ * collect in a fresh pending batch.  If the emit fails, the taken batch is
+ * merged back in front of the new one (within the caps; what does not fit is
+ * counted as not shown) and retried after DIGEST_RETRY_SEC.
+ *
+ * Accounting invariant, per recipient, under its lock:
+ *   added == mailed + not_shown + held
+ * where held counts the lines stored in pending and in a taken batch.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest/internal.h"
+
+/* ---- settings and the set ----------------------------------------------- */
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static bool recipient_init(struct digest_recipient *r, const struct conf_recipient *c)
+{
+	const struct conf_digest *d = &c->digest;
+
+	r->address = dup_or_empty(c->address);
+	r->subject = d->subject ? strdup(d->subject) : NULL;
+	r->time_type = c->time_type;
+	r->offset_min = c->offset_min;
+	r->window_sec = d->window_sec;
+	r->max_messages = d->max_messages ? d->max_messages : CONF_DEFAULT_MAX_MESSAGES;
+	r->max_bytes = d->max_bytes ? d->max_bytes : CONF_DEFAULT_MAX_BYTES;
+	r->rate_per_hour = d->rate_per_hour;
+	r->urgent_level = d->urgent_level;
+	digest_batch_init(&r->pending);
+	if (r->rate_per_hour)
+		r->sent = calloc(r->rate_per_hour, sizeof(*r->sent));
+	if (pthread_mutex_init(&r->lock, NULL) != 0)
+		return false;
+	if (pthread_cond_init(&r->idle, NULL) != 0) {
+		pthread_mutex_destroy(&r->lock);
+		return false;
+	}
+	r->locks_made = true;
+	return r->address && (r->subject || !d->subject) && (r->sent || !r->rate_per_hour);
+}
+
+static void recipient_free(struct digest_recipient *r)
+{
+	free(r->address);
+	free(r->subject);
+	free(r->sent);
+	digest_batch_free(&r->pending);
+	if (r->locks_made) {
+		pthread_cond_destroy(&r->idle);
+		pthread_mutex_destroy(&r->lock);
+	}
+}
+
+struct digest_set *digest_set_new(const struct conf *c, const char *hostname, const char *serial)
+{
+	struct digest_set *s;
+	size_t i;
+
+	if (!c)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->hostname = dup_or_empty(hostname);
+	s->serial = dup_or_empty(serial);
+	if (!s->hostname || !s->serial)
+		goto fail;
+	if (c->n_recipients) {
+		s->r = calloc(c->n_recipients, sizeof(*s->r));
+		if (!s->r)
+			goto fail;
+	}
+	for (i = 0; i < c->n_recipients; i++) {
+		s->n++; /* recipient_free copes with a half-made one */
+		if (!recipient_init(&s->r[i], &c->recipients[i]))
+			goto fail;
+	}
+	return s;
+fail:
+	digest_set_free(s);
+	return NULL;
+}
+
+void digest_set_free(struct digest_set *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++)
+		recipient_free(&s->r[i]);
+	free(s->r);
+	free(s->hostname);
+	free(s->serial);
+	free(s);
+}
+
+size_t digest_set_count(const struct digest_set *s)
+{
+	return s ? s->n : 0;
+}
+
+/* ---- the rate limit: a ring of the last rate_per_hour send times -------- */
+
+/* When the next mail may go out; 0: now. */
+static time_t rate_free_at(const struct digest_recipient *r)
+{
+	if (!r->rate_per_hour || r->n_sent < r->rate_per_hour)
+		return 0;
+	return r->sent[r->sent_head] + 3600;
+}
+
+static bool rate_ok(const struct digest_recipient *r, time_t now)
+{
+	return now >= rate_free_at(r);
+}
+
+static void rate_record(struct digest_recipient *r, time_t now)
+{
+	unsigned cap = r->rate_per_hour;
+
+	if (!cap)
+		return;
+	if (r->n_sent < cap) {
+		r->sent[(r->sent_head + r->n_sent) % cap] = now;
+		r->n_sent++;
+	} else {
+		r->sent[r->sent_head] = now;
+		r->sent_head = (r->sent_head + 1) % cap;
+	}
+}
+
+/* ---- state, all under r->lock ------------------------------------------- */
+
+static bool is_due(const struct digest_recipient *r, time_t now)
+{
+	const struct digest_batch *p = &r->pending;
+
+	if (digest_batch_empty(p))
+		return false;
+	return p->due || now >= p->opened + (time_t)r->window_sec;
+}
+
+static bool is_full(const struct digest_recipient *r)
+{
+	const struct digest_batch *p = &r->pending;
+
+	return p->n >= r->max_messages || p->len >= r->max_bytes;
+}
+
+/* Would a line of len octets (plus its '\n') fit?  An empty batch takes any
+ * line, so a single long message still goes out. */
+static bool fits(const struct digest_recipient *r, size_t len)
+{
+	const struct digest_batch *p = &r->pending;
+
+	if (p->n == 0)
+		return true;
+	return p->n < r->max_messages && p->len + len + 1 <= r->max_bytes;
+}
+
+static void make_due(struct digest_batch *p, enum digest_reason why)
+{
+	if (!p->due || why > p->reason) /* URGENT > FULL > WINDOW */
+		p->reason = why;
+	p->due = true;
+}
+
+/* May pending go out now?  Counts a rate-limit hold once per digest. */
+static bool ready(struct digest_recipient *r, time_t now, bool force)
+{
+	if (r->busy || digest_batch_empty(&r->pending))
+		return false;
+	if (force)
+		return true;
+	if (!is_due(r, now) || now < r->retry_after)
+		return false;
+	if (rate_ok(r, now))
+		return true;
+	if (!r->rate_counted) {
+		r->rate_counted = true;
+		r->count.rate_limited++;
+	}
+	return false;
+}
+
+/* Move pending into *out and mark the recipient busy. */
+static void take(struct digest_recipient *r, struct digest_batch *out)
+{
+	*out = r->pending;
+	digest_batch_init(&r->pending);
+	r->rate_counted = false;
+	r->busy = true;
+	r->owner = pthread_self();
+}
+
+/* Put a batch whose emit failed back in front of pending.  The taken lines
+ * always fit (they did before); pending's lines follow while the caps
+ * allow, the rest become "not shown". */
+static void merge_back(struct digest_recipient *r, struct digest_batch *b)
+{
+	struct digest_batch *p = &r->pending;
+	unsigned i, n0 = b->n;
+
+	for (i = 0; i < p->n; i++) {
+		size_t start = i ? p->ends[i - 1] : 0;
+		size_t len = p->ends[i] - start - 1;
+
+		if (b->n >= r->max_messages || b->len + len + 1 > r->max_bytes ||
+		    !digest_batch_push(b, p->buf + start, len))
+			break;
+	}
+	if (i > 0 && (n0 == 0 || p->first_ts < b->first_ts))
+		b->first_ts = p->first_ts;
+	if (i > 0 && (n0 == 0 || p->last_ts > b->last_ts))
+		b->last_ts = p->last_ts;
+	r->count.held -= p->n - i;
+	r->count.not_shown += p->n - i;
+	b->not_shown += p->n - i + p->not_shown;
+	b->not_shown_rate = b->not_shown_rate || p->not_shown_rate;
+	b->n_errors += p->n_errors;
+	if (p->highest < b->highest)
+		b->highest = p->highest;
+	/* b was taken non-empty, so %P and %M already name its first message */
+	digest_batch_free(p);
+	*p = *b;
+	make_due(p, p->reason);
+	digest_batch_init(b);
+}
+
+/* ---- emitting ----------------------------------------------------------- */
+
+/* Render and emit a taken batch (no lock held), then settle the counts. */
+static int emit_batch(struct digest_set *s, size_t i, struct digest_batch *b, bool force,
+		      time_t now, digest_emit_fn emit, void *arg)
+{
+	struct digest_recipient *r = &s->r[i];
+	struct digest_mail m = {
+	    .recipient = i,
+	    .to = r->address,
+	    .n_messages = b->n,
+	    .n_not_shown = b->not_shown,
+	    .n_errors = b->n_errors,
+	    .highest = b->highest,
+	    .first_ts = b->first_ts,
+	    .last_ts = b->last_ts,
+	    .reason = force ? DIGEST_REASON_FLUSH : b->reason, /* WINDOW unless due */
+	    .now = now,
+	};
+	char *body = NULL, *subject = NULL;
+	int rc = -1;
+
+	if (digest_render_mail(s, r, b, now, &body, &m.body_len, &subject)) {
+		m.body = body;
+		m.subject = subject;
+		rc = emit(arg, &m);
+	}
+	free(body);
+	free(subject);
+
+	pthread_mutex_lock(&r->lock);
+	if (rc == 0) {
+		r->count.mailed += b->n;
+		r->count.held -= b->n;
+		r->count.mails++;
+		r->retry_after = 0;
+		rate_record(r, now);
+		digest_batch_free(b);
+	} else {
+		r->count.emit_failed++;
+		r->retry_after = now + DIGEST_RETRY_SEC;
+		merge_back(r, b);
+	}
+	r->busy = false;
+	pthread_cond_broadcast(&r->idle);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+/* Emit recipient i's pending batch for as long as it is ready.  Returns
+ * non-zero when an emit failed. */
+static int drain(struct digest_set *s, size_t i, time_t now, bool force, digest_emit_fn emit,
+		 void *arg)
+{
+	struct digest_recipient *r = &s->r[i];
+
+	for (;;) {
+		struct digest_batch b;
+		bool go;
+
+		pthread_mutex_lock(&r->lock);
+		/* a flush waits for another thread's emit rather than skip */
+		while (force && r->busy && !pthread_equal(r->owner, pthread_self()))
+			pthread_cond_wait(&r->idle, &r->lock);
+		go = ready(r, now, force);
+		if (go)
+			take(r, &b);
+		pthread_mutex_unlock(&r->lock);
+		if (!go)
+			return 0;
+		if (emit_batch(s, i, &b, force, now, emit, arg) != 0)
+			return -1;
+		force = false; /* flush: one mail per recipient */
+	}
+}
+
+/* ---- the API ------------------------------------------------------------ */
+
+/* Store the rendered line of m in pending, or count it as not shown; under
+ * the lock.  When pending is full and may go out, it is taken into *out
+ * first (*took set) and m starts a new digest. */
+static enum digest_status store(struct digest_recipient *r, const struct digest_msg *m,
+				const char *line, size_t len, time_t now, struct digest_batch *out,
+				bool *took)
+{
+	struct digest_batch *p;
+	enum digest_status st = DIGEST_OK;
+
+	while (!fits(r, len)) {
+		make_due(&r->pending, DIGEST_REASON_FULL);
+		if (ready(r, now, false)) {
+			take(r, out);
+			*took = true;
+			break;
+		}
+		/* Full while another thread emits: wait for it rather than
+		 * count the message as not shown (backpressure, one emit long).
+		 * Never wait for ourselves (an emit callback adding). */
+		if (!r->busy || pthread_equal(r->owner, pthread_self()))
+			break;
+		pthread_cond_wait(&r->idle, &r->lock);
+	}
+	r->count.added++; /* only now: cond_wait let others read the counts */
+	p = &r->pending;
+	if (digest_batch_empty(p))
+		p->opened = now;
+	if (fits(r, len) && digest_batch_push(p, line, len)) {
+		r->count.held++;
+		digest_batch_note(p, m, true);
+	} else {
+		if (fits(r, len))
+			st = DIGEST_ENOMEM;
+		else if (!rate_ok(r, now))
+			p->not_shown_rate = true;
+		r->count.not_shown++;
+		digest_batch_note(p, m, false);
+	}
+	if (r->urgent_level != CONF_LEVEL_ANY && m->severity <= r->urgent_level)
+		make_due(p, DIGEST_REASON_URGENT);
+	else if (is_full(r))
+		make_due(p, DIGEST_REASON_FULL);
+	return st;
+}
+
+enum digest_status digest_add(struct digest_set *s, size_t recipient, const struct digest_msg *m,
+			      time_t now, digest_emit_fn emit, void *arg)
+{
+	struct digest_recipient *r;
+	struct digest_batch b;
+	bool took = false;
+	enum digest_status st;
+	char line[DIGEST_LINE_MAX + 1];
+	size_t len;
+	int failed = 0;
+
+	if (!s || recipient >= s->n || !m || !emit)
+		return DIGEST_EINVAL;
+	r = &s->r[recipient];
+	len = digest_format_line(m, r->time_type, r->offset_min, line, sizeof(line));
+
+	pthread_mutex_lock(&r->lock);
+	st = store(r, m, line, len, now, &b, &took);
+	pthread_mutex_unlock(&r->lock);
+
+	if (took)
+		failed = emit_batch(s, recipient, &b, false, now, emit, arg);
+	if (!failed)
+		failed = drain(s, recipient, now, false, emit, arg);
+	if (failed && st == DIGEST_OK)
+		st = DIGEST_EEMIT;
+	return st;
+}
+
+enum digest_status digest_poll(struct digest_set *s, time_t now, digest_emit_fn emit, void *arg)
+{
+	enum digest_status st = DIGEST_OK;
+	size_t i;
+
+	if (!s || !emit)
+		return DIGEST_EINVAL;
+	for (i = 0; i < s->n; i++)
+		if (drain(s, i, now, false, emit, arg) != 0)
+			st = DIGEST_EEMIT;
+	return st;
+}
+
+enum digest_status digest_flush_all(struct digest_set *s, time_t now, digest_emit_fn emit,
+				    void *arg)
+{
+	enum digest_status st = DIGEST_OK;
+	size_t i;
+
+	if (!s || !emit)
+		return DIGEST_EINVAL;
+	for (i = 0; i < s->n; i++)
+		if (drain(s, i, now, true, emit, arg) != 0)
+			st = DIGEST_EEMIT;
+	return st;
+}
+
+static time_t max_t(time_t a, time_t b)
+{
+	return a > b ? a : b;
+}
+
+time_t digest_next_deadline(const struct digest_set *s)
+{
+	time_t best = 0;
+	size_t i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < s->n; i++) {
+		struct digest_recipient *r = &s->r[i];
+		const struct digest_batch *p = &r->pending;
+		time_t t;
+
+		pthread_mutex_lock(&r->lock);
+		if (!r->busy && !digest_batch_empty(p)) {
+			t = p->due ? p->opened : p->opened + (time_t)r->window_sec;
+			t = max_t(t, r->retry_after);
+			t = max_t(t, rate_free_at(r));
+			if (t <= 0)
+				t = 1;
+			if (best == 0 || t < best)
+				best = t;
+		}
+		pthread_mutex_unlock(&r->lock);
+	}
+	return best;
+}
+
+enum digest_status digest_counters(const struct digest_set *s, size_t recipient,
+				   struct digest_counters *out)
+{
+	struct digest_recipient *r;
+
+	if (!s || recipient >= s->n || !out)
+		return DIGEST_EINVAL;
+	r = &s->r[recipient];
+	pthread_mutex_lock(&r->lock);
+	*out = r->count;
+	pthread_mutex_unlock(&r->lock);
+	return DIGEST_OK;
+}

@@ -1,0 +1,181 @@
+/*
+ * digest/digest.h: gather the log messages that matched a recipient's
+ * filters into readable mails ("digests"), one per incident.
+ *
+ * A digest opens with its first message and closes
+ *   - when its window passes (digest.window_sec after the `now` at which
+ *     its first message was added),
+ *   - when it holds digest.max_messages messages or digest.max_bytes octets
+ *     of rendered body lines,
+ *   - at once when a message at digest.urgent_level or more severe arrives
+ *     (that message is included).
+ * A closed digest is handed to the caller's emit function (which spools it),
+ * unless the recipient's rate limit (digest.rate_per_hour mails in any
+ * sliding hour; urgent mails count too and obey it) is reached: then the
+ * digest is HELD and goes out as soon as the hour allows.  While held it
+ * keeps collecting up to its caps; beyond them messages are counted, not
+ * stored, and the next mail says "N further messages not shown (rate
+ * limit)".  Nothing is dropped without a count; memory per recipient is
+ * bounded by max_messages and max_bytes.
+ *
+ * This library does no I/O and knows nothing of rsyslog: the clock is
+ * injected (every call takes `now`) and the mail goes to a callback.
+ *
+ * Threads: any number of threads may call digest_add, digest_poll,
+ * digest_next_deadline and digest_counters at once.  Each recipient has its
+ * own mutex; the emit callback is called with NO lock held, and at most one
+ * mail per recipient is being emitted at a time (others keep collecting).
+ * When a recipient's digest is full while another thread emits its previous
+ * mail, digest_add waits for that emit to finish (backpressure of at most
+ * one emit) instead of counting the message as not shown.  An emit callback
+ * may call digest_add (it never waits for itself).
+ * digest_flush_all may run alongside them too (it waits for a recipient's
+ * mail in flight, then sends what is left); digest_set_free only once
+ * nobody else uses the set.
+ *
+ * Ownership: digest_set_new copies what it needs from the configuration,
+ * so the conf may be freed or reloaded afterwards.  Everything a struct
+ * digest_mail points to belongs to the library and lives only during the
+ * emit call.
+ */
+#ifndef LOGMAIL_DIGEST_H
+#define LOGMAIL_DIGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "config/conf.h"
+
+enum digest_status {
+	DIGEST_OK = 0,
+	DIGEST_EINVAL, /* recipient index out of range, NULL message */
+	DIGEST_EEMIT,  /* the emit callback failed: the digest is kept, retried later */
+	DIGEST_ENOMEM, /* the message could not be stored: counted as not shown */
+};
+
+/* One log message.  Everything is borrowed for the duration of the call. */
+struct digest_msg {
+	time_t ts;           /* when it was logged */
+	int severity;        /* 0 emerg ... 7 debug (enum conf_level) */
+	int facility;        /* syslog facility number, or -1 when unknown */
+	const char *host;    /* NULL or "": shown as "-" */
+	const char *program; /* NULL or "": shown as "-" */
+	const char *text;    /* need not be NUL-terminated when text_len is set */
+	size_t text_len;     /* (size_t)-1: text is NUL-terminated */
+};
+
+/* Why a digest went out. */
+enum digest_reason {
+	DIGEST_REASON_WINDOW, /* its window passed */
+	DIGEST_REASON_FULL,   /* max_messages or max_bytes reached */
+	DIGEST_REASON_URGENT, /* a message at urgent_level or more severe */
+	DIGEST_REASON_FLUSH,  /* digest_flush_all (shutdown, reload) */
+};
+
+/* A finished mail, ready for the spool (smtp_message: to, subject, body). */
+struct digest_mail {
+	size_t recipient;    /* index in conf->recipients */
+	const char *to;      /* the recipient's address */
+	const char *subject; /* expanded, one line, no CR/LF */
+	const char *body;    /* UTF-8, LF line ends, no line over 998 octets */
+	size_t body_len;
+	unsigned n_messages;      /* messages shown in the body */
+	unsigned n_not_shown;     /* messages counted but not shown (rate limit, caps) */
+	unsigned n_errors;        /* of all n_messages + n_not_shown: severity <= errors */
+	int highest;              /* most severe level among them (0 emerg ... 7 debug) */
+	time_t first_ts, last_ts; /* log times of the first and last shown message */
+	enum digest_reason reason;
+	time_t now; /* when it was closed (use as the mail's Date) */
+};
+
+/* Called with no lock held.  Return 0 when the mail was taken (spooled);
+ * non-zero when it failed: the digest is kept, nothing is lost, and it is
+ * tried again on a later poll (not before DIGEST_RETRY_SEC). */
+typedef int (*digest_emit_fn)(void *arg, const struct digest_mail *m);
+
+#define DIGEST_RETRY_SEC    10
+#define DIGEST_POLL_MAX_SEC 1
+
+/* Subject templates used when the recipient's digest.subject is NULL.
+ * Substitutions: the seed's %N %S %T %D %L %U (smtp_subject_expand) and
+ *   %C messages reported (shown + not shown)   %E of them at errors or worse
+ *   %H most severe level name (e.g. "crit")   %P program of the first message
+ *   %M text of the first message, first 60 characters   %% a "%"
+ * A configured subject is used for every mail, one message or many. */
+#define DIGEST_SUBJECT_DEFAULT     "%N: %C log messages (%E errors)"
+#define DIGEST_SUBJECT_DEFAULT_ONE "%N: %P: %M"
+
+/* Settings of 0 mean: window 0 = send each message at once;
+ * max_messages 0 and max_bytes 0 = the CONF_DEFAULT_* value (memory stays
+ * bounded); rate_per_hour 0 = unlimited. */
+
+struct digest_set;
+
+/* One digest per recipient of c, in c->recipients order.  hostname (%N)
+ * and serial (%S) are copied; NULL means "".  The caller gets them from
+ * smtp_subst_default() (which does I/O, so not in here).  Local times follow
+ * the process's time zone: call tzset() after changing TZ.
+ * NULL on ENOMEM. */
+struct digest_set *digest_set_new(const struct conf *c, const char *hostname, const char *serial);
+
+/* Frees everything, held messages included (flush first).  NULL is safe. */
+void digest_set_free(struct digest_set *s);
+
+size_t digest_set_count(const struct digest_set *s);
+
+/* Add a message to recipient's digest.  May emit at once (cap reached,
+ * urgent, window 0, or a held digest whose rate limit has passed).
+ * DIGEST_OK, DIGEST_EINVAL, DIGEST_EEMIT (the message is kept),
+ * DIGEST_ENOMEM (the message is counted as not shown). */
+enum digest_status digest_add(struct digest_set *s, size_t recipient, const struct digest_msg *m,
+			      time_t now, digest_emit_fn emit, void *arg);
+
+/* Emit every digest whose time has come (window passed, rate limit lifted,
+ * retry after an emit failure).  DIGEST_EEMIT when any emit failed. */
+enum digest_status digest_poll(struct digest_set *s, time_t now, digest_emit_fn emit, void *arg);
+
+/* The earliest time at which digest_poll has work, 0 when none.  May be
+ * <= now: poll now.  A digest_add can open a digest with an earlier
+ * deadline, and a recipient whose mail is being emitted is left out, so the
+ * poll thread should sleep at most DIGEST_POLL_MAX_SEC past this (or be
+ * woken after each digest_add). */
+time_t digest_next_deadline(const struct digest_set *s);
+
+/* Shutdown: emit every held digest now, ignoring windows AND the rate limit
+ * (at most one extra mail per recipient, better than losing the messages
+ * with the process).  These mails still count in the rate window.
+ * DIGEST_EEMIT when any emit failed (those digests are kept). */
+enum digest_status digest_flush_all(struct digest_set *s, time_t now, digest_emit_fn emit,
+				    void *arg);
+
+/* Accounting of one recipient.  Always: added == mailed + not_shown + held. */
+struct digest_counters {
+	unsigned long added;        /* messages given to digest_add */
+	unsigned long mailed;       /* messages shown in emitted mails */
+	unsigned long not_shown;    /* messages counted but not stored (caps, ENOMEM) */
+	unsigned long held;         /* messages stored now, waiting for a mail */
+	unsigned long mails;        /* mails emitted (emit returned 0) */
+	unsigned long emit_failed;  /* emit calls that returned non-zero */
+	unsigned long rate_limited; /* times a closed digest was held by the rate limit */
+};
+
+/* DIGEST_EINVAL when recipient is out of range. */
+enum digest_status digest_counters(const struct digest_set *s, size_t recipient,
+				   struct digest_counters *out);
+
+/* Render one body line (no newline) into out, NUL-terminated, at most
+ * min(size - 1, 998) octets:
+ *   "2026-11-23 11:35:02 +0200 web1 sshd[err]: Failed password for root"
+ * The time is shown as time_type (CONF_TIME_LOCAL: the process's local zone,
+ * CONF_TIME_UTC: UTC) shifted by offset_min; the suffix is the resulting
+ * offset from UTC.  Control characters and invalid UTF-8 become "#ooo"
+ * (octal, as rsyslog does); a longer line is cut and ends in "...".
+ * Returns the length written. */
+size_t digest_format_line(const struct digest_msg *m, enum conf_time time_type, int offset_min,
+			  char *out, size_t size);
+
+/* "emerg" "alert" "crit" "err" "warning" "notice" "info" "debug", or "?". */
+const char *digest_severity_name(int severity);
+
+#endif

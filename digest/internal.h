@@ -1,0 +1,78 @@
+/*
+ * digest/internal.h: what the files of digest/ share and nobody else sees.
+ */
+#ifndef LOGMAIL_DIGEST_INTERNAL_H
+#define LOGMAIL_DIGEST_INTERNAL_H
+
+#include <pthread.h>
+
+#include "digest/digest.h"
+
+#define DIGEST_LINE_MAX      998 /* RFC 5322 2.1.1, without CRLF */
+#define DIGEST_PREVIEW_CHARS 60
+#define DIGEST_SEV_NONE      8 /* "highest" before any message */
+
+/* The messages of one digest: rendered lines, each ending in '\n', and what
+ * the subject and the closing line need.  Counts cover the shown lines and
+ * the not-shown ones alike. */
+struct digest_batch {
+	char *buf; /* the lines, not NUL-terminated */
+	size_t len, cap;
+	size_t *ends; /* ends[i]: offset just past line i's '\n' */
+	unsigned n, ends_cap;
+	unsigned not_shown;
+	bool not_shown_rate; /* some were not shown because of the rate limit
+			      * (else because emitting failed) */
+	unsigned n_errors;
+	int highest;
+	time_t first_ts, last_ts; /* of the shown lines */
+	time_t opened;            /* now of the first message */
+	bool due;                 /* closed by a cap or an urgent message */
+	enum digest_reason reason;
+	char program[64];  /* of the first message, for %P */
+	char preview[256]; /* of the first message, for %M */
+};
+
+/* One recipient.  Settings are copied at digest_set_new and never change;
+ * the rest is guarded by lock. */
+struct digest_recipient {
+	char *address;
+	char *subject; /* NULL: the defaults */
+	enum conf_time time_type;
+	int offset_min;
+	unsigned window_sec, max_messages, max_bytes, rate_per_hour;
+	int urgent_level;
+
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* signalled when busy clears */
+	struct digest_batch pending;
+	bool busy;          /* a batch taken from here is being emitted... */
+	pthread_t owner;    /* ...by this thread */
+	time_t retry_after; /* after an emit failure */
+	time_t *sent;       /* ring of the last rate_per_hour mail times */
+	unsigned n_sent, sent_head;
+	bool rate_counted; /* pending's rate_limited event is counted */
+	bool locks_made;   /* lock and idle are initialised */
+	struct digest_counters count;
+};
+
+struct digest_set {
+	char *hostname, *serial;
+	struct digest_recipient *r;
+	size_t n;
+};
+
+/* render.c */
+void digest_batch_init(struct digest_batch *b);
+void digest_batch_free(struct digest_batch *b);
+bool digest_batch_empty(const struct digest_batch *b);
+/* Append one rendered line (without '\n'); false on ENOMEM. */
+bool digest_batch_push(struct digest_batch *b, const char *line, size_t len);
+/* Fold m into the batch's counts and first-message fields. */
+void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown);
+/* Build the body and subject of b; false on ENOMEM.  Frees nothing. */
+bool digest_render_mail(const struct digest_set *s, const struct digest_recipient *r,
+			const struct digest_batch *b, time_t now, char **body, size_t *body_len,
+			char **subject);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * filters/filter.h: the `log email` filter engine.
+ *
+ * filter_compile turns the recipients of a const struct conf into an
+ * immutable struct filter_set: regexes compiled (PCRE2, JIT when available),
+ * substrings deduplicated, and an index that answers "which recipients get
+ * this message" in a few lookups whatever the size of the configuration.
+ * The set is shared by every thread; each thread that matches owns a
+ * struct filter_worker (PCRE2 match data and scratch memory).
+ *
+ * Semantics (DESIGN.md): a filter is the AND of its criteria; a recipient
+ * gets a message when any of its filters holds and none of its excludes
+ * holds; a recipient without filters gets nothing.  `level L` holds for
+ * severity <= L.  `msgtext "T"` is a case-sensitive substring of the message
+ * text; `msgtext regex "P"` a PCRE2 pattern.  `program P` equals the
+ * programname byte for byte; `facility F` the syslog facility number.
+ *
+ * Statistics per recipient: received (messages evaluated), accepted (sent
+ * to the recipient by its filters), mailed (set by the digest code).  They
+ * are atomic counters inside the set, so several workers may match at once.
+ * The stats file (filter_stats_save/_load) publishes them to the CLI.
+ *
+ * Errors: functions return an enum filter_status (0 is success) and fill a
+ * caller-owned struct conf_err with one readable line.  Nothing here aborts.
+ */
+#ifndef LOGMAIL_FILTER_H
+#define LOGMAIL_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "config/conf.h"
+
+struct filter_set;
+struct filter_worker;
+
+enum filter_status {
+	FILTER_OK = 0,
+	FILTER_EREGEX,  /* a msgtext regex does not compile: err names recipient + PCRE2 message */
+	FILTER_EINVAL,  /* a level or facility out of range in the conf */
+	FILTER_ENOENT,  /* filter_stats_load: no stats file (not an error for a reader) */
+	FILTER_EFORMAT, /* filter_stats_load: the file is not a stats file */
+	FILTER_EIO,
+	FILTER_ENOMEM,
+};
+
+/* One syslog message, borrowed for the duration of the call.  severity 0..7
+ * (a value outside that range only matches filters without a level),
+ * facility 0..23 (outside: only filters without a facility).  program and
+ * text need not be NUL-terminated; program may be NULL when program_len is 0. */
+struct filter_msg {
+	int severity;
+	int facility;
+	const char *program;
+	size_t program_len;
+	const char *text;
+	size_t text_len;
+};
+
+/* Compile the recipients of c.  c must outlive the set (program names are
+ * borrowed).  On error *out is NULL and err says which recipient and why. */
+enum filter_status filter_compile(const struct conf *c, struct filter_set **out,
+				  struct conf_err *err);
+void filter_set_free(struct filter_set *set); /* NULL is safe */
+
+/* Number of recipients: result arrays of filter_match hold this many. */
+size_t filter_set_recipients(const struct filter_set *set);
+const char *filter_set_address(const struct filter_set *set, size_t recipient);
+
+/* Per-thread state; a worker is used by one thread at a time, always with
+ * the set it was made from.  Free the workers before their set;
+ * filter_worker_free flushes its counters. */
+struct filter_worker *filter_worker_new(const struct filter_set *set);
+void filter_worker_free(struct filter_worker *w); /* NULL is safe */
+
+/* The recipients that get msg: writes their indexes (positions in
+ * conf->recipients), ascending, into out (filter_set_recipients(set) slots)
+ * and returns how many.  Counts received/accepted.  Never fails. */
+size_t filter_match(const struct filter_set *set, struct filter_worker *w,
+		    const struct filter_msg *msg, size_t *out);
+
+/* The reference evaluator: the same answer as filter_match, computed by
+ * walking every filter of every recipient, without the index, without
+ * memoizing and without counting.  For tests and the benchmark. */
+size_t filter_match_linear(const struct filter_set *set, struct filter_worker *w,
+			   const struct filter_msg *msg, size_t *out);
+
+/* ---- statistics ---------------------------------------------------------- */
+
+struct filter_stats {
+	uint64_t received; /* messages evaluated for the recipient */
+	uint64_t accepted; /* ...that its filters sent to it */
+	uint64_t mailed;   /* ...that went out in a mail (filter_stats_add_mailed) */
+	time_t since;      /* when counting started */
+};
+
+/* A worker adds its "received" count to the set every 64 messages (one
+ * shared atomic per message would make threads fight over a cache line);
+ * this publishes the rest now.  accepted and mailed are always current. */
+void filter_worker_flush(struct filter_worker *w);
+
+void filter_stats_get(const struct filter_set *set, size_t recipient, struct filter_stats *out);
+void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uint64_t n);
+
+/* Statistics as read back from a stats file, keyed by address. */
+struct filter_stats_entry {
+	char *address;
+	struct filter_stats stats;
+};
+struct filter_stats_table {
+	struct filter_stats_entry *entries;
+	size_t n;
+};
+
+/*
+ * The stats file, written by the module and read by `show log config`:
+ *
+ *   logmail-stats 1
+ *   <address> <received> <accepted> <mailed> <since, Unix seconds>
+ *   ...
+ *
+ * one line per recipient, written to a temporary file in the same directory,
+ * fsynced, then renamed over path, so a reader sees the old or the new file.
+ * Its place: FILTER_STATS_FILE in the spool directory (`show log config`
+ * reads <spool>/stats); the module saves it from time to time and on exit.
+ */
+#define FILTER_STATS_FILE "stats"
+
+enum filter_status filter_stats_save(const struct filter_set *set, const char *path,
+				     struct conf_err *err);
+
+/* Read a stats file into *t (zeroed first; free with filter_stats_table_free).
+ * FILTER_ENOENT when there is none. */
+enum filter_status filter_stats_load(const char *path, struct filter_stats_table *t,
+				     struct conf_err *err);
+void filter_stats_table_free(struct filter_stats_table *t);
+const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *t,
+					       const char *address);
+
+/* Carry counts over (a restart, a re-read configuration): each recipient of
+ * set found in t starts from t's counts and since.  Call before the set is
+ * shared with other threads. */
+void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t);
+
+/* The same for a configuration re-read while running (rsyslog's HUP): each
+ * recipient of dst that src also has carries on from src's counters.  Flush
+ * src's workers first; call before dst is shared. */
+void filter_stats_carry(struct filter_set *dst, const struct filter_set *src);
+
+/* ---- show log config ----------------------------------------------------- */
+
+/* Print every recipient of c in `show log config` layout (see filters/show.c),
+ * with statistics from t when it has the recipient (t may be NULL). */
+int filter_show_config(const struct conf *c, const struct filter_stats_table *t, FILE *out);
+
+#endif

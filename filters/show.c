@@ -1,0 +1,155 @@
+/*
+ * filters/show.c: the `Email ADDR:` blocks of `show log config`.
+ *
+ * The layout is the AlliedWare Plus one (seeds/mail-smtp-feature-guide.txt):
+ *
+ *   Email admin@example.com:
+ *   Time offset .... +0:00
+ *   Offset type .... Local
+ *   Digest window .. 30 s               <- logmail's digest settings, same style
+ *   Max messages ... 100
+ *   Max bytes ...... 65536
+ *   Urgent level ... critical           (or: none)
+ *   Rate limit ..... 60 per hour        (or: unlimited)
+ *   Subject ........ "%N: log messages" (or: default)
+ *   Filters:
+ *     1 Level ..... emergencies
+ *       Program ..... any
+ *       Facility ..... any
+ *       Message text . any
+ *   Exclude filters:                    <- only when the recipient has some
+ *     1 Level ..... any
+ *       Program ..... cron
+ *       ...
+ *   Statistics ..... 1327 messages received, 0 accepted by filter, 0 mailed (2016 Oct 11 10:36:16)
+ *
+ * A recipient without filters shows `  (none: no messages will be sent)`
+ * under Filters.  Statistics without a stats file entry are zeros, without
+ * the mailed count and the date (nothing has counted yet).  The date is
+ * when counting started, in local time.
+ */
+#include "filters/filter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LABEL_WIDTH 16 /* "Time offset ...." */
+
+static void label(FILE *out, const char *name)
+{
+	int dots = LABEL_WIDTH - (int)strlen(name) - 1;
+
+	fprintf(out, "%s ", name);
+	for (int i = 0; i < (dots < 2 ? 2 : dots); i++)
+		fputc('.', out);
+	fputc(' ', out);
+}
+
+/* A string in double quotes, `"` and `\` escaped as the configuration does. */
+static void quoted(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void show_offset(FILE *out, const struct conf_recipient *r)
+{
+	int m = r->offset_min < 0 ? -r->offset_min : r->offset_min;
+
+	label(out, "Time offset");
+	fprintf(out, "%c%d:%02d\n", r->offset_min < 0 ? '-' : '+', m / 60, m % 60);
+	label(out, "Offset type");
+	fprintf(out, "%s\n", r->time_type == CONF_TIME_UTC ? "UTC" : "Local");
+}
+
+static void show_digest(FILE *out, const struct conf_digest *d)
+{
+	const char *urgent = conf_level_name(d->urgent_level);
+
+	label(out, "Digest window");
+	fprintf(out, "%u s\n", d->window_sec);
+	label(out, "Max messages");
+	fprintf(out, "%u\n", d->max_messages);
+	label(out, "Max bytes");
+	fprintf(out, "%u\n", d->max_bytes);
+	label(out, "Urgent level");
+	fprintf(out, "%s\n", d->urgent_level < 0 || !urgent ? "none" : urgent);
+	label(out, "Rate limit");
+	if (d->rate_per_hour)
+		fprintf(out, "%u per hour\n", d->rate_per_hour);
+	else
+		fprintf(out, "unlimited\n");
+	label(out, "Subject");
+	if (d->subject)
+		quoted(out, d->subject);
+	else
+		fputs("default", out);
+	fputc('\n', out);
+}
+
+static void show_filter(FILE *out, size_t n, const struct conf_filter *f)
+{
+	const char *level = conf_level_name(f->level);
+	const char *fac = conf_facility_name(f->facility);
+
+	fprintf(out, "  %zu Level ..... %s\n", n, level ? level : "?");
+	fprintf(out, "    Program ..... %s\n", f->program ? f->program : "any");
+	fprintf(out, "    Facility ..... %s\n", fac ? fac : "?");
+	fputs("    Message text . ", out);
+	if (!f->msgtext) {
+		fputs("any", out);
+	} else {
+		if (f->msgtext_regex)
+			fputs("regex ", out);
+		quoted(out, f->msgtext);
+	}
+	fputc('\n', out);
+}
+
+static void show_stats(FILE *out, const struct filter_stats *st)
+{
+	struct tm tm;
+	char date[64] = "";
+
+	if (!st) {
+		fputs("  Statistics ..... 0 messages received, 0 accepted by filter\n", out);
+		return;
+	}
+	if (localtime_r(&st->since, &tm))
+		strftime(date, sizeof(date), "%Y %b %d %H:%M:%S", &tm);
+	fprintf(out,
+		"  Statistics ..... %llu messages received, %llu accepted by filter, "
+		"%llu mailed (%s)\n",
+		(unsigned long long)st->received, (unsigned long long)st->accepted,
+		(unsigned long long)st->mailed, date);
+}
+
+static void show_recipient(FILE *out, const struct conf_recipient *r,
+			   const struct filter_stats_table *t)
+{
+	fprintf(out, "Email %s:\n", r->address);
+	show_offset(out, r);
+	show_digest(out, &r->digest);
+	fputs("Filters:\n", out);
+	if (r->n_filters == 0)
+		fputs("  (none: no messages will be sent)\n", out);
+	for (size_t i = 0; i < r->n_filters; i++)
+		show_filter(out, i + 1, &r->filters[i]);
+	if (r->n_excludes)
+		fputs("Exclude filters:\n", out);
+	for (size_t i = 0; i < r->n_excludes; i++)
+		show_filter(out, i + 1, &r->excludes[i]);
+	show_stats(out, filter_stats_lookup(t, r->address));
+}
+
+int filter_show_config(const struct conf *c, const struct filter_stats_table *t, FILE *out)
+{
+	for (size_t i = 0; i < c->n_recipients; i++)
+		show_recipient(out, &c->recipients[i], t);
+	return ferror(out) ? -1 : 0;
+}

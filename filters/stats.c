@@ -1,0 +1,198 @@
+/*
+ * filters/stats.c: the stats file (format in filters/filter.h).
+ *
+ * The module writes it (filter_stats_save), `show log config` reads it
+ * (filter_stats_load).  Writing goes to a temporary file in the same
+ * directory, fsync, rename, so a reader never sees half a file.
+ */
+#include "filters/filter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATS_MAGIC "logmail-stats 1"
+
+static void err_set(struct conf_err *err, const char *path, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void err_set(struct conf_err *err, const char *path, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+static void fsync_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int fd;
+
+	if (!dir)
+		return;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+static int stats_write(const struct filter_set *set, FILE *f)
+{
+	fprintf(f, "%s\n", STATS_MAGIC);
+	for (size_t r = 0; r < filter_set_recipients(set); r++) {
+		struct filter_stats st;
+
+		filter_stats_get(set, r, &st);
+		fprintf(f, "%s %" PRIu64 " %" PRIu64 " %" PRIu64 " %lld\n",
+			filter_set_address(set, r), st.received, st.accepted, st.mailed,
+			(long long)st.since);
+	}
+	return fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0 ? 0 : -1;
+}
+
+enum filter_status filter_stats_save(const struct filter_set *set, const char *path,
+				     struct conf_err *err)
+{
+	size_t len = strlen(path);
+	char *tmp = malloc(len + sizeof(".XXXXXX"));
+	FILE *f = NULL;
+	int fd = -1;
+
+	if (!tmp) {
+		err_set(err, path, 0, "out of memory");
+		return FILTER_ENOMEM;
+	}
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".XXXXXX", sizeof(".XXXXXX"));
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	(void)fchmod(fd, 0644); /* counters are not secret; the CLI may read them */
+	f = fdopen(fd, "w");
+	if (!f)
+		goto fail;
+	fd = -1;
+	if (stats_write(set, f) != 0)
+		goto fail;
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto fail;
+	}
+	f = NULL;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	fsync_dir(path);
+	free(tmp);
+	return FILTER_OK;
+fail:
+	err_set(err, path, 0, "cannot write statistics: %s", strerror(errno));
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return FILTER_EIO;
+}
+
+static enum filter_status stats_line(struct filter_stats_table *t, const char *line)
+{
+	char addr[512];
+	unsigned long long rec, acc, mail;
+	long long since;
+	struct filter_stats_entry *v;
+
+	if (sscanf(line, "%511s %llu %llu %llu %lld", addr, &rec, &acc, &mail, &since) != 5)
+		return FILTER_EFORMAT;
+	v = realloc(t->entries, (t->n + 1) * sizeof(*v));
+	if (!v)
+		return FILTER_ENOMEM;
+	t->entries = v;
+	v[t->n].address = strdup(addr);
+	if (!v[t->n].address)
+		return FILTER_ENOMEM;
+	v[t->n].stats = (struct filter_stats){rec, acc, mail, (time_t)since};
+	t->n++;
+	return FILTER_OK;
+}
+
+enum filter_status filter_stats_load(const char *path, struct filter_stats_table *t,
+				     struct conf_err *err)
+{
+	enum filter_status st = FILTER_OK;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+
+	memset(t, 0, sizeof(*t));
+	f = fopen(path, "re");
+	if (!f) {
+		err_set(err, path, 0, "cannot read statistics: %s", strerror(errno));
+		return errno == ENOENT ? FILTER_ENOENT : FILTER_EIO;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (lineno == 1)
+			st = strcmp(line, STATS_MAGIC) == 0 ? FILTER_OK : FILTER_EFORMAT;
+		else if (line[0] != '\0' && line[0] != '#')
+			st = stats_line(t, line);
+		if (st != FILTER_OK)
+			break;
+	}
+	if (st == FILTER_OK && lineno == 0)
+		st = FILTER_EFORMAT;
+	if (st == FILTER_OK && ferror(f))
+		st = FILTER_EIO;
+	if (st != FILTER_OK) {
+		err_set(err, path, lineno,
+			st == FILTER_EFORMAT ? "not a logmail statistics file"
+					     : "cannot read statistics");
+		filter_stats_table_free(t);
+	}
+	free(line);
+	fclose(f);
+	return st;
+}
+
+void filter_stats_table_free(struct filter_stats_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		free(t->entries[i].address);
+	free(t->entries);
+	t->entries = NULL;
+	t->n = 0;
+}
+
+const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *t,
+					       const char *address)
+{
+	for (size_t i = 0; t && address && i < t->n; i++)
+		if (strcmp(t->entries[i].address, address) == 0)
+			return &t->entries[i].stats;
+	return NULL;
+}

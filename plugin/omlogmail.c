@@ -1,0 +1,994 @@
+/*
+ * plugin/omlogmail.c: omlogmail, logmail's rsyslog output module.
+ *
+ *   module(load="omlogmail")
+ *   action(type="omlogmail" config="/etc/logmail/logmail.conf"
+ *          spool="/var/spool/logmail"
+ *          filters=["log email ops@example.com level errors"])
+ *
+ * This is the ONLY file of logmail that includes rsyslog's headers; every
+ * BEGIN...END body below turns rsyslog's strings into our structs, calls
+ * the libraries (config/, filters/, digest/, smtp/) and maps the status back
+ * to an RS_RET_* code.  The behaviour lives in the libraries.
+ *
+ * Data, per action (instanceData):
+ *   - a generation (struct om_gen): the parsed configuration, the compiled
+ *     filters and the digests built from it.  It is reference counted: the
+ *     action holds one reference, every rsyslog worker one, the delivery
+ *     thread one while it polls.  A HUP builds a new generation and swaps it
+ *     in; the old one is retired (its digests flushed into the spool) when
+ *     its last holder lets go, so no message held in memory is lost.
+ *   - the spool, opened on first use (the handle that workers submit to,
+ *     under spool_lock; the delivery thread has a handle of its own so a
+ *     slow server never holds a lock a worker waits for);
+ *   - the delivery thread: it wakes at the next digest deadline, when a
+ *     digest was spooled, or periodically, calls digest_poll and
+ *     spool_deliver, and publishes the filter statistics to <spool>/stats.
+ * Per worker (wrkrInstanceData_t): the filter_worker (PCRE2 match data) and
+ * the reference to the generation it was made for.
+ *
+ * rsyslog's queue never waits on the network: commitTransaction only
+ * matches and adds to digests; a digest that closes there is written to the
+ * spool (local disk) and the delivery thread is woken.
+ *
+ * Messages that rsyslogd itself logs about omlogmail (programname
+ * "rsyslogd", text starting "omlogmail") are not mailed: a delivery error
+ * matched by a `level errors` filter would otherwise queue a mail about
+ * every failed delivery, forever.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rsyslog.h"
+#include "conf.h"
+#include "syslogd-types.h"
+#include "template.h"
+#include "module-template.h"
+#include "errmsg.h"
+#include "parserif.h"
+
+#include "config/conf.h"
+#include "digest/digest.h"
+#include "filters/filter.h"
+#include "smtp/smtp.h"
+
+/* clang-format off */
+MODULE_TYPE_OUTPUT
+MODULE_TYPE_NOKEEP
+MODULE_CNFNAME("omlogmail")
+
+DEF_OMOD_STATIC_DATA
+/* clang-format on */
+
+#define OM_FILTERS_LABEL  "omlogmail filters" /* conf_err file name of filters=[...] */
+#define OM_STATS_NAME     "stats"
+#define OM_DELIVER_PERIOD 30 /* seconds between delivery runs when idle */
+#define OM_STATS_PERIOD   10 /* seconds between stats file updates */
+#define OM_BACKOFF_MIN    5
+#define OM_BACKOFF_MAX    300
+
+/*
+ * The properties arrive as five template strings, registered by the module
+ * (names starting with a space cannot be written by users, so they cannot
+ * collide).  %pri% carries facility and severity in one slot.
+ */
+enum { OM_SLOT_TIME, OM_SLOT_PRI, OM_SLOT_HOST, OM_SLOT_PROGRAM, OM_SLOT_MSG, OM_NSLOTS };
+
+static const char *const om_tpl_names[OM_NSLOTS] = {
+    " OmLogmailTime", " OmLogmailPri", " OmLogmailHost", " OmLogmailProgram", " OmLogmailMsg",
+};
+static const char *const om_tpl_lines[OM_NSLOTS] = {
+    "\"%timereported:::date-unixtimestamp%\"",
+    "\"%pri%\"",
+    "\"%hostname%\"",
+    "\"%programname%\"",
+    "\"%msg:::drop-last-lf%\"",
+};
+
+static struct cnfparamdescr om_params[] = {
+    {"config", eCmdHdlrString, 0},
+    {"spool", eCmdHdlrString, 0},
+    {"filters", eCmdHdlrArray, 0},
+};
+static struct cnfparamblk om_param_block = {
+    CNFPARAMBLK_VERSION,
+    sizeof(om_params) / sizeof(om_params[0]),
+    om_params,
+};
+
+/* The actions of one configuration, so activateCnf can start their
+ * delivery threads (a restart delivers what the spool holds without waiting
+ * for a new message).  The instances are not owned. */
+struct modConfData_s {
+	rsconf_t *conf;
+	struct om_inst **insts;
+	size_t n_insts;
+};
+static modConfData_t *om_load_cnf; /* the configuration being loaded */
+
+struct om_inst;
+
+/* One loaded configuration and everything built from it.  Immutable after
+ * om_gen_load except the counters and digests inside, which are thread-safe. */
+struct om_gen {
+	struct om_inst *inst;
+	struct conf *conf;
+	struct filter_set *filters;
+	struct digest_set *digests;
+	char from[320]; /* `mail from`, else logmail@<this host> */
+	unsigned refs;  /* under inst->lock */
+	bool no_server_logged;
+};
+
+struct om_inst {
+	unsigned refs; /* under lock: the action and each worker */
+	char *config_path;
+	char *spool_dir;
+	char *stats_path;
+	char **filter_lines;
+	size_t n_filter_lines;
+
+	pthread_mutex_t lock; /* gen, refs, and the thread's flags */
+	pthread_cond_t wake;
+	bool locks_ready;
+	struct om_gen *gen;
+	bool thread_started, stop;
+	bool spooled;   /* a mail was spooled: deliver (unless backing off) */
+	bool force;     /* next delivery run ignores retry times (after a HUP) */
+	bool rewake;    /* a digest opened: recompute the wake-up time */
+	time_t wake_at; /* when the sleeping thread wakes; 0 while it works */
+	pthread_t thread;
+
+	pthread_mutex_t spool_lock; /* the submitting spool handle */
+	struct spool *spool;
+};
+
+/* rsyslog frees instanceData itself after freeInstance, and may free worker
+ * data after that (action.c: freeWrkrDataTable), so the state lives in a
+ * reference-counted struct om_inst that the last holder frees. */
+typedef struct _instanceData {
+	struct om_inst *inst;
+} instanceData;
+
+typedef struct wrkrInstanceData {
+	instanceData *pData;
+	struct om_inst *inst;
+	struct om_gen *gen;
+	struct filter_worker *fw;
+	size_t *match;
+} wrkrInstanceData_t;
+
+/* ---- helpers: no rsyslog macros below this line until the entry points ---- */
+
+static char *om_strdup_es(es_str_t *s)
+{
+	return es_str2cstr(s, NULL);
+}
+
+static void om_log_conf_err(const char *what, const struct conf_err *err)
+{
+	char buf[1024];
+
+	conf_err_format(err, buf, sizeof(buf));
+	LogError(0, RS_RET_CONFIG_ERROR, "omlogmail: %s%s", what, buf);
+}
+
+static void om_gen_free(struct om_gen *g)
+{
+	if (g == NULL)
+		return;
+	digest_set_free(g->digests);
+	filter_set_free(g->filters);
+	conf_free(g->conf);
+	free(g);
+}
+
+/* Carry the statistics over from the stats file (a restart, a HUP). */
+static void om_stats_restore(struct om_gen *g, const char *path)
+{
+	struct filter_stats_table t = {0};
+	struct conf_err err;
+
+	if (path != NULL && filter_stats_load(path, &t, &err) == FILTER_OK)
+		filter_stats_restore(g->filters, &t);
+	filter_stats_table_free(&t);
+}
+
+/* Parse the shared file, then the action's filters=[...] lines, compile the
+ * filters and make the digests.  0, or -1 with err filled. */
+static int om_gen_load(struct om_inst *inst, struct om_gen **out, struct conf_err *err)
+{
+	struct om_gen *g = calloc(1, sizeof(*g));
+	struct smtp_subst subst;
+	size_t i;
+
+	*out = NULL;
+	memset(err, 0, sizeof(*err));
+	if (g == NULL || (g->conf = conf_new()) == NULL)
+		goto nomem;
+	g->inst = inst;
+	if (conf_load(g->conf, inst->config_path, err) != CONF_OK)
+		goto fail;
+	for (i = 0; i < inst->n_filter_lines; i++)
+		if (conf_exec(g->conf, inst->filter_lines[i], OM_FILTERS_LABEL, (unsigned)i + 1,
+			      err) != CONF_OK)
+			goto fail;
+	if (filter_compile(g->conf, &g->filters, err) != FILTER_OK)
+		goto fail;
+	om_stats_restore(g, inst->stats_path);
+	smtp_subst_default(&subst, g->conf->serial);
+	g->digests = digest_set_new(g->conf, subst.hostname, subst.serial);
+	if (g->digests == NULL)
+		goto nomem;
+	if (g->conf->from != NULL)
+		snprintf(g->from, sizeof(g->from), "%s", g->conf->from);
+	else
+		snprintf(g->from, sizeof(g->from), "logmail@%s",
+			 subst.hostname != NULL && *subst.hostname ? subst.hostname : "localhost");
+	*out = g;
+	return 0;
+nomem:
+	snprintf(err->msg, sizeof(err->msg), "out of memory");
+fail:
+	om_gen_free(g);
+	return -1;
+}
+
+static struct om_gen *om_gen_get(struct om_inst *inst)
+{
+	struct om_gen *g;
+
+	pthread_mutex_lock(&inst->lock);
+	g = inst->gen;
+	if (g != NULL)
+		g->refs++;
+	pthread_mutex_unlock(&inst->lock);
+	return g;
+}
+
+static void om_kick(struct om_inst *inst)
+{
+	pthread_mutex_lock(&inst->lock);
+	inst->spooled = true;
+	pthread_cond_signal(&inst->wake);
+	pthread_mutex_unlock(&inst->lock);
+}
+
+/* After a worker added messages: wake the delivery thread when a digest
+ * is now due before the time it sleeps until. */
+static void om_rewake(struct om_inst *inst, time_t deadline)
+{
+	if (deadline == 0)
+		return;
+	pthread_mutex_lock(&inst->lock);
+	if (inst->wake_at == 0 || deadline < inst->wake_at) {
+		inst->rewake = true;
+		pthread_cond_signal(&inst->wake);
+	}
+	pthread_mutex_unlock(&inst->lock);
+}
+
+/* The submitting spool handle, opened on first use.  Caller holds spool_lock. */
+static struct spool *om_spool_locked(struct om_inst *inst, struct smtp_err *err)
+{
+	if (inst->spool == NULL && spool_open(&inst->spool, inst->spool_dir, err) != SMTP_OK)
+		inst->spool = NULL;
+	return inst->spool;
+}
+
+/* digest_emit_fn: a finished digest goes into the spool; the delivery
+ * thread is woken to send it. */
+static int om_emit(void *arg, const struct digest_mail *m)
+{
+	struct om_gen *g = arg;
+	struct om_inst *inst = g->inst;
+	struct smtp_message msg = {
+	    .from = g->from,
+	    .to = m->to,
+	    .subject = m->subject,
+	    .body = m->body,
+	    .date = m->now,
+	};
+	struct smtp_err err = {0};
+	char id[SPOOL_ID_MAX];
+	enum smtp_status st = SMTP_EIO;
+	struct spool *sp;
+
+	pthread_mutex_lock(&inst->spool_lock);
+	sp = om_spool_locked(inst, &err);
+	if (sp != NULL)
+		st = spool_submit(sp, &msg, id, &err);
+	pthread_mutex_unlock(&inst->spool_lock);
+	if (st != SMTP_OK) {
+		LogError(0, RS_RET_IO_ERROR,
+			 "omlogmail: cannot queue the mail to %s in %s: %s (kept, retried in %d s)",
+			 m->to, inst->spool_dir, err.msg, DIGEST_RETRY_SEC);
+		return -1;
+	}
+	filter_stats_add_mailed(g->filters, m->recipient, m->n_messages);
+	om_kick(inst);
+	return 0;
+}
+
+/* Emit every digest of g into the spool, whatever its window. */
+static void om_gen_flush(struct om_gen *g)
+{
+	struct digest_counters c;
+	unsigned long lost = 0;
+	size_t i, n;
+
+	if (digest_flush_all(g->digests, time(NULL), om_emit, g) != DIGEST_OK) {
+		n = digest_set_count(g->digests);
+		for (i = 0; i < n; i++)
+			if (digest_counters(g->digests, i, &c) == DIGEST_OK)
+				lost += c.held;
+		LogError(0, RS_RET_IO_ERROR,
+			 "omlogmail: %lu messages held in digests could not be spooled to %s", lost,
+			 g->inst->spool_dir);
+	}
+}
+
+/* The last holder of a generation flushes its digests into the spool. */
+static void om_gen_retire(struct om_gen *g)
+{
+	om_gen_flush(g);
+	om_gen_free(g);
+}
+
+static void om_gen_put(struct om_gen *g)
+{
+	bool last;
+
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&g->inst->lock);
+	last = --g->refs == 0;
+	pthread_mutex_unlock(&g->inst->lock);
+	if (last)
+		om_gen_retire(g);
+}
+
+static void om_stats_save(struct om_gen *g)
+{
+	struct conf_err err;
+
+	if (g->inst->stats_path != NULL)
+		(void)filter_stats_save(g->filters, g->inst->stats_path, &err);
+}
+
+/* ---- the delivery thread ---- */
+
+static void om_transcript(void *arg, char dir, const char *line)
+{
+	(void)arg;
+	/* LOG_INFO: rsyslog drops internal debug messages by default, and
+	 * `debug mail` is an explicit request to see the dialogue */
+	LogMsg(0, NO_ERRCODE, LOG_INFO, "omlogmail: smtp %c: %s", dir, line);
+}
+
+static void om_params_from_conf(const struct conf *c, struct smtp_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->host = c->server;
+	p->port = conf_effective_port(c);
+	p->tls = c->tls == CONF_TLS_STARTTLS ? SMTP_TLS_STARTTLS
+		 : c->tls == CONF_TLS_SMTPS  ? SMTP_TLS_SMTPS
+					     : SMTP_TLS_NONE;
+	p->tls_verify = c->tls_verify;
+	p->ca_file = c->tls_ca_file;
+	p->auth = c->auth == CONF_AUTH_CRAMMD5 ? SMTP_AUTH_CRAMMD5
+		  : c->auth == CONF_AUTH_LOGIN ? SMTP_AUTH_LOGIN
+		  : c->auth == CONF_AUTH_PLAIN ? SMTP_AUTH_PLAIN
+					       : SMTP_AUTH_NONE;
+	p->username = c->username;
+	p->auth_cleartext = c->auth_cleartext;
+	p->timeout_sec = c->timeout_sec;
+}
+
+/* One delivery run.  Returns true when the server could not be reached or
+ * deferred mails (back off), false otherwise. */
+static bool om_deliver(struct om_gen *g, struct spool **sp, bool force)
+{
+	struct om_inst *inst = g->inst;
+	struct smtp_params p;
+	struct smtp_err err = {0};
+	struct conf_err cerr;
+	struct spool_run run = {0};
+	char password[512] = "";
+	enum smtp_status st;
+
+	if (g->conf->server == NULL) {
+		if (!g->no_server_logged)
+			LogMsg(0, NO_ERRCODE, LOG_WARNING,
+			       "omlogmail: no `mail smtpserver` in %s: mails stay in %s",
+			       inst->config_path, inst->spool_dir);
+		g->no_server_logged = true;
+		return false;
+	}
+	if (*sp == NULL && spool_open(sp, inst->spool_dir, &err) != SMTP_OK) {
+		*sp = NULL;
+		LogError(0, RS_RET_IO_ERROR, "omlogmail: spool %s: %s", inst->spool_dir, err.msg);
+		return true;
+	}
+	om_params_from_conf(g->conf, &p);
+	if (g->conf->auth != CONF_AUTH_NONE) {
+		if (conf_password(g->conf, password, sizeof(password), &cerr) != CONF_OK) {
+			om_log_conf_err("cannot use the SMTP password: ", &cerr);
+			return true;
+		}
+		p.password = password;
+	}
+	if (spool_debug(*sp))
+		p.transcript = om_transcript;
+	st = spool_deliver(*sp, &p, force, NULL, &run, &err);
+	explicit_bzero(password, sizeof(password));
+	if (st != SMTP_OK && st != SMTP_EBUSY)
+		LogError(0, RS_RET_SUSPENDED, "omlogmail: delivery to %s: %s", g->conf->server,
+			 err.msg);
+	else if (run.failed > 0)
+		LogError(0, RS_RET_DATAFAIL,
+			 "omlogmail: %u mails failed permanently (see `logmail show mail`)",
+			 run.failed);
+	return (st != SMTP_OK && st != SMTP_EBUSY) || run.deferred > 0;
+}
+
+static time_t om_min_deadline(time_t a, time_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static void *om_thread_main(void *arg)
+{
+	struct om_inst *inst = arg;
+	struct spool *sp = NULL;
+	time_t next_deliver = 0, next_stats = 0, backoff = 0;
+	struct timespec ts;
+	bool spooled, force;
+
+	pthread_mutex_lock(&inst->lock);
+	while (!inst->stop) {
+		spooled = inst->spooled;
+		force = inst->force;
+		inst->spooled = inst->force = inst->rewake = false;
+		inst->wake_at = 0;
+		pthread_mutex_unlock(&inst->lock);
+
+		struct om_gen *g = om_gen_get(inst);
+		time_t now = time(NULL), deadline;
+
+		if (g == NULL) { /* not reached: the action stops this thread first */
+			pthread_mutex_lock(&inst->lock);
+			break;
+		}
+		(void)digest_poll(g->digests, now, om_emit, g);
+		if (force || now >= next_deliver || (spooled && backoff == 0)) {
+			if (om_deliver(g, &sp, force)) {
+				backoff = backoff == 0 ? OM_BACKOFF_MIN : backoff * 2;
+				if (backoff > OM_BACKOFF_MAX)
+					backoff = OM_BACKOFF_MAX;
+				next_deliver = now + backoff;
+			} else {
+				backoff = 0;
+				next_deliver = now + OM_DELIVER_PERIOD;
+			}
+		}
+		if (now >= next_stats) {
+			om_stats_save(g);
+			next_stats = now + OM_STATS_PERIOD;
+		}
+		deadline = om_min_deadline(digest_next_deadline(g->digests), next_deliver);
+		deadline = om_min_deadline(deadline, next_stats);
+		om_gen_put(g);
+
+		pthread_mutex_lock(&inst->lock);
+		if (!inst->spooled && !inst->force && !inst->rewake && !inst->stop &&
+		    deadline > now) {
+			inst->wake_at = deadline;
+			ts.tv_sec = deadline;
+			ts.tv_nsec = 0;
+			pthread_cond_timedwait(&inst->wake, &inst->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&inst->lock);
+	spool_close(sp);
+	return NULL;
+}
+
+/* The spool can be opened and its directory written: what tryResume and
+ * beginTransaction test.  Starts the delivery thread on first success. */
+static bool om_ready(struct om_inst *inst)
+{
+	struct smtp_err err = {0};
+	bool ok;
+
+	pthread_mutex_lock(&inst->spool_lock);
+	ok = om_spool_locked(inst, &err) != NULL && access(inst->spool_dir, W_OK | X_OK) == 0;
+	pthread_mutex_unlock(&inst->spool_lock);
+	if (!ok) {
+		LogError(0, RS_RET_SUSPENDED, "omlogmail: spool %s not usable%s%s", inst->spool_dir,
+			 *err.msg ? ": " : "", err.msg);
+		return false;
+	}
+	pthread_mutex_lock(&inst->lock);
+	if (!inst->thread_started && !inst->stop) {
+		if (pthread_create(&inst->thread, NULL, om_thread_main, inst) == 0)
+			inst->thread_started = true;
+		else
+			LogError(errno, RS_RET_ERR, "omlogmail: cannot start the delivery thread");
+	}
+	ok = inst->thread_started;
+	pthread_mutex_unlock(&inst->lock);
+	return ok;
+}
+
+static void om_stop_thread(struct om_inst *inst)
+{
+	bool started;
+
+	pthread_mutex_lock(&inst->lock);
+	inst->stop = true;
+	started = inst->thread_started;
+	pthread_cond_signal(&inst->wake);
+	pthread_mutex_unlock(&inst->lock);
+	if (started)
+		pthread_join(inst->thread, NULL);
+	inst->thread_started = false;
+}
+
+/* Make the worker use the action's current generation (after a HUP). */
+static bool om_wrkr_sync(wrkrInstanceData_t *w)
+{
+	struct om_gen *g = om_gen_get(w->inst), *old = w->gen;
+	struct filter_worker *fw;
+	size_t *match, n;
+
+	if (g == NULL) /* the action is closing */
+		return false;
+	if (g == old && w->fw != NULL) {
+		om_gen_put(g); /* never the last: w holds one */
+		return true;
+	}
+	n = filter_set_recipients(g->filters);
+	fw = filter_worker_new(g->filters);
+	match = calloc(n > 0 ? n : 1, sizeof(*match));
+	if (fw == NULL || match == NULL) {
+		filter_worker_free(fw);
+		free(match);
+		om_gen_put(g);
+		return false;
+	}
+	filter_worker_free(w->fw);
+	free(w->match);
+	w->gen = g;
+	w->fw = fw;
+	w->match = match;
+	om_gen_put(old);
+	return true;
+}
+
+static void om_trim(const char **s)
+{
+	while (**s == ' ')
+		(*s)++;
+}
+
+static bool om_own_message(const char *program, const char *text)
+{
+	/* "rsyslogd", or "rsyslogd-2027" when rsyslog tags an error code */
+	return strncmp(program, "rsyslogd", 8) == 0 && strncmp(text, "omlogmail", 9) == 0;
+}
+
+/* One message: the template strings -> filter_match -> digest_add. */
+static void om_process(wrkrInstanceData_t *w, char *const *slot, time_t now)
+{
+	struct om_gen *g = w->gen;
+	const char *text = slot[OM_SLOT_MSG];
+	long pri = strtol(slot[OM_SLOT_PRI], NULL, 10);
+	struct filter_msg fm;
+	struct digest_msg dm;
+	size_t i, n;
+
+	om_trim(&text);
+	if (om_own_message(slot[OM_SLOT_PROGRAM], text))
+		return;
+	fm = (struct filter_msg){
+	    .severity = (int)(pri & 7),
+	    .facility = (int)(pri >> 3),
+	    .program = slot[OM_SLOT_PROGRAM],
+	    .program_len = strlen(slot[OM_SLOT_PROGRAM]),
+	    .text = text,
+	    .text_len = strlen(text),
+	};
+	n = filter_match(g->filters, w->fw, &fm, w->match);
+	if (n == 0)
+		return;
+	dm = (struct digest_msg){
+	    .ts = (time_t)strtoll(slot[OM_SLOT_TIME], NULL, 10),
+	    .severity = fm.severity,
+	    .facility = fm.facility,
+	    .host = slot[OM_SLOT_HOST],
+	    .program = fm.program,
+	    .text = text,
+	    .text_len = fm.text_len,
+	};
+	if (dm.ts <= 0)
+		dm.ts = now;
+	for (i = 0; i < n; i++)
+		(void)digest_add(g->digests, w->match[i], &dm, now, om_emit, g);
+}
+
+/* Replace the generation with a freshly loaded one; on error keep the old. */
+static void om_reload(struct om_inst *inst)
+{
+	struct om_gen *old = om_gen_get(inst), *g;
+	struct conf_err err;
+
+	if (old != NULL)
+		om_stats_save(old);
+	if (om_gen_load(inst, &g, &err) != 0) {
+		om_log_conf_err("configuration not reloaded, the previous one stays in effect: ",
+				&err);
+		om_gen_put(old);
+		return;
+	}
+	g->refs = 1;
+	pthread_mutex_lock(&inst->lock);
+	inst->gen = g;
+	inst->force = true; /* the server may have been fixed: retry the queue now */
+	pthread_cond_signal(&inst->wake);
+	pthread_mutex_unlock(&inst->lock);
+	om_gen_put(old); /* ours */
+	om_gen_put(old); /* the action's */
+	LogMsg(0, NO_ERRCODE, LOG_INFO, "omlogmail: %s reloaded, %zu recipients", inst->config_path,
+	       filter_set_recipients(g->filters));
+}
+
+static void om_inst_free(struct om_inst *inst)
+{
+	size_t i;
+
+	if (inst == NULL)
+		return;
+	if (inst->locks_ready) {
+		spool_close(inst->spool);
+		pthread_cond_destroy(&inst->wake);
+		pthread_mutex_destroy(&inst->spool_lock);
+		pthread_mutex_destroy(&inst->lock);
+	}
+	for (i = 0; i < inst->n_filter_lines; i++)
+		free(inst->filter_lines[i]);
+	free(inst->filter_lines);
+	free(inst->config_path);
+	free(inst->spool_dir);
+	free(inst->stats_path);
+	free(inst);
+}
+
+static struct om_inst *om_inst_new(void)
+{
+	struct om_inst *inst = calloc(1, sizeof(*inst));
+
+	if (inst == NULL)
+		return NULL;
+	inst->refs = 1;
+	inst->config_path = strdup(CONF_DEFAULT_PATH);
+	inst->spool_dir = strdup(SPOOL_DEFAULT_DIR);
+	if (inst->config_path == NULL || inst->spool_dir == NULL)
+		goto fail;
+	if (pthread_mutex_init(&inst->lock, NULL) != 0)
+		goto fail;
+	if (pthread_mutex_init(&inst->spool_lock, NULL) != 0) {
+		pthread_mutex_destroy(&inst->lock);
+		goto fail;
+	}
+	if (pthread_cond_init(&inst->wake, NULL) != 0) {
+		pthread_mutex_destroy(&inst->spool_lock);
+		pthread_mutex_destroy(&inst->lock);
+		goto fail;
+	}
+	inst->locks_ready = true;
+	return inst;
+fail:
+	om_inst_free(inst);
+	return NULL;
+}
+
+static void om_inst_get(struct om_inst *inst)
+{
+	pthread_mutex_lock(&inst->lock);
+	inst->refs++;
+	pthread_mutex_unlock(&inst->lock);
+}
+
+static void om_inst_put(struct om_inst *inst)
+{
+	bool last;
+
+	if (inst == NULL)
+		return;
+	pthread_mutex_lock(&inst->lock);
+	last = --inst->refs == 0;
+	pthread_mutex_unlock(&inst->lock);
+	if (last)
+		om_inst_free(inst);
+}
+
+/* The action goes away (shutdown, or a failed configuration): stop the
+ * delivery thread, flush every digest into the spool (the workers have
+ * stopped adding by now) and publish the statistics. */
+static void om_inst_close(struct om_inst *inst)
+{
+	struct om_gen *g;
+
+	if (inst == NULL)
+		return;
+	om_stop_thread(inst);
+	g = inst->gen;
+	if (g != NULL) {
+		om_gen_flush(g);
+		if (inst->spool != NULL) /* not after a -N1 run, which makes no spool */
+			om_stats_save(g);
+		pthread_mutex_lock(&inst->lock);
+		inst->gen = NULL;
+		pthread_mutex_unlock(&inst->lock);
+		om_gen_put(g);
+	}
+	om_inst_put(inst);
+}
+
+/* Take the action's parameters.  false (and the error logged) on a bad one. */
+static bool om_inst_params(struct om_inst *inst, struct cnfparamvals *pv)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < om_param_block.nParams; i++) {
+		const char *name = om_param_block.descr[i].name;
+
+		if (!pv[i].bUsed)
+			continue;
+		if (strcmp(name, "config") == 0) {
+			free(inst->config_path);
+			inst->config_path = om_strdup_es(pv[i].val.d.estr);
+		} else if (strcmp(name, "spool") == 0) {
+			free(inst->spool_dir);
+			inst->spool_dir = om_strdup_es(pv[i].val.d.estr);
+		} else if (strcmp(name, "filters") == 0) {
+			struct cnfarray *ar = pv[i].val.d.ar;
+
+			inst->filter_lines = calloc(ar->nmemb > 0 ? ar->nmemb : 1, sizeof(char *));
+			if (inst->filter_lines == NULL)
+				return false;
+			for (j = 0; j < ar->nmemb; j++) {
+				inst->filter_lines[j] = om_strdup_es(ar->arr[j]);
+				if (inst->filter_lines[j] == NULL)
+					return false;
+				inst->n_filter_lines++;
+			}
+		}
+	}
+	if (inst->config_path == NULL || inst->spool_dir == NULL)
+		return false;
+	if (*inst->config_path != '/' || *inst->spool_dir != '/') {
+		LogError(0, RS_RET_CONFIG_ERROR,
+			 "omlogmail: config=\"%s\" and spool=\"%s\" must be absolute paths "
+			 "(rsyslogd changes directory to /)",
+			 inst->config_path, inst->spool_dir);
+		return false;
+	}
+	if (asprintf(&inst->stats_path, "%s/%s", inst->spool_dir, OM_STATS_NAME) < 0) {
+		inst->stats_path = NULL;
+		return false;
+	}
+	return true;
+}
+
+static bool om_cnf_add(modConfData_t *cnf, struct om_inst *inst)
+{
+	struct om_inst **v;
+
+	if (cnf == NULL)
+		return true;
+	v = realloc(cnf->insts, (cnf->n_insts + 1) * sizeof(*v));
+	if (v == NULL)
+		return false;
+	v[cnf->n_insts++] = inst;
+	cnf->insts = v;
+	return true;
+}
+
+/* ---- rsyslog entry points ---- */
+/* rsyslog's macros are not C statements: */
+/* clang-format off */
+
+BEGINcreateInstance
+CODESTARTcreateInstance
+	if ((pData->inst = om_inst_new()) == NULL) {
+		free(pData);
+		pData = NULL;
+		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+	}
+finalize_it:
+ENDcreateInstance
+
+BEGINcreateWrkrInstance
+CODESTARTcreateWrkrInstance
+	pWrkrData->inst = pData->inst;
+	if (!om_wrkr_sync(pWrkrData)) {
+		free(pWrkrData);
+		pWrkrData = NULL;
+		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+	}
+	om_inst_get(pWrkrData->inst);
+finalize_it:
+ENDcreateWrkrInstance
+
+BEGINisCompatibleWithFeature
+CODESTARTisCompatibleWithFeature
+	if (eFeat == sFEATURERepeatedMsgReduction)
+		iRet = RS_RET_OK;
+ENDisCompatibleWithFeature
+
+BEGINfreeInstance
+CODESTARTfreeInstance
+	om_inst_close(pData->inst);
+ENDfreeInstance
+
+BEGINfreeWrkrInstance
+CODESTARTfreeWrkrInstance
+	filter_worker_free(pWrkrData->fw);
+	free(pWrkrData->match);
+	om_gen_put(pWrkrData->gen);
+	om_inst_put(pWrkrData->inst);
+ENDfreeWrkrInstance
+
+BEGINdbgPrintInstInfo
+CODESTARTdbgPrintInstInfo
+	dbgprintf("omlogmail: config=%s spool=%s filters=%zu\n", pData->inst->config_path,
+		  pData->inst->spool_dir, pData->inst->n_filter_lines);
+ENDdbgPrintInstInfo
+
+BEGINtryResume
+CODESTARTtryResume
+	if (!om_ready(pWrkrData->inst))
+		iRet = RS_RET_SUSPENDED;
+ENDtryResume
+
+BEGINbeginTransaction
+CODESTARTbeginTransaction
+	if (!om_ready(pWrkrData->inst))
+		iRet = RS_RET_SUSPENDED;
+ENDbeginTransaction
+
+BEGINcommitTransaction
+	char *slot[OM_NSLOTS];
+	time_t now = time(NULL);
+	unsigned i, k;
+CODESTARTcommitTransaction
+	if (!om_wrkr_sync(pWrkrData))
+		ABORT_FINALIZE(RS_RET_SUSPENDED);
+	for (i = 0; i < nParams; i++) {
+		for (k = 0; k < OM_NSLOTS; k++) {
+			slot[k] = (char *)actParam(pParams, OM_NSLOTS, i, k).param;
+			if (slot[k] == NULL)
+				slot[k] = (char *)"";
+		}
+		om_process(pWrkrData, slot, now);
+	}
+	filter_worker_flush(pWrkrData->fw);
+	om_rewake(pWrkrData->inst, digest_next_deadline(pWrkrData->gen->digests));
+finalize_it:
+ENDcommitTransaction
+
+BEGINdoHUP
+CODESTARTdoHUP
+	om_reload(pData->inst);
+ENDdoHUP
+
+BEGINnewActInst
+	struct cnfparamvals *pvals = NULL;
+	struct conf_err err;
+	struct om_inst *inst;
+	int k;
+CODESTARTnewActInst
+	if ((pvals = nvlstGetParams(lst, &om_param_block, NULL)) == NULL)
+		ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
+	CHKiRet(createInstance(&pData));
+	inst = pData->inst;
+	if (!om_inst_params(inst, pvals))
+		ABORT_FINALIZE(RS_RET_CONFIG_ERROR);
+	if (om_gen_load(inst, &inst->gen, &err) != 0) {
+		om_log_conf_err("", &err);
+		ABORT_FINALIZE(RS_RET_CONFIG_ERROR);
+	}
+	inst->gen->refs = 1;
+	if (filter_set_recipients(inst->gen->filters) == 0)
+		LogMsg(0, NO_ERRCODE, LOG_WARNING,
+		       "omlogmail: no `log email` recipients in %s: nothing will be mailed",
+		       inst->config_path);
+	CODE_STD_STRING_REQUESTnewActInst(OM_NSLOTS)
+	for (k = 0; k < OM_NSLOTS; k++)
+		CHKiRet(OMSRsetEntry(*ppOMSR, k, (uchar *)strdup(om_tpl_names[k]),
+				     OMSR_NO_RQD_TPL_OPTS));
+	if (!om_cnf_add(om_load_cnf, inst)) /* last: nothing fails after it */
+		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+CODE_STD_FINALIZERnewActInst
+	if (pvals != NULL)
+		cnfparamvalsDestruct(pvals, &om_param_block);
+ENDnewActInst
+
+NO_LEGACY_CONF_parseSelectorAct
+
+BEGINbeginCnfLoad
+	int k;
+	uchar *line;
+CODESTARTbeginCnfLoad
+	pModConf->conf = pConf;
+	om_load_cnf = pModConf;
+	for (k = 0; k < OM_NSLOTS; k++) {
+		line = (uchar *)om_tpl_lines[k];
+		if (tplAddLine(pConf, om_tpl_names[k], &line) == NULL)
+			ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+	}
+finalize_it:
+ENDbeginCnfLoad
+
+BEGINendCnfLoad
+CODESTARTendCnfLoad
+	om_load_cnf = NULL;
+ENDendCnfLoad
+
+BEGINcheckCnf
+CODESTARTcheckCnf
+ENDcheckCnf
+
+BEGINactivateCnf
+	size_t k;
+CODESTARTactivateCnf
+	for (k = 0; k < pModConf->n_insts; k++)
+		(void)om_ready(pModConf->insts[k]); /* on failure tryResume tries again */
+	free(pModConf->insts);
+	pModConf->insts = NULL;
+	pModConf->n_insts = 0;
+ENDactivateCnf
+
+BEGINfreeCnf
+CODESTARTfreeCnf
+	free(pModConf->insts);
+ENDfreeCnf
+
+BEGINmodExit
+CODESTARTmodExit
+ENDmodExit
+
+BEGINqueryEtryPt
+CODESTARTqueryEtryPt
+CODEqueryEtryPt_STD_OMODTX_QUERIES
+CODEqueryEtryPt_STD_OMOD8_QUERIES
+CODEqueryEtryPt_STD_CONF2_QUERIES
+CODEqueryEtryPt_STD_CONF2_OMOD_QUERIES
+CODEqueryEtryPt_doHUP
+ENDqueryEtryPt
+
+BEGINmodInit()
+CODESTARTmodInit
+	*ipIFVersProvided = CURR_MOD_IF_VERSION;
+CODEmodInit_QueryRegCFSLineHdlr
+	INITChkCoreFeature(bCoreSupportsBatching, CORE_FEATURE_BATCHING);
+	if (!bCoreSupportsBatching) {
+		LogError(0, RS_RET_ERR, "omlogmail: this rsyslog core does not support batching");
+		ABORT_FINALIZE(RS_RET_ERR);
+	}
+ENDmodInit

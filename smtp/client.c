@@ -1,0 +1,819 @@
+/*
+ * smtp/client.c: the SMTP client's I/O: connect (every address, with a
+ * timeout), TLS (OpenSSL, verified by default), reading replies with
+ * per-command timeouts, and writing each command, pipelined group and DATA
+ * block in one write on a TCP_NODELAY socket (DESIGN.md: the Nagle stall).
+ * What to send next is decided by the pure dialogue in dialogue.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "smtp/smtp-internal.h"
+
+#define CONNECT_TIMEOUT 30
+#define QUIT_TIMEOUT_MS 1000
+
+struct smtp_client {
+	int fd;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	struct smtp_dlg d;
+	unsigned timeout_sec;
+	smtp_transcript_fn transcript;
+	void *transcript_arg;
+	bool txn;         /* a transaction was started: RSET before the next */
+	unsigned pending; /* replies still owed for commands already sent */
+	struct smtp_rparser rp;
+	char in[4096];
+	size_t inpos, inlen;
+};
+
+/* RFC 5321 4.5.3.2, in seconds, for the reply to what was sent in state. */
+static unsigned state_timeout(const struct smtp_client *c, enum smtp_state s)
+{
+	unsigned t;
+
+	switch (s) {
+	case SMTP_ST_CONNECT:
+		t = CONNECT_TIMEOUT;
+		break;
+	case SMTP_ST_DATA:
+		t = 120;
+		break;
+	case SMTP_ST_DOT:
+		t = 600;
+		break;
+	default: /* greeting, MAIL, RCPT and the rest: 5 minutes */
+		t = 300;
+		break;
+	}
+	if (c->timeout_sec && c->timeout_sec < t)
+		t = c->timeout_sec;
+	return t;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void say(struct smtp_client *c, char dir, const char *line)
+{
+	if (c->transcript)
+		c->transcript(c->transcript_arg, dir, line);
+}
+
+static enum smtp_status fail(struct smtp_client *c, struct smtp_err *err, enum smtp_status st,
+			     const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = 0;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	if (st == SMTP_ETEMP)
+		smtp_dlg_set_state(&c->d, SMTP_ST_DEAD);
+	return st;
+}
+
+static const char *stage(const struct smtp_client *c)
+{
+	return smtp_state_names[c->d.state];
+}
+
+static const char *tls_error(void)
+{
+	unsigned long e = ERR_get_error();
+
+	return e ? ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "TLS error"
+		 : "connection closed";
+}
+
+/* ---- Waiting and raw I/O ------------------------------------------------ */
+
+/* 0 when fd is ready for events before deadline, -1 on timeout. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = events};
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (left <= 0)
+			return -1;
+		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* SSL_write may raise SIGPIPE on a closed socket; rsyslogd ignores it but a
+ * CLI may not, and a library must not change the process's handlers: block
+ * it in this thread and swallow a pending one. */
+static int ssl_write_nosig(SSL *ssl, const char *buf, int len)
+{
+	sigset_t pipe, old;
+	int r;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, &old);
+	r = SSL_write(ssl, buf, len);
+	if (r <= 0) {
+		struct timespec zero = {0, 0};
+		sigset_t pending;
+
+		sigpending(&pending);
+		if (sigismember(&pending, SIGPIPE) && !sigismember(&old, SIGPIPE))
+			sigtimedwait(&pipe, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/* Write all of buf; the timeout restarts whenever the peer takes data. */
+static enum smtp_status write_all(struct smtp_client *c, const char *buf, size_t len,
+				  unsigned timeout, struct smtp_err *err)
+{
+	while (len > 0) {
+		short ev = POLLOUT;
+		ssize_t n;
+
+		if (c->ssl) {
+			int r, e;
+
+			ERR_clear_error();
+			r = ssl_write_nosig(c->ssl, buf, len > 0x40000000 ? 0x40000000 : (int)len);
+			if (r > 0) {
+				n = r;
+			} else {
+				e = SSL_get_error(c->ssl, r);
+				if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+					return fail(c, err, SMTP_ETEMP, "%s: TLS write failed: %s",
+						    stage(c), tls_error());
+				ev = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+				n = 0;
+			}
+		} else {
+			n = send(c->fd, buf, len, MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return fail(c, err, SMTP_ETEMP, "%s: write failed: %s", stage(c),
+					    strerror(errno));
+			if (n < 0)
+				n = 0;
+		}
+		buf += n;
+		len -= (size_t)n;
+		if (len > 0 && n == 0 && wait_fd(c->fd, ev, now_ms() + (int64_t)timeout * 1000) < 0)
+			return fail(c, err, SMTP_ETEMP,
+				    "%s: timeout after %u s writing to the server", stage(c),
+				    timeout);
+	}
+	return SMTP_OK;
+}
+
+/* Read what is available into c->in (which the caller has emptied). */
+static enum smtp_status read_some(struct smtp_client *c, int64_t deadline, unsigned timeout,
+				  struct smtp_err *err)
+{
+	for (;;) {
+		short ev = POLLIN;
+		ssize_t n;
+
+		if (c->ssl) {
+			int r, e;
+
+			ERR_clear_error();
+			r = SSL_read(c->ssl, c->in, sizeof(c->in));
+			if (r > 0) {
+				n = r;
+			} else {
+				e = SSL_get_error(c->ssl, r);
+				if (e == SSL_ERROR_ZERO_RETURN ||
+				    (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
+					return fail(c, err, SMTP_ETEMP,
+						    "%s: connection closed by the server",
+						    stage(c));
+				if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+					return fail(c, err, SMTP_ETEMP, "%s: TLS read failed: %s",
+						    stage(c), tls_error());
+				ev = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+				n = -1;
+				errno = EAGAIN;
+			}
+		} else {
+			n = recv(c->fd, c->in, sizeof(c->in), 0);
+			if (n == 0)
+				return fail(c, err, SMTP_ETEMP,
+					    "%s: connection closed by the server", stage(c));
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return fail(c, err, SMTP_ETEMP, "%s: read failed: %s", stage(c),
+					    strerror(errno));
+		}
+		if (n > 0) {
+			c->inpos = 0;
+			c->inlen = (size_t)n;
+			return SMTP_OK;
+		}
+		if (wait_fd(c->fd, ev, deadline) < 0)
+			return fail(c, err, SMTP_ETEMP, "%s: no reply from the server within %u s",
+				    stage(c), timeout);
+	}
+}
+
+static void transcript_reply(struct smtp_client *c, const struct smtp_reply *r)
+{
+	const char *s = r->text;
+	char line[SMTP_REPLY_MAX];
+
+	if (!c->transcript)
+		return;
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, s);
+		/* AUTH challenges are part of the credential exchange. */
+		if (c->d.state == SMTP_ST_AUTH && r->code == 334)
+			snprintf(line, sizeof(line), "334 ***");
+		say(c, 'S', line);
+		s += n;
+		if (*s)
+			s++;
+	}
+}
+
+/* Read one complete reply into *r, within the current state's timeout
+ * (or timeout_ms when not 0). */
+static enum smtp_status read_reply_in(struct smtp_client *c, struct smtp_reply *r, int timeout_ms,
+				      struct smtp_err *err)
+{
+	unsigned t = state_timeout(c, c->d.state);
+	int64_t deadline = now_ms() + (timeout_ms ? timeout_ms : (int64_t)t * 1000);
+	enum smtp_status st;
+
+	smtp_rparser_init(&c->rp);
+	for (;;) {
+		size_t used = 0;
+		enum smtp_rp_status rs;
+
+		if (c->inpos == c->inlen) {
+			st = read_some(c, deadline, t, err);
+			if (st != SMTP_OK)
+				return st;
+		}
+		rs = smtp_rparser_feed(&c->rp, c->in + c->inpos, c->inlen - c->inpos, &used);
+		c->inpos += used;
+		if (rs == SMTP_RP_DONE)
+			break;
+		if (rs == SMTP_RP_BAD) {
+			say(c, 'S', c->rp.r.text);
+			return fail(c, err, SMTP_ETEMP,
+				    "%s: malformed reply from the server: %.200s", stage(c),
+				    c->rp.r.text);
+		}
+	}
+	*r = c->rp.r;
+	transcript_reply(c, r);
+	if (c->pending > 0)
+		c->pending--;
+	return SMTP_OK;
+}
+
+static enum smtp_status read_reply(struct smtp_client *c, struct smtp_reply *r,
+				   struct smtp_err *err)
+{
+	return read_reply_in(c, r, 0, err);
+}
+
+/* The message itself is not copied into the transcript (a digest can be
+ * large and is in the spool anyway): one line says what went. */
+static void transcript_body(struct smtp_client *c, size_t bodylen)
+{
+	char line[80];
+
+	snprintf(line, sizeof(line), "<message, %zu octets dot-stuffed>", bodylen - 3);
+	say(c, 'C', line);
+	say(c, 'C', ".");
+}
+
+/* Send one command line; shown is what the transcript gets (NULL: line). */
+static enum smtp_status send_cmd(struct smtp_client *c, const char *line, const char *shown,
+				 struct smtp_err *err)
+{
+	size_t n = strlen(line);
+	char buf[1024];
+	enum smtp_status st;
+
+	if (n + 3 > sizeof(buf))
+		return fail(c, err, SMTP_EINVAL, "%s: command too long", stage(c));
+	memcpy(buf, line, n);
+	memcpy(buf + n, "\r\n", 2);
+	say(c, 'C', shown ? shown : line);
+	st = write_all(c, buf, n + 2, state_timeout(c, c->d.state), err);
+	explicit_bzero(buf, sizeof(buf));
+	if (st == SMTP_OK)
+		c->pending++;
+	return st;
+}
+
+/* ---- Connecting --------------------------------------------------------- */
+
+static int connect_one(const struct addrinfo *ai, unsigned timeout, int *error)
+{
+	int fd, one = 1;
+	socklen_t len = sizeof(*error);
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd < 0) {
+		*error = errno;
+		return -1;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (errno != EINPROGRESS) {
+			*error = errno;
+			goto fail;
+		}
+		if (wait_fd(fd, POLLOUT, now_ms() + (int64_t)timeout * 1000) < 0) {
+			*error = ETIMEDOUT;
+			goto fail;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, error, &len) < 0 || *error != 0)
+			goto fail;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static enum smtp_status connect_any(struct smtp_client *c, const struct smtp_params *p,
+				    unsigned port, struct smtp_err *err)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
+	struct addrinfo *res = NULL;
+	char service[16];
+	int r, error = 0;
+
+	snprintf(service, sizeof(service), "%u", port);
+	r = getaddrinfo(p->host, service, &hints, &res);
+	if (r != 0)
+		return fail(c, err, SMTP_ETEMP, "connect: cannot resolve %s: %s", p->host,
+			    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	for (struct addrinfo *ai = res; ai && c->fd < 0; ai = ai->ai_next)
+		c->fd = connect_one(ai, state_timeout(c, SMTP_ST_CONNECT), &error);
+	freeaddrinfo(res);
+	if (c->fd < 0)
+		return fail(c, err, SMTP_ETEMP, "connect: cannot connect to %s port %u: %s",
+			    p->host, port, strerror(error));
+	return SMTP_OK;
+}
+
+/* ---- TLS ---------------------------------------------------------------- */
+
+static enum smtp_status tls_setup(struct smtp_client *c, const struct smtp_params *p, bool is_ip,
+				  struct smtp_err *err)
+{
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (!c->ctx || !SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION))
+		return fail(c, err, SMTP_ETEMP, "TLS: cannot set up OpenSSL: %s", tls_error());
+	if (p->tls_verify) {
+		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+		if (p->ca_file ? !SSL_CTX_load_verify_locations(c->ctx, p->ca_file, NULL)
+			       : !SSL_CTX_set_default_verify_paths(c->ctx))
+			return fail(
+			    c, err, SMTP_ETEMP, "TLS: cannot load the CA certificates%s%s: %s",
+			    p->ca_file ? " from " : "", p->ca_file ? p->ca_file : "", tls_error());
+	}
+	c->ssl = SSL_new(c->ctx);
+	if (!c->ssl || !SSL_set_fd(c->ssl, c->fd))
+		return fail(c, err, SMTP_ETEMP, "TLS: cannot set up OpenSSL: %s", tls_error());
+	if (!is_ip)
+		SSL_set_tlsext_host_name(c->ssl, p->host);
+	if (p->tls_verify) {
+		X509_VERIFY_PARAM *vp = SSL_get0_param(c->ssl);
+		int ok;
+
+		X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, p->host)
+			   : X509_VERIFY_PARAM_set1_host(vp, p->host, 0);
+		if (!ok)
+			return fail(c, err, SMTP_ETEMP, "TLS: cannot check the name %s", p->host);
+	}
+	return SMTP_OK;
+}
+
+static enum smtp_status tls_start(struct smtp_client *c, const struct smtp_params *p,
+				  struct smtp_err *err)
+{
+	struct in6_addr a6;
+	bool is_ip =
+	    inet_pton(AF_INET, p->host, &a6) == 1 || inet_pton(AF_INET6, p->host, &a6) == 1;
+	unsigned t = state_timeout(c, SMTP_ST_GREETING);
+	int64_t deadline = now_ms() + (int64_t)t * 1000;
+	enum smtp_status st;
+
+	/* Nothing read in the clear may be taken as said under TLS. */
+	c->inpos = c->inlen = 0;
+	st = tls_setup(c, p, is_ip, err);
+	if (st != SMTP_OK)
+		return st;
+	for (;;) {
+		int r, e;
+		long v;
+
+		ERR_clear_error();
+		r = SSL_connect(c->ssl);
+		if (r == 1)
+			break;
+		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			if (wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline) <
+			    0)
+				return fail(c, err, SMTP_ETEMP, "TLS: handshake timeout after %u s",
+					    t);
+			continue;
+		}
+		v = SSL_get_verify_result(c->ssl);
+		if (v != X509_V_OK)
+			return fail(c, err, SMTP_ETEMP, "TLS: certificate of %s not accepted: %s",
+				    p->host, X509_verify_cert_error_string(v));
+		return fail(c, err, SMTP_ETEMP, "TLS: handshake with %s failed: %s", p->host,
+			    tls_error());
+	}
+	c->d.tls_active = true;
+	return SMTP_OK;
+}
+
+/* ---- AUTH --------------------------------------------------------------- */
+
+static enum smtp_status auth_send(struct smtp_client *c, const struct smtp_params *p,
+				  const struct smtp_reply *r, struct smtp_err *err)
+{
+	const char *user = p->username ? p->username : "";
+	const char *pass = p->password ? p->password : "";
+	char line[SMTP_LINE_MAX * 2 + 16], b64[SMTP_LINE_MAX * 2];
+	enum smtp_status st = SMTP_OK;
+	int n = 0;
+
+	line[0] = '\0';
+	if (!r) { /* the AUTH command itself */
+		if (p->auth == SMTP_AUTH_PLAIN) {
+			n = smtp_sasl_plain(user, pass, b64, sizeof(b64));
+			snprintf(line, sizeof(line), "AUTH PLAIN %s", b64);
+			if (n >= 0)
+				st = send_cmd(c, line, "AUTH PLAIN ***", err);
+		} else {
+			snprintf(line, sizeof(line), "AUTH %s", smtp_auth_name(p->auth));
+			st = send_cmd(c, line, NULL, err);
+		}
+	} else if (p->auth == SMTP_AUTH_CRAMMD5 && c->d.auth_step == 1) {
+		const char *chal = r->len > 4 ? r->text + 4 : "";
+
+		n = smtp_sasl_cram_md5(user, pass, chal, line, sizeof(line));
+	} else if (p->auth == SMTP_AUTH_LOGIN) {
+		const char *what = c->d.auth_step == 1 ? user : pass;
+
+		n = smtp_b64_encode(what, strlen(what), line, sizeof(line));
+	} else if (p->auth == SMTP_AUTH_PLAIN && c->d.auth_step == 1) {
+		n = smtp_sasl_plain(user, pass, line, sizeof(line));
+	} else {
+		snprintf(line, sizeof(line), "*"); /* cancel: RFC 4954 4 */
+	}
+	if (r && n >= 0)
+		st = send_cmd(c, line, "***", err);
+	explicit_bzero(line, sizeof(line));
+	explicit_bzero(b64, sizeof(b64));
+	if (n < 0)
+		return fail(c, err, SMTP_EPERM, "AUTH: credentials or challenge too long");
+	return st;
+}
+
+/* ---- Opening ------------------------------------------------------------ */
+
+static enum smtp_status send_hello(struct smtp_client *c, const char *verb,
+				   const struct smtp_params *p, struct smtp_err *err)
+{
+	char host[256] = "localhost", line[300];
+
+	if (p->helo_name && *p->helo_name)
+		snprintf(host, sizeof(host), "%s", p->helo_name);
+	else if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(line, sizeof(line), "%s %s", verb, host);
+	return send_cmd(c, line, NULL, err);
+}
+
+/* Run the dialogue from the greeting to READY. */
+static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_params *p,
+				      struct smtp_err *err)
+{
+	struct smtp_reply r;
+	enum smtp_status st;
+
+	smtp_dlg_set_state(&c->d, SMTP_ST_GREETING);
+	for (;;) {
+		st = read_reply(c, &r, err);
+		if (st != SMTP_OK)
+			return st;
+		switch (smtp_dlg_next(&c->d, &r, err)) {
+		case SMTP_ACT_EHLO:
+			st = send_hello(c, "EHLO", p, err);
+			break;
+		case SMTP_ACT_HELO:
+			st = send_hello(c, "HELO", p, err);
+			break;
+		case SMTP_ACT_STARTTLS:
+			st = send_cmd(c, "STARTTLS", NULL, err);
+			break;
+		case SMTP_ACT_TLS:
+			st = tls_start(c, p, err);
+			if (st == SMTP_OK)
+				st = send_hello(c, "EHLO", p, err);
+			break;
+		case SMTP_ACT_AUTH:
+			st = auth_send(c, p, NULL, err);
+			break;
+		case SMTP_ACT_AUTH_STEP:
+			st = auth_send(c, p, &r, err);
+			break;
+		case SMTP_ACT_READY:
+			return SMTP_OK;
+		case SMTP_ACT_FAIL:
+			return c->d.status;
+		default:
+			return fail(c, err, SMTP_ETEMP, "%s: unexpected reply %d", stage(c),
+				    r.code);
+		}
+		if (st != SMTP_OK)
+			return st;
+	}
+}
+
+static unsigned default_port(enum smtp_tls tls)
+{
+	return tls == SMTP_TLS_SMTPS ? 465 : tls == SMTP_TLS_STARTTLS ? 587 : 25;
+}
+
+enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p,
+			   struct smtp_err *err)
+{
+	struct smtp_client *c = calloc(1, sizeof(*c));
+	enum smtp_status st;
+
+	*out = NULL;
+	err->code = 0;
+	err->msg[0] = '\0';
+	if (!c) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return SMTP_ENOMEM;
+	}
+	c->fd = -1;
+	c->timeout_sec = p->timeout_sec;
+	c->transcript = p->transcript;
+	c->transcript_arg = p->transcript_arg;
+	c->d.tls = p->tls;
+	c->d.auth = p->auth;
+	c->d.auth_cleartext = p->auth_cleartext;
+	smtp_dlg_set_state(&c->d, SMTP_ST_CONNECT);
+	if (!p->host || !*p->host) {
+		st = fail(c, err, SMTP_EINVAL, "no SMTP server configured");
+		goto fail;
+	}
+	st = connect_any(c, p, p->port ? p->port : default_port(p->tls), err);
+	if (st == SMTP_OK && p->tls == SMTP_TLS_SMTPS)
+		st = tls_start(c, p, err);
+	if (st == SMTP_OK)
+		st = open_dialogue(c, p, err);
+	if (st != SMTP_OK)
+		goto fail;
+	*out = c;
+	return SMTP_OK;
+fail:
+	smtp_close(c); /* QUITs when the session is still in step */
+	return st;
+}
+
+/* ---- Sending ------------------------------------------------------------ */
+
+static bool is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s & 0x80)
+			return false;
+	return true;
+}
+
+static bool has_8bit(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] & 0x80)
+			return true;
+	return false;
+}
+
+static enum smtp_status check_envelope(struct smtp_client *c, const char *from, const char *to,
+				       size_t len, struct smtp_err *err)
+{
+	const struct smtp_caps *k = &c->d.caps;
+
+	err->code = 0;
+	if (!from || !to || smtp_has_crlf(from) || smtp_has_crlf(to) || strlen(from) > 300 ||
+	    strlen(to) > 300) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "envelope address missing, too long or containing CR/LF");
+		return SMTP_EINVAL;
+	}
+	if ((!is_ascii(from) || !is_ascii(to)) && !k->smtputf8) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "MAIL FROM: an address is not ASCII and the server does not offer "
+			 "SMTPUTF8");
+		return SMTP_EPERM;
+	}
+	if (k->size && k->size_max && len > k->size_max) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "MAIL FROM: message of %zu octets exceeds the server's limit of %lu", len,
+			 k->size_max);
+		return SMTP_EPERM;
+	}
+	return SMTP_OK;
+}
+
+/* MAIL, RCPT and DATA: one write when the server pipelines. */
+static enum smtp_status send_envelope(struct smtp_client *c, const char *from, const char *to,
+				      const char *msg, size_t len, struct smtp_err *err)
+{
+	const struct smtp_caps *k = &c->d.caps;
+	char mail[512], rcpt[512], group[1100];
+	enum smtp_status st;
+	bool utf8 = !is_ascii(from) || !is_ascii(to);
+
+	snprintf(mail, sizeof(mail), "MAIL FROM:<%s>", from);
+	if (k->size)
+		snprintf(mail + strlen(mail), sizeof(mail) - strlen(mail), " SIZE=%zu", len);
+	if (k->eightbitmime && has_8bit(msg, len))
+		snprintf(mail + strlen(mail), sizeof(mail) - strlen(mail), " BODY=8BITMIME");
+	if (utf8)
+		snprintf(mail + strlen(mail), sizeof(mail) - strlen(mail), " SMTPUTF8");
+	snprintf(rcpt, sizeof(rcpt), "RCPT TO:<%s>", to);
+	c->txn = true;
+	c->d.pipelined = k->pipelining;
+	smtp_dlg_set_state(&c->d, SMTP_ST_MAIL);
+	if (!c->d.pipelined)
+		return send_cmd(c, mail, NULL, err);
+	snprintf(group, sizeof(group), "%s\r\n%s\r\nDATA\r\n", mail, rcpt);
+	say(c, 'C', mail);
+	say(c, 'C', rcpt);
+	say(c, 'C', "DATA");
+	st = write_all(c, group, strlen(group), state_timeout(c, SMTP_ST_MAIL), err);
+	if (st == SMTP_OK)
+		c->pending += 3;
+	return st;
+}
+
+/* After a failure inside a pipelined group: read the replies still owed so
+ * the session stays in step.  A 354 to DATA means the server now expects a
+ * message we will not send: the session is unusable. */
+static void drain(struct smtp_client *c)
+{
+	struct smtp_err ignored;
+	struct smtp_reply r;
+	enum smtp_state keep = c->d.state;
+
+	while (c->pending > 0 && keep != SMTP_ST_DEAD) {
+		smtp_dlg_set_state(&c->d, SMTP_ST_DATA);
+		if (read_reply(c, &r, &ignored) != SMTP_OK)
+			return;
+		if (r.code == 354 || r.code == 421)
+			keep = SMTP_ST_DEAD;
+	}
+	smtp_dlg_set_state(&c->d, keep);
+}
+
+static enum smtp_status transaction(struct smtp_client *c, const char *from, const char *to,
+				    const char *msg, size_t len, const char *body, size_t bodylen,
+				    struct smtp_err *err)
+{
+	struct smtp_reply r;
+	enum smtp_status st;
+	char rcpt[512];
+
+	snprintf(rcpt, sizeof(rcpt), "RCPT TO:<%s>", to);
+	if (c->txn) {
+		smtp_dlg_set_state(&c->d, SMTP_ST_RSET);
+		st = send_cmd(c, "RSET", NULL, err);
+		if (st == SMTP_OK)
+			st = read_reply(c, &r, err);
+		if (st != SMTP_OK)
+			return st;
+		if (smtp_dlg_next(&c->d, &r, err) == SMTP_ACT_FAIL)
+			return c->d.status;
+	}
+	st = send_envelope(c, from, to, msg, len, err);
+	while (st == SMTP_OK) {
+		st = read_reply(c, &r, err);
+		if (st != SMTP_OK)
+			break;
+		switch (smtp_dlg_next(&c->d, &r, err)) {
+		case SMTP_ACT_RCPT:
+			st = send_cmd(c, rcpt, NULL, err);
+			break;
+		case SMTP_ACT_DATA:
+			st = send_cmd(c, "DATA", NULL, err);
+			break;
+		case SMTP_ACT_WAIT:
+			break;
+		case SMTP_ACT_BODY:
+			transcript_body(c, bodylen);
+			/* RFC 5321 4.5.3.2.5: 3 minutes per data block. */
+			st = write_all(
+			    c, body, bodylen,
+			    c->timeout_sec && c->timeout_sec < 180 ? c->timeout_sec : 180, err);
+			if (st == SMTP_OK)
+				c->pending++;
+			break;
+		case SMTP_ACT_SENT:
+			return SMTP_OK;
+		case SMTP_ACT_FAIL:
+			drain(c);
+			return c->d.status;
+		default:
+			return fail(c, err, SMTP_ETEMP, "%s: unexpected reply %d", stage(c),
+				    r.code);
+		}
+	}
+	return st;
+}
+
+enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *to, const char *msg,
+			   size_t len, struct smtp_err *err)
+{
+	char *body = NULL;
+	size_t bodylen = 0;
+	enum smtp_status st;
+
+	err->code = 0;
+	err->msg[0] = '\0';
+	if (!c || c->d.state == SMTP_ST_DEAD || c->fd < 0) {
+		snprintf(err->msg, sizeof(err->msg), "the SMTP session is closed");
+		return SMTP_ETEMP;
+	}
+	st = check_envelope(c, from, to, len, err);
+	if (st != SMTP_OK)
+		return st;
+	st = smtp_dot_stuff(msg, len, &body, &bodylen);
+	if (st != SMTP_OK) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return st;
+	}
+	c->pending = 0;
+	st = transaction(c, from, to, msg, len, body, bodylen, err);
+	free(body);
+	return st;
+}
+
+void smtp_close(struct smtp_client *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0 && c->d.state != SMTP_ST_DEAD) {
+		struct smtp_err ignored;
+		struct smtp_reply r;
+
+		/* Some servers answer QUIT late: do not hold the caller on it. */
+		smtp_dlg_set_state(&c->d, SMTP_ST_QUIT);
+		c->pending = 0;
+		if (send_cmd(c, "QUIT", NULL, &ignored) == SMTP_OK)
+			read_reply_in(c, &r, QUIT_TIMEOUT_MS, &ignored);
+	}
+	/* No SSL_shutdown: QUIT already ended the dialogue, and a close_notify
+	 * written to a socket the server closed could raise SIGPIPE. */
+	SSL_free(c->ssl);
+	SSL_CTX_free(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}

@@ -1,0 +1,226 @@
+/*
+ * smtp/dialogue.c: the SMTP dialogue as data.  smtp_dlg_next() takes the
+ * reply to what was sent in the current state and returns what to do next;
+ * client.c does the I/O.  Pure, so the unit tests feed it replies.
+ *
+ * Classification (STYLE.md habit 3): a 5xx or a refusal that retrying
+ * cannot cure is SMTP_EPERM, anything else (4xx, an unexpected code) is
+ * SMTP_ETEMP.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "smtp/smtp-internal.h"
+
+const char *const smtp_state_names[SMTP_ST_COUNT] = {
+    [SMTP_ST_CONNECT] = "connect", [SMTP_ST_GREETING] = "greeting", [SMTP_ST_EHLO] = "EHLO",
+    [SMTP_ST_HELO] = "HELO",       [SMTP_ST_STARTTLS] = "STARTTLS", [SMTP_ST_AUTH] = "AUTH",
+    [SMTP_ST_READY] = "ready",     [SMTP_ST_RSET] = "RSET",         [SMTP_ST_MAIL] = "MAIL FROM",
+    [SMTP_ST_RCPT] = "RCPT TO",    [SMTP_ST_DATA] = "DATA",         [SMTP_ST_DOT] = "end of data",
+    [SMTP_ST_QUIT] = "QUIT",       [SMTP_ST_DEAD] = "closed",
+};
+
+void smtp_dlg_set_state(struct smtp_dlg *d, enum smtp_state s)
+{
+	d->state = s;
+}
+
+const char *smtp_auth_name(enum smtp_auth a)
+{
+	switch (a) {
+	case SMTP_AUTH_PLAIN:
+		return "PLAIN";
+	case SMTP_AUTH_LOGIN:
+		return "LOGIN";
+	case SMTP_AUTH_CRAMMD5:
+		return "CRAM-MD5";
+	default:
+		return "none";
+	}
+}
+
+static unsigned auth_bit(enum smtp_auth a)
+{
+	switch (a) {
+	case SMTP_AUTH_PLAIN:
+		return SMTP_MECH_PLAIN;
+	case SMTP_AUTH_LOGIN:
+		return SMTP_MECH_LOGIN;
+	case SMTP_AUTH_CRAMMD5:
+		return SMTP_MECH_CRAMMD5;
+	default:
+		return 0;
+	}
+}
+
+/* Fail with the server's reply: "RCPT TO: 550 5.1.1 unknown user". */
+static enum smtp_action fail_reply(struct smtp_dlg *d, const struct smtp_reply *r,
+				   struct smtp_err *err)
+{
+	enum smtp_state at = d->state;
+	int n;
+
+	err->code = r->code;
+	n = snprintf(err->msg, sizeof(err->msg), "%s: ", smtp_state_names[at]);
+	smtp_reply_summary(r, err->msg + n, sizeof(err->msg) - (size_t)n);
+	d->status = r->code >= 500 && r->code < 600 ? SMTP_EPERM : SMTP_ETEMP;
+	/* After a failure the state says whether the session is still in step
+	 * (READY: RSET or QUIT may follow) or not (DEAD: a 421 ends it). */
+	smtp_dlg_set_state(d, r->code == 421 || r->code == 0 ? SMTP_ST_DEAD : SMTP_ST_READY);
+	return SMTP_ACT_FAIL;
+}
+
+static enum smtp_action fail_local(struct smtp_dlg *d, enum smtp_status st, struct smtp_err *err,
+				   const char *msg)
+{
+	size_t n = strlen(msg);
+
+	if (n >= sizeof(err->msg))
+		n = sizeof(err->msg) - 1;
+	err->code = 0;
+	memcpy(err->msg, msg, n);
+	err->msg[n] = '\0';
+	d->status = st;
+	smtp_dlg_set_state(d, SMTP_ST_READY);
+	return SMTP_ACT_FAIL;
+}
+
+static enum smtp_action start_tls(struct smtp_dlg *d)
+{
+	smtp_dlg_set_state(d, SMTP_ST_STARTTLS);
+	return SMTP_ACT_STARTTLS;
+}
+
+enum smtp_action smtp_dlg_after_hello(struct smtp_dlg *d, struct smtp_err *err)
+{
+	char msg[sizeof(err->msg) + 16];
+
+	if (d->tls == SMTP_TLS_STARTTLS && !d->tls_active) {
+		if (d->caps.starttls)
+			return start_tls(d);
+		return fail_local(d, SMTP_EPERM, err,
+				  "EHLO: server does not offer STARTTLS, which the "
+				  "configuration requires");
+	}
+	if (d->auth == SMTP_AUTH_NONE || d->authed) {
+		smtp_dlg_set_state(d, SMTP_ST_READY);
+		return SMTP_ACT_READY;
+	}
+	if (!d->tls_active) {
+		/* Never send credentials in the clear when we could avoid it. */
+		if (d->caps.starttls)
+			return start_tls(d);
+		if (!d->auth_cleartext)
+			return fail_local(d, SMTP_EPERM, err,
+					  "AUTH: refusing to send credentials over an "
+					  "unencrypted connection (the server does not offer "
+					  "STARTTLS; configure tls or allow cleartext)");
+	}
+	if (!(d->caps.auth & auth_bit(d->auth))) {
+		snprintf(msg, sizeof(msg), "AUTH: server does not offer AUTH %s (offers: %s)",
+			 smtp_auth_name(d->auth),
+			 d->caps.auth_list[0] ? d->caps.auth_list : "none");
+		return fail_local(d, SMTP_EPERM, err, msg);
+	}
+	d->auth_step = 0;
+	smtp_dlg_set_state(d, SMTP_ST_AUTH);
+	return SMTP_ACT_AUTH;
+}
+
+static enum smtp_action on_hello(struct smtp_dlg *d, const struct smtp_reply *r,
+				 struct smtp_err *err)
+{
+	if (r->code == 250) {
+		if (d->state == SMTP_ST_EHLO)
+			smtp_caps_parse(&d->caps, r);
+		else
+			memset(&d->caps, 0, sizeof(d->caps));
+		return smtp_dlg_after_hello(d, err);
+	}
+	if (d->state == SMTP_ST_EHLO && (r->code == 500 || r->code == 502)) {
+		smtp_dlg_set_state(d, SMTP_ST_HELO);
+		return SMTP_ACT_HELO;
+	}
+	return fail_reply(d, r, err);
+}
+
+static enum smtp_action on_auth(struct smtp_dlg *d, const struct smtp_reply *r,
+				struct smtp_err *err)
+{
+	if (r->code == 235) {
+		d->authed = true;
+		smtp_dlg_set_state(d, SMTP_ST_READY);
+		return SMTP_ACT_READY;
+	}
+	if (r->code == 334 && d->auth_step < 2) {
+		d->auth_step++;
+		return SMTP_ACT_AUTH_STEP;
+	}
+	return fail_reply(d, r, err);
+}
+
+/* MAIL, RCPT and DATA: the next command, or WAIT when it already went out
+ * in the pipelined group. */
+static enum smtp_action next_cmd(struct smtp_dlg *d, enum smtp_state s, enum smtp_action a)
+{
+	smtp_dlg_set_state(d, s);
+	return d->pipelined ? SMTP_ACT_WAIT : a;
+}
+
+enum smtp_action smtp_dlg_next(struct smtp_dlg *d, const struct smtp_reply *r, struct smtp_err *err)
+{
+	switch (d->state) {
+	case SMTP_ST_GREETING:
+		if (r->code != 220)
+			return fail_reply(d, r, err);
+		smtp_dlg_set_state(d, SMTP_ST_EHLO);
+		return SMTP_ACT_EHLO;
+	case SMTP_ST_EHLO:
+	case SMTP_ST_HELO:
+		return on_hello(d, r, err);
+	case SMTP_ST_STARTTLS:
+		if (r->code != 220)
+			return fail_reply(d, r, err);
+		/* RFC 3207 4.2: forget everything learnt in the clear. */
+		memset(&d->caps, 0, sizeof(d->caps));
+		d->tls_active = true;
+		smtp_dlg_set_state(d, SMTP_ST_EHLO);
+		return SMTP_ACT_TLS;
+	case SMTP_ST_AUTH:
+		return on_auth(d, r, err);
+	case SMTP_ST_RSET:
+		if (r->code != 250)
+			return fail_reply(d, r, err);
+		smtp_dlg_set_state(d, SMTP_ST_MAIL);
+		return SMTP_ACT_MAIL;
+	case SMTP_ST_MAIL:
+		if (r->code != 250)
+			return fail_reply(d, r, err);
+		return next_cmd(d, SMTP_ST_RCPT, SMTP_ACT_RCPT);
+	case SMTP_ST_RCPT:
+		if (r->code != 250 && r->code != 251)
+			return fail_reply(d, r, err);
+		return next_cmd(d, SMTP_ST_DATA, SMTP_ACT_DATA);
+	case SMTP_ST_DATA:
+		if (r->code != 354)
+			return fail_reply(d, r, err);
+		smtp_dlg_set_state(d, SMTP_ST_DOT);
+		return SMTP_ACT_BODY;
+	case SMTP_ST_DOT:
+		if (r->code != 250)
+			return fail_reply(d, r, err);
+		smtp_dlg_set_state(d, SMTP_ST_READY);
+		return SMTP_ACT_SENT;
+	case SMTP_ST_QUIT:
+		smtp_dlg_set_state(d, SMTP_ST_DEAD);
+		return SMTP_ACT_CLOSE;
+	default:
+		break;
+	}
+	err->code = r->code;
+	snprintf(err->msg, sizeof(err->msg), "%s: unexpected reply %d", smtp_state_names[d->state],
+		 r->code);
+	d->status = SMTP_ETEMP;
+	smtp_dlg_set_state(d, SMTP_ST_DEAD);
+	return SMTP_ACT_FAIL;
+}

@@ -1,0 +1,175 @@
+/*
+ * smtp/smtp-internal.h: the pure pieces of the SMTP client, private to smtp/
+ * and its unit tests.  Nothing here touches a socket, a clock or a file:
+ *   - the reply parser (fed bytes as they arrive, one reply at a time),
+ *   - the EHLO capability parser,
+ *   - the dialogue: states, one setter, and smtp_dlg_next() which takes a
+ *     parsed reply and says what to do next,
+ *   - SASL message builders (RFC 4616 PLAIN, LOGIN, RFC 2195 CRAM-MD5),
+ *   - dot-stuffing and the header encoders used by smtp_compose.
+ */
+#ifndef LOGMAIL_SMTP_INTERNAL_H
+#define LOGMAIL_SMTP_INTERNAL_H
+
+#include "smtp/smtp.h"
+
+/* ---- Replies ------------------------------------------------------------ */
+
+#define SMTP_LINE_MAX  512  /* RFC 5321 4.5.3.1.5, CRLF included */
+#define SMTP_REPLY_MAX 2048 /* text kept from one (multi-line) reply */
+
+/* One complete reply.  text holds its lines as received (code included,
+ * CRLF stripped), separated by '\n'; lines longer than SMTP_LINE_MAX and
+ * text beyond SMTP_REPLY_MAX are truncated, not refused. */
+struct smtp_reply {
+	int code;
+	unsigned nlines;
+	size_t len;
+	char text[SMTP_REPLY_MAX];
+};
+
+struct smtp_rparser {
+	struct smtp_reply r;
+	char line[SMTP_LINE_MAX + 1];
+	size_t linelen;   /* octets kept of the current line */
+	size_t linetotal; /* octets seen of the current line */
+};
+
+enum smtp_rp_status {
+	SMTP_RP_MORE = 0, /* every byte consumed, the reply is not complete */
+	SMTP_RP_DONE,     /* a complete reply is in p->r */
+	SMTP_RP_BAD,      /* not an SMTP reply line (p->r.text says what came) */
+};
+
+void smtp_rparser_init(struct smtp_rparser *p);
+
+/* Feed len bytes.  *used receives how many were consumed: after DONE the
+ * rest belongs to the next reply (pipelining), so feed it again after
+ * smtp_rparser_init. */
+enum smtp_rp_status smtp_rparser_feed(struct smtp_rparser *p, const char *buf, size_t len,
+				      size_t *used);
+
+/* "550 5.1.1 unknown user" (continuation lines appended after a space). */
+void smtp_reply_summary(const struct smtp_reply *r, char *out, size_t size);
+
+/* ---- Capabilities ------------------------------------------------------- */
+
+enum {
+	SMTP_MECH_PLAIN = 1 << 0,
+	SMTP_MECH_LOGIN = 1 << 1,
+	SMTP_MECH_CRAMMD5 = 1 << 2,
+};
+
+struct smtp_caps {
+	bool esmtp, pipelining, starttls, size, eightbitmime, smtputf8;
+	unsigned long size_max; /* 0: no limit announced */
+	unsigned auth;          /* SMTP_MECH_* bits */
+	char auth_list[128];    /* every mechanism the server named, for messages */
+};
+
+/* Fill c from an EHLO reply (c is cleared first). */
+void smtp_caps_parse(struct smtp_caps *c, const struct smtp_reply *r);
+
+/* ---- The dialogue ------------------------------------------------------- */
+
+enum smtp_state {
+	SMTP_ST_CONNECT,
+	SMTP_ST_GREETING,
+	SMTP_ST_EHLO,
+	SMTP_ST_HELO,
+	SMTP_ST_STARTTLS,
+	SMTP_ST_AUTH,
+	SMTP_ST_READY,
+	SMTP_ST_RSET,
+	SMTP_ST_MAIL,
+	SMTP_ST_RCPT,
+	SMTP_ST_DATA,
+	SMTP_ST_DOT,
+	SMTP_ST_QUIT,
+	SMTP_ST_DEAD,
+	SMTP_ST_COUNT
+};
+
+/* What the driver does next. */
+enum smtp_action {
+	SMTP_ACT_EHLO,      /* send EHLO */
+	SMTP_ACT_HELO,      /* send HELO */
+	SMTP_ACT_STARTTLS,  /* send STARTTLS */
+	SMTP_ACT_TLS,       /* handshake, forget caps, then EHLO again */
+	SMTP_ACT_AUTH,      /* send AUTH <mech> [initial response] */
+	SMTP_ACT_AUTH_STEP, /* answer the 334 challenge in the reply */
+	SMTP_ACT_READY,     /* the session can send mail */
+	SMTP_ACT_MAIL,      /* send MAIL FROM (after RSET) */
+	SMTP_ACT_RCPT,      /* send RCPT TO */
+	SMTP_ACT_DATA,      /* send DATA */
+	SMTP_ACT_WAIT,      /* already sent (pipelined): read the next reply */
+	SMTP_ACT_BODY,      /* send the dot-stuffed message */
+	SMTP_ACT_SENT,      /* the message was accepted */
+	SMTP_ACT_CLOSE,     /* QUIT answered */
+	SMTP_ACT_FAIL,      /* err filled; status in d->status */
+};
+
+struct smtp_dlg {
+	enum smtp_state state;
+	struct smtp_caps caps;
+	enum smtp_tls tls;
+	enum smtp_auth auth;
+	bool auth_cleartext;
+	bool tls_active; /* the connection is encrypted now */
+	bool authed;
+	bool pipelined; /* the current MAIL/RCPT/DATA went out in one write */
+	unsigned auth_step;
+	enum smtp_status status; /* after SMTP_ACT_FAIL */
+};
+
+extern const char *const smtp_state_names[SMTP_ST_COUNT];
+
+/* The only way to change the dialogue's state. */
+void smtp_dlg_set_state(struct smtp_dlg *d, enum smtp_state s);
+
+/* Given the reply r to what was sent in d->state, decide the next action,
+ * moving d to its next state.  On SMTP_ACT_FAIL err->msg names the stage and
+ * the reply (or the local refusal) and d->status holds ETEMP or EPERM. */
+enum smtp_action smtp_dlg_next(struct smtp_dlg *d, const struct smtp_reply *r,
+			       struct smtp_err *err);
+
+/* After EHLO/HELO succeeded: STARTTLS, AUTH or READY (or FAIL when the
+ * configuration cannot be met by this server). */
+enum smtp_action smtp_dlg_after_hello(struct smtp_dlg *d, struct smtp_err *err);
+
+const char *smtp_auth_name(enum smtp_auth a);
+
+/* ---- SASL --------------------------------------------------------------- */
+
+/* Base64 of src into out (NUL-terminated); -1 when out is too small. */
+int smtp_b64_encode(const void *src, size_t len, char *out, size_t size);
+/* Decode NUL-terminated base64; returns the length or -1. */
+int smtp_b64_decode(const char *src, unsigned char *out, size_t size);
+
+/* RFC 4616: base64("\0user\0pass"). */
+int smtp_sasl_plain(const char *user, const char *pass, char *out, size_t size);
+/* RFC 2195: "user hex(HMAC-MD5(secret, challenge))" (not base64). */
+int smtp_cram_md5(const char *user, const char *secret, const char *challenge, char *out,
+		  size_t size);
+/* The AUTH CRAM-MD5 answer: challenge_b64 as sent after "334 ", answer in
+ * base64. */
+int smtp_sasl_cram_md5(const char *user, const char *secret, const char *challenge_b64, char *out,
+		       size_t size);
+
+/* ---- Message helpers ---------------------------------------------------- */
+
+/* Dot-stuff msg (RFC 5321 4.5.2), make every line end in CRLF and append
+ * ".\r\n".  *out is malloc'd and NUL-terminated (NULL on ENOMEM). */
+enum smtp_status smtp_dot_stuff(const char *msg, size_t len, char **out, size_t *outlen);
+
+/* true when s has a CR or LF. */
+bool smtp_has_crlf(const char *s);
+
+/* Append "Subject: ..." (folded, RFC 2047 when not printable ASCII) and CRLF
+ * to out (size bytes).  Returns the length written or -1 when too small. */
+int smtp_subject_header(const char *subject, char *out, size_t size);
+
+/* RFC 5322 date: "Tue, 10 Apr 2018 03:45:01 +0000" in the local zone. */
+void smtp_rfc5322_date(time_t t, char *out, size_t size);
+
+#endif

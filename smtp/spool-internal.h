@@ -1,0 +1,87 @@
+/*
+ * smtp/spool-internal.h: what smtp/spool.c shares with the delivery run in
+ * smtp/spool_deliver.c.  Private to smtp/ and its unit tests.
+ */
+#ifndef LOGMAIL_SPOOL_INTERNAL_H
+#define LOGMAIL_SPOOL_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "smtp/smtp.h"
+
+#define SPOOL_VERSION 1
+/* A mail still queued this long after it was submitted goes to failed/. */
+#define SPOOL_EXPIRE_SEC (5 * 24 * 3600)
+/* Retry back-off: SPOOL_BACKOFF_MIN_SEC doubled per attempt, capped. */
+#define SPOOL_BACKOFF_MIN_SEC 60
+#define SPOOL_BACKOFF_MAX_SEC 3600
+/* A file in tmp/ this old was left by a crash: the delivery run removes it. */
+#define SPOOL_TMP_STALE_SEC (24 * 3600)
+
+struct spool {
+	int dirfd;        /* the spool directory */
+	char host[256];   /* right-hand side of Message-IDs */
+	atomic_ulong seq; /* makes temporary names unique within a process */
+};
+
+/* One mail file, parsed.  Every string points into buf, which it owns. */
+struct spool_mail {
+	char id[SPOOL_ID_MAX];
+	char *from;
+	char *to;
+	char *subject;
+	char *message_id;
+	char *last_error;
+	time_t queued;
+	time_t next_try;
+	unsigned attempts;
+	const char *msg; /* the composed RFC 5322 message, CRLF */
+	size_t len;
+	char *buf;
+	bool done; /* used by the delivery run: nothing more to do */
+};
+
+/* A set of mails read from queue/, oldest first. */
+struct spool_set {
+	struct spool_mail *v;
+	size_t n;
+};
+
+/* Parse a mail file's bytes (buf is taken over and modified in place; it
+ * must hold len + 1 bytes).  On failure, why says what is wrong. */
+bool spool_mail_parse(struct spool_mail *m, char *buf, size_t len, char *why, size_t whysize);
+void spool_mail_free(struct spool_mail *m);
+
+/* Read every mail in queue/, oldest first.  When quarantine is set (the
+ * caller holds the delivery lock), a file that does not parse is moved to
+ * failed/ with the reason and counted in *corrupt; else it is skipped. */
+enum smtp_status spool_scan(struct spool *s, bool quarantine, struct spool_set *set,
+			    unsigned *corrupt, struct smtp_err *err);
+void spool_set_free(struct spool_set *set);
+
+/* Rewrite m's file in queue/ (header block from m, body m->msg) crash-safely.
+ * A mail deleted meanwhile stays deleted: SMTP_ENOENT. */
+enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
+				   struct smtp_err *err);
+
+/* Move queue/name to failed/name and record reason in failed/name.reason. */
+enum smtp_status spool_fail(struct spool *s, const char *name, const char *reason,
+			    struct smtp_err *err);
+
+/* Remove queue/id of a delivered mail. */
+enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *err);
+
+/* Add to the persistent counters (caller holds the delivery lock). */
+enum smtp_status spool_counters_add(struct spool *s, unsigned long sent, unsigned long failed,
+				    struct smtp_err *err);
+
+/* Remove files left in tmp/ by a crash (caller holds the delivery lock). */
+void spool_clean_tmp(struct spool *s, time_t now);
+
+/* Seconds to wait before attempt number attempts + 1 (attempts >= 1). */
+unsigned spool_backoff(unsigned attempts);
+
+/* printf into err->msg, code 0. */
+void spool_errf(struct smtp_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,906 @@
+/*
+ * smtp/spool.c: the persistent mail queue shared by logmail and omlogmail.
+ *
+ * On disk, under the spool directory (default /var/spool/logmail, 0700):
+ *
+ *   tmp/         files being written.  Never read by anyone but their
+ *                writer; a file left here by a crash is not a queued mail
+ *                (the delivery run removes those older than a day).
+ *   queue/       one file per queued mail, named by its mail-id.
+ *   failed/      mails that met a permanent failure or expired: the mail
+ *                file as it was in queue/, plus ID.reason holding one line,
+ *                the reason ("RCPT TO: 550 5.1.1 unknown user",
+ *                "expired after 12 attempts: ...", "corrupt spool file: ...").
+ *   lock         flock()ed (LOCK_EX|LOCK_NB) by the one delivering process.
+ *   counters     "sent N\nfailed N\n", replaced under the lock by rename.
+ *   debug        exists while `debug mail` is on.
+ *
+ * A mail-id is the seed's YYYYMMDDhhmmss.PID (local time of submission, the
+ * submitting process's pid), with ".N" appended when that name is taken in
+ * the same second by the same process (e.g. 20180501183635.16737.1).
+ *
+ * A mail file is a header block of "Key: value" lines ended by LF, an empty
+ * line, then the composed RFC 5322 message (smtp_compose output, CRLF):
+ *
+ *   Version: 1
+ *   Id: 20180501183635.16737
+ *   From: example@example.com
+ *   To: admin@example.com
+ *   Subject: The LAN interface is down      (as given, UTF-8)
+ *   Message-Id: 20180501183635.16737@host   (also inside the message)
+ *   Queued: 1525199795                      (epoch seconds)
+ *   Attempts: 0
+ *   Next-Try: 1525199795
+ *   Last-Error:                             (one line; empty when untried)
+ *
+ *   Date: ...\r\n
+ *
+ * Values never hold CR or LF: addresses and subjects with them are refused
+ * at submission, and a server's reply is flattened to one line.  Unknown
+ * keys are ignored, so a later version may add some.
+ *
+ * Publishing is crash-safe: a file is written in tmp/ (O_EXCL, 0600),
+ * fsynced, renamed into queue/, and queue/ is fsynced.  A retry rewrites the
+ * file the same way, so queue/ only ever holds whole files.  The mail-id is
+ * reserved by creating tmp/ID with O_EXCL and then checking that neither
+ * queue/ID nor failed/ID exists (a file only ever moves tmp -> queue ->
+ * failed, so checking in that order cannot miss one).  Other temporary
+ * files start with a dot and so never collide with a mail-id.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "smtp/spool-internal.h"
+
+#define SPOOL_MAIL_MAX (64u << 20) /* a larger file in queue/ is corrupt */
+
+void spool_errf(struct smtp_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->code = 0;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+static enum smtp_status sys_fail(struct smtp_err *err, const char *what, const char *name)
+{
+	int e = errno;
+
+	spool_errf(err, "spool: %s %s: %s", what, name, strerror(e));
+	return e == ENOMEM ? SMTP_ENOMEM : SMTP_EIO;
+}
+
+/* A mail-id as a file name: no slash, no leading dot, not empty, fits. */
+static bool valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && n < SPOOL_ID_MAX && id[0] != '.' && !strchr(id, '/');
+}
+
+static bool has_crlf(const char *s)
+{
+	return s && strpbrk(s, "\r\n");
+}
+
+/* ---- open / close -------------------------------------------------------- */
+
+static int mkdir_p(const char *dir)
+{
+	char path[4096];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+enum smtp_status spool_open(struct spool **out, const char *dir, struct smtp_err *err)
+{
+	static const char *const subdirs[] = {"tmp", "queue", "failed"};
+	struct spool *s = NULL;
+	enum smtp_status st;
+
+	*out = NULL;
+	if (!dir || !*dir)
+		dir = SPOOL_DEFAULT_DIR;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		spool_errf(err, "spool: out of memory");
+		return SMTP_ENOMEM;
+	}
+	s->dirfd = -1;
+	if (mkdir_p(dir) < 0) {
+		st = sys_fail(err, "cannot create", dir);
+		goto fail;
+	}
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0) {
+		st = sys_fail(err, "cannot open", dir);
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		if (mkdirat(s->dirfd, subdirs[i], 0700) < 0 && errno != EEXIST) {
+			st = sys_fail(err, "cannot create", subdirs[i]);
+			goto fail;
+		}
+	}
+	if (gethostname(s->host, sizeof(s->host)) < 0 || !s->host[0])
+		snprintf(s->host, sizeof(s->host), "localhost");
+	s->host[sizeof(s->host) - 1] = '\0';
+	atomic_init(&s->seq, 0);
+	*out = s;
+	return SMTP_OK;
+fail:
+	spool_close(s);
+	return st;
+}
+
+void spool_close(struct spool *s)
+{
+	if (!s)
+		return;
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s);
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fsync_dir(struct spool *s, const char *sub)
+{
+	int fd = openat(s->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+/* Open a new file in tmp/ with a name no one else uses; *name gets "tmp/.N". */
+static int open_tmp(struct spool *s, char *name, size_t size)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned long n = atomic_fetch_add(&s->seq, 1);
+		int fd;
+
+		snprintf(name, size, "tmp/.%ld.%lu.%ld", (long)getpid(), n, (long)time(NULL));
+		fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* Read a whole file below the spool into a malloc'd, NUL-terminated buffer. */
+static int read_file(struct spool *s, const char *name, char **out, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	*out = NULL;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > SPOOL_MAIL_MAX) {
+		errno = EFBIG;
+		goto fail;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		goto fail;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	close(fd);
+	*out = buf;
+	*len = got;
+	return 0;
+fail:
+	free(buf);
+	close(fd);
+	return -1;
+}
+
+/* Write a value on one line: CR, LF and other control bytes become spaces. */
+static void put_value(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, "%s: ", key);
+	for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++)
+		fputc(*p < 0x20 || *p == 0x7f ? ' ' : *p, f);
+	fputc('\n', f);
+}
+
+static int put_header(const struct spool_mail *m, char **out, size_t *len)
+{
+	FILE *f = open_memstream(out, len);
+
+	if (!f)
+		return -1;
+	fprintf(f, "Version: %d\n", SPOOL_VERSION);
+	put_value(f, "Id", m->id);
+	put_value(f, "From", m->from);
+	put_value(f, "To", m->to);
+	put_value(f, "Subject", m->subject);
+	put_value(f, "Message-Id", m->message_id);
+	fprintf(f, "Queued: %jd\n", (intmax_t)m->queued);
+	fprintf(f, "Attempts: %u\n", m->attempts);
+	fprintf(f, "Next-Try: %jd\n", (intmax_t)m->next_try);
+	put_value(f, "Last-Error", m->last_error);
+	fputc('\n', f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Write m (header and message) to fd and fsync it. */
+static enum smtp_status write_mail(int fd, const struct spool_mail *m, const char *name,
+				   struct smtp_err *err)
+{
+	char *hdr = NULL;
+	size_t hlen = 0;
+
+	if (put_header(m, &hdr, &hlen) < 0) {
+		free(hdr);
+		spool_errf(err, "spool: out of memory");
+		return SMTP_ENOMEM;
+	}
+	if (write_all(fd, hdr, hlen) < 0 || write_all(fd, m->msg, m->len) < 0 || fsync(fd) < 0) {
+		free(hdr);
+		return sys_fail(err, "cannot write", name);
+	}
+	free(hdr);
+	return SMTP_OK;
+}
+
+/* Write text to a new tmp/ file and rename it to dst; fsync dst's folder. */
+static enum smtp_status publish_text(struct spool *s, const char *text, const char *dst,
+				     const char *dstdir, struct smtp_err *err)
+{
+	char tmp[128];
+	int fd = open_tmp(s, tmp, sizeof(tmp));
+
+	if (fd < 0)
+		return sys_fail(err, "cannot create", tmp);
+	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+		close(fd);
+		unlinkat(s->dirfd, tmp, 0);
+		return sys_fail(err, "cannot write", tmp);
+	}
+	close(fd);
+	if (renameat(s->dirfd, tmp, s->dirfd, dst) < 0) {
+		unlinkat(s->dirfd, tmp, 0);
+		return sys_fail(err, "cannot rename to", dst);
+	}
+	fsync_dir(s, dstdir);
+	return SMTP_OK;
+}
+
+/* ---- parsing ------------------------------------------------------------- */
+
+static bool parse_num(const char *v, uintmax_t *out)
+{
+	char *end;
+
+	if (!*v || *v == '-')
+		return false;
+	errno = 0;
+	*out = strtoumax(v, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+bool spool_mail_parse(struct spool_mail *m, char *buf, size_t len, char *why, size_t whysize)
+{
+	char *p = buf, *end = buf + len;
+	bool version = false, queued = false;
+	char *id = NULL;
+
+	memset(m, 0, sizeof(*m));
+	m->buf = buf;
+	for (;;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *colon, *v;
+		uintmax_t n;
+
+		if (!nl) {
+			snprintf(why, whysize, "no end of the header block");
+			return false;
+		}
+		*nl = '\0';
+		if (p == nl) {
+			p = nl + 1;
+			break;
+		}
+		colon = strchr(p, ':');
+		if (!colon || colon[1] != ' ') {
+			snprintf(why, whysize, "bad header line \"%.40s\"", p);
+			return false;
+		}
+		*colon = '\0';
+		v = colon + 2;
+		if (!strcmp(p, "Version")) {
+			if (!parse_num(v, &n) || n != SPOOL_VERSION) {
+				snprintf(why, whysize, "unknown version \"%.20s\"", v);
+				return false;
+			}
+			version = true;
+		} else if (!strcmp(p, "Id")) {
+			id = v;
+		} else if (!strcmp(p, "From")) {
+			m->from = v;
+		} else if (!strcmp(p, "To")) {
+			m->to = v;
+		} else if (!strcmp(p, "Subject")) {
+			m->subject = v;
+		} else if (!strcmp(p, "Message-Id")) {
+			m->message_id = v;
+		} else if (!strcmp(p, "Last-Error")) {
+			m->last_error = v;
+		} else if (!strcmp(p, "Queued") || !strcmp(p, "Next-Try") ||
+			   !strcmp(p, "Attempts")) {
+			if (!parse_num(v, &n)) {
+				snprintf(why, whysize, "bad number in %s", p);
+				return false;
+			}
+			if (p[0] == 'Q') {
+				m->queued = (time_t)n;
+				queued = true;
+			} else if (p[0] == 'N') {
+				m->next_try = (time_t)n;
+			} else {
+				m->attempts = n > 1000000 ? 1000000 : (unsigned)n;
+			}
+		}
+		p = nl + 1;
+	}
+	if (!version || !id || !m->from || !m->to || !m->message_id || !queued) {
+		snprintf(why, whysize, "missing %s",
+			 !version         ? "Version"
+			 : !id            ? "Id"
+			 : !m->from       ? "From"
+			 : !m->to         ? "To"
+			 : !m->message_id ? "Message-Id"
+					  : "Queued");
+		return false;
+	}
+	if (!valid_id(id)) {
+		snprintf(why, whysize, "bad Id");
+		return false;
+	}
+	if (p == end) {
+		snprintf(why, whysize, "no message");
+		return false;
+	}
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	if (!m->subject)
+		m->subject = "";
+	if (!m->last_error)
+		m->last_error = "";
+	m->msg = p;
+	m->len = (size_t)(end - p);
+	return true;
+}
+
+void spool_mail_free(struct spool_mail *m)
+{
+	if (!m)
+		return;
+	free(m->buf);
+	m->buf = NULL;
+}
+
+/* ---- scanning ------------------------------------------------------------ */
+
+static int cmp_mail(const void *a, const void *b)
+{
+	const struct spool_mail *x = a, *y = b;
+
+	if (x->queued != y->queued)
+		return x->queued < y->queued ? -1 : 1;
+	return strverscmp(x->id, y->id);
+}
+
+static enum smtp_status set_push(struct spool_set *set, size_t *cap, struct spool_mail *m,
+				 struct smtp_err *err)
+{
+	if (set->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct spool_mail *v = realloc(set->v, ncap * sizeof(*v));
+
+		if (!v) {
+			spool_errf(err, "spool: out of memory");
+			return SMTP_ENOMEM;
+		}
+		set->v = v;
+		*cap = ncap;
+	}
+	set->v[set->n++] = *m;
+	return SMTP_OK;
+}
+
+/* Read queue/name; a file that vanished meanwhile is not an error. */
+static enum smtp_status scan_one(struct spool *s, const char *name, bool quarantine,
+				 struct spool_set *set, size_t *cap, unsigned *corrupt,
+				 struct smtp_err *err)
+{
+	char path[300], why[200], reason[300];
+	struct spool_mail m;
+	char *buf;
+	size_t len;
+
+	snprintf(path, sizeof(path), "queue/%s", name);
+	if (read_file(s, path, &buf, &len) < 0) {
+		if (errno == ENOENT)
+			return SMTP_OK;
+		if (errno == ENOMEM)
+			return sys_fail(err, "cannot read", path);
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	} else if (spool_mail_parse(&m, buf, len, why, sizeof(why))) {
+		if (strcmp(m.id, name) != 0) {
+			snprintf(why, sizeof(why), "Id %s does not match the file name", m.id);
+		} else {
+			enum smtp_status st = set_push(set, cap, &m, err);
+
+			if (st != SMTP_OK)
+				spool_mail_free(&m);
+			return st;
+		}
+		spool_mail_free(&m);
+	} else {
+		free(buf);
+	}
+	if (!quarantine)
+		return SMTP_OK;
+	snprintf(reason, sizeof(reason), "corrupt spool file: %s", why);
+	if (spool_fail(s, name, reason, err) == SMTP_OK && corrupt)
+		(*corrupt)++;
+	return SMTP_OK;
+}
+
+enum smtp_status spool_scan(struct spool *s, bool quarantine, struct spool_set *set,
+			    unsigned *corrupt, struct smtp_err *err)
+{
+	enum smtp_status st = SMTP_OK;
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+	int fd;
+
+	set->v = NULL;
+	set->n = 0;
+	fd = openat(s->dirfd, "queue", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return sys_fail(err, "cannot open", "queue/");
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return sys_fail(err, "cannot open", "queue/");
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		st = scan_one(s, de->d_name, quarantine, set, &cap, corrupt, err);
+		if (st != SMTP_OK)
+			break;
+	}
+	closedir(d);
+	if (st != SMTP_OK) {
+		spool_set_free(set);
+		return st;
+	}
+	if (set->n > 1)
+		qsort(set->v, set->n, sizeof(set->v[0]), cmp_mail);
+	return SMTP_OK;
+}
+
+void spool_set_free(struct spool_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		spool_mail_free(&set->v[i]);
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}
+
+/* ---- submit -------------------------------------------------------------- */
+
+/* Reserve a mail-id: create tmp/ID (O_EXCL) for an ID that is in neither
+ * queue/ nor failed/.  *fd receives the open descriptor. */
+static enum smtp_status reserve_id(struct spool *s, time_t now, char id[SPOOL_ID_MAX], int *fd,
+				   struct smtp_err *err)
+{
+	char base[24], path[SPOOL_ID_MAX + 16];
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(base, sizeof(base), "%Y%m%d%H%M%S", &tm);
+	for (unsigned n = 0; n < 100000; n++) {
+		if (n == 0)
+			snprintf(id, SPOOL_ID_MAX, "%.14s.%u", base, (unsigned)getpid());
+		else
+			snprintf(id, SPOOL_ID_MAX, "%.14s.%u.%u", base, (unsigned)getpid(), n);
+		snprintf(path, sizeof(path), "tmp/%s", id);
+		*fd = openat(s->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (*fd < 0 && errno == EEXIST)
+			continue;
+		if (*fd < 0)
+			return sys_fail(err, "cannot create", path);
+		snprintf(path, sizeof(path), "queue/%s", id);
+		if (faccessat(s->dirfd, path, F_OK, 0) < 0) {
+			snprintf(path, sizeof(path), "failed/%s", id);
+			if (faccessat(s->dirfd, path, F_OK, 0) < 0)
+				return SMTP_OK;
+		}
+		close(*fd);
+		*fd = -1;
+		snprintf(path, sizeof(path), "tmp/%s", id);
+		unlinkat(s->dirfd, path, 0);
+	}
+	spool_errf(err, "spool: no free mail-id for %s", base);
+	return SMTP_EIO;
+}
+
+enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m, char id[SPOOL_ID_MAX],
+			      struct smtp_err *err)
+{
+	struct smtp_message msg = *m;
+	struct spool_mail sm = {0};
+	char tmp[SPOOL_ID_MAX + 8], dst[SPOOL_ID_MAX + 8], mid[SPOOL_ID_MAX + 260];
+	char *text = NULL;
+	size_t len = 0;
+	enum smtp_status st;
+	time_t now = time(NULL);
+	int fd = -1;
+
+	id[0] = '\0';
+	if (!m->from || !m->to || !*m->from || !*m->to) {
+		spool_errf(err, "a mail needs a sender and a recipient");
+		return SMTP_EINVAL;
+	}
+	if (has_crlf(m->from) || has_crlf(m->to) || has_crlf(m->subject)) {
+		spool_errf(err, "CR or LF in the %s", has_crlf(m->subject) ? "subject" : "address");
+		return SMTP_EINVAL;
+	}
+	st = reserve_id(s, now, sm.id, &fd, err);
+	if (st != SMTP_OK)
+		return st;
+	snprintf(tmp, sizeof(tmp), "tmp/%s", sm.id);
+	snprintf(dst, sizeof(dst), "queue/%s", sm.id);
+	snprintf(mid, sizeof(mid), "%s@%s", sm.id, s->host);
+	msg.message_id = mid;
+	if (!msg.date)
+		msg.date = now;
+	st = smtp_compose(&msg, &text, &len, err);
+	if (st != SMTP_OK)
+		goto fail;
+	sm.from = (char *)m->from;
+	sm.to = (char *)m->to;
+	sm.subject = (char *)(m->subject ? m->subject : "");
+	sm.message_id = mid;
+	sm.last_error = "";
+	sm.queued = now;
+	sm.next_try = now;
+	sm.msg = text;
+	sm.len = len;
+	st = write_mail(fd, &sm, tmp, err);
+	if (st != SMTP_OK)
+		goto fail;
+	close(fd);
+	fd = -1;
+	if (renameat(s->dirfd, tmp, s->dirfd, dst) < 0) {
+		st = sys_fail(err, "cannot rename to", dst);
+		goto fail;
+	}
+	fsync_dir(s, "queue");
+	free(text);
+	memcpy(id, sm.id, SPOOL_ID_MAX);
+	return SMTP_OK;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlinkat(s->dirfd, tmp, 0);
+	free(text);
+	return st;
+}
+
+/* ---- list / delete ------------------------------------------------------- */
+
+enum smtp_status spool_list(struct spool *s, int (*fn)(void *arg, const struct spool_entry *e),
+			    void *arg, struct smtp_err *err)
+{
+	struct spool_set set;
+	enum smtp_status st = spool_scan(s, false, &set, NULL, err);
+
+	if (st != SMTP_OK)
+		return st;
+	for (size_t i = 0; i < set.n; i++) {
+		const struct spool_mail *m = &set.v[i];
+		struct spool_entry e = {
+		    .to = m->to,
+		    .subject = m->subject,
+		    .message_id = m->message_id,
+		    .queued = m->queued,
+		    .next_try = m->next_try,
+		    .attempts = m->attempts,
+		    .last_error = m->last_error,
+		};
+
+		memcpy(e.id, m->id, sizeof(e.id));
+		if (fn(arg, &e) != 0)
+			break;
+	}
+	spool_set_free(&set);
+	return SMTP_OK;
+}
+
+static enum smtp_status no_such_mail(const char *id, struct smtp_err *err)
+{
+	spool_errf(err, "no mail with mail-id %s in the queue", id);
+	return SMTP_ENOENT;
+}
+
+enum smtp_status spool_delete(struct spool *s, const char *id, struct smtp_err *err)
+{
+	char path[SPOOL_ID_MAX + 8];
+
+	if (!id || !valid_id(id))
+		return no_such_mail(id ? id : "", err);
+	snprintf(path, sizeof(path), "queue/%s", id);
+	if (unlinkat(s->dirfd, path, 0) < 0) {
+		if (errno == ENOENT)
+			return no_such_mail(id, err);
+		return sys_fail(err, "cannot delete", path);
+	}
+	fsync_dir(s, "queue");
+	return SMTP_OK;
+}
+
+enum smtp_status spool_delete_all(struct spool *s, struct smtp_err *err)
+{
+	enum smtp_status st = SMTP_OK;
+	struct dirent *de;
+	DIR *d;
+	int fd = openat(s->dirfd, "queue", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sys_fail(err, "cannot open", "queue/");
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return sys_fail(err, "cannot open", "queue/");
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
+			st = sys_fail(err, "cannot delete", de->d_name);
+	}
+	fsync(fd);
+	closedir(d);
+	return st;
+}
+
+/* ---- used by the delivery run -------------------------------------------- */
+
+enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
+				   struct smtp_err *err)
+{
+	char tmp[128], dst[SPOOL_ID_MAX + 8];
+	enum smtp_status st;
+	int fd = open_tmp(s, tmp, sizeof(tmp));
+
+	if (fd < 0)
+		return sys_fail(err, "cannot create", tmp);
+	st = write_mail(fd, m, tmp, err);
+	close(fd);
+	if (st != SMTP_OK)
+		goto fail;
+	snprintf(dst, sizeof(dst), "queue/%s", m->id);
+	/* Exchange, not rename: a mail deleted meanwhile must stay deleted. */
+	if (renameat2(s->dirfd, tmp, s->dirfd, dst, RENAME_EXCHANGE) < 0) {
+		if (errno == ENOENT) {
+			st = no_such_mail(m->id, err);
+			goto fail;
+		}
+		if (errno != EINVAL && errno != ENOSYS) {
+			st = sys_fail(err, "cannot rename to", dst);
+			goto fail;
+		}
+		/* No RENAME_EXCHANGE on this file system: check, then rename. */
+		if (faccessat(s->dirfd, dst, F_OK, 0) < 0) {
+			st = no_such_mail(m->id, err);
+			goto fail;
+		}
+		if (renameat(s->dirfd, tmp, s->dirfd, dst) < 0) {
+			st = sys_fail(err, "cannot rename to", dst);
+			goto fail;
+		}
+	}
+	unlinkat(s->dirfd, tmp, 0); /* the old content, after an exchange */
+	fsync_dir(s, "queue");
+	return SMTP_OK;
+fail:
+	unlinkat(s->dirfd, tmp, 0);
+	return st;
+}
+
+enum smtp_status spool_fail(struct spool *s, const char *name, const char *reason,
+			    struct smtp_err *err)
+{
+	char src[300], dst[300], text[600];
+
+	snprintf(src, sizeof(src), "queue/%s", name);
+	snprintf(dst, sizeof(dst), "failed/%s", name);
+	if (renameat(s->dirfd, src, s->dirfd, dst) < 0) {
+		if (errno == ENOENT)
+			return no_such_mail(name, err);
+		return sys_fail(err, "cannot move to", dst);
+	}
+	fsync_dir(s, "failed");
+	fsync_dir(s, "queue");
+	snprintf(text, sizeof(text), "%s\n", reason);
+	for (char *p = text; p[1]; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	snprintf(dst, sizeof(dst), "failed/%s.reason", name);
+	return publish_text(s, text, dst, "failed", err);
+}
+
+enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *err)
+{
+	char path[SPOOL_ID_MAX + 8];
+
+	snprintf(path, sizeof(path), "queue/%s", id);
+	if (unlinkat(s->dirfd, path, 0) < 0 && errno != ENOENT)
+		return sys_fail(err, "cannot delete", path);
+	fsync_dir(s, "queue");
+	return SMTP_OK;
+}
+
+void spool_clean_tmp(struct spool *s, time_t now)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd = openat(s->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now - st.st_mtime > SPOOL_TMP_STALE_SEC)
+			unlinkat(fd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
+unsigned spool_backoff(unsigned attempts)
+{
+	unsigned sec = SPOOL_BACKOFF_MIN_SEC;
+
+	for (unsigned i = 1; i < attempts && sec < SPOOL_BACKOFF_MAX_SEC; i++)
+		sec *= 2;
+	return sec < SPOOL_BACKOFF_MAX_SEC ? sec : SPOOL_BACKOFF_MAX_SEC;
+}
+
+/* ---- counters and debug -------------------------------------------------- */
+
+enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, struct smtp_err *err)
+{
+	char *buf, *line, *save = NULL;
+	size_t len;
+
+	out->sent = out->failed = 0;
+	if (read_file(s, "counters", &buf, &len) < 0) {
+		if (errno == ENOENT)
+			return SMTP_OK;
+		return sys_fail(err, "cannot read", "counters");
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long n;
+
+		if (sscanf(line, "sent %lu", &n) == 1)
+			out->sent = n;
+		else if (sscanf(line, "failed %lu", &n) == 1)
+			out->failed = n;
+	}
+	free(buf);
+	return SMTP_OK;
+}
+
+enum smtp_status spool_counters_add(struct spool *s, unsigned long sent, unsigned long failed,
+				    struct smtp_err *err)
+{
+	struct spool_counters c;
+	enum smtp_status st;
+	char text[128];
+
+	if (sent == 0 && failed == 0)
+		return SMTP_OK;
+	st = spool_counters(s, &c, err);
+	if (st != SMTP_OK)
+		return st;
+	snprintf(text, sizeof(text), "sent %lu\nfailed %lu\n", c.sent + sent, c.failed + failed);
+	return publish_text(s, text, "counters", ".", err);
+}
+
+bool spool_debug(struct spool *s)
+{
+	return s && faccessat(s->dirfd, "debug", F_OK, 0) == 0;
+}
+
+enum smtp_status spool_set_debug(struct spool *s, bool on, struct smtp_err *err)
+{
+	if (on) {
+		int fd = openat(s->dirfd, "debug", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd < 0)
+			return sys_fail(err, "cannot create", "debug");
+		close(fd);
+	} else if (unlinkat(s->dirfd, "debug", 0) < 0 && errno != ENOENT) {
+		return sys_fail(err, "cannot remove", "debug");
+	}
+	fsync_dir(s, ".");
+	return SMTP_OK;
+}

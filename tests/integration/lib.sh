@@ -1,0 +1,286 @@
+# tests/integration/lib.sh: shared helpers for integration tests (bash).
+#
+#   . "$top_srcdir/tests/integration/lib.sh"
+#   lm_setup                      # $LM_TMP, cleanup trap, skips (77) without python/aiosmtpd
+#   lm_make_certs                 # $LM_CA, $LM_CERT/$LM_KEY (127.0.0.1, localhost),
+#                                 # $LM_BADCERT/$LM_BADKEY (named wrong.example)
+#   lm_smtpd_start NAME [smtpd.py options...]   # sets SMTPD_PORT, SMTPD_MAILDIR
+#   lm_smtpd_stop NAME
+#   lm_wait_mails DIR N           # wait (bounded) until N mails were delivered
+#   lm_mail_count DIR             # how many mails DIR holds
+#   lm_header FILE.eml NAME       # a header's (unfolded, undecoded) value
+#   lm_header_decoded FILE.eml NAME   # the same, RFC 2047 decoded
+#   lm_assert_eq WHAT EXPECTED ACTUAL;  lm_assert_match WHAT REGEX ACTUAL
+#   lm_fail MSG
+#
+# Servers listen on 127.0.0.1 port 0 and publish their port in a file; we
+# poll for it (bounded), never sleep a fixed time.  Everything lives under a
+# mktemp directory removed on exit, with every server we started killed.
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$PWD}"
+PY=/usr/bin/python3
+SMTPD="$top_srcdir/tests/servers/smtpd.py"
+LM_PIDS=()
+LM_FAILS=0
+
+lm_cleanup() {
+	local pid
+	for pid in "${LM_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	[ -n "$LM_TMP" ] && rm -rf "$LM_TMP"
+}
+
+lm_setup() {
+	if [ ! -x "$PY" ] || ! "$PY" -c 'import aiosmtpd' 2>/dev/null; then
+		echo "SKIP: /usr/bin/python3 with aiosmtpd is needed (apt-get install python3-aiosmtpd)"
+		exit 77
+	fi
+	command -v openssl >/dev/null || { echo "SKIP: openssl is needed"; exit 77; }
+	LM_TMP=$(mktemp -d "${TMPDIR:-/tmp}/logmail-test.XXXXXX")
+	trap lm_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+lm_fail() {
+	echo "FAIL: $*" >&2
+	LM_FAILS=$((LM_FAILS + 1))
+}
+
+lm_assert_eq() {
+	if [ "$2" != "$3" ]; then
+		lm_fail "$1: expected [$2], got [$3]"
+		return 1
+	fi
+	echo "ok: $1"
+}
+
+lm_assert_match() {
+	if ! [[ "$3" =~ $2 ]]; then
+		lm_fail "$1: expected to match /$2/, got [$3]"
+		return 1
+	fi
+	echo "ok: $1"
+}
+
+# Exit status for the script: 0 when no assertion failed.
+lm_done() {
+	if [ "$LM_FAILS" -ne 0 ]; then
+		echo "$LM_FAILS assertion(s) failed"
+		exit 1
+	fi
+	exit 0
+}
+
+lm_make_certs() {
+	local d="$LM_TMP/pki" ext
+	mkdir -p "$d"
+	ext="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj "/CN=logmail test CA" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null || return 1
+	lm_issue "$d" server "/CN=localhost" "$ext
+subjectAltName=IP:127.0.0.1,DNS:localhost" || return 1
+	lm_issue "$d" wrong "/CN=wrong.example" "$ext
+subjectAltName=DNS:wrong.example" || return 1
+	LM_CA="$d/ca.pem"
+	LM_CERT="$d/server.pem" LM_KEY="$d/server.key"
+	LM_BADCERT="$d/wrong.pem" LM_BADKEY="$d/wrong.key"
+}
+
+lm_issue() { # DIR NAME SUBJECT EXTENSIONS
+	printf '%s\n' "$4" >"$1/$2.ext"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$1/$2.key" -out "$1/$2.csr" -subj "$3" 2>/dev/null &&
+		openssl x509 -req -in "$1/$2.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" \
+			-CAcreateserial -out "$1/$2.pem" -days 2 -extfile "$1/$2.ext" 2>/dev/null
+}
+
+# Start smtpd.py as NAME; waits (at most 10 s) for its port file.
+lm_smtpd_start() {
+	local name=$1 i
+	shift
+	SMTPD_MAILDIR="$LM_TMP/$name.mail"
+	rm -f "$LM_TMP/$name.port"
+	"$PY" "$SMTPD" --port-file "$LM_TMP/$name.port" --maildir "$SMTPD_MAILDIR" "$@" \
+		>"$LM_TMP/$name.log" 2>&1 &
+	LM_PIDS+=($!)
+	eval "LM_PID_${name//[^A-Za-z0-9_]/_}=$!"
+	for ((i = 0; i < 200; i++)); do
+		if [ -s "$LM_TMP/$name.port" ]; then
+			SMTPD_PORT=$(cat "$LM_TMP/$name.port")
+			return 0
+		fi
+		kill -0 "$!" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "smtpd.py $name did not start:" >&2
+	cat "$LM_TMP/$name.log" >&2
+	return 1
+}
+
+lm_smtpd_stop() {
+	local var="LM_PID_${1//[^A-Za-z0-9_]/_}"
+	local pid=${!var}
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	eval "$var="
+}
+
+lm_mail_count() {
+	local n=0 f
+	for f in "$1"/*.env; do
+		[ -e "$f" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+lm_wait_mails() { # DIR N [TRIES of 50 ms, default 200]
+	local i
+	for ((i = 0; i < ${3:-200}; i++)); do
+		[ "$(lm_mail_count "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+lm_header() { # FILE NAME: unfolded raw value
+	"$PY" - "$1" "$2" <<'EOF'
+import sys, email, email.policy
+msg = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.compat32)
+v = msg.get(sys.argv[2])
+print("" if v is None else "".join(str(v).replace("\r\n", "\n").split("\n")))
+EOF
+}
+
+lm_header_decoded() { # FILE NAME: RFC 2047 decoded
+	"$PY" - "$1" "$2" <<'EOF'
+import sys, email, email.policy
+msg = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+v = msg.get(sys.argv[2])
+print("" if v is None else str(v))
+EOF
+}
+
+# ---- The SMTP client's driver (tests/integration/smtp_send_driver) --------
+
+LM_DRIVER="$top_builddir/tests/integration/smtp_send_driver"
+LM_DATE=1523331901 # Tue, 10 Apr 2018 03:45:01 +0000
+
+# lm_send [driver options...]: runs the driver against 127.0.0.1:$SMTPD_PORT
+# with fixed from/to/date/message-id (TZ=UTC) and a 20 s timeout unless
+# given; sets LM_OUT (its stdout),
+# LM_RC and LM_ERR (its stderr, the transcript with --transcript).
+lm_send() {
+	LM_OUT=$(TZ=UTC "$LM_DRIVER" --host 127.0.0.1 --port "$SMTPD_PORT" \
+		--from switch@example.com --to admin@example.com \
+		--date "$LM_DATE" --message-id 20180410034501.16737@top --timeout 20 "$@" \
+		2>"$LM_TMP/driver.err")
+	LM_RC=$?
+	LM_ERR=$(cat "$LM_TMP/driver.err")
+}
+
+# The message lm_send composes for subject $1 and body $2 (RFC 2047 by
+# Python, independently of the C encoder, for subjects up to 42 octets).
+lm_expected_mail() {
+	"$PY" - "$1" "$2" <<'PYEOF'
+import base64, sys
+subj, body = sys.argv[1], sys.argv[2]
+if all(0x20 <= ord(c) < 0x7f for c in subj):
+    s = subj
+else:
+    s = "=?UTF-8?B?" + base64.b64encode(subj.encode()).decode() + "?="
+cte = "7bit" if body.isascii() else "8bit"
+lines = [
+    "Date: Tue, 10 Apr 2018 03:45:01 +0000",
+    "From: <switch@example.com>",
+    "To: <admin@example.com>",
+    "Subject: " + s,
+    "Message-ID: <20180410034501.16737@top>",
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=UTF-8",
+    "Content-Transfer-Encoding: " + cte,
+    "",
+]
+out = "\r\n".join(lines) + "\r\n" + body.replace("\n", "\r\n")
+sys.stdout.buffer.write(out.encode())
+PYEOF
+}
+
+# Assert mail number N in DIR is exactly the message for subject/body.
+lm_assert_mail() { # WHAT DIR N SUBJECT BODY
+	local f
+	f="$2/$(printf %04d "$3").eml"
+	lm_expected_mail "$4" "$5" >"$LM_TMP/expected.eml"
+	if [ ! -f "$f" ]; then
+		lm_fail "$1: no mail $f delivered"
+	elif cmp -s "$LM_TMP/expected.eml" "$f"; then
+		echo "ok: $1"
+	else
+		lm_fail "$1: delivered message differs from the expected one"
+		diff <(cat -A "$LM_TMP/expected.eml") <(cat -A "$f") >&2
+	fi
+}
+
+# lm_env_value FILE.env KEY
+lm_env_value() {
+	sed -n "s/^$2: //p" "$1" | head -n 1
+}
+
+# lm_smtp_matrix MODE: for each of no AUTH, PLAIN, LOGIN and CRAM-MD5, start
+# smtpd.py in MODE (plain, starttls, smtps) offering only that mechanism,
+# send with the driver and assert the delivered envelope, headers and body.
+LM_SUBJECT='Störung: port1.0.1 ist ausgefallen'
+LM_BODY=$'Interface port1.0.1 is down.\n.a line starting with a dot\nGrüße\n'
+lm_smtp_matrix() {
+	local mode=$1 auth tls want_tls=yes opts env
+	case $mode in
+	plain) tls=none want_tls=no ;;
+	starttls) tls=starttls ;;
+	smtps) tls=smtps ;;
+	esac
+	for auth in none plain login cram-md5; do
+		opts=(--mode "$mode" --auth "$auth" --user tim --password 'tanstaaf tanstaaf')
+		[ "$mode" = plain ] || opts+=(--tls-cert "$LM_CERT" --tls-key "$LM_KEY")
+		lm_smtpd_start "$mode-$auth" "${opts[@]}" || { lm_fail "$mode-$auth: no server"; continue; }
+		opts=(--tls "$tls" --ca-file "$LM_CA" --auth "$auth" --transcript
+			--subject "$LM_SUBJECT" --body "$LM_BODY")
+		[ "$auth" = none ] || opts+=(--user tim --password 'tanstaaf tanstaaf')
+		[ "$mode" = plain ] && opts+=(--auth-cleartext)
+		lm_send "${opts[@]}"
+		lm_assert_eq "$mode/$auth: driver says" "sent 1" "$LM_OUT"
+		lm_assert_eq "$mode/$auth: exit status" 0 "$LM_RC"
+		if ! lm_wait_mails "$SMTPD_MAILDIR" 1; then
+			lm_fail "$mode/$auth: nothing delivered"
+			echo "$LM_ERR" >&2
+			lm_smtpd_stop "$mode-$auth"
+			continue
+		fi
+		env="$SMTPD_MAILDIR/0001.env"
+		lm_assert_eq "$mode/$auth: envelope from" switch@example.com "$(lm_env_value "$env" from)"
+		lm_assert_eq "$mode/$auth: envelope to" admin@example.com "$(lm_env_value "$env" to)"
+		lm_assert_eq "$mode/$auth: encrypted" "$want_tls" "$(lm_env_value "$env" tls)"
+		lm_assert_eq "$mode/$auth: authenticated as" \
+			"$([ "$auth" = none ] && echo - || echo tim)" "$(lm_env_value "$env" auth)"
+		lm_assert_match "$mode/$auth: MAIL parameters" '^SIZE=[0-9]+ BODY=8BITMIME$' \
+			"$(lm_env_value "$env" mail-options)"
+		lm_assert_mail "$mode/$auth: message" "$SMTPD_MAILDIR" 1 "$LM_SUBJECT" "$LM_BODY"
+		lm_assert_eq "$mode/$auth: decoded subject" "$LM_SUBJECT" \
+			"$(lm_header_decoded "$SMTPD_MAILDIR/0001.eml" Subject)"
+		# Credentials never reach the transcript.
+		if grep -q -e 'tanstaaf' -e "$(printf '\0tim\0tanstaaf tanstaaf' | base64)" <<<"$LM_ERR"; then
+			lm_fail "$mode/$auth: the transcript shows credentials"
+		fi
+		if [ "$auth" != none ]; then
+			lm_assert_match "$mode/$auth: AUTH in the transcript" \
+				"C: AUTH ${auth^^}" "$LM_ERR"
+		fi
+		lm_smtpd_stop "$mode-$auth"
+	done
+}

@@ -1,0 +1,91 @@
+#!/bin/bash
+# omlogmail inside Debian's rsyslogd: messages fed with logger reach the
+# right recipients in digests: filters and excludes honoured, a digest
+# closed by its window holds every message of the window, one closed by
+# max-messages goes at once, an urgent message goes at once.
+set -u
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
+rs_setup
+trap 'rs_show_failure; lm_cleanup' EXIT
+
+lm_smtpd_start smtpd || exit 99
+rs_logmail_conf <<EOF
+mail smtpserver 127.0.0.1
+mail smtpserver port $SMTPD_PORT
+mail from logmail@test.example
+log email ops@example.com level errors
+log email ops@example.com exclude program cron
+log email ops@example.com digest window 3
+log email ops@example.com urgent level emergencies
+log email sec@example.com program sshd
+log email sec@example.com digest window 3600
+log email sec@example.com digest max-messages 3
+log email oncall@example.com level critical
+log email oncall@example.com digest window 3600
+EOF
+rs_conf
+rs_start || exit 99
+
+rs_log -p daemon.err -t diskmon "sda: I/O error, sector 123"
+rs_log -p cron.err -t cron "job backup failed"
+rs_log -p daemon.warning -t diskmon "sda: SMART warning"
+rs_log -p daemon.err -t diskmon "sda: I/O error, sector 456"
+rs_log -p auth.info -t sshd "Failed password for root from 192.0.2.7 port 4242 ssh2"
+rs_log -p auth.info -t sshd "Failed password for admin from 192.0.2.7 port 4243 ssh2"
+rs_log -p auth.info -t sshd "Failed password for guest from 192.0.2.7 port 4244 ssh2"
+rs_log -p auth.info -t sshd "Accepted password for alice from 192.0.2.8 port 5000 ssh2"
+rs_log -p kern.crit -t kernel "EXT4-fs error (device sda1): journal aborted"
+rs_wait_log 'kernel: EXT4-fs error'
+
+# sec: closed by max-messages (3), long before its window; the 4th waits.
+# oncall: the critical message at once (urgent level critical, the default).
+# ops: its window (3 s), holding the critical message too (level errors
+# holds for crit; its urgent level is emergencies).
+lm_wait_mails "$SMTPD_MAILDIR" 3 400 || lm_fail "3 mails expected, $(lm_mail_count "$SMTPD_MAILDIR") arrived"
+
+mapfile -t sec < <(rs_mail_to sec@example.com)
+mapfile -t ops < <(rs_mail_to ops@example.com)
+mapfile -t oncall < <(rs_mail_to oncall@example.com)
+lm_assert_eq "mails to sec" 1 "${#sec[@]}"
+lm_assert_eq "mails to ops" 1 "${#ops[@]}"
+lm_assert_eq "mails to oncall" 1 "${#oncall[@]}"
+
+if [ ${#sec[@]} -ge 1 ]; then
+	body=$(rs_body "${sec[0]}")
+	lm_assert_eq "sec: 3 sshd lines" 3 "$(grep -c ' sshd\[info\]: Failed password for ' <<<"$body")"
+	lm_assert_match "sec: root first" "sshd\[info\]: Failed password for root .*
+.*admin.*
+.*guest" "$body"
+	lm_assert_eq "sec: the 4th is not in this mail" 0 "$(grep -c 'alice' <<<"$body")"
+	lm_assert_match "sec: From" "^<?logmail@test\.example>?$" "$(lm_header "${sec[0]}" From)"
+	lm_assert_match "sec: To" "^<?sec@example\.com>?$" "$(lm_header "${sec[0]}" To)"
+fi
+if [ ${#ops[@]} -ge 1 ]; then
+	body=$(rs_body "${ops[0]}")
+	lm_assert_match "ops: first I/O error" "diskmon\[err\]: sda: I/O error, sector 123" "$body"
+	lm_assert_match "ops: second I/O error" "diskmon\[err\]: sda: I/O error, sector 456" "$body"
+	lm_assert_eq "ops: cron excluded" 0 "$(grep -c 'backup' <<<"$body")"
+	lm_assert_eq "ops: warning below the level" 0 "$(grep -c 'SMART' <<<"$body")"
+	lm_assert_eq "ops: sshd info below the level" 0 "$(grep -c 'sshd' <<<"$body")"
+	lm_assert_match "ops: the critical message" "kernel\[crit\]: EXT4-fs error" "$body"
+fi
+if [ ${#oncall[@]} -ge 1 ]; then
+	body=$(rs_body "${oncall[0]}")
+	lm_assert_match "oncall: the critical message" "kernel\[crit\]: EXT4-fs error \(device sda1\): journal aborted" "$body"
+	lm_assert_eq "oncall: only it" 1 "$(grep -c '\[' <<<"$body")"
+fi
+
+rs_stop
+
+# The statistics the module published, as `show log config` shows them:
+# sec accepted its 4 sshd messages (the 4th went to the spool at the stop).
+if [ -x "$LOGMAIL" ]; then
+	show=$("$LOGMAIL" --config "$RS_DIR/logmail.conf" --spool "$RS_DIR/spool" show log config 2>&1)
+	lm_assert_match "show log config: sec statistics" \
+		"Email sec@example\.com:.*Statistics \.+ [0-9]+ messages received, 4 accepted by filter" \
+		"$(tr '\n' ' ' <<<"$show")"
+	lm_assert_match "show log config: oncall statistics" \
+		"Email oncall@example\.com:.*Statistics \.+ [0-9]+ messages received, 1 accepted by filter" \
+		"$(tr '\n' ' ' <<<"$show")"
+fi
+lm_done

@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""A test SMTP server for logmail's tests (Debian's python3-aiosmtpd).
+
+Listens on 127.0.0.1, port 0, and writes the port it got to --port-file
+(atomically: the file appears complete).  Each accepted message is saved in
+--maildir as two files, also published atomically (temporary name, rename):
+
+    NNNN.eml   the DATA exactly as received (dot-unstuffed, CRLF kept)
+    NNNN.env   the envelope, one "key: value" per line:
+               from, to (one line per recipient), mail-options, auth (user or
+               "-"), tls ("yes"/"no")
+
+The .env is renamed last, so a test that sees NNNN.env can read NNNN.eml.
+
+Modes: plain, starttls (STARTTLS offered; --require-starttls to insist),
+smtps (implicit TLS, RFC 8314).  AUTH: --auth none|plain|login|cram-md5|all
+with --user/--password.  Misbehaviour for the reliability tests:
+
+    --greeting-421      greet with 421 and close
+    --hang              accept and never say anything
+    --rcpt-451 [N]      answer RCPT with 451 (only the first N times if N > 0)
+    --rcpt-550          answer RCPT with 550 5.1.1
+    --data-554          reject the message after DATA with 554
+    --drop-in-data      close the connection after the data, before replying
+    --no-auth-offer     never offer AUTH
+    --no-pipelining     do not announce PIPELINING (announced by default)
+    --no-ehlo           answer EHLO with 502 (a HELO-only server)
+    --no-smtputf8       do not announce SMTPUTF8
+"""
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import os
+import signal
+import ssl
+import sys
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+def publish(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.rename(tmp, path)
+
+
+class Handler:
+    def __init__(self, args):
+        self.args = args
+        self.count = 0
+        self.rcpt_451_left = args.rcpt_451
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        if self.args.no_ehlo:
+            return ["502 5.5.1 EHLO not implemented, try HELO"]
+        session.host_name = hostname
+        # aiosmtpd says "250-AUTH " even with no mechanism left: drop it.
+        responses = [r for r in responses if r.rstrip() != "250-AUTH"]
+        if self.args.no_pipelining:
+            return responses
+        # aiosmtpd reads one command line at a time, so it copes with
+        # pipelined groups; announce it to exercise the client's pipelining.
+        return responses[:1] + ["250-PIPELINING"] + responses[1:]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.args.rcpt_451 is not None:
+            if self.args.rcpt_451 == 0 or self.rcpt_451_left > 0:
+                self.rcpt_451_left -= 1
+                return "451 4.3.0 temporary failure, try again later"
+        if self.args.rcpt_550:
+            return "550 5.1.1 <%s>: unknown user" % address
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.args.drop_in_data:
+            server.transport.close()
+            return "451 never seen"
+        if self.args.data_554:
+            return "554 5.6.0 message rejected as spam"
+        self.count += 1
+        base = os.path.join(self.args.maildir, "%04d" % self.count)
+        publish(base + ".eml", envelope.original_content)
+        user = "-"
+        if session.auth_data is not None:
+            login = getattr(session.auth_data, "login", session.auth_data)
+            user = login.decode() if isinstance(login, bytes) else str(login)
+        env = ["from: %s" % envelope.mail_from]
+        env += ["to: %s" % r for r in envelope.rcpt_tos]
+        env += ["mail-options: %s" % " ".join(envelope.mail_options),
+                "auth: %s" % user,
+                "tls: %s" % ("yes" if session.ssl or
+                             server.transport.get_extra_info("sslcontext")
+                             else "no")]
+        publish(base + ".env", ("\n".join(env) + "\n").encode())
+        return "250 2.0.0 OK queued as %04d" % self.count
+
+    async def auth_CRAM__MD5(self, server, args):
+        challenge = ("<%d.%d@logmail-test>" % (os.getpid(), self.count)).encode()
+        answer = await server.challenge_auth(challenge)
+        if answer is None or not isinstance(answer, bytes):
+            return AuthResult(success=False, handled=False)
+        user, _, digest = answer.decode(errors="replace").rpartition(" ")
+        want = hmac.new(self.args.password.encode(), challenge, hashlib.md5).hexdigest()
+        ok = user == self.args.user and hmac.compare_digest(digest, want)
+        return AuthResult(success=ok, handled=False,
+                          auth_data=LoginPassword(user.encode(), b""))
+
+
+def make_authenticator(args):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword)
+              and auth_data.login == args.user.encode()
+              and auth_data.password == args.password.encode())
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+    return authenticator
+
+
+ALL_MECHS = {"plain": "PLAIN", "login": "LOGIN", "cram-md5": "CRAM-MD5"}
+
+
+def smtp_factory(args, handler):
+    tls = None
+    if args.mode == "starttls":
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+    offered = set()
+    if not args.no_auth_offer:
+        offered = set(ALL_MECHS.values()) if args.auth == "all" else (
+            {ALL_MECHS[args.auth]} if args.auth in ALL_MECHS else set())
+    exclude = [m for m in ALL_MECHS.values() if m not in offered]
+    kwargs = dict(
+        enable_SMTPUTF8=not args.no_smtputf8,
+        decode_data=False,
+        hostname="smtpd.test",
+        tls_context=tls,
+        require_starttls=args.require_starttls,
+        auth_require_tls=False,
+        auth_exclude_mechanism=exclude,
+        authenticator=make_authenticator(args),
+        data_size_limit=args.size_limit,
+    )
+
+    def factory():
+        return SMTP(handler, **kwargs)
+    return factory
+
+
+class Greet421(asyncio.Protocol):
+    def connection_made(self, transport):
+        transport.write(b"421 4.3.2 smtpd.test service not available\r\n")
+        transport.close()
+
+
+class Hang(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport = transport  # keep it open, say nothing
+
+
+async def main(args):
+    loop = asyncio.get_running_loop()
+    handler = Handler(args)
+    if args.greeting_421:
+        factory = Greet421
+    elif args.hang:
+        factory = Hang
+    else:
+        factory = smtp_factory(args, handler)
+    ssl_ctx = None
+    if args.mode == "smtps":
+        ssl_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ssl_ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=ssl_ctx)
+    port = server.sockets[0].getsockname()[1]
+    publish(args.port_file, b"%d\n" % port)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with server:
+        await stop.wait()
+
+
+def parse():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--maildir", required=True)
+    ap.add_argument("--mode", choices=["plain", "starttls", "smtps"], default="plain")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--require-starttls", action="store_true")
+    ap.add_argument("--auth", choices=["none", "plain", "login", "cram-md5", "all"],
+                    default="none")
+    ap.add_argument("--user", default="user")
+    ap.add_argument("--password", default="secret")
+    ap.add_argument("--size-limit", type=int, default=33554432)
+    ap.add_argument("--greeting-421", action="store_true")
+    ap.add_argument("--hang", action="store_true")
+    ap.add_argument("--rcpt-451", type=int, nargs="?", const=0, default=None,
+                    metavar="N")
+    ap.add_argument("--rcpt-550", action="store_true")
+    ap.add_argument("--data-554", action="store_true")
+    ap.add_argument("--drop-in-data", action="store_true")
+    ap.add_argument("--no-auth-offer", action="store_true")
+    ap.add_argument("--no-pipelining", action="store_true")
+    ap.add_argument("--no-ehlo", action="store_true")
+    ap.add_argument("--no-smtputf8", action="store_true")
+    args = ap.parse_args()
+    if args.mode != "plain" and not (args.tls_cert and args.tls_key):
+        ap.error("--mode %s needs --tls-cert and --tls-key" % args.mode)
+    os.makedirs(args.maildir, exist_ok=True)
+    return args
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main(parse()))
+    except KeyboardInterrupt:
+        sys.exit(0)

@@ -1,0 +1,823 @@
+/*
+ * tests/unit/test_conf.c: the configuration grammar, writer, password 8
+ * and files (config/).
+ */
+#include "config/conf.h"
+
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+static char key_path[128];
+static struct conf *c;
+static struct conf_err err;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_conf.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(key_path, sizeof(key_path), "%s/logmail.key", dir);
+	c = conf_new();
+	cr_assert_not_null(c);
+	cr_assert_eq(conf_set_key_path(c, key_path), 0);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	conf_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(conf, .init = setup, .fini = teardown);
+
+static void ok(const char *line)
+{
+	enum conf_status st = conf_exec(c, line, NULL, 1, &err);
+
+	cr_assert_eq(st, CONF_OK, "\"%s\" failed (%d): %s (col %u)", line, st, err.msg, err.column);
+}
+
+/* The line fails with st, at column col, with exactly msg. */
+static void bad(const char *line, enum conf_status st, unsigned col, const char *msg)
+{
+	struct conf *before = conf_dup(c);
+	enum conf_status got = conf_exec(c, line, NULL, 7, &err);
+
+	cr_assert_eq(got, st, "\"%s\": status %d, expected %d (%s)", line, got, st, err.msg);
+	cr_assert_str_eq(err.msg, msg, "\"%s\"", line);
+	cr_assert_eq(err.column, col, "\"%s\": column %u, expected %u", line, err.column, col);
+	cr_assert_eq(err.line, 7);
+	cr_assert(conf_equal(before, c), "\"%s\" changed the configuration on error", line);
+	conf_free(before);
+}
+
+/* conf_write's output, malloc'd. */
+static char *written(const struct conf *cf)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(conf_write(cf, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static void expect_written(const char *text)
+{
+	char *got = written(c);
+
+	cr_assert_str_eq(got, text);
+	free(got);
+}
+
+/* Feed every line of text to a fresh conf (same key file). */
+static struct conf *parse_text(const char *text)
+{
+	struct conf *d = conf_new();
+	char *copy = strdup(text), *save = NULL;
+
+	conf_set_key_path(d, key_path);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		enum conf_status st = conf_exec(d, l, "<text>", 1, &err);
+		cr_assert_eq(st, CONF_OK, "\"%s\": %s", l, err.msg);
+	}
+	free(copy);
+	return d;
+}
+
+/* The writer's output parses back to the same configuration. */
+static void assert_round_trip(void)
+{
+	char *text = written(c);
+	struct conf *back = parse_text(text);
+	char *again = written(back);
+
+	cr_assert(conf_equal(c, back), "round trip differs:\n%s\n---\n%s", text, again);
+	cr_assert_str_eq(text, again);
+	free(text);
+	free(again);
+	conf_free(back);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+
+	cr_assert_not_null(f, "%s", path);
+	fread(buf, 1, 65535, f);
+	fclose(f);
+	return buf;
+}
+
+static bool file_contains(const char *path, const char *needle, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char buf[65536];
+	size_t n;
+
+	cr_assert_not_null(f, "%s", path);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return memmem(buf, n, needle, len) != NULL;
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	fchmod(fd, mode);
+	close(fd);
+}
+
+static unsigned file_mode(const char *path)
+{
+	struct stat st;
+
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	return st.st_mode & 07777;
+}
+
+/* conf_exec swaps in a new copy: never keep a recipient pointer across it. */
+#define R(a) conf_recipient_find(c, a)
+
+/* A valid password 8 value (32 bytes: the seed's example). */
+#define SEED_P8 "xKnq11ClOgquJxt91cz04tCVBChLjkTPze+nk25MaxM="
+
+/* ---- mail smtpserver ------------------------------------------------------- */
+
+Test(conf, server_and_no)
+{
+	ok("mail smtpserver smtp.example.com");
+	cr_assert_str_eq(c->server, "smtp.example.com");
+	ok("mail smtpserver 192.0.2.1");
+	cr_assert_str_eq(c->server, "192.0.2.1");
+	ok("no mail smtpserver");
+	cr_assert_null(c->server);
+	bad("mail smtpserver", CONF_ESYNTAX, 16, "expected a value after \"smtpserver\"");
+	bad("mail smtpserver a<b", CONF_ESYNTAX, 17,
+	    "invalid server name \"a<b\" (no blanks, quotes or <>)");
+	bad("mail smtpserver \"a b\"", CONF_ESYNTAX, 17,
+	    "invalid server name \"a b\" (no blanks, quotes or <>)");
+	bad("mail smtpserver a b", CONF_ESYNTAX, 19, "unexpected word \"b\"");
+}
+
+Test(conf, auth_still_exists)
+{
+	ok("mail smtpserver smtp.example.com");
+	ok("mail smtpserver authentication login username u password 8 " SEED_P8);
+	bad("mail smtpserver other.example.com", CONF_ESTATE, 17,
+	    "% Error: authentication configuration still exists");
+	bad("no mail smtpserver", CONF_ESTATE, 1,
+	    "% Error: authentication configuration still exists");
+	ok("mail smtpserver smtp.example.com"); /* the same server again is fine */
+	ok("no mail smtpserver authentication");
+	cr_assert_eq(c->auth, CONF_AUTH_NONE);
+	cr_assert_null(c->username);
+	cr_assert_null(c->password8);
+	ok("mail smtpserver other.example.com");
+	ok("no mail smtpserver");
+}
+
+Test(conf, port)
+{
+	cr_assert_eq(conf_effective_port(c), 25);
+	ok("mail smtpserver port 587");
+	cr_assert_eq(c->port, 587);
+	ok("mail smtpserver port 1");
+	ok("mail smtpserver port 65535");
+	cr_assert_eq(conf_effective_port(c), 65535);
+	bad("mail smtpserver port 70000", CONF_ESYNTAX, 22,
+	    "expected a port number 1-65535, got \"70000\"");
+	bad("mail smtpserver port 0", CONF_ESYNTAX, 22,
+	    "expected a port number 1-65535, got \"0\"");
+	bad("mail smtpserver port -1", CONF_ESYNTAX, 22,
+	    "expected a port number 1-65535, got \"-1\"");
+	bad("mail smtpserver port 25x", CONF_ESYNTAX, 22,
+	    "expected a port number 1-65535, got \"25x\"");
+	bad("mail smtpserver port", CONF_ESYNTAX, 21, "expected a value after \"port\"");
+	ok("no mail smtpserver port");
+	cr_assert_eq(c->port, 0);
+}
+
+Test(conf, tls)
+{
+	ok("mail smtpserver tls starttls");
+	cr_assert_eq(c->tls, CONF_TLS_STARTTLS);
+	cr_assert_eq(conf_effective_port(c), 587);
+	ok("mail smtpserver tls smtps");
+	cr_assert_eq(c->tls, CONF_TLS_SMTPS);
+	cr_assert_eq(conf_effective_port(c), 465);
+	bad("mail smtpserver tls ssl", CONF_ESYNTAX, 21,
+	    "unknown TLS method \"ssl\" (expected starttls or smtps)");
+	ok("no mail smtpserver tls");
+	cr_assert_eq(c->tls, CONF_TLS_NONE);
+	cr_assert_eq(conf_effective_port(c), 25);
+
+	cr_assert(c->tls_verify);
+	ok("no mail smtpserver tls verify");
+	cr_assert_not(c->tls_verify);
+	ok("mail smtpserver tls verify");
+	cr_assert(c->tls_verify);
+
+	bad("mail smtpserver tls ca-file /etc/ssl/my ca.pem", CONF_ESYNTAX, 41,
+	    "unexpected word \"ca.pem\"");
+	ok("mail smtpserver tls ca-file \"/etc/ssl/my ca.pem\"");
+	cr_assert_str_eq(c->tls_ca_file, "/etc/ssl/my ca.pem");
+	ok("no mail smtpserver tls ca-file");
+	cr_assert_null(c->tls_ca_file);
+}
+
+Test(conf, cleartext_and_timeout)
+{
+	ok("mail smtpserver authentication allow-cleartext");
+	cr_assert(c->auth_cleartext);
+	ok("no mail smtpserver authentication allow-cleartext");
+	cr_assert_not(c->auth_cleartext);
+	ok("mail smtpserver timeout 3600");
+	cr_assert_eq(c->timeout_sec, 3600);
+	bad("mail smtpserver timeout 3601", CONF_ESYNTAX, 25,
+	    "expected a timeout in seconds 1-3600, got \"3601\"");
+	ok("no mail smtpserver timeout");
+	cr_assert_eq(c->timeout_sec, 0);
+}
+
+Test(conf, authentication)
+{
+	ok("mail smtpserver authentication crammd5 username bob password 8 " SEED_P8);
+	cr_assert_eq(c->auth, CONF_AUTH_CRAMMD5);
+	cr_assert_str_eq(c->username, "bob");
+	cr_assert_str_eq(c->password8, SEED_P8);
+	ok("mail smtpserver authentication plain username bob password secret");
+	cr_assert_eq(c->auth, CONF_AUTH_PLAIN);
+	cr_assert_str_neq(c->password8, "secret");
+	cr_assert_null(strstr(c->password8, "secret"));
+	cr_assert_eq(file_mode(key_path), 0600);
+
+	bad("mail smtpserver authentication md5 username bob password x", CONF_ESYNTAX, 32,
+	    "unknown authentication method \"md5\" (expected crammd5, login or plain)");
+	bad("mail smtpserver authentication login user bob password x", CONF_ESYNTAX, 38,
+	    "expected \"username\", got \"user\"");
+	bad("mail smtpserver authentication login username bob", CONF_ESYNTAX, 50,
+	    "expected \"password\"");
+	bad("mail smtpserver authentication login username bob password", CONF_ESYNTAX, 59,
+	    "expected a value after \"password\"");
+	bad("mail smtpserver authentication login username bob password 8 abc", CONF_ESYNTAX, 62,
+	    "expected an encrypted password (base64) after \"8\"");
+	bad("mail smtpserver authentication login username bob password my secret", CONF_ESYNTAX,
+	    63, "unexpected word after the password (quote a password that contains blanks)");
+	bad("mail smtpserver authentication", CONF_ESYNTAX, 31,
+	    "expected crammd5, login or plain after \"authentication\"");
+}
+
+Test(conf, password_never_in_errors)
+{
+	conf_set_key_path(c, NULL);
+	bad("mail smtpserver authentication login username bob password hunter2", CONF_ESECRET, 60,
+	    "no key file for password 8: load a configuration file or set the key path first");
+	cr_assert_null(strstr(err.msg, "hunter2"));
+	bad("mail smtpserver authentication login username bob password hunter2 x", CONF_ESYNTAX,
+	    68, "unexpected word after the password (quote a password that contains blanks)");
+	cr_assert_null(strstr(err.msg, "hunter2"));
+}
+
+Test(conf, key_file_refused_when_readable)
+{
+	char buf[256];
+
+	ok("mail smtpserver authentication login username bob password secret");
+	cr_assert_eq(chmod(key_path, 0640), 0);
+	snprintf(buf, sizeof(buf), "key file %s must", key_path);
+	cr_assert_eq(conf_exec(c, "mail smtpserver authentication login username bob password x",
+			       NULL, 1, &err),
+		     CONF_ESECRET);
+	cr_assert(strncmp(err.msg, buf, strlen(buf)) == 0, "%s", err.msg);
+	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_ESECRET);
+}
+
+Test(conf, password_decrypts)
+{
+	char buf[64];
+	char *first;
+
+	ok("mail smtpserver authentication login username bob password \"pa ss\\\"w\\\\d\"");
+	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_OK, "%s", err.msg);
+	cr_assert_str_eq(buf, "pa ss\"w\\d");
+	first = strdup(c->password8);
+	ok("mail smtpserver authentication login username bob password \"pa ss\\\"w\\\\d\"");
+	cr_assert_str_neq(first, c->password8, "a fresh nonce each time");
+	free(first);
+	cr_assert_eq(conf_password(c, buf, 4, &err), CONF_ESECRET);
+	/* a value that is valid base64 but not ours */
+	ok("mail smtpserver authentication login username bob password 8 " SEED_P8);
+	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_ESECRET);
+}
+
+Test(conf, from_and_serial)
+{
+	ok("mail from example@example.com");
+	cr_assert_str_eq(c->from, "example@example.com");
+	bad("mail from example.com", CONF_ESYNTAX, 11,
+	    "invalid email address \"example.com\" (expected name@domain)");
+	bad("mail from a@b@c", CONF_ESYNTAX, 11,
+	    "invalid email address \"a@b@c\" (expected name@domain)");
+	bad("mail from @b", CONF_ESYNTAX, 11,
+	    "invalid email address \"@b\" (expected name@domain)");
+	bad("mail from a@", CONF_ESYNTAX, 11,
+	    "invalid email address \"a@\" (expected name@domain)");
+	bad("mail from <a@b>", CONF_ESYNTAX, 11,
+	    "invalid email address \"<a@b>\" (no blanks, quotes or <>)");
+	ok("no mail from");
+	cr_assert_null(c->from);
+	ok("mail serial-number A05049G154200043");
+	cr_assert_str_eq(c->serial, "A05049G154200043");
+	ok("no mail serial-number");
+	cr_assert_null(c->serial);
+}
+
+/* ---- log email ---------------------------------------------------------------- */
+
+Test(conf, log_email_recipient)
+{
+	const struct conf_recipient *r;
+
+	ok("log email admin@example.com");
+	r = conf_recipient_find(c, "admin@example.com");
+	cr_assert_not_null(r);
+	cr_assert_eq(r->n_filters, 0);
+	cr_assert_eq(r->digest.window_sec, 30);
+	cr_assert_eq(r->digest.max_messages, 100);
+	cr_assert_eq(r->digest.max_bytes, 65536);
+	cr_assert_eq(r->digest.urgent_level, CONF_LEVEL_CRITICAL);
+	cr_assert_eq(r->digest.rate_per_hour, 20);
+	cr_assert_null(r->digest.subject);
+	cr_assert_eq(r->time_type, CONF_TIME_LOCAL);
+	cr_assert_eq(r->offset_min, 0);
+	ok("no log email admin@example.com");
+	cr_assert_null(conf_recipient_find(c, "admin@example.com"));
+	bad("no log email admin@example.com", CONF_ENOTFOUND, 14,
+	    "no email log target \"admin@example.com\"");
+	bad("log email admin", CONF_ESYNTAX, 11,
+	    "invalid email address \"admin\" (expected name@domain)");
+	bad("log email", CONF_ESYNTAX, 10, "expected an email address after \"email\"");
+}
+
+Test(conf, log_email_filters)
+{
+	ok("log email admin@example.com msgtext \"Pool exhausted\"");
+	ok("log email admin@example.com level informational");
+	ok("log email admin@example.com facility daemon msgtext regex \"^a+\" level notifications "
+	   "program dhcp");
+	ok("log email admin@example.com level informational"); /* identical: no-op */
+	cr_assert_eq(R("admin@example.com")->n_filters, 3);
+	cr_assert_str_eq(R("admin@example.com")->filters[0].msgtext, "Pool exhausted");
+	cr_assert_not(R("admin@example.com")->filters[0].msgtext_regex);
+	cr_assert_eq(R("admin@example.com")->filters[0].level, CONF_LEVEL_ANY);
+	cr_assert_eq(R("admin@example.com")->filters[1].level, CONF_LEVEL_INFORMATIONAL);
+	cr_assert_eq(R("admin@example.com")->filters[2].level, CONF_LEVEL_NOTICES);
+	cr_assert_eq(R("admin@example.com")->filters[2].facility, 3);
+	cr_assert_str_eq(R("admin@example.com")->filters[2].program, "dhcp");
+	cr_assert_str_eq(R("admin@example.com")->filters[2].msgtext, "^a+");
+	cr_assert(R("admin@example.com")->filters[2].msgtext_regex);
+
+	ok("log email admin@example.com exclude program cron");
+	ok("log email admin@example.com exclude program cron");
+	cr_assert_eq(R("admin@example.com")->n_excludes, 1);
+	cr_assert_str_eq(R("admin@example.com")->excludes[0].program, "cron");
+
+	ok("no log email admin@example.com level informational");
+	cr_assert_eq(R("admin@example.com")->n_filters, 2);
+	bad("no log email admin@example.com level informational", CONF_ENOTFOUND, 32,
+	    "no such filter for admin@example.com");
+	bad("no log email admin@example.com exclude program crond", CONF_ENOTFOUND, 40,
+	    "no such exclude filter for admin@example.com");
+	ok("no log email admin@example.com program dhcp level notices msgtext regex \"^a+\" "
+	   "facility daemon");
+	ok("no log email admin@example.com exclude program cron");
+	cr_assert_eq(R("admin@example.com")->n_filters, 1);
+	cr_assert_eq(R("admin@example.com")->n_excludes, 0);
+
+	ok("log email admin@example.com time utc +2:00");
+	ok("log email admin@example.com level errors");
+	ok("default log email admin@example.com");
+	cr_assert_eq(R("admin@example.com")->n_filters, 0);
+	cr_assert_eq(R("admin@example.com")->time_type, CONF_TIME_LOCAL);
+}
+
+Test(conf, log_email_filter_errors)
+{
+	const char *a = "log email admin@example.com";
+
+	(void)a;
+	bad("log email a@b level errrors", CONF_ESYNTAX, 21,
+	    "unknown level \"errrors\" (expected emergencies, alerts, critical, errors, warnings, "
+	    "notices, informational, debugging or 0-7)");
+	bad("log email a@b facility local8", CONF_ESYNTAX, 24,
+	    "unknown facility \"local8\" (expected kern, user, mail, daemon, auth, syslog, lpr, "
+	    "news, uucp, cron, authpriv, ftp or local0-local7)");
+	bad("log email a@b level errors level debugging", CONF_ESYNTAX, 28,
+	    "\"level\" given twice");
+	bad("log email a@b levle errors", CONF_ESYNTAX, 15,
+	    "unknown word \"levle\" (expected level, program, facility or msgtext)");
+	bad("log email a@b program", CONF_ESYNTAX, 22, "expected a value after \"program\"");
+	bad("log email a@b exclude", CONF_ESYNTAX, 22,
+	    "expected a filter: level, program, facility or msgtext");
+	bad("log email a@b msgtext \"\"", CONF_ESYNTAX, 23,
+	    "expected a message text, got an empty string");
+	bad("log email a@b msgtext regex \"a(b\"", CONF_ESYNTAX, 33,
+	    "bad regular expression: missing closing parenthesis");
+	bad("log email a@b msgtext regex \"\\\"x\\\"[\"", CONF_ESYNTAX, 36,
+	    "bad regular expression: missing terminating ] for character class");
+	bad("log email a@b msgtext regex \"a)\"", CONF_ESYNTAX, 31,
+	    "bad regular expression: unmatched closing parenthesis");
+	cr_assert_null(conf_recipient_find(c, "a@b"), "nothing is created on error");
+}
+
+Test(conf, log_email_time)
+{
+	ok("log email a@b time utc +2:00");
+	cr_assert_eq(R("a@b")->time_type, CONF_TIME_UTC);
+	cr_assert_eq(R("a@b")->offset_min, 120);
+	ok("log email a@b time local -5:30");
+	cr_assert_eq(R("a@b")->time_type, CONF_TIME_LOCAL);
+	cr_assert_eq(R("a@b")->offset_min, -330);
+	ok("log email a@b time utc 23:59");
+	cr_assert_eq(R("a@b")->offset_min, 1439);
+	ok("log email a@b time utc");
+	cr_assert_eq(R("a@b")->offset_min, 0);
+	ok("log email a@b time local 3");
+	cr_assert_eq(R("a@b")->offset_min, 180);
+	bad("log email a@b time utc +24:00", CONF_ESYNTAX, 24,
+	    "expected a time offset [+|-]H[:MM] under 24 hours, got \"+24:00\"");
+	bad("log email a@b time utc +2:60", CONF_ESYNTAX, 24,
+	    "expected a time offset [+|-]H[:MM] under 24 hours, got \"+2:60\"");
+	bad("log email a@b time gmt", CONF_ESYNTAX, 20, "expected local or utc, got \"gmt\"");
+	ok("no log email a@b time");
+	cr_assert_eq(R("a@b")->time_type, CONF_TIME_LOCAL);
+	cr_assert_eq(R("a@b")->offset_min, 0);
+}
+
+Test(conf, log_email_digest)
+{
+	ok("log email a@b digest window 86400");
+	ok("log email a@b digest max-messages 100000");
+	ok("log email a@b digest max-bytes 1024");
+	ok("log email a@b urgent level errors");
+	ok("log email a@b rate-limit 0");
+	ok("log email a@b subject \"Log from %N (%S)\"");
+	cr_assert_eq(R("a@b")->digest.window_sec, 86400);
+	cr_assert_eq(R("a@b")->digest.max_messages, 100000);
+	cr_assert_eq(R("a@b")->digest.max_bytes, 1024);
+	cr_assert_eq(R("a@b")->digest.urgent_level, CONF_LEVEL_ERRORS);
+	cr_assert_eq(R("a@b")->digest.rate_per_hour, 0);
+	cr_assert_str_eq(R("a@b")->digest.subject, "Log from %N (%S)");
+	bad("log email a@b digest window 0", CONF_ESYNTAX, 29,
+	    "expected a window in seconds 1-86400, got \"0\"");
+	bad("log email a@b digest max-bytes 1023", CONF_ESYNTAX, 32,
+	    "expected a number of bytes 1024-10485760, got \"1023\"");
+	bad("log email a@b digest max-messages 100001", CONF_ESYNTAX, 35,
+	    "expected a number of messages 1-100000, got \"100001\"");
+	bad("log email a@b rate-limit 100001", CONF_ESYNTAX, 26,
+	    "expected a number of mails per hour 0-100000, got \"100001\"");
+	bad("log email a@b digest size 3", CONF_ESYNTAX, 22,
+	    "unknown word \"size\" (expected window, max-messages or max-bytes)");
+	bad("log email a@b urgent errors", CONF_ESYNTAX, 22, "expected \"level\", got \"errors\"");
+
+	ok("no log email a@b digest window");
+	ok("no log email a@b digest max-messages");
+	ok("no log email a@b digest max-bytes");
+	ok("no log email a@b rate-limit");
+	ok("no log email a@b subject");
+	cr_assert_eq(R("a@b")->digest.window_sec, 30);
+	cr_assert_eq(R("a@b")->digest.max_messages, 100);
+	cr_assert_eq(R("a@b")->digest.max_bytes, 65536);
+	cr_assert_eq(R("a@b")->digest.rate_per_hour, 20);
+	cr_assert_null(R("a@b")->digest.subject);
+	ok("no log email a@b urgent");
+	cr_assert_eq(R("a@b")->digest.urgent_level, CONF_LEVEL_ANY);
+	ok("default log email a@b");
+	cr_assert_eq(R("a@b")->digest.urgent_level, CONF_LEVEL_CRITICAL);
+}
+
+/* ---- tokenizer and dispatch errors ---------------------------------------------------- */
+
+Test(conf, syntax_errors)
+{
+	bad("mial smtpserver x", CONF_ESYNTAX, 1, "unknown command \"mial\"");
+	bad("  mail smtpserver port", CONF_ESYNTAX, 23, "expected a value after \"port\"");
+	bad("log email a@b msgtext \"abc", CONF_ESYNTAX, 23, "unterminated quote");
+	bad("log email a@b msgtext \"abc\"d", CONF_ESYNTAX, 28,
+	    "expected a blank after the closing quote");
+	bad("log email a@b msgtext ab\"c", CONF_ESYNTAX, 25, "unexpected quote inside a word");
+	bad("mail smtp x", CONF_ESYNTAX, 6,
+	    "unknown word \"smtp\" (expected smtpserver, from, serial-number)");
+	bad("no mail", CONF_ESYNTAX, 8, "expected smtpserver, from, serial-number after \"mail\"");
+	bad("Mail from a@b", CONF_ESYNTAX, 1, "unknown command \"Mail\"");
+	bad("\"mail\" from a@b", CONF_ESYNTAX, 1, "unknown command \"mail\"");
+	bad("mail from a@b\x01", CONF_ESYNTAX, 14, "control character in line");
+	bad("no mail smtpserver tls verify now", CONF_ESYNTAX, 31, "unexpected word \"now\"");
+	ok("");
+	ok("   ");
+	ok("! a comment \"with an open quote");
+	ok("  ! indented comment");
+	ok("mail from a@b\n");
+	cr_assert_str_eq(c->from, "a@b");
+	ok("mail from a@c\r\n");
+	cr_assert_str_eq(c->from, "a@c");
+}
+
+Test(conf, err_format)
+{
+	char buf[600];
+
+	bad("mail smtpserver port 70000", CONF_ESYNTAX, 22,
+	    "expected a port number 1-65535, got \"70000\"");
+	conf_err_format(&err, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "<command>:7:22: expected a port number 1-65535, got \"70000\"");
+	cr_assert_eq(conf_exec(c, "mial", "/etc/logmail/logmail.conf", 3, &err), CONF_ESYNTAX);
+	conf_err_format(&err, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "/etc/logmail/logmail.conf:3:1: unknown command \"mial\"");
+}
+
+Test(conf, names)
+{
+	cr_assert_str_eq(conf_level_name(0), "emergencies");
+	cr_assert_str_eq(conf_level_name(7), "debugging");
+	cr_assert_str_eq(conf_level_name(CONF_LEVEL_ANY), "any");
+	cr_assert_null(conf_level_name(8));
+	cr_assert_eq(conf_level_parse("notifications"), 5);
+	cr_assert_eq(conf_level_parse("notices"), 5);
+	cr_assert_eq(conf_level_parse("3"), 3);
+	cr_assert_eq(conf_level_parse("8"), -1);
+	cr_assert_eq(conf_level_parse("Errors"), -1);
+	cr_assert_eq(conf_facility_parse("local0"), 16);
+	cr_assert_eq(conf_facility_parse("local7"), 23);
+	cr_assert_eq(conf_facility_parse("authpriv"), 10);
+	cr_assert_eq(conf_facility_parse("ftp"), 11);
+	cr_assert_eq(conf_facility_parse("ntp"), -1);
+	cr_assert_str_eq(conf_facility_name(0), "kern");
+	cr_assert_null(conf_facility_name(12));
+	cr_assert_str_eq(conf_facility_name(CONF_FACILITY_ANY), "any");
+}
+
+/* ---- writer ---------------------------------------------------------------------------- */
+
+Test(conf, writer_seed_smtp_example)
+{
+	ok("mail smtpserver 192.0.2.1");
+	ok("mail smtpserver authentication plain username example3 password 8 " SEED_P8);
+	ok("mail smtpserver port 587");
+	ok("mail from example@example.com");
+	expect_written("mail smtpserver 192.0.2.1\n"
+		       "mail smtpserver authentication plain username example3 password 8 " SEED_P8
+		       "\n"
+		       "mail smtpserver port 587\n"
+		       "mail from example@example.com\n");
+	assert_round_trip();
+}
+
+Test(conf, writer_seed_log_examples)
+{
+	ok("log email admin@example.com msgtext \"Pool exhausted\"");
+	ok("log email admin@example.com level informational");
+	expect_written("log email admin@example.com msgtext \"Pool exhausted\"\n"
+		       "log email admin@example.com level informational\n");
+	ok("no log email admin@example.com level informational");
+	expect_written("log email admin@example.com msgtext \"Pool exhausted\"\n");
+	ok("no log email admin@example.com");
+	expect_written("");
+}
+
+Test(conf, writer_design_example)
+{
+	const char *text =
+	    "mail smtpserver smtp.example.com\n"
+	    "mail smtpserver authentication login username example password 8 " SEED_P8 "\n"
+	    "mail smtpserver port 587\n"
+	    "mail smtpserver tls starttls\n"
+	    "mail from example@example.com\n"
+	    "log email admin@example.com level errors\n"
+	    "log email admin@example.com program dhcp msgtext \"pool exhausted\"\n"
+	    "log email admin@example.com exclude program cron\n"
+	    "log email admin@example.com time utc +2:00\n";
+	struct conf *d = parse_text(text);
+
+	conf_free(c);
+	c = d;
+	expect_written(text);
+}
+
+static const char *const full_lines[] = {
+    "mail smtpserver smtp.example.com",
+    "mail smtpserver authentication crammd5 username \"my user\" password 8 " SEED_P8,
+    "mail smtpserver port 2525",
+    "mail smtpserver tls smtps",
+    "mail smtpserver tls ca-file \"/etc/ssl/my ca.pem\"",
+    "no mail smtpserver tls verify",
+    "mail smtpserver authentication allow-cleartext",
+    "mail smtpserver timeout 60",
+    "mail from logger@example.com",
+    "mail serial-number A05049G154200043",
+    "log email bare@example.com",
+    "log email ops@example.com level warnings program \"level\" facility local3 msgtext "
+    "\"say \\\"hi\\\" c:\\\\dir\"",
+    "log email ops@example.com msgtext regex \"^\\\\d+ \\\"q\\\" (a|b)\"",
+    "log email ops@example.com facility kern",
+    "log email ops@example.com exclude level debugging",
+    "log email ops@example.com exclude msgtext \"noise\"",
+    "log email ops@example.com time local -5:30",
+    "log email ops@example.com digest window 120",
+    "log email ops@example.com digest max-messages 10",
+    "log email ops@example.com digest max-bytes 2048",
+    "log email ops@example.com urgent level alerts",
+    "log email ops@example.com rate-limit 0",
+    "log email ops@example.com subject \"%N: \\\"logs\\\" at %U\"",
+    "log email ops2@example.com rate-limit 5",
+    "no log email ops2@example.com urgent",
+    "log email quiet@example.com",
+    "no log email quiet@example.com urgent",
+    "log email zone@example.com time utc +0:00",
+};
+
+/* Every line comes back exactly, in the writer's order (full_lines is in it). */
+Test(conf, writer_full_round_trip)
+{
+	char expected[4096] = "";
+	const struct conf_recipient *r;
+
+	for (size_t i = 0; i < sizeof(full_lines) / sizeof(full_lines[0]); i++) {
+		ok(full_lines[i]);
+		strcat(expected, full_lines[i]);
+		strcat(expected, "\n");
+	}
+	r = conf_recipient_find(c, "ops@example.com");
+	cr_assert_str_eq(r->filters[0].msgtext, "say \"hi\" c:\\dir");
+	cr_assert_str_eq(r->filters[0].program, "level");
+	cr_assert_str_eq(r->filters[1].msgtext, "^\\d+ \"q\" (a|b)");
+	cr_assert_str_eq(c->username, "my user");
+	expect_written(expected);
+	assert_round_trip();
+}
+
+/* A regex backslash need not be doubled; the writer doubles it, both read back. */
+Test(conf, regex_backslash)
+{
+	ok("log email a@b msgtext regex \"\\d+\"");
+	cr_assert_str_eq(conf_recipient_find(c, "a@b")->filters[0].msgtext, "\\d+");
+	expect_written("log email a@b msgtext regex \"\\\\d+\"\n");
+	assert_round_trip();
+}
+
+/* ---- files ----------------------------------------------------------------------------- */
+
+Test(conf, save_load_password_round_trip)
+{
+	char path[160], key[160], buf[128];
+	struct conf *loaded = conf_new();
+	const char *prefix;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/logmail.conf", dir);
+	conf_set_key_path(c, NULL);
+	/* conf_load of a missing file: empty, and the key goes beside it */
+	cr_assert_eq(conf_load(c, path, &err), CONF_OK, "%s", err.msg);
+	cr_assert_str_eq(c->key_path, key_path);
+	ok("mail smtpserver smtp.example.com");
+	ok("mail smtpserver authentication login username example password \"Sup3r\\\"Secret\"");
+	ok("log email admin@example.com msgtext \"quote \\\" and \\\\ backslash\"");
+	cr_assert_eq(conf_save(c, path, &err), CONF_OK, "%s", err.msg);
+	cr_assert_eq(file_mode(path), 0600);
+	cr_assert_eq(file_mode(key_path), 0600);
+	cr_assert_not(file_contains(path, "Sup3r", 5));
+	cr_assert_not(file_contains(key_path, "Sup3r", 5));
+	text = slurp(path);
+	prefix = "mail smtpserver smtp.example.com\n"
+		 "mail smtpserver authentication login username example password 8 ";
+	cr_assert_eq(strncmp(text, prefix, strlen(prefix)), 0, "%s", text);
+	free(text);
+
+	cr_assert_eq(conf_load(loaded, path, &err), CONF_OK, "%s", err.msg);
+	cr_assert(conf_equal(c, loaded));
+	snprintf(key, sizeof(key), "%s", loaded->key_path);
+	cr_assert_str_eq(key, key_path);
+	cr_assert_eq(conf_password(loaded, buf, sizeof(buf), &err), CONF_OK, "%s", err.msg);
+	cr_assert_str_eq(buf, "Sup3r\"Secret");
+	conf_free(loaded);
+
+	/* saving again replaces the file atomically and leaves no temporary */
+	ok("mail smtpserver port 587");
+	cr_assert_eq(conf_save(c, path, &err), CONF_OK, "%s", err.msg);
+	snprintf(buf, sizeof(buf), "ls -A '%s' | wc -l | grep -qx 2", dir);
+	cr_assert_eq(system(buf), 0, "only the file and the key remain");
+}
+
+Test(conf, load_errors)
+{
+	char path[160], buf[700];
+	char *before;
+
+	snprintf(path, sizeof(path), "%s/bad.conf", dir);
+	ok("mail from keep@example.com");
+	write_file(path,
+		   "! logmail\n"
+		   "mail smtpserver smtp.example.com\n"
+		   "\n"
+		   "log email admin@example.com level errrors\n"
+		   "mail from other@example.com\n",
+		   0600);
+	before = written(c);
+	cr_assert_eq(conf_load(c, path, &err), CONF_ESYNTAX);
+	cr_assert_eq(err.line, 4);
+	cr_assert_eq(err.column, 35);
+	conf_err_format(&err, buf, sizeof(buf));
+	cr_assert_not_null(strstr(buf, "/bad.conf:4:35: unknown level \"errrors\" (expected "
+				       "emergencies, alerts"),
+			   "%s", buf);
+	expect_written(before); /* unchanged, nothing of lines 1-3 applied */
+	free(before);
+}
+
+Test(conf, load_refuses_readable_file_with_password)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/open.conf", dir);
+	write_file(path,
+		   "mail smtpserver smtp.example.com\n"
+		   "mail smtpserver authentication login username u password 8 " SEED_P8 "\n",
+		   0644);
+	cr_assert_eq(conf_load(c, path, &err), CONF_ESECRET);
+	cr_assert_str_eq(err.msg, "contains a password and therefore must not be accessible by "
+				  "group or others (mode 0644); chmod 600 it");
+	cr_assert_null(c->server);
+	cr_assert_eq(chmod(path, 0600), 0);
+	cr_assert_eq(conf_load(c, path, &err), CONF_OK, "%s", err.msg);
+	cr_assert_str_eq(c->password8, SEED_P8);
+
+	/* without a password, a readable file is fine */
+	write_file(path, "mail from a@b\n", 0644);
+	cr_assert_eq(conf_load(c, path, &err), CONF_OK, "%s", err.msg);
+}
+
+Test(conf, exec_is_all_or_nothing)
+{
+	ok("log email a@b level errors");
+	/* the recipient would be created before the bad level is seen */
+	bad("log email new@b level nope", CONF_ESYNTAX, 23,
+	    "unknown level \"nope\" (expected emergencies, alerts, critical, errors, warnings, "
+	    "notices, informational, debugging or 0-7)");
+	cr_assert_null(conf_recipient_find(c, "new@b"));
+}
+
+Test(conf, dup_equal_free)
+{
+	struct conf *d;
+
+	for (size_t i = 0; i < sizeof(full_lines) / sizeof(full_lines[0]); i++)
+		ok(full_lines[i]);
+	d = conf_dup(c);
+	cr_assert(conf_equal(c, d));
+	ok("log email ops@example.com rate-limit 5");
+	cr_assert_not(conf_equal(c, d));
+	conf_free(d);
+	conf_free(NULL);
+}
+
+Test(conf, io_errors)
+{
+	char path[160], buf[700];
+
+	snprintf(path, sizeof(path), "%s/missing/logmail.conf", dir);
+	cr_assert_eq(conf_save(c, path, &err), CONF_EIO);
+	cr_assert_str_eq(err.msg, "cannot create a temporary file: No such file or directory");
+	conf_err_format(&err, buf, sizeof(buf));
+	cr_assert_not_null(strstr(buf, "/missing/logmail.conf: cannot create a temporary file"));
+	cr_assert_eq(conf_load(c, dir, &err), CONF_EIO); /* a directory */
+	cr_assert_str_eq(err.msg, "read error: Is a directory");
+}
+
+Test(conf, default_resets_everything)
+{
+	ok("log email a@b level errors");
+	ok("log email a@b exclude program cron");
+	ok("log email a@b time utc -1");
+	ok("log email a@b digest window 5");
+	ok("log email a@b subject \"x\"");
+	ok("no log email a@b urgent");
+	ok("default log email a@b");
+	expect_written("log email a@b\n");
+	ok("default log email new@b"); /* creates it, already at the defaults */
+	expect_written("log email a@b\nlog email new@b\n");
+}
