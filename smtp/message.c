@@ -81,7 +81,17 @@ static int subject_encoded(const char *s, char *out, size_t size)
 	return (int)(o + 2);
 }
 
-/* Plain ASCII: fold before a space when the line would pass 78 octets. */
+/* The next unit of a plain subject: a run of blanks and the word after it. */
+static size_t unit_len(const char *s, size_t *blanks)
+{
+	*blanks = strspn(s, " \t");
+	return *blanks + strcspn(s + *blanks, " \t");
+}
+
+/* Plain ASCII: fold before a blank when the line would pass 78 octets, but
+ * only before a blank that a word follows: a continuation line of blanks
+ * alone is obsolete syntax (RFC 5322 section 4.2) that some parsers take
+ * for the end of the header. */
 static int subject_plain(const char *s, char *out, size_t size)
 {
 	size_t o, linestart = 0, len = strlen(s);
@@ -90,31 +100,32 @@ static int subject_plain(const char *s, char *out, size_t size)
 		return -1;
 	o = (size_t)snprintf(out, size, "Subject: ");
 	while (*s) {
-		size_t word = strcspn(s + 1, " \t") + 1;
+		size_t blanks, unit = unit_len(s, &blanks);
 
-		if (o - linestart + word > LINE_SOFT && o - linestart > 9 &&
-		    (*s == ' ' || *s == '\t')) {
+		if (blanks > 0 && unit > blanks && o - linestart + unit > LINE_SOFT &&
+		    o - linestart > 9) {
 			memcpy(out + o, "\r\n", 2);
 			o += 2;
 			linestart = o;
 		}
-		memcpy(out + o, s, word);
-		o += word;
-		s += word;
+		memcpy(out + o, s, unit);
+		o += unit;
+		s += unit;
 	}
 	memcpy(out + o, "\r\n", 3);
 	return (int)(o + 2);
 }
 
+/* True when some unit cannot be folded into a line of at most 998 octets:
+ * then the subject is sent as encoded words, which fold anywhere. */
 static bool word_too_long(const char *s)
 {
 	while (*s) {
-		size_t n = strcspn(s, " \t");
+		size_t blanks, unit = unit_len(s, &blanks);
 
-		if (n > LINE_HARD - 12)
+		if (unit > LINE_HARD - 12)
 			return true;
-		s += n;
-		s += strspn(s, " \t");
+		s += unit;
 	}
 	return false;
 }
@@ -197,6 +208,22 @@ static int check_header(const char *what, const char *v, struct smtp_err *err)
 	return 0;
 }
 
+/* RFC 5321 section 4.5.3.1.3: a path is at most 256 octets with its <>. */
+#define ADDRESS_MAX 254
+
+static int check_address(const char *what, const char *v, struct smtp_err *err)
+{
+	if (check_header(what, v, err) < 0)
+		return -1;
+	if (strlen(v) > ADDRESS_MAX) {
+		err->code = 0;
+		snprintf(err->msg, sizeof(err->msg), "the %s is longer than %d octets, refused",
+			 what, ADDRESS_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static void make_message_id(char *out, size_t size)
 {
 	unsigned char r[6] = {0};
@@ -220,8 +247,8 @@ enum smtp_status smtp_compose(const struct smtp_message *m, char **out, size_t *
 
 	*out = NULL;
 	*len = 0;
-	if (check_header("sender address", m->from, err) < 0 ||
-	    check_header("recipient address", m->to, err) < 0 ||
+	if (check_address("sender address", m->from, err) < 0 ||
+	    check_address("recipient address", m->to, err) < 0 ||
 	    check_header("subject", subject, err) < 0 ||
 	    (m->message_id && check_header("Message-ID", m->message_id, err) < 0))
 		return SMTP_EINVAL;

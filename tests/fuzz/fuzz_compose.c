@@ -73,8 +73,8 @@ static bool refusal_justified(const struct fields *f)
 	for (int i = 0; i < 3; i++)
 		if (strpbrk(f->v[i], "\r\n"))
 			return true;
-	/* "From: <" + address + ">" cannot be folded. */
-	return strlen(f->v[0]) + 8 > LINE_HARD || strlen(f->v[1]) + 6 > LINE_HARD;
+	/* RFC 5321 4.5.3.1.3: longer addresses are refused. */
+	return strlen(f->v[0]) > 254 || strlen(f->v[1]) > 254;
 }
 
 /* Every line ends in CRLF and is at most 998 octets. */

@@ -92,6 +92,26 @@ Test(compose, refuses_line_breaks)
 	cr_assert(strstr(err.msg, "sender address"));
 }
 
+Test(compose, refuses_overlong_address)
+{
+	char addr[300];
+	struct smtp_message m = {.from = "a@b", .to = addr, .subject = "s", .body = "", .date = T_2018};
+	struct smtp_err err = {0};
+	char *out = NULL;
+	size_t len = 0;
+
+	memset(addr, 'x', sizeof(addr) - 1);
+	addr[sizeof(addr) - 1] = '\0';
+	addr[10] = '@';
+	addr[254] = '\0'; /* 254 octets: the longest path RFC 5321 allows */
+	cr_assert_eq(smtp_compose(&m, &out, &len, &err), SMTP_OK);
+	free(out);
+	addr[254] = 'x';
+	addr[255] = '\0';
+	cr_assert_eq(smtp_compose(&m, &out, &len, &err), SMTP_EINVAL);
+	cr_assert_str_eq(err.msg, "the recipient address is longer than 254 octets, refused");
+}
+
 Test(compose, long_body_lines_wrapped)
 {
 	char *body = malloc(3001);
@@ -219,6 +239,20 @@ Test(subject, ascii_folded_at_78)
 	back[o] = '\0';
 	cr_assert_str_eq(back, s);
 	cr_assert_str_eq(h + strlen(h) - 2, "\r\n");
+}
+
+/* A fuzzer found a continuation line of blanks alone (obsolete syntax). */
+Test(subject, ascii_never_folds_before_trailing_blanks)
+{
+	char s[200], h[1024];
+
+	memset(s, 'a', 70);
+	memset(s + 70, ' ', 60);
+	s[130] = '\0';
+	cr_assert_gt(smtp_subject_header(s, h, sizeof(h)), 0);
+	for (const char *l = strstr(h, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n"))
+		cr_assert(strspn(l + 2, " \t") < strcspn(l + 2, "\r"), "blank line in %s", h);
+	cr_assert_eq(strlen(h), 9 + 130 + 2);
 }
 
 Test(subject, ascii_short_untouched)
