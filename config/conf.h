@@ -147,6 +147,9 @@ int conf_level_parse(const char *name);
 const char *conf_facility_name(int facility);
 int conf_facility_parse(const char *name);
 
+/* s in double quotes, `"` and `\` escaped: the form conf_load reads back. */
+void conf_write_quoted(FILE *out, const char *s);
+
 /* "file:line:col: msg" in buf. */
 void conf_err_format(const struct conf_err *err, char *buf, size_t size);
 

@@ -17,7 +17,7 @@
 static const char *const tls_names[] = {"", "starttls", "smtps"};
 static const char *const auth_names[] = {"", "crammd5", "login", "plain"};
 
-static void put_quoted(FILE *out, const char *s)
+void conf_write_quoted(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -46,7 +46,7 @@ static bool is_keyword(const char *s)
 static void put_word(FILE *out, const char *s)
 {
 	if (s[0] == '\0' || strpbrk(s, " \t\"") || is_keyword(s))
-		put_quoted(out, s);
+		conf_write_quoted(out, s);
 	else
 		fputs(s, out);
 }
@@ -100,7 +100,7 @@ static void write_filter(const char *addr, const char *excl, const struct conf_f
 		fprintf(out, " facility %s", conf_facility_name(f->facility));
 	if (f->msgtext) {
 		fputs(f->msgtext_regex ? " msgtext regex " : " msgtext ", out);
-		put_quoted(out, f->msgtext);
+		conf_write_quoted(out, f->msgtext);
 	}
 	fputc('\n', out);
 }
@@ -137,7 +137,7 @@ static void write_settings(const struct conf_recipient *r, FILE *out)
 		fprintf(out, "log email %s rate-limit %u\n", a, d->rate_per_hour);
 	if (d->subject) {
 		fprintf(out, "log email %s subject ", a);
-		put_quoted(out, d->subject);
+		conf_write_quoted(out, d->subject);
 		fputc('\n', out);
 	}
 	/* Last: it needs the recipient to exist (see has_creating_line). */

@@ -45,18 +45,6 @@ static void label(FILE *out, const char *name)
 	fputc(' ', out);
 }
 
-/* A string in double quotes, `"` and `\` escaped as the configuration does. */
-static void quoted(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static void show_offset(FILE *out, const struct conf_recipient *r)
 {
 	int m = r->offset_min < 0 ? -r->offset_min : r->offset_min;
@@ -86,7 +74,7 @@ static void show_digest(FILE *out, const struct conf_digest *d)
 		fprintf(out, "unlimited\n");
 	label(out, "Subject");
 	if (d->subject)
-		quoted(out, d->subject);
+		conf_write_quoted(out, d->subject);
 	else
 		fputs("default", out);
 	fputc('\n', out);
@@ -106,7 +94,7 @@ static void show_filter(FILE *out, size_t n, const struct conf_filter *f)
 	} else {
 		if (f->msgtext_regex)
 			fputs("regex ", out);
-		quoted(out, f->msgtext);
+		conf_write_quoted(out, f->msgtext);
 	}
 	fputc('\n', out);
 }

@@ -83,6 +83,25 @@ static enum smtp_status sys_fail(struct smtp_err *err, const char *what, const c
 	return e == ENOMEM ? SMTP_ENOMEM : SMTP_EIO;
 }
 
+/* queue/ for reading; *fd is the directory's descriptor, valid until
+ * closedir.  NULL with errno set on failure. */
+static DIR *open_queue_dir(struct spool *s, int *fd)
+{
+	DIR *d;
+	int e;
+
+	*fd = openat(s->dirfd, "queue", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	d = fdopendir(*fd);
+	if (!d) {
+		e = errno;
+		close(*fd);
+		errno = e;
+	}
+	return d;
+}
+
 /* A mail-id as a file name: no slash, no leading dot, not empty, fits. */
 static bool valid_id(const char *id)
 {
@@ -522,14 +541,9 @@ enum smtp_status spool_scan(struct spool *s, bool quarantine, struct spool_set *
 
 	set->v = NULL;
 	set->n = 0;
-	fd = openat(s->dirfd, "queue", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d = open_queue_dir(s, &fd);
+	if (!d)
 		return sys_fail(err, "cannot open", "queue/");
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return sys_fail(err, "cannot open", "queue/");
-	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -713,16 +727,11 @@ enum smtp_status spool_delete_all(struct spool *s, struct smtp_err *err)
 {
 	enum smtp_status st = SMTP_OK;
 	struct dirent *de;
-	DIR *d;
-	int fd = openat(s->dirfd, "queue", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
+	DIR *d = open_queue_dir(s, &fd);
 
-	if (fd < 0)
+	if (!d)
 		return sys_fail(err, "cannot open", "queue/");
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return sys_fail(err, "cannot open", "queue/");
-	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;

@@ -103,7 +103,7 @@ lm_issue() { # DIR NAME SUBJECT EXTENSIONS
 
 # Start smtpd.py as NAME; waits (at most 10 s) for its port file.
 lm_smtpd_start() {
-	local name=$1 i
+	local name=$1
 	shift
 	SMTPD_MAILDIR="$LM_TMP/$name.mail"
 	rm -f "$LM_TMP/$name.port"
@@ -111,16 +111,23 @@ lm_smtpd_start() {
 		>"$LM_TMP/$name.log" 2>&1 &
 	LM_PIDS+=($!)
 	eval "LM_PID_${name//[^A-Za-z0-9_]/_}=$!"
+	SMTPD_PORT=$(lm_wait_port_file "$LM_TMP/$name.port" $! "$LM_TMP/$name.log") ||
+		{ echo "smtpd.py $name did not start" >&2; return 1; }
+}
+
+# lm_wait_port_file FILE PID LOG: print the port a server wrote to FILE once
+# it is there (at most 10 s); fails, showing LOG, when PID dies first.
+lm_wait_port_file() {
+	local i
 	for ((i = 0; i < 200; i++)); do
-		if [ -s "$LM_TMP/$name.port" ]; then
-			SMTPD_PORT=$(cat "$LM_TMP/$name.port")
+		if [ -s "$1" ]; then
+			cat "$1"
 			return 0
 		fi
-		kill -0 "$!" 2>/dev/null || break
+		kill -0 "$2" 2>/dev/null || break
 		sleep 0.05
 	done
-	echo "smtpd.py $name did not start:" >&2
-	cat "$LM_TMP/$name.log" >&2
+	cat "$3" >&2
 	return 1
 }
 

@@ -82,23 +82,13 @@ EOF
 }
 
 rs_start() {
-	local i
 	rm -f "$RS_DIR/tcp.port"
 	"${RS_PRELOAD[@]}" "$RSYSLOGD" -n -f "$RS_DIR/rsyslog.conf" -i "$RS_DIR/rsyslogd.pid" \
 		>>"$RS_DIR/rsyslogd.log" 2>&1 &
 	RS_PID=$!
 	LM_PIDS+=("$RS_PID")
-	for ((i = 0; i < 200; i++)); do
-		if [ -s "$RS_DIR/tcp.port" ]; then
-			RS_PORT=$(cat "$RS_DIR/tcp.port")
-			return 0
-		fi
-		kill -0 "$RS_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "rsyslogd did not start:" >&2
-	cat "$RS_DIR/rsyslogd.log" >&2
-	return 1
+	RS_PORT=$(lm_wait_port_file "$RS_DIR/tcp.port" "$RS_PID" "$RS_DIR/rsyslogd.log") ||
+		{ echo "rsyslogd did not start" >&2; return 1; }
 }
 
 rs_stop() {
