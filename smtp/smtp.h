@@ -161,7 +161,12 @@ struct spool_run {
  * few sessions as possible.  Takes the spool's delivery lock without
  * waiting: SMTP_EBUSY when another process holds it.  Temporary failures are
  * retried later with back-off, permanent ones and expired mails moved to the
- * failed folder with the reason.  When only is not NULL, just that mail-id. */
+ * failed folder with the reason.  When only is not NULL, just that mail-id.
+ * Returns the worst outcome: SMTP_OK when every mail tried was sent (or none
+ * was due), else SMTP_EPERM when one failed for good, else SMTP_ETEMP when
+ * one was deferred, err holding the last reason; a local error (SMTP_EIO,
+ * SMTP_ENOMEM) stops the run and wins; SMTP_ENOENT when only is not queued.
+ * smtp/spool_deliver.c tells the whole run. */
 enum smtp_status spool_deliver(struct spool *s, const struct smtp_params *p, bool force,
 			       const char *only, struct spool_run *run, struct smtp_err *err);
 
