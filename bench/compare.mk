@@ -1,0 +1,1 @@
+# bench-compare: side-by-side benchmarks (bench/compare/)

@@ -1,0 +1,1 @@
+# reliability: crash, disk-full, valgrind and security tests (see the files)
