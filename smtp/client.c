@@ -482,9 +482,10 @@ static enum smtp_status auth_send(struct smtp_client *c, const struct smtp_param
 	if (!r) { /* the AUTH command itself */
 		if (p->auth == SMTP_AUTH_PLAIN) {
 			n = smtp_sasl_plain(user, pass, b64, sizeof(b64));
-			snprintf(line, sizeof(line), "AUTH PLAIN %s", b64);
-			if (n >= 0)
+			if (n >= 0) {
+				snprintf(line, sizeof(line), "AUTH PLAIN %s", b64);
 				st = send_cmd(c, line, "AUTH PLAIN ***", err);
+			}
 		} else {
 			snprintf(line, sizeof(line), "AUTH %s", smtp_auth_name(p->auth));
 			st = send_cmd(c, line, NULL, err);
@@ -601,6 +602,11 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 	smtp_dlg_set_state(&c->d, SMTP_ST_CONNECT);
 	if (!p->host || !*p->host) {
 		st = fail(c, err, SMTP_EINVAL, "no SMTP server configured");
+		goto fail;
+	}
+	/* The HELO name goes into a command line: nothing may end it early. */
+	if (p->helo_name && strpbrk(p->helo_name, " \t\r\n")) {
+		st = fail(c, err, SMTP_EINVAL, "the HELO name contains a blank or a line break");
 		goto fail;
 	}
 	st = connect_any(c, p, p->port ? p->port : default_port(p->tls), err);

@@ -112,8 +112,10 @@ void smtp_reply_summary(const struct smtp_reply *r, char *out, size_t size)
 			}
 			out[o++] = ' ';
 		}
-		while (n-- > 0 && o + 1 < size)
-			out[o++] = *s++;
+		/* The server's text ends up on terminals and in logs: no
+		 * control characters (a CR or an escape sequence) get through. */
+		for (; n > 0 && o + 1 < size; n--, s++)
+			out[o++] = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
 		first = false;
 		s = nl ? nl + 1 : s + strlen(s);
 	}

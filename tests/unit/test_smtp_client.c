@@ -51,6 +51,16 @@ Test(reply, multi_line)
 	cr_assert_str_eq(sum, "250-mx.example PIPELINING SIZE 1000");
 }
 
+/* A hostile server's text reaches terminals and logs: no control bytes. */
+Test(reply, summary_has_no_control_characters)
+{
+	struct smtp_reply r = reply("550 bad\rnews \x1b[2Jhere\x7f\r\n");
+	char sum[100];
+
+	smtp_reply_summary(&r, sum, sizeof(sum));
+	cr_assert_str_eq(sum, "550 bad news  [2Jhere ");
+}
+
 Test(reply, bare_code_and_lf_only)
 {
 	struct smtp_reply r = reply("354\n");
@@ -456,4 +466,16 @@ Test(sasl, login_prompts_and_base64)
 	smtp_b64_encode("tim", 3, out, sizeof(out));
 	cr_assert_str_eq(out, "dGlt");
 	cr_assert_eq(smtp_b64_encode("tim", 3, out, 4), -1);
+}
+
+/* The HELO name goes into a command line: refused before any connection. */
+Test(open, refuses_helo_name_with_line_break)
+{
+	struct smtp_params p = {.host = "127.0.0.1", .port = 9, .helo_name = "me\r\nMAIL FROM:<x>"};
+	struct smtp_client *c = NULL;
+	struct smtp_err err = {0};
+
+	cr_assert_eq(smtp_open(&c, &p, &err), SMTP_EINVAL);
+	cr_assert_null(c);
+	cr_assert_str_eq(err.msg, "the HELO name contains a blank or a line break");
 }
