@@ -432,10 +432,16 @@ static void show_settings(struct cli *cli)
 	field(cli->out, "Port", port);
 	field(cli->out, "Use TLS", tls_name(c->tls));
 	field(cli->out, "Debug", spool_debug(cli->spool) ? "Enabled" : "Disabled");
-	if (c->auth != CONF_AUTH_NONE && c->tls == CONF_TLS_NONE && !c->auth_cleartext)
-		fprintf(cli->out, "%% Warning: authentication without TLS: the password will not "
-				  "be sent (configure mail smtpserver tls, or mail smtpserver "
-				  "authentication allow-cleartext)\n");
+	/* Without `tls` the client upgrades with STARTTLS before AUTH when the
+	 * server offers it, and refuses AUTH otherwise unless allowed. */
+	if (c->auth == CONF_AUTH_NONE || c->tls != CONF_TLS_NONE)
+		return;
+	if (c->auth_cleartext)
+		fprintf(cli->out, "%% Warning: authentication allow-cleartext: the password is "
+				  "sent unencrypted when the server offers no STARTTLS\n");
+	else
+		fprintf(cli->out, "%% Note: no TLS configured: the password is sent only after "
+				  "STARTTLS; a server that does not offer it gets no password\n");
 }
 
 struct show {

@@ -124,7 +124,7 @@ lm configure <<<"mail smtpserver tls smtps" || lm_fail "configure smtps failed"
 lm_assert_eq "show mail, SMTPS" "$(tls_block 465 SMTPS)" "$(lm show mail)"
 
 lm configure <<<"no mail smtpserver tls" || lm_fail "configure no tls failed"
-lm_assert_eq "show mail, authentication without TLS warns" "Mail Settings
+lm_assert_eq "show mail, authentication without TLS: a note" "Mail Settings
 -----
 State                               : Alive
 SMTP Server                         : smtp.example.com
@@ -134,7 +134,23 @@ Username                            : example
 Port                                : 25
 Use TLS                             : None
 Debug                               : Disabled
-% Warning: authentication without TLS: the password will not be sent (configure mail smtpserver tls, or mail smtpserver authentication allow-cleartext)
+% Note: no TLS configured: the password is sent only after STARTTLS; a server that does not offer it gets no password
+
+Messages
+-----" "$(lm show mail)"
+
+lm configure <<<"mail smtpserver authentication allow-cleartext" || lm_fail "configure allow-cleartext failed"
+lm_assert_eq "show mail, allow-cleartext warns" "Mail Settings
+-----
+State                               : Alive
+SMTP Server                         : smtp.example.com
+Host Name                           : example@example.com
+Authentication                      : login
+Username                            : example
+Port                                : 25
+Use TLS                             : None
+Debug                               : Disabled
+% Warning: authentication allow-cleartext: the password is sent unencrypted when the server offers no STARTTLS
 
 Messages
 -----" "$(lm show mail)"
