@@ -109,7 +109,61 @@ static int load(struct cli *cli)
 	return default_key_path(cli->conf, cli->config_path) == 0 ? EX_OK : EX_OSERR;
 }
 
+/* Command words for this run, with a plain password taken out of argv:
+ * the words are copied and the password's characters in argv overwritten,
+ * so `ps` and /proc/PID/cmdline no longer show it.  (It was visible from
+ * exec until here: `logmail configure` on standard input is the safe way,
+ * as logmail(1) says.)  NULL when out of memory; free with free_words. */
+static char **take_words(int argc, char **argv)
+{
+	char **words = calloc((size_t)argc + 1, sizeof(*words));
+
+	if (!words)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		words[i] = strdup(argv[i]);
+		if (!words[i])
+			goto fail;
+	}
+	for (int i = 0; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "password") != 0)
+			continue;
+		if (strcmp(argv[i + 1], "8") == 0 && i + 2 < argc)
+			i++;
+		memset(argv[i + 1], 'x', strlen(argv[i + 1]));
+	}
+	return words;
+fail:
+	for (int i = 0; i < argc; i++)
+		free(words[i]);
+	free(words);
+	return NULL;
+}
+
+static void free_words(int argc, char **words)
+{
+	for (int i = 0; words && i < argc; i++) {
+		explicit_bzero(words[i], strlen(words[i]));
+		free(words[i]);
+	}
+	free(words);
+}
+
 static int run_stdin(struct cli *cli);
+
+static int run_words(struct cli *cli, int argc, char **argv)
+{
+	char **words = take_words(argc, argv);
+	int rc;
+
+	if (!words) {
+		fprintf(stderr, "logmail: out of memory\n");
+		return EX_OSERR;
+	}
+	rc = cli_run_words(cli, argc, words);
+	free_words(argc, words);
+	return rc;
+}
 
 static int run_file(struct cli *cli, const char *path)
 {
@@ -204,7 +258,7 @@ int main(int argc, char **argv)
 		if (script)
 			rc = run_file(&cli, script);
 		else if (optind < argc)
-			rc = cli_run_words(&cli, argc - optind, argv + optind);
+			rc = run_words(&cli, argc - optind, argv + optind);
 		else
 			rc = run_stdin(&cli);
 	}

@@ -31,6 +31,21 @@
  * matches and adds to digests; a digest that closes there is written to the
  * spool (local disk) and the delivery thread is woken.
  *
+ * Crash safety (digest/journal.h): commitTransaction first stages every
+ * (recipient, message) the filters accepted in the action's journal
+ * (<spool>/pending/journal), writes and fdatasyncs it once, and only then
+ * adds the messages to the digests and returns OK; when the journal cannot
+ * be written the batch is refused (RS_RET_SUSPENDED) and rsyslog retries it.
+ * A record is obsolete once its message is in the spool: after each batch
+ * and each poll, the journal is emptied when no digest holds a message, and
+ * compacted (each recipient keeps its last `held` records) when it has
+ * grown.  Both are skipped while a HUP's old generation still holds
+ * messages.  The first time the journal is opened (activateCnf, else the
+ * first batch) a leftover journal, the mark of a crash, is replayed into the
+ * digests; messages for recipients no longer configured are logged and
+ * dropped.  A crash thus mails a message twice at worst, never zero times.
+ * One action per spool: two actions sharing a spool would share a journal.
+ *
  * Messages that rsyslogd itself logs about omlogmail (programname
  * "rsyslogd", text starting "omlogmail") are not mailed: a delivery error
  * matched by a `level errors` filter would otherwise queue a mail about
@@ -57,6 +72,7 @@
 
 #include "config/conf.h"
 #include "digest/digest.h"
+#include "digest/journal.h"
 #include "filters/filter.h"
 #include "smtp/smtp.h"
 
@@ -74,6 +90,7 @@ DEF_OMOD_STATIC_DATA
 #define OM_STATS_PERIOD   10 /* seconds between stats file updates */
 #define OM_BACKOFF_MIN    5
 #define OM_BACKOFF_MAX    300
+#define OM_JOURNAL_MAX    (256 * 1024) /* compact the journal past this size */
 
 /*
  * The properties arrive as five template strings, registered by the module
@@ -149,6 +166,14 @@ struct om_inst {
 
 	pthread_mutex_t spool_lock; /* the submitting spool handle */
 	struct spool *spool;
+
+	/* The journal.  Lock order: jlock before spool_lock and lock; nobody
+	 * takes jlock while holding another of them. */
+	pthread_mutex_t jlock;
+	struct journal *journal; /* NULL until first opened */
+	bool journal_failed;     /* the last open or write failed (logged once) */
+	off_t journal_compacted; /* size after the last compaction */
+	unsigned gens;           /* under lock: generations alive (HUP: 2 for a while) */
 };
 
 /* rsyslog frees instanceData itself after freeInstance, and may free worker
@@ -164,7 +189,16 @@ typedef struct wrkrInstanceData {
 	struct om_gen *gen;
 	struct filter_worker *fw;
 	size_t *match;
+	struct om_accepted *acc; /* the batch's accepted messages */
+	size_t n_acc, cap_acc;
 } wrkrInstanceData_t;
+
+/* One accepted (recipient, message) of a batch, between the journal and
+ * digest_add; the strings point into the batch's template strings. */
+struct om_accepted {
+	size_t recipient;
+	struct digest_msg dm;
+};
 
 /* ---- helpers: no rsyslog macros below this line until the entry points ---- */
 
@@ -233,6 +267,9 @@ static int om_gen_load(struct om_inst *inst, struct om_gen **out, struct conf_er
 	else
 		snprintf(g->from, sizeof(g->from), "logmail@%s",
 			 subst.hostname != NULL && *subst.hostname ? subst.hostname : "localhost");
+	pthread_mutex_lock(&inst->lock);
+	inst->gens++;
+	pthread_mutex_unlock(&inst->lock);
 	*out = g;
 	return 0;
 nomem:
@@ -339,8 +376,13 @@ static void om_gen_flush(struct om_gen *g)
 /* The last holder of a generation flushes its digests into the spool. */
 static void om_gen_retire(struct om_gen *g)
 {
+	struct om_inst *inst = g->inst;
+
 	om_gen_flush(g);
 	om_gen_free(g);
+	pthread_mutex_lock(&inst->lock);
+	inst->gens--;
+	pthread_mutex_unlock(&inst->lock);
 }
 
 static void om_gen_put(struct om_gen *g)
@@ -362,6 +404,184 @@ static void om_stats_save(struct om_gen *g)
 
 	if (g->inst->stats_path != NULL)
 		(void)filter_stats_save(g->filters, g->inst->stats_path, &err);
+}
+
+/* ---- the journal (crash safety; see the top of this file) ---- */
+
+/* The digest index of address in g, or -1. */
+static long om_recipient_index(const struct om_gen *g, const char *address)
+{
+	const struct conf_recipient *r = conf_recipient_find(g->conf, address);
+
+	return r == NULL ? -1 : (long)(r - g->conf->recipients);
+}
+
+static unsigned long om_held(const struct om_gen *g, long idx)
+{
+	struct digest_counters c;
+
+	if (idx < 0 || digest_counters(g->digests, (size_t)idx, &c) != DIGEST_OK)
+		return 0;
+	return c.held;
+}
+
+/* journal_keep_fn: a recipient's held messages are its newest records. */
+static size_t om_journal_keep(void *arg, const char *to)
+{
+	const struct om_gen *g = arg;
+	long idx = om_recipient_index(g, to);
+
+	return idx < 0 ? (size_t)-1 : (size_t)om_held(g, idx);
+}
+
+/* Drop what the spool now has: empty the journal when no digest holds a
+ * message, compact it when it has doubled since the last compaction.
+ * Caller holds jlock. */
+static void om_journal_settle(struct om_inst *inst, struct om_gen *g)
+{
+	struct journal_err err;
+	unsigned long held = 0;
+	unsigned gens;
+	off_t size;
+	size_t i, n;
+
+	if (inst->journal == NULL || journal_size(inst->journal) == 0)
+		return;
+	pthread_mutex_lock(&inst->lock);
+	gens = inst->gens;
+	pthread_mutex_unlock(&inst->lock);
+	if (gens != 1) /* an old generation's digests are not counted here */
+		return;
+	n = digest_set_count(g->digests);
+	for (i = 0; i < n; i++)
+		held += om_held(g, (long)i);
+	if (held == 0) {
+		if (journal_clear(inst->journal, &err) != JOURNAL_OK)
+			LogError(0, RS_RET_IO_ERROR, "omlogmail: %s", err.msg);
+		inst->journal_compacted = 0;
+		return;
+	}
+	size = journal_size(inst->journal);
+	if (size < OM_JOURNAL_MAX || size < 2 * inst->journal_compacted)
+		return;
+	if (journal_compact(inst->journal, om_journal_keep, g, &err) != JOURNAL_OK)
+		LogError(0, RS_RET_IO_ERROR, "omlogmail: %s", err.msg);
+	inst->journal_compacted = journal_size(inst->journal);
+}
+
+struct om_replay {
+	struct om_gen *g;
+	time_t now;
+	unsigned long replayed, dropped;
+};
+
+static int om_replay_one(void *arg, const char *to, const struct digest_msg *m)
+{
+	struct om_replay *r = arg;
+	long idx = om_recipient_index(r->g, to);
+
+	if (idx < 0) {
+		r->dropped++;
+		return 0;
+	}
+	(void)digest_add(r->g->digests, (size_t)idx, m, r->now, om_emit, r->g);
+	r->replayed++;
+	return 0;
+}
+
+/* Open the journal the first time, replaying what a crash left in it.
+ * false (logged once) when it cannot be opened.  Caller holds jlock. */
+static bool om_journal_ready(struct om_inst *inst, struct om_gen *g)
+{
+	struct om_replay r = {.g = g, .now = time(NULL)};
+	struct journal_err err;
+	size_t bad = 0;
+
+	if (inst->journal != NULL)
+		return true;
+	if (journal_open(&inst->journal, inst->spool_dir, &err) != JOURNAL_OK) {
+		if (!inst->journal_failed)
+			LogError(0, RS_RET_IO_ERROR, "omlogmail: %s", err.msg);
+		inst->journal_failed = true;
+		return false;
+	}
+	inst->journal_failed = false;
+	if (journal_size(inst->journal) == 0)
+		return true;
+	if (journal_replay(inst->journal, om_replay_one, &r, &bad, &err) != JOURNAL_OK) {
+		LogError(0, RS_RET_IO_ERROR, "omlogmail: %s", err.msg);
+		journal_close(inst->journal);
+		inst->journal = NULL;
+		return false;
+	}
+	LogMsg(0, NO_ERRCODE, LOG_WARNING,
+	       "omlogmail: recovered %lu messages held in digests when rsyslogd last stopped "
+	       "abruptly (%s/" JOURNAL_DIR "/" JOURNAL_NAME ")%s",
+	       r.replayed, inst->spool_dir, r.dropped + bad > 0 ? "; some were not" : "");
+	if (r.dropped + bad > 0)
+		LogError(0, RS_RET_DATAFAIL,
+			 "omlogmail: %lu journaled messages for recipients no longer configured "
+			 "and %zu malformed records were dropped",
+			 r.dropped, bad);
+	om_journal_settle(inst, g);
+	return true;
+}
+
+/* activateCnf: recover before anything else runs. */
+static void om_journal_start(struct om_inst *inst)
+{
+	struct om_gen *g = om_gen_get(inst);
+
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&inst->jlock);
+	(void)om_journal_ready(inst, g);
+	pthread_mutex_unlock(&inst->jlock);
+	om_rewake(inst, digest_next_deadline(g->digests));
+	om_gen_put(g);
+}
+
+/* Write the batch's accepted messages to the journal, then give them to
+ * the digests.  false when the journal failed: nothing was added. */
+static bool om_accept_batch(wrkrInstanceData_t *w, time_t now)
+{
+	struct om_inst *inst = w->inst;
+	struct om_gen *g = w->gen;
+	struct journal_err err;
+	bool ok = true;
+	size_t i;
+
+	if (w->n_acc == 0)
+		return true;
+	pthread_mutex_lock(&inst->jlock);
+	if (!om_journal_ready(inst, g)) {
+		ok = false;
+		goto out;
+	}
+	for (i = 0; i < w->n_acc && ok; i++)
+		ok = journal_add(inst->journal, g->conf->recipients[w->acc[i].recipient].address,
+				 &w->acc[i].dm) == JOURNAL_OK;
+	if (!ok) {
+		journal_discard(inst->journal);
+		snprintf(err.msg, sizeof(err.msg), "journal: out of memory");
+	} else {
+		ok = journal_commit(inst->journal, &err) == JOURNAL_OK;
+	}
+	if (!ok) {
+		if (!inst->journal_failed)
+			LogError(0, RS_RET_IO_ERROR, "omlogmail: %s (the batch is retried)",
+				 err.msg);
+		inst->journal_failed = true;
+		goto out;
+	}
+	inst->journal_failed = false;
+	for (i = 0; i < w->n_acc; i++)
+		(void)digest_add(g->digests, w->acc[i].recipient, &w->acc[i].dm, now, om_emit, g);
+	om_journal_settle(inst, g);
+out:
+	pthread_mutex_unlock(&inst->jlock);
+	w->n_acc = 0;
+	return ok;
 }
 
 /* ---- the delivery thread ---- */
@@ -473,6 +693,9 @@ static void *om_thread_main(void *arg)
 			break;
 		}
 		(void)digest_poll(g->digests, now, om_emit, g);
+		pthread_mutex_lock(&inst->jlock);
+		om_journal_settle(inst, g);
+		pthread_mutex_unlock(&inst->jlock);
 		if (force || now >= next_deliver || (spooled && backoff == 0)) {
 			if (om_deliver(g, &sp, force)) {
 				backoff = backoff == 0 ? OM_BACKOFF_MIN : backoff * 2;
@@ -590,8 +813,28 @@ static bool om_own_message(const char *program, const char *text)
 	return strncmp(program, "rsyslogd", 8) == 0 && strncmp(text, "omlogmail", 9) == 0;
 }
 
-/* One message: the template strings -> filter_match -> digest_add. */
-static void om_process(wrkrInstanceData_t *w, char *const *slot, time_t now)
+/* Note one more accepted message of the batch.  false on ENOMEM. */
+static bool om_accepted_push(wrkrInstanceData_t *w, size_t recipient, const struct digest_msg *dm)
+{
+	struct om_accepted *v;
+	size_t cap;
+
+	if (w->n_acc == w->cap_acc) {
+		cap = w->cap_acc ? 2 * w->cap_acc : 64;
+		v = realloc(w->acc, cap * sizeof(*v));
+		if (v == NULL)
+			return false;
+		w->acc = v;
+		w->cap_acc = cap;
+	}
+	w->acc[w->n_acc++] = (struct om_accepted){.recipient = recipient, .dm = *dm};
+	return true;
+}
+
+/* One message: the template strings -> filter_match -> the batch's
+ * accepted messages (om_accept_batch journals them, then digest_add).
+ * false on ENOMEM. */
+static bool om_process(wrkrInstanceData_t *w, char *const *slot, time_t now)
 {
 	struct om_gen *g = w->gen;
 	const char *text = slot[OM_SLOT_MSG];
@@ -602,7 +845,7 @@ static void om_process(wrkrInstanceData_t *w, char *const *slot, time_t now)
 
 	om_trim(&text);
 	if (om_own_message(slot[OM_SLOT_PROGRAM], text))
-		return;
+		return true;
 	fm = (struct filter_msg){
 	    .severity = (int)(pri & 7),
 	    .facility = (int)(pri >> 3),
@@ -613,7 +856,7 @@ static void om_process(wrkrInstanceData_t *w, char *const *slot, time_t now)
 	};
 	n = filter_match(g->filters, w->fw, &fm, w->match);
 	if (n == 0)
-		return;
+		return true;
 	dm = (struct digest_msg){
 	    .ts = (time_t)strtoll(slot[OM_SLOT_TIME], NULL, 10),
 	    .severity = fm.severity,
@@ -626,7 +869,9 @@ static void om_process(wrkrInstanceData_t *w, char *const *slot, time_t now)
 	if (dm.ts <= 0)
 		dm.ts = now;
 	for (i = 0; i < n; i++)
-		(void)digest_add(g->digests, w->match[i], &dm, now, om_emit, g);
+		if (!om_accepted_push(w, w->match[i], &dm))
+			return false;
+	return true;
 }
 
 /* Replace the generation with a freshly loaded one; on error keep the old. */
@@ -663,6 +908,8 @@ static void om_inst_free(struct om_inst *inst)
 		return;
 	if (inst->locks_ready) {
 		spool_close(inst->spool);
+		journal_close(inst->journal);
+		pthread_mutex_destroy(&inst->jlock);
 		pthread_cond_destroy(&inst->wake);
 		pthread_mutex_destroy(&inst->spool_lock);
 		pthread_mutex_destroy(&inst->lock);
@@ -694,6 +941,12 @@ static struct om_inst *om_inst_new(void)
 		goto fail;
 	}
 	if (pthread_cond_init(&inst->wake, NULL) != 0) {
+		pthread_mutex_destroy(&inst->spool_lock);
+		pthread_mutex_destroy(&inst->lock);
+		goto fail;
+	}
+	if (pthread_mutex_init(&inst->jlock, NULL) != 0) {
+		pthread_cond_destroy(&inst->wake);
 		pthread_mutex_destroy(&inst->spool_lock);
 		pthread_mutex_destroy(&inst->lock);
 		goto fail;
@@ -738,6 +991,11 @@ static void om_inst_close(struct om_inst *inst)
 	g = inst->gen;
 	if (g != NULL) {
 		om_gen_flush(g);
+		pthread_mutex_lock(&inst->jlock);
+		om_journal_settle(inst, g); /* kept when the flush failed */
+		journal_close(inst->journal);
+		inst->journal = NULL;
+		pthread_mutex_unlock(&inst->jlock);
 		if (inst->spool != NULL) /* not after a -N1 run, which makes no spool */
 			om_stats_save(g);
 		pthread_mutex_lock(&inst->lock);
@@ -850,6 +1108,7 @@ BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
 	filter_worker_free(pWrkrData->fw);
 	free(pWrkrData->match);
+	free(pWrkrData->acc);
 	om_gen_put(pWrkrData->gen);
 	om_inst_put(pWrkrData->inst);
 ENDfreeWrkrInstance
@@ -879,15 +1138,21 @@ BEGINcommitTransaction
 CODESTARTcommitTransaction
 	if (!om_wrkr_sync(pWrkrData))
 		ABORT_FINALIZE(RS_RET_SUSPENDED);
+	pWrkrData->n_acc = 0;
 	for (i = 0; i < nParams; i++) {
 		for (k = 0; k < OM_NSLOTS; k++) {
 			slot[k] = (char *)actParam(pParams, OM_NSLOTS, i, k).param;
 			if (slot[k] == NULL)
 				slot[k] = (char *)"";
 		}
-		om_process(pWrkrData, slot, now);
+		if (!om_process(pWrkrData, slot, now)) {
+			pWrkrData->n_acc = 0;
+			ABORT_FINALIZE(RS_RET_SUSPENDED);
+		}
 	}
 	filter_worker_flush(pWrkrData->fw);
+	if (!om_accept_batch(pWrkrData, now))
+		ABORT_FINALIZE(RS_RET_SUSPENDED);
 	om_rewake(pWrkrData->inst, digest_next_deadline(pWrkrData->gen->digests));
 finalize_it:
 ENDcommitTransaction
@@ -957,8 +1222,12 @@ ENDcheckCnf
 BEGINactivateCnf
 	size_t k;
 CODESTARTactivateCnf
-	for (k = 0; k < pModConf->n_insts; k++)
+	for (k = 0; k < pModConf->n_insts; k++) {
+		/* the spool (made by om_ready), then recover a crash's digests
+		 * (a batch that comes first recovers them first, under jlock) */
 		(void)om_ready(pModConf->insts[k]); /* on failure tryResume tries again */
+		om_journal_start(pModConf->insts[k]);
+	}
 	free(pModConf->insts);
 	pModConf->insts = NULL;
 	pModConf->n_insts = 0;

@@ -26,6 +26,15 @@ with --user/--password.  Misbehaviour for the reliability tests:
     --no-pipelining     do not announce PIPELINING (announced by default)
     --no-ehlo           answer EHLO with 502 (a HELO-only server)
     --no-smtputf8       do not announce SMTPUTF8
+    --hang-at STAGE     stop answering (keep the connection open, say nothing)
+                        at STAGE: "mail" (MAIL FROM received), "rcpt" (RCPT TO
+                        received), "data" (the message received after DATA,
+                        not stored), "dot" (the message received AND stored
+                        in --maildir, the final reply never sent)
+    --tls-max 1.1       offer at most TLS 1.1 (security level 0, so OpenSSL 3
+                        allows it), to check that clients refuse it
+    --hang-marker FILE  written (atomically, holding STAGE) when --hang-at's
+                        stage is reached, for the test to wait on
 """
 
 import argparse
@@ -47,11 +56,35 @@ def publish(path, data):
     os.rename(tmp, path)
 
 
+def server_tls_context(args):
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(args.tls_cert, args.tls_key)
+    if args.tls_max == "1.1":
+        import warnings
+        warnings.simplefilter("ignore", DeprecationWarning)  # that is the point
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    return ctx
+
+
 class Handler:
     def __init__(self, args):
         self.args = args
         self.count = 0
         self.rcpt_451_left = args.rcpt_451
+
+    async def hang(self, stage):
+        if self.args.hang_marker:
+            publish(self.args.hang_marker, stage.encode() + b"\n")
+        await asyncio.Event().wait()  # never set: the client waits forever
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.args.hang_at == "mail":
+            await self.hang("mail")
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         if self.args.no_ehlo:
@@ -66,6 +99,8 @@ class Handler:
         return responses[:1] + ["250-PIPELINING"] + responses[1:]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.args.hang_at == "rcpt":
+            await self.hang("rcpt")
         if self.args.rcpt_451 is not None:
             if self.args.rcpt_451 == 0 or self.rcpt_451_left > 0:
                 self.rcpt_451_left -= 1
@@ -82,6 +117,8 @@ class Handler:
             return "451 never seen"
         if self.args.data_554:
             return "554 5.6.0 message rejected as spam"
+        if self.args.hang_at == "data":
+            await self.hang("data")
         self.count += 1
         base = os.path.join(self.args.maildir, "%04d" % self.count)
         publish(base + ".eml", envelope.original_content)
@@ -97,6 +134,8 @@ class Handler:
                              server.transport.get_extra_info("sslcontext")
                              else "no")]
         publish(base + ".env", ("\n".join(env) + "\n").encode())
+        if self.args.hang_at == "dot":
+            await self.hang("dot")
         return "250 2.0.0 OK queued as %04d" % self.count
 
     async def auth_CRAM__MD5(self, server, args):
@@ -126,8 +165,7 @@ ALL_MECHS = {"plain": "PLAIN", "login": "LOGIN", "cram-md5": "CRAM-MD5"}
 def smtp_factory(args, handler):
     tls = None
     if args.mode == "starttls":
-        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        tls.load_cert_chain(args.tls_cert, args.tls_key)
+        tls = server_tls_context(args)
     offered = set()
     if not args.no_auth_offer:
         offered = set(ALL_MECHS.values()) if args.auth == "all" else (
@@ -172,8 +210,7 @@ async def main(args):
         factory = smtp_factory(args, handler)
     ssl_ctx = None
     if args.mode == "smtps":
-        ssl_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ssl_ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        ssl_ctx = server_tls_context(args)
     server = await loop.create_server(factory, "127.0.0.1", 0, ssl=ssl_ctx)
     port = server.sockets[0].getsockname()[1]
     publish(args.port_file, b"%d\n" % port)
@@ -208,6 +245,9 @@ def parse():
     ap.add_argument("--no-pipelining", action="store_true")
     ap.add_argument("--no-ehlo", action="store_true")
     ap.add_argument("--no-smtputf8", action="store_true")
+    ap.add_argument("--hang-at", choices=["mail", "rcpt", "data", "dot"])
+    ap.add_argument("--hang-marker")
+    ap.add_argument("--tls-max", choices=["1.1"])
     args = ap.parse_args()
     if args.mode != "plain" and not (args.tls_cert and args.tls_key):
         ap.error("--mode %s needs --tls-cert and --tls-key" % args.mode)
