@@ -272,10 +272,20 @@ static bool bad_address(const char *s)
 	return false;
 }
 
+/* s with control characters shown as '?': what a user typed may hold a
+ * line break or an escape sequence that must not reach the terminal. */
+static void put_visible(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
 static int check_input(struct cli *cli, const char *to, const char *subject)
 {
 	if (bad_address(to)) {
-		fprintf(cli->err, "%% Error: mail: invalid recipient address \"%s\"\n", to);
+		fprintf(cli->err, "%% Error: mail: invalid recipient address \"");
+		put_visible(cli->err, to);
+		fprintf(cli->err, "\"\n");
 		return EX_DATAERR;
 	}
 	if (strpbrk(subject, "\r\n")) {

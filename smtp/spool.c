@@ -790,23 +790,33 @@ fail:
 enum smtp_status spool_fail(struct spool *s, const char *name, const char *reason,
 			    struct smtp_err *err)
 {
-	char src[300], dst[300], text[600];
+	char src[300], dst[300], why[300], text[600];
+	enum smtp_status st;
 
 	snprintf(src, sizeof(src), "queue/%s", name);
 	snprintf(dst, sizeof(dst), "failed/%s", name);
+	snprintf(why, sizeof(why), "failed/%s.reason", name);
+	snprintf(text, sizeof(text), "%s\n", reason);
+	for (char *p = text; p[1]; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	/* The reason first: a crash between the two steps leaves the mail
+	 * queued (tried again), never failed without its reason. */
+	st = publish_text(s, text, why, "failed", err);
+	if (st != SMTP_OK)
+		return st;
 	if (renameat(s->dirfd, src, s->dirfd, dst) < 0) {
-		if (errno == ENOENT)
+		int e = errno;
+
+		unlinkat(s->dirfd, why, 0);
+		errno = e;
+		if (e == ENOENT)
 			return no_such_mail(name, err);
 		return sys_fail(err, "cannot move to", dst);
 	}
 	fsync_dir(s, "failed");
 	fsync_dir(s, "queue");
-	snprintf(text, sizeof(text), "%s\n", reason);
-	for (char *p = text; p[1]; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
-	snprintf(dst, sizeof(dst), "failed/%s.reason", name);
-	return publish_text(s, text, dst, "failed", err);
+	return SMTP_OK;
 }
 
 enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *err)
