@@ -51,11 +51,14 @@ struct smtp_message {
 enum smtp_status smtp_compose(const struct smtp_message *m, char **out, size_t *len,
 			      struct smtp_err *err);
 
-/* Values for the seed's subject substitutions. */
+/* Values for the seed's subject substitutions.  hostname and serial are
+ * borrowed; smtp_subst_default points them at the struct's own buffers. */
 struct smtp_subst {
 	const char *hostname; /* %N */
 	const char *serial;   /* %S */
 	time_t now;           /* %T %D %L local, %U UTC: 2018-04-10T03:45:01+0000 */
+	char host_buf[256];   /* owned storage for smtp_subst_default */
+	char serial_buf[128];
 };
 
 /* Expand %N %S %T %D %L %U in tmpl into out (NUL-terminated, truncated to
@@ -64,7 +67,8 @@ void smtp_subject_expand(const char *tmpl, const struct smtp_subst *s, char *out
 			 size_t size);
 
 /* Fill s with this machine's host name and serial number (the configured
- * serial when not NULL, else the DMI product serial, else /etc/machine-id). */
+ * serial when not NULL, else the DMI product serial, else /etc/machine-id),
+ * kept in s's own buffers: valid as long as s, and s must not be copied. */
 void smtp_subst_default(struct smtp_subst *s, const char *configured_serial);
 
 /* ---- The client -------------------------------------------------------- */

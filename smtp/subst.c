@@ -83,17 +83,16 @@ static bool read_line(const char *path, char *out, size_t size)
 
 void smtp_subst_default(struct smtp_subst *s, const char *configured_serial)
 {
-	/* struct smtp_subst only borrows strings, so they live here, one copy
-	 * per thread: valid until this thread calls again. */
-	static _Thread_local char host[256], serial[128];
+	char *host = s->host_buf, *serial = s->serial_buf;
+	size_t hsize = sizeof(s->host_buf), ssize = sizeof(s->serial_buf);
 
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
+	if (gethostname(host, hsize - 1) != 0)
+		snprintf(host, hsize, "localhost");
+	host[hsize - 1] = '\0';
 	if (configured_serial)
-		snprintf(serial, sizeof(serial), "%s", configured_serial);
-	else if (!read_line("/sys/class/dmi/id/product_serial", serial, sizeof(serial)) &&
-		 !read_line("/etc/machine-id", serial, sizeof(serial)))
+		snprintf(serial, ssize, "%s", configured_serial);
+	else if (!read_line("/sys/class/dmi/id/product_serial", serial, ssize) &&
+		 !read_line("/etc/machine-id", serial, ssize))
 		serial[0] = '\0';
 	s->hostname = host;
 	s->serial = serial;
