@@ -10,13 +10,10 @@
 # empty afterwards.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
-LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
-[ -x "$LOGMAIL" ] || { echo "no $LOGMAIL: build it first" >&2; exit 99; }
 command -v flock >/dev/null || { echo "SKIP: flock (util-linux) is needed"; exit 77; }
-lm_setup
+lm_cli_setup
 
 host=$(hostname)
-lm() { "$LOGMAIL" --config "$conf" --spool "$spool" "$@"; }
 for stage in mail rcpt data dot; do
 	conf=$LM_TMP/$stage.conf
 	spool=$LM_TMP/$stage.spool

@@ -5,13 +5,7 @@
 # and never crashes; `show mail` lists only the good ones meanwhile.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
-LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
-[ -x "$LOGMAIL" ] || { echo "no $LOGMAIL: build it first" >&2; exit 99; }
-lm_setup
-
-conf=$LM_TMP/logmail.conf
-spool=$LM_TMP/spool
-lm() { "$LOGMAIL" --config "$conf" --spool "$spool" "$@"; }
+lm_cli_setup
 lm_smtpd_start gone || exit 99
 lm_smtpd_stop gone
 lm configure <<EOF || lm_fail "configure failed"

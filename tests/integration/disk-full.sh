@@ -5,19 +5,13 @@
 # before is untouched; once space is freed, both are delivered.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
-LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
-[ -x "$LOGMAIL" ] || { echo "no $LOGMAIL: build it first" >&2; exit 99; }
-lm_setup
-
-conf=$LM_TMP/logmail.conf
-spool=$LM_TMP/spool
+lm_cli_setup
 mkdir -p "$spool"
 if ! mount -t tmpfs -o size=64k,mode=0700 tmpfs "$spool" 2>/dev/null; then
 	echo "SKIP: cannot mount a tmpfs (needs root or CAP_SYS_ADMIN)"
 	exit 77
 fi
 trap 'umount "$spool" 2>/dev/null; lm_cleanup' EXIT
-lm() { "$LOGMAIL" --config "$conf" --spool "$spool" "$@"; }
 
 # A port nobody listens on: the first mail stays queued.
 lm_smtpd_start gone || exit 99

@@ -44,6 +44,18 @@ lm_setup() {
 	trap 'exit 1' INT TERM
 }
 
+# lm_cli_setup: lm_setup for a test of the built logmail, with a
+# configuration ($conf) and a spool ($spool) of the test's own; lm runs it.
+lm_cli_setup() {
+	LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
+	[ -x "$LOGMAIL" ] || { echo "no $LOGMAIL: build it first" >&2; exit 99; }
+	lm_setup
+	conf=$LM_TMP/logmail.conf
+	spool=$LM_TMP/spool
+}
+
+lm() { "$LOGMAIL" --config "$conf" --spool "$spool" "$@"; }
+
 lm_fail() {
 	echo "FAIL: $*" >&2
 	LM_FAILS=$((LM_FAILS + 1))

@@ -6,13 +6,7 @@
 # mails stay queued.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
-LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
-[ -x "$LOGMAIL" ] || { echo "no $LOGMAIL: build it first" >&2; exit 99; }
-lm_setup
-
-conf=$LM_TMP/logmail.conf
-spool=$LM_TMP/spool
-lm() { "$LOGMAIL" --config "$conf" --spool "$spool" "$@"; }
+lm_cli_setup
 reason="RCPT TO: 451 4.3.0 temporary failure, try again later"
 
 lm_smtpd_start defer --rcpt-451

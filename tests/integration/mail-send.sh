@@ -5,13 +5,7 @@
 # password, `show counter mail`, and the refusals that queue nothing.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
-LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
-[ -x "$LOGMAIL" ] || { echo "no $LOGMAIL: build it first" >&2; exit 99; }
-lm_setup
-
-conf=$LM_TMP/logmail.conf
-spool=$LM_TMP/spool
-lm() { "$LOGMAIL" --config "$conf" --spool "$spool" "$@"; }
+lm_cli_setup
 host=$(hostname)
 
 # ---- refusals before anything is configured: nothing queued ----------------

@@ -11,13 +11,7 @@
 # line, nor in `show running-config`.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
-LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
-[ -x "$LOGMAIL" ] || { echo "no $LOGMAIL: build it first" >&2; exit 99; }
-lm_setup
-
-conf=$LM_TMP/logmail.conf
-spool=$LM_TMP/spool
-lm() { "$LOGMAIL" --config "$conf" --spool "$spool" "$@"; }
+lm_cli_setup
 lm_smtpd_start srv || exit 99
 lm configure <<EOF || lm_fail "configure failed"
 mail smtpserver 127.0.0.1

@@ -6,14 +6,9 @@
 # Skipped when this OpenSSL cannot even run a TLS 1.1 server.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
-LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
-[ -x "$LOGMAIL" ] || { echo "no $LOGMAIL: build it first" >&2; exit 99; }
-lm_setup
+lm_cli_setup
 lm_make_certs || { echo "cannot make certificates" >&2; exit 99; }
 
-conf=$LM_TMP/logmail.conf
-spool=$LM_TMP/spool
-lm() { "$LOGMAIL" --config "$conf" --spool "$spool" "$@"; }
 printf 'TLS test\n' >"$LM_TMP/body"
 
 # Is a TLS 1.1 server possible here at all?  (openssl s_client, SMTPS)
