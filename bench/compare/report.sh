@@ -1,0 +1,135 @@
+# bench/compare/report.sh: sourced by run.sh once every figure is in; prints
+# bench/RESULTS.md (Markdown) on stdout.
+met() { # VALUE OP TARGET -> "met" / "**missed**"
+	if awk "BEGIN {exit !($1 $2 $3)}"; then echo met; else echo "**missed**"; fi
+}
+r_ab=$(calc "$MOD_b / $MOD_a" 2)
+r_bc=$(calc "$MOD_b / $MOD_c" 2)
+r_src=$(calc "$DEL_LM / $DEL_SRC" 2)
+r_src1=$(calc "$DEL_LM / $DEL_SRC1" 2)
+r_msmtp=$(calc "$DEL_LM / $DEL_MSMTP" 1)
+r_ommail=$(calc "$DEL_LM / $DEL_OMMAIL" 1)
+tls_cost=$(calc "($TLS_ONE_TLS - $TLS_ONE_PLAIN) * 1000" 1)
+cat <<EOF
+# bench-compare results
+
+Made by \`make bench-compare\` (bench/compare/run.sh) on $START, Debian 12,
+rsyslog $("$RSYSLOGD" -v | head -1 | awk '{print $2}'), $(nproc) cores online
+($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), total run ${ELAPSED} s.
+Sizes: ROUNDS=$ROUNDS N_MOD=$N_MOD N_DEL=$N_DEL N_MSMTP=$N_MSMTP N_OMMAIL=$N_OMMAIL
+N_TLS=$N_TLS N_STORM=$N_STORM N_URGENT=$N_URGENT (environment variables of the
+same names change them). Everything runs on loopback on the same machine as
+the contenders, which compete with the servers for the $(nproc) cores; figures
+are medians of the rounds, the contenders alternating within each round.
+Nothing here is part of \`make check\`.
+
+## Summary
+
+| # | target | result | |
+|---|---|---|---|
+| 1 | omlogmail (b) >= 90 % of discarding (a) | $(calc "100 * $r_ab" 0) % | $(met "$r_ab" '>=' 0.9) |
+| 1 | omlogmail (b) not slower than RainerScript (c) | $r_bc x | $(met "$r_bc" '>=' 1) |
+| 2 | spool delivery >= 50 % of smtp-source | $(calc "100 * $r_src" 0) % of \`smtp-source -d\` (one session), $(calc "100 * $r_src1" 0) % of one session per mail | $(met "$r_src" '>=' 0.5) |
+| 2 | spool delivery >= 10x msmtp | $r_msmtp x | $(met "$r_msmtp" '>=' 10) |
+| 2 | spool delivery >= 5x ommail | $r_ommail x | $(met "$r_ommail" '>=' 5) |
+| 3 | storm: rsyslogd peak RSS growth < 64 MiB | $STORM_GROWTH MiB | $(met "$STORM_GROWTH" '<' 64) |
+| 3 | storm: every message mailed or counted | $STORM_OK | $([ "$STORM_OK" = OK ] && echo met || echo "**missed**") |
+| 4 | urgent latency < 1 s (median of $N_URGENT) | $URG_MED ms | $(met "$URG_MED" '<' 1000) |
+
+## 1. Module overhead
+
+Debian's rsyslogd, one imtcp connection on 127.0.0.1 fed $N_MOD LF-framed
+RFC 3164 lines (bench/compare/gen.py: the bench_filters corpus shapes) by one
+\`sendfile\`, timed from the first byte to the arrival of a final marker
+message in an omfile. One main-queue worker thread (\`queue.workerThreads="1"\`)
+so the marker is processed last; the marker test (\`if \$programname ==
+"benchend"\`) is in all three configurations.
+
+- (a) \`stop\`: parse and discard.
+- (b) omlogmail, 100 recipients x 5 \`log email\` filters ($MOD_FILTERS lines
+  with the excludes), spool in a temp dir, server smtp-sink.
+- (c) the same 500 filters as RainerScript: per recipient
+  \`if (f1) or ... or (f5) [and not excluded] then action(type="omfile")\`,
+  100 omfile actions.
+
+$MOD_MATCHED distinct messages of $N_MOD (per round) reached at least one
+recipient in (c).
+
+| configuration | msg/s | vs (a) |
+|---|---:|---:|
+| (a) discard | $MOD_a | 1.00 |
+| (b) omlogmail | $MOD_b | $r_ab |
+| (c) RainerScript + omfile | $MOD_c | $(calc "$MOD_c / $MOD_a" 2) |
+| (b') omlogmail, spool on tmpfs (/dev/shm: no disk flush) | $MOD_s | $(calc "$MOD_s / $MOD_a" 2) |
+
+(b)/(a) = $r_ab, (b)/(c) = $r_bc.
+
+Rounds (seconds): a: $(tr '\n' ' ' <"$T/mod-a.secs"); b: $(tr '\n' ' ' <"$T/mod-b.secs"); c: $(tr '\n' ' ' <"$T/mod-c.secs"); b': $(tr '\n' ' ' <"$T/mod-s.secs").
+Digests (b) and (b') mailed to smtp-sink over all rounds: $MOD_SPOOLED (100 recipients, max-messages 100, rate limit 20 an hour each).
+
+## 2. Delivery
+
+$N_DEL mails (about $DEL_SIZE octets each, 10 log lines) queued beforehand
+with \`spool_submit\`, then one \`spool_deliver\` run (what omlogmail's
+delivery thread and \`logmail\` call; bench/compare/spool_bench.c) to
+Postfix's \`smtp-sink\` on loopback. Against it, the same server and size:
+
+| sender | mails/s | logmail / it |
+|---|---:|---:|
+| logmail spool_deliver (one session, $DEL_EHLO EHLO for $N_DEL mails) | $DEL_LM | 1.00 |
+| \`smtp-source -d -s 1\` (one session, no disk) | $DEL_SRC | $r_src |
+| \`smtp-source -s 1\` (a session per mail) | $DEL_SRC1 | $r_src1 |
+| msmtp, one process per mail ($N_MSMTP mails) | $DEL_MSMTP | $r_msmtp |
+| rsyslog ommail, one mail per message ($N_OMMAIL messages) | $DEL_OMMAIL | $r_ommail |
+
+logmail's figure includes reading each mail from the spool, and the fsync'd
+bookkeeping of each delivery (moving it out of the queue, the counters);
+smtp-source generates its mails in memory.
+
+### STARTTLS
+
+tests/servers/smtpd.py (aiosmtpd, Python: it is the bottleneck here, not the
+client) in plain and in STARTTLS mode with a P-256 certificate made at run
+time, wrapped by bench/compare/countsmtpd.py to count connections and EHLOs
+as the server sees them.
+
+| | plain | STARTTLS |
+|---|---:|---:|
+| $N_TLS mails in one spool_deliver run, mails/s | $TLS_PLAIN | $TLS_TLS |
+| connections / EHLO seen by the server for that run | $PLAIN_CONN / $PLAIN_EHLO | $TLS_CONN / $TLS_EHLO |
+| one-mail run (session setup + 1 mail), median of 20, ms | $(calc "$TLS_ONE_PLAIN * 1000" 1) | $(calc "$TLS_ONE_TLS * 1000" 1) |
+
+Cost of a STARTTLS session over a plain one: about $tls_cost ms (the handshake
+and the second EHLO), paid once per delivery run: the worker sends all
+$N_TLS mails over one session (STARTTLS gives two EHLOs per session, before
+and after the handshake).
+
+## 3. Storm
+
+$N_STORM messages, every one matching (\`<11>\` user.err from program
+"storm"), into rsyslogd (default main-queue workers) with omlogmail and three
+recipients \`log email stormN@example.com level errors program storm\`
+(default digests: 30 s window, 100 messages, 64 KiB, rate limit 20 mails an
+hour). Server: smtpd.py, which keeps every mail.
+
+- sent and processed in $STORM_SECS s: $STORM_RATE msg/s;
+- rsyslogd RSS before: $STORM_RSS0 MiB; peak (VmHWM) $STORM_HWM MiB; growth **$STORM_GROWTH MiB**;
+- mails delivered during the storm: $STORM_DURING; after the shutdown flush (spool delivered by spool_bench): $STORM_AFTER more;
+- mails in all: $STORM_MAILS; messages shown in them: $STORM_SHOWN; counted as not shown: $STORM_NOTSHOWN;
+- per recipient, the sum of the summary lines (\`-- \` then \`N messages (M shown), ...\`): $STORM_PER (each should be $N_STORM): **$STORM_OK**.
+
+## 4. Urgent latency
+
+\`logger -n 127.0.0.1 -P PORT -T -p user.emerg\` to rsyslogd with omlogmail
+(\`level emergencies\`, urgent level left at its default, critical;
+rate-limit 1000), timed until the server (smtpd.py) has published the mail's
+envelope file; $N_URGENT in a row.
+
+median $URG_MED ms, min $URG_MIN ms, max $URG_MAX ms.
+
+## Command
+
+    make bench-compare            # in a build dir configured --with-rsyslog-src
+    ROUNDS=5 N_MOD=500000 make bench-compare    # larger
+EOF
+cat "$top_srcdir/bench/compare/analysis.md"
