@@ -155,6 +155,7 @@ enum smtp_status spool_open(struct spool **out, const char *dir, struct smtp_err
 		return SMTP_ENOMEM;
 	}
 	s->dirfd = -1;
+	pthread_mutex_init(&s->id_lock, NULL);
 	if (mkdir_p(dir) < 0) {
 		st = sys_fail(err, "cannot create", dir);
 		goto fail;
@@ -187,6 +188,7 @@ void spool_close(struct spool *s)
 		return;
 	if (s->dirfd >= 0)
 		close(s->dirfd);
+	pthread_mutex_destroy(&s->id_lock);
 	free(s);
 }
 
@@ -572,6 +574,16 @@ void spool_set_free(struct spool_set *set)
 
 /* ---- submit -------------------------------------------------------------- */
 
+static void remember_id(struct spool *s, time_t now, unsigned next)
+{
+	pthread_mutex_lock(&s->id_lock);
+	if (s->id_second != now || s->id_next < next) {
+		s->id_second = now;
+		s->id_next = next;
+	}
+	pthread_mutex_unlock(&s->id_lock);
+}
+
 /* Reserve a mail-id: create tmp/ID (O_EXCL) for an ID that is in neither
  * queue/ nor failed/.  *fd receives the open descriptor. */
 static enum smtp_status reserve_id(struct spool *s, time_t now, char id[SPOOL_ID_MAX], int *fd,
@@ -580,9 +592,14 @@ static enum smtp_status reserve_id(struct spool *s, time_t now, char id[SPOOL_ID
 	char base[24], path[SPOOL_ID_MAX + 16];
 	struct tm tm;
 
+	unsigned first;
+
 	localtime_r(&now, &tm);
 	strftime(base, sizeof(base), "%Y%m%d%H%M%S", &tm);
-	for (unsigned n = 0; n < 100000; n++) {
+	pthread_mutex_lock(&s->id_lock);
+	first = s->id_second == now ? s->id_next : 0;
+	pthread_mutex_unlock(&s->id_lock);
+	for (unsigned n = first; n < first + 100000; n++) {
 		if (n == 0)
 			snprintf(id, SPOOL_ID_MAX, "%.14s.%u", base, (unsigned)getpid());
 		else
@@ -596,8 +613,10 @@ static enum smtp_status reserve_id(struct spool *s, time_t now, char id[SPOOL_ID
 		snprintf(path, sizeof(path), "queue/%s", id);
 		if (faccessat(s->dirfd, path, F_OK, 0) < 0) {
 			snprintf(path, sizeof(path), "failed/%s", id);
-			if (faccessat(s->dirfd, path, F_OK, 0) < 0)
+			if (faccessat(s->dirfd, path, F_OK, 0) < 0) {
+				remember_id(s, now, n + 1);
 				return SMTP_OK;
+			}
 		}
 		close(*fd);
 		*fd = -1;
