@@ -16,6 +16,7 @@ RELIABILITY_TESTS = \
 	tests/integration/disk-corrupt.sh \
 	tests/integration/valgrind-send.sh \
 	tests/integration/security-tls.sh \
-	tests/integration/security-injection.sh
+	tests/integration/security-injection.sh \
+	tests/integration/rsyslog-accounting.sh
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += $(RELIABILITY_TESTS)

@@ -1,0 +1,112 @@
+#!/bin/bash
+# omlogmail inside Debian's rsyslogd: every message accepted by a digest
+# recipient is accounted for once.  30 errors against max-messages 5 and a
+# rate limit of 2 mails an hour: exactly 2 mails go out while rsyslogd runs;
+# the rest is held, counted in a "not shown (rate limit)" line, and the
+# clean stop (SIGTERM) queues what was pending in the spool.  Shown lines in
+# delivered and queued mails plus the "not shown" counts add up to 30, no
+# text appears twice, and `show log config` reports 30 accepted by filter.
+set -u
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
+rs_setup
+trap 'rs_show_failure; lm_cleanup' EXIT
+
+lm_smtpd_start smtpd || exit 99
+rs_logmail_conf <<EOF
+mail smtpserver 127.0.0.1
+mail smtpserver port $SMTPD_PORT
+mail from logmail@test.example
+log email ops@example.com level errors
+log email ops@example.com digest window 1
+log email ops@example.com digest max-messages 5
+log email ops@example.com rate-limit 2
+no log email ops@example.com urgent
+EOF
+rs_conf
+rs_start || exit 99
+
+for i in $(seq -w 1 30); do
+	rs_log -p daemon.err -t diskmon "disk error $i"
+	case $i in
+	05 | 15 | 25) rs_log -p daemon.info -t diskmon "disk info $i" ;;
+	esac
+done
+rs_wait_log 'diskmon: disk error [0-9]{2}$' 30
+rs_wait_log 'diskmon: disk info' 3
+
+lm_wait_mails "$SMTPD_MAILDIR" 2 400 ||
+	lm_fail "2 mails expected, $(lm_mail_count "$SMTPD_MAILDIR") arrived"
+
+# The clean stop flushes what is pending into the spool's queue; the rate
+# limit (2 an hour, both used) keeps it from going out.
+rs_stop
+lm_assert_eq "delivered mails after the stop" 2 "$(lm_mail_count "$SMTPD_MAILDIR")"
+mapfile -t ops < <(rs_mail_to ops@example.com)
+lm_assert_eq "mails to ops" 2 "${#ops[@]}"
+queued=()
+for f in "$RS_DIR/spool/queue"/*; do
+	[ -f "$f" ] && queued+=("$f")
+done
+lm_assert_eq "mails left in the spool queue" 1 "${#queued[@]}"
+
+# Per mail: "shown not-shown total" plus each shown text, checked for the
+# summary line "-- " / "T messages[ (S shown)]" agreeing with the lines.
+account=$("$PY" - "${ops[@]}" -- "${queued[@]}" <<'EOF'
+import sys, re, email, email.policy
+args = sys.argv[1:]
+sep = args.index("--")
+files = [(f, False) for f in args[:sep]] + [(f, True) for f in args[sep + 1:]]
+shown_total = not_shown_total = 0
+texts = []
+rate_lines = 0
+for path, spooled in files:
+    raw = open(path, "rb").read()
+    if spooled:  # a header block of "Key: value" lines, an empty line, the message
+        raw = raw.split(b"\n\n", 1)[1]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    body = msg.get_content().replace("\r\n", "\n")
+    shown = re.findall(r"diskmon\[err\]: (disk error \d\d)$", body, re.M)
+    if "disk info" in body:
+        print("ERROR %s: an info message in the mail" % path)
+    ns = 0
+    for m in re.finditer(r"^(\d+) further messages? not shown \((.*)\)$", body, re.M):
+        ns += int(m.group(1))
+        if m.group(2) == "rate limit":
+            rate_lines += 1
+    m = re.search(r"^-- \n(\d+) messages?( \((\d+) shown\))?,", body, re.M)
+    if not m:
+        print("ERROR %s: no summary line" % path)
+    else:
+        total = int(m.group(1))
+        if total != len(shown) + ns:
+            print("ERROR %s: summary %d != %d shown + %d not shown" % (path, total, len(shown), ns))
+        if m.group(3) is not None and int(m.group(3)) != len(shown):
+            print("ERROR %s: summary says %s shown, %d lines" % (path, m.group(3), len(shown)))
+    shown_total += len(shown)
+    not_shown_total += ns
+    texts += shown
+print("shown %d" % shown_total)
+print("not-shown %d" % not_shown_total)
+print("rate-limit-lines %d" % rate_lines)
+print("sum %d" % (shown_total + not_shown_total))
+dups = sorted({t for t in texts if texts.count(t) > 1})
+print("duplicates %d %s" % (len(dups), " ".join(dups)))
+EOF
+)
+echo "$account"
+lm_assert_eq "no errors in the mails" "" "$(grep '^ERROR' <<<"$account")"
+lm_assert_eq "shown + not shown" "sum 30" "$(grep '^sum ' <<<"$account")"
+lm_assert_eq "no text twice" "duplicates 0 " "$(grep '^duplicates ' <<<"$account")"
+lm_assert_match "a rate-limit line" "^rate-limit-lines [1-9]" "$(grep '^rate-limit-lines ' <<<"$account")"
+if [ ${#ops[@]} -ge 2 ]; then
+	for f in "${ops[@]}"; do
+		lm_assert_eq "$(basename "$f"): 5 shown" 5 \
+			"$(rs_body "$f" | grep -c -E 'diskmon\[err\]: disk error [0-9]{2}$')"
+	done
+fi
+
+show=$("$LOGMAIL" --config "$RS_DIR/logmail.conf" --spool "$RS_DIR/spool" show log config 2>&1)
+lm_assert_match "show log config: ops statistics" \
+	"Email ops@example\.com:.*Statistics \.+ [0-9]+ messages received, 30 accepted by filter" \
+	"$(tr '\n' ' ' <<<"$show")"
+lm_done
