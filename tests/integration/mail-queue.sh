@@ -98,7 +98,7 @@ mail from example@example.com
 mail smtpserver tls starttls
 mail smtpserver authentication login username example password uniquePassword
 EOF
-tls_block() { # PORT TLS
+tls_block() { # PORT TLS [NOTE-LINE]
 	echo "Mail Settings
 -----
 State                               : Alive
@@ -108,7 +108,8 @@ Authentication                      : login
 Username                            : example
 Port                                : $1
 Use TLS                             : $2
-Debug                               : Disabled
+Debug                               : Disabled${3:+
+$3}
 
 Messages
 -----"
@@ -118,35 +119,13 @@ lm configure <<<"mail smtpserver tls smtps" || lm_fail "configure smtps failed"
 lm_assert_eq "show mail, SMTPS" "$(tls_block 465 SMTPS)" "$(lm show mail)"
 
 lm configure <<<"no mail smtpserver tls" || lm_fail "configure no tls failed"
-lm_assert_eq "show mail, authentication without TLS: a note" "Mail Settings
------
-State                               : Alive
-SMTP Server                         : smtp.example.com
-Host Name                           : example@example.com
-Authentication                      : login
-Username                            : example
-Port                                : 25
-Use TLS                             : None
-Debug                               : Disabled
-% Note: no TLS configured: the password is sent only after STARTTLS; a server that does not offer it gets no password
-
-Messages
------" "$(lm show mail)"
+lm_assert_eq "show mail, authentication without TLS: a note" \
+	"$(tls_block 25 None '% Note: no TLS configured: the password is sent only after STARTTLS; a server that does not offer it gets no password')" \
+	"$(lm show mail)"
 
 lm configure <<<"mail smtpserver authentication allow-cleartext" || lm_fail "configure allow-cleartext failed"
-lm_assert_eq "show mail, allow-cleartext warns" "Mail Settings
------
-State                               : Alive
-SMTP Server                         : smtp.example.com
-Host Name                           : example@example.com
-Authentication                      : login
-Username                            : example
-Port                                : 25
-Use TLS                             : None
-Debug                               : Disabled
-% Warning: authentication allow-cleartext: the password is sent unencrypted when the server offers no STARTTLS
-
-Messages
------" "$(lm show mail)"
+lm_assert_eq "show mail, allow-cleartext warns" \
+	"$(tls_block 25 None '% Warning: authentication allow-cleartext: the password is sent unencrypted when the server offers no STARTTLS')" \
+	"$(lm show mail)"
 
 lm_done
