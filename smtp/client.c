@@ -37,7 +37,11 @@ struct smtp_client {
 	unsigned timeout_sec;
 	smtp_transcript_fn transcript;
 	void *transcript_arg;
-	bool txn;         /* a transaction was started: RSET before the next */
+	/* A transaction was started and did not end with the server's 2xx to
+	 * the data: RSET before the next.  After that 2xx the server has
+	 * already reset (RFC 5321 4.1.1.4), so an RSET would only cost a round
+	 * trip per mail. */
+	bool txn;
 	unsigned pending; /* replies still owed for commands already sent */
 	struct smtp_rparser rp;
 	char in[4096];
@@ -762,6 +766,7 @@ static enum smtp_status transaction(struct smtp_client *c, const char *from, con
 				c->pending++;
 			break;
 		case SMTP_ACT_SENT:
+			c->txn = false;
 			return SMTP_OK;
 		case SMTP_ACT_FAIL:
 			drain(c);

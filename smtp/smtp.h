@@ -105,9 +105,10 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 			   struct smtp_err *err);
 
 /* Send one composed message (as from smtp_compose) to one recipient: MAIL,
- * RCPT, DATA with dot-stuffing, the whole DATA block in one write.  A second
- * call on the same session sends RSET first.  After SMTP_ETEMP from a
- * connection failure the session is dead: close it. */
+ * RCPT, DATA with dot-stuffing, the whole DATA block in one write.  A call
+ * after a failed or aborted one on the same session sends RSET first (after
+ * an accepted message the server has reset already, RFC 5321 4.1.1.4).
+ * After SMTP_ETEMP from a connection failure the session is dead: close it. */
 enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *to,
 			   const char *msg, size_t len, struct smtp_err *err);
 
@@ -144,9 +145,26 @@ enum smtp_status spool_open(struct spool **out, const char *dir, struct smtp_err
 void spool_close(struct spool *s);
 
 /* Queue m crash-safely; m->message_id is ignored and built from the new
- * mail-id and the host name.  id receives the mail-id. */
+ * mail-id and the host name.  id receives the mail-id.  (The batch of one of
+ * spool_submit_batch.) */
 enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m,
 			      char id[SPOOL_ID_MAX], struct smtp_err *err);
+
+/* Queue msgs[0..n) as spool_submit does each, the disk work grouped: every
+ * mail's file is written, then each is fsync'd, then each renamed into
+ * queue/, then queue/ is fsync'd once per 64 mails.  Each mail is
+ * crash-safe on its own (never half a mail in queue/).  For each i,
+ * status[i] says how msgs[i] fared and ids[i] receives its mail-id ("" when
+ * it was not queued); a mail refused (SMTP_EINVAL: no address, CR/LF in an
+ * address or the subject) or that could not be written (SMTP_EIO,
+ * SMTP_ENOMEM) fails alone, the others are queued.  Returns SMTP_OK when
+ * every mail was queued, else the status of the first (by position) that was
+ * not, err describing it.  ids and status hold n entries each; n may be 0.
+ * Not atomic as a whole: after a crash in the middle, some mails of the batch
+ * may be queued and others not. */
+enum smtp_status spool_submit_batch(struct spool *s, const struct smtp_message *const *msgs,
+				    size_t n, char (*ids)[SPOOL_ID_MAX], enum smtp_status *status,
+				    struct smtp_err *err);
 
 /* Call fn for each queued mail, oldest first; a non-zero return stops. */
 enum smtp_status spool_list(struct spool *s,

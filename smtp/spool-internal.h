@@ -74,8 +74,13 @@ enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 enum smtp_status spool_fail(struct spool *s, const char *name, const char *reason,
 			    struct smtp_err *err);
 
-/* Remove queue/id of a delivered mail. */
+/* Remove queue/id of a delivered mail.  queue/ is not fsync'd (see smtp/spool.c,
+ * "Removing"): the caller calls spool_sync_queue once it has removed what it
+ * will, before it returns. */
 enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *err);
+
+/* fsync queue/, making the removals before it durable. */
+void spool_sync_queue(struct spool *s);
 
 /* Add to the persistent counters (caller holds the delivery lock). */
 enum smtp_status spool_counters_add(struct spool *s, unsigned long sent, unsigned long failed,

@@ -41,17 +41,39 @@
  *
  * Publishing is crash-safe: a file is written in tmp/ (O_EXCL, 0600),
  * fsynced, renamed into queue/, and queue/ is fsynced.  A retry rewrites the
- * file the same way, so queue/ only ever holds whole files.  The mail-id is
- * reserved by creating tmp/ID with O_EXCL and then checking that neither
- * queue/ID nor failed/ID exists (a file only ever moves tmp -> queue ->
- * failed, so checking in that order cannot miss one).  Other temporary
- * files start with a dot and so never collide with a mail-id.
+ * file the same way, so queue/ only ever holds whole files.
+ *
+ * A batch (spool_submit_batch) does the same for each mail, phase by phase:
+ * every file written (and its write-back started), then each fsynced, then
+ * each renamed, then queue/ fsynced once.  On ext4 the first fsync commits
+ * the journal for the whole batch and the later ones find their data
+ * written, costing a cache flush each instead of a commit; and one fsync of
+ * queue/ serves all the renames.  No file is renamed before its own fsync
+ * succeeded, so a crash still leaves each mail whole in queue/ or not there.
+ *
+ * The mail-id is reserved by creating tmp/ID with O_EXCL and then checking
+ * that neither queue/ID nor failed/ID exists (a file only ever moves tmp ->
+ * queue -> failed, so checking in that order cannot miss one).  Other
+ * temporary files start with a dot and so never collide with a mail-id.
+ *
+ * Removing: a mail the server accepted is unlinked from queue/ without an
+ * fsync of queue/ (spool_remove); the delivery run fsyncs queue/ once when
+ * it ends.  A power cut in between can bring such a mail back, and it is
+ * then sent a second time, with the same Message-ID (it is in the file), so
+ * the recipient's software can tell the copy.  Delivery is at-least-once
+ * anyway (a crash between the server's 250 and the unlink does the same),
+ * and one fsync per mail cost a disk flush per mail.  (A process crash
+ * loses nothing here: the kernel has the unlink.)  Every step whose loss
+ * could lose a mail keeps its fsync: submission, the moves to failed/, the
+ * rewrite of a deferred mail; and `delete mail` keeps its own, so that a
+ * mail the user deleted stays deleted.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,7 +330,8 @@ static int put_header(const struct spool_mail *m, char **out, size_t *len)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-/* Write m (header and message) to fd and fsync it. */
+/* Write m (header and message) to fd, without fsync: the caller fsyncs,
+ * alone (sync_mail) or after a batch of writes. */
 static enum smtp_status write_mail(int fd, const struct spool_mail *m, const char *name,
 				   struct smtp_err *err)
 {
@@ -320,11 +343,20 @@ static enum smtp_status write_mail(int fd, const struct spool_mail *m, const cha
 		spool_errf(err, "spool: out of memory");
 		return SMTP_ENOMEM;
 	}
-	if (write_all(fd, hdr, hlen) < 0 || write_all(fd, m->msg, m->len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, hdr, hlen) < 0 || write_all(fd, m->msg, m->len) < 0) {
 		free(hdr);
 		return sys_fail(err, "cannot write", name);
 	}
 	free(hdr);
+	return SMTP_OK;
+}
+
+/* fsync a file written by write_mail; a failure reads as a failed write
+ * (the data may not be on the disk). */
+static enum smtp_status sync_mail(int fd, const char *name, struct smtp_err *err)
+{
+	if (fsync(fd) < 0)
+		return sys_fail(err, "cannot write", name);
 	return SMTP_OK;
 }
 
@@ -627,19 +659,20 @@ static enum smtp_status reserve_id(struct spool *s, time_t now, char id[SPOOL_ID
 	return SMTP_EIO;
 }
 
-enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m, char id[SPOOL_ID_MAX],
-			      struct smtp_err *err)
+/* Phase 1 of a submission: check m, reserve its mail-id (tmp/ID, left open
+ * in *fd), compose it and write it there, not yet fsync'd.  On failure
+ * nothing is left in tmp/ and *fd is -1. */
+static enum smtp_status write_one(struct spool *s, const struct smtp_message *m, time_t now,
+				  char id[SPOOL_ID_MAX], int *fd, struct smtp_err *err)
 {
 	struct smtp_message msg = *m;
 	struct spool_mail sm = {0};
-	char tmp[SPOOL_ID_MAX + 8], dst[SPOOL_ID_MAX + 8], mid[SPOOL_ID_MAX + 260];
+	char tmp[SPOOL_ID_MAX + 8], mid[SPOOL_ID_MAX + 260];
 	char *text = NULL;
 	size_t len = 0;
 	enum smtp_status st;
-	time_t now = time(NULL);
-	int fd = -1;
 
-	id[0] = '\0';
+	*fd = -1;
 	if (!m->from || !m->to || !*m->from || !*m->to) {
 		spool_errf(err, "a mail needs a sender and a recipient");
 		return SMTP_EINVAL;
@@ -648,46 +681,132 @@ enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m, cha
 		spool_errf(err, "CR or LF in the %s", has_crlf(m->subject) ? "subject" : "address");
 		return SMTP_EINVAL;
 	}
-	st = reserve_id(s, now, sm.id, &fd, err);
+	st = reserve_id(s, now, sm.id, fd, err);
 	if (st != SMTP_OK)
 		return st;
 	snprintf(tmp, sizeof(tmp), "tmp/%s", sm.id);
-	snprintf(dst, sizeof(dst), "queue/%s", sm.id);
 	snprintf(mid, sizeof(mid), "%s@%s", sm.id, s->host);
 	msg.message_id = mid;
 	if (!msg.date)
 		msg.date = now;
 	st = smtp_compose(&msg, &text, &len, err);
-	if (st != SMTP_OK)
-		goto fail;
-	sm.from = (char *)m->from;
-	sm.to = (char *)m->to;
-	sm.subject = (char *)(m->subject ? m->subject : "");
-	sm.message_id = mid;
-	sm.last_error = "";
-	sm.queued = now;
-	sm.next_try = now;
-	sm.msg = text;
-	sm.len = len;
-	st = write_mail(fd, &sm, tmp, err);
-	if (st != SMTP_OK)
-		goto fail;
-	close(fd);
-	fd = -1;
-	if (renameat(s->dirfd, tmp, s->dirfd, dst) < 0) {
-		st = sys_fail(err, "cannot rename to", dst);
-		goto fail;
+	if (st == SMTP_OK) {
+		sm.from = (char *)m->from;
+		sm.to = (char *)m->to;
+		sm.subject = (char *)(m->subject ? m->subject : "");
+		sm.message_id = mid;
+		sm.last_error = "";
+		sm.queued = now;
+		sm.next_try = now;
+		sm.msg = text;
+		sm.len = len;
+		st = write_mail(*fd, &sm, tmp, err);
 	}
-	fsync_dir(s, "queue");
 	free(text);
+	if (st != SMTP_OK) {
+		close(*fd);
+		*fd = -1;
+		unlinkat(s->dirfd, tmp, 0);
+		return st;
+	}
+	/* Start the write-back now, while the next mails are composed: the
+	 * fsyncs of phase 2 then find the data on its way or on the disk, and
+	 * the first one commits the journal for all of them.  Only a hint. */
+	sync_file_range(*fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	memcpy(id, sm.id, SPOOL_ID_MAX);
 	return SMTP_OK;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlinkat(s->dirfd, tmp, 0);
-	free(text);
-	return st;
+}
+
+/* Mails written before any is fsync'd: bounds the descriptors held open. */
+#define SPOOL_BATCH_CHUNK 64
+
+/* The first failure of a batch, by position, is the one reported. */
+struct batch_err {
+	size_t at;            /* its position in the batch; SIZE_MAX: none yet */
+	struct smtp_err *err; /* the caller's, receives its detail (may be NULL) */
+};
+
+static void batch_note(struct batch_err *b, size_t i, const struct smtp_err *e)
+{
+	if (i >= b->at)
+		return;
+	b->at = i;
+	if (b->err)
+		*b->err = *e;
+}
+
+/* Submit msgs[0..n) (n <= SPOOL_BATCH_CHUNK, base the position of msgs[0]
+ * in the caller's batch) in the phases described at spool_submit_batch.
+ * Every status[i] is set. */
+static void submit_chunk(struct spool *s, const struct smtp_message *const *msgs, size_t n,
+			 size_t base, char (*ids)[SPOOL_ID_MAX], enum smtp_status *status,
+			 struct batch_err *b)
+{
+	int fds[SPOOL_BATCH_CHUNK];
+	char tmp[SPOOL_ID_MAX + 8], dst[SPOOL_ID_MAX + 8];
+	struct smtp_err e;
+	time_t now = time(NULL);
+	bool renamed = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		status[i] = write_one(s, msgs[i], now, ids[i], &fds[i], &e);
+		if (status[i] != SMTP_OK)
+			batch_note(b, base + i, &e);
+	}
+	for (i = 0; i < n; i++) {
+		if (status[i] != SMTP_OK)
+			continue;
+		snprintf(tmp, sizeof(tmp), "tmp/%s", ids[i]);
+		status[i] = sync_mail(fds[i], tmp, &e);
+		close(fds[i]);
+		if (status[i] != SMTP_OK) {
+			unlinkat(s->dirfd, tmp, 0);
+			batch_note(b, base + i, &e);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (status[i] != SMTP_OK)
+			continue;
+		snprintf(tmp, sizeof(tmp), "tmp/%s", ids[i]);
+		snprintf(dst, sizeof(dst), "queue/%s", ids[i]);
+		if (renameat(s->dirfd, tmp, s->dirfd, dst) < 0) {
+			status[i] = sys_fail(&e, "cannot rename to", dst);
+			unlinkat(s->dirfd, tmp, 0);
+			batch_note(b, base + i, &e);
+			continue;
+		}
+		renamed = true;
+	}
+	/* Not reported when it fails: the mails are in queue/ already, and
+	 * calling them not queued would have the caller queue them twice. */
+	if (renamed)
+		fsync_dir(s, "queue");
+	for (i = 0; i < n; i++)
+		if (status[i] != SMTP_OK)
+			ids[i][0] = '\0';
+}
+
+enum smtp_status spool_submit_batch(struct spool *s, const struct smtp_message *const *msgs,
+				    size_t n, char (*ids)[SPOOL_ID_MAX], enum smtp_status *status,
+				    struct smtp_err *err)
+{
+	struct batch_err b = {.at = SIZE_MAX, .err = err};
+
+	for (size_t done = 0; done < n; done += SPOOL_BATCH_CHUNK) {
+		size_t k = n - done < SPOOL_BATCH_CHUNK ? n - done : SPOOL_BATCH_CHUNK;
+
+		submit_chunk(s, msgs + done, k, done, ids + done, status + done, &b);
+	}
+	return b.at == SIZE_MAX ? SMTP_OK : status[b.at];
+}
+
+enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m, char id[SPOOL_ID_MAX],
+			      struct smtp_err *err)
+{
+	enum smtp_status st;
+
+	return spool_submit_batch(s, &m, 1, (char(*)[SPOOL_ID_MAX])id, &st, err);
 }
 
 /* ---- list / delete ------------------------------------------------------- */
@@ -774,6 +893,8 @@ enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 	if (fd < 0)
 		return sys_fail(err, "cannot create", tmp);
 	st = write_mail(fd, m, tmp, err);
+	if (st == SMTP_OK)
+		st = sync_mail(fd, tmp, err);
 	close(fd);
 	if (st != SMTP_OK)
 		goto fail;
@@ -845,8 +966,12 @@ enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *
 	snprintf(path, sizeof(path), "queue/%s", id);
 	if (unlinkat(s->dirfd, path, 0) < 0 && errno != ENOENT)
 		return sys_fail(err, "cannot delete", path);
+	return SMTP_OK; /* not fsync'd: see "Removing" at the top */
+}
+
+void spool_sync_queue(struct spool *s)
+{
 	fsync_dir(s, "queue");
-	return SMTP_OK;
 }
 
 void spool_clean_tmp(struct spool *s, time_t now)

@@ -8,7 +8,8 @@
  *      "expired after N attempts: <last error>";
  *   3. picks the due ones (Next-Try <= now, all when force, or just `only`),
  *      oldest first, and sends them over ONE session:
- *        - sent: removed from queue/, counted;
+ *        - sent: removed from queue/ (queue/ is fsync'd once, when the
+ *          run ends: smtp/spool.c, "Removing"), counted;
  *        - permanent failure (5xx): moved to failed/ with the reply, counted;
  *        - temporary failure of that mail (4xx reply): deferred, the session
  *          goes on with the next mail;
@@ -269,6 +270,10 @@ enum smtp_status spool_deliver(struct spool *s, const struct smtp_params *p, boo
 	}
 	if (st == SMTP_OK)
 		st = r.worst;
+	/* The sent mails' unlinks were not fsync'd one by one: once here.
+	 * Before the counters, so they never count a mail that can come back. */
+	if (r.out->sent > 0)
+		spool_sync_queue(s);
 	if (spool_counters_add(s, r.out->sent, r.out->failed, &e) != SMTP_OK && st == SMTP_OK) {
 		st = SMTP_EIO;
 		if (err)

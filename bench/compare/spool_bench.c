@@ -3,7 +3,9 @@
  * bench/compare/run.sh, the way the delivery worker of omlogmail and
  * `logmail` do.
  *
- *   spool_bench fill DIR N [BODY-LINES]     queue N mails (spool_submit)
+ *   spool_bench fill DIR N [BODY-LINES]     queue N mails (spool_submit_batch,
+ *                                           64 at a time, as omlogmail's
+ *                                           outbox does)
  *   spool_bench deliver DIR HOST PORT [starttls CA-FILE]
  *                                           one spool_deliver run (force),
  *                                           prints "sent deferred failed seconds"
@@ -33,11 +35,16 @@ static void count_ehlo(void *arg, char dir, const char *line)
 		(*(unsigned *)arg)++;
 }
 
+#define FILL_BATCH 64
+
 static int fill(const char *dir, unsigned long n, unsigned lines)
 {
 	struct spool *s = NULL;
 	struct smtp_err err = {0};
-	char id[SPOOL_ID_MAX], to[64], *body;
+	struct smtp_message m[FILL_BATCH];
+	const struct smtp_message *mp[FILL_BATCH];
+	enum smtp_status status[FILL_BATCH];
+	char ids[FILL_BATCH][SPOOL_ID_MAX], to[FILL_BATCH][64], *body;
 	size_t cap = (size_t)lines * 80 + 1, o = 0;
 
 	body = malloc(cap);
@@ -50,16 +57,21 @@ static int fill(const char *dir, unsigned long n, unsigned lines)
 				      i % 60, i);
 	if (spool_open(&s, dir, &err) != SMTP_OK)
 		goto fail;
-	for (unsigned long i = 0; i < n; i++) {
-		snprintf(to, sizeof(to), "ops%lu@example.com", i % 100);
-		struct smtp_message m = {
-		    .from = "logmail@bench.example",
-		    .to = to,
-		    .subject = "bench: 10 messages from sshd",
-		    .body = body,
-		    .date = time(NULL),
-		};
-		if (spool_submit(s, &m, id, &err) != SMTP_OK)
+	for (unsigned long i = 0; i < n;) {
+		size_t k = 0;
+
+		for (; k < FILL_BATCH && i < n; k++, i++) {
+			snprintf(to[k], sizeof(to[k]), "ops%lu@example.com", i % 100);
+			m[k] = (struct smtp_message){
+			    .from = "logmail@bench.example",
+			    .to = to[k],
+			    .subject = "bench: 10 messages from sshd",
+			    .body = body,
+			    .date = time(NULL),
+			};
+			mp[k] = &m[k];
+		}
+		if (spool_submit_batch(s, mp, k, ids, status, &err) != SMTP_OK)
 			goto fail;
 	}
 	spool_close(s);
