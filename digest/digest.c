@@ -10,6 +10,12 @@
  * merged back in front of the new one (within the caps; what does not fit is
  * counted as not shown) and retried after DIGEST_RETRY_SEC.
  *
+ * Storage: a sent batch's buffers become the recipient's spare, which the
+ * next taken pending starts from, so a steady stream of digests does not
+ * malloc, free and regrow per mail; the mail's body is built in the batch's
+ * own buffer.  A recipient holds at most two batches' storage (pending and
+ * the one in flight, or pending and the spare), each within the caps.
+ *
  * Accounting invariant, per recipient, under its lock:
  *   added == mailed + not_shown + held
  * where held counts the lines stored in pending and in a taken batch.
@@ -58,6 +64,7 @@ static void recipient_free(struct digest_recipient *r)
 	free(r->subject);
 	free(r->sent);
 	digest_batch_free(&r->pending);
+	digest_store_free(&r->spare);
 	if (r->locks_made) {
 		pthread_cond_destroy(&r->idle);
 		pthread_mutex_destroy(&r->lock);
@@ -202,6 +209,7 @@ static void take(struct digest_recipient *r, struct digest_batch *out)
 {
 	*out = r->pending;
 	digest_batch_init(&r->pending);
+	digest_batch_adopt(&r->pending, &r->spare);
 	r->rate_counted = false;
 	r->busy = true;
 	r->owner = pthread_self();
@@ -235,7 +243,7 @@ static void merge_back(struct digest_recipient *r, struct digest_batch *b)
 	if (p->highest < b->highest)
 		b->highest = p->highest;
 	/* b was taken non-empty, so %P and %M already name its first message */
-	digest_batch_free(p);
+	digest_batch_recycle(p, &r->spare);
 	*p = *b;
 	make_due(p, p->reason);
 	digest_batch_init(b);
@@ -260,16 +268,12 @@ static int emit_batch(struct digest_set *s, size_t i, struct digest_batch *b, bo
 	    .reason = force ? DIGEST_REASON_FLUSH : b->reason, /* WINDOW unless due */
 	    .now = now,
 	};
-	char *body = NULL, *subject = NULL;
+	char subject[1024];
 	int rc = -1;
 
-	if (digest_render_mail(s, r, b, now, &body, &m.body_len, &subject)) {
-		m.body = body;
-		m.subject = subject;
+	m.subject = subject;
+	if (digest_render_mail(s, r, b, now, subject, sizeof(subject), &m.body, &m.body_len))
 		rc = emit(arg, &m);
-	}
-	free(body);
-	free(subject);
 
 	pthread_mutex_lock(&r->lock);
 	if (rc == 0) {
@@ -278,7 +282,7 @@ static int emit_batch(struct digest_set *s, size_t i, struct digest_batch *b, bo
 		r->count.mails++;
 		r->retry_after = 0;
 		rate_record(r, now);
-		digest_batch_free(b);
+		digest_batch_recycle(b, &r->spare);
 	} else {
 		r->count.emit_failed++;
 		r->retry_after = now + DIGEST_RETRY_SEC;
@@ -365,33 +369,113 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 	return st;
 }
 
-enum digest_status digest_add(struct digest_set *s, size_t recipient, const struct digest_msg *m,
-			      time_t now, digest_emit_fn emit, void *arg)
+/* Add m, its line already rendered, to recipient i: store it, then emit
+ * what is ready.  The check drain would start with is made under the same
+ * lock as the store. */
+static enum digest_status add_one(struct digest_set *s, size_t i, const struct digest_msg *m,
+				  const char *line, size_t len, time_t now, digest_emit_fn emit,
+				  void *arg)
 {
-	struct digest_recipient *r;
+	struct digest_recipient *r = &s->r[i];
 	struct digest_batch b;
 	bool took = false;
 	enum digest_status st;
-	char line[DIGEST_LINE_MAX + 1];
-	size_t len;
 	int failed = 0;
-
-	if (!s || recipient >= s->n || !m || !emit)
-		return DIGEST_EINVAL;
-	r = &s->r[recipient];
-	len = digest_format_line(m, r->time_type, r->offset_min, line, sizeof(line));
 
 	pthread_mutex_lock(&r->lock);
 	st = store(r, m, line, len, now, &b, &took);
+	if (!took && ready(r, now, false)) {
+		take(r, &b);
+		took = true;
+	}
 	pthread_mutex_unlock(&r->lock);
 
-	if (took)
-		failed = emit_batch(s, recipient, &b, false, now, emit, arg);
-	if (!failed)
-		failed = drain(s, recipient, now, false, emit, arg);
+	if (took) {
+		failed = emit_batch(s, i, &b, false, now, emit, arg);
+		if (!failed)
+			failed = drain(s, i, now, false, emit, arg);
+	}
 	if (failed && st == DIGEST_OK)
 		st = DIGEST_EEMIT;
 	return st;
+}
+
+/* The line of one message per zone setting among its recipients: usually
+ * they all share one, and it is rendered once for all of them.  With more
+ * settings than ZONE_LINES, the oldest slot is rendered again. */
+#define ZONE_LINES 4
+
+struct zone_line {
+	enum conf_time time_type;
+	int offset_min;
+	size_t len;
+	char text[DIGEST_LINE_MAX + 1];
+};
+
+struct zone_lines {
+	struct zone_line v[ZONE_LINES];
+	unsigned n, next;
+};
+
+static const struct zone_line *line_for(struct zone_lines *z, const struct digest_msg *m,
+					const struct digest_recipient *r)
+{
+	struct zone_line *l;
+	unsigned i;
+
+	for (i = 0; i < z->n; i++)
+		if (z->v[i].time_type == r->time_type && z->v[i].offset_min == r->offset_min)
+			return &z->v[i];
+	if (z->n < ZONE_LINES) {
+		l = &z->v[z->n++];
+	} else {
+		l = &z->v[z->next];
+		z->next = (z->next + 1) % ZONE_LINES;
+	}
+	l->time_type = r->time_type;
+	l->offset_min = r->offset_min;
+	l->len = digest_format_line(m, r->time_type, r->offset_min, l->text, sizeof(l->text));
+	return l;
+}
+
+/* Which status a caller of digest_add_many hears: EINVAL > ENOMEM > EEMIT. */
+static enum digest_status worse(enum digest_status a, enum digest_status b)
+{
+	static const int rank[] = {
+	    [DIGEST_OK] = 0, [DIGEST_EEMIT] = 1, [DIGEST_ENOMEM] = 2, [DIGEST_EINVAL] = 3};
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+enum digest_status digest_add_many(struct digest_set *s, const size_t *recipients, size_t n,
+				   const struct digest_msg *m, time_t now, digest_emit_fn emit,
+				   void *arg)
+{
+	struct zone_lines z;
+	enum digest_status st = DIGEST_OK;
+	size_t i;
+
+	if (!s || (!recipients && n) || !m || !emit)
+		return DIGEST_EINVAL;
+	z.n = z.next = 0;
+	for (i = 0; i < n; i++) {
+		size_t k = recipients[i];
+		const struct zone_line *l;
+
+		if (k >= s->n) {
+			st = worse(st, DIGEST_EINVAL);
+			continue;
+		}
+		l = line_for(&z, m, &s->r[k]);
+		st = worse(st, add_one(s, k, m, l->text, l->len, now, emit, arg));
+	}
+	return st;
+}
+
+enum digest_status digest_add(struct digest_set *s, size_t recipient, const struct digest_msg *m,
+			      time_t now, digest_emit_fn emit, void *arg)
+{
+	return digest_add_many(s, &recipient, 1, m, now, emit, arg);
 }
 
 enum digest_status digest_poll(struct digest_set *s, time_t now, digest_emit_fn emit, void *arg)

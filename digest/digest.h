@@ -21,7 +21,7 @@
  * This library does no I/O and knows nothing of rsyslog: the clock is
  * injected (every call takes `now`) and the mail goes to a callback.
  *
- * Threads: any number of threads may call digest_add, digest_poll,
+ * Threads: any number of threads may call digest_add(_many), digest_poll,
  * digest_next_deadline and digest_counters at once.  Each recipient has its
  * own mutex; the emit callback is called with NO lock held, and at most one
  * mail per recipient is being emitted at a time (others keep collecting).
@@ -130,6 +130,20 @@ size_t digest_set_count(const struct digest_set *s);
  * DIGEST_ENOMEM (the message is counted as not shown). */
 enum digest_status digest_add(struct digest_set *s, size_t recipient, const struct digest_msg *m,
 			      time_t now, digest_emit_fn emit, void *arg);
+
+/* digest_add(s, recipients[i], m, now, emit, arg) for i = 0 .. n-1 in
+ * turn, with the same effects and counters (a recipient listed twice gets
+ * the message twice), but the body line is rendered once per distinct
+ * (time_type, offset_min) among them instead of once per recipient: call
+ * it once per message with every recipient it matched.  An index out of
+ * range is skipped (DIGEST_EINVAL) and the others still get the message.
+ * Returns the worst status of the n adds, in the order DIGEST_EINVAL >
+ * DIGEST_ENOMEM > DIGEST_EEMIT > DIGEST_OK; DIGEST_EINVAL with nothing
+ * added when s, m or emit is NULL, or recipients is NULL and n > 0;
+ * DIGEST_OK when n is 0.  digest_add is the case n == 1. */
+enum digest_status digest_add_many(struct digest_set *s, const size_t *recipients, size_t n,
+				   const struct digest_msg *m, time_t now, digest_emit_fn emit,
+				   void *arg);
 
 /* Emit every digest whose time has come (window passed, rate limit lifted,
  * retry after an emit failure).  DIGEST_EEMIT when any emit failed. */

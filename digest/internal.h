@@ -33,6 +33,15 @@ struct digest_batch {
 	char preview[256]; /* of the first message, for %M */
 };
 
+/* The storage of a batch without its lines: kept between digests so that a
+ * busy recipient does not free and regrow its buffers for every mail. */
+struct digest_store {
+	char *buf;
+	size_t cap;
+	size_t *ends;
+	unsigned ends_cap;
+};
+
 /* One recipient.  Settings are copied at digest_set_new and never change;
  * the rest is guarded by lock. */
 struct digest_recipient {
@@ -46,6 +55,9 @@ struct digest_recipient {
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* signalled when busy clears */
 	struct digest_batch pending;
+	/* a sent batch's storage, for the next pending: with pending and a
+	 * batch in flight, at most two batches' storage per recipient */
+	struct digest_store spare;
 	bool busy;          /* a batch taken from here is being emitted... */
 	pthread_t owner;    /* ...by this thread */
 	time_t retry_after; /* after an emit failure */
@@ -66,13 +78,22 @@ struct digest_set {
 void digest_batch_init(struct digest_batch *b);
 void digest_batch_free(struct digest_batch *b);
 bool digest_batch_empty(const struct digest_batch *b);
+/* Empty b; its storage goes to spare when spare has none, else is freed. */
+void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare);
+/* Give b (just initialised, no storage) the spare's storage; spare is left
+ * empty. */
+void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare);
+void digest_store_free(struct digest_store *spare);
 /* Append one rendered line (without '\n'); false on ENOMEM. */
 bool digest_batch_push(struct digest_batch *b, const char *line, size_t len);
 /* Fold m into the batch's counts and first-message fields. */
 void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown);
-/* Build the body and subject of b; false on ENOMEM.  Frees nothing. */
+/* Expand the subject into subject (subject_size octets) and build the body
+ * in b's own storage, after its lines: *body points into b and is valid
+ * until b next changes; b's lines and counts stay as they were (a failed
+ * emit puts them back).  false on ENOMEM (the subject is still set). */
 bool digest_render_mail(const struct digest_set *s, const struct digest_recipient *r,
-			const struct digest_batch *b, time_t now, char **body, size_t *body_len,
-			char **subject);
+			struct digest_batch *b, time_t now, char *subject, size_t subject_size,
+			const char **body, size_t *body_len);
 
 #endif

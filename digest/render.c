@@ -1,11 +1,13 @@
 /*
  * digest/render.c: what a digest looks like: body lines, the closing lines,
  * the subject.  Pure functions; the only outside state read is the
- * process's time zone (localtime_r) for CONF_TIME_LOCAL.
+ * process's time zone (localtime_r) for CONF_TIME_LOCAL, and the only state
+ * kept is a per-thread cache of the last rendered second (lb_time).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "digest/internal.h"
 #include "smtp/smtp.h"
@@ -95,6 +97,25 @@ static size_t lb_finish(struct lbuf *b)
 	return b->len;
 }
 
+/* Put the printable ASCII at the start of s, as far as it leaves room for
+ * "...": the bytes and the cut one lb_put per character would give, faster.
+ * Returns how many were put. */
+static size_t ascii_run(struct lbuf *b, const unsigned char *s, size_t n)
+{
+	size_t room = b->len + 3 <= b->lim ? b->lim - b->len - 3 : 0;
+	size_t k = 0;
+
+	if (n > room)
+		n = room;
+	while (k < n && s[k] >= 0x20 && s[k] < 0x7F)
+		k++;
+	memcpy(b->p + b->len, s, k);
+	b->len += k;
+	if (k)
+		b->safe = b->len;
+	return k;
+}
+
 /* Control characters and invalid UTF-8 as "#ooo", the rest as it is. */
 static void lb_escaped(struct lbuf *b, const char *src, size_t n)
 {
@@ -103,8 +124,13 @@ static void lb_escaped(struct lbuf *b, const char *src, size_t n)
 
 	while (i < n && !b->full) {
 		char esc[5];
-		size_t k = 1;
+		size_t k = ascii_run(b, s + i, n - i);
 
+		if (k > 0) {
+			i += k;
+			continue;
+		}
+		k = 1;
 		if (s[i] >= 0x20 && s[i] < 0x7F) {
 			lb_put(b, (const char *)s + i, 1);
 		} else if (s[i] >= 0x80 && (k = utf8_len(s + i, n - i)) > 0) {
@@ -133,13 +159,12 @@ static void lb_field(struct lbuf *b, const char *s, size_t max)
 	lb_put(b, tmp, lb_finish(&f));
 }
 
-/* "2026-11-23 11:35:02 +0200" */
-static void lb_time(struct lbuf *b, time_t ts, enum conf_time time_type, int offset_min)
+/* "2026-11-23 11:35:02 +0200" into out (at least 64 octets); its length. */
+static size_t time_text(char *out, time_t ts, enum conf_time time_type, int offset_min)
 {
 	long zone = (long)offset_min * 60;
 	struct tm tm;
 	time_t t;
-	char out[64];
 	long z;
 	int n;
 
@@ -149,11 +174,86 @@ static void lb_time(struct lbuf *b, time_t ts, enum conf_time time_type, int off
 	if (!gmtime_r(&t, &tm))
 		memset(&tm, 0, sizeof(tm));
 	z = zone / 60;
-	n = snprintf(out, sizeof(out), "%04d-%02d-%02d %02d:%02d:%02d %c%02ld%02ld",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		     z < 0 ? '-' : '+', labs(z) / 60, labs(z) % 60);
-	if (n > 0)
-		lb_put(b, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
+	n = snprintf(out, 64, "%04d-%02d-%02d %02d:%02d:%02d %c%02ld%02ld", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, z < 0 ? '-' : '+',
+		     labs(z) / 60, labs(z) % 60);
+	return n > 0 ? ((size_t)n < 64 ? (size_t)n : 63) : 0;
+}
+
+/* What tzset() last left for the process's zone.  A change of TZ followed
+ * by tzset() changes it (unless the new zone has the same names and
+ * standard offset as the old one: then a cached second may still show the
+ * old zone, until the next second). */
+struct zone_id {
+	const char *std, *dst;
+	long timezone;
+	int daylight;
+};
+
+static struct zone_id zone_now(void)
+{
+	return (struct zone_id){tzname[0], tzname[1], timezone, daylight};
+}
+
+static bool zone_same(const struct zone_id *a, const struct zone_id *b)
+{
+	return a->std == b->std && a->dst == b->dst && a->timezone == b->timezone &&
+	       a->daylight == b->daylight;
+}
+
+/* The last rendered second per zone setting.  Messages come in bursts of
+ * the same second, and localtime_r + gmtime_r + snprintf cost more than
+ * the rest of the line.  The text depends on nothing but (ts, time_type,
+ * offset_min) and the process's zone, so the cache is per thread: no lock,
+ * no contention between rsyslog's workers, shared by every digest set. */
+#define TIME_SLOTS 4
+
+struct time_slot {
+	bool used;
+	enum conf_time time_type;
+	int offset_min;
+	time_t ts;
+	struct zone_id zone; /* CONF_TIME_LOCAL: the zone it was rendered in */
+	size_t len;
+	char text[64];
+};
+
+static _Thread_local struct time_slot time_cache[TIME_SLOTS];
+static _Thread_local unsigned time_cache_next;
+
+static bool slot_matches(const struct time_slot *c, time_t ts, enum conf_time time_type,
+			 int offset_min, const struct zone_id *zone)
+{
+	if (!c->used || c->ts != ts || c->time_type != time_type || c->offset_min != offset_min)
+		return false;
+	return time_type != CONF_TIME_LOCAL || zone_same(&c->zone, zone);
+}
+
+static void lb_time(struct lbuf *b, time_t ts, enum conf_time time_type, int offset_min)
+{
+	struct zone_id zone = zone_now();
+	struct time_slot *c;
+	unsigned i;
+
+	for (i = 0; i < TIME_SLOTS; i++) {
+		c = &time_cache[i];
+		if (c->used && c->time_type == time_type && c->offset_min == offset_min)
+			break;
+	}
+	if (i == TIME_SLOTS) {
+		c = &time_cache[time_cache_next];
+		time_cache_next = (time_cache_next + 1) % TIME_SLOTS;
+		c->used = false;
+	}
+	if (!slot_matches(c, ts, time_type, offset_min, &zone)) {
+		c->used = true;
+		c->time_type = time_type;
+		c->offset_min = offset_min;
+		c->ts = ts;
+		c->len = time_text(c->text, ts, time_type, offset_min);
+		c->zone = zone_now(); /* after localtime_r, which may set it up */
+	}
+	lb_put(b, c->text, c->len);
 }
 
 static size_t text_length(const struct digest_msg *m)
@@ -204,20 +304,54 @@ bool digest_batch_empty(const struct digest_batch *b)
 	return b->n == 0 && b->not_shown == 0;
 }
 
+void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare)
+{
+	if (!spare->buf && !spare->ends) {
+		*spare = (struct digest_store){b->buf, b->cap, b->ends, b->ends_cap};
+		b->buf = NULL;
+		b->ends = NULL;
+	}
+	digest_batch_free(b);
+}
+
+void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare)
+{
+	b->buf = spare->buf;
+	b->cap = spare->cap;
+	b->ends = spare->ends;
+	b->ends_cap = spare->ends_cap;
+	*spare = (struct digest_store){0};
+}
+
+void digest_store_free(struct digest_store *spare)
+{
+	free(spare->buf);
+	free(spare->ends);
+	*spare = (struct digest_store){0};
+}
+
+/* Room for extra more octets after the lines; false on ENOMEM. */
+static bool batch_reserve(struct digest_batch *b, size_t extra)
+{
+	size_t cap = b->cap ? b->cap : 1024;
+	char *p;
+
+	if (b->len + extra <= b->cap)
+		return true;
+	while (cap < b->len + extra)
+		cap *= 2;
+	p = realloc(b->buf, cap);
+	if (!p)
+		return false;
+	b->buf = p;
+	b->cap = cap;
+	return true;
+}
+
 bool digest_batch_push(struct digest_batch *b, const char *line, size_t len)
 {
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		p = realloc(b->buf, cap);
-		if (!p)
-			return false;
-		b->buf = p;
-		b->cap = cap;
-	}
+	if (!batch_reserve(b, len + 1))
+		return false;
 	if (b->n == b->ends_cap) {
 		unsigned cap = b->ends_cap ? b->ends_cap * 2 : 16;
 		size_t *e = realloc(b->ends, cap * sizeof(*e));
@@ -305,17 +439,22 @@ static const char *plural(unsigned n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-static bool render_body(const struct digest_batch *b, char **body, size_t *body_len)
+/* The closing lines go after the lines, in the batch's own storage (no
+ * copy of the lines per mail); b->len stays, so the lines are unchanged
+ * for a retry. */
+#define DIGEST_TRAILER_MAX 512
+
+static bool render_body(struct digest_batch *b, const char **body, size_t *body_len)
 {
 	unsigned total = b->n + b->not_shown;
-	size_t cap = b->len + 512, o = b->len;
-	char *p = malloc(cap);
+	size_t cap, o = b->len;
+	char *p;
 	int k;
 
-	if (!p)
+	if (!batch_reserve(b, DIGEST_TRAILER_MAX))
 		return false;
-	if (b->len)
-		memcpy(p, b->buf, b->len);
+	p = b->buf;
+	cap = b->len + DIGEST_TRAILER_MAX;
 	if (b->not_shown) {
 		k = snprintf(p + o, cap - o, "%u further %s not shown (%s)\n", b->not_shown,
 			     plural(b->not_shown, "message", "messages"),
@@ -392,26 +531,17 @@ static void expand_digest(const char *t, const struct digest_batch *b, char *out
 }
 
 bool digest_render_mail(const struct digest_set *s, const struct digest_recipient *r,
-			const struct digest_batch *b, time_t now, char **body, size_t *body_len,
-			char **subject)
+			struct digest_batch *b, time_t now, char *subject, size_t subject_size,
+			const char **body, size_t *body_len)
 {
 	const char *tmpl = r->subject;
 	struct smtp_subst subst = {.hostname = s->hostname, .serial = s->serial, .now = now};
 	char tmp[1024];
-	size_t size = 1024;
 
 	if (!tmpl)
 		tmpl = b->n == 1 && b->not_shown == 0 ? DIGEST_SUBJECT_DEFAULT_ONE
 						      : DIGEST_SUBJECT_DEFAULT;
-	*subject = malloc(size);
-	if (!*subject)
-		return false;
 	expand_digest(tmpl, b, tmp, sizeof(tmp));
-	smtp_subject_expand(tmp, &subst, *subject, size);
-	if (!render_body(b, body, body_len)) {
-		free(*subject);
-		*subject = NULL;
-		return false;
-	}
-	return true;
+	smtp_subject_expand(tmp, &subst, subject, subject_size);
+	return render_body(b, body, body_len);
 }

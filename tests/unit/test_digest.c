@@ -13,7 +13,7 @@
 
 #define T0       ((time_t)1782907200) /* 2026-07-01 12:00:00 UTC */
 #define T_WINTER ((time_t)1768520730) /* 2026-01-15 23:45:30 UTC */
-#define NR       4
+#define NR       8
 
 /* ---- a sink that records what was emitted -------------------------------- */
 
@@ -104,7 +104,8 @@ static struct conf conf;
 static void setup(void)
 {
 	static char *addr[NR] = {"ops@example.com", "noc@example.com", "c@example.com",
-				 "d@example.com"};
+				 "d@example.com",   "e@example.com",   "f@example.com",
+				 "g@example.com",   "h@example.com"};
 
 	memset(rec, 0, sizeof(rec));
 	for (int i = 0; i < NR; i++) {
@@ -728,6 +729,224 @@ Test(digest, time_offsets)
 		digest_set_free(s);
 		sink_free(&k);
 	}
+}
+
+/* The time prefix is cached per second: same second, next second, and a
+ * zone setting in between must each show their own time. */
+Test(digest, time_prefix_cache_follows_the_second)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	conf.n_recipients = 2;
+	rec[1].offset_min = 90;
+	sink_init(&k);
+	s = new_set();
+	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "one", &k);
+	add(s, 1, T0, CONF_LEVEL_INFORMATIONAL, "other zone", &k);
+	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "two", &k);
+	add(s, 0, T0 + 1, CONF_LEVEL_INFORMATIONAL, "three", &k);
+	add(s, 1, T0 + 1, CONF_LEVEL_INFORMATIONAL, "other zone", &k);
+	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "late", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 2);
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[info]: one\n"
+				      "2026-07-01 12:00:00 +0000 web1 sshd[info]: two\n"
+				      "2026-07-01 12:00:01 +0000 web1 sshd[info]: three\n"
+				      "2026-07-01 12:00:00 +0000 web1 sshd[info]: late\n"
+				      "-- \n"
+				      "4 messages, 0 errors or worse, most severe: info\n");
+	cr_assert_str_eq(k.v[1].body, "2026-07-01 13:30:00 +0130 web1 sshd[info]: other zone\n"
+				      "2026-07-01 13:30:01 +0130 web1 sshd[info]: other zone\n"
+				      "-- \n"
+				      "2 messages, 0 errors or worse, most severe: info\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* Local time: a TZ change (with tzset) shows at once, even within the
+ * second that was just rendered in the old zone. */
+Test(digest, time_prefix_cache_follows_a_tz_change)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	rec[0].time_type = CONF_TIME_LOCAL;
+	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+	tzset();
+	sink_init(&k);
+	s = new_set();
+	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in Paris", &k);
+	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "still Paris", &k);
+	setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
+	tzset();
+	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in New York", &k);
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in UTC", &k);
+	cr_assert_eq(digest_flush_all(s, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 1);
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 14:00:00 +0200 web1 sshd[info]: in Paris\n"
+				      "2026-07-01 14:00:00 +0200 web1 sshd[info]: still Paris\n"
+				      "2026-07-01 08:00:00 -0400 web1 sshd[info]: in New York\n"
+				      "2026-07-01 12:00:00 +0000 web1 sshd[info]: in UTC\n"
+				      "-- \n"
+				      "4 messages, 0 errors or worse, most severe: info\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* ---- digest_add_many -------------------------------------------------------- */
+
+Test(digest, add_many_is_add_for_each_recipient)
+{
+	struct sink k;
+	struct digest_set *s;
+	struct digest_msg m = msg(T0, CONF_LEVEL_ERRORS, "disk full");
+	const size_t to[] = {2, 0, 1, 3, 0};
+
+	conf.n_recipients = 4;
+	rec[1].offset_min = 60;
+	rec[2].time_type = CONF_TIME_LOCAL;
+	rec[3].offset_min = 60;
+	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+	tzset();
+	sink_init(&k);
+	s = new_set();
+	cr_assert_eq(digest_add_many(s, to, 5, &m, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(counters(s, 0).added, 2); /* listed twice */
+	for (size_t r = 1; r < 4; r++) {
+		cr_assert_eq(counters(s, r).added, 1);
+		check_accounting(s, r);
+	}
+	cr_assert_eq(digest_flush_all(s, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 4);
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[err]: disk full\n"
+				      "2026-07-01 12:00:00 +0000 web1 sshd[err]: disk full\n"
+				      "-- \n"
+				      "2 messages, 2 errors or worse, most severe: err\n");
+	cr_assert(strncmp(k.v[1].body, "2026-07-01 13:00:00 +0100 web1 sshd[err]: disk full\n-- \n",
+			  56) == 0,
+		  "%s", k.v[1].body);
+	cr_assert(strncmp(k.v[2].body, "2026-07-01 14:00:00 +0200 web1 sshd[err]: disk full\n-- \n",
+			  56) == 0,
+		  "%s", k.v[2].body);
+	cr_assert(strncmp(k.v[3].body, "2026-07-01 13:00:00 +0100 web1 sshd[err]: disk full\n-- \n",
+			  56) == 0,
+		  "%s", k.v[3].body);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* More zone settings than the per-call slots (6 among 8 recipients): each
+ * line still shows its recipient's time. */
+Test(digest, add_many_with_many_zones)
+{
+	struct sink k;
+	struct digest_set *s;
+	struct digest_msg m = msg(T0, CONF_LEVEL_NOTICES, "x");
+	size_t to[NR];
+	char want[64];
+
+	for (int i = 0; i < NR; i++) {
+		rec[i].offset_min = (i % 6) * 60;
+		to[i] = (size_t)i;
+	}
+	conf.n_recipients = NR;
+	sink_init(&k);
+	s = new_set();
+	cr_assert_eq(digest_add_many(s, to, NR, &m, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_flush_all(s, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, NR);
+	for (size_t i = 0; i < NR; i++) {
+		snprintf(want, sizeof(want),
+			 "2026-07-01 %02zu:00:00 +%02zu00 web1 sshd[notice]: x\n", 12 + i % 6,
+			 i % 6);
+		cr_assert_eq(k.v[i].recipient, i);
+		cr_assert(strncmp(k.v[i].body, want, strlen(want)) == 0, "%s", k.v[i].body);
+	}
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+Test(digest, add_many_statuses)
+{
+	struct sink k;
+	struct digest_set *s;
+	struct digest_msg m = msg(T0, CONF_LEVEL_INFORMATIONAL, "x");
+	const size_t to[] = {0, 7, 1};
+
+	conf.n_recipients = 2;
+	rec[0].digest.window_sec = 0;
+	sink_init(&k);
+	s = new_set();
+	/* out of range is skipped; the others still get it */
+	cr_assert_eq(digest_add_many(s, to, 3, &m, T0, sink_emit, &k), DIGEST_EINVAL);
+	cr_assert_eq(k.n, 1);
+	cr_assert_eq(counters(s, 0).mailed, 1);
+	cr_assert_eq(counters(s, 1).held, 1);
+	/* an emit failure of one recipient: EEMIT, the message is kept */
+	k.fail = true;
+	cr_assert_eq(digest_add_many(s, to, 1, &m, T0 + 1, sink_emit, &k), DIGEST_EEMIT);
+	cr_assert_eq(counters(s, 0).held, 1);
+	cr_assert_eq(digest_add_many(s, to, 0, &m, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_add_many(s, NULL, 0, &m, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_add_many(s, NULL, 1, &m, T0, sink_emit, &k), DIGEST_EINVAL);
+	cr_assert_eq(digest_add_many(s, to, 1, NULL, T0, sink_emit, &k), DIGEST_EINVAL);
+	cr_assert_eq(digest_add_many(NULL, to, 1, &m, T0, sink_emit, &k), DIGEST_EINVAL);
+	cr_assert_eq(counters(s, 0).added, 2);
+	for (size_t r = 0; r < 2; r++)
+		check_accounting(s, r);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* ---- reused batch storage ----------------------------------------------------- */
+
+/* Digest after digest in the same buffers: a long mail with a "not shown"
+ * line, a failed emit, then short mails must show only their own lines. */
+Test(digest, reused_storage_shows_only_the_new_lines)
+{
+	struct sink k;
+	struct digest_set *s;
+	char text[32];
+
+	rec[0].digest.max_messages = 3;
+	rec[0].digest.rate_per_hour = 1;
+	sink_init(&k);
+	s = new_set();
+	for (int i = 1; i <= 5; i++) {
+		snprintf(text, sizeof(text), "long message number %d", i);
+		add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, text, &k);
+	}
+	cr_assert_eq(k.n, 1); /* a, b, c; then held by the rate limit */
+	cr_assert_eq(digest_poll(s, T0 + 3600, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 2);
+	cr_assert_str_eq(k.v[1].body,
+			 "2026-07-01 12:00:00 +0000 web1 sshd[info]: long message number 4\n"
+			 "2026-07-01 12:00:00 +0000 web1 sshd[info]: long message number 5\n"
+			 "-- \n"
+			 "2 messages, 0 errors or worse, most severe: info\n");
+	add(s, 0, T0 + 3601, CONF_LEVEL_INFORMATIONAL, "a", &k);
+	k.fail = true;
+	cr_assert_eq(digest_flush_all(s, T0 + 3602, sink_emit, &k), DIGEST_EEMIT);
+	k.fail = false;
+	add(s, 0, T0 + 3603, CONF_LEVEL_INFORMATIONAL, "b", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 3604, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 3);
+	cr_assert_str_eq(k.v[2].body, "2026-07-01 13:00:01 +0000 web1 sshd[info]: a\n"
+				      "2026-07-01 13:00:03 +0000 web1 sshd[info]: b\n"
+				      "-- \n"
+				      "2 messages, 0 errors or worse, most severe: info\n");
+	add(s, 0, T0 + 3605, CONF_LEVEL_INFORMATIONAL, "c", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 3606, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 4);
+	cr_assert_str_eq(k.v[3].body, "2026-07-01 13:00:05 +0000 web1 sshd[info]: c\n"
+				      "-- \n"
+				      "1 message, 0 errors or worse, most severe: info\n");
+	check_accounting(s, 0);
+	digest_set_free(s);
+	sink_free(&k);
 }
 
 /* ---- subjects --------------------------------------------------------------- */
