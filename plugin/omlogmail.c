@@ -18,29 +18,34 @@
  *     thread one while it polls.  A HUP builds a new generation and swaps it
  *     in; the old one is retired (its digests flushed into the spool) when
  *     its last holder lets go, so no message held in memory is lost.
- *   - the spool, opened on first use (the handle that workers submit to,
- *     under spool_lock; the delivery thread has a handle of its own so a
- *     slow server never holds a lock a worker waits for);
- *   - the delivery thread: it wakes at the next digest deadline, when a
- *     digest was spooled, or periodically, calls digest_poll and
- *     spool_deliver, and publishes the filter statistics to <spool>/stats.
+ *   - the outbox (smtp/outbox.h): a closed digest is handed to it and its
+ *     thread writes the mail into the spool, so no rsyslog worker waits
+ *     for an fsync; when it is full the worker waits for room (bounded);
+ *   - the delivery thread: it wakes at the next digest deadline, when the
+ *     outbox spooled mails, or periodically, calls digest_poll and
+ *     spool_deliver, settles and syncs the journal, and publishes the
+ *     filter statistics to <spool>/stats.  It has a spool handle of its
+ *     own, so a slow server never holds a lock a worker waits for.
  * Per worker (wrkrInstanceData_t): the filter_worker (PCRE2 match data) and
  * the reference to the generation it was made for.
  *
- * rsyslog's queue never waits on the network: commitTransaction only
- * matches and adds to digests; a digest that closes there is written to the
- * spool (local disk) and the delivery thread is woken.
+ * rsyslog's queue never waits on the network nor on fsync: commitTransaction
+ * only matches, journals and adds to digests; a digest that closes there
+ * goes to the outbox.
  *
  * Crash safety (digest/journal.h): commitTransaction first stages every
  * (recipient, message) the filters accepted in the action's journal
- * (<spool>/pending/journal), writes and fdatasyncs it once, and only then
- * adds the messages to the digests and returns OK; when the journal cannot
- * be written the batch is refused (RS_RET_SUSPENDED) and rsyslog retries it.
- * A record is obsolete once its message is in the spool: after each batch
- * and each poll, the journal is emptied when no digest holds a message, and
- * compacted (each recipient keeps its last `held` records) when it has
- * grown.  Both are skipped while a HUP's old generation still holds
- * messages.  The first time the journal is opened (activateCnf, else the
+ * (<spool>/pending/journal), appends them in one write, and only then adds
+ * the messages to the digests and returns OK; when the journal cannot be
+ * written the batch is refused (RS_RET_SUSPENDED) and rsyslog retries it.
+ * The write survives a crash of rsyslogd at once; the fdatasync that makes
+ * it survive a crash of the machine runs for every batch with sync="on",
+ * else at most OM_SYNC_PERIOD later (like omfile's sync parameter).
+ * A record is obsolete once its message is in the spool: on each pass of
+ * the delivery thread, the journal is emptied when no digest and no outbox
+ * holds a message, and compacted (each recipient keeps its last `held`
+ * records) when it has grown.  Both are skipped while a HUP's old
+ * generation still holds messages, or the outbox mails.  The first time the journal is opened (activateCnf, else the
  * first batch) a leftover journal, the mark of a crash, is replayed into the
  * digests; messages for recipients no longer configured are logged and
  * dropped.  A crash thus mails a message twice at worst, never zero times.
@@ -58,6 +63,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +80,7 @@
 #include "digest/digest.h"
 #include "digest/journal.h"
 #include "filters/filter.h"
+#include "smtp/outbox.h"
 #include "smtp/smtp.h"
 
 /* clang-format off */
@@ -91,29 +98,57 @@ DEF_OMOD_STATIC_DATA
 #define OM_BACKOFF_MIN    5
 #define OM_BACKOFF_MAX    300
 #define OM_JOURNAL_MAX    (256 * 1024) /* compact the journal past this size */
+#define OM_SYNC_PERIOD    1 /* seconds a journal write may stay unsynced (sync="off") */
+/* The outbox and delivery threads run this much nicer than rsyslog's own:
+ * in a burst, the CPU goes to taking messages in first, and the spool and
+ * the mail server get it when the burst subsides (the outbox's bound keeps
+ * the backlog in memory small). */
+#define OM_BACKGROUND_NICE 10
 
 /*
- * The properties arrive as five template strings, registered by the module
+ * The properties arrive as two template strings, registered by the module
  * (names starting with a space cannot be written by users, so they cannot
- * collide).  %pri% carries facility and severity in one slot.
+ * collide): "PRI TIME HOST PROGRAM" and the message text.  Each template
+ * costs rsyslog a rendering per message, so the short properties share
+ * one; PRI and TIME are digits and PROGRAM (from the tag) has no space, so
+ * the line splits unambiguously even if a host name had one.
  */
-enum { OM_SLOT_TIME, OM_SLOT_PRI, OM_SLOT_HOST, OM_SLOT_PROGRAM, OM_SLOT_MSG, OM_NSLOTS };
+enum { OM_TPL_HEAD, OM_TPL_MSG, OM_NTPLS };
 
-static const char *const om_tpl_names[OM_NSLOTS] = {
-    " OmLogmailTime", " OmLogmailPri", " OmLogmailHost", " OmLogmailProgram", " OmLogmailMsg",
-};
-static const char *const om_tpl_lines[OM_NSLOTS] = {
-    "\"%timereported:::date-unixtimestamp%\"",
-    "\"%pri%\"",
-    "\"%hostname%\"",
-    "\"%programname%\"",
+static const char *const om_tpl_names[OM_NTPLS] = {" OmLogmailHead", " OmLogmailMsg"};
+static const char *const om_tpl_lines[OM_NTPLS] = {
+    "\"%pri% %timereported:::date-unixtimestamp% %hostname% %programname%\"",
     "\"%msg:::drop-last-lf%\"",
 };
+
+/* The head template's fields, split in place. */
+struct om_head {
+	long pri;
+	time_t ts;
+	const char *host, *program;
+};
+
+static void om_split_head(char *line, struct om_head *h)
+{
+	char *end, *last = strrchr(line, ' ');
+
+	h->pri = strtol(line, &end, 10);
+	h->ts = (time_t)strtoll(*end == ' ' ? end + 1 : end, &end, 10);
+	if (*end == ' ')
+		end++;
+	h->host = end;
+	h->program = "";
+	if (last != NULL && last >= end) {
+		*last = '\0';
+		h->program = last + 1;
+	}
+}
 
 static struct cnfparamdescr om_params[] = {
     {"config", eCmdHdlrString, 0},
     {"spool", eCmdHdlrString, 0},
     {"filters", eCmdHdlrArray, 0},
+    {"sync", eCmdHdlrBinary, 0},
 };
 static struct cnfparamblk om_param_block = {
     CNFPARAMBLK_VERSION,
@@ -164,14 +199,18 @@ struct om_inst {
 	time_t wake_at; /* when the sleeping thread wakes; 0 while it works */
 	pthread_t thread;
 
-	pthread_mutex_t spool_lock; /* the submitting spool handle */
+	pthread_mutex_t spool_lock; /* the spool handle for tryResume and fallbacks */
 	struct spool *spool;
+	struct outbox *outbox; /* finished mails on their way into the spool */
 
 	/* The journal.  Lock order: jlock before spool_lock and lock; nobody
 	 * takes jlock while holding another of them. */
 	pthread_mutex_t jlock;
 	struct journal *journal; /* NULL until first opened */
 	bool journal_failed;     /* the last open or write failed (logged once) */
+	bool sync;               /* sync="on": fdatasync the journal every batch */
+	bool unsynced;           /* written since the last journal_sync */
+	time_t synced_at;        /* when journal_sync last ran */
 	off_t journal_compacted; /* size after the last compaction */
 	unsigned gens;           /* under lock: generations alive (HUP: 2 for a while) */
 };
@@ -188,16 +227,19 @@ typedef struct wrkrInstanceData {
 	struct om_inst *inst;
 	struct om_gen *gen;
 	struct filter_worker *fw;
-	size_t *match;
+	size_t *match;           /* filter_match's output, one per recipient */
+	const char **to;         /* scratch: the addresses of one message's recipients */
 	struct om_accepted *acc; /* the batch's accepted messages */
 	size_t n_acc, cap_acc;
+	size_t *rcpt; /* their recipients, acc[i].first onwards */
+	size_t n_rcpt, cap_rcpt;
 } wrkrInstanceData_t;
 
-/* One accepted (recipient, message) of a batch, between the journal and
- * digest_add; the strings point into the batch's template strings. */
+/* One accepted message of a batch and its recipients, between the journal
+ * and the digests; the strings point into the batch's template strings. */
 struct om_accepted {
-	size_t recipient;
 	struct digest_msg dm;
+	size_t first, n; /* w->rcpt[first .. first + n) */
 };
 
 /* ---- helpers: no rsyslog macros below this line until the entry points ---- */
@@ -321,8 +363,37 @@ static struct spool *om_spool_locked(struct om_inst *inst, struct smtp_err *err)
 	return inst->spool;
 }
 
-/* digest_emit_fn: a finished digest goes into the spool; the delivery
- * thread is woken to send it. */
+static struct outbox *om_outbox(struct om_inst *inst)
+{
+	struct outbox *ob;
+
+	pthread_mutex_lock(&inst->lock);
+	ob = inst->outbox;
+	pthread_mutex_unlock(&inst->lock);
+	return ob;
+}
+
+/* Spool m on the calling thread: the outbox is not running (before the
+ * first om_ready, or after om_inst_close stopped it). */
+static enum smtp_status om_spool_now(struct om_inst *inst, const struct smtp_message *msg,
+				     struct smtp_err *err)
+{
+	char id[SPOOL_ID_MAX];
+	enum smtp_status st = SMTP_EIO;
+	struct spool *sp;
+
+	pthread_mutex_lock(&inst->spool_lock);
+	sp = om_spool_locked(inst, err);
+	if (sp != NULL)
+		st = spool_submit(sp, msg, id, err);
+	pthread_mutex_unlock(&inst->spool_lock);
+	if (st == SMTP_OK)
+		om_kick(inst);
+	return st;
+}
+
+/* digest_emit_fn: a finished digest goes to the outbox, whose thread
+ * writes it into the spool and wakes the delivery thread (om_spooled). */
 static int om_emit(void *arg, const struct digest_mail *m)
 {
 	struct om_gen *g = arg;
@@ -335,15 +406,10 @@ static int om_emit(void *arg, const struct digest_mail *m)
 	    .date = m->now,
 	};
 	struct smtp_err err = {0};
-	char id[SPOOL_ID_MAX];
-	enum smtp_status st = SMTP_EIO;
-	struct spool *sp;
+	struct outbox *ob = om_outbox(inst);
+	enum smtp_status st;
 
-	pthread_mutex_lock(&inst->spool_lock);
-	sp = om_spool_locked(inst, &err);
-	if (sp != NULL)
-		st = spool_submit(sp, &msg, id, &err);
-	pthread_mutex_unlock(&inst->spool_lock);
+	st = ob != NULL ? outbox_put(ob, &msg, &err) : om_spool_now(inst, &msg, &err);
 	if (st != SMTP_OK) {
 		LogError(0, RS_RET_IO_ERROR,
 			 "omlogmail: cannot queue the mail to %s in %s: %s (kept, retried in %d s)",
@@ -351,8 +417,25 @@ static int om_emit(void *arg, const struct digest_mail *m)
 		return -1;
 	}
 	filter_stats_add_mailed(g->filters, m->recipient, m->n_messages);
-	om_kick(inst);
 	return 0;
+}
+
+/* outbox_spooled_fn, on the outbox's thread.  It only wakes the delivery
+ * thread, which also settles the journal: taking jlock here could wait for
+ * a worker that waits for room in this very outbox. */
+static void om_spooled(void *arg, size_t n, size_t dropped, const struct smtp_err *err)
+{
+	struct om_inst *inst = arg;
+
+	if (err != NULL && dropped > 0)
+		LogError(0, RS_RET_DATAFAIL, "omlogmail: %zu mails refused by the spool %s: %s",
+			 dropped, inst->spool_dir, err->msg);
+	else if (err != NULL)
+		LogError(0, RS_RET_IO_ERROR,
+			 "omlogmail: cannot queue mails in %s: %s (kept, retried in %d s)",
+			 inst->spool_dir, err->msg, OUTBOX_RETRY_SEC);
+	if (n > 0)
+		om_kick(inst);
 }
 
 /* Emit every digest of g into the spool, whatever its window. */
@@ -439,6 +522,7 @@ static size_t om_journal_keep(void *arg, const char *to)
  * Caller holds jlock. */
 static void om_journal_settle(struct om_inst *inst, struct om_gen *g)
 {
+	struct outbox *ob;
 	struct journal_err err;
 	unsigned long held = 0;
 	unsigned gens;
@@ -449,12 +533,17 @@ static void om_journal_settle(struct om_inst *inst, struct om_gen *g)
 		return;
 	pthread_mutex_lock(&inst->lock);
 	gens = inst->gens;
+	ob = inst->outbox;
 	pthread_mutex_unlock(&inst->lock);
 	if (gens != 1) /* an old generation's digests are not counted here */
 		return;
 	n = digest_set_count(g->digests);
 	for (i = 0; i < n; i++)
 		held += om_held(g, (long)i);
+	/* held first, the outbox second: an emitted mail enters the outbox
+	 * before its messages leave `held`, so none slips between the two */
+	if (ob != NULL && outbox_pending(ob) > 0)
+		return;
 	if (held == 0) {
 		if (journal_clear(inst->journal, &err) != JOURNAL_OK)
 			LogError(0, RS_RET_IO_ERROR, "omlogmail: %s", err.msg);
@@ -541,6 +630,48 @@ static void om_journal_start(struct om_inst *inst)
 	om_gen_put(g);
 }
 
+/* fdatasync the journal when it was written more than OM_SYNC_PERIOD ago
+ * (sync="off": at most that much is lost to a crash of the machine, nothing
+ * to a crash of rsyslogd).  Caller holds jlock. */
+static void om_journal_sync(struct om_inst *inst, time_t now)
+{
+	struct journal_err err;
+
+	if (!inst->unsynced || now - inst->synced_at < OM_SYNC_PERIOD)
+		return;
+	if (journal_sync(inst->journal, &err) != JOURNAL_OK)
+		LogError(0, RS_RET_IO_ERROR, "omlogmail: %s", err.msg);
+	inst->unsynced = false;
+	inst->synced_at = now;
+}
+
+/* Append the staged records: fdatasync'd at once with sync="on", else
+ * within OM_SYNC_PERIOD.  Caller holds jlock. */
+static enum journal_status om_journal_write(struct om_inst *inst, time_t now,
+					    struct journal_err *err)
+{
+	enum journal_status st;
+
+	if (inst->sync)
+		return journal_commit(inst->journal, err);
+	st = journal_write(inst->journal, err);
+	if (st == JOURNAL_OK) {
+		inst->unsynced = true;
+		om_journal_sync(inst, now);
+	}
+	return st;
+}
+
+/* Stage one journal record for an accepted message and its recipients. */
+static enum journal_status om_journal_add(wrkrInstanceData_t *w, const struct om_accepted *a)
+{
+	const struct conf_recipient *r = w->gen->conf->recipients;
+
+	for (size_t k = 0; k < a->n; k++)
+		w->to[k] = r[w->rcpt[a->first + k]].address;
+	return journal_add_many(w->inst->journal, w->to, a->n, &a->dm);
+}
+
 /* Write the batch's accepted messages to the journal, then give them to
  * the digests.  false when the journal failed: nothing was added. */
 static bool om_accept_batch(wrkrInstanceData_t *w, time_t now)
@@ -559,13 +690,12 @@ static bool om_accept_batch(wrkrInstanceData_t *w, time_t now)
 		goto out;
 	}
 	for (i = 0; i < w->n_acc && ok; i++)
-		ok = journal_add(inst->journal, g->conf->recipients[w->acc[i].recipient].address,
-				 &w->acc[i].dm) == JOURNAL_OK;
+		ok = om_journal_add(w, &w->acc[i]) == JOURNAL_OK;
 	if (!ok) {
 		journal_discard(inst->journal);
 		snprintf(err.msg, sizeof(err.msg), "journal: out of memory");
 	} else {
-		ok = journal_commit(inst->journal, &err) == JOURNAL_OK;
+		ok = om_journal_write(inst, now, &err) == JOURNAL_OK;
 	}
 	if (!ok) {
 		if (!inst->journal_failed)
@@ -576,11 +706,12 @@ static bool om_accept_batch(wrkrInstanceData_t *w, time_t now)
 	}
 	inst->journal_failed = false;
 	for (i = 0; i < w->n_acc; i++)
-		(void)digest_add(g->digests, w->acc[i].recipient, &w->acc[i].dm, now, om_emit, g);
-	om_journal_settle(inst, g);
+		(void)digest_add_many(g->digests, &w->rcpt[w->acc[i].first], w->acc[i].n,
+				      &w->acc[i].dm, now, om_emit, g);
+	/* settling is the delivery thread's work, off rsyslog's queue */
 out:
 	pthread_mutex_unlock(&inst->jlock);
-	w->n_acc = 0;
+	w->n_acc = w->n_rcpt = 0;
 	return ok;
 }
 
@@ -677,6 +808,8 @@ static void *om_thread_main(void *arg)
 	struct timespec ts;
 	bool spooled, force;
 
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(),
+			  getpriority(PRIO_PROCESS, (id_t)gettid()) + OM_BACKGROUND_NICE);
 	pthread_mutex_lock(&inst->lock);
 	while (!inst->stop) {
 		spooled = inst->spooled;
@@ -686,7 +819,7 @@ static void *om_thread_main(void *arg)
 		pthread_mutex_unlock(&inst->lock);
 
 		struct om_gen *g = om_gen_get(inst);
-		time_t now = time(NULL), deadline;
+		time_t now = time(NULL), deadline, sync_at;
 
 		if (g == NULL) { /* not reached: the action stops this thread first */
 			pthread_mutex_lock(&inst->lock);
@@ -695,6 +828,8 @@ static void *om_thread_main(void *arg)
 		(void)digest_poll(g->digests, now, om_emit, g);
 		pthread_mutex_lock(&inst->jlock);
 		om_journal_settle(inst, g);
+		om_journal_sync(inst, now);
+		sync_at = inst->unsynced ? inst->synced_at + OM_SYNC_PERIOD : 0;
 		pthread_mutex_unlock(&inst->jlock);
 		if (force || now >= next_deliver || (spooled && backoff == 0)) {
 			if (om_deliver(g, &sp, force)) {
@@ -713,6 +848,7 @@ static void *om_thread_main(void *arg)
 		}
 		deadline = om_min_deadline(digest_next_deadline(g->digests), next_deliver);
 		deadline = om_min_deadline(deadline, next_stats);
+		deadline = om_min_deadline(deadline, sync_at);
 		om_gen_put(g);
 
 		pthread_mutex_lock(&inst->lock);
@@ -729,8 +865,27 @@ static void *om_thread_main(void *arg)
 	return NULL;
 }
 
+/* The outbox, then the delivery thread.  Caller holds lock. */
+static void om_start_threads(struct om_inst *inst)
+{
+	struct outbox_params p = {.spool_dir = inst->spool_dir,
+				  .spooled = om_spooled,
+				  .arg = inst,
+				  .nice = OM_BACKGROUND_NICE};
+	struct smtp_err err = {0};
+
+	if (inst->outbox == NULL && outbox_start(&inst->outbox, &p, &err) != SMTP_OK) {
+		LogError(0, RS_RET_ERR, "omlogmail: cannot start the outbox: %s", err.msg);
+		return;
+	}
+	if (pthread_create(&inst->thread, NULL, om_thread_main, inst) == 0)
+		inst->thread_started = true;
+	else
+		LogError(errno, RS_RET_ERR, "omlogmail: cannot start the delivery thread");
+}
+
 /* The spool can be opened and its directory written: what tryResume and
- * beginTransaction test.  Starts the delivery thread on first success. */
+ * beginTransaction test.  Starts the threads on first success. */
 static bool om_ready(struct om_inst *inst)
 {
 	struct smtp_err err = {0};
@@ -745,12 +900,8 @@ static bool om_ready(struct om_inst *inst)
 		return false;
 	}
 	pthread_mutex_lock(&inst->lock);
-	if (!inst->thread_started && !inst->stop) {
-		if (pthread_create(&inst->thread, NULL, om_thread_main, inst) == 0)
-			inst->thread_started = true;
-		else
-			LogError(errno, RS_RET_ERR, "omlogmail: cannot start the delivery thread");
-	}
+	if (!inst->thread_started && !inst->stop)
+		om_start_threads(inst);
 	ok = inst->thread_started;
 	pthread_mutex_unlock(&inst->lock);
 	return ok;
@@ -775,6 +926,7 @@ static bool om_wrkr_sync(wrkrInstanceData_t *w)
 {
 	struct om_gen *g = om_gen_get(w->inst), *old = w->gen;
 	struct filter_worker *fw;
+	const char **to;
 	size_t *match, n;
 
 	if (g == NULL) /* the action is closing */
@@ -786,17 +938,21 @@ static bool om_wrkr_sync(wrkrInstanceData_t *w)
 	n = filter_set_recipients(g->filters);
 	fw = filter_worker_new(g->filters);
 	match = calloc(n > 0 ? n : 1, sizeof(*match));
-	if (fw == NULL || match == NULL) {
+	to = calloc(n > 0 ? n : 1, sizeof(*to));
+	if (fw == NULL || match == NULL || to == NULL) {
 		filter_worker_free(fw);
 		free(match);
+		free(to);
 		om_gen_put(g);
 		return false;
 	}
 	filter_worker_free(w->fw);
 	free(w->match);
+	free(w->to);
 	w->gen = g;
 	w->fw = fw;
 	w->match = match;
+	w->to = to;
 	om_gen_put(old);
 	return true;
 }
@@ -813,44 +969,59 @@ static bool om_own_message(const char *program, const char *text)
 	return strncmp(program, "rsyslogd", 8) == 0 && strncmp(text, "omlogmail", 9) == 0;
 }
 
-/* Note one more accepted message of the batch.  false on ENOMEM. */
-static bool om_accepted_push(wrkrInstanceData_t *w, size_t recipient, const struct digest_msg *dm)
+/* Make room for `more` elements of `size` octets in *v (*cap of them
+ * allocated, n used).  false on ENOMEM. */
+static bool om_reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
 {
-	struct om_accepted *v;
-	size_t cap;
+	size_t want = *cap ? *cap : 64;
+	void *p;
 
-	if (w->n_acc == w->cap_acc) {
-		cap = w->cap_acc ? 2 * w->cap_acc : 64;
-		v = realloc(w->acc, cap * sizeof(*v));
-		if (v == NULL)
-			return false;
-		w->acc = v;
-		w->cap_acc = cap;
-	}
-	w->acc[w->n_acc++] = (struct om_accepted){.recipient = recipient, .dm = *dm};
+	while (want < n + more)
+		want *= 2;
+	if (want == *cap)
+		return true;
+	p = realloc(*v, want * size);
+	if (p == NULL)
+		return false;
+	*v = p;
+	*cap = want;
+	return true;
+}
+
+/* Note one more accepted message of the batch and its n recipients
+ * (w->match).  false on ENOMEM. */
+static bool om_accepted_push(wrkrInstanceData_t *w, const struct digest_msg *dm, size_t n)
+{
+	if (!om_reserve((void **)&w->acc, &w->cap_acc, w->n_acc, 1, sizeof(*w->acc)) ||
+	    !om_reserve((void **)&w->rcpt, &w->cap_rcpt, w->n_rcpt, n, sizeof(*w->rcpt)))
+		return false;
+	memcpy(&w->rcpt[w->n_rcpt], w->match, n * sizeof(*w->rcpt));
+	w->acc[w->n_acc++] = (struct om_accepted){.dm = *dm, .first = w->n_rcpt, .n = n};
+	w->n_rcpt += n;
 	return true;
 }
 
 /* One message: the template strings -> filter_match -> the batch's
  * accepted messages (om_accept_batch journals them, then digest_add).
  * false on ENOMEM. */
-static bool om_process(wrkrInstanceData_t *w, char *const *slot, time_t now)
+static bool om_process(wrkrInstanceData_t *w, char *const *tpl, time_t now)
 {
 	struct om_gen *g = w->gen;
-	const char *text = slot[OM_SLOT_MSG];
-	long pri = strtol(slot[OM_SLOT_PRI], NULL, 10);
+	const char *text = tpl[OM_TPL_MSG];
+	struct om_head h;
 	struct filter_msg fm;
 	struct digest_msg dm;
-	size_t i, n;
+	size_t n;
 
+	om_split_head(tpl[OM_TPL_HEAD], &h);
 	om_trim(&text);
-	if (om_own_message(slot[OM_SLOT_PROGRAM], text))
+	if (om_own_message(h.program, text))
 		return true;
 	fm = (struct filter_msg){
-	    .severity = (int)(pri & 7),
-	    .facility = (int)(pri >> 3),
-	    .program = slot[OM_SLOT_PROGRAM],
-	    .program_len = strlen(slot[OM_SLOT_PROGRAM]),
+	    .severity = (int)(h.pri & 7),
+	    .facility = (int)(h.pri >> 3),
+	    .program = h.program,
+	    .program_len = strlen(h.program),
 	    .text = text,
 	    .text_len = strlen(text),
 	};
@@ -858,20 +1029,17 @@ static bool om_process(wrkrInstanceData_t *w, char *const *slot, time_t now)
 	if (n == 0)
 		return true;
 	dm = (struct digest_msg){
-	    .ts = (time_t)strtoll(slot[OM_SLOT_TIME], NULL, 10),
+	    .ts = h.ts,
 	    .severity = fm.severity,
 	    .facility = fm.facility,
-	    .host = slot[OM_SLOT_HOST],
+	    .host = h.host,
 	    .program = fm.program,
 	    .text = text,
 	    .text_len = fm.text_len,
 	};
 	if (dm.ts <= 0)
 		dm.ts = now;
-	for (i = 0; i < n; i++)
-		if (!om_accepted_push(w, w->match[i], &dm))
-			return false;
-	return true;
+	return om_accepted_push(w, &dm, n);
 }
 
 /* Replace the generation with a freshly loaded one; on error keep the old. */
@@ -900,6 +1068,27 @@ static void om_reload(struct om_inst *inst)
 	       filter_set_recipients(g->filters));
 }
 
+/* Spool what the outbox holds and stop it.  Returns the mails lost from
+ * memory (logged; the journal still names their messages). */
+static size_t om_stop_outbox(struct om_inst *inst)
+{
+	struct smtp_err err = {0};
+	struct outbox *ob;
+	size_t lost;
+
+	pthread_mutex_lock(&inst->lock);
+	ob = inst->outbox;
+	inst->outbox = NULL;
+	pthread_mutex_unlock(&inst->lock);
+	lost = outbox_stop(ob, &err);
+	if (lost > 0)
+		LogError(0, RS_RET_IO_ERROR,
+			 "omlogmail: %zu mails could not be spooled to %s: %s (their messages "
+			 "stay in the journal, mailed after the next start)",
+			 lost, inst->spool_dir, err.msg);
+	return lost;
+}
+
 static void om_inst_free(struct om_inst *inst)
 {
 	size_t i;
@@ -907,6 +1096,7 @@ static void om_inst_free(struct om_inst *inst)
 	if (inst == NULL)
 		return;
 	if (inst->locks_ready) {
+		(void)om_stop_outbox(inst); /* its thread calls back into inst */
 		spool_close(inst->spool);
 		journal_close(inst->journal);
 		pthread_mutex_destroy(&inst->jlock);
@@ -979,11 +1169,13 @@ static void om_inst_put(struct om_inst *inst)
 }
 
 /* The action goes away (shutdown, or a failed configuration): stop the
- * delivery thread, flush every digest into the spool (the workers have
- * stopped adding by now) and publish the statistics. */
+ * delivery thread, flush every digest through the outbox into the spool
+ * (the workers have stopped adding by now) and publish the statistics. */
 static void om_inst_close(struct om_inst *inst)
 {
+	struct journal_err jerr;
 	struct om_gen *g;
+	size_t lost;
 
 	if (inst == NULL)
 		return;
@@ -991,8 +1183,12 @@ static void om_inst_close(struct om_inst *inst)
 	g = inst->gen;
 	if (g != NULL) {
 		om_gen_flush(g);
+		lost = om_stop_outbox(inst);
 		pthread_mutex_lock(&inst->jlock);
-		om_journal_settle(inst, g); /* kept when the flush failed */
+		if (lost == 0) /* else the journal keeps them for the next start */
+			om_journal_settle(inst, g); /* kept when the flush failed */
+		if (inst->journal != NULL)
+			(void)journal_commit(inst->journal, &jerr); /* the last sync */
 		journal_close(inst->journal);
 		inst->journal = NULL;
 		pthread_mutex_unlock(&inst->jlock);
@@ -1023,6 +1219,8 @@ static bool om_inst_params(struct om_inst *inst, struct cnfparamvals *pv)
 		} else if (strcmp(name, "spool") == 0) {
 			free(inst->spool_dir);
 			inst->spool_dir = om_strdup_es(pv[i].val.d.estr);
+		} else if (strcmp(name, "sync") == 0) {
+			inst->sync = pv[i].val.d.n != 0;
 		} else if (strcmp(name, "filters") == 0) {
 			struct cnfarray *ar = pv[i].val.d.ar;
 
@@ -1108,7 +1306,9 @@ BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
 	filter_worker_free(pWrkrData->fw);
 	free(pWrkrData->match);
+	free(pWrkrData->to);
 	free(pWrkrData->acc);
+	free(pWrkrData->rcpt);
 	om_gen_put(pWrkrData->gen);
 	om_inst_put(pWrkrData->inst);
 ENDfreeWrkrInstance
@@ -1132,21 +1332,21 @@ CODESTARTbeginTransaction
 ENDbeginTransaction
 
 BEGINcommitTransaction
-	char *slot[OM_NSLOTS];
+	char *tpl[OM_NTPLS];
 	time_t now = time(NULL);
 	unsigned i, k;
 CODESTARTcommitTransaction
 	if (!om_wrkr_sync(pWrkrData))
 		ABORT_FINALIZE(RS_RET_SUSPENDED);
-	pWrkrData->n_acc = 0;
+	pWrkrData->n_acc = pWrkrData->n_rcpt = 0;
 	for (i = 0; i < nParams; i++) {
-		for (k = 0; k < OM_NSLOTS; k++) {
-			slot[k] = (char *)actParam(pParams, OM_NSLOTS, i, k).param;
-			if (slot[k] == NULL)
-				slot[k] = (char *)"";
+		for (k = 0; k < OM_NTPLS; k++) {
+			tpl[k] = (char *)actParam(pParams, OM_NTPLS, i, k).param;
+			if (tpl[k] == NULL)
+				tpl[k] = (char *)"";
 		}
-		if (!om_process(pWrkrData, slot, now)) {
-			pWrkrData->n_acc = 0;
+		if (!om_process(pWrkrData, tpl, now)) {
+			pWrkrData->n_acc = pWrkrData->n_rcpt = 0;
 			ABORT_FINALIZE(RS_RET_SUSPENDED);
 		}
 	}
@@ -1183,8 +1383,8 @@ CODESTARTnewActInst
 		LogMsg(0, NO_ERRCODE, LOG_WARNING,
 		       "omlogmail: no `log email` recipients in %s: nothing will be mailed",
 		       inst->config_path);
-	CODE_STD_STRING_REQUESTnewActInst(OM_NSLOTS)
-	for (k = 0; k < OM_NSLOTS; k++)
+	CODE_STD_STRING_REQUESTnewActInst(OM_NTPLS)
+	for (k = 0; k < OM_NTPLS; k++)
 		CHKiRet(OMSRsetEntry(*ppOMSR, k, (uchar *)strdup(om_tpl_names[k]),
 				     OMSR_NO_RQD_TPL_OPTS));
 	if (!om_cnf_add(om_load_cnf, inst)) /* last: nothing fails after it */
@@ -1202,7 +1402,7 @@ BEGINbeginCnfLoad
 CODESTARTbeginCnfLoad
 	pModConf->conf = pConf;
 	om_load_cnf = pModConf;
-	for (k = 0; k < OM_NSLOTS; k++) {
+	for (k = 0; k < OM_NTPLS; k++) {
 		line = (uchar *)om_tpl_lines[k];
 		if (tplAddLine(pConf, om_tpl_names[k], &line) == NULL)
 			ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);

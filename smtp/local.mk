@@ -34,12 +34,23 @@ SMTP_IT = \
 	tests/integration/smtp-smtps.sh \
 	tests/integration/smtp-refusals.sh \
 	tests/integration/smtp-failures.sh \
-	tests/integration/smtp-extensions.sh
+	tests/integration/smtp-extensions.sh \
+	tests/integration/smtp-session.sh
 TESTS += $(SMTP_IT)
 EXTRA_DIST += $(SMTP_IT) tests/integration/lib.sh tests/servers/smtpd.py
 
 # The spool and its delivery run (owner: spool).
 smtp_libsmtp_la_SOURCES += smtp/spool-internal.h smtp/spool.c smtp/spool_deliver.c
+
+# The outbox: finished mails spooled by a thread of their own (omlogmail).
+smtp_libsmtp_la_SOURCES += smtp/outbox.h smtp/outbox.c
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_outbox
+TESTS += tests/unit/test_outbox
+tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c
+tests_unit_test_outbox_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_outbox_LDADD = smtp/libsmtp.la $(CRITERION_LIBS)
+endif
 
 # The spool against a scripted stand-in for the client (tests/unit/test_spool.c
 # defines smtp_compose/open/send/close itself, so it links the spool's sources,

@@ -1,8 +1,10 @@
 #!/bin/bash
 # omlogmail inside Debian's rsyslogd: kill -9 while digests hold messages
 # loses nothing.  Every accepted message is in <spool>/pending/journal
-# (fsynced) before rsyslog hears the batch is done; the next start replays
-# the journal into the digests, and they are mailed.
+# (written; fdatasync'd at once with sync="on", else within a second) before
+# rsyslog hears the batch is done; the next start replays the journal into
+# the digests, and they are mailed.  CRASH_ACTION_ARGS adds parameters to
+# the action (rsyslog-crash-sync.sh: sync="on").
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
 rs_setup
@@ -19,7 +21,7 @@ log email ops@example.com digest window 3600
 log email sec@example.com program sshd
 log email sec@example.com digest window 3600
 EOF2
-rs_conf
+rs_conf ${CRASH_ACTION_ARGS:-}
 rs_start || exit 99
 journal=$RS_DIR/spool/pending/journal
 

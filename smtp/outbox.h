@@ -1,0 +1,75 @@
+/*
+ * smtp/outbox.h: finished mails on their way into the spool, written by a
+ * thread of the outbox's own so that whoever produces them (rsyslog's
+ * workers, in omlogmail) never waits for the disk.
+ *
+ * outbox_put copies a mail into a bounded list in memory and returns.  The
+ * outbox's thread takes the list in batches of up to OUTBOX_BATCH mails and
+ * queues them with spool_submit_batch (each mail fsync'd and renamed into
+ * queue/, queue/ fsync'd once per batch), then calls the `spooled` function.
+ * When the list is full, outbox_put waits for room, at most
+ * OUTBOX_WAIT_SEC: the producer slows down to the disk's pace and memory
+ * stays bounded.
+ *
+ * Durability: a mail in the list is only in memory.  The producer must keep
+ * its own record of what the mail holds (omlogmail's digest journal) until
+ * outbox_pending() is 0.  A batch the spool refuses with a local error
+ * (disk full, EIO) stays in the list and is tried again every
+ * OUTBOX_RETRY_SEC; a mail refused as invalid (SMTP_EINVAL: CR/LF in an
+ * address or the subject) is dropped and reported, since retrying cannot
+ * cure it.
+ *
+ * Threads: outbox_put and outbox_pending may be called from any number of
+ * threads; outbox_stop once, when nobody puts any more.
+ */
+#ifndef LOGMAIL_OUTBOX_H
+#define LOGMAIL_OUTBOX_H
+
+#include <stddef.h>
+
+#include "smtp/smtp.h"
+
+#define OUTBOX_BATCH      64
+#define OUTBOX_WAIT_SEC   2
+#define OUTBOX_RETRY_SEC  1
+#define OUTBOX_MAX_MAILS  256
+#define OUTBOX_MAX_BYTES  (8u << 20)
+
+struct outbox;
+
+/* Called on the outbox's thread (or in outbox_stop), with no lock held,
+ * after each batch:
+ * n mails went into the spool; err is NULL, or says why some did not
+ * (`dropped` of them were invalid and are gone, the rest stay listed). */
+typedef void (*outbox_spooled_fn)(void *arg, size_t n, size_t dropped,
+				  const struct smtp_err *err);
+
+struct outbox_params {
+	const char *spool_dir;
+	size_t max_mails; /* 0: OUTBOX_MAX_MAILS */
+	size_t max_bytes; /* 0: OUTBOX_MAX_BYTES */
+	outbox_spooled_fn spooled;
+	void *arg;
+	int nice; /* added to the thread's nice value (Linux: per thread); 0: none */
+};
+
+/* Open the spool and start the thread. */
+enum smtp_status outbox_start(struct outbox **out, const struct outbox_params *p,
+			      struct smtp_err *err);
+
+/* Copy m (from, to, subject, body, date; message_id is ignored) into the
+ * list.  SMTP_ETEMP when the list stayed full for OUTBOX_WAIT_SEC or the
+ * outbox is stopping, SMTP_ENOMEM.  (A mail the spool will refuse is
+ * reported later, through the spooled function.) */
+enum smtp_status outbox_put(struct outbox *ob, const struct smtp_message *m,
+			    struct smtp_err *err);
+
+/* Mails put and not yet in the spool (listed or being written). */
+size_t outbox_pending(struct outbox *ob);
+
+/* Spool what is listed (on the caller's thread), stop the thread and free
+ * everything.  Returns the number of mails that could not be spooled (err
+ * says why); they are gone from memory.  NULL is safe (returns 0). */
+size_t outbox_stop(struct outbox *ob, struct smtp_err *err);
+
+#endif
