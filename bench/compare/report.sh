@@ -43,7 +43,7 @@ RFC 3164 lines (bench/compare/gen.py: the bench_filters corpus shapes) by one
 \`sendfile\`, timed from the first byte to the arrival of a final marker
 message in an omfile. One main-queue worker thread (\`queue.workerThreads="1"\`)
 so the marker is processed last; the marker test (\`if \$programname ==
-"benchend"\`) is in all three configurations.
+"benchend"\`) is in every configuration.
 
 - (a) \`stop\`: parse and discard.
 - (b) omlogmail, 100 recipients x 5 \`log email\` filters ($MOD_FILTERS lines
@@ -51,6 +51,10 @@ so the marker is processed last; the marker test (\`if \$programname ==
 - (c) the same 500 filters as RainerScript: per recipient
   \`if (f1) or ... or (f5) [and not excluded] then action(type="omfile")\`,
   100 omfile actions.
+- (b') as (b) with the spool on tmpfs; (b-sync) as (b) with \`sync="on"\`
+  (the journal fdatasync'd for every batch instead of at most once a
+  second); (n) omlogmail with no recipient at all: what rsyslog's action
+  machinery and the module's templates cost before any filter runs.
 
 $MOD_MATCHED distinct messages of $N_MOD (per round) reached at least one
 recipient in (c).
@@ -61,11 +65,13 @@ recipient in (c).
 | (b) omlogmail | $MOD_b | $r_ab |
 | (c) RainerScript + omfile | $MOD_c | $(calc "$MOD_c / $MOD_a" 2) |
 | (b') omlogmail, spool on tmpfs (/dev/shm: no disk flush) | $MOD_s | $(calc "$MOD_s / $MOD_a" 2) |
+| (b-sync) omlogmail, \`sync="on"\` | $MOD_y | $(calc "$MOD_y / $MOD_a" 2) |
+| (n) omlogmail, no recipients | $MOD_n | $(calc "$MOD_n / $MOD_a" 2) |
 
 (b)/(a) = $r_ab, (b)/(c) = $r_bc.
 
-Rounds (seconds): a: $(tr '\n' ' ' <"$T/mod-a.secs"); b: $(tr '\n' ' ' <"$T/mod-b.secs"); c: $(tr '\n' ' ' <"$T/mod-c.secs"); b': $(tr '\n' ' ' <"$T/mod-s.secs").
-Digests (b) and (b') mailed to smtp-sink over all rounds: $MOD_SPOOLED (100 recipients, max-messages 100, rate limit 20 an hour each).
+Rounds (seconds): a: $(tr '\n' ' ' <"$T/mod-a.secs"); b: $(tr '\n' ' ' <"$T/mod-b.secs"); c: $(tr '\n' ' ' <"$T/mod-c.secs"); b': $(tr '\n' ' ' <"$T/mod-s.secs"); b-sync: $(tr '\n' ' ' <"$T/mod-y.secs"); n: $(tr '\n' ' ' <"$T/mod-n.secs").
+Digests (b), (b') and (b-sync) mailed to smtp-sink over all rounds: $MOD_SPOOLED (100 recipients, max-messages 100, rate limit 20 an hour each).
 
 ## 2. Delivery
 
