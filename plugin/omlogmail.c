@@ -517,6 +517,15 @@ static size_t om_journal_keep(void *arg, const char *to)
 	return idx < 0 ? (size_t)-1 : (size_t)om_held(g, idx);
 }
 
+/* The journal has doubled since its last compaction (and is not small).
+ * Caller holds jlock. */
+static bool om_journal_grown(const struct om_inst *inst)
+{
+	off_t size = journal_size(inst->journal);
+
+	return size >= OM_JOURNAL_MAX && size >= 2 * inst->journal_compacted;
+}
+
 /* Drop what the spool now has: empty the journal when no digest holds a
  * message, compact it when it has doubled since the last compaction.
  * Caller holds jlock. */
@@ -526,7 +535,6 @@ static void om_journal_settle(struct om_inst *inst, struct om_gen *g)
 	struct journal_err err;
 	unsigned long held = 0;
 	unsigned gens;
-	off_t size;
 	size_t i, n;
 
 	if (inst->journal == NULL || journal_size(inst->journal) == 0)
@@ -550,8 +558,7 @@ static void om_journal_settle(struct om_inst *inst, struct om_gen *g)
 		inst->journal_compacted = 0;
 		return;
 	}
-	size = journal_size(inst->journal);
-	if (size < OM_JOURNAL_MAX || size < 2 * inst->journal_compacted)
+	if (!om_journal_grown(inst))
 		return;
 	if (journal_compact(inst->journal, om_journal_keep, g, &err) != JOURNAL_OK)
 		LogError(0, RS_RET_IO_ERROR, "omlogmail: %s", err.msg);
@@ -679,7 +686,7 @@ static bool om_accept_batch(wrkrInstanceData_t *w, time_t now)
 	struct om_inst *inst = w->inst;
 	struct om_gen *g = w->gen;
 	struct journal_err err;
-	bool ok = true;
+	bool ok = true, grown = false;
 	size_t i;
 
 	if (w->n_acc == 0)
@@ -708,9 +715,14 @@ static bool om_accept_batch(wrkrInstanceData_t *w, time_t now)
 	for (i = 0; i < w->n_acc; i++)
 		(void)digest_add_many(g->digests, &w->rcpt[w->acc[i].first], w->acc[i].n,
 				      &w->acc[i].dm, now, om_emit, g);
-	/* settling is the delivery thread's work, off rsyslog's queue */
+	/* settling is the delivery thread's work, off rsyslog's queue; in a
+	 * storm that sends no mail it must still be woken, or the journal
+	 * (and the memory its compaction reads it into) grows unchecked */
+	grown = om_journal_grown(inst);
 out:
 	pthread_mutex_unlock(&inst->jlock);
+	if (grown)
+		om_rewake(inst, now);
 	w->n_acc = w->n_rcpt = 0;
 	return ok;
 }

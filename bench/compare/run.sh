@@ -117,6 +117,9 @@ rs_start() {
 	wait_file "$d/tcp.port" 200 || { cat "$d/rsyslogd.log" >&2; die "rsyslogd did not start"; }
 	RS_PORT=$(cat "$d/tcp.port")
 }
+# rs_cpu: CPU time (user + system, in clock ticks) rsyslogd has used so far.
+rs_cpu() { awk '{print $14 + $15}' "/proc/$RS_PID/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
 rs_stop() {
 	kill -TERM "$RS_PID" 2>/dev/null
 	wait "$RS_PID" 2>/dev/null
@@ -189,7 +192,9 @@ bench_module() {
 			d=$T/mod-$k
 			rm -rf "$d/spool" "$SHM/spool" "$T/rules"/*
 			rs_start "$d"
+			cpu0=$(rs_cpu)
 			secs=$(rs_time "$d" "$T/corpus")
+			echo "$(($(rs_cpu) - cpu0))" >>"$T/mod-$k.ticks"
 			rs_stop
 			echo "$secs" >>"$T/mod-$k.secs"
 			[ "$k" != c ] || cat "$T/rules"/*.log 2>/dev/null | sort -u | wc -l >"$T/mod.matched"
@@ -199,6 +204,7 @@ bench_module() {
 	rm -rf "$SHM"
 	for k in $MOD_KEYS; do
 		eval "MOD_$k=\$(calc \"$N_MOD / \$(median <\"\$T/mod-$k.secs\")\" 0)"
+		eval "MOD_CPU_$k=\$(calc \"\$(median <\"\$T/mod-$k.ticks\") / $CLK_TCK\" 2)"
 	done
 	MOD_MATCHED=$(cat "$T/mod.matched")
 	MOD_SPOOLED=$(sink_msgs mod)
