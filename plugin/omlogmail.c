@@ -45,11 +45,12 @@
  * the delivery thread, the journal is emptied when no digest and no outbox
  * holds a message, and compacted (each recipient keeps its last `held`
  * records) when it has grown.  Both are skipped while a HUP's old
- * generation still holds messages, or the outbox mails.  The first time the journal is opened (activateCnf, else the
- * first batch) a leftover journal, the mark of a crash, is replayed into the
- * digests; messages for recipients no longer configured are logged and
- * dropped.  A crash thus mails a message twice at worst, never zero times.
- * One action per spool: two actions sharing a spool would share a journal.
+ * generation still holds messages, or the outbox mails.  The first time
+ * the journal is opened (activateCnf, else the first batch) a leftover
+ * journal, the mark of a crash, is replayed into the digests; messages
+ * for recipients no longer configured are logged and dropped.  A crash
+ * thus mails a message twice at worst, never zero times.  One action per
+ * spool: two actions sharing a spool would share a journal.
  *
  * Messages that rsyslogd itself logs about omlogmail (programname
  * "rsyslogd", text starting "omlogmail") are not mailed: a delivery error
@@ -98,7 +99,7 @@ DEF_OMOD_STATIC_DATA
 #define OM_BACKOFF_MIN    5
 #define OM_BACKOFF_MAX    300
 #define OM_JOURNAL_MAX    (256 * 1024) /* compact the journal past this size */
-#define OM_SYNC_PERIOD    1 /* seconds a journal write may stay unsynced (sync="off") */
+#define OM_SYNC_PERIOD    1            /* seconds a journal write may stay unsynced (sync="off") */
 /* The outbox and delivery threads run this much nicer than rsyslog's own:
  * in a burst, the CPU goes to taking messages in first, and the spool and
  * the mail server get it when the burst subsides (the outbox's bound keeps

@@ -278,8 +278,7 @@ enum smtp_status outbox_start(struct outbox **out, const struct outbox_params *p
 	return SMTP_OK;
 }
 
-enum smtp_status outbox_put(struct outbox *ob, const struct smtp_message *m,
-			    struct smtp_err *err)
+enum smtp_status outbox_put(struct outbox *ob, const struct smtp_message *m, struct smtp_err *err)
 {
 	struct outbox_mail *om = mail_copy(m);
 	struct timespec until = deadline_in(OUTBOX_WAIT_SEC);

@@ -29,15 +29,15 @@
 
 #include "smtp/smtp.h"
 
-#define OUTBOX_BATCH      64
-#define OUTBOX_WAIT_SEC   2
-#define OUTBOX_RETRY_SEC  1
+#define OUTBOX_BATCH     64
+#define OUTBOX_WAIT_SEC  2
+#define OUTBOX_RETRY_SEC 1
 /* Room for a burst: when a storm fills every recipient's digest at once,
  * hundreds of mails close within a second, faster than a disk creates and
  * fsyncs files; the rate limits stop the flow soon after, so the outbox
  * absorbs the burst instead of stalling rsyslog (bench/RESULTS.md, 1). */
-#define OUTBOX_MAX_MAILS  4096
-#define OUTBOX_MAX_BYTES  (32u << 20)
+#define OUTBOX_MAX_MAILS 4096
+#define OUTBOX_MAX_BYTES (32u << 20)
 
 struct outbox;
 
@@ -45,8 +45,7 @@ struct outbox;
  * after each batch:
  * n mails went into the spool; err is NULL, or says why some did not
  * (`dropped` of them were invalid and are gone, the rest stay listed). */
-typedef void (*outbox_spooled_fn)(void *arg, size_t n, size_t dropped,
-				  const struct smtp_err *err);
+typedef void (*outbox_spooled_fn)(void *arg, size_t n, size_t dropped, const struct smtp_err *err);
 
 struct outbox_params {
 	const char *spool_dir;
@@ -65,8 +64,7 @@ enum smtp_status outbox_start(struct outbox **out, const struct outbox_params *p
  * list.  SMTP_ETEMP when the list stayed full for OUTBOX_WAIT_SEC or the
  * outbox is stopping, SMTP_ENOMEM.  (A mail the spool will refuse is
  * reported later, through the spooled function.) */
-enum smtp_status outbox_put(struct outbox *ob, const struct smtp_message *m,
-			    struct smtp_err *err);
+enum smtp_status outbox_put(struct outbox *ob, const struct smtp_message *m, struct smtp_err *err);
 
 /* Mails put and not yet in the spool (listed or being written). */
 size_t outbox_pending(struct outbox *ob);

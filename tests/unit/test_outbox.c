@@ -69,8 +69,11 @@ static struct outbox *start(struct seen *s, size_t max_mails)
 static enum smtp_status put(struct outbox *ob, int i, const char *subject)
 {
 	char to[64], body[64];
-	struct smtp_message m = {.from = "logmail@example.com", .to = to, .subject = subject,
-				 .body = body, .date = 1782907200};
+	struct smtp_message m = {.from = "logmail@example.com",
+				 .to = to,
+				 .subject = subject,
+				 .body = body,
+				 .date = 1782907200};
 	struct smtp_err err = {0};
 
 	snprintf(to, sizeof(to), "user%d@example.com", i);
