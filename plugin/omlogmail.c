@@ -1200,8 +1200,9 @@ static void om_inst_close(struct om_inst *inst)
 		pthread_mutex_lock(&inst->jlock);
 		if (lost == 0) /* else the journal keeps them for the next start */
 			om_journal_settle(inst, g); /* kept when the flush failed */
-		if (inst->journal != NULL)
-			(void)journal_commit(inst->journal, &jerr); /* the last sync */
+		/* the last sync, whatever OM_SYNC_PERIOD says: nothing follows it */
+		if (inst->journal != NULL && journal_sync(inst->journal, &jerr) != JOURNAL_OK)
+			LogError(0, RS_RET_IO_ERROR, "omlogmail: %s", jerr.msg);
 		journal_close(inst->journal);
 		inst->journal = NULL;
 		pthread_mutex_unlock(&inst->jlock);
