@@ -313,11 +313,12 @@ static enum smtp_status read_reply(struct smtp_client *c, struct smtp_reply *r,
 
 /* The message itself is not copied into the transcript (a digest can be
  * large and is in the spool anyway): one line says what went. */
-static void transcript_body(struct smtp_client *c, size_t bodylen)
+static void transcript_body(struct smtp_client *c, size_t bodylen, const struct smtp_plan *plan)
 {
-	char line[80];
+	char line[120];
 
-	snprintf(line, sizeof(line), "<message, %zu octets dot-stuffed>", bodylen - 3);
+	snprintf(line, sizeof(line), "<message, %zu octets dot-stuffed%s>", bodylen - 3,
+		 plan->downgrade ? ", body quoted-printable: the server has no 8BITMIME" : "");
 	say(c, 'C', line);
 	say(c, 'C', ".");
 }
@@ -629,40 +630,11 @@ fail:
 
 /* ---- Sending ------------------------------------------------------------ */
 
-static bool is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s & 0x80)
-			return false;
-	return true;
-}
-
-static bool has_8bit(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] & 0x80)
-			return true;
-	return false;
-}
-
-static enum smtp_status check_envelope(struct smtp_client *c, const char *from, const char *to,
-				       size_t len, struct smtp_err *err)
+/* RFC 1870: a message over the server's announced SIZE is refused for good. */
+static enum smtp_status check_size(struct smtp_client *c, size_t len, struct smtp_err *err)
 {
 	const struct smtp_caps *k = &c->d.caps;
 
-	err->code = 0;
-	if (!from || !to || smtp_has_crlf(from) || smtp_has_crlf(to) || strlen(from) > 300 ||
-	    strlen(to) > 300) {
-		snprintf(err->msg, sizeof(err->msg),
-			 "envelope address missing, too long or containing CR/LF");
-		return SMTP_EINVAL;
-	}
-	if ((!is_ascii(from) || !is_ascii(to)) && !k->smtputf8) {
-		snprintf(err->msg, sizeof(err->msg),
-			 "MAIL FROM: an address is not ASCII and the server does not offer "
-			 "SMTPUTF8");
-		return SMTP_EPERM;
-	}
 	if (k->size && k->size_max && len > k->size_max) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "MAIL FROM: message of %zu octets exceeds the server's limit of %lu", len,
@@ -674,19 +646,19 @@ static enum smtp_status check_envelope(struct smtp_client *c, const char *from, 
 
 /* MAIL, RCPT and DATA: one write when the server pipelines. */
 static enum smtp_status send_envelope(struct smtp_client *c, const char *from, const char *to,
-				      const char *msg, size_t len, struct smtp_err *err)
+				      size_t len, const struct smtp_plan *plan,
+				      struct smtp_err *err)
 {
 	const struct smtp_caps *k = &c->d.caps;
 	char mail[512], rcpt[512], group[1100];
 	enum smtp_status st;
-	bool utf8 = !is_ascii(from) || !is_ascii(to);
 
 	snprintf(mail, sizeof(mail), "MAIL FROM:<%s>", from);
 	if (k->size)
 		snprintf(mail + strlen(mail), sizeof(mail) - strlen(mail), " SIZE=%zu", len);
-	if (k->eightbitmime && has_8bit(msg, len))
+	if (plan->body_8bitmime)
 		snprintf(mail + strlen(mail), sizeof(mail) - strlen(mail), " BODY=8BITMIME");
-	if (utf8)
+	if (plan->smtputf8)
 		snprintf(mail + strlen(mail), sizeof(mail) - strlen(mail), " SMTPUTF8");
 	snprintf(rcpt, sizeof(rcpt), "RCPT TO:<%s>", to);
 	c->txn = true;
@@ -724,8 +696,8 @@ static void drain(struct smtp_client *c)
 }
 
 static enum smtp_status transaction(struct smtp_client *c, const char *from, const char *to,
-				    const char *msg, size_t len, const char *body, size_t bodylen,
-				    struct smtp_err *err)
+				    size_t len, const struct smtp_plan *plan, const char *body,
+				    size_t bodylen, struct smtp_err *err)
 {
 	struct smtp_reply r;
 	enum smtp_status st;
@@ -742,7 +714,7 @@ static enum smtp_status transaction(struct smtp_client *c, const char *from, con
 		if (smtp_dlg_next(&c->d, &r, err) == SMTP_ACT_FAIL)
 			return c->d.status;
 	}
-	st = send_envelope(c, from, to, msg, len, err);
+	st = send_envelope(c, from, to, len, plan, err);
 	while (st == SMTP_OK) {
 		st = read_reply(c, &r, err);
 		if (st != SMTP_OK)
@@ -757,7 +729,7 @@ static enum smtp_status transaction(struct smtp_client *c, const char *from, con
 		case SMTP_ACT_WAIT:
 			break;
 		case SMTP_ACT_BODY:
-			transcript_body(c, bodylen);
+			transcript_body(c, bodylen, plan);
 			/* RFC 5321 4.5.3.2.5: 3 minutes per data block. */
 			st = write_all(
 			    c, body, bodylen,
@@ -782,8 +754,9 @@ static enum smtp_status transaction(struct smtp_client *c, const char *from, con
 enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *to, const char *msg,
 			   size_t len, struct smtp_err *err)
 {
-	char *body = NULL;
+	char *body = NULL, *qp = NULL;
 	size_t bodylen = 0;
+	struct smtp_plan plan;
 	enum smtp_status st;
 
 	err->code = 0;
@@ -792,17 +765,23 @@ enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *
 		snprintf(err->msg, sizeof(err->msg), "the SMTP session is closed");
 		return SMTP_ETEMP;
 	}
-	st = check_envelope(c, from, to, len, err);
-	if (st != SMTP_OK)
-		return st;
-	st = smtp_dot_stuff(msg, len, &body, &bodylen);
-	if (st != SMTP_OK) {
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return st;
+	st = smtp_plan_message(&c->d.caps, from, to, msg, len, &plan, err);
+	if (st == SMTP_OK && plan.downgrade) {
+		st = smtp_downgrade_body(msg, len, &qp, &len);
+		msg = qp;
 	}
-	c->pending = 0;
-	st = transaction(c, from, to, msg, len, body, bodylen, err);
+	if (st == SMTP_OK)
+		st = check_size(c, len, err);
+	if (st == SMTP_OK)
+		st = smtp_dot_stuff(msg, len, &body, &bodylen);
+	if (st == SMTP_ENOMEM)
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+	if (st == SMTP_OK) {
+		c->pending = 0;
+		st = transaction(c, from, to, len, &plan, body, bodylen, err);
+	}
 	free(body);
+	free(qp);
 	return st;
 }
 

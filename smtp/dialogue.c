@@ -39,6 +39,15 @@ const char *smtp_auth_name(enum smtp_auth a)
 	}
 }
 
+/* CRAM-MD5 answers a challenge with a keyed hash: the password itself never
+ * crosses the wire, so it may go over an unencrypted connection (DESIGN.md,
+ * "AUTH in clear"), as msmtp and other clients allow.  PLAIN and LOGIN send
+ * the password as it is. */
+bool smtp_auth_challenge_response(enum smtp_auth a)
+{
+	return a == SMTP_AUTH_CRAMMD5;
+}
+
 static unsigned auth_bit(enum smtp_auth a)
 {
 	switch (a) {
@@ -110,7 +119,7 @@ enum smtp_action smtp_dlg_after_hello(struct smtp_dlg *d, struct smtp_err *err)
 		/* Never send credentials in the clear when we could avoid it. */
 		if (d->caps.starttls)
 			return start_tls(d);
-		if (!d->auth_cleartext)
+		if (!d->auth_cleartext && !smtp_auth_challenge_response(d->auth))
 			return fail_local(d, SMTP_EPERM, err,
 					  "AUTH: refusing to send credentials over an "
 					  "unencrypted connection (the server does not offer "
@@ -223,4 +232,46 @@ enum smtp_action smtp_dlg_next(struct smtp_dlg *d, const struct smtp_reply *r, s
 	d->status = SMTP_ETEMP;
 	smtp_dlg_set_state(d, SMTP_ST_DEAD);
 	return SMTP_ACT_FAIL;
+}
+
+static bool is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s & 0x80)
+			return false;
+	return true;
+}
+
+enum smtp_status smtp_plan_message(const struct smtp_caps *k, const char *from, const char *to,
+				   const char *msg, size_t len, struct smtp_plan *plan,
+				   struct smtp_err *err)
+{
+	const char *wide;
+
+	memset(plan, 0, sizeof(*plan));
+	err->code = 0;
+	if (!from || !to || smtp_has_crlf(from) || smtp_has_crlf(to) || strlen(from) > 300 ||
+	    strlen(to) > 300) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "envelope address missing, too long or containing CR/LF");
+		return SMTP_EINVAL;
+	}
+	wide = !is_ascii(from) ? from : !is_ascii(to) ? to : NULL;
+	if (wide && !k->smtputf8) {
+		/* RFC 6531 3.2: no way to pass such an address to this server;
+		 * retrying cannot change that. */
+		snprintf(err->msg, sizeof(err->msg),
+			 "%s: the address <%.300s> is not ASCII and the server does not offer "
+			 "SMTPUTF8 (RFC 6531): not sent",
+			 wide == from ? "MAIL FROM" : "RCPT TO", wide);
+		return SMTP_EPERM;
+	}
+	plan->smtputf8 = wide != NULL;
+	if (smtp_has_8bit(msg, len)) {
+		/* RFC 6152: 8-bit octets only to a server that said 8BITMIME;
+		 * to any other the body goes as quoted-printable. */
+		plan->body_8bitmime = k->eightbitmime;
+		plan->downgrade = !k->eightbitmime;
+	}
+	return SMTP_OK;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -33,7 +34,7 @@ static bool needs_encoding(const char *s)
 	return false;
 }
 
-static bool has_8bit(const char *s, size_t len)
+bool smtp_has_8bit(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] & 0x80)
@@ -271,8 +272,8 @@ enum smtp_status smtp_compose(const struct smtp_message *m, char **out, size_t *
 		     "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\n%sMessage-ID: <%s>\r\n"
 		     "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 		     "Content-Transfer-Encoding: %s\r\n\r\n%s",
-		     date, m->from, m->to, subj, mid, has_8bit(body, bodylen) ? "8bit" : "7bit",
-		     body);
+		     date, m->from, m->to, subj, mid,
+		     smtp_has_8bit(body, bodylen) ? "8bit" : "7bit", body);
 	if (n < 0 || (size_t)n >= size)
 		goto fail;
 	*out = msg;
@@ -327,5 +328,111 @@ enum smtp_status smtp_dot_stuff(const char *msg, size_t len, char **out, size_t 
 	n += 3;
 	*out = o;
 	*outlen = n;
+	return SMTP_OK;
+}
+
+/* ---- 8BITMIME not offered: quoted-printable -------------------------------- */
+
+#define QP_LINE 76
+#define CTE     "Content-Transfer-Encoding:"
+
+/* Where the body starts: after the first empty line (CRLF CRLF); len when
+ * there is none (all header). */
+static size_t body_start(const char *msg, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if (msg[i] == '\n' && (msg[i + 1] == '\n' ||
+				       (msg[i + 1] == '\r' && i + 2 < len && msg[i + 2] == '\n')))
+			return i + (msg[i + 1] == '\n' ? 2 : 3);
+	return len;
+}
+
+/* The header block with its Content-Transfer-Encoding (folded lines too)
+ * replaced by "Content-Transfer-Encoding: cte", or that line added at the
+ * end when there was none.  hdr ends with the empty line. */
+static void put_headers(FILE *f, const char *hdr, size_t n, const char *cte)
+{
+	bool skipping = false, done = false;
+	size_t i = 0;
+
+	while (i < n) {
+		const char *eol = memchr(hdr + i, '\n', n - i);
+		size_t l = eol ? (size_t)(eol - (hdr + i)) + 1 : n - i;
+		const char *line = hdr + i;
+
+		if (l <= 2 && (line[0] == '\r' || line[0] == '\n')) { /* the empty line */
+			if (!done)
+				fprintf(f, CTE " %s\r\n", cte);
+			fwrite(line, 1, l, f);
+			return;
+		}
+		if (line[0] != ' ' && line[0] != '\t')
+			skipping = l >= sizeof(CTE) - 1 && !strncasecmp(line, CTE, sizeof(CTE) - 1);
+		if (skipping && !done && line[0] != ' ' && line[0] != '\t') {
+			fprintf(f, CTE " %s\r\n", cte);
+			done = true;
+		}
+		if (!skipping)
+			fwrite(line, 1, l, f);
+		i += l;
+	}
+}
+
+/* RFC 2045 6.7: printable ASCII but "=" as itself, a blank as itself unless
+ * it ends a line, everything else "=XX"; soft breaks ("=" CRLF) keep every
+ * line within 76 octets; only CRLF is a line break (a lone CR or LF is
+ * encoded, so decoding gives back the very octets). */
+static void put_qp(FILE *f, const unsigned char *b, size_t n)
+{
+	unsigned col = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = b[i];
+		bool eol = c == '\r' && i + 1 < n && b[i + 1] == '\n';
+		bool before_eol = i + 1 == n || (b[i + 1] == '\r' && i + 2 < n && b[i + 2] == '\n');
+		bool plain =
+		    (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !before_eol);
+		unsigned need = plain ? 1 : 3;
+
+		if (eol) {
+			fputs("\r\n", f);
+			col = 0;
+			i++;
+			continue;
+		}
+		if (col + need > QP_LINE - 1) {
+			fputs("=\r\n", f);
+			col = 0;
+		}
+		if (plain)
+			fputc(c, f);
+		else
+			fprintf(f, "=%02X", c);
+		col += need;
+	}
+}
+
+enum smtp_status smtp_downgrade_body(const char *msg, size_t len, char **out, size_t *outlen)
+{
+	size_t start = body_start(msg, len);
+	bool ascii = !smtp_has_8bit(msg + start, len - start);
+	FILE *f;
+
+	*out = NULL;
+	*outlen = 0;
+	f = open_memstream(out, outlen);
+	if (!f)
+		return SMTP_ENOMEM;
+	put_headers(f, msg, start, ascii ? "7bit" : "quoted-printable");
+	if (ascii)
+		fwrite(msg + start, 1, len - start, f);
+	else
+		put_qp(f, (const unsigned char *)msg + start, len - start);
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+		return SMTP_ENOMEM;
+	}
 	return SMTP_OK;
 }

@@ -139,6 +139,25 @@ enum smtp_action smtp_dlg_after_hello(struct smtp_dlg *d, struct smtp_err *err);
 
 const char *smtp_auth_name(enum smtp_auth a);
 
+/* true for a mechanism that never sends the password itself (CRAM-MD5):
+ * allowed on an unencrypted connection without auth_cleartext. */
+bool smtp_auth_challenge_response(enum smtp_auth a);
+
+/* How one message goes to a server with capabilities k. */
+struct smtp_plan {
+	bool smtputf8;      /* an address is not ASCII: MAIL FROM ... SMTPUTF8 */
+	bool body_8bitmime; /* 8-bit octets, offered 8BITMIME: BODY=8BITMIME */
+	bool downgrade;     /* 8-bit octets, no 8BITMIME: re-encode the body
+			     * (smtp_downgrade_body) before sending */
+};
+
+/* Decide plan for sending msg from -> to: SMTP_EINVAL for a missing or bad
+ * address, SMTP_EPERM (err says which address) for a non-ASCII address to
+ * a server without SMTPUTF8, which is then not sent at all. */
+enum smtp_status smtp_plan_message(const struct smtp_caps *k, const char *from, const char *to,
+				   const char *msg, size_t len, struct smtp_plan *plan,
+				   struct smtp_err *err);
+
 /* ---- SASL --------------------------------------------------------------- */
 
 /* Base64 of src into out (NUL-terminated); -1 when out is too small. */
@@ -164,6 +183,17 @@ enum smtp_status smtp_dot_stuff(const char *msg, size_t len, char **out, size_t 
 
 /* true when s has a CR or LF. */
 bool smtp_has_crlf(const char *s);
+
+/* true when s[0..len) has an octet above 127. */
+bool smtp_has_8bit(const char *s, size_t len);
+
+/* For a server without 8BITMIME (RFC 6152): msg (a composed message, CRLF)
+ * with its body re-encoded as quoted-printable (RFC 2045 6.7; CRLF stays a
+ * line break, lines of at most 76 octets) and its Content-Transfer-Encoding
+ * header saying so; a body that is ASCII already is kept and labelled 7bit.
+ * Headers are kept as they are (smtp_compose encodes the subject).  *out is
+ * malloc'd and NUL-terminated; SMTP_ENOMEM or SMTP_OK. */
+enum smtp_status smtp_downgrade_body(const char *msg, size_t len, char **out, size_t *outlen);
 
 /* Append "Subject: ..." (folded, RFC 2047 when not printable ASCII) and CRLF
  * to out (size bytes).  Returns the length written or -1 when too small. */

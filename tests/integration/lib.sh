@@ -247,6 +247,29 @@ lm_assert_mail() { # WHAT DIR N SUBJECT BODY
 	fi
 }
 
+# lm_assert_body WHAT FILE.eml BODY: the delivered message's body, decoded
+# as its Content-Transfer-Encoding says (Python's email package), is BODY
+# with CRLF line ends, octet for octet; and the message is 7-bit when its
+# encoding is not 8bit.
+lm_assert_body() {
+	local got
+	got=$("$PY" - "$2" "$3" <<'PYEOF'
+import email, email.policy, sys
+raw = open(sys.argv[1], "rb").read()
+msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+want = sys.argv[2].replace("\n", "\r\n").encode()
+cte = (msg.get("Content-Transfer-Encoding") or "7bit").strip().lower()
+if cte != "8bit" and any(b > 127 for b in raw):
+    print("8-bit octets in a %s message" % cte)
+elif msg.get_payload(decode=True) != want:
+    print("decoded body %r, expected %r" % (msg.get_payload(decode=True), want))
+else:
+    print("ok")
+PYEOF
+)
+	lm_assert_eq "$1" ok "$got"
+}
+
 # lm_env_value FILE.env KEY
 lm_env_value() {
 	sed -n "s/^$2: //p" "$1" | head -n 1

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """A test SMTP server for logmail's tests (Debian's python3-aiosmtpd).
 
-Listens on 127.0.0.1, port 0, and writes the port it got to --port-file
+Listens on 127.0.0.1 (or --listen), port 0, and writes the port it got to --port-file
 (atomically: the file appears complete).  Each accepted message is saved in
 --maildir as two files, also published atomically (temporary name, rename):
 
     NNNN.eml   the DATA exactly as received (dot-unstuffed, CRLF kept)
     NNNN.env   the envelope, one "key: value" per line:
                from, to (one line per recipient), mail-options, auth (user or
-               "-"), tls ("yes"/"no")
+               "-"), tls ("yes"/"no"), helo (the EHLO/HELO argument),
+               session (1 for the first connection that said EHLO, 2...)
 
 The .env is renamed last, so a test that sees NNNN.env can read NNNN.eml.
 
@@ -26,6 +27,14 @@ with --user/--password.  Misbehaviour for the reliability tests:
     --no-pipelining     do not announce PIPELINING (announced by default)
     --no-ehlo           answer EHLO with 502 (a HELO-only server)
     --no-smtputf8       do not announce SMTPUTF8
+    --hide KEYWORD      do not announce this EHLO keyword (e.g. 8BITMIME;
+                        repeatable); the server still takes what it gets
+    --listen ADDR       listen there instead of 127.0.0.1 (e.g. ::1)
+    --drop-at N         on each connection, close it (no reply) once the
+                        N-th message's data is received, not storing it
+    --rcpt-reply ADDR=REPLY   answer RCPT TO:<ADDR> with REPLY (e.g.
+                        "452 4.5.3 Too many recipients"); a 421 also closes
+                        the connection (repeatable)
     --hang-at STAGE     stop answering (keep the connection open, say nothing)
                         at STAGE: "mail" (MAIL FROM received), "rcpt" (RCPT TO
                         received), "data" (the message received after DATA,
@@ -72,7 +81,9 @@ class Handler:
     def __init__(self, args):
         self.args = args
         self.count = 0
+        self.sessions = 0
         self.rcpt_451_left = args.rcpt_451
+        self.rcpt_reply = dict(r.split("=", 1) for r in args.rcpt_reply)
 
     async def hang(self, stage):
         if self.args.hang_marker:
@@ -90,8 +101,15 @@ class Handler:
         if self.args.no_ehlo:
             return ["502 5.5.1 EHLO not implemented, try HELO"]
         session.host_name = hostname
+        if not hasattr(session, "number"):
+            self.sessions += 1
+            session.number = self.sessions
+            session.messages = 0
         # aiosmtpd says "250-AUTH " even with no mechanism left: drop it.
         responses = [r for r in responses if r.rstrip() != "250-AUTH"]
+        hidden = {h.upper() for h in self.args.hide}
+        responses = [r for r in responses
+                     if r[4:].split(" ")[0].upper() not in hidden]
         if self.args.no_pipelining:
             return responses
         # aiosmtpd reads one command line at a time, so it copes with
@@ -105,6 +123,12 @@ class Handler:
             if self.args.rcpt_451 == 0 or self.rcpt_451_left > 0:
                 self.rcpt_451_left -= 1
                 return "451 4.3.0 temporary failure, try again later"
+        reply = self.rcpt_reply.get(address)
+        if reply is not None:
+            if reply.startswith("421"):
+                # After the reply went out (close() flushes what is queued).
+                asyncio.get_running_loop().call_soon(server.transport.close)
+            return reply
         if self.args.rcpt_550:
             return "550 5.1.1 <%s>: unknown user" % address
         envelope.rcpt_tos.append(address)
@@ -119,6 +143,10 @@ class Handler:
             return "554 5.6.0 message rejected as spam"
         if self.args.hang_at == "data":
             await self.hang("data")
+        session.messages = getattr(session, "messages", 0) + 1
+        if self.args.drop_at and session.messages == self.args.drop_at:
+            server.transport.close()
+            return "451 never seen"
         self.count += 1
         base = os.path.join(self.args.maildir, "%04d" % self.count)
         publish(base + ".eml", envelope.original_content)
@@ -132,7 +160,9 @@ class Handler:
                 "auth: %s" % user,
                 "tls: %s" % ("yes" if session.ssl or
                              server.transport.get_extra_info("sslcontext")
-                             else "no")]
+                             else "no"),
+                "helo: %s" % session.host_name,
+                "session: %s" % getattr(session, "number", 0)]
         publish(base + ".env", ("\n".join(env) + "\n").encode())
         if self.args.hang_at == "dot":
             await self.hang("dot")
@@ -211,7 +241,7 @@ async def main(args):
     ssl_ctx = None
     if args.mode == "smtps":
         ssl_ctx = server_tls_context(args)
-    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=ssl_ctx)
+    server = await loop.create_server(factory, args.listen, 0, ssl=ssl_ctx)
     port = server.sockets[0].getsockname()[1]
     publish(args.port_file, b"%d\n" % port)
     stop = asyncio.Event()
@@ -245,6 +275,10 @@ def parse():
     ap.add_argument("--no-pipelining", action="store_true")
     ap.add_argument("--no-ehlo", action="store_true")
     ap.add_argument("--no-smtputf8", action="store_true")
+    ap.add_argument("--hide", action="append", default=[], metavar="KEYWORD")
+    ap.add_argument("--listen", default="127.0.0.1", metavar="ADDR")
+    ap.add_argument("--drop-at", type=int, default=0, metavar="N")
+    ap.add_argument("--rcpt-reply", action="append", default=[], metavar="ADDR=REPLY")
     ap.add_argument("--hang-at", choices=["mail", "rcpt", "data", "dot"])
     ap.add_argument("--hang-marker")
     ap.add_argument("--tls-max", choices=["1.1"])

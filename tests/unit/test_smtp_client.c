@@ -301,6 +301,26 @@ Test(dialogue, auth_in_clear_allowed)
 	cr_assert_eq(step(&d, "250-mx\r\n250 AUTH PLAIN\r\n", &err), SMTP_ACT_AUTH);
 }
 
+/* CRAM-MD5 never sends the password: allowed in clear without
+ * allow-cleartext (DESIGN.md), still upgraded when STARTTLS is offered. */
+Test(dialogue, cram_md5_in_clear_allowed)
+{
+	struct smtp_dlg d = dlg(SMTP_TLS_NONE, SMTP_AUTH_CRAMMD5);
+	struct smtp_err err = {0};
+
+	step(&d, "220 mx\r\n", &err);
+	cr_assert_eq(step(&d, "250-mx\r\n250 AUTH CRAM-MD5 PLAIN\r\n", &err), SMTP_ACT_AUTH);
+	cr_assert_not(d.tls_active);
+	d = dlg(SMTP_TLS_NONE, SMTP_AUTH_CRAMMD5);
+	step(&d, "220 mx\r\n", &err);
+	cr_assert_eq(step(&d, EHLO_TLS_AUTH, &err), SMTP_ACT_STARTTLS);
+	/* LOGIN stays refused in clear. */
+	d = dlg(SMTP_TLS_NONE, SMTP_AUTH_LOGIN);
+	step(&d, "220 mx\r\n", &err);
+	cr_assert_eq(step(&d, "250-mx\r\n250 AUTH CRAM-MD5 LOGIN\r\n", &err), SMTP_ACT_FAIL);
+	cr_assert_eq(d.status, SMTP_EPERM);
+}
+
 Test(dialogue, mechanism_not_offered)
 {
 	struct smtp_dlg d = dlg(SMTP_TLS_SMTPS, SMTP_AUTH_CRAMMD5);
@@ -418,6 +438,57 @@ Test(dialogue, rset_then_mail)
 	smtp_dlg_set_state(&d, SMTP_ST_RSET);
 	cr_assert_eq(step(&d, "250 flushed\r\n", &err), SMTP_ACT_MAIL);
 	cr_assert_eq(d.state, SMTP_ST_MAIL);
+}
+
+/* ---- How a message goes: SMTPUTF8, 8BITMIME ------------------------------ */
+
+static struct smtp_caps caps(const char *ehlo)
+{
+	struct smtp_reply r = reply(ehlo);
+	struct smtp_caps k;
+
+	smtp_caps_parse(&k, &r);
+	return k;
+}
+
+#define UTF8_BODY "Subject: x\r\n\r\nGr\xc3\xbc\xc3\x9f\r\n"
+
+Test(plan, eight_bit_body)
+{
+	struct smtp_caps with = caps("250-mx\r\n250 8BITMIME\r\n"), without = caps("250 mx\r\n");
+	struct smtp_err err = {0};
+	struct smtp_plan p;
+
+	cr_assert_eq(smtp_plan_message(&with, "a@b", "c@d", UTF8_BODY, strlen(UTF8_BODY), &p, &err),
+		     SMTP_OK);
+	cr_assert(p.body_8bitmime && !p.downgrade && !p.smtputf8);
+	cr_assert_eq(
+	    smtp_plan_message(&without, "a@b", "c@d", UTF8_BODY, strlen(UTF8_BODY), &p, &err),
+	    SMTP_OK);
+	cr_assert(!p.body_8bitmime && p.downgrade);
+	/* ASCII needs neither. */
+	cr_assert_eq(smtp_plan_message(&without, "a@b", "c@d", "x\r\n\r\ny\r\n", 8, &p, &err),
+		     SMTP_OK);
+	cr_assert(!p.body_8bitmime && !p.downgrade);
+}
+
+Test(plan, non_ascii_address_needs_smtputf8)
+{
+	struct smtp_caps with = caps("250-mx\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"),
+			 without = caps("250-mx\r\n250 8BITMIME\r\n");
+	struct smtp_err err = {0};
+	struct smtp_plan p;
+
+	cr_assert_eq(smtp_plan_message(&with, "a@b", "j\xc3\xbcrgen@d", "x", 1, &p, &err), SMTP_OK);
+	cr_assert(p.smtputf8);
+	cr_assert_eq(smtp_plan_message(&without, "a@b", "j\xc3\xbcrgen@d", "x", 1, &p, &err),
+		     SMTP_EPERM);
+	cr_assert_str_eq(err.msg, "RCPT TO: the address <j\xc3\xbcrgen@d> is not ASCII and the "
+				  "server does not offer SMTPUTF8 (RFC 6531): not sent");
+	cr_assert_eq(smtp_plan_message(&without, "s\xc3\xa9@b", "c@d", "x", 1, &p, &err),
+		     SMTP_EPERM);
+	cr_assert(strncmp(err.msg, "MAIL FROM: the address <s\xc3\xa9@b>", 30) == 0, "%s", err.msg);
+	cr_assert_eq(smtp_plan_message(&with, "a@b", "c\r\nd", "x", 1, &p, &err), SMTP_EINVAL);
 }
 
 Test(dialogue, every_state_named)

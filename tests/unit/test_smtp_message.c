@@ -20,6 +20,7 @@ static void utc(void)
 
 TestSuite(compose, .init = utc);
 TestSuite(subst, .init = utc);
+TestSuite(downgrade);
 
 static char *compose_ok(const struct smtp_message *m, size_t *len)
 {
@@ -71,6 +72,151 @@ Test(compose, utf8_body_is_8bit_and_crlf_kept)
 	free(out);
 }
 
+/* ---- 8BITMIME not offered: the body as quoted-printable ------------------ */
+
+static char *downgrade(const char *msg, size_t *len)
+{
+	char *out = NULL;
+
+	cr_assert_eq(smtp_downgrade_body(msg, strlen(msg), &out, len), SMTP_OK);
+	cr_assert_eq(strlen(out), *len);
+	return out;
+}
+
+/* A plain RFC 2045 6.7 decoder, for the round trip. */
+static size_t qp_decode(const char *s, char *out)
+{
+	size_t o = 0;
+
+	while (*s) {
+		if (s[0] == '=' && s[1] == '\r' && s[2] == '\n') {
+			s += 3;
+		} else if (s[0] == '=') {
+			char hex[3] = {s[1], s[2], 0};
+
+			cr_assert(strspn(hex, "0123456789ABCDEF") == 2, "bad escape =%s", hex);
+			out[o++] = (char)strtol(hex, NULL, 16);
+			s += 3;
+		} else {
+			out[o++] = *s++;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Every line of s (CRLF separated) is at most max octets, all ASCII. */
+static void assert_qp_lines(const char *s, size_t max)
+{
+	for (const char *l = s; *l;) {
+		const char *e = strstr(l, "\r\n");
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+
+		cr_assert_leq(n, max, "line of %zu octets: %.*s", n, (int)n, l);
+		l += n + (e ? 2 : 0);
+	}
+	cr_assert_not(smtp_has_8bit(s, strlen(s)));
+}
+
+#define HDRS_8BIT                                                                                  \
+	"From: <a@b>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"                                       \
+	"Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+#define HDRS_QP                                                                                    \
+	"From: <a@b>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"                                       \
+	"Content-Type: text/plain; charset=UTF-8\r\n"                                              \
+	"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+
+Test(downgrade, utf8_body_exact)
+{
+	size_t len;
+	char *out = downgrade(HDRS_8BIT "Gr\xc3\xbc\xc3\x9f"
+					"e = 1\r\ntrailing blank \r\ntab\t\r\n.dot\r\n",
+			      &len);
+
+	cr_assert_str_eq(out, HDRS_QP "Gr=C3=BC=C3=9Fe =3D 1\r\ntrailing blank=20\r\ntab=09\r\n"
+				      ".dot\r\n");
+	free(out);
+}
+
+Test(downgrade, long_lines_soft_broken_and_round_trip)
+{
+	char body[4096], msg[8192], decoded[8192];
+	size_t len, n = 0;
+	char *out;
+
+	/* 990 octets of mixed text on one line, a lone LF and a lone CR, blanks
+	 * before a soft break, then a last line without CRLF. */
+	for (int i = 0; i < 330; i++) {
+		body[n++] = (char)0xc3;
+		body[n++] = (char)0xa4;
+		body[n++] = i % 7 == 0 ? ' ' : '=';
+	}
+	memcpy(body + n, "\r\nlone\nlf and\rcr\r\n", 18);
+	n += 18;
+	memset(body + n, ' ', 80);
+	n += 80;
+	memcpy(body + n, "x\r\nend", 7);
+	n += 6;
+	body[n] = '\0';
+	snprintf(msg, sizeof(msg), "%s%s", HDRS_8BIT, body);
+	out = downgrade(msg, &len);
+	cr_assert(strncmp(out, HDRS_QP, strlen(HDRS_QP)) == 0);
+	assert_qp_lines(out, 76);
+	cr_assert_eq(qp_decode(out + strlen(HDRS_QP), decoded), n);
+	cr_assert(memcmp(decoded, body, n) == 0, "the decoded body differs");
+	free(out);
+}
+
+Test(downgrade, ascii_body_becomes_7bit)
+{
+	size_t len;
+	char *out = downgrade(HDRS_8BIT "plain text\r\n", &len);
+
+	cr_assert_str_eq(out, "From: <a@b>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+			      "Content-Type: text/plain; charset=UTF-8\r\n"
+			      "Content-Transfer-Encoding: 7bit\r\n\r\nplain text\r\n");
+	free(out);
+}
+
+/* No Content-Transfer-Encoding header (or a folded one): one is written. */
+Test(downgrade, header_added_or_replaced_when_folded)
+{
+	size_t len;
+	char *out = downgrade("Subject: x\r\n\r\n\xc3\xa4\r\n", &len);
+
+	cr_assert_str_eq(out, "Subject: x\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+			      "\r\n=C3=A4\r\n");
+	free(out);
+	out = downgrade("content-transfer-encoding:\r\n 8bit\r\nSubject: x\r\n\r\n\xc3\xa4\r\n",
+			&len);
+	cr_assert_str_eq(out, "Content-Transfer-Encoding: quoted-printable\r\nSubject: x\r\n"
+			      "\r\n=C3=A4\r\n");
+	free(out);
+}
+
+/* What smtp_compose wrote, downgraded, decodes to the composed body. */
+Test(downgrade, composed_message)
+{
+	struct smtp_message m = {.from = "a@b",
+				 .to = "c@d",
+				 .subject = "St\xc3\xb6rung",
+				 .body = "Gr\xc3\xbc\xc3\x9f"
+					 "e\n",
+				 .message_id = "1@h",
+				 .date = T_2018};
+	size_t len, qlen;
+	char *msg = compose_ok(&m, &len), *out = NULL;
+
+	cr_assert_eq(smtp_downgrade_body(msg, len, &out, &qlen), SMTP_OK);
+	cr_assert(strstr(out, "Subject: =?UTF-8?B?U3TDtnJ1bmc=?=\r\n"));
+	cr_assert(strstr(out, "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+			      "Gr=C3=BC=C3=9Fe\r\n"));
+	cr_assert_null(strstr(out, "8bit"));
+	assert_qp_lines(out, 998);
+	free(msg);
+	free(out);
+}
+
 Test(compose, refuses_line_breaks)
 {
 	struct smtp_message m = {
@@ -95,7 +241,8 @@ Test(compose, refuses_line_breaks)
 Test(compose, refuses_overlong_address)
 {
 	char addr[300];
-	struct smtp_message m = {.from = "a@b", .to = addr, .subject = "s", .body = "", .date = T_2018};
+	struct smtp_message m = {
+	    .from = "a@b", .to = addr, .subject = "s", .body = "", .date = T_2018};
 	struct smtp_err err = {0};
 	char *out = NULL;
 	size_t len = 0;
