@@ -42,7 +42,9 @@ struct smtp_client {
 	 * already reset (RFC 5321 4.1.1.4), so an RSET would only cost a round
 	 * trip per mail. */
 	bool txn;
-	unsigned pending; /* replies still owed for commands already sent */
+	unsigned pending;            /* replies still owed for commands already sent */
+	char peer[INET6_ADDRSTRLEN]; /* the server's address, numeric */
+	char helo[256];              /* the EHLO/HELO argument */
 	struct smtp_rparser rp;
 	char in[4096];
 	size_t inpos, inlen;
@@ -92,6 +94,7 @@ static enum smtp_status fail(struct smtp_client *c, struct smtp_err *err, enum s
 	va_list ap;
 
 	err->code = 0;
+	err->auth_refused = false;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -374,26 +377,69 @@ fail:
 	return -1;
 }
 
+/* Append "ADDR: why" for one address that failed to the list in out. */
+static void note_attempt(char *out, size_t size, const struct addrinfo *ai, int error)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+	size_t n = strlen(out);
+
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr), NULL, 0, NI_NUMERICHOST);
+	if (n + 1 < size)
+		snprintf(out + n, size - n, "%s%s: %s", n ? "; " : "", addr, strerror(error));
+}
+
+/* Try each address of p->host in getaddrinfo's order (RFC 6724), until one
+ * answers.  No AI_ADDRCONFIG: it hides ::1 on a host whose only IPv6
+ * address is the loopback, and the RFC 6724 order already puts the
+ * addresses this host cannot reach last, where they fail at once. */
 static enum smtp_status connect_any(struct smtp_client *c, const struct smtp_params *p,
 				    unsigned port, struct smtp_err *err)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
-	struct addrinfo *res = NULL;
-	char service[16];
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL, *ai;
+	char service[16], tried[384] = "";
 	int r, error = 0;
+	unsigned n = 0;
 
 	snprintf(service, sizeof(service), "%u", port);
 	r = getaddrinfo(p->host, service, &hints, &res);
 	if (r != 0)
 		return fail(c, err, SMTP_ETEMP, "connect: cannot resolve %s: %s", p->host,
 			    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-	for (struct addrinfo *ai = res; ai && c->fd < 0; ai = ai->ai_next)
+	for (ai = res; ai && c->fd < 0; ai = ai->ai_next, n++) {
 		c->fd = connect_one(ai, state_timeout(c, SMTP_ST_CONNECT), &error);
+		if (c->fd < 0)
+			note_attempt(tried, sizeof(tried), ai, error);
+		else
+			getnameinfo(ai->ai_addr, ai->ai_addrlen, c->peer, sizeof(c->peer), NULL, 0,
+				    NI_NUMERICHOST);
+	}
 	freeaddrinfo(res);
-	if (c->fd < 0)
+	if (c->fd >= 0)
+		return SMTP_OK;
+	if (n == 1)
 		return fail(c, err, SMTP_ETEMP, "connect: cannot connect to %s port %u: %s",
 			    p->host, port, strerror(error));
-	return SMTP_OK;
+	return fail(c, err, SMTP_ETEMP, "connect: cannot connect to %s port %u (%s)", p->host, port,
+		    tried);
+}
+
+/* RFC 5321 4.1.4: the configured name, else this host's fully qualified
+ * name, else an address literal of this end of the connection. */
+static void choose_helo(struct smtp_client *c, const struct smtp_params *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (smtp_local_domain(p->helo_name, c->helo, sizeof(c->helo)))
+		return;
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
+		smtp_address_literal((struct sockaddr *)&ss, c->helo, sizeof(c->helo));
+}
+
+const char *smtp_peer(const struct smtp_client *c)
+{
+	return c ? c->peer : "";
 }
 
 /* ---- TLS ---------------------------------------------------------------- */
@@ -519,17 +565,11 @@ static enum smtp_status auth_send(struct smtp_client *c, const struct smtp_param
 
 /* ---- Opening ------------------------------------------------------------ */
 
-static enum smtp_status send_hello(struct smtp_client *c, const char *verb,
-				   const struct smtp_params *p, struct smtp_err *err)
+static enum smtp_status send_hello(struct smtp_client *c, const char *verb, struct smtp_err *err)
 {
-	char host[256] = "localhost", line[300];
+	char line[300];
 
-	if (p->helo_name && *p->helo_name)
-		snprintf(host, sizeof(host), "%s", p->helo_name);
-	else if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(line, sizeof(line), "%s %s", verb, host);
+	snprintf(line, sizeof(line), "%s %s", verb, c->helo);
 	return send_cmd(c, line, NULL, err);
 }
 
@@ -547,10 +587,10 @@ static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_p
 			return st;
 		switch (smtp_dlg_next(&c->d, &r, err)) {
 		case SMTP_ACT_EHLO:
-			st = send_hello(c, "EHLO", p, err);
+			st = send_hello(c, "EHLO", err);
 			break;
 		case SMTP_ACT_HELO:
-			st = send_hello(c, "HELO", p, err);
+			st = send_hello(c, "HELO", err);
 			break;
 		case SMTP_ACT_STARTTLS:
 			st = send_cmd(c, "STARTTLS", NULL, err);
@@ -558,7 +598,7 @@ static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_p
 		case SMTP_ACT_TLS:
 			st = tls_start(c, p, err);
 			if (st == SMTP_OK)
-				st = send_hello(c, "EHLO", p, err);
+				st = send_hello(c, "EHLO", err);
 			break;
 		case SMTP_ACT_AUTH:
 			st = auth_send(c, p, NULL, err);
@@ -593,6 +633,7 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 	*out = NULL;
 	err->code = 0;
 	err->msg[0] = '\0';
+	err->auth_refused = false;
 	if (!c) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return SMTP_ENOMEM;
@@ -615,6 +656,8 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 		goto fail;
 	}
 	st = connect_any(c, p, p->port ? p->port : default_port(p->tls), err);
+	if (st == SMTP_OK)
+		choose_helo(c, p);
 	if (st == SMTP_OK && p->tls == SMTP_TLS_SMTPS)
 		st = tls_start(c, p, err);
 	if (st == SMTP_OK)
@@ -761,6 +804,7 @@ enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *
 
 	err->code = 0;
 	err->msg[0] = '\0';
+	err->auth_refused = false;
 	if (!c || c->d.state == SMTP_ST_DEAD || c->fd < 0) {
 		snprintf(err->msg, sizeof(err->msg), "the SMTP session is closed");
 		return SMTP_ETEMP;

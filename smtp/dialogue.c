@@ -70,6 +70,7 @@ static enum smtp_action fail_reply(struct smtp_dlg *d, const struct smtp_reply *
 	int n;
 
 	err->code = r->code;
+	err->auth_refused = at == SMTP_ST_AUTH;
 	n = snprintf(err->msg, sizeof(err->msg), "%s: ", smtp_state_names[at]);
 	smtp_reply_summary(r, err->msg + n, sizeof(err->msg) - (size_t)n);
 	d->status = r->code >= 500 && r->code < 600 ? SMTP_EPERM : SMTP_ETEMP;
@@ -87,6 +88,7 @@ static enum smtp_action fail_local(struct smtp_dlg *d, enum smtp_status st, stru
 	if (n >= sizeof(err->msg))
 		n = sizeof(err->msg) - 1;
 	err->code = 0;
+	err->auth_refused = false;
 	memcpy(err->msg, msg, n);
 	err->msg[n] = '\0';
 	d->status = st;

@@ -8,6 +8,7 @@ smtp_libsmtp_la_SOURCES = \
 	smtp/sasl.c \
 	smtp/client.c \
 	smtp/message.c \
+	smtp/host.c \
 	smtp/subst.c
 smtp_libsmtp_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 smtp_libsmtp_la_LIBADD = $(OPENSSL_LIBS)
@@ -59,7 +60,7 @@ if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_spool
 TESTS += tests/unit/test_spool
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c smtp/spool-internal.h \
-	smtp/spool.c smtp/spool_deliver.c
+	smtp/spool.c smtp/spool_deliver.c smtp/host.c
 tests_unit_test_spool_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_spool_LDADD = $(CRITERION_LIBS)
 endif

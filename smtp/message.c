@@ -228,11 +228,10 @@ static int check_address(const char *what, const char *v, struct smtp_err *err)
 static void make_message_id(char *out, size_t size)
 {
 	unsigned char r[6] = {0};
-	char host[256] = "localhost";
+	char host[256];
 
 	RAND_bytes(r, sizeof(r));
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
+	smtp_local_domain(NULL, host, sizeof(host));
 	snprintf(out, size, "%ld.%ld.%02x%02x%02x%02x%02x%02x@%s", (long)time(NULL), (long)getpid(),
 		 r[0], r[1], r[2], r[3], r[4], r[5], host);
 }

@@ -158,6 +158,18 @@ enum smtp_status smtp_plan_message(const struct smtp_caps *k, const char *from, 
 				   const char *msg, size_t len, struct smtp_plan *plan,
 				   struct smtp_err *err);
 
+/* ---- This host's name (host.c) ------------------------------------------ */
+
+struct sockaddr;
+
+/* A name with a dot, not all digits, not "localhost.localdomain". */
+bool smtp_is_fqdn(const char *name);
+
+/* RFC 5321 4.1.3: "[192.0.2.1]" or "[IPv6:2001:db8::1]" (a v4-mapped IPv6
+ * address as IPv4).  Returns the length, or -1 for another family or when
+ * out is too small. */
+int smtp_address_literal(const struct sockaddr *sa, char *out, size_t size);
+
 /* ---- SASL --------------------------------------------------------------- */
 
 /* Base64 of src into out (NUL-terminated); -1 when out is too small. */
