@@ -19,18 +19,19 @@
 
 enum smtp_status {
 	SMTP_OK = 0,
-	SMTP_ETEMP,    /* 4xx, timeout, reset, DNS, TLS: try again later */
-	SMTP_EPERM,    /* 5xx or a refusal that retrying cannot cure */
-	SMTP_EINVAL,   /* the caller's input is bad (CR/LF in a header...) */
-	SMTP_ENOENT,   /* no such mail in the spool */
-	SMTP_EBUSY,    /* another process holds the spool's delivery lock */
-	SMTP_EIO,      /* local file system error */
+	SMTP_ETEMP,  /* 4xx, timeout, reset, DNS, TLS: try again later */
+	SMTP_EPERM,  /* 5xx or a refusal that retrying cannot cure */
+	SMTP_EINVAL, /* the caller's input is bad (CR/LF in a header...) */
+	SMTP_ENOENT, /* no such mail in the spool */
+	SMTP_EBUSY,  /* another process holds the spool's delivery lock */
+	SMTP_EIO,    /* local file system error */
 	SMTP_ENOMEM,
 };
 
 struct smtp_err {
-	int code;       /* the server's reply code, 0 when the failure was local */
-	char msg[512];  /* one line, e.g. "RCPT TO: 550 5.1.1 <x@y>: unknown user" */
+	int code;          /* the server's reply code, 0 when the failure was local */
+	char msg[512];     /* one line, e.g. "RCPT TO: 550 5.1.1 <x@y>: unknown user" */
+	bool auth_refused; /* the server answered AUTH with a failure (535, 454...) */
 };
 
 /* ---- Messages ---------------------------------------------------------- */
@@ -42,6 +43,8 @@ struct smtp_message {
 	const char *body;       /* UTF-8 text, LF or CRLF line ends */
 	const char *message_id; /* without <>, e.g. "20180501183635.16737@host" */
 	time_t date;
+	const char *domain; /* spool_submit: the Message-ID's right-hand side;
+			     * NULL: smtp_local_domain(NULL) */
 };
 
 /* Render m as an RFC 5322 message: CRLF line ends, headers folded, body
@@ -63,13 +66,22 @@ struct smtp_subst {
 
 /* Expand %N %S %T %D %L %U in tmpl into out (NUL-terminated, truncated to
  * size).  "%%" is a single "%"; any other %x is left as it is. */
-void smtp_subject_expand(const char *tmpl, const struct smtp_subst *s, char *out,
-			 size_t size);
+void smtp_subject_expand(const char *tmpl, const struct smtp_subst *s, char *out, size_t size);
 
 /* Fill s with this machine's host name and serial number (the configured
  * serial when not NULL, else the DMI product serial, else /etc/machine-id),
  * kept in s's own buffers: valid as long as s, and s must not be copied. */
 void smtp_subst_default(struct smtp_subst *s, const char *configured_serial);
+
+/* ---- This host's name --------------------------------------------------- */
+
+/* The domain this host names itself by (RFC 5321 4.1.4), in EHLO, on the
+ * right of Message-IDs and in a default sender: configured when it is not
+ * NULL or empty (`mail smtpserver helo`), else the fully qualified name
+ * (gethostname, then getaddrinfo AI_CANONNAME), else the bare host name.
+ * Returns false in that last case: the host has no fully qualified name,
+ * and EHLO sends an address literal instead.  May query DNS. */
+bool smtp_local_domain(const char *configured, char *out, size_t size);
 
 /* ---- The client -------------------------------------------------------- */
 
@@ -81,17 +93,18 @@ enum smtp_auth { SMTP_AUTH_NONE, SMTP_AUTH_CRAMMD5, SMTP_AUTH_LOGIN, SMTP_AUTH_P
 typedef void (*smtp_transcript_fn)(void *arg, char dir, const char *line);
 
 struct smtp_params {
-	const char *host;         /* name or address; every address is tried */
-	unsigned port;            /* 0: 25, 587 or 465 by tls */
+	const char *host; /* name or address; every address is tried */
+	unsigned port;    /* 0: 25, 587 or 465 by tls */
 	enum smtp_tls tls;
-	bool tls_verify;          /* verify the certificate and the host name */
-	const char *ca_file;      /* NULL: the system trust store */
+	bool tls_verify;     /* verify the certificate and the host name */
+	const char *ca_file; /* NULL: the system trust store */
 	enum smtp_auth auth;
 	const char *username;
-	const char *password;     /* borrowed; the caller wipes it */
-	bool auth_cleartext;      /* allow AUTH on an unencrypted connection */
-	const char *helo_name;    /* NULL: this host's name */
-	unsigned timeout_sec;     /* 0: RFC 5321 section 4.5.3.2 per command */
+	const char *password;  /* borrowed; the caller wipes it */
+	bool auth_cleartext;   /* allow AUTH on an unencrypted connection */
+	const char *helo_name; /* NULL: smtp_local_domain's FQDN, else an
+				* address literal of the local end */
+	unsigned timeout_sec;  /* 0: RFC 5321 section 4.5.3.2 per command */
 	smtp_transcript_fn transcript;
 	void *transcript_arg;
 };
@@ -109,8 +122,12 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
  * after a failed or aborted one on the same session sends RSET first (after
  * an accepted message the server has reset already, RFC 5321 4.1.1.4).
  * After SMTP_ETEMP from a connection failure the session is dead: close it. */
-enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *to,
-			   const char *msg, size_t len, struct smtp_err *err);
+enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *to, const char *msg,
+			   size_t len, struct smtp_err *err);
+
+/* The server's address this session is connected to, numeric ("192.0.2.25",
+ * "2001:db8::25"); valid as long as c. */
+const char *smtp_peer(const struct smtp_client *c);
 
 /* QUIT (without waiting long for the 221) and free.  NULL is safe. */
 void smtp_close(struct smtp_client *c);
@@ -118,8 +135,8 @@ void smtp_close(struct smtp_client *c);
 /* ---- The spool ---------------------------------------------------------- */
 
 #define SPOOL_DEFAULT_DIR "/var/spool/logmail"
-#define SPOOL_DIR_ENV "LOGMAIL_SPOOL"
-#define SPOOL_ID_MAX 32 /* "YYYYMMDDhhmmss.PID" plus room for a suffix */
+#define SPOOL_DIR_ENV     "LOGMAIL_SPOOL"
+#define SPOOL_ID_MAX      32 /* "YYYYMMDDhhmmss.PID" plus room for a suffix */
 
 struct spool;
 
@@ -127,7 +144,7 @@ struct spool;
 struct spool_entry {
 	char id[SPOOL_ID_MAX];
 	const char *to;
-	const char *subject;    /* as given, before RFC 2047 encoding */
+	const char *subject; /* as given, before RFC 2047 encoding */
 	const char *message_id;
 	time_t queued;
 	time_t next_try;
@@ -138,6 +155,12 @@ struct spool_entry {
 struct spool_counters {
 	unsigned long sent;
 	unsigned long failed;
+	unsigned long auth_failed; /* sessions whose AUTH the server refused */
+};
+
+/* What delivery runs leave for `show mail`. */
+struct spool_state {
+	char server_address[64]; /* the address a session last connected to; "" */
 };
 
 /* Open (creating it when missing, mode 0700) the spool at dir. */
@@ -147,8 +170,8 @@ void spool_close(struct spool *s);
 /* Queue m crash-safely; m->message_id is ignored and built from the new
  * mail-id and the host name.  id receives the mail-id.  (The batch of one of
  * spool_submit_batch.) */
-enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m,
-			      char id[SPOOL_ID_MAX], struct smtp_err *err);
+enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m, char id[SPOOL_ID_MAX],
+			      struct smtp_err *err);
 
 /* Queue msgs[0..n) as spool_submit does each, the disk work grouped: every
  * mail's file is written, then each is fsync'd, then each renamed into
@@ -167,9 +190,8 @@ enum smtp_status spool_submit_batch(struct spool *s, const struct smtp_message *
 				    struct smtp_err *err);
 
 /* Call fn for each queued mail, oldest first; a non-zero return stops. */
-enum smtp_status spool_list(struct spool *s,
-			    int (*fn)(void *arg, const struct spool_entry *e), void *arg,
-			    struct smtp_err *err);
+enum smtp_status spool_list(struct spool *s, int (*fn)(void *arg, const struct spool_entry *e),
+			    void *arg, struct smtp_err *err);
 
 enum smtp_status spool_delete(struct spool *s, const char *id, struct smtp_err *err);
 enum smtp_status spool_delete_all(struct spool *s, struct smtp_err *err);
@@ -177,10 +199,13 @@ enum smtp_status spool_delete_all(struct spool *s, struct smtp_err *err);
 /* What one delivery run did. */
 struct spool_run {
 	unsigned sent, deferred, failed;
+	unsigned auth_failed; /* sessions whose AUTH the server refused */
+	unsigned sessions;    /* sessions opened: 2 when one died and was reopened */
 };
 
 /* Deliver queued mails whose time has come (all of them when force) over as
- * few sessions as possible.  Takes the spool's delivery lock without
+ * few sessions as possible: one, and one more when it dies in the middle
+ * (connection lost, timeout, 421).  Takes the spool's delivery lock without
  * waiting: SMTP_EBUSY when another process holds it.  Temporary failures are
  * retried later with back-off, permanent ones and expired mails moved to the
  * failed folder with the reason.  When only is not NULL, just that mail-id.
@@ -192,9 +217,12 @@ struct spool_run {
 enum smtp_status spool_deliver(struct spool *s, const struct smtp_params *p, bool force,
 			       const char *only, struct spool_run *run, struct smtp_err *err);
 
-/* Counters of sent and failed mails; they survive restarts. */
-enum smtp_status spool_counters(struct spool *s, struct spool_counters *out,
-				struct smtp_err *err);
+/* Counters of sent and failed mails and refused AUTHs; they survive
+ * restarts. */
+enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, struct smtp_err *err);
+
+/* What the delivery runs left (all "" before the first). */
+enum smtp_status spool_state(struct spool *s, struct spool_state *out, struct smtp_err *err);
 
 /* `debug mail` state, shared through the spool by the CLI and the module. */
 bool spool_debug(struct spool *s);

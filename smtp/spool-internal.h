@@ -21,7 +21,8 @@
 
 struct spool {
 	int dirfd;        /* the spool directory */
-	char host[256];   /* right-hand side of Message-IDs */
+	char host[256];   /* right-hand side of Message-IDs, found at the first
+			   * submission (smtp_local_domain may ask DNS); under id_lock */
 	atomic_ulong seq; /* makes temporary names unique within a process */
 	/* Where the mail-id search of this second starts, so the n-th mail
 	 * of a second costs one try, not n (measured in bench/RESULTS.md). */
@@ -83,8 +84,13 @@ enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *
 void spool_sync_queue(struct spool *s);
 
 /* Add to the persistent counters (caller holds the delivery lock). */
-enum smtp_status spool_counters_add(struct spool *s, unsigned long sent, unsigned long failed,
+enum smtp_status spool_counters_add(struct spool *s, const struct spool_counters *add,
 				    struct smtp_err *err);
+
+/* Record st as the spool's state when it differs from what is there
+ * (caller holds the delivery lock). */
+enum smtp_status spool_state_save(struct spool *s, const struct spool_state *st,
+				  struct smtp_err *err);
 
 /* Remove files left in tmp/ by a crash (caller holds the delivery lock). */
 void spool_clean_tmp(struct spool *s, time_t now);

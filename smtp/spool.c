@@ -12,7 +12,10 @@
  *                the reason ("RCPT TO: 550 5.1.1 unknown user",
  *                "expired after 12 attempts: ...", "corrupt spool file: ...").
  *   lock         flock()ed (LOCK_EX|LOCK_NB) by the one delivering process.
- *   counters     "sent N\nfailed N\n", replaced under the lock by rename.
+ *   counters     "sent N\nfailed N\nauth-failed N\n", replaced under the lock
+ *                by rename (a missing line counts 0; unknown lines are ignored).
+ *   state        "Server-Address: ADDR\n": the address a delivery session
+ *                last connected to, for `show mail`; replaced likewise.
  *   debug        exists while `debug mail` is on.
  *
  * A mail-id is the seed's YYYYMMDDhhmmss.PID (local time of submission, the
@@ -193,9 +196,6 @@ enum smtp_status spool_open(struct spool **out, const char *dir, struct smtp_err
 			goto fail;
 		}
 	}
-	if (gethostname(s->host, sizeof(s->host)) < 0 || !s->host[0])
-		snprintf(s->host, sizeof(s->host), "localhost");
-	s->host[sizeof(s->host) - 1] = '\0';
 	atomic_init(&s->seq, 0);
 	*out = s;
 	return SMTP_OK;
@@ -659,6 +659,21 @@ static enum smtp_status reserve_id(struct spool *s, time_t now, char id[SPOOL_ID
 	return SMTP_EIO;
 }
 
+/* The Message-ID's right-hand side: m->domain, else this host's domain,
+ * looked up once per spool. */
+static void message_domain(struct spool *s, const struct smtp_message *m, char *out, size_t size)
+{
+	if (m->domain && *m->domain) {
+		snprintf(out, size, "%s", m->domain);
+		return;
+	}
+	pthread_mutex_lock(&s->id_lock);
+	if (!s->host[0])
+		smtp_local_domain(NULL, s->host, sizeof(s->host));
+	snprintf(out, size, "%s", s->host);
+	pthread_mutex_unlock(&s->id_lock);
+}
+
 /* Phase 1 of a submission: check m, reserve its mail-id (tmp/ID, left open
  * in *fd), compose it and write it there, not yet fsync'd.  On failure
  * nothing is left in tmp/ and *fd is -1. */
@@ -667,7 +682,7 @@ static enum smtp_status write_one(struct spool *s, const struct smtp_message *m,
 {
 	struct smtp_message msg = *m;
 	struct spool_mail sm = {0};
-	char tmp[SPOOL_ID_MAX + 8], mid[SPOOL_ID_MAX + 260];
+	char tmp[SPOOL_ID_MAX + 8], mid[SPOOL_ID_MAX + 260], domain[256];
 	char *text = NULL;
 	size_t len = 0;
 	enum smtp_status st;
@@ -685,7 +700,8 @@ static enum smtp_status write_one(struct spool *s, const struct smtp_message *m,
 	if (st != SMTP_OK)
 		return st;
 	snprintf(tmp, sizeof(tmp), "tmp/%s", sm.id);
-	snprintf(mid, sizeof(mid), "%s@%s", sm.id, s->host);
+	message_domain(s, m, domain, sizeof(domain));
+	snprintf(mid, sizeof(mid), "%s@%s", sm.id, domain);
 	msg.message_id = mid;
 	if (!msg.date)
 		msg.date = now;
@@ -1014,7 +1030,7 @@ enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, str
 	char *buf, *line, *save = NULL;
 	size_t len;
 
-	out->sent = out->failed = 0;
+	memset(out, 0, sizeof(*out));
 	if (read_file(s, "counters", &buf, &len) < 0) {
 		if (errno == ENOENT)
 			return SMTP_OK;
@@ -1027,25 +1043,58 @@ enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, str
 			out->sent = n;
 		else if (sscanf(line, "failed %lu", &n) == 1)
 			out->failed = n;
+		else if (sscanf(line, "auth-failed %lu", &n) == 1)
+			out->auth_failed = n;
 	}
 	free(buf);
 	return SMTP_OK;
 }
 
-enum smtp_status spool_counters_add(struct spool *s, unsigned long sent, unsigned long failed,
+enum smtp_status spool_counters_add(struct spool *s, const struct spool_counters *add,
 				    struct smtp_err *err)
 {
 	struct spool_counters c;
 	enum smtp_status st;
 	char text[128];
 
-	if (sent == 0 && failed == 0)
+	if (add->sent == 0 && add->failed == 0 && add->auth_failed == 0)
 		return SMTP_OK;
 	st = spool_counters(s, &c, err);
 	if (st != SMTP_OK)
 		return st;
-	snprintf(text, sizeof(text), "sent %lu\nfailed %lu\n", c.sent + sent, c.failed + failed);
+	snprintf(text, sizeof(text), "sent %lu\nfailed %lu\nauth-failed %lu\n", c.sent + add->sent,
+		 c.failed + add->failed, c.auth_failed + add->auth_failed);
 	return publish_text(s, text, "counters", ".", err);
+}
+
+enum smtp_status spool_state(struct spool *s, struct spool_state *out, struct smtp_err *err)
+{
+	char *buf, *line, *save = NULL;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if (read_file(s, "state", &buf, &len) < 0) {
+		if (errno == ENOENT)
+			return SMTP_OK;
+		return sys_fail(err, "cannot read", "state");
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "Server-Address: ", 16))
+			snprintf(out->server_address, sizeof(out->server_address), "%s", line + 16);
+	free(buf);
+	return SMTP_OK;
+}
+
+enum smtp_status spool_state_save(struct spool *s, const struct spool_state *st,
+				  struct smtp_err *err)
+{
+	struct spool_state now;
+	char text[128];
+
+	if (spool_state(s, &now, err) == SMTP_OK && !strcmp(now.server_address, st->server_address))
+		return SMTP_OK;
+	snprintf(text, sizeof(text), "Server-Address: %s\n", st->server_address);
+	return publish_text(s, text, "state", ".", err);
 }
 
 bool spool_debug(struct spool *s)

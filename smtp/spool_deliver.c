@@ -7,20 +7,27 @@
  *   2. moves mails queued longer than SPOOL_EXPIRE_SEC to failed/ as
  *      "expired after N attempts: <last error>";
  *   3. picks the due ones (Next-Try <= now, all when force, or just `only`),
- *      oldest first, and sends them over ONE session:
+ *      oldest first, and sends them over one session:
  *        - sent: removed from queue/ (queue/ is fsync'd once, when the
  *          run ends: smtp/spool.c, "Removing"), counted;
  *        - permanent failure (5xx): moved to failed/ with the reply, counted;
- *        - temporary failure of that mail (4xx reply): deferred, the session
- *          goes on with the next mail;
- *        - the session is dead (connection lost, timeout, 421) or could not
- *          be opened: this and the remaining mails are deferred.
+ *        - temporary failure of that mail (a 4xx reply to MAIL, RCPT, DATA
+ *          or the data, e.g. 452 to RCPT): deferred, the session goes on
+ *          with the next mail;
+ *        - the session dies (connection lost, timeout, 421): that mail is
+ *          deferred (the server may or may not have it: it is sent again
+ *          later, never dropped), and ONE new session is opened for the
+ *          rest; when that one dies too, or cannot be opened, the rest
+ *          is deferred;
+ *        - the first session cannot be opened: every mail is deferred.
  *      A deferred mail gets Attempts + 1, Next-Try = now + back-off (1 min,
  *      doubled per attempt, capped at 1 h) and Last-Error = the reason.
  *      A failure to open the session is deferred even when it is a 5xx (a
  *      refused greeting or AUTH is the configuration's fault, not the
- *      mail's): expiry bounds how long that goes on.
- *   4. adds what it did to the persistent counters.
+ *      mail's): expiry bounds how long that goes on.  A refused AUTH is
+ *      counted (auth_failed) each time.
+ *   4. adds what it did to the persistent counters, and records the
+ *      address the last session connected to (the state file).
  *
  * Returns the worst outcome of the run: SMTP_OK when every mail tried was
  * sent (or nothing was due), else SMTP_ETEMP when something was deferred,
@@ -43,6 +50,7 @@ struct run {
 	time_t now;
 	enum smtp_status worst;
 	struct smtp_err *err;
+	struct spool_state state; /* what the run leaves for show mail */
 };
 
 static int rank(enum smtp_status st)
@@ -183,22 +191,48 @@ static void defer_rest(struct run *r, struct spool_set *set, const char *reason)
 	}
 }
 
-static void send_all(struct run *r, struct spool_set *set, const struct smtp_params *p)
+/* At most this many sessions a run: the first, and one when it dies. */
+#define RUN_SESSIONS 2
+
+/* Open a session; on failure the rest is deferred with the reason. */
+static struct smtp_client *open_session(struct run *r, struct spool_set *set,
+					const struct smtp_params *p)
 {
 	struct smtp_client *c = NULL;
 	struct smtp_err e = {0};
 	enum smtp_status st = smtp_open(&c, p, &e);
 
-	if (st != SMTP_OK) {
-		defer_rest(r, set, reason_of(st, &e));
-		return;
+	r->out->sessions++;
+	if (st == SMTP_OK) {
+		snprintf(r->state.server_address, sizeof(r->state.server_address), "%s",
+			 smtp_peer(c));
+		return c;
 	}
+	if (e.auth_refused)
+		r->out->auth_failed++;
+	defer_rest(r, set, reason_of(st, &e));
+	return NULL;
+}
+
+static void send_all(struct run *r, struct spool_set *set, const struct smtp_params *p)
+{
+	struct smtp_client *c = NULL;
+	struct smtp_err e = {0};
+	char died[sizeof(e.msg)] = "";
+
 	for (size_t i = 0; i < set->n; i++) {
 		struct spool_mail *m = &set->v[i];
+		enum smtp_status st;
 		bool stop;
 
 		if (m->done)
 			continue;
+		if (!c && r->out->sessions == RUN_SESSIONS) {
+			defer_rest(r, set, died);
+			break;
+		}
+		if (!c && !(c = open_session(r, set, p)))
+			break;
 		memset(&e, 0, sizeof(e));
 		st = smtp_send(c, m->from, m->to, m->msg, m->len, &e);
 		if (st == SMTP_OK)
@@ -210,8 +244,9 @@ static void send_all(struct run *r, struct spool_set *set, const struct smtp_par
 		if (stop)
 			break;
 		if (session_dead(st, &e)) {
-			defer_rest(r, set, reason_of(st, &e));
-			break;
+			snprintf(died, sizeof(died), "%s", reason_of(st, &e));
+			smtp_close(c);
+			c = NULL;
 		}
 	}
 	smtp_close(c);
@@ -223,6 +258,7 @@ enum smtp_status spool_deliver(struct spool *s, const struct smtp_params *p, boo
 	struct spool_run local;
 	struct run r = {.s = s, .out = run ? run : &local, .worst = SMTP_OK, .err = err};
 	struct spool_set set = {0};
+	struct spool_counters counted;
 	struct smtp_err e = {0};
 	unsigned corrupt = 0;
 	enum smtp_status st;
@@ -274,11 +310,16 @@ enum smtp_status spool_deliver(struct spool *s, const struct smtp_params *p, boo
 	 * Before the counters, so they never count a mail that can come back. */
 	if (r.out->sent > 0)
 		spool_sync_queue(s);
-	if (spool_counters_add(s, r.out->sent, r.out->failed, &e) != SMTP_OK && st == SMTP_OK) {
+	counted.sent = r.out->sent;
+	counted.failed = r.out->failed;
+	counted.auth_failed = r.out->auth_failed;
+	if (spool_counters_add(s, &counted, &e) != SMTP_OK && st == SMTP_OK) {
 		st = SMTP_EIO;
 		if (err)
 			*err = e;
 	}
+	if (r.state.server_address[0])
+		spool_state_save(s, &r.state, &e); /* for show mail only: not fatal */
 out:
 	spool_set_free(&set);
 	close(lock); /* releases the flock */

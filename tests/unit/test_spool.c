@@ -26,9 +26,10 @@ struct reply {
 	enum smtp_status st;
 	int code;
 	const char *msg;
+	bool auth_refused;
 };
 
-static struct reply open_reply;
+static struct reply open_replies[4]; /* for each smtp_open, in order */
 static struct reply send_replies[16];
 static unsigned n_sends;       /* smtp_send calls so far */
 static char sent_to[16][64];   /* recipients, in order */
@@ -51,6 +52,7 @@ enum smtp_status smtp_compose(const struct smtp_message *m, char **out, size_t *
 static enum smtp_status give(const struct reply *r, struct smtp_err *err)
 {
 	err->code = r->code;
+	err->auth_refused = r->auth_refused;
 	snprintf(err->msg, sizeof(err->msg), "%s", r->msg ? r->msg : "");
 	return r->st;
 }
@@ -60,10 +62,18 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 {
 	static struct smtp_client c;
 
+	const struct reply *r = &open_replies[n_opens++];
+
 	(void)p;
-	n_opens++;
-	*out = open_reply.st == SMTP_OK ? &c : NULL;
-	return give(&open_reply, err);
+	cr_assert_lt(n_opens, 4);
+	*out = r->st == SMTP_OK ? &c : NULL;
+	return give(r, err);
+}
+
+const char *smtp_peer(const struct smtp_client *c)
+{
+	(void)c;
+	return n_opens == 1 ? "2001:db8::25" : "192.0.2.25";
 }
 
 enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *to, const char *msg,
@@ -565,7 +575,7 @@ Test(spool, counters_persist_across_close_open)
 	submit("a@example.com", "1", id);
 	submit("b@example.com", "2", id);
 	submit("c@example.com", "3", id);
-	send_replies[1] = (struct reply){SMTP_EPERM, 550, "RCPT TO: 550 5.1.1 unknown user"};
+	send_replies[1] = (struct reply){SMTP_EPERM, 550, "RCPT TO: 550 5.1.1 unknown user", false};
 	cr_assert_eq(deliver(false, NULL, &run, &err), SMTP_EPERM);
 	cr_assert_str_eq(err.msg, "RCPT TO: 550 5.1.1 unknown user");
 	cr_assert_eq(run.sent, 2);
@@ -627,7 +637,7 @@ Test(spool, temporary_failure_defers_with_backoff)
 
 	submit("a@example.com", "1", a);
 	submit("b@example.com", "2", b);
-	send_replies[0] = (struct reply){SMTP_ETEMP, 451, "RCPT TO: 451 4.3.0 try later"};
+	send_replies[0] = (struct reply){SMTP_ETEMP, 451, "RCPT TO: 451 4.3.0 try later", false};
 	cr_assert_eq(deliver(false, NULL, &run, &err), SMTP_ETEMP);
 	cr_assert_str_eq(err.msg, "RCPT TO: 451 4.3.0 try later");
 	cr_assert_eq(run.deferred, 1);
@@ -647,7 +657,7 @@ Test(spool, temporary_failure_defers_with_backoff)
 	cr_assert_eq(run.sent + run.deferred + run.failed, 0);
 
 	/* flush: force, and the redelivery carries the same message. */
-	send_replies[2] = (struct reply){SMTP_OK, 250, ""};
+	send_replies[2] = (struct reply){SMTP_OK, 250, "", false};
 	cr_assert_eq(deliver(true, NULL, &run, &err), SMTP_OK, "%s", err.msg);
 	cr_assert_eq(run.sent, 1);
 	cr_assert_str_eq(sent_msg[2], msg1);
@@ -655,25 +665,103 @@ Test(spool, temporary_failure_defers_with_backoff)
 	cr_assert_eq(l.n, 0);
 }
 
-Test(spool, dead_session_defers_the_rest)
+/* The session dies in the second mail: that mail is deferred (the server
+ * may have it or not), a second session takes the rest. */
+Test(spool, dead_session_reconnects_once)
+{
+	struct spool_run run;
+	struct smtp_err err;
+	struct listing l;
+	struct spool_state state;
+	char id[4][SPOOL_ID_MAX];
+
+	submit("a@example.com", "1", id[0]);
+	submit("b@example.com", "2", id[1]);
+	submit("c@example.com", "3", id[2]);
+	submit("d@example.com", "4", id[3]);
+	send_replies[1] =
+	    (struct reply){SMTP_ETEMP, 0, "end of data: connection reset by peer", false};
+	cr_assert_eq(deliver(false, NULL, &run, &err), SMTP_ETEMP);
+	cr_assert_eq(n_opens, 2);
+	cr_assert_eq(n_closes, 2);
+	cr_assert_eq(run.sessions, 2);
+	cr_assert_eq(n_sends, 4);
+	cr_assert_str_eq(sent_to[2], "c@example.com", "the rest on the new session");
+	cr_assert_eq(run.sent, 3);
+	cr_assert_eq(run.deferred, 1);
+	list(&l);
+	cr_assert_eq(l.n, 1);
+	cr_assert_str_eq(l.id[0], id[1], "the mail in flight is kept");
+	cr_assert_str_eq(l.last_error[0], "end of data: connection reset by peer");
+	cr_assert_eq(spool_state(sp, &state, &err), SMTP_OK);
+	cr_assert_str_eq(state.server_address, "192.0.2.25", "the address used last");
+}
+
+/* A 421 in a mail ends the session like a reset; the second session dies
+ * too: no third one, the rest waits for the back-off. */
+Test(spool, dead_session_twice_defers_the_rest)
 {
 	struct spool_run run;
 	struct smtp_err err;
 	struct listing l;
 	char id[SPOOL_ID_MAX];
 
-	submit("a@example.com", "1", id);
-	submit("b@example.com", "2", id);
-	submit("c@example.com", "3", id);
-	send_replies[0] = (struct reply){SMTP_OK, 250, ""};
-	send_replies[1] = (struct reply){SMTP_ETEMP, 0, "DATA: connection reset by peer"};
+	for (int i = 0; i < 5; i++)
+		submit("a@example.com", "x", id);
+	send_replies[1] = (struct reply){SMTP_ETEMP, 421, "RCPT TO: 421 4.4.2 closing", false};
+	send_replies[3] =
+	    (struct reply){SMTP_ETEMP, 0, "MAIL FROM: connection closed by the server", false};
 	cr_assert_eq(deliver(false, NULL, &run, &err), SMTP_ETEMP);
-	cr_assert_eq(n_sends, 2);
-	cr_assert_eq(run.sent, 1);
-	cr_assert_eq(run.deferred, 2);
+	cr_assert_eq(n_opens, 2, "one reconnect per run");
+	cr_assert_eq(n_sends, 4);
+	cr_assert_eq(run.sent, 2);
+	cr_assert_eq(run.deferred, 3);
 	list(&l);
-	cr_assert_eq(l.n, 2);
-	cr_assert_str_eq(l.last_error[1], "DATA: connection reset by peer");
+	cr_assert_eq(l.n, 3);
+	cr_assert_str_eq(l.last_error[0], "RCPT TO: 421 4.4.2 closing");
+	cr_assert_str_eq(l.last_error[2], "MAIL FROM: connection closed by the server");
+	cr_assert_eq(l.attempts[2], 1, "not tried, deferred");
+}
+
+/* The second session cannot be opened: the rest is deferred with why. */
+Test(spool, reconnect_refused_defers_the_rest)
+{
+	struct spool_run run;
+	struct smtp_err err;
+	struct listing l;
+	char id[SPOOL_ID_MAX];
+
+	for (int i = 0; i < 3; i++)
+		submit("a@example.com", "x", id);
+	send_replies[0] =
+	    (struct reply){SMTP_ETEMP, 0, "DATA: no reply from the server within 2 s", false};
+	open_replies[1] = (struct reply){SMTP_ETEMP, 0, "connect: cannot connect: refused", false};
+	cr_assert_eq(deliver(false, NULL, &run, &err), SMTP_ETEMP);
+	cr_assert_eq(n_opens, 2);
+	cr_assert_eq(n_sends, 1);
+	cr_assert_eq(run.deferred, 3);
+	list(&l);
+	cr_assert_str_eq(l.last_error[1], "connect: cannot connect: refused");
+}
+
+/* 452 to one RCPT defers that mail only; the session goes on. */
+Test(spool, rcpt_452_defers_that_mail_only)
+{
+	struct spool_run run;
+	struct smtp_err err;
+	struct listing l;
+	char id[3][SPOOL_ID_MAX];
+
+	for (int i = 0; i < 3; i++)
+		submit("a@example.com", "x", id[i]);
+	send_replies[1] =
+	    (struct reply){SMTP_ETEMP, 452, "RCPT TO: 452 4.5.3 Too many recipients", false};
+	cr_assert_eq(deliver(false, NULL, &run, &err), SMTP_ETEMP);
+	cr_assert_eq(n_opens, 1);
+	cr_assert_eq(run.sent, 2);
+	list(&l);
+	cr_assert_eq(l.n, 1);
+	cr_assert_str_eq(l.id[0], id[1]);
 }
 
 Test(spool, open_failure_defers_everything)
@@ -686,7 +774,8 @@ Test(spool, open_failure_defers_everything)
 
 	submit("a@example.com", "1", id);
 	submit("b@example.com", "2", id);
-	open_reply = (struct reply){SMTP_ETEMP, 421, "greeting: 421 4.3.2 service not available"};
+	open_replies[0] =
+	    (struct reply){SMTP_ETEMP, 421, "greeting: 421 4.3.2 service not available", false};
 	cr_assert_eq(deliver(false, NULL, &run, &err), SMTP_ETEMP);
 	cr_assert_str_eq(err.msg, "greeting: 421 4.3.2 service not available");
 	cr_assert_eq(run.deferred, 2);
@@ -697,14 +786,25 @@ Test(spool, open_failure_defers_everything)
 	cr_assert_eq(l.attempts[1], 1);
 
 	/* A refused AUTH (5xx) is the configuration's fault: still deferred. */
-	open_reply = (struct reply){SMTP_EPERM, 535, "AUTH: 535 5.7.8 bad credentials"};
+	open_replies[1] = (struct reply){SMTP_EPERM, 535, "AUTH: 535 5.7.8 bad credentials", true};
 	cr_assert_eq(deliver(true, NULL, &run, &err), SMTP_ETEMP);
+	cr_assert_eq(run.auth_failed, 1);
 	list(&l);
 	cr_assert_eq(l.n, 2);
 	cr_assert_eq(l.attempts[0], 2);
+	cr_assert_str_eq(l.last_error[0], "AUTH: 535 5.7.8 bad credentials");
 	cr_assert_geq(l.next_try[0], time(NULL) + 110);
 	cr_assert_eq(spool_counters(sp, &c, &err), SMTP_OK);
 	cr_assert_eq(c.sent + c.failed, 0);
+	cr_assert_eq(c.auth_failed, 1, "the refused AUTH is counted, once per session");
+
+	/* The password is fixed: the queue goes out, the count stays. */
+	open_replies[2] = (struct reply){SMTP_OK, 0, "", false};
+	cr_assert_eq(deliver(true, NULL, &run, &err), SMTP_OK, "%s", err.msg);
+	cr_assert_eq(run.sent, 2);
+	cr_assert_eq(spool_counters(sp, &c, &err), SMTP_OK);
+	cr_assert_eq(c.sent, 2);
+	cr_assert_eq(c.auth_failed, 1);
 }
 
 Test(spool, permanent_failure_moves_to_failed)
@@ -714,7 +814,7 @@ Test(spool, permanent_failure_moves_to_failed)
 	char id[SPOOL_ID_MAX], buf[512];
 
 	submit("a@example.com", "1", id);
-	send_replies[0] = (struct reply){SMTP_EPERM, 554, "DATA: 554 5.6.0 rejected"};
+	send_replies[0] = (struct reply){SMTP_EPERM, 554, "DATA: 554 5.6.0 rejected", false};
 	cr_assert_eq(deliver(false, id, &run, &err), SMTP_EPERM);
 	cr_assert_str_eq(err.msg, "DATA: 554 5.6.0 rejected");
 	cr_assert_eq(run.failed, 1);
