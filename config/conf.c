@@ -148,6 +148,7 @@ static void conf_clear(struct conf *c)
 	free(c->password8);
 	free(c->from);
 	free(c->serial);
+	free(c->helo);
 	for (size_t i = 0; i < c->n_recipients; i++)
 		recipient_clear(&c->recipients[i]);
 	free(c->recipients);
@@ -355,13 +356,13 @@ struct conf *conf_dup(const struct conf *c)
 		return NULL;
 	*d = *c;
 	d->server = d->tls_ca_file = d->username = d->password8 = NULL;
-	d->from = d->serial = d->key_path = NULL;
+	d->from = d->serial = d->key_path = d->helo = NULL;
 	d->recipients = NULL;
 	d->n_recipients = 0;
 	if (dup_str(&d->server, c->server) || dup_str(&d->tls_ca_file, c->tls_ca_file) ||
 	    dup_str(&d->username, c->username) || dup_str(&d->password8, c->password8) ||
 	    dup_str(&d->from, c->from) || dup_str(&d->serial, c->serial) ||
-	    dup_str(&d->key_path, c->key_path))
+	    dup_str(&d->key_path, c->key_path) || dup_str(&d->helo, c->helo))
 		goto fail;
 	if (c->n_recipients) {
 		d->recipients = calloc(c->n_recipients, sizeof(*d->recipients));
@@ -410,7 +411,8 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	    a->auth != b->auth || !str_equal(a->username, b->username) ||
 	    !str_equal(a->password8, b->password8) || a->auth_cleartext != b->auth_cleartext ||
 	    a->timeout_sec != b->timeout_sec || !str_equal(a->from, b->from) ||
-	    !str_equal(a->serial, b->serial) || a->n_recipients != b->n_recipients)
+	    !str_equal(a->serial, b->serial) || !str_equal(a->helo, b->helo) ||
+	    a->n_recipients != b->n_recipients)
 		return false;
 	for (size_t i = 0; i < a->n_recipients; i++)
 		if (!recipient_equal(&a->recipients[i], &b->recipients[i]))

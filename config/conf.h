@@ -22,7 +22,7 @@
 #include <stdio.h>
 
 #define CONF_DEFAULT_PATH "/etc/logmail/logmail.conf"
-#define CONF_PATH_ENV "LOGMAIL_CONFIG"
+#define CONF_PATH_ENV     "LOGMAIL_CONFIG"
 
 /* Syslog severities, most severe first (RFC 5424 numbering). */
 enum conf_level {
@@ -75,16 +75,18 @@ struct conf_recipient {
 };
 
 struct conf {
-	char *server;         /* `mail smtpserver NAME`; NULL: none */
-	unsigned port;        /* `mail smtpserver port N`; 0: default by TLS mode */
-	enum conf_tls tls;    /* `mail smtpserver tls {starttls|smtps}` */
-	bool tls_verify;      /* default true; `no mail smtpserver tls verify` */
-	char *tls_ca_file;    /* `mail smtpserver tls ca-file PATH`; NULL: system store */
-	enum conf_auth auth;  /* `mail smtpserver authentication M username U password [8] P` */
+	char *server;        /* `mail smtpserver NAME`; NULL: none */
+	unsigned port;       /* `mail smtpserver port N`; 0: default by TLS mode */
+	enum conf_tls tls;   /* `mail smtpserver tls {starttls|smtps}` */
+	bool tls_verify;     /* default true; `no mail smtpserver tls verify` */
+	char *tls_ca_file;   /* `mail smtpserver tls ca-file PATH`; NULL: system store */
+	enum conf_auth auth; /* `mail smtpserver authentication M username U password [8] P` */
 	char *username;
 	char *password8;      /* the stored form: base64 of the AES-256-GCM ciphertext */
 	bool auth_cleartext;  /* `mail smtpserver authentication allow-cleartext` */
 	unsigned timeout_sec; /* `mail smtpserver timeout S`; 0: RFC 5321 4.5.3.2 values */
+	char *helo;           /* `mail smtpserver helo NAME`: EHLO, Message-IDs, default
+			       * sender; NULL: the FQDN, else an address literal */
 	char *from;           /* `mail from ADDR` */
 	char *serial;         /* `mail serial-number S`, for %S; NULL: DMI or machine-id */
 	struct conf_recipient *recipients; /* in the order they were first named */
@@ -104,10 +106,10 @@ enum conf_status {
 };
 
 struct conf_err {
-	char file[256];   /* "" when not from a file: then "<command>" */
-	unsigned line;    /* 0 when unknown */
-	unsigned column;  /* 1-based, 0 when unknown */
-	char msg[512];    /* one line, no trailing newline, never a password */
+	char file[256];  /* "" when not from a file: then "<command>" */
+	unsigned line;   /* 0 when unknown */
+	unsigned column; /* 1-based, 0 when unknown */
+	char msg[512];   /* one line, no trailing newline, never a password */
 };
 
 struct conf *conf_new(void);
@@ -123,8 +125,8 @@ enum conf_status conf_load(struct conf *c, const char *path, struct conf_err *er
 
 /* Run one configuration-mode command (or a comment or blank line) against c.
  * file/line only label errors.  On error c is unchanged. */
-enum conf_status conf_exec(struct conf *c, const char *line, const char *file,
-			   unsigned lineno, struct conf_err *err);
+enum conf_status conf_exec(struct conf *c, const char *line, const char *file, unsigned lineno,
+			   struct conf_err *err);
 
 /* Print the configuration in `show running-config` form; conf_load of the
  * output gives back the same configuration. */
@@ -135,8 +137,7 @@ enum conf_status conf_save(const struct conf *c, const char *path, struct conf_e
 
 /* Decrypt the configured password into buf (NUL-terminated).  The caller
  * explicit_bzero()s buf after use. */
-enum conf_status conf_password(const struct conf *c, char *buf, size_t size,
-			       struct conf_err *err);
+enum conf_status conf_password(const struct conf *c, char *buf, size_t size, struct conf_err *err);
 
 /* The port in effect: the configured one, else 25, 587 or 465 by TLS mode. */
 unsigned conf_effective_port(const struct conf *c);

@@ -376,6 +376,47 @@ static enum conf_status cmd_no_timeout(struct ctx *x, size_t a)
 	return arity(x, a, 0);
 }
 
+/* `mail smtpserver helo NAME`: a domain (RFC 5321 4.1.2: letters, digits,
+ * hyphens, dots between non-empty labels) or an address literal such as
+ * [192.0.2.1] or [IPv6:2001:db8::1]; it goes into EHLO and Message-IDs. */
+static bool helo_ok(const char *s)
+{
+	size_t n = strlen(s), skip;
+
+	if (n == 0 || n > 253)
+		return false;
+	if (s[0] == '[') {
+		skip = strncmp(s, "[IPv6:", 6) == 0 ? 6 : 1;
+		return n > skip + 1 && s[n - 1] == ']' &&
+		       strspn(s + skip, "0123456789abcdefABCDEF.:") == n - skip - 1;
+	}
+	if (s[0] == '.' || s[0] == '-' || s[n - 1] == '.' || strstr(s, ".."))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == n;
+}
+
+static enum conf_status cmd_helo(struct ctx *x, size_t a)
+{
+	enum conf_status st = arity(x, a, 1);
+	const struct tok *t = &x->t[a];
+
+	if (st != CONF_OK)
+		return st;
+	if (!helo_ok(t->text))
+		return fail(x, CONF_ESYNTAX, t->col,
+			    "invalid HELO name \"%.100s\" (expected a domain such as "
+			    "host.example.com or an address literal such as [192.0.2.1])",
+			    t->text);
+	return set_str(x, &x->c->helo, t->text);
+}
+
+static enum conf_status cmd_no_helo(struct ctx *x, size_t a)
+{
+	enum conf_status st = arity(x, a, 0);
+
+	return st != CONF_OK ? st : set_str(x, &x->c->helo, NULL);
+}
+
 /* `KW VALUE` at t[i]: the value's token, or an error naming what is missing.
  * Never echoes the value (it may be a password). */
 static enum conf_status keyword_value(struct ctx *x, size_t i, const char *kw)
@@ -875,6 +916,7 @@ static const struct cmd cmds[] = {
     {"mail smtpserver authentication", cmd_auth},
     {"mail smtpserver authentication allow-cleartext", cmd_cleartext},
     {"mail smtpserver timeout", cmd_timeout},
+    {"mail smtpserver helo", cmd_helo},
     {"mail from", cmd_from},
     {"mail serial-number", cmd_serial},
     {"log email", cmd_log_email},
@@ -887,6 +929,7 @@ static const struct cmd cmds[] = {
     {"no mail smtpserver authentication", cmd_no_auth},
     {"no mail smtpserver authentication allow-cleartext", cmd_no_cleartext},
     {"no mail smtpserver timeout", cmd_no_timeout},
+    {"no mail smtpserver helo", cmd_no_helo},
     {"no mail from", cmd_no_from},
     {"no mail serial-number", cmd_no_serial},
     {"no log email", cmd_no_log_email},

@@ -32,9 +32,10 @@ void conf_write_quoted(FILE *out, const char *s)
 static bool is_keyword(const char *s)
 {
 	static const char *const kws[] = {
-	    "port",     "tls",     "authentication",  "timeout",  "regex",
-	    "verify",   "ca-file", "allow-cleartext", "level",    "program",
-	    "facility", "msgtext", "exclude",         "username", "password"};
+	    "port",    "tls",      "authentication", "timeout",
+	    "regex",   "verify",   "ca-file",        "allow-cleartext",
+	    "level",   "program",  "facility",       "msgtext",
+	    "exclude", "username", "password",       "helo"};
 
 	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
 		if (strcmp(s, kws[i]) == 0)
@@ -78,6 +79,8 @@ static void write_mail(const struct conf *c, FILE *out)
 		fputs("mail smtpserver authentication allow-cleartext\n", out);
 	if (c->timeout_sec)
 		fprintf(out, "mail smtpserver timeout %u\n", c->timeout_sec);
+	if (c->helo)
+		fprintf(out, "mail smtpserver helo %s\n", c->helo);
 	if (c->from)
 		fprintf(out, "mail from %s\n", c->from);
 	if (c->serial) {

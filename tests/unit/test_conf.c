@@ -254,6 +254,32 @@ Test(conf, cleartext_and_timeout)
 	cr_assert_eq(c->timeout_sec, 0);
 }
 
+Test(conf, helo)
+{
+	ok("mail smtpserver helo switch1.example.com");
+	cr_assert_str_eq(c->helo, "switch1.example.com");
+	ok("mail smtpserver helo [192.0.2.1]");
+	cr_assert_str_eq(c->helo, "[192.0.2.1]");
+	ok("mail smtpserver helo [IPv6:2001:db8::1]");
+	cr_assert_str_eq(c->helo, "[IPv6:2001:db8::1]");
+	ok("mail smtpserver helo vm");
+	bad("mail smtpserver helo \"a b\"", CONF_ESYNTAX, 22,
+	    "invalid HELO name \"a b\" (expected a domain such as host.example.com or an address "
+	    "literal such as [192.0.2.1])");
+	bad("mail smtpserver helo host..example", CONF_ESYNTAX, 22,
+	    "invalid HELO name \"host..example\" (expected a domain such as host.example.com or "
+	    "an address literal such as [192.0.2.1])");
+	bad("mail smtpserver helo [192.0.2.1", CONF_ESYNTAX, 22,
+	    "invalid HELO name \"[192.0.2.1\" (expected a domain such as host.example.com or an "
+	    "address literal such as [192.0.2.1])");
+	bad("mail smtpserver helo []", CONF_ESYNTAX, 22,
+	    "invalid HELO name \"[]\" (expected a domain such as host.example.com or an address "
+	    "literal such as [192.0.2.1])");
+	bad("mail smtpserver helo", CONF_ESYNTAX, 21, "expected a value after \"helo\"");
+	ok("no mail smtpserver helo");
+	cr_assert_null(c->helo);
+}
+
 Test(conf, authentication)
 {
 	ok("mail smtpserver authentication crammd5 username bob password 8 " SEED_P8);
@@ -628,6 +654,7 @@ static const char *const full_lines[] = {
     "no mail smtpserver tls verify",
     "mail smtpserver authentication allow-cleartext",
     "mail smtpserver timeout 60",
+    "mail smtpserver helo switch1.example.com",
     "mail from logger@example.com",
     "mail serial-number A05049G154200043",
     "log email bare@example.com",
