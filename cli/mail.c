@@ -103,6 +103,7 @@ static int fill_params(struct cli *cli, struct smtp_params *p, char *pw, size_t 
 	p->auth = auth_of(c->auth);
 	p->auth_cleartext = c->auth_cleartext;
 	p->timeout_sec = c->timeout_sec;
+	p->helo_name = c->helo;
 	if (p->auth != SMTP_AUTH_NONE) {
 		struct conf_err err = {0};
 
@@ -295,6 +296,19 @@ static int check_input(struct cli *cli, const char *to, const char *subject)
 	return EX_OK;
 }
 
+/* A refused AUTH is logged once per run (the mails stay queued and are
+ * retried: a fixed password delivers them). */
+static void log_auth_refused(struct cli *cli, const struct spool_run *run,
+			     const struct smtp_err *err)
+{
+	if (run->auth_failed == 0)
+		return;
+	openlog("logmail", LOG_PID, LOG_MAIL);
+	syslog(LOG_MAIL | LOG_WARNING, "authentication to %s refused (%s): %u mails stay queued",
+	       cli->conf->server, err->msg, run->deferred);
+	closelog();
+}
+
 /* `Sending ID...` then deliver it at once and finish the line. */
 static int send_now(struct cli *cli, const struct smtp_params *p, const char *id)
 {
@@ -305,6 +319,7 @@ static int send_now(struct cli *cli, const struct smtp_params *p, const char *id
 	fprintf(cli->out, "Sending %s...", id);
 	fflush(cli->out);
 	st = spool_deliver(cli->spool, p, false, id, &run, &err);
+	log_auth_refused(cli, &run, &err);
 	switch (st) {
 	case SMTP_OK:
 		fprintf(cli->out, " ok.\n");
@@ -327,8 +342,11 @@ static int send_now(struct cli *cli, const struct smtp_params *p, const char *id
 
 static int submit_and_send(struct cli *cli, const char *to, const char *subject, const char *body)
 {
-	struct smtp_message m = {
-	    .from = cli->conf->from, .to = to, .subject = subject, .body = body};
+	struct smtp_message m = {.from = cli->conf->from,
+				 .to = to,
+				 .subject = subject,
+				 .body = body,
+				 .domain = cli->conf->helo};
 	struct smtp_params p;
 	struct smtp_err err = {0};
 	char pw[512], id[SPOOL_ID_MAX];
@@ -428,11 +446,15 @@ static const char *tls_name(enum conf_tls t)
 static void show_settings(struct cli *cli)
 {
 	const struct conf *c = cli->conf;
+	struct spool_state state;
+	struct smtp_err err;
 	char port[16];
 
 	fprintf(cli->out, "Mail Settings\n-----\n");
 	field(cli->out, "State", "Alive");
 	field(cli->out, "SMTP Server", c->server ? c->server : "(none)");
+	if (spool_state(cli->spool, &state, &err) == SMTP_OK && state.server_address[0])
+		field(cli->out, "Server Address (last used)", state.server_address);
 	field(cli->out, "Host Name", c->from ? c->from : "(none)");
 	if (c->auth != CONF_AUTH_NONE) {
 		field(cli->out, "Authentication", auth_name(c->auth));
@@ -446,7 +468,11 @@ static void show_settings(struct cli *cli)
 	 * server offers it, and refuses AUTH otherwise unless allowed. */
 	if (c->auth == CONF_AUTH_NONE || c->tls != CONF_TLS_NONE)
 		return;
-	if (c->auth_cleartext)
+	if (c->auth == CONF_AUTH_CRAMMD5)
+		fprintf(cli->out, "%% Note: no TLS configured: CRAM-MD5 sends no password, only "
+				  "a keyed hash of the server's challenge; STARTTLS is used when "
+				  "offered\n");
+	else if (c->auth_cleartext)
 		fprintf(cli->out, "%% Warning: authentication allow-cleartext: the password is "
 				  "sent unencrypted when the server offers no STARTTLS\n");
 	else
@@ -518,8 +544,9 @@ int cmd_show_counter_mail(struct cli *cli, int argc, char **argv)
 	fprintf(cli->out,
 		"Mail Client (SMTP) counters\n"
 		"Mails Sent           ..... %lu\n"
-		"Mails Sent Fails     ..... %lu\n",
-		c.sent, c.failed);
+		"Mails Sent Fails     ..... %lu\n"
+		"Authentication Fails ..... %lu\n",
+		c.sent, c.failed, c.auth_failed);
 	return EX_OK;
 }
 
@@ -587,6 +614,7 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 		return rc;
 	st = spool_deliver(cli->spool, &p, true, NULL, &run, &err);
 	explicit_bzero(pw, sizeof(pw));
+	log_auth_refused(cli, &run, &err);
 	if (p.transcript)
 		closelog();
 	if (st == SMTP_EBUSY) {

@@ -305,11 +305,15 @@ static int om_gen_load(struct om_inst *inst, struct om_gen **out, struct conf_er
 	g->digests = digest_set_new(g->conf, subst.hostname, subst.serial);
 	if (g->digests == NULL)
 		goto nomem;
-	if (g->conf->from != NULL)
+	if (g->conf->from != NULL) {
 		snprintf(g->from, sizeof(g->from), "%s", g->conf->from);
-	else
-		snprintf(g->from, sizeof(g->from), "logmail@%s",
-			 subst.hostname != NULL && *subst.hostname ? subst.hostname : "localhost");
+	} else {
+		/* The domain EHLO and the Message-IDs use (RFC 5321 4.1.4). */
+		char domain[256];
+
+		smtp_local_domain(g->conf->helo, domain, sizeof(domain));
+		snprintf(g->from, sizeof(g->from), "logmail@%s", domain);
+	}
 	pthread_mutex_lock(&inst->lock);
 	inst->gens++;
 	pthread_mutex_unlock(&inst->lock);
@@ -405,6 +409,7 @@ static int om_emit(void *arg, const struct digest_mail *m)
 	    .subject = m->subject,
 	    .body = m->body,
 	    .date = m->now,
+	    .domain = g->conf->helo,
 	};
 	struct smtp_err err = {0};
 	struct outbox *ob = om_outbox(inst);
@@ -755,6 +760,7 @@ static void om_params_from_conf(const struct conf *c, struct smtp_params *p)
 	p->username = c->username;
 	p->auth_cleartext = c->auth_cleartext;
 	p->timeout_sec = c->timeout_sec;
+	p->helo_name = c->helo;
 }
 
 /* One delivery run.  Returns true when the server could not be reached or
@@ -794,7 +800,12 @@ static bool om_deliver(struct om_gen *g, struct spool **sp, bool force)
 		p.transcript = om_transcript;
 	st = spool_deliver(*sp, &p, force, NULL, &run, &err);
 	explicit_bzero(password, sizeof(password));
-	if (st != SMTP_OK && st != SMTP_EBUSY)
+	if (run.auth_failed > 0) /* once per run; the mails stay queued */
+		LogError(0, RS_RET_SUSPENDED,
+			 "omlogmail: authentication to %s refused (%s): %u mails stay queued "
+			 "(`logmail show counter mail` counts the refusals)",
+			 g->conf->server, err.msg, run.deferred);
+	else if (st != SMTP_OK && st != SMTP_EBUSY)
 		LogError(0, RS_RET_SUSPENDED, "omlogmail: delivery to %s: %s", g->conf->server,
 			 err.msg);
 	else if (run.failed > 0)

@@ -67,7 +67,9 @@ static struct outbox_mail *mail_copy(const struct smtp_message *m)
 {
 	const char *from = m->from ? m->from : "", *to = m->to ? m->to : "";
 	const char *subject = m->subject ? m->subject : "", *body = m->body ? m->body : "";
-	size_t size = strlen(from) + strlen(to) + strlen(subject) + strlen(body) + 4;
+	const char *domain = m->domain ? m->domain : "";
+	size_t size =
+	    strlen(from) + strlen(to) + strlen(subject) + strlen(body) + strlen(domain) + 5;
 	struct outbox_mail *om = malloc(sizeof(*om) + size);
 	char *p;
 
@@ -81,6 +83,7 @@ static struct outbox_mail *mail_copy(const struct smtp_message *m)
 	om->m.to = put_str(&p, to);
 	om->m.subject = put_str(&p, subject);
 	om->m.body = put_str(&p, body);
+	om->m.domain = put_str(&p, domain); /* "": smtp_local_domain's */
 	return om;
 }
 

@@ -50,7 +50,8 @@ lm_assert_match "header: reason" 'missing Version' "$(cat "$spool/failed/${ids[1
 lm_assert_match "number: reason" 'bad number in Attempts' "$(cat "$spool/failed/${ids[3]}.reason")"
 lm_assert_eq "counters" "Mail Client (SMTP) counters
 Mails Sent           ..... 2
-Mails Sent Fails     ..... 6" "$(lm show counter mail)"
+Mails Sent Fails     ..... 6
+Authentication Fails ..... 0" "$(lm show counter mail)"
 out=$(lm flush 2>&1)
 lm_assert_eq "a second flush has nothing to do" "0 sent, 0 deferred, 0 failed" "$out"
 lm_smtpd_stop good

@@ -52,7 +52,8 @@ for id in "${ids[@]}"; do
 done
 lm_assert_eq "counters after temporary failures" "Mail Client (SMTP) counters
 Mails Sent           ..... 0
-Mails Sent Fails     ..... 0" "$(lm show counter mail)"
+Mails Sent Fails     ..... 0
+Authentication Fails ..... 0" "$(lm show counter mail)"
 
 # The server is gone (its port closed): flush defers everything.
 out=$(lm flush 2>"$LM_TMP/flush.err")
@@ -87,7 +88,8 @@ lm_assert_eq "body of a redelivered mail" "$(printf 'Body of drop\r\n')" \
 lm_assert_eq "queue empty" "" "$(ls "$spool/queue")"
 lm_assert_eq "counters after flush" "Mail Client (SMTP) counters
 Mails Sent           ..... 4
-Mails Sent Fails     ..... 0" "$(lm show counter mail)"
+Mails Sent Fails     ..... 0
+Authentication Fails ..... 0" "$(lm show counter mail)"
 lm_smtpd_stop good
 
 # ---- permanent failures: failed, with the reply -----------------------------
@@ -103,6 +105,7 @@ lm_assert_match "reason kept for $f554" '554 5\.6\.0 message rejected as spam$' 
 lm_assert_match "the failed mail itself is kept" "^Version: 1" "$(head -n 1 "$spool/failed/$f554")"
 lm_assert_eq "counters after permanent failures" "Mail Client (SMTP) counters
 Mails Sent           ..... 4
-Mails Sent Fails     ..... 2" "$(lm show counter mail)"
+Mails Sent Fails     ..... 2
+Authentication Fails ..... 0" "$(lm show counter mail)"
 
 lm_done

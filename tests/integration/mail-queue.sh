@@ -26,10 +26,12 @@ send() {
 	lm_assert_eq "mail $2: exit code (EX_TEMPFAIL)" 75 "$rc"
 }
 
+# The address the last session connected to follows the server's name.
 settings="Mail Settings
 -----
 State                               : Alive
 SMTP Server                         : 127.0.0.1
+Server Address (last used)          : 127.0.0.1
 Host Name                           : example@example.com
 Port                                : $SMTPD_PORT
 Use TLS                             : None
@@ -86,7 +88,8 @@ lm_assert_eq "delete mail all: silent" "" "$out"
 lm_assert_eq "show mail after delete mail all" "$settings" "$(lm show mail)"
 lm_assert_eq "deferred and deleted mails are not counted" "Mail Client (SMTP) counters
 Mails Sent           ..... 0
-Mails Sent Fails     ..... 0" "$(lm show counter mail)"
+Mails Sent Fails     ..... 0
+Authentication Fails ..... 0" "$(lm show counter mail)"
 lm_assert_eq "server accepted nothing" 0 "$(lm_mail_count "$SMTPD_MAILDIR")"
 
 # ---- the settings block of the seed's STARTTLS and SMTPS examples ----------
@@ -126,6 +129,17 @@ lm_assert_eq "show mail, authentication without TLS: a note" \
 lm configure <<<"mail smtpserver authentication allow-cleartext" || lm_fail "configure allow-cleartext failed"
 lm_assert_eq "show mail, allow-cleartext warns" \
 	"$(tls_block 25 None '% Warning: authentication allow-cleartext: the password is sent unencrypted when the server offers no STARTTLS')" \
+	"$(lm show mail)"
+
+# CRAM-MD5 never sends the password: no TLS needed, allow-cleartext or not.
+lm configure <<EOF || lm_fail "configure crammd5 failed"
+no mail smtpserver authentication allow-cleartext
+no mail smtpserver authentication
+mail smtpserver authentication crammd5 username example password uniquePassword
+EOF
+lm_assert_eq "show mail, CRAM-MD5 without TLS: a note" \
+	"$(tls_block 25 None "% Note: no TLS configured: CRAM-MD5 sends no password, only a keyed hash of the server's challenge; STARTTLS is used when offered" |
+		sed 's/^\(Authentication *: \)login/\1crammd5/')" \
 	"$(lm show mail)"
 
 lm_done

@@ -106,7 +106,8 @@ lm_assert_eq "show mail: debug off" "Debug                               : Disab
 # ---- counters ----------------------------------------------------------------
 lm_assert_eq "show counter mail" "Mail Client (SMTP) counters
 Mails Sent           ..... 5
-Mails Sent Fails     ..... 0" "$(lm show counter mail)"
+Mails Sent Fails     ..... 0
+Authentication Fails ..... 0" "$(lm show counter mail)"
 lm_assert_eq "each mail delivered once" 5 "$(lm_mail_count "$SMTPD_MAILDIR")"
 
 lm_done
