@@ -36,7 +36,8 @@ SMTP_IT = \
 	tests/integration/smtp-refusals.sh \
 	tests/integration/smtp-failures.sh \
 	tests/integration/smtp-extensions.sh \
-	tests/integration/smtp-session.sh
+	tests/integration/smtp-session.sh \
+	tests/integration/smtp-recovery.sh
 TESTS += $(SMTP_IT)
 EXTRA_DIST += $(SMTP_IT) tests/integration/lib.sh tests/servers/smtpd.py
 
