@@ -37,7 +37,8 @@ SMTP_IT = \
 	tests/integration/smtp-failures.sh \
 	tests/integration/smtp-extensions.sh \
 	tests/integration/smtp-session.sh \
-	tests/integration/smtp-recovery.sh
+	tests/integration/smtp-recovery.sh \
+	tests/integration/smtp-names.sh
 TESTS += $(SMTP_IT)
 EXTRA_DIST += $(SMTP_IT) tests/integration/lib.sh tests/servers/smtpd.py
 
