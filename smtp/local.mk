@@ -38,9 +38,11 @@ SMTP_IT = \
 	tests/integration/smtp-extensions.sh \
 	tests/integration/smtp-session.sh \
 	tests/integration/smtp-recovery.sh \
-	tests/integration/smtp-names.sh
+	tests/integration/smtp-names.sh \
+	tests/integration/smtp-postfix.sh
 TESTS += $(SMTP_IT)
-EXTRA_DIST += $(SMTP_IT) tests/integration/lib.sh tests/servers/smtpd.py
+EXTRA_DIST += $(SMTP_IT) tests/integration/lib.sh tests/integration/postfix-lib.sh \
+	tests/servers/smtpd.py
 
 # The spool and its delivery run (owner: spool).
 smtp_libsmtp_la_SOURCES += smtp/spool-internal.h smtp/spool.c smtp/spool_deliver.c

@@ -22,10 +22,14 @@
 PY=/usr/bin/python3
 SMTPD="$top_srcdir/tests/servers/smtpd.py"
 LM_PIDS=()
+LM_STOPS=() # commands run at exit, before the servers are killed
 LM_FAILS=0
 
 lm_cleanup() {
-	local pid
+	local pid cmd
+	for cmd in "${LM_STOPS[@]}"; do
+		eval "$cmd" >/dev/null 2>&1
+	done
 	for pid in "${LM_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
@@ -247,17 +251,18 @@ lm_assert_mail() { # WHAT DIR N SUBJECT BODY
 	fi
 }
 
-# lm_assert_body WHAT FILE.eml BODY: the delivered message's body, decoded
-# as its Content-Transfer-Encoding says (Python's email package), is BODY
-# with CRLF line ends, octet for octet; and the message is 7-bit when its
-# encoding is not 8bit.
+# lm_assert_body WHAT FILE.eml BODY [lf]: the delivered message's body,
+# decoded as its Content-Transfer-Encoding says (Python's email package), is
+# BODY with CRLF line ends (LF with "lf": a Maildir's), octet for octet; and
+# the message is 7-bit when its encoding is not 8bit.
 lm_assert_body() {
 	local got
-	got=$("$PY" - "$2" "$3" <<'PYEOF'
+	got=$("$PY" - "$2" "$3" "${4:-crlf}" <<'PYEOF'
 import email, email.policy, sys
 raw = open(sys.argv[1], "rb").read()
 msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-want = sys.argv[2].replace("\n", "\r\n").encode()
+want = sys.argv[2] if sys.argv[3] == "lf" else sys.argv[2].replace("\n", "\r\n")
+want = want.encode()
 cte = (msg.get("Content-Transfer-Encoding") or "7bit").strip().lower()
 if cte != "8bit" and any(b > 127 for b in raw):
     print("8-bit octets in a %s message" % cte)

@@ -47,7 +47,7 @@ static void usage(void)
 			"  [--no-verify] [--ca-file F] [--auth none|plain|login|cram-md5]\n"
 			"  [--user U] [--password P] [--auth-cleartext] [--timeout S]\n"
 			"  --from A --to A [--subject S] [--body TEXT] [--message-id ID]\n"
-			"  [--date EPOCH] [--count N] [--transcript]\n");
+			"  [--date EPOCH] [--count N] [--helo NAME] [--transcript]\n");
 	exit(2);
 }
 
@@ -94,6 +94,7 @@ int main(int argc, char **argv)
 					     {"message-id", 1, 0, 'm'},
 					     {"date", 1, 0, 'd'},
 					     {"count", 1, 0, 'n'},
+					     {"helo", 1, 0, 'H'},
 					     {"transcript", 0, 0, 'x'},
 					     {0, 0, 0, 0}};
 	struct smtp_params p = {.tls_verify = true};
@@ -158,6 +159,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			count = (unsigned)atoi(optarg);
+			break;
+		case 'H':
+			p.helo_name = optarg;
 			break;
 		case 'x':
 			p.transcript = transcript;
