@@ -92,10 +92,31 @@ enum smtp_rp_status smtp_rparser_feed(struct smtp_rparser *p, const char *buf, s
 	return SMTP_RP_MORE;
 }
 
+size_t smtp_enhanced_code(const char *s, int code)
+{
+	size_t n = 0;
+
+	/* RFC 3463: class "." subject "." detail, the class that of the reply. */
+	if (s[0] != '0' + code / 100 || (s[0] != '2' && s[0] != '4' && s[0] != '5'))
+		return 0;
+	n = 1;
+	for (int part = 0; part < 2; part++) {
+		size_t digits;
+
+		if (s[n] != '.')
+			return 0;
+		digits = strspn(s + n + 1, "0123456789");
+		if (digits < 1 || digits > 3)
+			return 0;
+		n += 1 + digits;
+	}
+	return s[n] == ' ' || s[n] == '\0' ? n : 0;
+}
+
 void smtp_reply_summary(const struct smtp_reply *r, char *out, size_t size)
 {
-	size_t o = 0;
-	const char *s = r->text;
+	size_t o = 0, elen = 0;
+	const char *s = r->text, *ecode = NULL;
 	bool first = true;
 
 	if (size == 0)
@@ -103,19 +124,31 @@ void smtp_reply_summary(const struct smtp_reply *r, char *out, size_t size)
 	while (*s && o + 1 < size) {
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		const char *line = s;
 
 		if (!first) {
-			/* Continuation: drop "250-" and join with a space. */
+			/* Continuation: drop "550-" and a repeated "5.1.1 ", join
+			 * with a space. */
 			if (n >= 4) {
 				s += 4;
 				n -= 4;
 			}
+			if (ecode && n > elen && !strncmp(s, ecode, elen) && s[elen] == ' ') {
+				s += elen + 1;
+				n -= elen + 1;
+			}
 			out[o++] = ' ';
+		} else if (n > 4) {
+			ecode = line + 4;
+			elen = smtp_enhanced_code(ecode, r->code);
 		}
 		/* The server's text ends up on terminals and in logs: no
-		 * control characters (a CR or an escape sequence) get through. */
+		 * control characters (a CR or an escape sequence) get through;
+		 * "550-" of a first line reads "550 ". */
 		for (; n > 0 && o + 1 < size; n--, s++)
-			out[o++] = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
+			out[o++] = (unsigned char)*s < 0x20 || *s == 0x7f ? ' '
+				   : first && s == line + 3               ? ' '
+									  : *s;
 		first = false;
 		s = nl ? nl + 1 : s + strlen(s);
 	}

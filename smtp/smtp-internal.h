@@ -49,8 +49,15 @@ void smtp_rparser_init(struct smtp_rparser *p);
 enum smtp_rp_status smtp_rparser_feed(struct smtp_rparser *p, const char *buf, size_t len,
 				      size_t *used);
 
-/* "550 5.1.1 unknown user" (continuation lines appended after a space). */
+/* One line: "550 5.1.1 unknown user", continuation lines appended after a
+ * space without their "550-" and without the first line's enhanced status
+ * code when they repeat it; control characters become blanks. */
 void smtp_reply_summary(const struct smtp_reply *r, char *out, size_t size);
+
+/* The length of the RFC 3463 enhanced status code ("5.1.1") that s starts
+ * with, of the class of reply code (5 for 550), followed by a blank or the
+ * end; 0 when there is none. */
+size_t smtp_enhanced_code(const char *s, int code);
 
 /* ---- Capabilities ------------------------------------------------------- */
 

@@ -48,7 +48,28 @@ Test(reply, multi_line)
 	cr_assert_eq(r.nlines, 3);
 	cr_assert_str_eq(r.text, "250-mx.example\n250-PIPELINING\n250 SIZE 1000");
 	smtp_reply_summary(&r, sum, sizeof(sum));
-	cr_assert_str_eq(sum, "250-mx.example PIPELINING SIZE 1000");
+	cr_assert_str_eq(sum, "250 mx.example PIPELINING SIZE 1000");
+}
+
+/* RFC 3463 codes are kept, once: "550 5.1.1 a b", not "550-5.1.1 a 5.1.1 b". */
+Test(reply, summary_keeps_the_enhanced_code_once)
+{
+	struct smtp_reply r = reply("550-5.1.1 <x@example.com>: Recipient address rejected:\r\n"
+				    "550 5.1.1 User unknown in virtual mailbox table\r\n");
+	char sum[200];
+
+	smtp_reply_summary(&r, sum, sizeof(sum));
+	cr_assert_str_eq(sum, "550 5.1.1 <x@example.com>: Recipient address rejected: User "
+			      "unknown in virtual mailbox table");
+	r = reply("452-4.5.3 Too many recipients\r\n452 4.5.3 try again later\r\n");
+	smtp_reply_summary(&r, sum, sizeof(sum));
+	cr_assert_str_eq(sum, "452 4.5.3 Too many recipients try again later");
+	cr_assert_eq(smtp_enhanced_code("5.7.8 bad", 535), 5);
+	cr_assert_eq(smtp_enhanced_code("4.7.0", 454), 5);
+	cr_assert_eq(smtp_enhanced_code("5.7.8 bad", 454), 0, "class of another reply");
+	cr_assert_eq(smtp_enhanced_code("5.7 bad", 535), 0);
+	cr_assert_eq(smtp_enhanced_code("5.1234.1 x", 550), 0);
+	cr_assert_eq(smtp_enhanced_code("2.0.0OK", 250), 0);
 }
 
 /* A hostile server's text reaches terminals and logs: no control bytes. */
