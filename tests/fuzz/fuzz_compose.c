@@ -16,7 +16,10 @@
  *     blanks (no injected header, no early end of the header);
  *   - From and To carry exactly the given addresses;
  *   - the body keeps every octet of the input body except line ends;
- *   - dot-stuffing gives no line that is a lone "." before the end marker.
+ *   - dot-stuffing gives no line that is a lone "." before the end marker;
+ *   - re-encoded for a server without 8BITMIME (smtp_downgrade_body), the
+ *     body is 7-bit, its lines at most 76 octets, and the body
+ *     decodes (quoted-printable) back to the composed body octet for octet.
  * On a refusal (SMTP_EINVAL): a header value really had CR or LF, or an
  * address too long for a 998-octet line; any other status traps.
  */
@@ -104,7 +107,9 @@ static bool starts(const char *line, const char *prefix)
 
 static void check_header_line(const char *l, size_t n, const struct fields *f)
 {
-	static const char *const names[] = {"Date: ", "Subject:", "Message-ID: <fuzz@example>",
+	static const char *const names[] = {"Date: ",
+					    "Subject:",
+					    "Message-ID: <fuzz@example>",
 					    "MIME-Version: 1.0",
 					    "Content-Type: text/plain; charset=UTF-8",
 					    "Content-Transfer-Encoding: "};
@@ -180,6 +185,60 @@ static void check_stuffed(const char *msg, size_t len)
 	free(o);
 }
 
+/* RFC 2045 6.7 decoding of a quoted-printable body, into out. */
+static size_t qp_decode(const char *s, size_t n, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		if (s[i] == '=' && i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n') {
+			i += 3;
+		} else if (s[i] == '=') {
+			const char *hi, *lo;
+
+			check(i + 2 < n);
+			hi = memchr(hex, s[i + 1], 16);
+			lo = memchr(hex, s[i + 2], 16);
+			check(hi && lo && s[i + 1] && s[i + 2]);
+			out[o++] = (char)((hi - hex) << 4 | (lo - hex));
+			i += 3;
+		} else {
+			out[o++] = s[i++];
+		}
+	}
+	return o;
+}
+
+static void check_downgrade(const char *msg, size_t len, size_t body)
+{
+	char *out = NULL, *dec, *sep;
+	size_t olen = 0, blen;
+
+	check(smtp_downgrade_body(msg, len, &out, &olen) == SMTP_OK);
+	sep = strstr(out, "\r\n\r\n");
+	check(sep != NULL);
+	blen = olen - (size_t)(sep + 4 - out);
+	if (smtp_has_8bit(msg + body, len - body)) {
+		check(strstr(out, "Content-Transfer-Encoding: quoted-printable\r\n"));
+		check(!smtp_has_8bit(sep + 4, blen));
+		for (const char *l = sep + 4; l < out + olen;) {
+			const char *e = strstr(l, "\r\n");
+
+			check(e && e - l <= 76);
+			l = e + 2;
+		}
+		dec = malloc(blen + 1);
+		check(dec != NULL);
+		check(qp_decode(sep + 4, blen, dec) == len - body);
+		check(memcmp(dec, msg + body, len - body) == 0);
+		free(dec);
+	} else {
+		check(blen == len - body && memcmp(sep + 4, msg + body, blen) == 0);
+	}
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy = malloc(size + 1), *out = NULL;
@@ -213,6 +272,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_headers(out, hlen, &f);
 	check_body(sep + 4, len - hlen - 2, f.v[3]);
 	check_stuffed(out, len);
+	check_downgrade(out, len, hlen + 2);
 out:
 	free(out);
 	free(copy);
