@@ -171,7 +171,7 @@ Test(conf, server_and_no)
 	    "invalid server name \"a<b\" (no blanks, quotes or <>)");
 	bad("mail smtpserver \"a b\"", CONF_ESYNTAX, 17,
 	    "invalid server name \"a b\" (no blanks, quotes or <>)");
-	bad("mail smtpserver a b", CONF_ESYNTAX, 19, "unexpected word \"b\"");
+	bad("mail smtpserver x y", CONF_ESYNTAX, 19, "unexpected word \"y\"");
 }
 
 Test(conf, auth_still_exists)
@@ -221,7 +221,7 @@ Test(conf, tls)
 	cr_assert_eq(c->tls, CONF_TLS_SMTPS);
 	cr_assert_eq(conf_effective_port(c), 465);
 	bad("mail smtpserver tls ssl", CONF_ESYNTAX, 21,
-	    "unknown TLS method \"ssl\" (expected starttls or smtps)");
+	    "unknown word \"ssl\" (expected starttls, smtps, ca-file or verify)");
 	ok("no mail smtpserver tls");
 	cr_assert_eq(c->tls, CONF_TLS_NONE);
 	cr_assert_eq(conf_effective_port(c), 25);
@@ -267,11 +267,11 @@ Test(conf, authentication)
 	cr_assert_eq(file_mode(key_path), 0600);
 
 	bad("mail smtpserver authentication md5 username bob password x", CONF_ESYNTAX, 32,
-	    "unknown authentication method \"md5\" (expected crammd5, login or plain)");
-	bad("mail smtpserver authentication login user bob password x", CONF_ESYNTAX, 38,
-	    "expected \"username\", got \"user\"");
+	    "unknown word \"md5\" (expected crammd5, login, plain or allow-cleartext)");
+	bad("mail smtpserver authentication login usr bob password x", CONF_ESYNTAX, 38,
+	    "unknown word \"usr\" (expected username)");
 	bad("mail smtpserver authentication login username bob", CONF_ESYNTAX, 50,
-	    "expected \"password\"");
+	    "expected password after \"bob\"");
 	bad("mail smtpserver authentication login username bob password", CONF_ESYNTAX, 59,
 	    "expected a value after \"password\"");
 	bad("mail smtpserver authentication login username bob password 8 abc", CONF_ESYNTAX, 62,
@@ -279,7 +279,7 @@ Test(conf, authentication)
 	bad("mail smtpserver authentication login username bob password my secret", CONF_ESYNTAX,
 	    63, "unexpected word after the password (quote a password that contains blanks)");
 	bad("mail smtpserver authentication", CONF_ESYNTAX, 31,
-	    "expected crammd5, login or plain after \"authentication\"");
+	    "expected crammd5, login, plain or allow-cleartext after \"authentication\"");
 }
 
 Test(conf, password_never_in_errors)
@@ -430,7 +430,8 @@ Test(conf, log_email_filter_errors)
 	bad("log email a@b level errors level debugging", CONF_ESYNTAX, 28,
 	    "\"level\" given twice");
 	bad("log email a@b levle errors", CONF_ESYNTAX, 15,
-	    "unknown word \"levle\" (expected level, program, facility or msgtext)");
+	    "unknown word \"levle\" (expected level, program, facility, msgtext, exclude, time, "
+	    "digest, urgent, rate-limit or subject)");
 	bad("log email a@b program", CONF_ESYNTAX, 22, "expected a value after \"program\"");
 	bad("log email a@b exclude", CONF_ESYNTAX, 22,
 	    "expected a filter: level, program, facility or msgtext");
@@ -463,7 +464,8 @@ Test(conf, log_email_time)
 	    "expected a time offset [+|-]H[:MM] under 24 hours, got \"+24:00\"");
 	bad("log email a@b time utc +2:60", CONF_ESYNTAX, 24,
 	    "expected a time offset [+|-]H[:MM] under 24 hours, got \"+2:60\"");
-	bad("log email a@b time gmt", CONF_ESYNTAX, 20, "expected local or utc, got \"gmt\"");
+	bad("log email a@b time gmt", CONF_ESYNTAX, 20,
+	    "unknown word \"gmt\" (expected local or utc)");
 	ok("no log email a@b time");
 	cr_assert_eq(R("a@b")->time_type, CONF_TIME_LOCAL);
 	cr_assert_eq(R("a@b")->offset_min, 0);
@@ -493,7 +495,8 @@ Test(conf, log_email_digest)
 	    "expected a number of mails per hour 0-100000, got \"100001\"");
 	bad("log email a@b digest size 3", CONF_ESYNTAX, 22,
 	    "unknown word \"size\" (expected window, max-messages or max-bytes)");
-	bad("log email a@b urgent errors", CONF_ESYNTAX, 22, "expected \"level\", got \"errors\"");
+	bad("log email a@b urgent errors", CONF_ESYNTAX, 22,
+	    "unknown word \"errors\" (expected level)");
 
 	ok("no log email a@b digest window");
 	ok("no log email a@b digest max-messages");
@@ -513,6 +516,54 @@ Test(conf, log_email_digest)
 
 /* ---- tokenizer and dispatch errors ---------------------------------------------------- */
 
+/* Keywords abbreviated as on the switch; the level words of the AWP
+ * displays and syslog's are aliases. */
+Test(conf, abbreviations_and_level_words)
+{
+	static const struct {
+		const char *word;
+		int level;
+	} words[] = {
+	    {"error", 3},  {"err", 3},       {"warning", 4}, {"notice", 5}, {"notifications", 5},
+	    {"info", 6},   {"debug", 7},     {"emerg", 0},   {"crit", 2},   {"alert", 1},
+	    {"inform", 6}, {"debugging", 7}, {"4", 4},
+	};
+	char line[128];
+
+	ok("mail smtp smtp.example.com");
+	cr_assert_str_eq(c->server, "smtp.example.com");
+	ok("mail smtpserver po 587");
+	cr_assert_eq(c->port, 587);
+	ok("mail smtpserver tls st");
+	cr_assert_eq(c->tls, CONF_TLS_STARTTLS);
+	ok("log email a@b lev err prog dhcp fac daemon");
+	cr_assert_eq(R("a@b")->filters[0].level, CONF_LEVEL_ERRORS);
+	cr_assert_str_eq(R("a@b")->filters[0].program, "dhcp");
+	cr_assert_eq(R("a@b")->filters[0].facility, 3);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		snprintf(line, sizeof(line), "log email w@b urgent level %s", words[i].word);
+		ok(line);
+		cr_assert_eq(R("w@b")->digest.urgent_level, words[i].level, "%s", words[i].word);
+	}
+	bad("log email a@b level e", CONF_ESYNTAX, 21,
+	    "unknown level \"e\" (expected emergencies, alerts, critical, errors, warnings, "
+	    "notices, informational, debugging or 0-7)");
+	bad("mail s x", CONF_ESYNTAX, 6, "ambiguous word \"s\"");
+}
+
+/* A value that reads as a keyword (or its abbreviation) is written quoted. */
+Test(conf, values_like_keywords_are_quoted)
+{
+	ok("mail smtpserver \"po\"");
+	cr_assert_str_eq(c->server, "po");
+	ok("log email a@b program \"level\" msgtext \"x|y?\"");
+	ok("mail serial-number \"8\"");
+	expect_written("mail smtpserver \"po\"\n"
+		       "mail serial-number \"8\"\n"
+		       "log email a@b program \"level\" msgtext \"x|y?\"\n");
+	assert_round_trip();
+}
+
 Test(conf, syntax_errors)
 {
 	bad("mial smtpserver x", CONF_ESYNTAX, 1, "unknown command \"mial\"");
@@ -521,9 +572,10 @@ Test(conf, syntax_errors)
 	bad("log email a@b msgtext \"abc\"d", CONF_ESYNTAX, 28,
 	    "expected a blank after the closing quote");
 	bad("log email a@b msgtext ab\"c", CONF_ESYNTAX, 25, "unexpected quote inside a word");
-	bad("mail smtp x", CONF_ESYNTAX, 6,
-	    "unknown word \"smtp\" (expected smtpserver, from, serial-number)");
-	bad("no mail", CONF_ESYNTAX, 8, "expected smtpserver, from, serial-number after \"mail\"");
+	bad("mail smtpx x", CONF_ESYNTAX, 6,
+	    "unknown word \"smtpx\" (expected smtpserver, from or serial-number)");
+	bad("no mail", CONF_ESYNTAX, 8,
+	    "expected smtpserver, from or serial-number after \"mail\"");
 	bad("Mail from a@b", CONF_ESYNTAX, 1, "unknown command \"Mail\"");
 	bad("\"mail\" from a@b", CONF_ESYNTAX, 1, "unknown command \"mail\"");
 	bad("mail from a@b\x01", CONF_ESYNTAX, 14, "control character in line");
