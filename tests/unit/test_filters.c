@@ -815,7 +815,6 @@ Test(show, command_reads_spool_stats)
 	struct conf_err err = {0};
 	char *dir = tmpdir(), path[512], *out = NULL, *errs = NULL;
 	size_t olen = 0, elen = 0;
-	char *argv[] = {"show", "log", "config", NULL};
 	struct cli cli = {0};
 
 	setenv("TZ", "UTC", 1);
@@ -833,7 +832,7 @@ Test(show, command_reads_spool_stats)
 	cli.spool_dir = dir;
 	cli.out = open_memstream(&out, &olen);
 	cli.err = open_memstream(&errs, &elen);
-	cr_assert_eq(cmd_show_log_config(&cli, 3, argv), EX_OK);
+	cr_assert_eq(cmd_show_log_config(&cli, NULL), EX_OK);
 	fclose(cli.out);
 	fclose(cli.err);
 	cr_assert_str_eq(out, seed_block);
