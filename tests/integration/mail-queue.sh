@@ -93,7 +93,7 @@ Mails Sent           ..... 0
 Mails Sent Fails     ..... 0" "$(lm show counter mail)"
 lm_assert_eq "server accepted nothing" 0 "$(lm_mail_count "$SMTPD_MAILDIR")"
 
-# ---- the settings block of the seed's STARTTLS and SMTPS examples ----------
+# ---- the settings block of the AWP feature guide's STARTTLS and SMTPS examples ----------
 conf=$LM_TMP/tls.conf
 spool=$LM_TMP/tls-spool
 lm configure <<EOF || lm_fail "configure tls failed"

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 extern char cli_stub_called[512];
-extern int cli_stub_rc;
+extern int cli_stub_rc, cli_stub_mail_rc;
 
 static char dir[] = "/tmp/test_cli_shell.XXXXXX";
 static char path[64];
@@ -38,6 +38,7 @@ static void setup(void)
 	cr_assert_eq(cli_load(&cli), EX_OK);
 	cli_stub_called[0] = '\0';
 	cli_stub_rc = EX_OK;
+	cli_stub_mail_rc = EX_OK;
 }
 
 static void teardown(void)
@@ -193,6 +194,16 @@ Test(cli_shell, script_goes_on_after_a_queued_mail)
 	cr_assert_eq(batch(cli_script, "enable\n! comment\nflush\nshow mail\n"), EX_TEMPFAIL);
 	cr_assert_str_eq(err_buf, "logmail: t.scp:3: % Warning: flush deferred\n"
 				  "logmail: t.scp:3: second line\n");
+	cr_assert_str_eq(cli_stub_called, "cmd_show_mail show mail", "the script went on");
+}
+
+/* A mail failed for good (69) is worse than one queued (75). */
+Test(cli_shell, script_status_is_the_worst_delivery)
+{
+	cr_assert_eq(run("mail from a@example.com"), EX_OK);
+	cli_stub_mail_rc = EX_UNAVAILABLE;
+	cr_assert_eq(batch(cli_script, "mail to a@example.com subject s\nflush\nshow mail\n"),
+		     EX_UNAVAILABLE);
 	cr_assert_str_eq(cli_stub_called, "cmd_show_mail show mail", "the script went on");
 }
 

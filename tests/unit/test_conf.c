@@ -153,8 +153,8 @@ static unsigned file_mode(const char *path)
 /* conf_exec swaps in a new copy: never keep a recipient pointer across it. */
 #define R(a) conf_recipient_find(c, a)
 
-/* A valid password 8 value (32 bytes: the seed's example). */
-#define SEED_P8 "xKnq11ClOgquJxt91cz04tCVBChLjkTPze+nk25MaxM="
+/* A valid password 8 value (32 bytes: the AWP feature guide's example). */
+#define GUIDE_P8 "xKnq11ClOgquJxt91cz04tCVBChLjkTPze+nk25MaxM="
 
 /* ---- mail smtpserver ------------------------------------------------------- */
 
@@ -177,7 +177,7 @@ Test(conf, server_and_no)
 Test(conf, auth_still_exists)
 {
 	ok("mail smtpserver smtp.example.com");
-	ok("mail smtpserver authentication login username u password 8 " SEED_P8);
+	ok("mail smtpserver authentication login username u password 8 " GUIDE_P8);
 	bad("mail smtpserver other.example.com", CONF_ESTATE, 17,
 	    "% Error: authentication configuration still exists");
 	bad("no mail smtpserver", CONF_ESTATE, 1,
@@ -256,10 +256,10 @@ Test(conf, cleartext_and_timeout)
 
 Test(conf, authentication)
 {
-	ok("mail smtpserver authentication crammd5 username bob password 8 " SEED_P8);
+	ok("mail smtpserver authentication crammd5 username bob password 8 " GUIDE_P8);
 	cr_assert_eq(c->auth, CONF_AUTH_CRAMMD5);
 	cr_assert_str_eq(c->username, "bob");
-	cr_assert_str_eq(c->password8, SEED_P8);
+	cr_assert_str_eq(c->password8, GUIDE_P8);
 	ok("mail smtpserver authentication plain username bob password secret");
 	cr_assert_eq(c->auth, CONF_AUTH_PLAIN);
 	cr_assert_str_neq(c->password8, "secret");
@@ -321,7 +321,7 @@ Test(conf, password_decrypts)
 	free(first);
 	cr_assert_eq(conf_password(c, buf, 4, &err), CONF_ESECRET);
 	/* a value that is valid base64 but not ours */
-	ok("mail smtpserver authentication login username bob password 8 " SEED_P8);
+	ok("mail smtpserver authentication login username bob password 8 " GUIDE_P8);
 	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_ESECRET);
 }
 
@@ -626,21 +626,21 @@ Test(conf, names)
 
 /* ---- writer ---------------------------------------------------------------------------- */
 
-Test(conf, writer_seed_smtp_example)
+Test(conf, writer_guide_smtp_example)
 {
 	ok("mail smtpserver 192.0.2.1");
-	ok("mail smtpserver authentication plain username example3 password 8 " SEED_P8);
+	ok("mail smtpserver authentication plain username example3 password 8 " GUIDE_P8);
 	ok("mail smtpserver port 587");
 	ok("mail from example@example.com");
 	expect_written("mail smtpserver 192.0.2.1\n"
-		       "mail smtpserver authentication plain username example3 password 8 " SEED_P8
+		       "mail smtpserver authentication plain username example3 password 8 " GUIDE_P8
 		       "\n"
 		       "mail smtpserver port 587\n"
 		       "mail from example@example.com\n");
 	assert_round_trip();
 }
 
-Test(conf, writer_seed_log_examples)
+Test(conf, writer_guide_log_examples)
 {
 	ok("log email admin@example.com msgtext \"Pool exhausted\"");
 	ok("log email admin@example.com level informational");
@@ -656,7 +656,7 @@ Test(conf, writer_design_example)
 {
 	const char *text =
 	    "mail smtpserver smtp.example.com\n"
-	    "mail smtpserver authentication login username example password 8 " SEED_P8 "\n"
+	    "mail smtpserver authentication login username example password 8 " GUIDE_P8 "\n"
 	    "mail smtpserver port 587\n"
 	    "mail smtpserver tls starttls\n"
 	    "mail from example@example.com\n"
@@ -673,7 +673,7 @@ Test(conf, writer_design_example)
 
 static const char *const full_lines[] = {
     "mail smtpserver smtp.example.com",
-    "mail smtpserver authentication crammd5 username \"my user\" password 8 " SEED_P8,
+    "mail smtpserver authentication crammd5 username \"my user\" password 8 " GUIDE_P8,
     "mail smtpserver port 2525",
     "mail smtpserver tls smtps",
     "mail smtpserver tls ca-file \"/etc/ssl/my ca.pem\"",
@@ -808,7 +808,7 @@ Test(conf, load_refuses_readable_file_with_password)
 	snprintf(path, sizeof(path), "%s/open.conf", dir);
 	write_file(path,
 		   "mail smtpserver smtp.example.com\n"
-		   "mail smtpserver authentication login username u password 8 " SEED_P8 "\n",
+		   "mail smtpserver authentication login username u password 8 " GUIDE_P8 "\n",
 		   0644);
 	cr_assert_eq(conf_load(c, path, &err), CONF_ESECRET);
 	cr_assert_str_eq(err.msg, "contains a password and therefore must not be accessible by "
@@ -816,7 +816,7 @@ Test(conf, load_refuses_readable_file_with_password)
 	cr_assert_null(c->server);
 	cr_assert_eq(chmod(path, 0600), 0);
 	cr_assert_eq(conf_load(c, path, &err), CONF_OK, "%s", err.msg);
-	cr_assert_str_eq(c->password8, SEED_P8);
+	cr_assert_str_eq(c->password8, GUIDE_P8);
 
 	/* without a password, a readable file is fine */
 	write_file(path, "mail from a@b\n", 0644);
@@ -872,4 +872,54 @@ Test(conf, default_resets_everything)
 	expect_written("log email a@b\n");
 	ok("default log email new@b"); /* creates it, already at the defaults */
 	expect_written("log email a@b\nlog email new@b\n");
+}
+
+/* ---- one file, many editors ------------------------------------------------------- */
+
+Test(conf, stamp_tells_a_changed_file)
+{
+	char path[256];
+	struct conf_stamp st;
+
+	snprintf(path, sizeof(path), "%s/logmail.conf", dir);
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	cr_assert_not(st.exists);
+	cr_assert_not(conf_changed(path, &st));
+	write_file(path, "mail from a@b\n", 0600);
+	cr_assert(conf_changed(path, &st), "a file that appeared");
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	cr_assert(st.exists);
+	cr_assert_not(conf_changed(path, &st));
+	write_file(path, "mail from a@c\n", 0600); /* same size, in place */
+	cr_assert(conf_changed(path, &st), "written in place");
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert(conf_changed(path, &st), "removed");
+}
+
+/* A save is refused when the file is no longer the one that was read. */
+Test(conf, save_refused_when_the_file_changed)
+{
+	char path[256];
+	struct conf_stamp st;
+	int lock = -1;
+
+	snprintf(path, sizeof(path), "%s/logmail.conf", dir);
+	write_file(path, "mail from a@b\n", 0600);
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	ok("mail smtpserver smtp.example.com");
+	write_file(path, "mail from someone@else\n", 0600);
+	cr_assert_eq(conf_lock(path, &lock, &err), CONF_OK, "%s", err.msg);
+	cr_assert_eq(conf_save_stamped(c, path, &st, &err), CONF_ECHANGED);
+	cr_assert_str_eq(err.msg, "changed since it was read (by another logmail or an editor): "
+				  "nothing saved; give the command again");
+	cr_assert_str_eq(slurp(path), "mail from someone@else\n");
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	ok("mail smtpserver smtp.example.com");
+	cr_assert_eq(conf_save_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	cr_assert_not(conf_changed(path, &st), "the stamp is the file written");
+	conf_unlock(lock);
+	cr_assert_eq(file_mode(path), 0600);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), ".lock");
+	cr_assert_eq(file_mode(path), 0600);
 }

@@ -707,7 +707,7 @@ Test(stats, carried_to_a_new_configuration)
 
 /* ---- show log config ------------------------------------------------------ */
 
-static const char seed_block[] = "Email admin@example.com:\n"
+static const char guide_block[] = "Email admin@example.com:\n"
 				 "Time offset .... +0:00\n"
 				 "Offset type .... Local\n"
 				 "Digest window .. 30 s\n"
@@ -735,7 +735,7 @@ static char *render(const struct conf *c, const struct filter_stats_table *t)
 	return buf;
 }
 
-Test(show, seed_example)
+Test(show, guide_example)
 {
 	struct conf *c = tc_new();
 	struct filter_stats_entry e = {"admin@example.com", {1327, 0, 0, 1476182176}};
@@ -747,7 +747,7 @@ Test(show, seed_example)
 	tc_filter(c, tc_rcpt(c, "admin@example.com"), INC, CONF_LEVEL_EMERGENCIES, FAC_ANY, NULL,
 		  NULL, false);
 	s = render(c, &t);
-	cr_assert_str_eq(s, seed_block);
+	cr_assert_str_eq(s, guide_block);
 	free(s);
 	tc_free(c);
 }
@@ -835,7 +835,7 @@ Test(show, command_reads_spool_stats)
 	cr_assert_eq(cmd_show_log_config(&cli, NULL), EX_OK);
 	fclose(cli.out);
 	fclose(cli.err);
-	cr_assert_str_eq(out, seed_block);
+	cr_assert_str_eq(out, guide_block);
 	cr_assert_str_eq(errs, "");
 	free(out);
 	free(errs);
