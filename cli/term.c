@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #define HISTORY_FILE ".logmail_history"
 #define HISTORY_SIZE 500
@@ -248,10 +249,12 @@ struct cli_term *cli_term_new(struct cli *cli, FILE *in, FILE *out)
 	el_set(t->el, EL_HIST, history, t->h);
 	el_set(t->el, EL_PROMPT, prompt_fn);
 	el_set(t->el, EL_SETTY, "-d", "-isig", NULL);
-	el_set(t->el, EL_ADDFN, "logmail-help", "help for the word under the cursor", key_help);
-	el_set(t->el, EL_ADDFN, "logmail-complete", "complete the word", key_complete);
-	el_set(t->el, EL_ADDFN, "logmail-intr", "abandon the line", key_intr);
-	el_set(t->el, EL_ADDFN, "logmail-suspend", "leave configuration mode", key_suspend);
+	/* The wide form: el_set copies the names and never frees them (a
+	 * leak libedit marks in eln.c); el_wset keeps these literals. */
+	el_wset(t->el, EL_ADDFN, L"logmail-help", L"help for the word under the cursor", key_help);
+	el_wset(t->el, EL_ADDFN, L"logmail-complete", L"complete the word", key_complete);
+	el_wset(t->el, EL_ADDFN, L"logmail-intr", L"abandon the line", key_intr);
+	el_wset(t->el, EL_ADDFN, L"logmail-suspend", L"leave configuration mode", key_suspend);
 	el_set(t->el, EL_BIND, "?", "logmail-help", NULL);
 	el_set(t->el, EL_BIND, "^I", "logmail-complete", NULL);
 	el_set(t->el, EL_BIND, "^C", "logmail-intr", NULL);

@@ -469,34 +469,21 @@ static enum conf_status cmd_time(struct ctx *x)
 	return CONF_OK;
 }
 
-static enum conf_status cmd_window(struct ctx *x)
+/* `log email A digest {window|max-messages|max-bytes} N`, `... rate-limit N`. */
+static enum conf_status cmd_number(struct ctx *x)
 {
 	enum conf_status st;
 	struct conf_recipient *r = setting_of(x, &st);
+	struct conf_digest *d;
 
-	if (r)
-		r->digest.window_sec = number(x, "n");
-	return st;
-}
-
-static enum conf_status cmd_max_messages(struct ctx *x)
-{
-	enum conf_status st;
-	struct conf_recipient *r = setting_of(x, &st);
-
-	if (r)
-		r->digest.max_messages = number(x, "n");
-	return st;
-}
-
-static enum conf_status cmd_max_bytes(struct ctx *x)
-{
-	enum conf_status st;
-	struct conf_recipient *r = setting_of(x, &st);
-
-	if (r)
-		r->digest.max_bytes = number(x, "n");
-	return st;
+	if (!r)
+		return st;
+	d = &r->digest;
+	*(W(x, "window")         ? &d->window_sec
+	  : W(x, "max-messages") ? &d->max_messages
+	  : W(x, "max-bytes")    ? &d->max_bytes
+				 : &d->rate_per_hour) = number(x, "n");
+	return CONF_OK;
 }
 
 static enum conf_status cmd_urgent(struct ctx *x)
@@ -506,16 +493,6 @@ static enum conf_status cmd_urgent(struct ctx *x)
 
 	if (r)
 		r->digest.urgent_level = conf_level_parse(W(x, "level")->text);
-	return st;
-}
-
-static enum conf_status cmd_rate(struct ctx *x)
-{
-	enum conf_status st;
-	struct conf_recipient *r = setting_of(x, &st);
-
-	if (r)
-		r->digest.rate_per_hour = number(x, "n");
 	return st;
 }
 
@@ -664,17 +641,17 @@ static const struct conf_command commands[] = {
       H_LOG H_EMAIL H_ADDRESS H_DIGEST "Time after the first message\n"
 				       "Window in seconds\n",
       0},
-     cmd_window},
+     cmd_number},
     {{"log email ADDRESS$addr digest max-messages <1-100000>$n",
       H_LOG H_EMAIL H_ADDRESS H_DIGEST "Messages in one digest at most\n"
 				       "Number of messages\n",
       0},
-     cmd_max_messages},
+     cmd_number},
     {{"log email ADDRESS$addr digest max-bytes <1024-10485760>$n",
       H_LOG H_EMAIL H_ADDRESS H_DIGEST "Size of one digest at most\n"
 				       "Number of bytes\n",
       0},
-     cmd_max_bytes},
+     cmd_number},
     {{"log email ADDRESS$addr urgent level LEVEL$level",
       H_LOG H_EMAIL H_ADDRESS "Send messages this severe at once\n"
 			      "This level or more severe\n"
@@ -685,7 +662,7 @@ static const struct conf_command commands[] = {
       H_LOG H_EMAIL H_ADDRESS "Mails per hour at most; the rest is counted\n"
 			      "Number of mails per hour\n",
       0},
-     cmd_rate},
+     cmd_number},
     {{"log email ADDRESS$addr subject LINE$subject",
       H_LOG H_EMAIL H_ADDRESS "Subject of the digests (%N %S %T %D %L %U %C %E)\n"
 			      "Subject\n",

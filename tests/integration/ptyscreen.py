@@ -37,6 +37,7 @@ import re
 import select
 import subprocess
 import sys
+import termios
 import time
 
 import pyte
@@ -100,9 +101,12 @@ class Term:
         sys.exit(1)
 
     def at_prompt(self):
+        """A new prompt is shown and the line editor reads (the terminal
+        left canonical mode: what is typed now is not echoed twice)."""
         c = self.screen.cursor
         return (self.newlines > self.mark
-                and self.screen.display[c.y][:c.x].endswith("#"))
+                and self.screen.display[c.y][:c.x].endswith("#")
+                and not termios.tcgetattr(self.fd)[3] & termios.ICANON)
 
     def send(self, data):
         if self.unsynced:
