@@ -701,12 +701,14 @@ static int run_words(struct run *r, const struct conf_line *l, const char *text,
 	return rc;
 }
 
-/* A line that ends in an unquoted `?`: the help for that place. */
+/* A line whose last word is `?`: the help for that place (on a terminal
+ * the `?` key does this anywhere in the line; in a script or a pipe a
+ * value may end in `?`, "Link down?"). */
 static bool asks_help(const struct conf_line *l)
 {
 	const struct conf_word *w = l->n ? &l->w[l->n - 1] : NULL;
 
-	return w && !w->quoted && w->text[strlen(w->text) - 1] == '?';
+	return w && !w->quoted && strcmp(w->text, "?") == 0;
 }
 
 /* The help for what text has before its last `?`. */
