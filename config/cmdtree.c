@@ -865,13 +865,14 @@ static void keyword_list(const struct result *r, enum outcome_kind k, char *buf,
 				total++;
 				continue;
 			}
+			if (used >= size)
+				return; /* cut: enough to point the way */
 			count++;
-			used +=
-			    (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%.*s",
-					     count == 1       ? ""
-					     : count == total ? " or "
-							      : ", ",
-					     (int)it->wlen, it->word);
+			used += (size_t)snprintf(buf + used, size - used, "%s%.*s",
+						 count == 1       ? ""
+						 : count == total ? " or "
+								  : ", ",
+						 (int)it->wlen, it->word);
 		}
 	}
 }
