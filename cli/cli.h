@@ -1,61 +1,123 @@
 /*
  * cli/cli.h: the pieces of the logmail front end.
  *
- * cli/main.c parses the options, picks the mode (one command, `configure`,
- * `-f FILE`, the interactive shell) and dispatches command words to the
- * cmd_* functions below.  Each returns a sysexits.h code (EX_OK on success)
- * and writes its output to cli->out and its errors, one line each, to
- * cli->err.
+ * cli/main.c parses the options and picks the mode (one command,
+ * `configure`, `-f FILE`, standard input, the interactive shell);
+ * cli/shell.c runs lines in those modes against the command tree: the exec
+ * commands of cli/commands.c and the configuration commands of config/
+ * (conf_commands).  cli/term.c is the terminal (libedit: `?`, Tab,
+ * history), cli/filter.c the output modifiers (`| include ...`).
+ *
+ * Exec commands are functions cmd_*(cli, args) that return a sysexits.h
+ * code (EX_OK on success) and write their output to cli->out and their
+ * errors, one line each, to cli->err.
  */
 #ifndef LOGMAIL_CLI_H
 #define LOGMAIL_CLI_H
 
+#include "config/conf.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 
-struct conf;
 struct spool;
+
+enum cli_mode { CLI_EXEC, CLI_CONFIG };
+
+/* Where `debug mail` lines go besides syslog. */
+enum cli_monitor {
+	CLI_MONITOR_OFF,    /* syslog only */
+	CLI_MONITOR_STDERR, /* one-shot commands and scripts: the bare line on cli->err */
+	CLI_MONITOR_TERM,   /* the shell after `terminal monitor`: as syslog shows it */
+};
 
 struct cli {
 	const char *config_path; /* --config, $LOGMAIL_CONFIG, or the default */
 	const char *spool_dir;   /* --spool, $LOGMAIL_SPOOL, or the default */
-	struct conf *conf;       /* loaded once at start; saved after each change */
+	struct conf *conf;       /* the file as last read (plus a batch's pending changes) */
+	struct conf_stamp stamp; /* what the file was when conf was read */
+	bool warned_missing;     /* "does not exist" was said once */
 	struct spool *spool;     /* opened on first use by cli_spool() */
 	FILE *in;                /* where `mail` reads prompts and bodies */
 	FILE *out;
 	FILE *err;
-	bool interactive;        /* a terminal: prompts are shown */
+	bool interactive;         /* a terminal: prompts are shown */
+	enum cli_mode mode;       /* set by configure, exit, end */
+	bool quit;                /* set by exit in exec mode */
+	enum cli_monitor monitor; /* `terminal monitor` */
+	FILE *monitored;          /* CLI_MONITOR_TERM: lines held until the command ends */
+	char *monitored_buf;
+	size_t monitored_len;
+	const char *prompt; /* the shell's prompt when the line was typed, else NULL */
 };
 
 /* The spool, opened on first use; NULL (with a message on cli->err) when it
  * cannot be opened. */
 struct spool *cli_spool(struct cli *cli);
 
-/* Exec-mode commands: argv holds the command's words, argv[0] the first
- * (e.g. {"show", "mail"}), quotes already removed. */
-int cmd_mail(struct cli *cli, int argc, char **argv);         /* mail [to X] [subject S] [file F] */
-int cmd_show_mail(struct cli *cli, int argc, char **argv);    /* show mail */
-int cmd_show_counter_mail(struct cli *cli, int argc, char **argv);
-int cmd_delete_mail(struct cli *cli, int argc, char **argv);  /* delete mail {mail-id ID|all|ID} */
-int cmd_debug_mail(struct cli *cli, int argc, char **argv);   /* debug mail, no debug mail, undebug mail */
-int cmd_flush(struct cli *cli, int argc, char **argv);        /* flush: deliver what is queued */
-int cmd_show_log_config(struct cli *cli, int argc, char **argv);
+/* ---- The exec commands (cli/commands.c) ----------------------------------- */
 
-/* Split a command line into words: blanks separate, "double quotes" group
- * (a backslash escapes a quote inside them).  Returns the word count, or -1
- * with a message in errbuf for an unterminated quote.  *words is one
- * malloc'd block the caller frees. */
-int cli_split(const char *line, char ***words, char *errbuf, size_t errsize);
+typedef int (*cli_fn)(struct cli *cli, const struct conf_args *a);
 
-/* ---- Modes (cli/shell.c) ------------------------------------------------
- * Each returns a sysexits.h code and leaves cli->conf saved when it changed
- * (cli->config_path, conf_save: atomic, 0600), except that the first error
- * of a batch (cli_configure, cli_script) stops it with the pending changes
- * discarded, so the file on disk is left as it was. */
+struct cli_command {
+	struct conf_cmd cmd;
+	cli_fn fn;
+};
 
-/* One exec-mode command from the command line, words as in argv.  Accepts
- * configuration commands too (`logmail mail smtpserver x`): run through
- * conf_exec and saved at once. */
+/* A flag of the CLI's own (above conf.h's): the command shows the
+ * configuration, so a missing file deserves a warning. */
+#define CLI_CMD_CONF 0x100u
+
+/* The tables the modes match against: exec mode uses show, exec and
+ * conf_commands; configuration mode uses config_mode, show and
+ * conf_commands; filters are the output modifiers after `|`. */
+extern const struct conf_table cli_show_commands;
+extern const struct conf_table cli_exec_commands;
+extern const struct conf_table cli_config_mode_commands;
+extern const struct conf_table cli_filter_commands;
+
+/* The handler of command i of table t (a table of struct cli_command). */
+cli_fn cli_handler(const struct conf_table *t, size_t i);
+
+/* cli/mail.c */
+int cmd_mail(struct cli *cli, const struct conf_args *a);
+int cmd_show_mail(struct cli *cli, const struct conf_args *a);
+int cmd_show_counter_mail(struct cli *cli, const struct conf_args *a);
+int cmd_clear_counter_mail(struct cli *cli, const struct conf_args *a);
+int cmd_delete_mail(struct cli *cli, const struct conf_args *a);
+int cmd_debug_mail(struct cli *cli, const struct conf_args *a);
+int cmd_undebug_mail(struct cli *cli, const struct conf_args *a);
+int cmd_flush(struct cli *cli, const struct conf_args *a);
+/* cli/show_log.c */
+int cmd_show_log_config(struct cli *cli, const struct conf_args *a);
+/* cli/shell.c */
+int cmd_show_running(struct cli *cli, const struct conf_args *a);
+int cmd_write(struct cli *cli, const struct conf_args *a);
+int cmd_configure(struct cli *cli, const struct conf_args *a);
+int cmd_exit(struct cli *cli, const struct conf_args *a);
+int cmd_end(struct cli *cli, const struct conf_args *a);
+int cmd_nothing(struct cli *cli, const struct conf_args *a);
+int cmd_help(struct cli *cli, const struct conf_args *a);
+int cmd_do(struct cli *cli, const struct conf_args *a);
+int cmd_terminal_monitor(struct cli *cli, const struct conf_args *a);
+int cmd_terminal_no_monitor(struct cli *cli, const struct conf_args *a);
+
+/* `debug mail`: one line to syslog (program logmail) and, as cli->monitor
+ * says, to the terminal: at once on standard error, or after the command's
+ * own output in the shell (cli_monitor_flush), as syslog lines come. */
+void cli_debug_line(struct cli *cli, int priority, const char *line);
+void cli_monitor_flush(struct cli *cli);
+
+/* ---- Modes (cli/shell.c) ---------------------------------------------------
+ * Each returns a sysexits.h code.  Every change to the configuration is a
+ * read-modify-save under the file's lock (conf_lock): applied to the file
+ * as it is at that moment, so that nothing another logmail saved meanwhile
+ * is lost.  A batch (cli_configure, a script's configuration lines) keeps
+ * its lines and, when it saves, applies them again to the file as it is
+ * then; its first error stops it with the pending changes discarded. */
+
+/* One command from the command line, words as in argv.  Accepts
+ * configuration commands too (`logmail mail smtpserver x`): saved at once. */
 int cli_run_words(struct cli *cli, int argc, char **argv);
 
 /* `logmail configure`: configuration commands from in, one per line, until
@@ -65,25 +127,65 @@ int cli_configure(struct cli *cli, FILE *in, const char *name);
 
 /* `logmail -f FILE` (and no arguments with standard input not a terminal):
  * exec-mode lines as in an AlliedWare Plus trigger script (`enable`,
- * `configure terminal`, `exit`, `end`); stops at the first error, which
- * names NAME:LINE. */
+ * `configure terminal`, `exit`, `end`).  A mail that is only queued (or
+ * failed for good) does not stop it: it returns the worst such status at
+ * the end; any other error stops it, naming NAME:LINE. */
 int cli_script(struct cli *cli, FILE *in, const char *name);
 
-/* The interactive shell on cli->in/cli->out with the `logmail#` and
- * `logmail(config)#` prompts; config_mode starts in configuration mode.
- * Each configuration change is saved at once; an error prints one line and
- * the shell goes on.  Returns at `exit` from exec mode or end of input. */
+/* The interactive shell on the terminal cli->in/cli->out with the
+ * `logmail#` and `logmail(config)#` prompts; config_mode starts in
+ * configuration mode.  Returns at `exit` from exec mode or end of input. */
 int cli_shell(struct cli *cli, bool config_mode);
+
+/* Read the configuration file into cli->conf (and cli->stamp). */
+int cli_load(struct cli *cli);
 
 /* sysexits.h code for a conf_* status (EX_USAGE for a bad command...). */
 int cli_conf_exit(int conf_status);
 
-/* cli_split without the message: on an unterminated quote, -1 with *col
- * its 1-based column; -1 with *col 0 when out of memory. */
-int cli_split_at(const char *line, char ***words, size_t *col);
-
-/* Join words back into one command line that cli_split splits into the same
- * words (quoting where needed).  Returns a malloc'd string or NULL. */
+/* Join words back into one command line that conf_line_split splits into
+ * the same words (quoting where needed).  Returns a malloc'd string or
+ * NULL. */
 char *cli_join(int argc, char **argv);
+
+/* ---- The terminal (cli/term.c) ---------------------------------------------- */
+
+struct cli_term;
+
+/* Line editing, history (~/.logmail_history, 0600) and key bindings on the
+ * terminal in/out: `?` help, Tab completion, Ctrl-C abandons the line,
+ * Ctrl-Z leaves configuration mode.  NULL when out of memory. */
+struct cli_term *cli_term_new(struct cli *cli, FILE *in, FILE *out);
+void cli_term_free(struct cli_term *t);
+
+enum cli_read { CLI_READ_LINE, CLI_READ_EOF, CLI_READ_INTR, CLI_READ_SUSPEND };
+
+/* Show the prompt and read one line into *line (the terminal's buffer,
+ * valid until the next call). */
+enum cli_read cli_term_read(struct cli_term *t, const char *prompt, const char **line);
+
+/* Remember line in the history (not when it holds a password). */
+void cli_term_remember(struct cli_term *t, const char *line);
+
+/* What `?` prints after text (the line up to the cursor), and what Tab
+ * completes: cli/shell.c knows the tables of the mode. */
+void cli_help(struct cli *cli, FILE *out, const char *text);
+/* The completions of the last (partial) word of text; *n of them, a
+ * malloc'd array of malloc'd words.  0, or -1 when the words before are
+ * wrong (then nothing completes). */
+int cli_completions(struct cli *cli, const char *text, char ***words, size_t *n);
+/* Does line hold a password (so that the history must not keep it)? */
+bool cli_line_secret(struct cli *cli, const char *line);
+
+/* ---- Output modifiers (cli/filter.c) ---------------------------------------- */
+
+/* Run fn with cli->out captured, then print what the modifier (matched in
+ * mod, from cli_filter_commands) lets through.  An invalid regular
+ * expression is an error before fn runs. */
+int cli_filtered(struct cli *cli, cli_fn fn, const struct conf_args *a,
+		 const struct conf_match *mod);
+
+/* The interrupt (Ctrl-C) arrived while a command ran: it gives up. */
+bool cli_interrupted(void);
 
 #endif

@@ -1,9 +1,10 @@
 # cli: logmail, the command front end (see cli/cli.h).
 bin_PROGRAMS += logmail
-logmail_SOURCES = cli/cli.h cli/main.c cli/shell.c cli/split.c cli/mail.c cli/show_log.c
-logmail_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(PCRE2_CFLAGS)
+logmail_SOURCES = cli/cli.h cli/main.c cli/commands.c cli/shell.c cli/term.c cli/filter.c \
+	cli/split.c cli/mail.c cli/show_log.c
+logmail_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(PCRE2_CFLAGS) $(LIBEDIT_CFLAGS)
 logmail_LDADD = config/libconf.la smtp/libsmtp.la filters/libfilters.la \
-	$(OPENSSL_LIBS) $(PCRE2_LIBS) $(PTHREAD_LIBS)
+	$(OPENSSL_LIBS) $(PCRE2_LIBS) $(LIBEDIT_LIBS) $(PTHREAD_LIBS)
 
 dist_man1_MANS = doc/logmail.1
 
@@ -12,20 +13,29 @@ check_PROGRAMS += tests/unit/test_cli
 TESTS += tests/unit/test_cli
 tests_unit_test_cli_SOURCES = tests/unit/test_cli.c cli/split.c
 tests_unit_test_cli_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
-tests_unit_test_cli_LDADD = $(CRITERION_LIBS)
-# The dispatch of shell.c, with recorders standing in for cmd_* of mail.c.
-check_PROGRAMS += tests/unit/test_cli_shell
-TESTS += tests/unit/test_cli_shell
-tests_unit_test_cli_shell_SOURCES = tests/unit/test_cli_shell.c cli/shell.c cli/split.c
-tests_unit_test_cli_shell_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
-tests_unit_test_cli_shell_LDADD = config/libconf.la $(CRITERION_LIBS) $(OPENSSL_LIBS) \
-	$(PCRE2_LIBS)
+tests_unit_test_cli_LDADD = config/libconf.la $(CRITERION_LIBS) $(OPENSSL_LIBS) $(PCRE2_LIBS)
+# The modes and dispatch of shell.c and the tables of commands.c, with
+# recorders (cli_stubs.c) standing in for the cmd_* of mail.c.
+CLI_SHELL_SOURCES = cli/shell.c cli/commands.c cli/term.c cli/filter.c cli/split.c \
+	tests/unit/cli_stubs.c
+CLI_SHELL_LDADD = config/libconf.la $(CRITERION_LIBS) $(OPENSSL_LIBS) $(PCRE2_LIBS) \
+	$(LIBEDIT_LIBS)
+check_PROGRAMS += tests/unit/test_cli_shell tests/unit/test_cmdtree
+TESTS += tests/unit/test_cli_shell tests/unit/test_cmdtree
+tests_unit_test_cli_shell_SOURCES = tests/unit/test_cli_shell.c $(CLI_SHELL_SOURCES)
+tests_unit_test_cli_shell_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(LIBEDIT_CFLAGS)
+tests_unit_test_cli_shell_LDADD = $(CLI_SHELL_LDADD)
+tests_unit_test_cmdtree_SOURCES = tests/unit/test_cmdtree.c $(CLI_SHELL_SOURCES)
+tests_unit_test_cmdtree_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(LIBEDIT_CFLAGS)
+tests_unit_test_cmdtree_LDADD = $(CLI_SHELL_LDADD)
 endif
 
 CLI_TESTS = \
 	tests/integration/cli-configure.sh \
+	tests/integration/cli-editors.sh \
+	tests/integration/cli-trigger.sh \
 	tests/integration/cli-errors.sh \
 	tests/integration/cli-script.sh \
 	tests/integration/cli-shell.sh
 TESTS += $(CLI_TESTS)
-EXTRA_DIST += $(CLI_TESTS)
+EXTRA_DIST += $(CLI_TESTS) tests/integration/ptyscreen.py

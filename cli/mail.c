@@ -1,22 +1,26 @@
 /*
  * cli/mail.c: the mail commands of the logmail front end: `mail`,
- * `show mail`, `show counter mail`, `delete mail`, `debug mail`, `flush`,
- * and the spool they share (cli_spool).
+ * `show mail`, `show counter mail`, `clear counter mail`, `delete mail`,
+ * `debug mail`, `flush`, and the spool they share (cli_spool).
  *
- * Output follows the AlliedWare Plus seed: `Sending <mail-id>... ok.`,
- * `Mail Settings` with labels padded to 36 columns, `Mails Sent ..... N`.
- * Errors are one `% Error: ...` line on cli->err and a sysexits.h code.
+ * Output follows the AlliedWare Plus feature guide: `Sending <mail-id>...
+ * ok.`, `Mail Settings` with labels padded to 36 columns, `Mails Sent .....
+ * N`, and `debug mail` lines such as `Recipient accepted [ADDR]`.  Errors
+ * are one `% Error: ...` line on cli->err and a sysexits.h code.
  */
 #include "cli/cli.h"
 #include "config/conf.h"
 #include "smtp/smtp.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAIL_BODY_MAX (16u << 20) /* a larger body is refused */
 #define LABEL_WIDTH   36          /* "State<pad>: Alive" as `show mail` prints it */
@@ -52,13 +56,93 @@ static int need_server(struct cli *cli)
 	return EX_OK;
 }
 
-/* `debug mail`: each line of the dialogue to cli->err and to syslog. */
+/* ---- debug mail ------------------------------------------------------------ */
+
+void cli_debug_line(struct cli *cli, int priority, const char *line)
+{
+	char host[256] = "", when[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	syslog(LOG_MAIL | priority, "%s", line);
+	switch (cli->monitor) {
+	case CLI_MONITOR_STDERR:
+		fprintf(cli->err, "%s\n", line);
+		break;
+	case CLI_MONITOR_TERM: /* as `terminal monitor` shows syslog on the switch */
+		if (!cli->monitored)
+			cli->monitored = open_memstream(&cli->monitored_buf, &cli->monitored_len);
+		if (!cli->monitored)
+			break;
+		gethostname(host, sizeof(host) - 1);
+		localtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		fprintf(cli->monitored, "%s %s logmail[%ld]: %s\n", when, host, (long)getpid(),
+			line);
+		break;
+	default:
+		break;
+	}
+	fflush(cli->err);
+}
+
+void cli_monitor_flush(struct cli *cli)
+{
+	if (!cli->monitored)
+		return;
+	fclose(cli->monitored);
+	fwrite(cli->monitored_buf, 1, cli->monitored_len, cli->err);
+	fflush(cli->err);
+	free(cli->monitored_buf);
+	cli->monitored = NULL;
+	cli->monitored_buf = NULL;
+	cli->monitored_len = 0;
+}
+
+/* The guide's lines.  Its client sends one mail per connection and says
+ * "Mail sent for ADDR. Closing connection" in one line: a "Mail sent" is
+ * held until the next line shows whether the connection closes. */
+struct events {
+	struct cli *cli;
+	char held[600];
+};
+
+static void event(void *arg, const char *line)
+{
+	struct events *e = arg;
+	char joined[sizeof(e->held) + 32];
+
+	if (e->held[0] && strcmp(line, "Closing connection") == 0) {
+		snprintf(joined, sizeof(joined), "%s. Closing connection", e->held);
+		cli_debug_line(e->cli, LOG_INFO, joined);
+		e->held[0] = '\0';
+		return;
+	}
+	if (e->held[0]) {
+		cli_debug_line(e->cli, LOG_INFO, e->held);
+		e->held[0] = '\0';
+	}
+	if (strncmp(line, "Mail sent for ", 14) == 0)
+		snprintf(e->held, sizeof(e->held), "%s", line);
+	else
+		cli_debug_line(e->cli, LOG_INFO, line);
+}
+
+static void events_end(struct events *e)
+{
+	if (e->held[0])
+		cli_debug_line(e->cli, LOG_INFO, e->held);
+	e->held[0] = '\0';
+}
+
+/* `debug mail detail`: each line of the dialogue. */
 static void transcript(void *arg, char dir, const char *line)
 {
-	struct cli *cli = arg;
+	struct events *e = arg;
+	char text[2100];
 
-	fprintf(cli->err, "%c: %s\n", dir, line);
-	syslog(LOG_MAIL | LOG_DEBUG, "%c: %s", dir, line);
+	snprintf(text, sizeof(text), "%c: %s", dir, line);
+	cli_debug_line(e->cli, LOG_DEBUG, text);
 }
 
 static enum smtp_tls tls_of(enum conf_tls t)
@@ -87,14 +171,24 @@ static enum smtp_auth auth_of(enum conf_auth a)
 	}
 }
 
-/* Fill p from the configuration.  pw receives the decrypted password: the
- * caller explicit_bzero()s it once delivery is over. */
-static int fill_params(struct cli *cli, struct smtp_params *p, char *pw, size_t pwsize)
+/* What one delivery needs besides the configuration. */
+struct delivery {
+	struct smtp_params p;
+	struct events ev;
+	char pw[512];  /* the decrypted password, wiped by delivery_end */
+	char why[600]; /* when the password cannot be used: why */
+	bool syslog;
+};
+
+/* Fill d->p from the configuration.  EX_OK, or EX_CONFIG with d->why when
+ * the password cannot be decrypted (nothing can be sent). */
+static int delivery_start(struct cli *cli, struct delivery *d)
 {
 	const struct conf *c = cli->conf;
+	struct smtp_params *p = &d->p;
+	enum spool_debug level = spool_debug_level(cli->spool);
 
-	memset(p, 0, sizeof(*p));
-	pw[0] = '\0';
+	memset(d, 0, sizeof(*d));
 	p->host = c->server;
 	p->port = conf_effective_port(c);
 	p->tls = tls_of(c->tls);
@@ -104,23 +198,38 @@ static int fill_params(struct cli *cli, struct smtp_params *p, char *pw, size_t 
 	p->auth_cleartext = c->auth_cleartext;
 	p->timeout_sec = c->timeout_sec;
 	p->helo_name = c->helo;
+	if (level != SPOOL_DEBUG_OFF) {
+		openlog("logmail", LOG_PID, LOG_MAIL);
+		d->syslog = true;
+		d->ev.cli = cli;
+		p->event = event;
+		p->event_arg = &d->ev;
+		if (level == SPOOL_DEBUG_DETAIL) {
+			p->transcript = transcript;
+			p->transcript_arg = &d->ev;
+		}
+	}
 	if (p->auth != SMTP_AUTH_NONE) {
 		struct conf_err err = {0};
 
-		if (conf_password(c, pw, pwsize, &err) != CONF_OK) {
-			explicit_bzero(pw, pwsize);
-			fprintf(cli->err, "%% Error: cannot use the SMTP password: %s\n", err.msg);
+		if (conf_password(c, d->pw, sizeof(d->pw), &err) != CONF_OK) {
+			explicit_bzero(d->pw, sizeof(d->pw));
+			snprintf(d->why, sizeof(d->why), "cannot use the SMTP password: %s",
+				 err.msg);
 			return EX_CONFIG;
 		}
 		p->username = c->username;
-		p->password = pw;
-	}
-	if (spool_debug(cli->spool)) {
-		openlog("logmail", LOG_PID, LOG_MAIL);
-		p->transcript = transcript;
-		p->transcript_arg = cli;
+		p->password = d->pw;
 	}
 	return EX_OK;
+}
+
+static void delivery_end(struct delivery *d)
+{
+	explicit_bzero(d->pw, sizeof(d->pw));
+	events_end(&d->ev);
+	if (d->syslog)
+		closelog();
 }
 
 /* ---- mail ------------------------------------------------------------------ */
@@ -130,32 +239,16 @@ struct mail_args {
 	char *to_buf, *subject_buf; /* read at the prompts */
 };
 
-static int parse_mail_args(struct cli *cli, int argc, char **argv, struct mail_args *a)
+static const char *text_of(const struct conf_args *a, const char *name)
 {
-	for (int i = 1; i < argc; i += 2) {
-		const char **slot = !strcmp(argv[i], "to")        ? &a->to
-				    : !strcmp(argv[i], "subject") ? &a->subject
-				    : !strcmp(argv[i], "file")    ? &a->file
-								  : NULL;
+	const struct conf_word *w = conf_arg(a, name);
 
-		if (!slot) {
-			fprintf(
-			    cli->err,
-			    "%% Error: mail: unknown word \"%s\" (expected to, subject or file)\n",
-			    argv[i]);
-			return EX_USAGE;
-		}
-		if (i + 1 >= argc) {
-			fprintf(cli->err, "%% Error: mail: %s needs a value\n", argv[i]);
-			return EX_USAGE;
-		}
-		*slot = argv[i + 1];
-	}
-	return EX_OK;
+	return w ? w->text : NULL;
 }
 
 /* Show the prompt, read one line.  Off a terminal the answer is echoed, so
- * the output reads as the seed's transcripts do.  NULL at end of input. */
+ * the output reads as the guide's transcripts do.  NULL at end of input or
+ * when Ctrl-C abandoned it. */
 static char *prompt(struct cli *cli, const char *label)
 {
 	char *line = NULL;
@@ -168,7 +261,8 @@ static char *prompt(struct cli *cli, const char *label)
 	if (n < 0) {
 		clearerr(cli->in); /* a CTRL-d here must not end the shell */
 		free(line);
-		fputc('\n', cli->out);
+		if (!cli_interrupted())
+			fputc('\n', cli->out);
 		return NULL;
 	}
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -210,6 +304,10 @@ static int read_body(struct cli *cli, FILE *f, const char *name, char **out)
 		if (n == 0 || feof(f) || ferror(f)) /* a tty may not keep EOF sticky */
 			break;
 	}
+	if (ferror(f) && cli_interrupted()) {
+		free(buf);
+		return EX_OK; /* abandoned: the caller checks */
+	}
 	if (ferror(f)) {
 		free(buf);
 		fprintf(cli->err, "%% Error: %s: %s\n", name, strerror(errno));
@@ -248,6 +346,8 @@ static int ask(struct cli *cli, struct mail_args *a, bool *prompted)
 	if (!a->to) {
 		a->to = a->to_buf = prompt(cli, "To: ");
 		*prompted = true;
+		if (!a->to && cli_interrupted())
+			return EX_OK;
 		if (!a->to) {
 			fprintf(cli->err, "%% Error: mail: no recipient given\n");
 			return EX_USAGE;
@@ -340,6 +440,17 @@ static int send_now(struct cli *cli, const struct smtp_params *p, const char *id
 	}
 }
 
+/* A mail that cannot be sent now (the password does not decrypt) is
+ * queued all the same, with the reason: `flush` sends it once fixed. */
+static int queue_only(struct cli *cli, const char *id, const char *why)
+{
+	struct smtp_err err = {0};
+
+	spool_note(cli->spool, id, why, &err);
+	fprintf(cli->out, "Sending %s... queued: %s\n", id, why);
+	return EX_TEMPFAIL;
+}
+
 static int submit_and_send(struct cli *cli, const char *to, const char *subject, const char *body)
 {
 	struct smtp_message m = {.from = cli->conf->from,
@@ -347,46 +458,50 @@ static int submit_and_send(struct cli *cli, const char *to, const char *subject,
 				 .subject = subject,
 				 .body = body,
 				 .domain = cli->conf->helo};
-	struct smtp_params p;
+	struct delivery *d = malloc(sizeof(*d));
 	struct smtp_err err = {0};
-	char pw[512], id[SPOOL_ID_MAX];
+	char id[SPOOL_ID_MAX];
 	enum smtp_status st;
 	int rc;
 
-	rc = fill_params(cli, &p, pw, sizeof(pw));
-	if (rc != EX_OK)
-		return rc;
+	if (!d) {
+		fprintf(cli->err, "%% Error: out of memory\n");
+		return EX_OSERR;
+	}
+	rc = delivery_start(cli, d);
 	st = spool_submit(cli->spool, &m, id, &err);
 	if (st != SMTP_OK) {
 		fprintf(cli->err, "%% Error: mail not queued: %s\n", err.msg);
 		rc = st == SMTP_EINVAL ? EX_DATAERR : st == SMTP_ENOMEM ? EX_OSERR : EX_IOERR;
+	} else if (rc != EX_OK) {
+		rc = queue_only(cli, id, d->why);
 	} else {
-		rc = send_now(cli, &p, id);
+		rc = send_now(cli, &d->p, id);
 	}
-	explicit_bzero(pw, sizeof(pw));
-	if (p.transcript)
-		closelog();
+	delivery_end(d);
+	free(d);
 	return rc;
 }
 
-int cmd_mail(struct cli *cli, int argc, char **argv)
+int cmd_mail(struct cli *cli, const struct conf_args *args)
 {
-	struct mail_args a = {0};
+	struct mail_args a = {.to = text_of(args, "to"),
+			      .subject = text_of(args, "subject"),
+			      .file = text_of(args, "file")};
 	struct smtp_subst subst;
 	char subject[1024];
 	char *body = NULL;
 	bool prompted;
 	int rc;
 
-	rc = parse_mail_args(cli, argc, argv, &a);
-	if (rc == EX_OK)
-		rc = need_server(cli);
+	rc = need_server(cli);
 	if (rc == EX_OK && !cli_spool(cli))
 		rc = EX_CANTCREAT;
 	if (rc == EX_OK)
 		rc = ask(cli, &a, &prompted);
-	if (rc == EX_OK)
-		rc = check_input(cli, a.to, a.subject);
+	if (rc != EX_OK || cli_interrupted())
+		goto out;
+	rc = check_input(cli, a.to, a.subject);
 	if (rc != EX_OK)
 		goto out;
 	if (a.file) {
@@ -398,7 +513,7 @@ int cmd_mail(struct cli *cli, int argc, char **argv)
 		rc = read_body(cli, cli->in, "<input>", &body);
 		clearerr(cli->in); /* the CTRL-d ended the message, not the shell */
 	}
-	if (rc != EX_OK)
+	if (rc != EX_OK || !body) /* !body: Ctrl-C abandoned it */
 		goto out;
 	smtp_subst_default(&subst, cli->conf->serial);
 	smtp_subject_expand(a.subject, &subst, subject, sizeof(subject));
@@ -483,58 +598,59 @@ static void show_settings(struct cli *cli)
 struct show {
 	FILE *out;
 	unsigned n;
+	bool failed; /* listing failed/: the heading comes with the first */
 };
 
 static int show_one(void *arg, const struct spool_entry *e)
 {
 	struct show *s = arg;
 
+	if (s->failed && s->n == 0)
+		fprintf(s->out, "\nFailed Messages\n-----\n");
 	if (s->n++)
 		fputc('\n', s->out);
 	field(s->out, "To", e->to);
 	field(s->out, "Subject", e->subject);
 	field(s->out, "Message-ID", e->id);
-	if (e->attempts > 0) {
+	if (s->failed) {
+		field(s->out, "Reason", e->last_error);
+	} else if (e->last_error[0]) {
 		char line[sizeof(((struct smtp_err *)0)->msg) + 48];
 
-		snprintf(line, sizeof(line), "%s (%u attempt%s)", e->last_error, e->attempts,
-			 e->attempts == 1 ? "" : "s");
+		if (e->attempts > 0)
+			snprintf(line, sizeof(line), "%s (%u attempt%s)", e->last_error,
+				 e->attempts, e->attempts == 1 ? "" : "s");
+		else
+			snprintf(line, sizeof(line), "%s", e->last_error);
 		field(s->out, "Last Error", line);
 	}
 	return 0;
 }
 
-int cmd_show_mail(struct cli *cli, int argc, char **argv)
+int cmd_show_mail(struct cli *cli, const struct conf_args *a)
 {
-	struct show s = {.out = cli->out};
+	struct show s = {.out = cli->out}, f = {.out = cli->out, .failed = true};
 	struct smtp_err err = {0};
 
-	(void)argv;
-	if (argc != 2) {
-		fprintf(cli->err, "%% Error: usage: show mail\n");
-		return EX_USAGE;
-	}
+	(void)a;
 	if (!cli_spool(cli))
 		return EX_CANTCREAT;
 	show_settings(cli);
 	fprintf(cli->out, "\nMessages\n-----\n");
-	if (spool_list(cli->spool, show_one, &s, &err) != SMTP_OK) {
+	if (spool_list(cli->spool, show_one, &s, &err) != SMTP_OK ||
+	    spool_list_failed(cli->spool, show_one, &f, &err) != SMTP_OK) {
 		fprintf(cli->err, "%% Error: cannot read the queue: %s\n", err.msg);
 		return EX_IOERR;
 	}
 	return EX_OK;
 }
 
-int cmd_show_counter_mail(struct cli *cli, int argc, char **argv)
+int cmd_show_counter_mail(struct cli *cli, const struct conf_args *a)
 {
 	struct spool_counters c;
 	struct smtp_err err = {0};
 
-	(void)argv;
-	if (argc != 3) {
-		fprintf(cli->err, "%% Error: usage: show counter mail\n");
-		return EX_USAGE;
-	}
+	(void)a;
 	if (!cli_spool(cli))
 		return EX_CANTCREAT;
 	if (spool_counters(cli->spool, &c, &err) != SMTP_OK) {
@@ -550,73 +666,99 @@ int cmd_show_counter_mail(struct cli *cli, int argc, char **argv)
 	return EX_OK;
 }
 
-/* ---- delete / debug / flush ------------------------------------------------ */
-
-int cmd_delete_mail(struct cli *cli, int argc, char **argv)
+int cmd_clear_counter_mail(struct cli *cli, const struct conf_args *a)
 {
 	struct smtp_err err = {0};
 	enum smtp_status st;
 
-	if (!(argc == 3 || (argc == 4 && !strcmp(argv[2], "mail-id")))) {
-		fprintf(cli->err, "%% Error: usage: delete mail {mail-id ID | all | ID}\n");
-		return EX_USAGE;
-	}
+	(void)a;
 	if (!cli_spool(cli))
 		return EX_CANTCREAT;
-	if (argc == 3 && !strcmp(argv[2], "all"))
+	st = spool_counters_clear(cli->spool, &err);
+	if (st == SMTP_OK)
+		return EX_OK;
+	fprintf(cli->err, "%% Error: %s%s\n", err.msg,
+		st == SMTP_EBUSY ? "; try again when it is done" : "");
+	return st == SMTP_EBUSY ? EX_TEMPFAIL : EX_IOERR;
+}
+
+/* ---- delete / debug / flush ------------------------------------------------ */
+
+/* delete mail {mail-id ID | all | ID}: queued mails, and failed ones. */
+int cmd_delete_mail(struct cli *cli, const struct conf_args *a)
+{
+	struct smtp_err err = {0};
+	enum smtp_status st;
+
+	if (!cli_spool(cli))
+		return EX_CANTCREAT;
+	if (conf_arg(a, "all"))
 		st = spool_delete_all(cli->spool, &err);
 	else
-		st = spool_delete(cli->spool, argv[argc - 1], &err);
+		st = spool_delete(cli->spool, conf_arg(a, "id")->text, &err);
 	if (st == SMTP_OK)
 		return EX_OK;
 	fprintf(cli->err, "%% Error: %s\n", err.msg);
 	return st == SMTP_ENOENT ? EX_DATAERR : EX_IOERR;
 }
 
-/* debug mail | no debug mail | undebug mail | undebug all */
-int cmd_debug_mail(struct cli *cli, int argc, char **argv)
+static int set_debug(struct cli *cli, enum spool_debug level)
 {
 	struct smtp_err err = {0};
-	bool on = !strcmp(argv[0], "debug");
 
-	(void)argc;
 	if (!cli_spool(cli))
 		return EX_CANTCREAT;
-	if (spool_set_debug(cli->spool, on, &err) != SMTP_OK) {
+	if (spool_set_debug_level(cli->spool, level, &err) != SMTP_OK) {
 		fprintf(cli->err, "%% Error: %s\n", err.msg);
 		return EX_IOERR;
 	}
 	return EX_OK;
 }
 
-/* Deliver everything queued now, retry times notwithstanding. */
-int cmd_flush(struct cli *cli, int argc, char **argv)
+/* debug mail [detail] */
+int cmd_debug_mail(struct cli *cli, const struct conf_args *a)
 {
-	struct smtp_params p;
-	struct smtp_err err = {0};
+	return set_debug(cli, conf_arg(a, "detail") ? SPOOL_DEBUG_DETAIL : SPOOL_DEBUG_ON);
+}
+
+/* no debug mail | undebug mail | undebug all */
+int cmd_undebug_mail(struct cli *cli, const struct conf_args *a)
+{
+	(void)a;
+	return set_debug(cli, SPOOL_DEBUG_OFF);
+}
+
+/* Deliver everything queued now, retry times notwithstanding. */
+int cmd_flush(struct cli *cli, const struct conf_args *a)
+{
 	struct spool_run run = {0};
+	struct smtp_err err = {0};
+	struct delivery *d;
 	enum smtp_status st;
-	char pw[512];
 	int rc;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(cli->err, "%% Error: usage: flush\n");
-		return EX_USAGE;
-	}
+	(void)a;
 	rc = need_server(cli);
 	if (rc != EX_OK)
 		return rc;
 	if (!cli_spool(cli))
 		return EX_CANTCREAT;
-	rc = fill_params(cli, &p, pw, sizeof(pw));
-	if (rc != EX_OK)
+	d = malloc(sizeof(*d));
+	if (!d) {
+		fprintf(cli->err, "%% Error: out of memory\n");
+		return EX_OSERR;
+	}
+	rc = delivery_start(cli, d);
+	if (rc != EX_OK) {
+		fprintf(cli->err, "%% Error: %s\n", d->why);
+		delivery_end(d);
+		free(d);
 		return rc;
-	st = spool_deliver(cli->spool, &p, true, NULL, &run, &err);
-	explicit_bzero(pw, sizeof(pw));
+	}
+	st = spool_deliver(cli->spool, &d->p, true, NULL, &run, &err);
+	delivery_end(d);
+	free(d);
 	log_auth_refused(cli, &run, &err);
-	if (p.transcript)
-		closelog();
 	if (st == SMTP_EBUSY) {
 		fprintf(cli->err, "%% Error: another process is delivering the queue; try again "
 				  "later\n");

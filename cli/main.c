@@ -28,11 +28,11 @@ static void usage(FILE *out)
 	      "Runs one AlliedWare Plus mail command, or with none, a shell (on a terminal)\n"
 	      "or the commands on standard input.\n"
 	      "\n"
-	      "Commands:\n"
+	      "Commands (logmail(1) lists them all; `logmail ?` and `logmail show ?` too):\n"
 	      "  show running-config | show mail | show counter mail | show log config\n"
 	      "  mail [to ADDR] [subject TEXT] [file FILE]\n"
 	      "  delete mail {mail-id ID | all | ID}\n"
-	      "  debug mail | no debug mail | undebug mail\n"
+	      "  debug mail [detail] | no debug mail | undebug mail | clear counter mail\n"
 	      "  flush\n"
 	      "  configure [terminal]\n"
 	      "  and every configuration command (mail smtpserver ..., mail from ...,\n"
@@ -58,55 +58,6 @@ static const char *pick(const char *opt, const char *env, const char *def)
 		return opt;
 	v = getenv(env);
 	return v && *v ? v : def;
-}
-
-/* `logmail.key` beside the configuration file, unless conf_load set one. */
-static int default_key_path(struct conf *c, const char *config_path)
-{
-	const char *slash = strrchr(config_path, '/');
-	char *path;
-	int rc;
-
-	if (c->key_path)
-		return 0;
-	if (!slash)
-		return conf_set_key_path(c, "logmail.key");
-	if (asprintf(&path, "%.*s/logmail.key", (int)(slash - config_path), config_path) < 0)
-		return -1;
-	rc = conf_set_key_path(c, path);
-	free(path);
-	return rc;
-}
-
-static int load(struct cli *cli)
-{
-	struct conf_err err = {0};
-	enum conf_status st;
-	char line[1024];
-
-	cli->conf = conf_new();
-	if (!cli->conf) {
-		fprintf(stderr, "logmail: out of memory\n");
-		return EX_OSERR;
-	}
-	if (access(cli->config_path, F_OK) == 0 && access(cli->config_path, R_OK) != 0) {
-		fprintf(stderr, "logmail: %s: %s\n", cli->config_path, strerror(errno));
-		return errno == EACCES ? EX_NOPERM : EX_IOERR;
-	}
-	st = conf_load(cli->conf, cli->config_path, &err);
-	if (st != CONF_OK) {
-		conf_err_format(&err, line, sizeof(line));
-		fprintf(stderr, "logmail: %s\n", line);
-		switch (st) {
-		case CONF_EIO:
-			return EX_IOERR;
-		case CONF_ENOMEM:
-			return EX_OSERR;
-		default:
-			return EX_CONFIG;
-		}
-	}
-	return default_key_path(cli->conf, cli->config_path) == 0 ? EX_OK : EX_OSERR;
 }
 
 /* Command words for this run, with a plain password taken out of argv:
@@ -253,7 +204,8 @@ int main(int argc, char **argv)
 	cli.spool_dir = pick(spool, SPOOL_DIR_ENV, SPOOL_DEFAULT_DIR);
 	cli.interactive = isatty(STDIN_FILENO);
 
-	rc = load(&cli);
+	cli.monitor = CLI_MONITOR_STDERR; /* the shell has its own: `terminal monitor` */
+	rc = cli_load(&cli);
 	if (rc == EX_OK) {
 		if (script)
 			rc = run_file(&cli, script);

@@ -1,24 +1,34 @@
 /*
- * cli/shell.c: the modes of the logmail front end and the dispatch of
- * command words, shared by all of them.
+ * cli/shell.c: the modes of the logmail front end and how a line runs in
+ * them.
  *
- * Exec mode knows the commands in exec_cmds[] (unique prefixes accepted, as
- * on AlliedWare Plus: `sh run`, `conf t`) plus every configuration command
- * (`mail smtpserver ...`, `log email ...`, `no ...`, `default ...`), which
- * exec mode takes directly, as a convenience AlliedWare Plus does not offer.
- * Configuration mode hands each line, unchanged, to conf_exec: the one
- * parser of the configuration grammar, so its columns are the user's.
+ * A line is matched against the command tree of its mode (config/conf.h):
+ * exec mode knows the show and exec commands of cli/commands.c and every
+ * configuration command (a convenience the switch does not offer), and
+ * configuration mode knows the configuration commands, `show ...`, `do
+ * CMD`, `exit` and `end`.  A show command may be followed by an output
+ * modifier (`| include REGEX`, cli/filter.c); a line ending in `?` prints
+ * the help for that place instead of running.
  *
- * Saving: the interactive shell and one command from the command line save
- * after each change; a batch (configure, script) saves when it leaves
- * configuration mode, before it runs an exec command and at its end, and
- * drops its pending changes at the first error.
+ * Errors come in three forms: the interactive shell and -f scripts print
+ * the AlliedWare Plus `% Invalid input detected at '^' marker.` with the
+ * caret under the word (a script first echoes the line); `configure` and a
+ * command given as arguments print one line `logmail: FILE:LINE:COL:
+ * message`.  A refusal of a valid command (`% Error: authentication
+ * configuration still exists`) is its own message in every mode.
+ *
+ * The configuration: before each command the file is read again when it
+ * changed.  A change made at once (the shell, a command from argv) is a
+ * read-modify-save under the file's lock.  A batch (`configure`, the
+ * configuration lines of a script) applies its lines to its view as they
+ * come, to find errors, and keeps them; saving takes the lock, reads the
+ * file again if someone saved meanwhile, applies the lines to it again
+ * and saves.  Nothing anyone saved is ever overwritten unseen.
  */
 #include "cli/cli.h"
-#include "config/conf.h"
+#include "smtp/smtp.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -31,54 +41,43 @@
 #define PROMPT_CONFIG "logmail(config)#"
 #define CONFIG_BANNER "Enter configuration commands, one per line. End with CNTL/Z."
 
-enum mode { MODE_EXEC, MODE_CONFIG };
+enum style {
+	STYLE_FILE,   /* configure, argv: "logmail: FILE:LINE:COL: message" */
+	STYLE_SCRIPT, /* -f: the line, the caret, the AWP message, each "logmail: FILE:LINE: " */
+	STYLE_SHELL,  /* the caret under the prompt's line and the AWP message */
+};
 
-/* One run of a mode: where lines come from and what is pending. */
+/* A line of a batch, kept until the batch saves. */
+struct pending {
+	char *text;
+	unsigned line;
+};
+
+/* One run of a mode. */
 struct run {
 	struct cli *cli;
-	const char *file; /* label of errors: script or "<stdin>"; NULL: argv */
+	const char *file; /* label of errors: the script, "<stdin>", "<command>" */
 	unsigned line;
-	enum mode mode;
-	bool shell;       /* interactive: bare "% ..." errors, save at once */
-	bool tty;         /* the shell reads a terminal: Ctrl-Z is caught */
-	bool config_only; /* `logmail configure`: leaving config mode ends it */
-	bool dirty;       /* cli->conf changed since the last save */
-	bool quit;
+	enum style style;
+	bool batch;       /* changes wait for save(): configure and scripts */
+	bool config_only; /* `logmail configure`: leaving configuration mode ends it */
+	struct pending *pending;
+	size_t npending;
+	int worst;   /* a script: the worst delivery status that did not stop it */
+	cli_fn last; /* the handler of the last exec command */
 };
 
-typedef int (*cmd_fn)(struct cli *cli, int argc, char **argv);
-
-struct exec_cmd {
-	const char *words[4];
-	cmd_fn fn;
-};
-
-static int cmd_show_running(struct cli *cli, int argc, char **argv);
-static int cmd_write(struct cli *cli, int argc, char **argv);
-
-/* Exec commands.  Mode changes (configure, exit, end, enable) are handled
- * by exec_mode_words before this table is consulted. */
-static const struct exec_cmd exec_cmds[] = {
-    {{"show", "running-config"}, cmd_show_running},
-    {{"show", "mail"}, cmd_show_mail},
-    {{"show", "counter", "mail"}, cmd_show_counter_mail},
-    {{"show", "log", "config"}, cmd_show_log_config},
-    {{"delete", "mail"}, cmd_delete_mail},
-    {{"debug", "mail"}, cmd_debug_mail},
-    {{"no", "debug", "mail"}, cmd_debug_mail},
-    {{"undebug", "mail"}, cmd_debug_mail},
-    {{"undebug", "all"}, cmd_debug_mail},
-    {{"flush"}, cmd_flush},
-    {{"write"}, cmd_write},
-    {{"write", "memory"}, cmd_write},
-    {{"copy", "running-config", "startup-config"}, cmd_write},
-};
-#define N_EXEC_CMDS (sizeof(exec_cmds) / sizeof(exec_cmds[0]))
-
-/* First words of configuration commands (conf.h's grammar). */
-static const char *const config_firsts[] = {"mail", "log", "no", "default"};
+/* The run a command handler belongs to (commands that change modes). */
+static struct run *current;
 
 /* ---- errors ------------------------------------------------------------- */
+
+static void place(struct run *r, FILE *out)
+{
+	fputs("logmail: ", out);
+	if (r->file)
+		fprintf(out, "%s:%u: ", r->file, r->line);
+}
 
 static void say(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -89,11 +88,8 @@ static void say(struct run *r, const char *fmt, ...)
 	FILE *err = r->cli->err;
 	va_list ap;
 
-	if (!r->shell) {
-		fputs("logmail: ", err);
-		if (r->file)
-			fprintf(err, "%s:%u: ", r->file, r->line);
-	}
+	if (r->style != STYLE_SHELL)
+		place(r, err);
 	va_start(ap, fmt);
 	vfprintf(err, fmt, ap);
 	va_end(ap);
@@ -115,14 +111,50 @@ int cli_conf_exit(int conf_status)
 		return EX_IOERR;
 	case CONF_ESECRET:
 		return EX_CONFIG;
+	case CONF_ECHANGED:
+		return EX_TEMPFAIL;
 	case CONF_ENOMEM:
 	default:
 		return EX_OSERR;
 	}
 }
 
-/* The device's wording for a refused command is "% Error: ...". */
-static void conf_msg(enum conf_status st, const struct conf_err *err, char *buf, size_t size)
+static const char *awp_message(int kind)
+{
+	switch (kind) {
+	case CONF_MATCH_INCOMPLETE:
+		return "% Incomplete command.";
+	case CONF_MATCH_AMBIGUOUS:
+		return "% Ambiguous command.";
+	default:
+		return "% Invalid input detected at '^' marker.";
+	}
+}
+
+/* The AlliedWare Plus form: in the shell the line is on the screen after
+ * the prompt (offset columns); a script echoes it first. */
+static void report_awp(struct run *r, const char *text, unsigned offset, int kind, unsigned col)
+{
+	FILE *out = r->cli->err;
+	bool caret = kind == CONF_MATCH_INVALID && col > 0;
+
+	if (r->style == STYLE_SCRIPT) {
+		place(r, out);
+		fprintf(out, "%.*s\n", (int)strcspn(text, "\r\n"), text);
+	}
+	if (caret) {
+		if (r->style == STYLE_SCRIPT)
+			place(r, out);
+		fprintf(out, "%*s^\n", (int)(offset + col - 1), "");
+	}
+	if (r->style == STYLE_SCRIPT)
+		place(r, out);
+	fprintf(out, "%s\n", awp_message(kind));
+	fflush(out);
+}
+
+/* "% Error: ..." is the device's wording for a refused command. */
+static void refusal(enum conf_status st, const struct conf_err *err, char *buf, size_t size)
 {
 	if (st == CONF_ESTATE && strncmp(err->msg, "% ", 2) != 0)
 		snprintf(buf, size, "%% Error: %s", err->msg);
@@ -130,31 +162,112 @@ static void conf_msg(enum conf_status st, const struct conf_err *err, char *buf,
 		snprintf(buf, size, "%s", err->msg);
 }
 
-static void report_conf(struct run *r, enum conf_status st, struct conf_err *err)
+/* A configuration line's error: the grammar's in the AWP form (shell and
+ * scripts), everything else as "FILE:LINE:COL: message" (or "% message" in
+ * the shell). */
+static void report_conf(struct run *r, enum conf_status st, struct conf_err *err, const char *text,
+			unsigned offset)
 {
 	char msg[sizeof(err->msg) + 16], line[1024];
 	FILE *out = r->cli->err;
 
-	conf_msg(st, err, msg, sizeof(msg));
-	if (r->shell) {
-		if (msg[0] == '%')
-			fprintf(out, "%s\n", msg);
-		else if (err->column)
-			fprintf(out, "%% %s (column %u)\n", msg, err->column);
-		else
-			fprintf(out, "%% %s\n", msg);
+	if (err->kind && r->style != STYLE_FILE && text) {
+		report_awp(r, text, offset, err->kind, err->column);
+		return;
+	}
+	refusal(st, err, msg, sizeof(msg));
+	if (r->style == STYLE_SHELL) {
+		fprintf(out, "%s%s\n", msg[0] == '%' ? "" : "% ", msg);
 	} else {
-		size_t n = strnlen(msg, sizeof(err->msg) - 1);
-
-		memcpy(err->msg, msg, n);
-		err->msg[n] = '\0';
+		snprintf(err->msg, sizeof(err->msg), "%.*s", (int)sizeof(err->msg) - 1, msg);
 		conf_err_format(err, line, sizeof(line));
 		fprintf(out, "logmail: %s\n", line);
 	}
 	fflush(out);
 }
 
-/* ---- saving ------------------------------------------------------------- */
+static void report_match(struct run *r, const struct conf_match *m, const char *text,
+			 unsigned offset)
+{
+	struct conf_err err = {.line = r->line, .column = m->col, .kind = (int)m->kind};
+
+	snprintf(err.file, sizeof(err.file), "%s", r->file ? r->file : "<command>");
+	snprintf(err.msg, sizeof(err.msg), "%s", m->msg);
+	report_conf(r, CONF_ESYNTAX, &err, text, offset);
+}
+
+/* ---- reading the file ----------------------------------------------------- */
+
+static int load_into(struct cli *cli, struct conf **out, struct conf_stamp *stamp,
+		     struct conf_err *err)
+{
+	struct conf *c = conf_new();
+	enum conf_status st;
+
+	if (!c) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return EX_OSERR;
+	}
+	if (access(cli->config_path, F_OK) == 0 && access(cli->config_path, R_OK) != 0) {
+		int e = errno;
+
+		snprintf(err->file, sizeof(err->file), "%s", cli->config_path);
+		err->line = err->column = 0;
+		snprintf(err->msg, sizeof(err->msg), "%s", strerror(e));
+		conf_free(c);
+		return e == EACCES ? EX_NOPERM : EX_IOERR;
+	}
+	st = conf_load_stamped(c, cli->config_path, stamp, err);
+	if (st != CONF_OK) {
+		conf_free(c);
+		return st == CONF_EIO ? EX_IOERR : st == CONF_ENOMEM ? EX_OSERR : EX_CONFIG;
+	}
+	*out = c;
+	return EX_OK;
+}
+
+int cli_load(struct cli *cli)
+{
+	struct conf_err err = {0};
+	char line[1024];
+	int rc = load_into(cli, &cli->conf, &cli->stamp, &err);
+
+	if (rc != EX_OK) {
+		conf_err_format(&err, line, sizeof(line));
+		fprintf(cli->err, "logmail: %s\n", line);
+	}
+	return rc;
+}
+
+/* Read the file again into cli->conf. */
+static int reload(struct run *r)
+{
+	struct conf_err err = {0};
+	struct conf *fresh = NULL;
+	struct conf_stamp stamp;
+	char line[1024];
+	int rc = load_into(r->cli, &fresh, &stamp, &err);
+
+	if (rc != EX_OK) {
+		conf_err_format(&err, line, sizeof(line));
+		say(r, "%% Error: %s", line);
+		return rc;
+	}
+	conf_free(r->cli->conf);
+	r->cli->conf = fresh;
+	r->cli->stamp = stamp;
+	return EX_OK;
+}
+
+/* Before a command: the file as it is now (a batch keeps its own view). */
+static int refresh(struct run *r)
+{
+	if (r->npending || !conf_changed(r->cli->config_path, &r->cli->stamp))
+		return EX_OK;
+	return reload(r);
+}
+
+/* ---- changing the file ----------------------------------------------------- */
 
 /* The configuration's directory (and so the key file's) must exist before
  * a password is encrypted or the file saved. */
@@ -179,56 +292,194 @@ static int ensure_dir(struct run *r)
 	return rc;
 }
 
+/* A password 8 typed (or pasted from a switch) must work on this host. */
+static enum conf_status check_password(const struct conf *before, const struct conf *c,
+				       struct conf_err *err)
+{
+	char buf[1025];
+	struct conf_err ignored;
+	enum conf_status st;
+
+	if (c->auth == CONF_AUTH_NONE || !c->password8 ||
+	    (before->password8 && strcmp(before->password8, c->password8) == 0))
+		return CONF_OK;
+	st = conf_password(c, buf, sizeof(buf), &ignored);
+	explicit_bzero(buf, sizeof(buf));
+	if (st == CONF_OK)
+		return CONF_OK;
+	err->column = 0;
+	snprintf(err->msg, sizeof(err->msg),
+		 "this password 8 cannot be decrypted with this host's key (%s): it was "
+		 "encrypted elsewhere; enter the password in clear (password PASSWORD) and "
+		 "logmail stores it encrypted",
+		 c->key_path ? c->key_path : "none");
+	return CONF_ESECRET;
+}
+
+/* One configuration line applied to c, all or nothing. */
+static enum conf_status apply(struct run *r, struct conf *c, const char *text, unsigned line,
+			      struct conf_err *err)
+{
+	struct conf *copy = conf_dup(c);
+	enum conf_status st;
+
+	if (!copy) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return CONF_ENOMEM;
+	}
+	st = conf_exec(copy, text, r->file ? r->file : "<command>", line, err);
+	if (st == CONF_OK)
+		st = check_password(c, copy, err);
+	if (st == CONF_OK) { /* swap: c gets the new, copy the old to free */
+		struct conf old = *c;
+
+		*c = *copy;
+		*copy = old;
+	}
+	conf_free(copy);
+	return st;
+}
+
+static int save_failed(struct run *r, enum conf_status st, struct conf_err *err)
+{
+	if (!err->file[0])
+		snprintf(err->file, sizeof(err->file), "%s", r->cli->config_path);
+	err->line = err->column = 0;
+	report_conf(r, st, err, NULL, 0);
+	return st == CONF_EIO ? EX_CANTCREAT : cli_conf_exit(st);
+}
+
+static void drop_pending(struct run *r)
+{
+	for (size_t i = 0; i < r->npending; i++) {
+		explicit_bzero(r->pending[i].text, strlen(r->pending[i].text));
+		free(r->pending[i].text);
+	}
+	free(r->pending);
+	r->pending = NULL;
+	r->npending = 0;
+}
+
+/* Under the lock: the file as it is now, the pending lines applied again
+ * when it changed since the batch's view was read. */
+static int replay(struct run *r)
+{
+	struct conf_err err = {0};
+	enum conf_status st = CONF_OK;
+	unsigned keep = r->line;
+	int rc;
+
+	if (!conf_changed(r->cli->config_path, &r->cli->stamp))
+		return EX_OK;
+	rc = reload(r);
+	for (size_t i = 0; rc == EX_OK && i < r->npending; i++) {
+		st = apply(r, r->cli->conf, r->pending[i].text, r->pending[i].line, &err);
+		if (st == CONF_OK)
+			continue;
+		r->line = r->pending[i].line;
+		say(r, "the configuration file changed meanwhile and this line no longer applies "
+		       "to it; nothing saved:");
+		report_conf(r, st, &err, NULL, 0);
+		r->line = keep;
+		rc = cli_conf_exit(st);
+	}
+	return rc;
+}
+
+/* Save the batch's pending lines (a read-modify-save under the lock). */
 static int save(struct run *r)
 {
 	struct conf_err err = {0};
 	enum conf_status st;
-	int rc;
+	int lock, rc;
 
-	if (!r->dirty)
+	if (!r->npending)
 		return EX_OK;
-	rc = ensure_dir(r);
-	if (rc != EX_OK)
-		return rc;
-	st = conf_save(r->cli->conf, r->cli->config_path, &err);
+	st = conf_lock(r->cli->config_path, &lock, &err);
 	if (st != CONF_OK) {
-		if (!err.file[0])
-			snprintf(err.file, sizeof(err.file), "%s", r->cli->config_path);
-		report_conf(r, st, &err);
-		return st == CONF_EIO ? EX_CANTCREAT : cli_conf_exit(st);
+		drop_pending(r);
+		return save_failed(r, st, &err);
 	}
-	r->dirty = false;
-	return EX_OK;
+	rc = replay(r);
+	if (rc == EX_OK) {
+		st = conf_save_stamped(r->cli->conf, r->cli->config_path, &r->cli->stamp, &err);
+		if (st != CONF_OK)
+			rc = save_failed(r, st, &err);
+	}
+	conf_unlock(lock);
+	drop_pending(r);
+	if (rc != EX_OK)
+		reload(r); /* the view goes back to the file */
+	return rc;
 }
 
-/* One configuration command, as typed (columns count from its start). */
-static int config_line(struct run *r, const char *line)
+/* One configuration line (as typed; columns count from text's start):
+ * applied to the view, kept, and saved at once unless in a batch. */
+static int config_line(struct run *r, const char *text, unsigned offset)
 {
 	struct conf_err err = {0};
+	struct pending *v;
 	enum conf_status st;
 	int rc = ensure_dir(r);
 
 	if (rc != EX_OK)
 		return rc;
-	st = conf_exec(r->cli->conf, line, r->file ? r->file : "<command>", r->file ? r->line : 1,
-		       &err);
+	st = apply(r, r->cli->conf, text, r->file ? r->line : 1, &err);
 	if (st != CONF_OK) {
-		report_conf(r, st, &err);
+		report_conf(r, st, &err, text, offset);
 		return cli_conf_exit(st);
 	}
-	r->dirty = true;
-	return r->shell || !r->file ? save(r) : EX_OK;
+	v = realloc(r->pending, (r->npending + 1) * sizeof(*v));
+	if (v)
+		r->pending = v;
+	if (!v || !(v[r->npending].text = strdup(text))) {
+		say(r, "%% out of memory");
+		return EX_OSERR;
+	}
+	v[r->npending++].line = r->file ? r->line : 1;
+	return r->batch ? EX_OK : save(r);
 }
 
-/* ---- exec commands ------------------------------------------------------ */
+/* ---- the tables of a mode ------------------------------------------------- */
 
-static int cmd_show_running(struct cli *cli, int argc, char **argv)
+struct tables {
+	struct conf_table t[3];
+	size_t n;
+};
+
+static void mode_tables(enum cli_mode mode, struct tables *ts)
 {
-	if (argc > 2) {
-		fprintf(cli->err, "%% Unknown argument \"%s\" after \"show running-config\"\n",
-			argv[2]);
-		return EX_USAGE;
+	if (mode == CLI_CONFIG) {
+		ts->t[0] = cli_config_mode_commands;
+		ts->t[1] = cli_show_commands;
+	} else {
+		ts->t[0] = cli_show_commands;
+		ts->t[1] = cli_exec_commands;
 	}
+	ts->t[2] = conf_commands;
+	ts->n = 3;
+}
+
+static bool is_config_table(const struct conf_table *t)
+{
+	return t->cmds == conf_commands.cmds;
+}
+
+/* The first unquoted `|` among the first n words, else n. */
+static size_t find_pipe(const struct conf_line *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!l->w[i].quoted && strcmp(l->w[i].text, "|") == 0)
+			return i;
+	return n;
+}
+
+/* ---- exec commands -------------------------------------------------------- */
+
+int cmd_show_running(struct cli *cli, const struct conf_args *a)
+{
+	(void)a;
 	if (conf_write(cli->conf, cli->out) != 0 || fflush(cli->out) != 0) {
 		fprintf(cli->err, "logmail: cannot write the configuration: %s\n", strerror(errno));
 		return EX_IOERR;
@@ -237,410 +488,493 @@ static int cmd_show_running(struct cli *cli, int argc, char **argv)
 }
 
 /* The configuration is saved after every change already; `write` (and its
- * AlliedWare Plus spellings) saves it again, so that habit does no harm. */
-static int cmd_write(struct cli *cli, int argc, char **argv)
+ * AlliedWare Plus spellings) saves what a batch holds, so that habit does
+ * no harm. */
+int cmd_write(struct cli *cli, const struct conf_args *a)
 {
-	struct conf_err err = {0};
-	enum conf_status st;
-	char line[1024];
+	(void)cli, (void)a;
+	return current ? save(current) : EX_OK;
+}
 
-	(void)argc;
-	(void)argv;
-	st = conf_save(cli->conf, cli->config_path, &err);
-	if (st != CONF_OK) {
-		if (!err.file[0])
-			snprintf(err.file, sizeof(err.file), "%s", cli->config_path);
-		conf_err_format(&err, line, sizeof(line));
-		fprintf(cli->err, "logmail: %s\n", line);
-		return st == CONF_EIO ? EX_CANTCREAT : cli_conf_exit(st);
-	}
+int cmd_configure(struct cli *cli, const struct conf_args *a)
+{
+	(void)a;
+	cli->mode = CLI_CONFIG;
+	if (current && current->style == STYLE_SHELL)
+		fprintf(cli->out, "%s\n", CONFIG_BANNER);
 	return EX_OK;
 }
 
-static bool is_prefix(const char *word, const char *kw)
+int cmd_exit(struct cli *cli, const struct conf_args *a)
 {
-	size_t n = strlen(word);
-
-	return n > 0 && strncmp(word, kw, n) == 0;
+	(void)a;
+	cli->quit = true;
+	return EX_OK;
 }
 
-static int n_words(const struct exec_cmd *c)
+/* `exit` and `end` in configuration mode. */
+int cmd_end(struct cli *cli, const struct conf_args *a)
 {
-	int n = 0;
-
-	while (n < 4 && c->words[n])
-		n++;
-	return n;
+	(void)a;
+	cli->mode = CLI_EXEC;
+	if (current && current->config_only)
+		cli->quit = true;
+	return current ? save(current) : EX_OK;
 }
 
-/* How many leading words of argv c accepts (each a prefix of its keyword);
- * *exact counts those typed in full. */
-static int match_len(const struct exec_cmd *c, int argc, char **argv, int *exact)
+int cmd_nothing(struct cli *cli, const struct conf_args *a)
 {
-	int i, n = n_words(c);
-
-	*exact = 0;
-	for (i = 0; i < n && i < argc; i++) {
-		if (!is_prefix(argv[i], c->words[i]))
-			break;
-		*exact += strcmp(argv[i], c->words[i]) == 0;
-	}
-	return i;
+	(void)cli, (void)a;
+	return EX_OK;
 }
 
-/* "a, b, c": the distinct keywords at position pos of the commands that
- * accept the first pos words. */
-static void expected(int pos, int argc, char **argv, char *buf, size_t size)
+int cmd_help(struct cli *cli, const struct conf_args *a)
 {
-	size_t used = 0, i, j;
-	int ex;
-
-	buf[0] = '\0';
-	for (i = 0; i < N_EXEC_CMDS; i++) {
-		const struct exec_cmd *c = &exec_cmds[i];
-		const char *kw = pos < n_words(c) ? c->words[pos] : NULL;
-		bool dup = false;
-
-		if (!kw || match_len(c, argc < pos ? argc : pos, argv, &ex) < pos)
-			continue;
-		for (j = 0; j < i && !dup; j++)
-			dup = pos < n_words(&exec_cmds[j]) && exec_cmds[j].words[pos] &&
-			      strcmp(exec_cmds[j].words[pos], kw) == 0 &&
-			      match_len(&exec_cmds[j], pos, argv, &ex) >= pos;
-		if (!dup && used < size)
-			used +=
-			    (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", kw);
-	}
+	(void)a;
+	fputs("Help may be requested at any point in a command by entering a question mark\n"
+	      "'?'.  If nothing matches, the help list will be empty and you must backup\n"
+	      "until entering a '?' shows the available options.\n"
+	      "Two styles of help are provided:\n"
+	      "1. Full help is available when you are ready to enter a command argument\n"
+	      "   (e.g. 'show ?') and describes each possible argument.\n"
+	      "2. Partial help is provided when an abbreviated argument is entered and you\n"
+	      "   want to know what arguments match the input (e.g. 'show ru?').\n",
+	      cli->out);
+	return EX_OK;
 }
 
-/* Run fn; in a batch, what it prints on cli->err (errors, `debug mail`
- * transcripts) is prefixed with the place, each line, once fn returns. */
-static int call(struct run *r, cmd_fn fn, int argc, char **argv)
+int cmd_terminal_monitor(struct cli *cli, const struct conf_args *a)
+{
+	(void)a;
+	if (current && current->style == STYLE_SHELL)
+		cli->monitor = CLI_MONITOR_TERM;
+	else if (cli->monitor == CLI_MONITOR_OFF)
+		cli->monitor = CLI_MONITOR_STDERR;
+	return EX_OK;
+}
+
+int cmd_terminal_no_monitor(struct cli *cli, const struct conf_args *a)
+{
+	(void)a;
+	cli->monitor = CLI_MONITOR_OFF;
+	return EX_OK;
+}
+
+/* Run fn; in a script, what it prints on cli->err (errors, `debug mail`
+ * lines) is prefixed with the place, each line, once fn returns. */
+static int call(struct run *r, cli_fn fn, const struct conf_args *a, const struct conf_match *mod)
 {
 	FILE *real = r->cli->err, *mem;
 	char *buf = NULL, *p, *nl;
 	size_t len = 0;
 	int rc;
 
-	if (r->shell || !r->file)
-		return fn(r->cli, argc, argv);
-	mem = open_memstream(&buf, &len);
-	if (!mem)
-		return fn(r->cli, argc, argv);
+	if (r->style == STYLE_SHELL || !r->file || !(mem = open_memstream(&buf, &len)))
+		return mod ? cli_filtered(r->cli, fn, a, mod) : fn(r->cli, a);
 	r->cli->err = mem;
-	rc = fn(r->cli, argc, argv);
+	rc = mod ? cli_filtered(r->cli, fn, a, mod) : fn(r->cli, a);
 	r->cli->err = real;
 	fclose(mem);
 	for (p = buf; p && *p; p = *nl ? nl + 1 : nl) {
 		if (strncmp(p, "logmail: ", 9) == 0)
 			p += 9;
 		nl = strchrnul(p, '\n');
-		fprintf(real, "logmail: %s:%u: %.*s\n", r->file, r->line, (int)(nl - p), p);
+		place(r, real);
+		fprintf(real, "%.*s\n", (int)(nl - p), p);
 	}
 	free(buf);
 	fflush(real);
 	return rc;
 }
 
-static bool is_config_first(const char *w)
+static void warn_missing(struct run *r)
 {
-	size_t i;
+	struct cli *cli = r->cli;
 
-	for (i = 0; i < sizeof(config_firsts) / sizeof(config_firsts[0]); i++)
-		if (strcmp(w, config_firsts[i]) == 0)
-			return true;
-	return false;
+	if (cli->stamp.exists || cli->warned_missing || access(cli->config_path, F_OK) == 0)
+		return;
+	cli->warned_missing = true;
+	say(r,
+	    "%% Warning: %s does not exist: the configuration is empty (the first change "
+	    "creates it)",
+	    cli->config_path);
 }
 
-/* `mail` alone or followed by to/subject/file sends a mail; every other
- * `mail ...` is configuration. */
-static bool is_send_mail(int argc, char **argv)
+/* Commands that only move between modes or print: no pending change needs
+ * saving before them. */
+static bool keeps_batch(cli_fn fn)
 {
-	return strcmp(argv[0], "mail") == 0 &&
-	       (argc == 1 || !strcmp(argv[1], "to") || !strcmp(argv[1], "subject") ||
-		!strcmp(argv[1], "file"));
+	return fn == cmd_configure || fn == cmd_end || fn == cmd_do || fn == cmd_help ||
+	       fn == cmd_nothing || fn == cmd_write;
 }
 
-static int unknown(struct run *r, int argc, char **argv, int pos)
+/* The modifier after `|` (word pipe of l), matched into *mod. */
+static int modifier(struct run *r, const struct conf_line *l, size_t pipe, const char *text,
+		    unsigned offset, struct conf_line *ml, struct conf_match *mod)
 {
-	char exp[512], *what = cli_join(pos + 1 < argc ? pos + 1 : argc, argv);
-	char *before = cli_join(pos, argv);
+	unsigned skip = l->w[pipe].end - 1;
+	struct conf_err err = {0};
 
-	expected(pos, argc, argv, exp, sizeof(exp));
-	if (pos == 0)
-		say(r,
-		    "%% Unknown command \"%s\" (expected show, mail, delete, debug, undebug, "
-		    "flush, write, configure, or a configuration command: mail, log, no, "
-		    "default)",
-		    argv[0]);
-	else if (pos >= argc)
-		say(r, "%% Incomplete command \"%s\" (expected %s after it)", what ? what : "",
-		    exp);
-	else
-		say(r, "%% Unknown command \"%s\" (expected %s after \"%s\")", what ? what : "",
-		    exp, before ? before : "");
-	free(what);
-	free(before);
-	return EX_USAGE;
-}
+	if (conf_line_split(ml, text + skip, false, &err) != CONF_OK || ml->n == 0) {
+		struct conf_match m = {.kind = ml->n ? CONF_MATCH_INVALID : CONF_MATCH_INCOMPLETE,
+				       .col = err.column + skip};
 
-/* Run c with its keywords spelt in full (`sh run` -> show running-config)
- * in a copy of argv: the caller's words stay its own. */
-static int call_canonical(struct run *r, const struct exec_cmd *c, int len, int argc, char **argv)
-{
-	char **v = malloc(((size_t)argc + 1) * sizeof(*v));
-	int i, rc;
-
-	if (!v) {
-		say(r, "%% out of memory");
-		return EX_OSERR;
+		snprintf(m.msg, sizeof(m.msg), "%s",
+			 ml->n ? err.msg : "expected an output modifier after \"|\"");
+		report_match(r, &m, text, offset);
+		return EX_USAGE;
 	}
-	for (i = 0; i < argc; i++)
-		v[i] = i < len ? (char *)c->words[i] : argv[i];
-	v[argc] = NULL;
-	rc = call(r, c->fn, argc, v);
-	free(v);
-	return rc;
-}
-
-/* Several commands accept argv equally well: name them. */
-static int ambiguity(struct run *r, int argc, char **argv, int len, int exact)
-{
-	char cands[512] = "", *what = cli_join(len, argv);
-	size_t used = 0, i, n = 0, k;
-	int ex, j;
-
-	for (i = 0; i < N_EXEC_CMDS; i++) {
-		const struct exec_cmd *c = &exec_cmds[i];
-
-		if (n_words(c) != len || match_len(c, argc, argv, &ex) != len || ex != exact)
-			continue;
-		n++;
-		for (k = 0; k < N_EXEC_CMDS; k++) /* is there one more after it? */
-			if (k > i && n_words(&exec_cmds[k]) == len &&
-			    match_len(&exec_cmds[k], argc, argv, &ex) == len && ex == exact)
-				break;
-		if (used < sizeof(cands))
-			used += (size_t)snprintf(cands + used, sizeof(cands) - used, "%s",
-						 n == 1            ? ""
-						 : k < N_EXEC_CMDS ? ", "
-								   : " or ");
-		for (j = 0; j < len && used < sizeof(cands); j++)
-			used += (size_t)snprintf(cands + used, sizeof(cands) - used, "%s%s",
-						 j ? " " : "", c->words[j]);
+	conf_match(&cli_filter_commands, 1, ml, ml->n, mod);
+	if (mod->kind != CONF_MATCH_OK) {
+		mod->col += skip;
+		report_match(r, mod, text, offset);
+		return EX_USAGE;
 	}
-	say(r, "%% Ambiguous command \"%s\" (could be %s)", what ? what : argv[0], cands);
-	free(what);
-	return EX_USAGE;
-}
-
-/* Pick the exec command for argv: the one that accepts the most words, all
- * of its keywords present; ties go to the one typed more in full. */
-static int dispatch(struct run *r, int argc, char **argv)
-{
-	const struct exec_cmd *best = NULL;
-	int best_len = 0, best_exact = -1, deepest = 0, ambiguous = 0;
-	size_t i;
-
-	for (i = 0; i < N_EXEC_CMDS; i++) {
-		int ex, len = match_len(&exec_cmds[i], argc, argv, &ex);
-
-		if (len > deepest)
-			deepest = len;
-		if (len < n_words(&exec_cmds[i]))
-			continue;
-		if (len > best_len || (len == best_len && ex > best_exact)) {
-			best = &exec_cmds[i];
-			best_len = len;
-			best_exact = ex;
-			ambiguous = 0;
-		} else if (len == best_len && ex == best_exact) {
-			ambiguous = 1;
-		}
-	}
-	if (!best || (best_len < deepest && best_len < argc))
-		return unknown(r, argc, argv, deepest);
-	if (ambiguous)
-		return ambiguity(r, argc, argv, best_len, best_exact);
-	return call_canonical(r, best, best_len, argc, argv);
-}
-
-static bool word_is(const char *w, const char *kw, size_t min)
-{
-	return strlen(w) >= min && is_prefix(w, kw);
-}
-
-static int help(struct run *r)
-{
-	static const char exec_help[] =
-	    "  show running-config     the configuration\n"
-	    "  show mail               mail settings and the queue\n"
-	    "  show counter mail       mails sent and failed\n"
-	    "  show log config         email log targets, filters, statistics\n"
-	    "  mail [to ADDR] [subject TEXT] [file FILE]\n"
-	    "  delete mail {mail-id ID|all|ID}\n"
-	    "  debug mail | no debug mail | undebug mail\n"
-	    "  flush                   deliver what is queued now\n"
-	    "  configure terminal      enter configuration mode\n"
-	    "  exit                    leave\n";
-	static const char config_help[] =
-	    "  mail smtpserver {ADDRESS|NAME}\n"
-	    "  mail smtpserver port <1-65535>\n"
-	    "  mail smtpserver tls {starttls|smtps}\n"
-	    "  mail smtpserver authentication {crammd5|login|plain} username U password P\n"
-	    "  mail from ADDR\n"
-	    "  log email ADDR [level L] [program P] [facility F] [msgtext \"T\"]\n"
-	    "  log email ADDR exclude ...  |  log email ADDR time {local|utc} [+|-]H[:MM]\n"
-	    "  no ...  |  default log email ADDR\n"
-	    "  do COMMAND              run an exec command\n"
-	    "  exit | end              back to exec mode\n";
-
-	fputs(r->mode == MODE_CONFIG ? config_help : exec_help, r->cli->out);
 	return EX_OK;
 }
 
-/* An exec-mode line, already split; line is its text (for conf_exec). */
-static int exec_words(struct run *r, int argc, char **argv, const char *line)
+static int run_exec(struct run *r, const struct conf_cmd *cmd, cli_fn fn,
+		    const struct conf_match *m, const struct conf_line *l, size_t pipe,
+		    const char *text, unsigned offset)
 {
-	int rc;
+	struct conf_line ml = {0};
+	struct conf_match *mod = NULL;
+	int rc = EX_OK;
 
-	if (argc == 1 && (!strcmp(argv[0], "?") || !strcmp(argv[0], "help")))
-		return help(r);
-	if (word_is(argv[0], "configure", 4)) {
-		if (argc > 2 || (argc == 2 && !word_is(argv[1], "terminal", 1))) {
-			say(r, "%% Unknown command \"%s\" (expected configure [terminal])", line);
-			return EX_USAGE;
-		}
-		r->mode = MODE_CONFIG;
-		if (r->shell)
-			fprintf(r->cli->out, "%s\n", CONFIG_BANNER);
-		return EX_OK;
+	if (!keeps_batch(fn))
+		rc = save(r); /* a batch's changes are in effect before exec commands */
+	if (rc == EX_OK && pipe < l->n) {
+		mod = malloc(sizeof(*mod));
+		rc = mod ? modifier(r, l, pipe, text, offset, &ml, mod) : EX_OSERR;
 	}
-	if (argc == 1 &&
-	    (!strcmp(argv[0], "exit") || !strcmp(argv[0], "quit") || !strcmp(argv[0], "logout"))) {
-		r->quit = true;
-		return EX_OK;
+	if (rc == EX_OK) {
+		if (cmd->flags & CLI_CMD_CONF)
+			warn_missing(r);
+		r->last = fn;
+		rc = call(r, fn, &m->args, mod);
 	}
-	if (argc == 1 && (word_is(argv[0], "enable", 2) || !strcmp(argv[0], "end") ||
-			  !strcmp(argv[0], "disable")))
-		return EX_OK;
-	if (is_config_first(argv[0]) && !is_send_mail(argc, argv) &&
-	    !(argc >= 2 && !strcmp(argv[0], "no") && is_prefix(argv[1], "debug")))
-		return config_line(r, line);
-	rc = save(r); /* a batch's changes are in effect before exec commands */
-	if (rc != EX_OK)
-		return rc;
-	if (is_send_mail(argc, argv))
-		return call(r, cmd_mail, argc, argv);
-	return dispatch(r, argc, argv);
-}
-
-/* A configuration-mode line: `exit`/`end` leave, `do CMD` runs an exec
- * command, everything else is conf_exec's. */
-static int config_words(struct run *r, int argc, char **argv, const char *line)
-{
-	if (argc == 1 && (!strcmp(argv[0], "exit") || !strcmp(argv[0], "end"))) {
-		r->mode = MODE_EXEC;
-		if (r->config_only)
-			r->quit = true;
-		return r->shell ? EX_OK : save(r);
-	}
-	if (argc == 1 && (!strcmp(argv[0], "?") || !strcmp(argv[0], "help")))
-		return help(r);
-	if (word_is(argv[0], "show", 2) && !r->config_only) /* as `do show ...` */
-		return exec_words(r, argc, argv, line);
-	if (argc > 1 && !strcmp(argv[0], "do") && !r->config_only) {
-		const char *rest = line + strspn(line, " \t");
-
-		rest += 2;
-		rest += strspn(rest, " \t");
-		return exec_words(r, argc - 1, argv + 1, rest);
-	}
-	return config_line(r, line);
-}
-
-/* Lines may hold a plain password (`... password P`): wipe them. */
-static void wipe_words(char **words, int n)
-{
-	int i;
-
-	for (i = 0; words && i < n; i++)
-		explicit_bzero(words[i], strlen(words[i]));
-	free(words);
-}
-
-static int run_line(struct run *r, char *line)
-{
-	char **words = NULL;
-	size_t len = strlen(line), col;
-	int n, rc;
-
-	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
-	n = cli_split_at(line, &words, &col);
-	if (n < 0 && col && r->mode == MODE_CONFIG)
-		return config_line(r, line); /* conf_exec reports it its way */
-	if (n < 0 && !col) {
-		say(r, "%% out of memory");
-		return EX_OSERR;
-	}
-	if (n < 0) {
-		struct conf_err err = {.line = r->line, .column = (unsigned)col};
-
-		snprintf(err.file, sizeof(err.file), "%s", r->file ? r->file : "");
-		snprintf(err.msg, sizeof(err.msg), "unterminated quote");
-		report_conf(r, CONF_ESYNTAX, &err);
-		return EX_USAGE;
-	}
-	if (n == 0 || words[0][0] == '!' || (r->mode == MODE_EXEC && words[0][0] == '#')) {
-		free(words);
-		return EX_OK;
-	}
-	if (r->mode == MODE_CONFIG)
-		rc = config_words(r, n, words, line);
-	else
-		rc = exec_words(r, n, words, line);
-	wipe_words(words, n);
+	conf_line_free(&ml);
+	free(mod);
 	return rc;
 }
 
-static void prompt(struct run *r)
+static int run_words(struct run *r, const struct conf_line *l, const char *text, unsigned offset)
 {
-	fputs(r->mode == MODE_CONFIG ? PROMPT_CONFIG : PROMPT_EXEC, r->cli->out);
-	fflush(r->cli->out);
-}
+	struct tables ts;
+	struct conf_match *m = malloc(sizeof(*m));
+	const struct conf_table *t;
+	const struct conf_cmd *cmd;
+	size_t pipe = find_pipe(l, l->n);
+	int rc;
 
-/* Ctrl-Z ends configuration mode, as the banner says ("End with CNTL/Z"):
- * the shell catches the terminal's SIGTSTP instead of being suspended.  The
- * signal stays blocked except while waiting for a line (ppoll), so it cannot
- * slip in between the prompt and the read; the terminal's stream is
- * unbuffered so that what ppoll sees is all there is to read. */
-static volatile sig_atomic_t got_tstp;
-
-static void on_tstp(int sig)
-{
-	(void)sig;
-	got_tstp = 1;
-}
-
-/* Wait for input; false after Ctrl-Z (then back to exec mode). */
-static bool wait_line(struct run *r, FILE *in)
-{
-	struct pollfd pfd = {.fd = fileno(in), .events = POLLIN};
-	sigset_t mask;
-
-	sigprocmask(SIG_SETMASK, NULL, &mask);
-	sigdelset(&mask, SIGTSTP);
-	while (ppoll(&pfd, 1, NULL, &mask) < 0) {
-		if (errno != EINTR)
-			return true; /* let getline meet the error */
-		if (got_tstp) {
-			got_tstp = 0;
-			r->mode = MODE_EXEC;
-			fputc('\n', r->cli->out);
-			return false;
-		}
+	if (!m) {
+		say(r, "%% out of memory");
+		return EX_OSERR;
 	}
+	mode_tables(r->cli->mode, &ts);
+	conf_match(ts.t, ts.n, l, l->n, m);
+	/* A `|` is a modifier unless a command takes it in the rest of its line
+	 * (`do show run | include x`). */
+	if (pipe < l->n && !(m->kind == CONF_MATCH_OK && m->args.w[m->args.n - 1].rest))
+		conf_match(ts.t, ts.n, l, pipe, m);
+	else
+		pipe = l->n;
+	if (m->kind != CONF_MATCH_OK) {
+		report_match(r, m, text, offset);
+		free(m);
+		return EX_USAGE;
+	}
+	t = &ts.t[m->table];
+	cmd = conf_table_cmd(t, m->index);
+	if (pipe < l->n && !(cmd->flags & CONF_CMD_SHOW)) {
+		m->kind = CONF_MATCH_INVALID;
+		m->col = l->w[pipe].col;
+		snprintf(m->msg, sizeof(m->msg), "unexpected word \"|\"");
+		report_match(r, m, text, offset);
+		rc = EX_USAGE;
+	} else if (is_config_table(t)) {
+		rc = config_line(r, text, offset);
+	} else {
+		rc = run_exec(r, cmd, cli_handler(t, m->index), m, l, pipe, text, offset);
+	}
+	free(m);
+	return rc;
+}
+
+/* A line whose last word is `?`: the help for that place (on a terminal
+ * the `?` key does this anywhere in the line; in a script or a pipe a
+ * value may end in `?`, "Link down?"). */
+static bool asks_help(const struct conf_line *l)
+{
+	const struct conf_word *w = l->n ? &l->w[l->n - 1] : NULL;
+
+	return w && !w->quoted && strcmp(w->text, "?") == 0;
+}
+
+/* The help for what text has before its last `?`. */
+static void help_for(struct cli *cli, const char *text)
+{
+	char *before = strndup(text, (size_t)(strrchr(text, '?') - text));
+
+	if (before)
+		cli_help(cli, cli->out, before);
+	free(before);
+}
+
+static int run_line(struct run *r, const char *text, unsigned offset)
+{
+	struct conf_err err = {0};
+	struct conf_line l;
+	const char *p = text + strspn(text, " \t");
+	int rc;
+
+	if (!*p || *p == '!' || *p == '\n' || *p == '\r' || (r->cli->mode == CLI_EXEC && *p == '#'))
+		return EX_OK;
+	rc = refresh(r);
+	if (rc != EX_OK)
+		return rc;
+	if (conf_line_split(&l, text, false, &err) != CONF_OK) {
+		snprintf(err.file, sizeof(err.file), "%s", r->file ? r->file : "<command>");
+		err.line = r->file ? r->line : 1;
+		err.kind = err.column ? CONF_MATCH_INVALID : 0;
+		report_conf(r, err.column ? CONF_ESYNTAX : CONF_ENOMEM, &err, text, offset);
+		conf_line_free(&l);
+		return err.column ? EX_USAGE : EX_OSERR;
+	}
+	if (asks_help(&l)) {
+		help_for(r->cli, text);
+		rc = EX_OK;
+	} else {
+		rc = run_words(r, &l, text, offset);
+	}
+	conf_line_free(&l);
+	return rc;
+}
+
+/* `do COMMAND` in configuration mode: COMMAND as in exec mode. */
+int cmd_do(struct cli *cli, const struct conf_args *a)
+{
+	const struct conf_word *w = conf_arg(a, "command");
+	const char *rest = a->line->text + w->col - 1;
+	unsigned offset = cli->prompt ? (unsigned)strlen(cli->prompt) : 0;
+	int rc;
+
+	if (!current)
+		return EX_SOFTWARE;
+	cli->mode = CLI_EXEC;
+	rc = run_line(current, rest, offset + w->col - 1);
+	if (cli->mode == CLI_EXEC && !cli->quit)
+		cli->mode = CLI_CONFIG;
+	return rc;
+}
+
+/* ---- `?` and Tab ---------------------------------------------------------- */
+
+/* The line up to the cursor, split, with what the words before the one
+ * being typed are. */
+struct place {
+	struct conf_line l;
+	size_t before;       /* words complete before the cursor */
+	const char *partial; /* the word being typed ("" after a blank) */
+	const char *text;
+	unsigned offset; /* columns before text on the screen */
+	struct tables ts;
+};
+
+static bool blank_end(const char *text)
+{
+	size_t n = strlen(text);
+
+	return n == 0 || text[n - 1] == ' ' || text[n - 1] == '\t';
+}
+
+/* Split text and find the tables that apply after `do` or `|`. */
+static int locate(struct cli *cli, const char *text, unsigned offset, enum cli_mode mode,
+		  struct place *p, struct conf_match *m)
+{
+	struct conf_err err = {0};
+	size_t pipe;
+
+	memset(p, 0, sizeof(*p));
+	p->text = text;
+	p->offset = offset;
+	if (conf_line_split(&p->l, text, true, &err) != CONF_OK) {
+		m->kind = CONF_MATCH_INVALID;
+		m->col = err.column;
+		return -1;
+	}
+	p->before = blank_end(text) ? p->l.n : p->l.n - 1;
+	p->partial = p->before < p->l.n ? p->l.w[p->before].text : "";
+	if (p->before < p->l.n && p->l.w[p->before].quoted)
+		p->partial = NULL; /* a quoted value: nothing completes it */
+	mode_tables(mode, &p->ts);
+	if (mode == CLI_CONFIG && p->before > 0 && !p->l.w[0].quoted &&
+	    strcmp(p->l.w[0].text, "do") == 0) {
+		unsigned skip = p->l.w[0].end - 1;
+
+		conf_line_free(&p->l);
+		return locate(cli, text + skip, offset + skip, CLI_EXEC, p, m);
+	}
+	pipe = find_pipe(&p->l, p->before);
+	if (pipe < p->before) {
+		unsigned skip = p->l.w[pipe].end - 1;
+
+		conf_match(p->ts.t, p->ts.n, &p->l, pipe, m);
+		if (m->kind == CONF_MATCH_OK &&
+		    !(conf_table_cmd(&p->ts.t[m->table], m->index)->flags & CONF_CMD_SHOW)) {
+			m->kind = CONF_MATCH_INVALID;
+			m->col = p->l.w[pipe].col;
+		}
+		if (m->kind != CONF_MATCH_OK)
+			return -1;
+		conf_line_free(&p->l);
+		if (locate(cli, text + skip, offset + skip, mode, p, m) < 0)
+			return -1;
+		p->ts.t[0] = cli_filter_commands;
+		p->ts.n = 1;
+	}
+	return 0;
+}
+
+static void print_error(FILE *out, const struct conf_match *m, unsigned offset)
+{
+	if (m->kind == CONF_MATCH_INVALID && m->col)
+		fprintf(out, "%*s^\n", (int)(offset + m->col - 1), "");
+	fprintf(out, "%s\n", awp_message(m->kind));
+}
+
+/* "word   help", the help wrapped under itself at 79 columns. */
+static void print_choice(FILE *out, const char *word, const char *help, size_t hlen, int width)
+{
+	int col = width + 3, room = 79 - col > 20 ? 79 - col : 20;
+
+	fprintf(out, "%-*s", col, word);
+	while (hlen > (size_t)room) {
+		size_t cut = (size_t)room;
+
+		while (cut > 0 && help[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			cut = (size_t)room;
+		fprintf(out, "%.*s\n%*s", (int)cut, help, col, "");
+		help += cut;
+		hlen -= cut;
+		while (hlen && *help == ' ')
+			help++, hlen--;
+	}
+	fprintf(out, "%.*s\n", (int)hlen, help);
+}
+
+static bool shown(const struct conf_choice *c, const char *partial, bool keyword_matched)
+{
+	if (!partial)
+		return !c->keyword;
+	if (c->keyword)
+		return strncmp(c->word, partial, strlen(partial)) == 0;
+	return !*partial || !keyword_matched;
+}
+
+void cli_help(struct cli *cli, FILE *out, const char *text)
+{
+	unsigned offset = cli->prompt ? (unsigned)strlen(cli->prompt) : 0;
+	struct conf_match *m = calloc(1, sizeof(*m));
+	struct conf_choices ch = {0};
+	struct place p;
+	bool kw = false;
+	int width = 4;
+
+	if (!m)
+		return;
+	if (locate(cli, text, offset, cli->mode, &p, m) < 0 ||
+	    conf_choices(p.ts.t, p.ts.n, &p.l, p.before, &ch, m) < 0) {
+		print_error(out, m, p.offset);
+		goto out;
+	}
+	for (size_t i = 0; i < ch.n; i++)
+		kw |= ch.v[i].keyword && p.partial && *p.partial &&
+		      strncmp(ch.v[i].word, p.partial, strlen(p.partial)) == 0;
+	for (size_t i = 0; i < ch.n; i++)
+		if (shown(&ch.v[i], p.partial, kw) && (int)strlen(ch.v[i].word) > width)
+			width = (int)strlen(ch.v[i].word);
+	for (size_t i = 0; i < ch.n; i++)
+		if (shown(&ch.v[i], p.partial, kw))
+			print_choice(out, ch.v[i].word, ch.v[i].help, ch.v[i].hlen, width);
+	if (ch.show && p.partial && !*p.partial)
+		print_choice(out, "|", "Output modifiers", 16, width);
+	if (ch.cr && p.partial && !*p.partial)
+		fprintf(out, "<cr>\n");
+out:
+	fflush(out);
+	conf_choices_free(&ch);
+	conf_line_free(&p.l);
+	free(m);
+}
+
+int cli_completions(struct cli *cli, const char *text, char ***words, size_t *n)
+{
+	struct conf_match *m = calloc(1, sizeof(*m));
+	struct conf_choices ch = {0};
+	struct place p;
+	int rc = -1;
+
+	*words = NULL;
+	*n = 0;
+	if (!m)
+		return -1;
+	if (locate(cli, text, 0, cli->mode, &p, m) < 0 ||
+	    conf_choices(p.ts.t, p.ts.n, &p.l, p.before, &ch, m) < 0 || !p.partial)
+		goto out;
+	*words = calloc(ch.n + 1, sizeof(**words));
+	if (!*words)
+		goto out;
+	for (size_t i = 0; i < ch.n; i++)
+		if (ch.v[i].keyword && strncmp(ch.v[i].word, p.partial, strlen(p.partial)) == 0 &&
+		    ((*words)[*n] = strdup(ch.v[i].word)))
+			(*n)++;
+	rc = 0;
+out:
+	conf_choices_free(&ch);
+	conf_line_free(&p.l);
+	free(m);
+	return rc;
+}
+
+bool cli_line_secret(struct cli *cli, const char *line)
+{
+	struct conf_match *m = calloc(1, sizeof(*m));
+	struct place p;
+	bool secret = true; /* when in doubt, not in the history */
+
+	if (!m)
+		return true;
+	if (locate(cli, line, 0, cli->mode, &p, m) == 0) {
+		conf_match(p.ts.t, p.ts.n, &p.l, p.l.n, m);
+		secret = m->secret;
+		for (size_t i = 0; i < p.l.n && !secret; i++)
+			secret = !p.l.w[i].quoted && strlen(p.l.w[i].text) >= 2 &&
+				 strncmp("password", p.l.w[i].text, strlen(p.l.w[i].text)) == 0;
+	}
+	conf_line_free(&p.l);
+	free(m);
+	return secret;
+}
+
+/* ---- the modes ---------------------------------------------------------- */
+
+static int delivery_rank(int rc)
+{
+	return rc == EX_OK ? 0 : rc == EX_TEMPFAIL ? 1 : rc == EX_UNAVAILABLE ? 2 : 3;
+}
+
+/* In a script, a mail queued or failed for good is not an error of the
+ * script: it goes on, and that status is kept if it is the worst. */
+static bool goes_on(struct run *r, int rc)
+{
+	if (r->style != STYLE_SCRIPT || (r->last != cmd_mail && r->last != cmd_flush) ||
+	    (rc != EX_TEMPFAIL && rc != EX_UNAVAILABLE))
+		return false;
+	if (delivery_rank(rc) > delivery_rank(r->worst))
+		r->worst = rc;
 	return true;
 }
 
@@ -650,60 +984,114 @@ static int loop(struct run *r, FILE *in)
 	size_t cap = 0;
 	int rc = EX_OK, save_rc;
 
-	while (!r->quit) {
-		if (r->shell)
-			prompt(r);
-		if (r->tty && !wait_line(r, in))
-			continue;
-		if (getline(&line, &cap, in) < 0) {
-			if (r->shell)
-				fputc('\n', r->cli->out);
-			break;
-		}
+	while (!r->cli->quit && getline(&line, &cap, in) >= 0) {
 		r->line++;
-		rc = run_line(r, line);
-		if (r->shell)
-			clearerr(in); /* Ctrl-D ended a mail body, not the shell */
-		else if (rc != EX_OK)
+		r->last = NULL;
+		rc = run_line(r, line, 0);
+		if (rc != EX_OK && !goes_on(r, rc))
 			break;
+		rc = EX_OK;
 	}
 	if (line)
 		explicit_bzero(line, cap);
 	free(line);
-	if (r->shell)
-		return EX_OK; /* its errors were shown as they came */
-	if (rc != EX_OK)
-		return rc; /* a batch's pending changes are dropped */
+	if (rc != EX_OK) {
+		drop_pending(r); /* a batch's pending changes are dropped */
+		return rc;
+	}
 	save_rc = save(r);
-	return save_rc != EX_OK ? save_rc : rc;
+	return save_rc != EX_OK ? save_rc : r->worst;
 }
 
-/* ---- the modes ---------------------------------------------------------- */
+static int start(struct run *r, FILE *in)
+{
+	struct run *outer = current;
+	int rc;
+
+	current = r;
+	rc = loop(r, in);
+	current = outer;
+	return rc;
+}
+
+/* Do the words of l make an exec command (not a configuration one)? */
+static bool exec_command(struct run *r, const struct conf_line *l)
+{
+	struct conf_match *m = malloc(sizeof(*m));
+	struct tables ts;
+	bool exec;
+
+	if (!m)
+		return false;
+	mode_tables(r->cli->mode, &ts);
+	conf_match(ts.t, ts.n, l, l->n, m);
+	exec = m->kind == CONF_MATCH_OK && !is_config_table(&ts.t[m->table]);
+	free(m);
+	return exec;
+}
+
+/* argv as the words of line (their cli_join).  A word with a control
+ * character, which no typed line may hold, is taken as it is, as a value:
+ * the command then refuses it in its own words ("invalid recipient"). */
+static int argv_line(struct conf_line *l, const char *line, int argc, char **argv, bool *raw)
+{
+	unsigned col = 1;
+	char *o;
+
+	*raw = false;
+	if (conf_line_split(l, line, false, NULL) == CONF_OK && l->n == (size_t)argc)
+		return 0;
+	*raw = true;
+	conf_line_free(l);
+	memset(l, 0, sizeof(*l));
+	if (argc > CONF_MAX_WORDS || !(l->buf = malloc(strlen(line) + 1)))
+		return -1;
+	l->text = line;
+	l->len = strlen(line);
+	for (o = l->buf; l->n < (size_t)argc; l->n++) {
+		size_t n = strlen(argv[l->n]);
+
+		memcpy(o, argv[l->n], n + 1);
+		l->w[l->n] =
+		    (struct conf_word){o, col, col + (unsigned)n, strpbrk(o, " \t\r\n") != NULL};
+		o += n + 1;
+		col += (unsigned)n + 1;
+	}
+	return 0;
+}
 
 int cli_run_words(struct cli *cli, int argc, char **argv)
 {
-	struct run r = {.cli = cli, .mode = MODE_EXEC};
-	char *line;
+	struct run r = {.cli = cli, .line = 1, .style = STYLE_FILE}; /* file NULL: "<command>" */
+	struct run *outer = current;
+	char *line = cli_join(argc, argv);
+	struct conf_line l;
+	bool raw;
 	int rc;
 
-	if (argc > 0 && word_is(argv[0], "configure", 4)) {
-		if (argc > 2 || (argc == 2 && !word_is(argv[1], "terminal", 1))) {
-			line = cli_join(argc, argv);
-			say(&r, "%% Unknown command \"%s\" (expected configure [terminal])",
-			    line ? line : argv[0]);
-			free(line);
-			return EX_USAGE;
-		}
-		if (isatty(fileno(cli->in)))
-			return cli_shell(cli, true);
-		return cli_configure(cli, cli->in, "<stdin>");
-	}
-	line = cli_join(argc, argv);
-	if (!line)
+	if (!line || argv_line(&l, line, argc, argv, &raw) < 0) {
+		free(line);
+		fprintf(cli->err, "logmail: out of memory or too many words\n");
 		return EX_OSERR;
-	rc = exec_words(&r, argc, argv, line);
+	}
+	cli->mode = CLI_EXEC;
+	current = &r;
+	rc = refresh(&r);
+	if (rc == EX_OK && raw && !exec_command(&r, &l))
+		rc = run_line(&r, line, 0); /* the configuration refuses the line as such */
+	else if (rc == EX_OK && l.n > 0 && asks_help(&l))
+		help_for(cli, line); /* `logmail show ?` */
+	else if (rc == EX_OK && l.n > 0)
+		rc = run_words(&r, &l, line, 0);
+	conf_line_free(&l);
 	if (rc == EX_OK)
 		rc = save(&r);
+	drop_pending(&r);
+	current = outer;
+	/* `configure` from the command line: the commands follow on stdin */
+	if (rc == EX_OK && cli->mode == CLI_CONFIG)
+		rc = isatty(fileno(cli->in)) ? cli_shell(cli, true)
+					     : cli_configure(cli, cli->in, "<stdin>");
 	explicit_bzero(line, strlen(line));
 	free(line);
 	return rc;
@@ -711,42 +1099,111 @@ int cli_run_words(struct cli *cli, int argc, char **argv)
 
 int cli_configure(struct cli *cli, FILE *in, const char *name)
 {
-	struct run r = {.cli = cli, .file = name, .mode = MODE_CONFIG, .config_only = true};
+	struct run r = {
+	    .cli = cli, .file = name, .style = STYLE_FILE, .batch = true, .config_only = true};
 
-	return loop(&r, in);
+	cli->mode = CLI_CONFIG;
+	cli->quit = false;
+	return start(&r, in);
 }
 
 int cli_script(struct cli *cli, FILE *in, const char *name)
 {
-	struct run r = {.cli = cli, .file = name, .mode = MODE_EXEC};
+	struct run r = {.cli = cli, .file = name, .style = STYLE_SCRIPT, .batch = true};
 
-	return loop(&r, in);
+	cli->mode = CLI_EXEC;
+	cli->quit = false;
+	return start(&r, in);
+}
+
+/* ---- the interactive shell --------------------------------------------- */
+
+static volatile sig_atomic_t got_intr;
+
+static void on_intr(int sig)
+{
+	(void)sig;
+	got_intr = 1;
+}
+
+bool cli_interrupted(void)
+{
+	return got_intr != 0;
+}
+
+/* While a command runs, Ctrl-C interrupts what it waits for (the To:
+ * prompt of `mail`, its body) instead of ending logmail, and Ctrl-Z does
+ * nothing; while a line is edited the terminal sends both as keys. */
+static void catch_signals(bool on, struct sigaction *old_int, struct sigaction *old_tstp)
+{
+	struct sigaction sa = {.sa_handler = on_intr}, ign = {.sa_handler = SIG_IGN};
+
+	if (!on) {
+		sigaction(SIGINT, old_int, NULL);
+		sigaction(SIGTSTP, old_tstp, NULL);
+		return;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &sa, old_int); /* no SA_RESTART: reads return EINTR */
+	sigaction(SIGTSTP, &ign, old_tstp);
+}
+
+static int shell_line(struct run *r, const char *line)
+{
+	const char *prompt = r->cli->prompt;
+	int rc;
+
+	got_intr = 0;
+	r->line++;
+	rc = run_line(r, line, prompt ? (unsigned)strlen(prompt) : 0);
+	cli_monitor_flush(r->cli);
+	if (got_intr) {
+		fputc('\n', r->cli->out);
+		fflush(r->cli->out);
+	}
+	clearerr(r->cli->in); /* Ctrl-D ended a mail body, not the shell */
+	return rc;
 }
 
 int cli_shell(struct cli *cli, bool config_mode)
 {
-	struct run r = {.cli = cli, .file = "<terminal>", .shell = true};
+	struct run r = {.cli = cli, .file = "<terminal>", .style = STYLE_SHELL};
+	struct run *outer = current;
+	struct sigaction old_int, old_tstp;
+	struct cli_term *term = cli_term_new(cli, cli->in, cli->out);
+	enum cli_monitor monitor = cli->monitor;
 
-	struct sigaction sa = {.sa_handler = on_tstp}, old;
-	sigset_t tstp, saved;
-	int rc;
-
-	r.mode = config_mode ? MODE_CONFIG : MODE_EXEC;
-	r.tty = isatty(fileno(cli->in));
+	if (!term) {
+		fprintf(cli->err, "logmail: cannot set up the terminal\n");
+		return EX_OSERR;
+	}
+	current = &r;
+	cli->mode = config_mode ? CLI_CONFIG : CLI_EXEC;
+	cli->quit = false;
+	cli->monitor = CLI_MONITOR_OFF; /* until `terminal monitor` */
 	if (config_mode)
 		fprintf(cli->out, "%s\n", CONFIG_BANNER);
-	if (r.tty) {
-		setvbuf(cli->in, NULL, _IONBF, 0);
-		sigemptyset(&tstp);
-		sigaddset(&tstp, SIGTSTP);
-		sigprocmask(SIG_BLOCK, &tstp, &saved);
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGTSTP, &sa, &old);
+	catch_signals(true, &old_int, &old_tstp);
+	while (!cli->quit) {
+		const char *line;
+		enum cli_read got;
+
+		cli->prompt = cli->mode == CLI_CONFIG ? PROMPT_CONFIG : PROMPT_EXEC;
+		got = cli_term_read(term, cli->prompt, &line);
+		if (got == CLI_READ_EOF)
+			break;
+		if (got == CLI_READ_SUSPEND && cli->mode == CLI_CONFIG)
+			cmd_end(cli, NULL);
+		if (got != CLI_READ_LINE)
+			continue;
+		cli_term_remember(term, line);
+		shell_line(&r, line);
 	}
-	rc = loop(&r, cli->in);
-	if (r.tty) {
-		sigaction(SIGTSTP, &old, NULL);
-		sigprocmask(SIG_SETMASK, &saved, NULL);
-	}
-	return rc;
+	catch_signals(false, &old_int, &old_tstp);
+	cli->prompt = NULL;
+	cli->monitor = monitor;
+	cli_term_free(term);
+	current = outer;
+	return EX_OK; /* its errors were shown as they came */
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
-int cmd_show_log_config(struct cli *cli, int argc, char **argv)
+int cmd_show_log_config(struct cli *cli, const struct conf_args *a)
 {
 	struct filter_stats_table t = {0};
 	struct conf_err err = {0};
@@ -21,11 +21,7 @@ int cmd_show_log_config(struct cli *cli, int argc, char **argv)
 	char *path = NULL;
 	int rc;
 
-	(void)argv;
-	if (argc != 3) {
-		fprintf(cli->err, "%% Error: usage: show log config\n");
-		return EX_USAGE;
-	}
+	(void)a;
 	if (!cli->conf) {
 		fprintf(cli->err, "%% Error: no configuration loaded\n");
 		return EX_SOFTWARE;

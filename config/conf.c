@@ -33,19 +33,60 @@ const char *conf_level_name(int level)
 	return level_names[level];
 }
 
-/* Names, `notifications` (an AlliedWare Plus spelling) and the digits 0-7. */
+/* Other names of the levels: the singular words the AlliedWare Plus
+ * displays use (`error`, `warning`, ...), `notifications`, and syslog's. */
+static const struct {
+	const char *name;
+	int level;
+} level_aliases[] = {
+    {"emerg", 0},  {"panic", 0},         {"emergency", 0}, {"alert", 1},   {"crit", 2},
+    {"err", 3},    {"error", 3},         {"warn", 4},      {"warning", 4}, {"notice", 5},
+    {"notify", 5}, {"notifications", 5}, {"info", 6},      {"debug", 7},
+};
+
+/* A unique word among names[] (n of them) and aliases: the index it stands
+ * for, given in full or by a prefix that stands for only one index. */
+static int by_prefix(const char *word, const char *const *names, size_t n, bool levels)
+{
+	size_t len = strlen(word);
+	int found = -1;
+
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(word, names[i]) == 0)
+			return (int)i;
+	for (size_t i = 0; levels && i < sizeof(level_aliases) / sizeof(level_aliases[0]); i++)
+		if (strcmp(word, level_aliases[i].name) == 0)
+			return level_aliases[i].level;
+	for (size_t i = 0; i < n; i++) {
+		if (!names[i] || strncmp(word, names[i], len) != 0)
+			continue;
+		if (found >= 0 && found != (int)i)
+			return -1;
+		found = (int)i;
+	}
+	for (size_t i = 0; levels && i < sizeof(level_aliases) / sizeof(level_aliases[0]); i++) {
+		if (strncmp(word, level_aliases[i].name, len) != 0)
+			continue;
+		if (found >= 0 && found != level_aliases[i].level)
+			return -1;
+		found = level_aliases[i].level;
+	}
+	return found;
+}
+
+/* Names (or a unique prefix), their aliases and the digits 0-7. */
 int conf_level_parse(const char *name)
 {
+	int i;
+
 	if (!name)
 		return CONF_LEVEL_ANY;
-	for (size_t i = 0; i < N_LEVELS; i++)
-		if (strcmp(name, level_names[i]) == 0)
-			return (int)i;
-	if (strcmp(name, "notifications") == 0)
-		return CONF_LEVEL_NOTICES;
 	if (name[0] >= '0' && name[0] <= '7' && name[1] == '\0')
 		return name[0] - '0';
-	return CONF_LEVEL_ANY;
+	i = by_prefix(name, level_names, N_LEVELS, true);
+	return i < 0 ? CONF_LEVEL_ANY : i;
 }
 
 const char *conf_facility_name(int facility)
@@ -59,12 +100,28 @@ const char *conf_facility_name(int facility)
 
 int conf_facility_parse(const char *name)
 {
-	if (!name)
-		return CONF_FACILITY_ANY;
-	for (size_t i = 0; i < N_FACILITIES; i++)
-		if (facility_names[i] && strcmp(name, facility_names[i]) == 0)
-			return (int)i;
-	return CONF_FACILITY_ANY;
+	int i = name ? by_prefix(name, facility_names, N_FACILITIES, false) : -1;
+
+	return i < 0 ? CONF_FACILITY_ANY : i;
+}
+
+int conf_offset_parse(const char *s, int *out)
+{
+	int sign = 1, h = 0, m = 0, nd = 0;
+
+	if (*s == '+' || *s == '-')
+		sign = *s++ == '-' ? -1 : 1;
+	while (*s >= '0' && *s <= '9' && nd < 3)
+		h = h * 10 + (*s++ - '0'), nd++;
+	if (*s == ':' && s[1] >= '0' && s[1] <= '5' && s[2] >= '0' && s[2] <= '9') {
+		m = (s[1] - '0') * 10 + (s[2] - '0');
+		s += 3;
+	}
+	if (nd == 0 || nd > 2 || *s != '\0' || h * 60 + m >= 1440)
+		return -1;
+	if (out)
+		*out = sign * (h * 60 + m);
+	return 0;
 }
 
 void conf_err_set(struct conf_err *err, const char *fmt, ...)

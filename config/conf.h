@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #define CONF_DEFAULT_PATH "/etc/logmail/logmail.conf"
 #define CONF_PATH_ENV     "LOGMAIL_CONFIG"
@@ -103,6 +105,7 @@ enum conf_status {
 	CONF_EIO,       /* reading or writing a file failed */
 	CONF_ESECRET,   /* key file or password 8 could not be used */
 	CONF_ENOMEM,
+	CONF_ECHANGED, /* the file changed since it was read: nothing saved */
 };
 
 struct conf_err {
@@ -110,6 +113,8 @@ struct conf_err {
 	unsigned line;   /* 0 when unknown */
 	unsigned column; /* 1-based, 0 when unknown */
 	char msg[512];   /* one line, no trailing newline, never a password */
+	int kind;        /* enum conf_match_kind when the grammar refused the
+			    line (the shell shows those the AWP way), else 0 */
 };
 
 struct conf *conf_new(void);
@@ -134,6 +139,41 @@ int conf_write(const struct conf *c, FILE *out);
 
 /* Write c to path atomically: temporary file, fsync, rename, mode 0600. */
 enum conf_status conf_save(const struct conf *c, const char *path, struct conf_err *err);
+
+/* ---- One file, many editors (config/file.c) ----------------------------------
+ *
+ * The file is the truth: a long-lived editor (the shell) re-reads it when it
+ * changed before each command, and every change is a read-modify-save under
+ * the lock, so two editors at once lose nothing.  Readers (rsyslogd on HUP,
+ * `show` commands) never lock: saves are atomic renames. */
+
+/* What the file was when it was read; any difference means it changed. */
+struct conf_stamp {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+/* conf_load that also records the file's stamp (exists false: no file). */
+enum conf_status conf_load_stamped(struct conf *c, const char *path, struct conf_stamp *stamp,
+				   struct conf_err *err);
+
+/* Has path changed (appeared, vanished, replaced, written) since stamp? */
+bool conf_changed(const char *path, const struct conf_stamp *stamp);
+
+/* Take the editors' lock: flock(LOCK_EX) on PATH.lock, created 0600 beside
+ * the file.  It is held for a read-modify-save, never while waiting for a
+ * person, so it waits.  *fd is released by conf_unlock. */
+enum conf_status conf_lock(const char *path, int *fd, struct conf_err *err);
+void conf_unlock(int fd);
+
+/* conf_save under the lock: refused with CONF_ECHANGED (nothing written)
+ * when path is no longer as *stamp says; on success *stamp is the file
+ * written. */
+enum conf_status conf_save_stamped(const struct conf *c, const char *path, struct conf_stamp *stamp,
+				   struct conf_err *err);
 
 /* Decrypt the configured password into buf (NUL-terminated).  The caller
  * explicit_bzero()s buf after use. */
@@ -187,5 +227,166 @@ const struct conf_recipient *conf_recipient_find(const struct conf *c, const cha
 #define CONF_DEFAULT_MAX_BYTES     65536
 #define CONF_DEFAULT_URGENT_LEVEL  CONF_LEVEL_CRITICAL
 #define CONF_DEFAULT_RATE_PER_HOUR 20
+
+/* ---- The command tree (config/cmdtree.c) ------------------------------------
+ *
+ * Every command logmail knows is declared once, as a struct conf_cmd: its
+ * syntax in the AlliedWare Plus notation and one help line per word.  The
+ * parser, `?` help, Tab completion, abbreviations, the errors and the
+ * command list of logmail(1) all come from these declarations.  The
+ * configuration commands are conf_commands (config/parse.c, with their
+ * handlers); the exec commands are the CLI's (cli/commands.c).
+ *
+ * The notation:
+ *   keyword          lower case, digits and '-': matched as typed or by any
+ *                    prefix that no other keyword at that place shares
+ *   WORD, LINE ...   an upper-case placeholder: a value of that type (the
+ *                    types are listed in cmdtree.c: WORD, LINE, FILE, HOST,
+ *                    ADDRESS, PASSWORD, LEVEL, FACILITY, OFFSET; REGEX and
+ *                    COMMAND take the rest of the line)
+ *   <1-65535>        a number in that range
+ *   {a|b c|d}        exactly one of the alternatives
+ *   [a] [b c]        optional; a run of optional groups may come in any
+ *                    order, each at most once (the filters of `log email`)
+ *   WORD$name        the value is found by conf_arg(args, "name"); a keyword
+ *                    is found under its own text ("8", "smtps") unless a
+ *                    value has that name
+ * help holds one line per keyword and placeholder, in the order they appear
+ * in syntax (each alternative counts), each ended by '\n'.
+ *
+ * A quoted word ("a b") is always a value, never a keyword.  Between two
+ * equally good readings the one with more words typed as keywords wins
+ * (`mail smtpserver port` is incomplete, not a server named "port"); two
+ * readings that differ only in which keyword an abbreviation stands for are
+ * ambiguous.
+ */
+#define CONF_MAX_WORDS 32
+
+struct conf_word {
+	const char *text; /* unescaped, NUL-terminated */
+	unsigned col;     /* 1-based column of its first character in the line */
+	unsigned end;     /* the column just after it */
+	bool quoted;
+};
+
+/* A command line split into words (blanks separate, "double quotes" group;
+ * inside quotes \" is a quote and \\ a backslash, any other backslash
+ * stays).  conf_line_free wipes the words: a line may hold a password. */
+struct conf_line {
+	const char *text; /* the line as given (borrowed) */
+	char *buf;        /* the words, unescaped in place */
+	size_t len;
+	struct conf_word w[CONF_MAX_WORDS];
+	size_t n;
+};
+
+/* Split line (a trailing CR/LF is ignored).  With partial set, a quote left
+ * open at the end makes a last word instead of an error (for `?` and Tab).
+ * On error err has the column and the message; l needs conf_line_free in
+ * every case. */
+enum conf_status conf_line_split(struct conf_line *l, const char *line, bool partial,
+				 struct conf_err *err);
+void conf_line_free(struct conf_line *l);
+
+#define CONF_CMD_SHOW   0x1u /* output modifiers may follow (| include ...) */
+#define CONF_CMD_HIDDEN 0x2u /* accepted, but not listed by `?` or logmail(1) */
+
+struct conf_cmd {
+	const char *syntax;
+	const char *help;
+	unsigned flags;
+};
+
+/* A table of commands: an array whose elements start with a struct conf_cmd
+ * (each front end adds its handler after it). */
+struct conf_table {
+	const void *cmds;
+	size_t n;
+	size_t size; /* of one element */
+};
+#define CONF_TABLE(a)                                                                              \
+	{                                                                                          \
+		(a), sizeof(a) / sizeof((a)[0]), sizeof((a)[0])                                    \
+	}
+
+const struct conf_cmd *conf_table_cmd(const struct conf_table *t, size_t i);
+
+/* The configuration commands (config/parse.c). */
+extern const struct conf_table conf_commands;
+
+/* What the words of a matched command stand for. */
+struct conf_args {
+	const struct conf_line *line;
+	size_t n; /* words matched */
+	struct {
+		const char *name; /* not NUL-terminated: nlen */
+		unsigned char nlen;
+		bool rest;  /* a REGEX: this word and all after it */
+		bool value; /* a placeholder's value, not a keyword */
+	} w[CONF_MAX_WORDS];
+};
+
+/* The word bound to name: a value named $name, else a keyword of that
+ * text (so `level LEVEL$level` gives the level); NULL when the line did
+ * not give it. */
+const struct conf_word *conf_arg(const struct conf_args *a, const char *name);
+
+/* The text of a REGEX (rest of the line) bound to name, malloc'd; NULL when
+ * absent or out of memory. */
+char *conf_arg_rest(const struct conf_args *a, const char *name);
+
+enum conf_match_kind {
+	CONF_MATCH_OK = 0,
+	CONF_MATCH_INVALID,    /* a word does not fit: col is where */
+	CONF_MATCH_INCOMPLETE, /* more words are needed */
+	CONF_MATCH_AMBIGUOUS,  /* an abbreviation stands for several keywords */
+};
+
+struct conf_match {
+	enum conf_match_kind kind;
+	size_t table, index; /* CONF_MATCH_OK: tables[table], command index */
+	struct conf_args args;
+	bool secret;   /* a word was read as a password (not for history) */
+	unsigned col;  /* the errors: the column of the word at fault */
+	char msg[512]; /* the errors, descriptive: "unknown word ..." */
+};
+
+/* Match the first nwords words of l against the tables. */
+void conf_match(const struct conf_table *tables, size_t ntables, const struct conf_line *l,
+		size_t nwords, struct conf_match *m);
+
+/* What may come after the first nwords words of l: `?` and Tab. */
+struct conf_choice {
+	char word[64];    /* "smtpserver", "<1-65535>", "WORD", "errors" */
+	const char *help; /* not NUL-terminated: hlen */
+	size_t hlen;
+	bool keyword; /* completes (a keyword or a value's named choice) */
+};
+
+struct conf_choices {
+	struct conf_choice *v; /* sorted: values first, then keywords */
+	size_t n;
+	bool cr;   /* the words so far are a complete command (`<cr>`) */
+	bool show; /* ... one that takes output modifiers (`|`) */
+	bool secret;
+};
+
+/* 0 with *out filled (free with conf_choices_free), or -1 with m telling
+ * why the words so far are wrong (or out of memory: CONF_MATCH_INVALID,
+ * col 0). */
+int conf_choices(const struct conf_table *tables, size_t ntables, const struct conf_line *l,
+		 size_t nwords, struct conf_choices *out, struct conf_match *m);
+void conf_choices_free(struct conf_choices *c);
+
+/* The syntax without $names, as `?` and logmail(1) show it. */
+void conf_cmd_syntax(const struct conf_cmd *c, char *buf, size_t size);
+
+/* 0 when c's syntax compiles and its help has a line per word; else -1
+ * and why (for the tests that check every table). */
+int conf_cmd_check(const struct conf_cmd *c, char *why, size_t size);
+
+/* Is s a keyword of a configuration command, or a prefix of one?  (The
+ * writer quotes such values so that they read back as values.) */
+bool conf_is_keyword_prefix(const char *s);
 
 #endif

@@ -41,6 +41,13 @@ void conf_filters_remove(struct conf_filter *v, size_t *n, size_t i);
  * left empty and is freed. */
 void conf_replace(struct conf *dst, struct conf *src);
 
+/* [+|-]H[:MM] under 24 hours into minutes east: 0, or -1 when s is not
+ * that (out may be NULL to check only). */
+int conf_offset_parse(const char *s, int *out);
+
+/* The stamp of a file from its stat. */
+void conf_stamp_of(struct conf_stamp *s, const struct stat *st);
+
 /* password 8 (secret.c).  Messages never contain the password. */
 enum conf_status conf_secret_encrypt(const char *key_path, const char *plain, char **b64,
 				     struct conf_err *err);

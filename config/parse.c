@@ -1,13 +1,27 @@
 /*
- * config/parse.c: the grammar.  One line is split into words by a small
- * tokenizer, the leading keywords pick a handler from a table, and the
- * handler reads its arguments and changes the configuration.
+ * config/parse.c: the configuration commands, each declared once in
+ * conf_commands below (the AlliedWare Plus notation of conf.h, one help
+ * line per word) with the handler that changes the configuration.  The
+ * command tree (cmdtree.c) matches a line against the declarations; the
+ * handler gets the words it bound (conf_arg) and does what the grammar
+ * cannot: check a regular expression, find a recipient, refuse a change
+ * in the wrong state.
  *
- * Words are separated by blanks.  A word that starts with a double quote
- * runs to the next unescaped quote; inside, \" is a quote and \\ a
- * backslash, and any other backslash stays as it is (so `\d` in a regex
- * needs no doubling).  A quoted word is never a keyword.  `!` as the first
- * non-blank character makes a comment line.
+ * To add a configuration command: one line in conf_commands, a handler
+ * here, a line in write_* of write.c so that `show running-config` prints
+ * it, and the command in logmail.conf(5) and logmail(1) (a test compares
+ * that list with this table).  E.g. `mail smtpserver helo NAME` is
+ *
+ *   {{"mail smtpserver helo WORD$name", H_MAIL H_SERVER "The name ... EHLO\n"
+ *     "A domain, or an address literal ...\n", 0}, cmd_helo},
+ *
+ * with cmd_helo reading W(x, "name"); a choice of keywords such as
+ * `digest fold {on|off}` gives each of its words a help line.
+ *
+ * Words are separated by blanks; "double quotes" make one word of text
+ * with blanks, \" and \\ inside them a quote and a backslash.  A quoted
+ * word is never a keyword.  `!` as the first non-blank character makes a
+ * comment line.  Keywords may be abbreviated as on the switch.
  *
  * All-or-nothing: conf_exec works on a copy and swaps it in on success;
  * conf_load runs the whole file against one copy.
@@ -24,26 +38,19 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#define MAX_WORDS 32
-
-struct tok {
-	const char *text; /* unescaped, NUL-terminated, inside ctx.buf */
-	unsigned col;     /* 1-based column of its first character */
-	unsigned end;     /* column just after it */
-	bool quoted;
-};
-
 struct ctx {
 	struct conf *c;
-	const char *line; /* as given, for columns inside quoted words */
-	char *buf;        /* the words, unescaped in place */
-	struct tok t[MAX_WORDS];
-	size_t n;
+	const struct conf_line *l;
+	const struct conf_args *a;
 	struct conf_err *err;
-	bool saw_password; /* the line held a password (plain or 8) */
 };
 
-typedef enum conf_status (*cmd_fn)(struct ctx *x, size_t a);
+typedef enum conf_status (*cmd_fn)(struct ctx *x);
+
+struct conf_command {
+	struct conf_cmd cmd;
+	cmd_fn fn;
+};
 
 static enum conf_status fail(struct ctx *x, enum conf_status st, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -64,180 +71,31 @@ static enum conf_status nomem(struct ctx *x)
 	return fail(x, CONF_ENOMEM, 0, "out of memory");
 }
 
-/* Column just after the last word: where a missing word was expected. */
+/* The word bound to name (the grammar guarantees those it requires). */
+static const struct conf_word *W(const struct ctx *x, const char *name)
+{
+	return conf_arg(x->a, name);
+}
+
+/* The column just after the last word: where a missing word was expected. */
 static unsigned end_col(const struct ctx *x)
 {
-	return x->n ? x->t[x->n - 1].end : 1;
+	return x->l->n ? x->l->w[x->l->n - 1].end : 1;
 }
 
-/* ---- tokenizer ------------------------------------------------------------ */
-
-static bool blank(char ch)
+/* The column after the word bound to name (or the end of the line). */
+static unsigned col_after(const struct ctx *x, const char *name)
 {
-	return ch == ' ' || ch == '\t';
+	const struct conf_word *w = W(x, name);
+	size_t i = w ? (size_t)(w - x->l->w) + 1 : x->l->n;
+
+	return i < x->l->n ? x->l->w[i].col : end_col(x);
 }
 
-/* Unescape the quoted word at buf[i] (the opening quote) in place. */
-static enum conf_status quoted_word(struct ctx *x, size_t *i, struct tok *t)
+static enum conf_status nonempty(struct ctx *x, const struct conf_word *w, const char *what)
 {
-	char *b = x->buf, *w = &b[*i];
-	size_t j = *i + 1;
-
-	for (;;) {
-		if (b[j] == '\0')
-			return fail(x, CONF_ESYNTAX, t->col, "unterminated quote");
-		if (b[j] == '\\' && (b[j + 1] == '"' || b[j + 1] == '\\')) {
-			*w++ = b[j + 1];
-			j += 2;
-		} else if (b[j] == '"') {
-			j++;
-			break;
-		} else {
-			*w++ = b[j++];
-		}
-	}
-	if (b[j] != '\0' && !blank(b[j]))
-		return fail(x, CONF_ESYNTAX, (unsigned)j + 1,
-			    "expected a blank after the closing quote");
-	*w = '\0';
-	t->quoted = true;
-	t->end = (unsigned)j + 1;
-	*i = j;
-	return CONF_OK;
-}
-
-static enum conf_status plain_word(struct ctx *x, size_t *i, struct tok *t)
-{
-	char *b = x->buf;
-	size_t j = *i;
-
-	while (b[j] != '\0' && !blank(b[j])) {
-		if (b[j] == '"')
-			return fail(x, CONF_ESYNTAX, (unsigned)j + 1,
-				    "unexpected quote inside a word");
-		j++;
-	}
-	t->end = (unsigned)j + 1;
-	if (b[j] != '\0')
-		b[j++] = '\0';
-	*i = j;
-	return CONF_OK;
-}
-
-static enum conf_status tokenize(struct ctx *x)
-{
-	size_t i = 0;
-
-	for (const char *p = x->buf; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t')
-			return fail(x, CONF_ESYNTAX, (unsigned)(p - x->buf) + 1,
-				    "control character in line");
-	for (;;) {
-		struct tok *t;
-		enum conf_status st;
-
-		while (blank(x->buf[i]))
-			i++;
-		if (x->buf[i] == '\0')
-			return CONF_OK;
-		if (x->n == MAX_WORDS)
-			return fail(x, CONF_ESYNTAX, (unsigned)i + 1, "too many words (at most %d)",
-				    MAX_WORDS);
-		t = &x->t[x->n++];
-		*t = (struct tok){.text = &x->buf[i], .col = (unsigned)i + 1};
-		st = x->buf[i] == '"' ? quoted_word(x, &i, t) : plain_word(x, &i, t);
-		if (st != CONF_OK)
-			return st;
-	}
-}
-
-/* The column of byte `offset` of the unescaped quoted word t. */
-static unsigned raw_column(const struct ctx *x, const struct tok *t, size_t offset)
-{
-	const char *raw = x->line + t->col - 1;
-	size_t i = t->quoted ? 1 : 0;
-
-	for (size_t k = 0; k < offset && raw[i]; k++)
-		i += (t->quoted && raw[i] == '\\' && (raw[i + 1] == '"' || raw[i + 1] == '\\')) ? 2
-												: 1;
-	return t->col + (unsigned)i;
-}
-
-static bool is_kw(const struct tok *t, const char *kw)
-{
-	return !t->quoted && strcmp(t->text, kw) == 0;
-}
-
-/* ---- values ---------------------------------------------------------------- */
-
-/* Exactly n words after a; else "expected a value" or "unexpected word". */
-static enum conf_status arity(struct ctx *x, size_t a, size_t n)
-{
-	if (x->n - a < n)
-		return fail(x, CONF_ESYNTAX, end_col(x), "expected a value after \"%.100s\"",
-			    x->t[x->n - 1].text);
-	if (x->n - a > n)
-		return fail(x, CONF_ESYNTAX, x->t[a + n].col, "unexpected word \"%.100s\"",
-			    x->t[a + n].text);
-	return CONF_OK;
-}
-
-static enum conf_status number(struct ctx *x, const struct tok *t, unsigned lo, unsigned hi,
-			       const char *what, unsigned *out)
-{
-	const char *s = t->text;
-	unsigned long v = 0;
-	size_t len = strlen(s);
-
-	if (len == 0 || len > 10 || strspn(s, "0123456789") != len ||
-	    (v = strtoul(s, NULL, 10)) < lo || v > hi)
-		return fail(x, CONF_ESYNTAX, t->col, "expected %s %u-%u, got \"%.100s\"", what, lo,
-			    hi, s);
-	*out = (unsigned)v;
-	return CONF_OK;
-}
-
-static enum conf_status level(struct ctx *x, const struct tok *t, int *out)
-{
-	*out = conf_level_parse(t->text);
-	if (*out == CONF_LEVEL_ANY)
-		return fail(x, CONF_ESYNTAX, t->col,
-			    "unknown level \"%.100s\" (expected emergencies, alerts, critical, "
-			    "errors, warnings, notices, informational, debugging or 0-7)",
-			    t->text);
-	return CONF_OK;
-}
-
-static enum conf_status facility(struct ctx *x, const struct tok *t, int *out)
-{
-	*out = conf_facility_parse(t->text);
-	if (*out == CONF_FACILITY_ANY)
-		return fail(x, CONF_ESYNTAX, t->col,
-			    "unknown facility \"%.100s\" (expected kern, user, mail, daemon, auth, "
-			    "syslog, lpr, news, uucp, cron, authpriv, ftp or local0-local7)",
-			    t->text);
-	return CONF_OK;
-}
-
-/* Server names and mail addresses end up in SMTP commands and headers. */
-static enum conf_status address(struct ctx *x, const struct tok *t, bool email)
-{
-	const char *s = t->text, *at = strchr(s, '@');
-
-	if (s[0] == '\0' || strpbrk(s, " \t\r\n<>\""))
-		return fail(x, CONF_ESYNTAX, t->col,
-			    "invalid %s \"%.100s\" (no blanks, quotes or <>)",
-			    email ? "email address" : "server name", s);
-	if (email && (!at || at == s || at[1] == '\0' || strchr(at + 1, '@')))
-		return fail(x, CONF_ESYNTAX, t->col,
-			    "invalid email address \"%.100s\" (expected name@domain)", s);
-	return CONF_OK;
-}
-
-static enum conf_status text(struct ctx *x, const struct tok *t, const char *what)
-{
-	if (t->text[0] == '\0')
-		return fail(x, CONF_ESYNTAX, t->col, "expected %s, got an empty string", what);
+	if (w && w->text[0] == '\0')
+		return fail(x, CONF_ESYNTAX, w->col, "expected %s, got an empty string", what);
 	return CONF_OK;
 }
 
@@ -253,127 +111,101 @@ static enum conf_status set_str(struct ctx *x, char **slot, const char *s)
 	return CONF_OK;
 }
 
+static unsigned number(const struct ctx *x, const char *name)
+{
+	return (unsigned)strtoul(W(x, name)->text, NULL, 10);
+}
+
 /* ---- mail smtpserver ---------------------------------------------------------- */
 
 static const char auth_exists[] = "% Error: authentication configuration still exists";
 
-static enum conf_status cmd_server(struct ctx *x, size_t a)
+static enum conf_status cmd_server(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 1);
+	const struct conf_word *s = W(x, "server");
 
-	if (st == CONF_OK)
-		st = address(x, &x->t[a], false);
-	if (st != CONF_OK)
-		return st;
-	if (x->c->auth != CONF_AUTH_NONE && x->c->server && strcmp(x->c->server, x->t[a].text))
-		return fail(x, CONF_ESTATE, x->t[a].col, "%s", auth_exists);
-	return set_str(x, &x->c->server, x->t[a].text);
+	if (x->c->auth != CONF_AUTH_NONE && x->c->server && strcmp(x->c->server, s->text))
+		return fail(x, CONF_ESTATE, s->col, "%s", auth_exists);
+	return set_str(x, &x->c->server, s->text);
 }
 
-static enum conf_status cmd_no_server(struct ctx *x, size_t a)
+static enum conf_status cmd_no_server(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 0);
-
-	if (st != CONF_OK)
-		return st;
 	if (x->c->auth != CONF_AUTH_NONE && x->c->server)
-		return fail(x, CONF_ESTATE, x->t[0].col, "%s", auth_exists);
+		return fail(x, CONF_ESTATE, x->l->w[0].col, "%s", auth_exists);
 	return set_str(x, &x->c->server, NULL);
 }
 
-static enum conf_status cmd_port(struct ctx *x, size_t a)
+static enum conf_status cmd_port(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 1);
-
-	if (st != CONF_OK)
-		return st;
-	return number(x, &x->t[a], 1, 65535, "a port number", &x->c->port);
-}
-
-static enum conf_status cmd_no_port(struct ctx *x, size_t a)
-{
-	x->c->port = 0;
-	return arity(x, a, 0);
-}
-
-static enum conf_status cmd_tls(struct ctx *x, size_t a)
-{
-	enum conf_status st = arity(x, a, 1);
-	const struct tok *t = &x->t[a];
-
-	if (st != CONF_OK)
-		return st;
-	if (is_kw(t, "starttls"))
-		x->c->tls = CONF_TLS_STARTTLS;
-	else if (is_kw(t, "smtps"))
-		x->c->tls = CONF_TLS_SMTPS;
-	else
-		return fail(x, CONF_ESYNTAX, t->col,
-			    "unknown TLS method \"%.100s\" (expected starttls or smtps)", t->text);
+	x->c->port = number(x, "port");
 	return CONF_OK;
 }
 
-static enum conf_status cmd_no_tls(struct ctx *x, size_t a)
+static enum conf_status cmd_no_port(struct ctx *x)
+{
+	x->c->port = 0;
+	return CONF_OK;
+}
+
+static enum conf_status cmd_tls(struct ctx *x)
+{
+	x->c->tls = W(x, "smtps") ? CONF_TLS_SMTPS : CONF_TLS_STARTTLS;
+	return CONF_OK;
+}
+
+static enum conf_status cmd_no_tls(struct ctx *x)
 {
 	x->c->tls = CONF_TLS_NONE;
-	return arity(x, a, 0);
+	return CONF_OK;
 }
 
-static enum conf_status cmd_ca_file(struct ctx *x, size_t a)
+static enum conf_status cmd_ca_file(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 1);
+	enum conf_status st = nonempty(x, W(x, "file"), "a file name");
 
-	if (st == CONF_OK)
-		st = text(x, &x->t[a], "a file name");
-	if (st != CONF_OK)
-		return st;
-	return set_str(x, &x->c->tls_ca_file, x->t[a].text);
+	return st != CONF_OK ? st : set_str(x, &x->c->tls_ca_file, W(x, "file")->text);
 }
 
-static enum conf_status cmd_no_ca_file(struct ctx *x, size_t a)
+static enum conf_status cmd_no_ca_file(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 0);
-
-	return st != CONF_OK ? st : set_str(x, &x->c->tls_ca_file, NULL);
+	return set_str(x, &x->c->tls_ca_file, NULL);
 }
 
-static enum conf_status cmd_verify(struct ctx *x, size_t a)
+static enum conf_status cmd_verify(struct ctx *x)
 {
 	x->c->tls_verify = true;
-	return arity(x, a, 0);
+	return CONF_OK;
 }
 
-static enum conf_status cmd_no_verify(struct ctx *x, size_t a)
+static enum conf_status cmd_no_verify(struct ctx *x)
 {
 	x->c->tls_verify = false;
-	return arity(x, a, 0);
+	return CONF_OK;
 }
 
-static enum conf_status cmd_cleartext(struct ctx *x, size_t a)
+static enum conf_status cmd_cleartext(struct ctx *x)
 {
 	x->c->auth_cleartext = true;
-	return arity(x, a, 0);
+	return CONF_OK;
 }
 
-static enum conf_status cmd_no_cleartext(struct ctx *x, size_t a)
+static enum conf_status cmd_no_cleartext(struct ctx *x)
 {
 	x->c->auth_cleartext = false;
-	return arity(x, a, 0);
+	return CONF_OK;
 }
 
-static enum conf_status cmd_timeout(struct ctx *x, size_t a)
+static enum conf_status cmd_timeout(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 1);
-
-	if (st != CONF_OK)
-		return st;
-	return number(x, &x->t[a], 1, 3600, "a timeout in seconds", &x->c->timeout_sec);
+	x->c->timeout_sec = number(x, "sec");
+	return CONF_OK;
 }
 
-static enum conf_status cmd_no_timeout(struct ctx *x, size_t a)
+static enum conf_status cmd_no_timeout(struct ctx *x)
 {
 	x->c->timeout_sec = 0;
-	return arity(x, a, 0);
+	return CONF_OK;
 }
 
 /* `mail smtpserver helo NAME`: a domain (RFC 5321 4.1.2: letters, digits,
@@ -395,104 +227,56 @@ static bool helo_ok(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == n;
 }
 
-static enum conf_status cmd_helo(struct ctx *x, size_t a)
+static enum conf_status cmd_helo(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 1);
-	const struct tok *t = &x->t[a];
+	const struct conf_word *w = W(x, "name");
 
-	if (st != CONF_OK)
-		return st;
-	if (!helo_ok(t->text))
-		return fail(x, CONF_ESYNTAX, t->col,
+	if (!helo_ok(w->text))
+		return fail(x, CONF_ESYNTAX, w->col,
 			    "invalid HELO name \"%.100s\" (expected a domain such as "
 			    "host.example.com or an address literal such as [192.0.2.1])",
-			    t->text);
-	return set_str(x, &x->c->helo, t->text);
+			    w->text);
+	return set_str(x, &x->c->helo, w->text);
 }
 
-static enum conf_status cmd_no_helo(struct ctx *x, size_t a)
+static enum conf_status cmd_no_helo(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 0);
-
-	return st != CONF_OK ? st : set_str(x, &x->c->helo, NULL);
+	return set_str(x, &x->c->helo, NULL);
 }
 
-/* `KW VALUE` at t[i]: the value's token, or an error naming what is missing.
- * Never echoes the value (it may be a password). */
-static enum conf_status keyword_value(struct ctx *x, size_t i, const char *kw)
+/* `password 8 B` (already encrypted) or `password P` (plain, to encrypt):
+ * *b64 gets the stored form.  Never echoes the value. */
+static enum conf_status auth_password(struct ctx *x, char **b64)
 {
-	if (i >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x), "expected \"%s\"", kw);
-	if (!is_kw(&x->t[i], kw))
-		return fail(x, CONF_ESYNTAX, x->t[i].col, "expected \"%s\", got \"%.100s\"", kw,
-			    x->t[i].text);
-	if (i + 1 >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x), "expected a value after \"%s\"", kw);
-	return CONF_OK;
-}
-
-static enum conf_status auth_method(struct ctx *x, const struct tok *t, enum conf_auth *out)
-{
-	if (is_kw(t, "crammd5"))
-		*out = CONF_AUTH_CRAMMD5;
-	else if (is_kw(t, "login"))
-		*out = CONF_AUTH_LOGIN;
-	else if (is_kw(t, "plain"))
-		*out = CONF_AUTH_PLAIN;
-	else
-		return fail(x, CONF_ESYNTAX, t->col,
-			    "unknown authentication method \"%.100s\" (expected crammd5, login or "
-			    "plain)",
-			    t->text);
-	return CONF_OK;
-}
-
-/* The password words at t[p]: `8 B` (already encrypted) or `P` (plain, to
- * encrypt).  *b64 gets the stored form. */
-static enum conf_status auth_password(struct ctx *x, size_t p, char **b64)
-{
-	size_t left = x->n - p;
-	const struct tok *t = &x->t[p];
+	const struct conf_word *p = W(x, "password");
 	enum conf_status st;
 
 	*b64 = NULL;
-	if (left == 2 && is_kw(t, "8")) {
-		if (!conf_secret_valid(t[1].text))
-			return fail(x, CONF_ESYNTAX, t[1].col,
+	if (W(x, "8")) {
+		if (!conf_secret_valid(p->text))
+			return fail(x, CONF_ESYNTAX, p->col,
 				    "expected an encrypted password (base64) after \"8\"");
-		*b64 = strdup(t[1].text);
+		*b64 = strdup(p->text);
 		return *b64 ? CONF_OK : nomem(x);
 	}
-	if (left != 1)
-		return fail(x, CONF_ESYNTAX, t[1].col,
-			    "unexpected word after the password (quote a password that "
-			    "contains blanks)");
-	if (t->text[0] == '\0' || strlen(t->text) > CONF_PASSWORD_MAX)
-		return fail(x, CONF_ESYNTAX, t->col, "expected a password of 1-%d characters",
-			    CONF_PASSWORD_MAX);
-	st = conf_secret_encrypt(x->c->key_path, t->text, b64, x->err);
+	st = conf_secret_encrypt(x->c->key_path, p->text, b64, x->err);
 	if (st != CONF_OK)
-		x->err->column = t->col;
+		x->err->column = p->col;
 	return st;
 }
 
-static enum conf_status cmd_auth(struct ctx *x, size_t a)
+static enum conf_status cmd_auth(struct ctx *x)
 {
-	enum conf_auth method;
+	enum conf_auth method = W(x, "crammd5") ? CONF_AUTH_CRAMMD5
+				: W(x, "login") ? CONF_AUTH_LOGIN
+						: CONF_AUTH_PLAIN;
 	enum conf_status st;
 	char *b64 = NULL;
 
-	if (a >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x),
-			    "expected crammd5, login or plain after \"authentication\"");
-	x->saw_password = true;
-	if ((st = auth_method(x, &x->t[a], &method)) != CONF_OK ||
-	    (st = keyword_value(x, a + 1, "username")) != CONF_OK ||
-	    (st = text(x, &x->t[a + 2], "a user name")) != CONF_OK ||
-	    (st = keyword_value(x, a + 3, "password")) != CONF_OK ||
-	    (st = auth_password(x, a + 4, &b64)) != CONF_OK)
+	if ((st = nonempty(x, W(x, "user"), "a user name")) != CONF_OK ||
+	    (st = auth_password(x, &b64)) != CONF_OK)
 		return st;
-	if ((st = set_str(x, &x->c->username, x->t[a + 2].text)) != CONF_OK) {
+	if ((st = set_str(x, &x->c->username, W(x, "user")->text)) != CONF_OK) {
 		free(b64);
 		return st;
 	}
@@ -502,12 +286,8 @@ static enum conf_status cmd_auth(struct ctx *x, size_t a)
 	return CONF_OK;
 }
 
-static enum conf_status cmd_no_auth(struct ctx *x, size_t a)
+static enum conf_status cmd_no_auth(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 0);
-
-	if (st != CONF_OK)
-		return st;
 	x->c->auth = CONF_AUTH_NONE;
 	set_str(x, &x->c->username, NULL);
 	return set_str(x, &x->c->password8, NULL);
@@ -515,47 +295,49 @@ static enum conf_status cmd_no_auth(struct ctx *x, size_t a)
 
 /* ---- mail from, mail serial-number ------------------------------------------- */
 
-static enum conf_status cmd_from(struct ctx *x, size_t a)
+static enum conf_status cmd_from(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 1);
-
-	if (st == CONF_OK)
-		st = address(x, &x->t[a], true);
-	return st != CONF_OK ? st : set_str(x, &x->c->from, x->t[a].text);
+	return set_str(x, &x->c->from, W(x, "from")->text);
 }
 
-static enum conf_status cmd_no_from(struct ctx *x, size_t a)
+static enum conf_status cmd_no_from(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 0);
-
-	return st != CONF_OK ? st : set_str(x, &x->c->from, NULL);
+	return set_str(x, &x->c->from, NULL);
 }
 
-static enum conf_status cmd_serial(struct ctx *x, size_t a)
+static enum conf_status cmd_serial(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 1);
+	enum conf_status st = nonempty(x, W(x, "serial"), "a serial number");
 
-	if (st == CONF_OK)
-		st = text(x, &x->t[a], "a serial number");
-	return st != CONF_OK ? st : set_str(x, &x->c->serial, x->t[a].text);
+	return st != CONF_OK ? st : set_str(x, &x->c->serial, W(x, "serial")->text);
 }
 
-static enum conf_status cmd_no_serial(struct ctx *x, size_t a)
+static enum conf_status cmd_no_serial(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 0);
-
-	return st != CONF_OK ? st : set_str(x, &x->c->serial, NULL);
+	return set_str(x, &x->c->serial, NULL);
 }
 
 /* ---- log email: filters ---------------------------------------------------------- */
 
-static enum conf_status check_regex(struct ctx *x, const struct tok *t)
+/* The column of byte `offset` of the (unescaped) word w in the line. */
+static unsigned raw_column(const struct ctx *x, const struct conf_word *w, size_t offset)
+{
+	const char *raw = x->l->text + w->col - 1;
+	size_t i = w->quoted ? 1 : 0;
+
+	for (size_t k = 0; k < offset && raw[i]; k++)
+		i += (w->quoted && raw[i] == '\\' && (raw[i + 1] == '"' || raw[i + 1] == '\\')) ? 2
+												: 1;
+	return w->col + (unsigned)i;
+}
+
+static enum conf_status check_regex(struct ctx *x, const struct conf_word *w)
 {
 	int code;
 	PCRE2_SIZE offset;
 	PCRE2_UCHAR msg[256];
 	pcre2_code *re =
-	    pcre2_compile((PCRE2_SPTR)t->text, PCRE2_ZERO_TERMINATED, 0, &code, &offset, NULL);
+	    pcre2_compile((PCRE2_SPTR)w->text, PCRE2_ZERO_TERMINATED, 0, &code, &offset, NULL);
 
 	if (re) {
 		pcre2_code_free(re);
@@ -563,73 +345,40 @@ static enum conf_status check_regex(struct ctx *x, const struct tok *t)
 	}
 	if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
 		snprintf((char *)msg, sizeof(msg), "error %d", code);
-	return fail(x, CONF_ESYNTAX, raw_column(x, t, offset), "bad regular expression: %s", msg);
+	return fail(x, CONF_ESYNTAX, raw_column(x, w, offset), "bad regular expression: %s", msg);
 }
 
-static enum conf_status crit_msgtext(struct ctx *x, size_t *i, struct conf_filter *f)
+static bool has_criteria(const struct ctx *x)
 {
-	const struct tok *t = &x->t[*i + 1];
-	enum conf_status st;
-
-	if (is_kw(t, "regex") && *i + 2 < x->n) {
-		f->msgtext_regex = true;
-		t++;
-		(*i)++;
-		if ((st = check_regex(x, t)) != CONF_OK)
-			return st;
-	}
-	if ((st = text(x, t, "a message text")) != CONF_OK)
-		return st;
-	f->msgtext = strdup(t->text);
-	return f->msgtext ? CONF_OK : nomem(x);
+	return W(x, "level") || W(x, "program") || W(x, "facility") || W(x, "msgtext");
 }
 
-/* One criterion at t[*i] (its keyword) into f; *i moves past its value. */
-static enum conf_status criterion(struct ctx *x, size_t *i, struct conf_filter *f, unsigned *seen)
+/* The criteria of the line into *f (cleared first; the caller clears it
+ * after). */
+static enum conf_status criteria(struct ctx *x, struct conf_filter *f)
 {
-	static const char *const kws[] = {"level", "program", "facility", "msgtext"};
-	const struct tok *t = &x->t[*i];
-	enum conf_status st;
-	size_t k;
-
-	for (k = 0; k < 4 && !is_kw(t, kws[k]); k++)
-		;
-	if (k == 4)
-		return fail(
-		    x, CONF_ESYNTAX, t->col,
-		    "unknown word \"%.100s\" (expected level, program, facility or msgtext)",
-		    t->text);
-	if (*seen & (1u << k))
-		return fail(x, CONF_ESYNTAX, t->col, "\"%s\" given twice", kws[k]);
-	*seen |= 1u << k;
-	if (*i + 1 >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x), "expected a value after \"%s\"", kws[k]);
-	if (k == 0)
-		st = level(x, &x->t[*i + 1], &f->level);
-	else if (k == 2)
-		st = facility(x, &x->t[*i + 1], &f->facility);
-	else if (k == 3)
-		st = crit_msgtext(x, i, f);
-	else if ((st = text(x, &x->t[*i + 1], "a program name")) == CONF_OK)
-		st = (f->program = strdup(x->t[*i + 1].text)) ? CONF_OK : nomem(x);
-	*i += 2;
-	return st;
-}
-
-/* The criteria t[a..n) into *f (cleared first; the caller clears it after). */
-static enum conf_status criteria(struct ctx *x, size_t a, struct conf_filter *f)
-{
-	unsigned seen = 0;
+	const struct conf_word *text = W(x, "text"), *program = W(x, "program");
 	enum conf_status st;
 
 	*f = (struct conf_filter){.level = CONF_LEVEL_ANY, .facility = CONF_FACILITY_ANY};
-	if (a >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x),
-			    "expected a filter: level, program, facility or msgtext");
-	for (size_t i = a; i < x->n;)
-		if ((st = criterion(x, &i, f, &seen)) != CONF_OK)
+	if (W(x, "level"))
+		f->level = conf_level_parse(W(x, "level")->text);
+	if (W(x, "facility"))
+		f->facility = conf_facility_parse(W(x, "facility")->text);
+	if (program) {
+		if ((st = nonempty(x, program, "a program name")) != CONF_OK)
 			return st;
-	return CONF_OK;
+		if (!(f->program = strdup(program->text)))
+			return nomem(x);
+	}
+	if (!text)
+		return CONF_OK;
+	f->msgtext_regex = W(x, "regex") != NULL;
+	if ((st = nonempty(x, text, "a message text")) != CONF_OK ||
+	    (f->msgtext_regex && (st = check_regex(x, text)) != CONF_OK))
+		return st;
+	f->msgtext = strdup(text->text);
+	return f->msgtext ? CONF_OK : nomem(x);
 }
 
 static long filter_find(const struct conf_filter *v, size_t n, const struct conf_filter *f)
@@ -640,378 +389,366 @@ static long filter_find(const struct conf_filter *v, size_t n, const struct conf
 	return -1;
 }
 
-/* The recipient named by t[2] (after `log email` / `no log email`), created
- * when create is set. */
-static enum conf_status recipient(struct ctx *x, size_t at, bool create, struct conf_recipient **r)
+/* The recipient the line names, created when create is set. */
+static enum conf_status recipient(struct ctx *x, bool create, struct conf_recipient **r)
 {
-	const struct tok *t = &x->t[at];
-	enum conf_status st;
-	long i;
+	const struct conf_word *a = W(x, "addr");
+	long i = conf_recipient_index(x->c, a->text);
 
-	if (at >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x),
-			    "expected an email address after \"email\"");
-	if ((st = address(x, t, true)) != CONF_OK)
-		return st;
-	i = conf_recipient_index(x->c, t->text);
 	if (i < 0 && !create)
-		return fail(x, CONF_ENOTFOUND, t->col, "no email log target \"%.100s\"", t->text);
-	if (i < 0 && (i = conf_recipient_add(x->c, t->text)) < 0)
+		return fail(x, CONF_ENOTFOUND, a->col, "no email log target \"%.100s\"", a->text);
+	if (i < 0 && (i = conf_recipient_add(x->c, a->text)) < 0)
 		return nomem(x);
 	*r = &x->c->recipients[i];
 	return CONF_OK;
 }
 
-static enum conf_status add_filter(struct ctx *x, size_t a, struct conf_recipient *r, bool excl)
+/* `log email A [criteria]` and `log email A exclude criteria`. */
+static enum conf_status add_filter(struct ctx *x, bool excl)
 {
+	struct conf_recipient *r;
 	struct conf_filter f;
-	struct conf_filter **v = excl ? &r->excludes : &r->filters;
-	size_t *n = excl ? &r->n_excludes : &r->n_filters;
-	enum conf_status st = criteria(x, a, &f);
+	enum conf_status st;
 
-	if (st == CONF_OK && filter_find(*v, *n, &f) < 0 && conf_filters_append(v, n, &f) < 0)
-		st = nomem(x);
+	if (excl && !has_criteria(x))
+		return fail(x, CONF_ESYNTAX, end_col(x),
+			    "expected a filter: level, program, facility or msgtext");
+	if ((st = criteria(x, &f)) == CONF_OK && (st = recipient(x, true, &r)) == CONF_OK &&
+	    has_criteria(x)) {
+		struct conf_filter **v = excl ? &r->excludes : &r->filters;
+		size_t *n = excl ? &r->n_excludes : &r->n_filters;
+
+		if (filter_find(*v, *n, &f) < 0 && conf_filters_append(v, n, &f) < 0)
+			st = nomem(x);
+	}
 	conf_filter_clear(&f);
 	return st;
 }
 
-static enum conf_status remove_filter(struct ctx *x, size_t a, struct conf_recipient *r, bool excl)
+static enum conf_status cmd_log_email(struct ctx *x)
 {
-	struct conf_filter f;
-	struct conf_filter *v = excl ? r->excludes : r->filters;
-	size_t *n = excl ? &r->n_excludes : &r->n_filters;
-	enum conf_status st = criteria(x, a, &f);
-	long i = st == CONF_OK ? filter_find(v, *n, &f) : -1;
+	return add_filter(x, false);
+}
 
+static enum conf_status cmd_log_exclude(struct ctx *x)
+{
+	return add_filter(x, true);
+}
+
+/* `no log email A [criteria]`: the recipient, or one of its filters;
+ * `no log email A exclude criteria`: one of its excludes. */
+static enum conf_status remove_filter(struct ctx *x, bool excl)
+{
+	struct conf_recipient *r;
+	struct conf_filter f, *v;
+	size_t *n;
+	enum conf_status st;
+	long i;
+
+	if (excl && !has_criteria(x))
+		return fail(x, CONF_ESYNTAX, end_col(x),
+			    "expected a filter: level, program, facility or msgtext");
+	if ((st = recipient(x, false, &r)) != CONF_OK)
+		return st;
+	if (!has_criteria(x)) {
+		conf_recipient_remove(x->c, (size_t)(r - x->c->recipients));
+		return CONF_OK;
+	}
+	v = excl ? r->excludes : r->filters;
+	n = excl ? &r->n_excludes : &r->n_filters;
+	st = criteria(x, &f);
+	i = st == CONF_OK ? filter_find(v, *n, &f) : -1;
 	conf_filter_clear(&f);
 	if (st != CONF_OK)
 		return st;
 	if (i < 0)
-		return fail(x, CONF_ENOTFOUND, x->t[a].col, "no such %sfilter for %.100s",
-			    excl ? "exclude " : "", r->address);
+		return fail(x, CONF_ENOTFOUND, col_after(x, excl ? "exclude" : "addr"),
+			    "no such %sfilter for %.100s", excl ? "exclude " : "", r->address);
 	conf_filters_remove(v, n, (size_t)i);
 	return CONF_OK;
 }
 
+static enum conf_status cmd_no_log_email(struct ctx *x)
+{
+	return remove_filter(x, false);
+}
+
+static enum conf_status cmd_no_log_exclude(struct ctx *x)
+{
+	return remove_filter(x, true);
+}
+
 /* ---- log email: time and digest settings ------------------------------------- */
 
-/* [+|-]H[:MM], |offset| < 24 hours. */
-static enum conf_status offset(struct ctx *x, const struct tok *t, int *out)
+/* The recipient of the line (created) for a setting. */
+static struct conf_recipient *setting_of(struct ctx *x, enum conf_status *st)
 {
-	const char *s = t->text;
-	int sign = 1, h = 0, m = 0, nd = 0;
+	struct conf_recipient *r = NULL;
 
-	if (*s == '+' || *s == '-')
-		sign = *s++ == '-' ? -1 : 1;
-	while (*s >= '0' && *s <= '9' && nd < 3)
-		h = h * 10 + (*s++ - '0'), nd++;
-	if (*s == ':' && s[1] >= '0' && s[1] <= '5' && s[2] >= '0' && s[2] <= '9') {
-		m = (s[1] - '0') * 10 + (s[2] - '0');
-		s += 3;
-	}
-	if (nd == 0 || nd > 2 || *s != '\0' || h * 60 + m >= 1440)
-		return fail(x, CONF_ESYNTAX, t->col,
-			    "expected a time offset [+|-]H[:MM] under 24 hours, got \"%.100s\"",
-			    t->text);
-	*out = sign * (h * 60 + m);
+	*st = recipient(x, true, &r);
+	return r;
+}
+
+static enum conf_status cmd_time(struct ctx *x)
+{
+	const struct conf_word *off = W(x, "offset");
+	enum conf_status st;
+	struct conf_recipient *r = setting_of(x, &st);
+	int min = 0;
+
+	if (!r)
+		return st;
+	if (off)
+		conf_offset_parse(off->text, &min);
+	r->time_type = W(x, "utc") ? CONF_TIME_UTC : CONF_TIME_LOCAL;
+	r->offset_min = min;
 	return CONF_OK;
 }
 
-static enum conf_status set_time(struct ctx *x, size_t a, struct conf_recipient *r)
+/* `log email A digest {window|max-messages|max-bytes} N`, `... rate-limit N`. */
+static enum conf_status cmd_number(struct ctx *x)
 {
 	enum conf_status st;
-	int off = 0;
+	struct conf_recipient *r = setting_of(x, &st);
+	struct conf_digest *d;
 
-	if (a >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x), "expected local or utc after \"time\"");
-	if (!is_kw(&x->t[a], "local") && !is_kw(&x->t[a], "utc"))
-		return fail(x, CONF_ESYNTAX, x->t[a].col, "expected local or utc, got \"%.100s\"",
-			    x->t[a].text);
-	if (a + 2 < x->n)
-		return fail(x, CONF_ESYNTAX, x->t[a + 2].col, "unexpected word \"%.100s\"",
-			    x->t[a + 2].text);
-	if (a + 1 < x->n && (st = offset(x, &x->t[a + 1], &off)) != CONF_OK)
+	if (!r)
 		return st;
-	r->time_type = is_kw(&x->t[a], "utc") ? CONF_TIME_UTC : CONF_TIME_LOCAL;
-	r->offset_min = off;
+	d = &r->digest;
+	*(W(x, "window")         ? &d->window_sec
+	  : W(x, "max-messages") ? &d->max_messages
+	  : W(x, "max-bytes")    ? &d->max_bytes
+				 : &d->rate_per_hour) = number(x, "n");
 	return CONF_OK;
 }
 
-static enum conf_status set_digest(struct ctx *x, size_t a, struct conf_recipient *r)
+static enum conf_status cmd_urgent(struct ctx *x)
 {
-	const struct tok *t = &x->t[a];
 	enum conf_status st;
+	struct conf_recipient *r = setting_of(x, &st);
 
-	if (a >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x),
-			    "expected window, max-messages or max-bytes after \"digest\"");
-	if ((st = arity(x, a + 1, 1)) != CONF_OK)
-		return st;
-	if (is_kw(t, "window"))
-		return number(x, t + 1, 1, 86400, "a window in seconds", &r->digest.window_sec);
-	if (is_kw(t, "max-messages"))
-		return number(x, t + 1, 1, 100000, "a number of messages", &r->digest.max_messages);
-	if (is_kw(t, "max-bytes"))
-		return number(x, t + 1, 1024, 10485760, "a number of bytes", &r->digest.max_bytes);
-	return fail(x, CONF_ESYNTAX, t->col,
-		    "unknown word \"%.100s\" (expected window, max-messages or max-bytes)",
-		    t->text);
+	if (r)
+		r->digest.urgent_level = conf_level_parse(W(x, "level")->text);
+	return st;
 }
 
-static enum conf_status set_urgent(struct ctx *x, size_t a, struct conf_recipient *r)
+static enum conf_status cmd_subject(struct ctx *x)
 {
-	enum conf_status st = keyword_value(x, a, "level");
+	enum conf_status st = nonempty(x, W(x, "subject"), "a subject");
+	struct conf_recipient *r = st == CONF_OK ? setting_of(x, &st) : NULL;
 
-	if (st == CONF_OK)
-		st = arity(x, a + 1, 1);
-	return st != CONF_OK ? st : level(x, &x->t[a + 1], &r->digest.urgent_level);
+	return r ? set_str(x, &r->digest.subject, W(x, "subject")->text) : st;
 }
 
-static enum conf_status set_rate(struct ctx *x, size_t a, struct conf_recipient *r)
+static enum conf_status cmd_default_log_email(struct ctx *x)
 {
-	enum conf_status st = arity(x, a, 1);
-
-	return st != CONF_OK ? st
-			     : number(x, &x->t[a], 0, 100000, "a number of mails per hour",
-				      &r->digest.rate_per_hour);
-}
-
-static enum conf_status set_subject(struct ctx *x, size_t a, struct conf_recipient *r)
-{
-	enum conf_status st = arity(x, a, 1);
-
-	if (st == CONF_OK)
-		st = text(x, &x->t[a], "a subject");
-	return st != CONF_OK ? st : set_str(x, &r->digest.subject, x->t[a].text);
-}
-
-static enum conf_status unset_digest(struct ctx *x, size_t a, struct conf_recipient *r)
-{
-	const struct tok *t = &x->t[a];
 	enum conf_status st;
+	struct conf_recipient *r = setting_of(x, &st);
 
-	if (a >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x),
-			    "expected window, max-messages or max-bytes after \"digest\"");
-	if ((st = arity(x, a + 1, 0)) != CONF_OK)
-		return st;
-	if (is_kw(t, "window"))
-		r->digest.window_sec = CONF_DIGEST_WINDOW;
-	else if (is_kw(t, "max-messages"))
-		r->digest.max_messages = CONF_DIGEST_MSGS;
-	else if (is_kw(t, "max-bytes"))
-		r->digest.max_bytes = CONF_DIGEST_BYTES;
-	else
-		return fail(x, CONF_ESYNTAX, t->col,
-			    "unknown word \"%.100s\" (expected window, max-messages or max-bytes)",
-			    t->text);
-	return CONF_OK;
-}
-
-/* `no log email A {time|urgent|rate-limit|subject}`: back to the default. */
-static enum conf_status unset_simple(struct ctx *x, size_t a, struct conf_recipient *r)
-{
-	const struct tok *t = &x->t[a - 1];
-	enum conf_status st = arity(x, a, 0);
-
-	if (st != CONF_OK)
-		return st;
-	if (is_kw(t, "time")) {
-		r->time_type = CONF_TIME_LOCAL;
-		r->offset_min = 0;
-	} else if (is_kw(t, "urgent")) {
-		r->digest.urgent_level = CONF_LEVEL_ANY; /* none: everything waits */
-	} else if (is_kw(t, "rate-limit")) {
-		r->digest.rate_per_hour = CONF_DIGEST_RATE;
-	} else {
-		return set_str(x, &r->digest.subject, NULL);
-	}
-	return CONF_OK;
-}
-
-/* ---- log email dispatch ----------------------------------------------------------- */
-
-typedef enum conf_status (*setting_fn)(struct ctx *x, size_t a, struct conf_recipient *r);
-
-struct setting {
-	const char *kw;
-	setting_fn set;   /* `log email A KW ...` */
-	setting_fn unset; /* `no log email A KW ...` */
-};
-
-static const struct setting settings[] = {
-    {"time", set_time, unset_simple},       {"digest", set_digest, unset_digest},
-    {"urgent", set_urgent, unset_simple},   {"rate-limit", set_rate, unset_simple},
-    {"subject", set_subject, unset_simple},
-};
-
-static const struct setting *setting_find(const struct tok *t)
-{
-	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-		if (is_kw(t, settings[i].kw))
-			return &settings[i];
-	return NULL;
-}
-
-/* `log email A ...`: a = index of A. */
-static enum conf_status cmd_log_email(struct ctx *x, size_t a)
-{
-	struct conf_recipient *r;
-	const struct setting *s;
-	enum conf_status st = recipient(x, a, true, &r);
-
-	if (st != CONF_OK || a + 1 == x->n)
-		return st;
-	if ((s = setting_find(&x->t[a + 1])))
-		return s->set(x, a + 2, r);
-	if (is_kw(&x->t[a + 1], "exclude"))
-		return add_filter(x, a + 2, r, true);
-	return add_filter(x, a + 1, r, false);
-}
-
-static enum conf_status cmd_no_log_email(struct ctx *x, size_t a)
-{
-	struct conf_recipient *r;
-	const struct setting *s;
-	enum conf_status st = recipient(x, a, false, &r);
-
-	if (st != CONF_OK)
-		return st;
-	if (a + 1 == x->n) {
-		conf_recipient_remove(x->c, (size_t)(r - x->c->recipients));
-		return CONF_OK;
-	}
-	if ((s = setting_find(&x->t[a + 1])))
-		return s->unset(x, a + 2, r);
-	if (is_kw(&x->t[a + 1], "exclude"))
-		return remove_filter(x, a + 2, r, true);
-	return remove_filter(x, a + 1, r, false);
-}
-
-static enum conf_status cmd_default_log_email(struct ctx *x, size_t a)
-{
-	struct conf_recipient *r;
-	enum conf_status st = recipient(x, a, true, &r);
-
-	if (st == CONF_OK)
-		st = arity(x, a + 1, 0);
-	if (st == CONF_OK)
+	if (r)
 		conf_recipient_reset(r);
 	return st;
 }
 
+/* `no log email A {time|digest W|urgent|rate-limit|subject}`: back to the
+ * default ("no urgent" is none: everything waits for its digest). */
+static enum conf_status cmd_no_setting(struct ctx *x)
+{
+	struct conf_recipient *r;
+	struct conf_digest *d;
+	enum conf_status st = recipient(x, false, &r);
+
+	if (st != CONF_OK)
+		return st;
+	d = &r->digest;
+	if (W(x, "time")) {
+		r->time_type = CONF_TIME_LOCAL;
+		r->offset_min = 0;
+	} else if (W(x, "window")) {
+		d->window_sec = CONF_DIGEST_WINDOW;
+	} else if (W(x, "max-messages")) {
+		d->max_messages = CONF_DIGEST_MSGS;
+	} else if (W(x, "max-bytes")) {
+		d->max_bytes = CONF_DIGEST_BYTES;
+	} else if (W(x, "urgent")) {
+		d->urgent_level = CONF_LEVEL_ANY;
+	} else if (W(x, "rate-limit")) {
+		d->rate_per_hour = CONF_DIGEST_RATE;
+	} else {
+		return set_str(x, &d->subject, NULL);
+	}
+	return CONF_OK;
+}
+
 /* ---- the command table ------------------------------------------------------------- */
 
-struct cmd {
-	const char *words; /* the keywords, blank-separated */
-	cmd_fn fn;         /* gets the index of the first word after them */
+/* Help lines of words that many commands share. */
+#define H_NO      "Negate a command or set its defaults\n"
+#define H_MAIL    "Mail (SMTP) client\n"
+#define H_SERVER  "The SMTP server mail is sent to\n"
+#define H_TLS     "TLS for the connection to the SMTP server\n"
+#define H_AUTH    "Authentication on the SMTP server (SMTP AUTH)\n"
+#define H_LOG     "Logging\n"
+#define H_EMAIL   "Send log messages by email\n"
+#define H_ADDRESS "The email address of the recipient\n"
+#define H_DIGEST  "When a digest of messages closes\n"
+#define H_DEFAULT "Set a command to its defaults\n"
+
+/* A filter's criteria: `[level L] [program P] [facility F] [msgtext [regex] T]`. */
+#define CRITERIA                                                                                   \
+	"[level LEVEL$level] [program WORD$program] [facility FACILITY$facility] "                 \
+	"[msgtext [regex] LINE$text]"
+#define H_CRITERIA                                                                                 \
+	"This level or more severe\n"                                                              \
+	"Severity level\n"                                                                         \
+	"Messages of this program\n"                                                               \
+	"Program name (rsyslog's programname)\n"                                                   \
+	"Messages of this facility\n"                                                              \
+	"Syslog facility\n"                                                                        \
+	"Messages that contain this text\n"                                                        \
+	"The text is a regular expression (PCRE2)\n"                                               \
+	"The text (quote it when it has blanks)\n"
+
+static const struct conf_command commands[] = {
+    {{"mail smtpserver HOST$server", H_MAIL H_SERVER "IP address or host name of the SMTP server\n",
+      0},
+     cmd_server},
+    {{"mail smtpserver port <1-65535>$port",
+      H_MAIL H_SERVER "The port of the SMTP server\n"
+		      "Port number\n",
+      0},
+     cmd_port},
+    {{"mail smtpserver tls {starttls|smtps}",
+      H_MAIL H_SERVER H_TLS "STARTTLS: a plain connection upgraded to TLS (RFC 3207)\n"
+			    "SMTPS: TLS from the start (RFC 8314)\n",
+      0},
+     cmd_tls},
+    {{"mail smtpserver tls ca-file FILE$file",
+      H_MAIL H_SERVER H_TLS "Trust this CA file instead of the system store\n"
+			    "File of PEM certificates\n",
+      0},
+     cmd_ca_file},
+    {{"mail smtpserver tls verify",
+      H_MAIL H_SERVER H_TLS "Verify the server's certificate and name (the default)\n", 0},
+     cmd_verify},
+    {{"mail smtpserver authentication {crammd5|login|plain} username WORD$user password [8] "
+      "PASSWORD$password",
+      H_MAIL H_SERVER H_AUTH "CRAM-MD5: a challenge, the password is never sent\n"
+			     "LOGIN: user name and password in base64\n"
+			     "PLAIN: user name and password in base64\n"
+			     "The user name registered on the SMTP server\n"
+			     "User name\n"
+			     "The password registered on the SMTP server\n"
+			     "The password that follows is encrypted (as show running-config "
+			     "prints it)\n"
+			     "Password\n",
+      0},
+     cmd_auth},
+    {{"mail smtpserver authentication allow-cleartext",
+      H_MAIL H_SERVER H_AUTH "Allow AUTH without TLS when the server offers no STARTTLS\n", 0},
+     cmd_cleartext},
+    {{"mail smtpserver timeout <1-3600>$sec",
+      H_MAIL H_SERVER "Limit every wait for the server\n"
+		      "Timeout in seconds\n",
+      0},
+     cmd_timeout},
+    {{"mail smtpserver helo WORD$name",
+      H_MAIL H_SERVER "The name this host gives in EHLO and Message-IDs\n"
+		      "A domain, or an address literal such as [192.0.2.1]\n",
+      0},
+     cmd_helo},
+    {{"mail from ADDRESS$from",
+      H_MAIL "The sender's email address\n"
+	     "Email address\n",
+      0},
+     cmd_from},
+    {{"mail serial-number WORD$serial",
+      H_MAIL "The serial number %S stands for\n"
+	     "Serial number\n",
+      0},
+     cmd_serial},
+    {{"log email ADDRESS$addr " CRITERIA, H_LOG H_EMAIL H_ADDRESS H_CRITERIA, 0}, cmd_log_email},
+    {{"log email ADDRESS$addr exclude " CRITERIA,
+      H_LOG H_EMAIL H_ADDRESS "Never send messages that match this filter\n" H_CRITERIA, 0},
+     cmd_log_exclude},
+    {{"log email ADDRESS$addr time {local|utc} [OFFSET$offset]",
+      H_LOG H_EMAIL H_ADDRESS "The time shown in the recipient's mails\n"
+			      "Local time\n"
+			      "UTC\n"
+			      "Offset [+|-]H[:MM]\n",
+      0},
+     cmd_time},
+    {{"log email ADDRESS$addr digest window <1-86400>$n",
+      H_LOG H_EMAIL H_ADDRESS H_DIGEST "Time after the first message\n"
+				       "Window in seconds\n",
+      0},
+     cmd_number},
+    {{"log email ADDRESS$addr digest max-messages <1-100000>$n",
+      H_LOG H_EMAIL H_ADDRESS H_DIGEST "Messages in one digest at most\n"
+				       "Number of messages\n",
+      0},
+     cmd_number},
+    {{"log email ADDRESS$addr digest max-bytes <1024-10485760>$n",
+      H_LOG H_EMAIL H_ADDRESS H_DIGEST "Size of one digest at most\n"
+				       "Number of bytes\n",
+      0},
+     cmd_number},
+    {{"log email ADDRESS$addr urgent level LEVEL$level",
+      H_LOG H_EMAIL H_ADDRESS "Send messages this severe at once\n"
+			      "This level or more severe\n"
+			      "Severity level\n",
+      0},
+     cmd_urgent},
+    {{"log email ADDRESS$addr rate-limit <0-100000>$n",
+      H_LOG H_EMAIL H_ADDRESS "Mails per hour at most; the rest is counted\n"
+			      "Number of mails per hour\n",
+      0},
+     cmd_number},
+    {{"log email ADDRESS$addr subject LINE$subject",
+      H_LOG H_EMAIL H_ADDRESS "Subject of the digests (%N %S %T %D %L %U %C %E)\n"
+			      "Subject\n",
+      0},
+     cmd_subject},
+    {{"default log email ADDRESS$addr", H_DEFAULT H_LOG H_EMAIL H_ADDRESS, 0},
+     cmd_default_log_email},
+    {{"no mail smtpserver", H_NO H_MAIL H_SERVER, 0}, cmd_no_server},
+    {{"no mail smtpserver port", H_NO H_MAIL H_SERVER "Back to 25, 587 or 465 by TLS mode\n", 0},
+     cmd_no_port},
+    {{"no mail smtpserver tls", H_NO H_MAIL H_SERVER "No TLS\n", 0}, cmd_no_tls},
+    {{"no mail smtpserver tls ca-file", H_NO H_MAIL H_SERVER H_TLS "Use the system store\n", 0},
+     cmd_no_ca_file},
+    {{"no mail smtpserver tls verify",
+      H_NO H_MAIL H_SERVER H_TLS "Do not verify the server's certificate\n", 0},
+     cmd_no_verify},
+    {{"no mail smtpserver authentication", H_NO H_MAIL H_SERVER H_AUTH, 0}, cmd_no_auth},
+    {{"no mail smtpserver authentication allow-cleartext",
+      H_NO H_MAIL H_SERVER H_AUTH "Never send a password without TLS\n", 0},
+     cmd_no_cleartext},
+    {{"no mail smtpserver timeout", H_NO H_MAIL H_SERVER "Back to the RFC 5321 timeouts\n", 0},
+     cmd_no_timeout},
+    {{"no mail smtpserver helo", H_NO H_MAIL H_SERVER "Back to the host's own name\n", 0},
+     cmd_no_helo},
+    {{"no mail from", H_NO H_MAIL "The sender's email address\n", 0}, cmd_no_from},
+    {{"no mail serial-number", H_NO H_MAIL "Back to the DMI serial or the machine-id\n", 0},
+     cmd_no_serial},
+    {{"no log email ADDRESS$addr " CRITERIA, H_NO H_LOG H_EMAIL H_ADDRESS H_CRITERIA, 0},
+     cmd_no_log_email},
+    {{"no log email ADDRESS$addr exclude " CRITERIA,
+      H_NO H_LOG H_EMAIL H_ADDRESS "An exclude filter\n" H_CRITERIA, 0},
+     cmd_no_log_exclude},
+    {{"no log email ADDRESS$addr {time|digest {window|max-messages|max-bytes}|urgent|"
+      "rate-limit|subject}",
+      H_NO H_LOG H_EMAIL H_ADDRESS "Local time, no offset\n" H_DIGEST "Back to 30 seconds\n"
+				   "Back to 100 messages\n"
+				   "Back to 65536 bytes\n"
+				   "Nothing is urgent: every message waits for its digest\n"
+				   "Back to 20 mails an hour\n"
+				   "Back to the default subject\n",
+      0},
+     cmd_no_setting},
 };
 
-static const struct cmd cmds[] = {
-    {"mail smtpserver", cmd_server},
-    {"mail smtpserver port", cmd_port},
-    {"mail smtpserver tls", cmd_tls},
-    {"mail smtpserver tls ca-file", cmd_ca_file},
-    {"mail smtpserver tls verify", cmd_verify},
-    {"mail smtpserver authentication", cmd_auth},
-    {"mail smtpserver authentication allow-cleartext", cmd_cleartext},
-    {"mail smtpserver timeout", cmd_timeout},
-    {"mail smtpserver helo", cmd_helo},
-    {"mail from", cmd_from},
-    {"mail serial-number", cmd_serial},
-    {"log email", cmd_log_email},
-    {"default log email", cmd_default_log_email},
-    {"no mail smtpserver", cmd_no_server},
-    {"no mail smtpserver port", cmd_no_port},
-    {"no mail smtpserver tls", cmd_no_tls},
-    {"no mail smtpserver tls ca-file", cmd_no_ca_file},
-    {"no mail smtpserver tls verify", cmd_no_verify},
-    {"no mail smtpserver authentication", cmd_no_auth},
-    {"no mail smtpserver authentication allow-cleartext", cmd_no_cleartext},
-    {"no mail smtpserver timeout", cmd_no_timeout},
-    {"no mail smtpserver helo", cmd_no_helo},
-    {"no mail from", cmd_no_from},
-    {"no mail serial-number", cmd_no_serial},
-    {"no log email", cmd_no_log_email},
-};
-
-#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
-
-/* How many leading words of cmd match the line; *all when all of them do. */
-static size_t match(const struct ctx *x, const char *words, bool *all)
-{
-	size_t k = 0;
-	const char *w = words;
-
-	for (;;) {
-		size_t len = strcspn(w, " ");
-
-		if (k >= x->n || x->t[k].quoted || strlen(x->t[k].text) != len ||
-		    strncmp(x->t[k].text, w, len) != 0) {
-			*all = false;
-			return k;
-		}
-		k++;
-		if (w[len] == '\0') {
-			*all = true;
-			return k;
-		}
-		w += len + 1;
-	}
-}
-
-/* The word at position k of words. */
-static void nth_word(const char *words, size_t k, char *out, size_t size)
-{
-	while (k--)
-		words += strcspn(words, " ") + 1;
-	snprintf(out, size, "%.*s", (int)strcspn(words, " "), words);
-}
-
-/* No command matched: name the first word that did not fit. */
-static enum conf_status unknown(struct ctx *x)
-{
-	char expected[256] = "", word[64];
-	size_t depth = 0, len = 0;
-	bool all;
-
-	for (size_t i = 0; i < N_CMDS; i++) {
-		size_t k = match(x, cmds[i].words, &all);
-		depth = k > depth ? k : depth;
-	}
-	if (depth == 0)
-		return fail(x, CONF_ESYNTAX, x->t[0].col, "unknown command \"%.100s\"",
-			    x->t[0].text);
-	for (size_t i = 0; i < N_CMDS; i++) {
-		if (match(x, cmds[i].words, &all) != depth)
-			continue;
-		nth_word(cmds[i].words, depth, word, sizeof(word));
-		if (!strstr(expected, word) && len + strlen(word) + 3 < sizeof(expected))
-			len += (size_t)snprintf(expected + len, sizeof(expected) - len, "%s%s",
-						len ? ", " : "", word);
-	}
-	if (depth >= x->n)
-		return fail(x, CONF_ESYNTAX, end_col(x), "expected %s after \"%.100s\"", expected,
-			    x->t[depth - 1].text);
-	return fail(x, CONF_ESYNTAX, x->t[depth].col, "unknown word \"%.100s\" (expected %s)",
-		    x->t[depth].text, expected);
-}
-
-static enum conf_status dispatch(struct ctx *x)
-{
-	const struct cmd *best = NULL;
-	size_t best_k = 0;
-	bool all;
-
-	for (size_t i = 0; i < N_CMDS; i++) {
-		size_t k = match(x, cmds[i].words, &all);
-		if (all && k > best_k) {
-			best = &cmds[i];
-			best_k = k;
-		}
-	}
-	return best ? best->fn(x, best_k) : unknown(x);
-}
+const struct conf_table conf_commands = CONF_TABLE(commands);
 
 /* ---- entry points --------------------------------------------------------------- */
 
@@ -1023,26 +760,35 @@ static void err_start(struct conf_err *err, const char *file, unsigned lineno)
 }
 
 /* Run line against c in place; c may be half changed on error (callers
- * work on a copy). */
+ * work on a copy).  *saw_password: the line gave a password. */
 static enum conf_status exec_in_place(struct conf *c, const char *line, struct conf_err *err,
 				      bool *saw_password)
 {
-	struct ctx x = {.c = c, .line = line, .err = err};
-	size_t len = strlen(line);
-	enum conf_status st;
+	struct conf_line l;
+	struct conf_match *m = NULL;
+	struct ctx x = {.c = c, .l = &l, .err = err};
+	enum conf_status st = conf_line_split(&l, line, false, err);
 
-	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
-	x.buf = strndup(line, len);
-	if (!x.buf)
-		return nomem(&x);
-	st = tokenize(&x);
-	if (st == CONF_OK && x.n)
-		st = dispatch(&x);
-	if (saw_password)
-		*saw_password |= x.saw_password;
-	explicit_bzero(x.buf, len);
-	free(x.buf);
+	if (st == CONF_OK && l.n > 0) {
+		m = malloc(sizeof(*m));
+		if (!m)
+			st = nomem(&x);
+	}
+	if (m) {
+		conf_match(&conf_commands, 1, &l, l.n, m);
+		if (m->kind == CONF_MATCH_OK) {
+			const struct conf_command *cmd = &commands[m->index];
+
+			x.a = &m->args;
+			*saw_password |= m->secret;
+			st = cmd->fn(&x);
+		} else {
+			err->kind = (int)m->kind;
+			st = fail(&x, CONF_ESYNTAX, m->col, "%s", m->msg);
+		}
+	}
+	free(m);
+	conf_line_free(&l);
 	return st;
 }
 
@@ -1059,6 +805,7 @@ enum conf_status conf_exec(struct conf *c, const char *line, const char *file, u
 	struct conf_err dummy;
 	struct conf *copy;
 	enum conf_status st;
+	bool saw_password = false;
 
 	err = err ? err : &dummy;
 	err_start(err, file, lineno);
@@ -1069,7 +816,7 @@ enum conf_status conf_exec(struct conf *c, const char *line, const char *file, u
 		conf_err_set(err, "out of memory");
 		return CONF_ENOMEM;
 	}
-	st = exec_in_place(copy, line, err, NULL);
+	st = exec_in_place(copy, line, err, &saw_password);
 	if (st == CONF_OK)
 		conf_replace(c, copy);
 	else
@@ -1122,35 +869,33 @@ static enum conf_status load_lines(struct conf *c, FILE *f, struct conf_err *err
 }
 
 /* A file that holds a password must be private to its owner (as msmtp). */
-static enum conf_status check_private(FILE *f, struct conf_err *err)
+static enum conf_status check_private(const struct stat *st, struct conf_err *err)
 {
-	struct stat st;
-
-	if (fstat(fileno(f), &st) < 0) {
-		conf_err_set(err, "%s", strerror(errno));
-		return CONF_EIO;
-	}
-	if (st.st_mode & 077) {
+	if (st->st_mode & 077) {
 		err->line = err->column = 0;
 		conf_err_set(err,
 			     "contains a password and therefore must not be accessible by group or "
 			     "others (mode %04o); chmod 600 it",
-			     (unsigned)(st.st_mode & 07777));
+			     (unsigned)(st->st_mode & 07777));
 		return CONF_ESECRET;
 	}
 	return CONF_OK;
 }
 
-enum conf_status conf_load(struct conf *c, const char *path, struct conf_err *err)
+enum conf_status conf_load_stamped(struct conf *c, const char *path, struct conf_stamp *stamp,
+				   struct conf_err *err)
 {
 	struct conf_err dummy;
 	struct conf *copy = NULL;
 	bool saw_password = false;
 	enum conf_status st;
+	struct stat sb;
 	FILE *f;
 
 	err = err ? err : &dummy;
 	err_start(err, path, 0);
+	if (stamp)
+		memset(stamp, 0, sizeof(*stamp));
 	copy = conf_dup(c);
 	if (!copy || default_key_path(copy, path) < 0) {
 		conf_free(copy);
@@ -1162,20 +907,29 @@ enum conf_status conf_load(struct conf *c, const char *path, struct conf_err *er
 		conf_replace(c, copy);
 		return CONF_OK;
 	}
-	if (!f) {
-		conf_free(copy);
+	if (!f || fstat(fileno(f), &sb) < 0) {
 		conf_err_set(err, "%s", strerror(errno));
+		if (f)
+			fclose(f);
+		conf_free(copy);
 		return CONF_EIO;
 	}
 	st = load_lines(copy, f, err, &saw_password);
 	if (st == CONF_OK && saw_password)
-		st = check_private(f, err);
+		st = check_private(&sb, err);
 	fclose(f);
-	if (st == CONF_OK) {
-		memset(err, 0, sizeof(*err));
-		conf_replace(c, copy);
-	} else {
+	if (st != CONF_OK) {
 		conf_free(copy);
+		return st;
 	}
-	return st;
+	memset(err, 0, sizeof(*err));
+	conf_replace(c, copy);
+	if (stamp)
+		conf_stamp_of(stamp, &sb);
+	return CONF_OK;
+}
+
+enum conf_status conf_load(struct conf *c, const char *path, struct conf_err *err)
+{
+	return conf_load_stamped(c, path, NULL, err);
 }

@@ -1,7 +1,8 @@
 /*
  * config/write.c: the configuration back as commands (`show running-config`)
  * and saved atomically.  Every line printed here reads back through
- * parse.c to the same value: conf_load(conf_write(c)) == c.
+ * parse.c to the same value: conf_load(conf_write(c)) == c.  A value that
+ * could be read as a keyword (or an abbreviation of one) is quoted.
  */
 #include "config/internal.h"
 
@@ -28,25 +29,10 @@ void conf_write_quoted(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-/* Words a positional value must not be mistaken for. */
-static bool is_keyword(const char *s)
-{
-	static const char *const kws[] = {
-	    "port",    "tls",      "authentication", "timeout",
-	    "regex",   "verify",   "ca-file",        "allow-cleartext",
-	    "level",   "program",  "facility",       "msgtext",
-	    "exclude", "username", "password",       "helo"};
-
-	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
-		if (strcmp(s, kws[i]) == 0)
-			return true;
-	return false;
-}
-
 /* A value as one word: quoted when it would not read back as itself. */
 static void put_word(FILE *out, const char *s)
 {
-	if (s[0] == '\0' || strpbrk(s, " \t\"") || is_keyword(s))
+	if (s[0] == '\0' || strpbrk(s, " \t\"?|") || conf_is_keyword_prefix(s))
 		conf_write_quoted(out, s);
 	else
 		fputs(s, out);

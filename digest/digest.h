@@ -98,7 +98,7 @@ typedef int (*digest_emit_fn)(void *arg, const struct digest_mail *m);
 #define DIGEST_POLL_MAX_SEC 1
 
 /* Subject templates used when the recipient's digest.subject is NULL.
- * Substitutions: the seed's %N %S %T %D %L %U (smtp_subject_expand) and
+ * Substitutions: the AWP feature guide's %N %S %T %D %L %U (smtp_subject_expand) and
  *   %C messages reported (shown + not shown)   %E of them at errors or worse
  *   %H most severe level name (e.g. "crit")   %P program of the first message
  *   %M text of the first message, first 60 characters   %% a "%"

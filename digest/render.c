@@ -487,7 +487,7 @@ static size_t put_literal(char *out, size_t o, size_t size, const char *s)
 	return o;
 }
 
-/* The digest substitutions; the seed's ones (and "%%") are left for
+/* The digest substitutions; the AWP feature guide's ones (and "%%") are left for
  * smtp_subject_expand. */
 static void expand_digest(const char *t, const struct digest_batch *b, char *out, size_t size)
 {

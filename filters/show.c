@@ -1,7 +1,7 @@
 /*
  * filters/show.c: the `Email ADDR:` blocks of `show log config`.
  *
- * The layout is the AlliedWare Plus one (seeds/mail-smtp-feature-guide.txt):
+ * The layout is the one of the AlliedWare Plus feature guide (Mail (SMTP)):
  *
  *   Email admin@example.com:
  *   Time offset .... +0:00

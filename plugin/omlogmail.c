@@ -743,6 +743,13 @@ static void om_transcript(void *arg, char dir, const char *line)
 	LogMsg(0, NO_ERRCODE, LOG_INFO, "omlogmail: smtp %c: %s", dir, line);
 }
 
+/* `debug mail`: the AWP feature guide's lines ("Recipient accepted [x]"). */
+static void om_event(void *arg, const char *line)
+{
+	(void)arg;
+	LogMsg(0, NO_ERRCODE, LOG_INFO, "omlogmail: %s", line);
+}
+
 static void om_params_from_conf(const struct conf *c, struct smtp_params *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -796,8 +803,16 @@ static bool om_deliver(struct om_gen *g, struct spool **sp, bool force)
 		}
 		p.password = password;
 	}
-	if (spool_debug(*sp))
+	switch (spool_debug_level(*sp)) {
+	case SPOOL_DEBUG_DETAIL: /* `debug mail detail`: the dialogue too */
 		p.transcript = om_transcript;
+		/* fall through */
+	case SPOOL_DEBUG_ON:
+		p.event = om_event;
+		break;
+	default:
+		break;
+	}
 	st = spool_deliver(*sp, &p, force, NULL, &run, &err);
 	explicit_bzero(password, sizeof(password));
 	if (run.auth_failed > 0) /* once per run; the mails stay queued */

@@ -37,6 +37,10 @@ struct smtp_client {
 	unsigned timeout_sec;
 	smtp_transcript_fn transcript;
 	void *transcript_arg;
+	smtp_event_fn event; /* the `debug mail` lines (smtp.h) */
+	void *event_arg;
+	const char *user; /* borrowed from the params, for those lines */
+	bool told;        /* the failure at hand has had its line */
 	/* A transaction was started and did not end with the server's 2xx to
 	 * the data: RSET before the next.  After that 2xx the server has
 	 * already reset (RFC 5321 4.1.1.4), so an RSET would only cost a round
@@ -86,6 +90,22 @@ static void say(struct smtp_client *c, char dir, const char *line)
 {
 	if (c->transcript)
 		c->transcript(c->transcript_arg, dir, line);
+}
+
+static void event(struct smtp_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void event(struct smtp_client *c, const char *fmt, ...)
+{
+	char line[SMTP_REPLY_MAX];
+	va_list ap;
+
+	if (!c->event)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	c->event(c->event_arg, line);
 }
 
 static enum smtp_status fail(struct smtp_client *c, struct smtp_err *err, enum smtp_status st,
@@ -260,10 +280,9 @@ static void transcript_reply(struct smtp_client *c, const struct smtp_reply *r)
 	while (*s) {
 		size_t n = strcspn(s, "\n");
 
+		/* The server's 334 challenges are shown (LOGIN's prompts, CRAM-MD5's
+		 * nonce): they hold no credential; our answers are "***". */
 		snprintf(line, sizeof(line), "%.*s", (int)n, s);
-		/* AUTH challenges are part of the credential exchange. */
-		if (c->d.state == SMTP_ST_AUTH && r->code == 334)
-			snprintf(line, sizeof(line), "334 ***");
 		say(c, 'S', line);
 		s += n;
 		if (*s)
@@ -582,10 +601,21 @@ static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_p
 
 	smtp_dlg_set_state(&c->d, SMTP_ST_GREETING);
 	for (;;) {
+		bool in_auth = c->d.state == SMTP_ST_AUTH;
+		enum smtp_action act;
+
 		st = read_reply(c, &r, err);
 		if (st != SMTP_OK)
 			return st;
-		switch (smtp_dlg_next(&c->d, &r, err)) {
+		act = smtp_dlg_next(&c->d, &r, err);
+		if (in_auth && (act == SMTP_ACT_READY || act == SMTP_ACT_FAIL)) {
+			if (act == SMTP_ACT_READY)
+				event(c, "Authentication succeeded [%s]", c->user);
+			else
+				event(c, "Authentication failed [%s]: %s", c->user, err->msg);
+			c->told = act == SMTP_ACT_FAIL;
+		}
+		switch (act) {
 		case SMTP_ACT_EHLO:
 			st = send_hello(c, "EHLO", err);
 			break;
@@ -642,6 +672,9 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 	c->timeout_sec = p->timeout_sec;
 	c->transcript = p->transcript;
 	c->transcript_arg = p->transcript_arg;
+	c->event = p->event;
+	c->event_arg = p->event_arg;
+	c->user = p->username ? p->username : "";
 	c->d.tls = p->tls;
 	c->d.auth = p->auth;
 	c->d.auth_cleartext = p->auth_cleartext;
@@ -655,6 +688,8 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 		st = fail(c, err, SMTP_EINVAL, "the HELO name contains a blank or a line break");
 		goto fail;
 	}
+	event(c, "Creating connection to host (%s:%u)", p->host,
+	      p->port ? p->port : default_port(p->tls));
 	st = connect_any(c, p, p->port ? p->port : default_port(p->tls), err);
 	if (st == SMTP_OK)
 		choose_helo(c, p);
@@ -662,6 +697,9 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 		st = tls_start(c, p, err);
 	if (st == SMTP_OK)
 		st = open_dialogue(c, p, err);
+	if (st != SMTP_OK && !c->told)
+		event(c, "Connection failed (%s:%u): %s", p->host,
+		      p->port ? p->port : default_port(p->tls), err->msg);
 	if (st != SMTP_OK)
 		goto fail;
 	*out = c;
@@ -759,10 +797,19 @@ static enum smtp_status transaction(struct smtp_client *c, const char *from, con
 	}
 	st = send_envelope(c, from, to, len, plan, err);
 	while (st == SMTP_OK) {
+		enum smtp_state was = c->d.state;
+		enum smtp_action act;
+
 		st = read_reply(c, &r, err);
 		if (st != SMTP_OK)
 			break;
-		switch (smtp_dlg_next(&c->d, &r, err)) {
+		act = smtp_dlg_next(&c->d, &r, err);
+		if (was == SMTP_ST_RCPT && act == SMTP_ACT_FAIL)
+			event(c, "Recipient refused [%s]: %s", to, err->msg);
+		else if (was == SMTP_ST_RCPT)
+			event(c, "Recipient accepted [%s]", to);
+		c->told = was == SMTP_ST_RCPT && act == SMTP_ACT_FAIL;
+		switch (act) {
 		case SMTP_ACT_RCPT:
 			st = send_cmd(c, rcpt, NULL, err);
 			break;
@@ -822,10 +869,15 @@ enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 	if (st == SMTP_OK) {
 		c->pending = 0;
+		c->told = false;
 		st = transaction(c, from, to, len, &plan, body, bodylen, err);
 	}
 	free(body);
 	free(qp);
+	if (st == SMTP_OK)
+		event(c, "Mail sent for %s", to);
+	else if (!c->told)
+		event(c, "Mail not sent for %s: %s", to, err->msg);
 	return st;
 }
 
@@ -833,6 +885,8 @@ void smtp_close(struct smtp_client *c)
 {
 	if (!c)
 		return;
+	if (c->fd >= 0)
+		event(c, "Closing connection");
 	if (c->fd >= 0 && c->d.state != SMTP_ST_DEAD) {
 		struct smtp_err ignored;
 		struct smtp_reply r;

@@ -54,8 +54,8 @@ struct smtp_message {
 enum smtp_status smtp_compose(const struct smtp_message *m, char **out, size_t *len,
 			      struct smtp_err *err);
 
-/* Values for the seed's subject substitutions.  hostname and serial are
- * borrowed; smtp_subst_default points them at the struct's own buffers. */
+/* Values for the AWP feature guide's subject substitutions.  hostname and
+ * serial are borrowed; smtp_subst_default points them at the struct's own buffers. */
 struct smtp_subst {
 	const char *hostname; /* %N */
 	const char *serial;   /* %S */
@@ -92,6 +92,17 @@ enum smtp_auth { SMTP_AUTH_NONE, SMTP_AUTH_CRAMMD5, SMTP_AUTH_LOGIN, SMTP_AUTH_P
  * 'S' (server).  Credentials are already replaced by "***". */
 typedef void (*smtp_transcript_fn)(void *arg, char dir, const char *line);
 
+/* Called when set with the lines `debug mail` shows, in the AlliedWare Plus
+ * feature guide's words, at the points an administrator follows:
+ *   Creating connection to host (HOST:PORT)
+ *   Connection failed (HOST:PORT): REASON
+ *   Authentication succeeded [USER]        Authentication failed [USER]: REPLY
+ *   Recipient accepted [ADDR]              Recipient refused [ADDR]: REPLY
+ *   Mail sent for ADDR                     Mail not sent for ADDR: REASON
+ *   Closing connection
+ * Never a password. */
+typedef void (*smtp_event_fn)(void *arg, const char *line);
+
 struct smtp_params {
 	const char *host; /* name or address; every address is tried */
 	unsigned port;    /* 0: 25, 587 or 465 by tls */
@@ -107,6 +118,8 @@ struct smtp_params {
 	unsigned timeout_sec;  /* 0: RFC 5321 section 4.5.3.2 per command */
 	smtp_transcript_fn transcript;
 	void *transcript_arg;
+	smtp_event_fn event;
+	void *event_arg;
 };
 
 struct smtp_client;
@@ -224,8 +237,30 @@ enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, str
 /* What the delivery runs left (all "" before the first). */
 enum smtp_status spool_state(struct spool *s, struct spool_state *out, struct smtp_err *err);
 
-/* `debug mail` state, shared through the spool by the CLI and the module. */
-bool spool_debug(struct spool *s);
+/* `clear counter mail`: both back to 0, under the delivery lock (SMTP_EBUSY
+ * while another process delivers). */
+enum smtp_status spool_counters_clear(struct spool *s, struct smtp_err *err);
+
+/* Call fn for each mail in failed/, oldest first; e->last_error is the
+ * reason (the server's reply). */
+enum smtp_status spool_list_failed(struct spool *s,
+				   int (*fn)(void *arg, const struct spool_entry *e), void *arg,
+				   struct smtp_err *err);
+
+/* Record why a queued mail was not sent yet (Last-Error), without counting
+ * an attempt: e.g. the password cannot be decrypted.  SMTP_EBUSY while
+ * another process delivers (the mail stays queued either way). */
+enum smtp_status spool_note(struct spool *s, const char *id, const char *reason,
+			    struct smtp_err *err);
+
+/* `debug mail` state, shared through the spool by the CLI and the module:
+ * the debug file exists while it is on, and holds "detail" for `debug mail
+ * detail` (the C:/S: transcript too). */
+enum spool_debug { SPOOL_DEBUG_OFF, SPOOL_DEBUG_ON, SPOOL_DEBUG_DETAIL };
+enum spool_debug spool_debug_level(struct spool *s);
+enum smtp_status spool_set_debug_level(struct spool *s, enum spool_debug level,
+				       struct smtp_err *err);
+bool spool_debug(struct spool *s); /* level != SPOOL_DEBUG_OFF */
 enum smtp_status spool_set_debug(struct spool *s, bool on, struct smtp_err *err);
 
 #endif

@@ -98,6 +98,11 @@ void spool_clean_tmp(struct spool *s, time_t now);
 /* Seconds to wait before attempt number attempts + 1 (attempts >= 1). */
 unsigned spool_backoff(unsigned attempts);
 
+/* Take the delivery lock (flock LOCK_EX|LOCK_NB on "lock"): its
+ * descriptor, or -1 with errno EWOULDBLOCK when another process holds it
+ * (err says so), or another errno. */
+int spool_lock(struct spool *s, struct smtp_err *err);
+
 /* printf into err->msg, code 0. */
 void spool_errf(struct smtp_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

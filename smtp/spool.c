@@ -16,9 +16,10 @@
  *                by rename (a missing line counts 0; unknown lines are ignored).
  *   state        "Server-Address: ADDR\n": the address a delivery session
  *                last connected to, for `show mail`; replaced likewise.
- *   debug        exists while `debug mail` is on.
+ *   debug        exists while `debug mail` is on; holds "detail" for
+ *                `debug mail detail`, else "on".
  *
- * A mail-id is the seed's YYYYMMDDhhmmss.PID (local time of submission, the
+ * A mail-id is the AWP feature guide's YYYYMMDDhhmmss.PID (local time of submission, the
  * submitting process's pid), with ".N" appended when that name is taken in
  * the same second by the same process (e.g. 20180501183635.16737.1).
  *
@@ -861,6 +862,23 @@ static enum smtp_status no_such_mail(const char *id, struct smtp_err *err)
 	return SMTP_ENOENT;
 }
 
+/* A failed mail: failed/ID and its reason. */
+static enum smtp_status delete_failed(struct spool *s, const char *id, struct smtp_err *err)
+{
+	char path[SPOOL_ID_MAX + 16];
+
+	snprintf(path, sizeof(path), "failed/%s", id);
+	if (unlinkat(s->dirfd, path, 0) < 0) {
+		if (errno == ENOENT)
+			return no_such_mail(id, err);
+		return sys_fail(err, "cannot delete", path);
+	}
+	snprintf(path, sizeof(path), "failed/%s.reason", id);
+	unlinkat(s->dirfd, path, 0);
+	fsync_dir(s, "failed");
+	return SMTP_OK;
+}
+
 enum smtp_status spool_delete(struct spool *s, const char *id, struct smtp_err *err)
 {
 	char path[SPOOL_ID_MAX + 8];
@@ -870,22 +888,26 @@ enum smtp_status spool_delete(struct spool *s, const char *id, struct smtp_err *
 	snprintf(path, sizeof(path), "queue/%s", id);
 	if (unlinkat(s->dirfd, path, 0) < 0) {
 		if (errno == ENOENT)
-			return no_such_mail(id, err);
+			return delete_failed(s, id, err);
 		return sys_fail(err, "cannot delete", path);
 	}
 	fsync_dir(s, "queue");
 	return SMTP_OK;
 }
 
-enum smtp_status spool_delete_all(struct spool *s, struct smtp_err *err)
+/* Every file of queue/ or failed/ (not the dot files of writers). */
+static enum smtp_status delete_dir(struct spool *s, const char *sub, struct smtp_err *err)
 {
 	enum smtp_status st = SMTP_OK;
 	struct dirent *de;
-	int fd;
-	DIR *d = open_queue_dir(s, &fd);
+	int fd = openat(s->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
-	if (!d)
-		return sys_fail(err, "cannot open", "queue/");
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return sys_fail(err, "cannot open", sub);
+	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -895,6 +917,13 @@ enum smtp_status spool_delete_all(struct spool *s, struct smtp_err *err)
 	fsync(fd);
 	closedir(d);
 	return st;
+}
+
+enum smtp_status spool_delete_all(struct spool *s, struct smtp_err *err)
+{
+	enum smtp_status st = delete_dir(s, "queue", err);
+
+	return st != SMTP_OK ? st : delete_dir(s, "failed", err);
 }
 
 /* ---- used by the delivery run -------------------------------------------- */
@@ -1097,22 +1126,202 @@ enum smtp_status spool_state_save(struct spool *s, const struct spool_state *st,
 	return publish_text(s, text, "state", ".", err);
 }
 
+enum smtp_status spool_counters_clear(struct spool *s, struct smtp_err *err)
+{
+	int lock = spool_lock(s, err);
+	enum smtp_status st;
+
+	if (lock < 0)
+		return errno == EWOULDBLOCK ? SMTP_EBUSY : SMTP_EIO;
+	st = publish_text(s, "sent 0\nfailed 0\nauth-failed 0\n", "counters", ".", err);
+	close(lock);
+	return st;
+}
+
+enum spool_debug spool_debug_level(struct spool *s)
+{
+	char *buf = NULL;
+	size_t len;
+	enum spool_debug level;
+
+	if (!s || read_file(s, "debug", &buf, &len) < 0)
+		return s && errno != ENOENT && faccessat(s->dirfd, "debug", F_OK, 0) == 0
+			   ? SPOOL_DEBUG_ON
+			   : SPOOL_DEBUG_OFF;
+	level = strncmp(buf, "detail", 6) == 0 ? SPOOL_DEBUG_DETAIL : SPOOL_DEBUG_ON;
+	free(buf);
+	return level;
+}
+
 bool spool_debug(struct spool *s)
 {
-	return s && faccessat(s->dirfd, "debug", F_OK, 0) == 0;
+	return spool_debug_level(s) != SPOOL_DEBUG_OFF;
+}
+
+enum smtp_status spool_set_debug_level(struct spool *s, enum spool_debug level,
+				       struct smtp_err *err)
+{
+	if (level == SPOOL_DEBUG_OFF) {
+		if (unlinkat(s->dirfd, "debug", 0) < 0 && errno != ENOENT)
+			return sys_fail(err, "cannot remove", "debug");
+		fsync_dir(s, ".");
+		return SMTP_OK;
+	}
+	return publish_text(s, level == SPOOL_DEBUG_DETAIL ? "detail\n" : "on\n", "debug", ".",
+			    err);
 }
 
 enum smtp_status spool_set_debug(struct spool *s, bool on, struct smtp_err *err)
 {
-	if (on) {
-		int fd = openat(s->dirfd, "debug", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	return spool_set_debug_level(s, on ? SPOOL_DEBUG_ON : SPOOL_DEBUG_OFF, err);
+}
 
-		if (fd < 0)
-			return sys_fail(err, "cannot create", "debug");
-		close(fd);
-	} else if (unlinkat(s->dirfd, "debug", 0) < 0 && errno != ENOENT) {
-		return sys_fail(err, "cannot remove", "debug");
+/* ---- the delivery lock, failed mails, notes -------------------------------- */
+
+int spool_lock(struct spool *s, struct smtp_err *err)
+{
+	int fd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		spool_errf(err, "spool: cannot open lock: %s", strerror(errno));
+		return -1;
 	}
-	fsync_dir(s, ".");
-	return SMTP_OK;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		if (e == EWOULDBLOCK)
+			spool_errf(err, "another process is delivering the queue");
+		else
+			spool_errf(err, "spool: cannot lock: %s", strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* failed/name and its reason into *m (to and subject empty when the file
+ * is the corrupt one that was moved there). */
+static bool read_failed(struct spool *s, const char *name, struct spool_mail *m, char **reason)
+{
+	char path[300], why[200], *buf = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "failed/%s.reason", name);
+	if (read_file(s, path, reason, &len) == 0)
+		(*reason)[strcspn(*reason, "\n")] = '\0';
+	snprintf(path, sizeof(path), "failed/%s", name);
+	if (read_file(s, path, &buf, &len) < 0) {
+		free(*reason);
+		*reason = NULL;
+		return false;
+	}
+	if (!spool_mail_parse(m, buf, len, why, sizeof(why))) {
+		free(buf);
+		memset(m, 0, sizeof(*m));
+		snprintf(m->id, sizeof(m->id), "%.*s", SPOOL_ID_MAX - 1, name);
+	}
+	return true;
+}
+
+/* Every mail of failed/, each with its reason in last_error (malloc'd:
+ * free_failed frees it). */
+static enum smtp_status scan_failed(struct spool *s, struct spool_set *set, struct smtp_err *err)
+{
+	enum smtp_status st = SMTP_OK;
+	struct dirent *de;
+	size_t cap = 0;
+	int fd = openat(s->dirfd, "failed", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return sys_fail(err, "cannot open", "failed/");
+	}
+	while (st == SMTP_OK && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		struct spool_mail m;
+		char *reason = NULL;
+
+		if (de->d_name[0] == '.' || (n > 7 && !strcmp(de->d_name + n - 7, ".reason")) ||
+		    !read_failed(s, de->d_name, &m, &reason))
+			continue;
+		m.last_error = reason;
+		st = set_push(set, &cap, &m, err);
+		if (st != SMTP_OK) {
+			free(reason);
+			spool_mail_free(&m);
+		}
+	}
+	closedir(d);
+	return st;
+}
+
+static void free_failed(struct spool_set *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		free(set->v[i].last_error);
+		set->v[i].last_error = NULL;
+	}
+	spool_set_free(set);
+}
+
+enum smtp_status spool_list_failed(struct spool *s,
+				   int (*fn)(void *arg, const struct spool_entry *e), void *arg,
+				   struct smtp_err *err)
+{
+	struct spool_set set = {0};
+	enum smtp_status st = scan_failed(s, &set, err);
+
+	if (st == SMTP_OK && set.n > 1)
+		qsort(set.v, set.n, sizeof(set.v[0]), cmp_mail);
+	for (size_t i = 0; st == SMTP_OK && i < set.n; i++) {
+		const struct spool_mail *m = &set.v[i];
+		struct spool_entry e = {
+		    .to = m->to ? m->to : "",
+		    .subject = m->subject ? m->subject : "",
+		    .message_id = m->message_id ? m->message_id : "",
+		    .queued = m->queued,
+		    .attempts = m->attempts,
+		    .last_error = m->last_error ? m->last_error : "",
+		};
+
+		memcpy(e.id, m->id, sizeof(e.id));
+		if (fn(arg, &e) != 0)
+			break;
+	}
+	free_failed(&set);
+	return st;
+}
+
+enum smtp_status spool_note(struct spool *s, const char *id, const char *reason,
+			    struct smtp_err *err)
+{
+	char path[SPOOL_ID_MAX + 8], why[200], *buf = NULL;
+	struct spool_mail m;
+	enum smtp_status st;
+	size_t len;
+	int lock;
+
+	if (!valid_id(id))
+		return no_such_mail(id, err);
+	lock = spool_lock(s, err);
+	if (lock < 0)
+		return errno == EWOULDBLOCK ? SMTP_EBUSY : SMTP_EIO;
+	snprintf(path, sizeof(path), "queue/%s", id);
+	if (read_file(s, path, &buf, &len) < 0) {
+		st = errno == ENOENT ? no_such_mail(id, err) : sys_fail(err, "cannot read", path);
+	} else if (!spool_mail_parse(&m, buf, len, why, sizeof(why))) {
+		free(buf);
+		spool_errf(err, "spool: %s: %s", path, why);
+		st = SMTP_EIO;
+	} else {
+		m.last_error = (char *)reason;
+		st = spool_mail_update(s, &m, err);
+		m.last_error = NULL;
+		spool_mail_free(&m);
+	}
+	close(lock);
+	return st;
 }

@@ -271,21 +271,9 @@ enum smtp_status spool_deliver(struct spool *s, const struct smtp_params *p, boo
 		spool_errf(err, "spool: no SMTP parameters");
 		return SMTP_EINVAL;
 	}
-	lock = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0) {
-		spool_errf(err, "spool: cannot open lock: %s", strerror(errno));
-		return SMTP_EIO;
-	}
-	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		bool busy = errno == EWOULDBLOCK;
-
-		if (busy)
-			spool_errf(err, "another process is delivering the queue");
-		else
-			spool_errf(err, "spool: cannot lock: %s", strerror(errno));
-		close(lock);
-		return busy ? SMTP_EBUSY : SMTP_EIO;
-	}
+	lock = spool_lock(s, err);
+	if (lock < 0)
+		return errno == EWOULDBLOCK ? SMTP_EBUSY : SMTP_EIO;
 	r.now = time(NULL);
 	spool_clean_tmp(s, r.now);
 	st = spool_scan(s, true, &set, &corrupt, err);

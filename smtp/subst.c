@@ -1,5 +1,5 @@
 /*
- * smtp/subst.c: the seed's subject substitutions (%N %S %T %D %L %U).
+ * smtp/subst.c: the AWP feature guide's subject substitutions (%N %S %T %D %L %U).
  */
 #include <stdio.h>
 #include <string.h>

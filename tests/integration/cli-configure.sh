@@ -1,7 +1,7 @@
 #!/bin/bash
-# Every configuration example of the seed (mail-smtp-feature-guide.txt),
+# Every configuration example of the AlliedWare Plus feature guide (Mail (SMTP)),
 # typed into `logmail configure`, comes back from `show running-config` in
-# the seed's form; passwords are stored only as `password 8 <ciphertext>`;
+# the guide's form; passwords are stored only as `password 8 <ciphertext>`;
 # the file is mode 0600; the output of show running-config reads back the same.
 set -u
 : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -64,7 +64,7 @@ exit
 EOF
 
 # Non interactive message with authentication and port parameters: the
-# seed's "Example show running-config".
+# guide's "Example show running-config".
 check auth_port "mail smtpserver 192.0.2.1
 mail smtpserver authentication plain username example3 password 8 CIPHER
 mail smtpserver port 587

@@ -37,7 +37,7 @@ want
 }
 
 # EX_USAGE (64): bad commands, in a batch: nothing of the batch is saved.
-expect misspelt 64 'logmail: <stdin>:2:6: unknown word "smtpserverr" (expected smtpserver, from, serial-number)' configure <<'EOF'
+expect misspelt 64 'logmail: <stdin>:2:6: unknown word "smtpserverr" (expected smtpserver, from or serial-number)' configure <<'EOF'
 mail from other@example.com
 mail smtpserverr smtp.example.com
 mail from third@example.com
@@ -75,23 +75,39 @@ expect argv_port 64 'logmail: <command>:1:22: expected a port number 1-65535, go
 	mail smtpserver port 70000 </dev/null
 expect argv_auth 65 'logmail: <command>:1:17: % Error: authentication configuration still exists' \
 	mail smtpserver other.example.com </dev/null
-# Unknown exec commands.
-expect unknown 64 'logmail: % Unknown command "xyz" (expected show, mail, delete, debug, undebug, flush, write, configure, or a configuration command: mail, log, no, default)' xyz </dev/null
-expect unknown_show 64 'logmail: % Unknown command "show xyz" (expected running-config, mail, counter, log after "show")' show xyz </dev/null
-expect incomplete 64 'logmail: % Incomplete command "show counter" (expected mail after it)' show counter </dev/null
-expect ambiguous 64 'logmail: % Ambiguous command "d mail" (could be delete mail or debug mail)' d mail </dev/null
+# Unknown, incomplete, ambiguous exec commands, words too many.
+expect unknown 64 'logmail: <command>:1:1: unknown command "xyz"' xyz </dev/null
+expect unknown_show 64 'logmail: <command>:1:6: unknown word "xyz" (expected running-config, mail, counter or log)' show xyz </dev/null
+expect incomplete 64 'logmail: <command>:1:13: expected mail after "counter"' show counter </dev/null
+expect ambiguous 64 'logmail: <command>:1:1: ambiguous word "d"' d mail </dev/null
+expect trailing 64 'logmail: <command>:1:12: unknown word "extra" (expected detail)' debug mail extra </dev/null
+expect trailing_show 64 'logmail: <command>:1:21: unexpected word "now"' show running-config now </dev/null
+expect no_id 64 'logmail: <command>:1:20: expected a value after "mail-id"' delete mail mail-id </dev/null
 expect bad_option 64 'logmail: unknown option "--bogus" (see logmail --help)' --bogus </dev/null
 expect no_optarg 64 'logmail: option "--config" needs an argument (see logmail --help)' --config </dev/null
 expect script_and_words 64 'logmail: -f takes no command words (got "show")' -f x show </dev/null
-expect configure_word 64 'logmail: % Unknown command "configure bogus" (expected configure [terminal])' configure bogus </dev/null
+expect configure_word 64 'logmail: <command>:1:11: unknown word "bogus" (expected terminal)' configure bogus </dev/null
 # EX_NOINPUT (66): a script that is not there.
 expect noscript 66 "logmail: $dir/none.scp: No such file or directory" -f "$dir/none.scp" </dev/null
 
-# EX_CANTCREAT (73): the file cannot be saved (nothing can be created in /proc).
-expect cantcreat 73 'logmail: /proc/logmail.conf: cannot create a temporary file: No such file or directory' \
+# EX_CANTCREAT (73): the file cannot be saved (nothing can be created in /proc,
+# not even the lock beside the file).
+expect cantcreat 73 'logmail: /proc/logmail.conf: cannot open the lock file /proc/logmail.conf.lock: No such file or directory' \
 	--config /proc/logmail.conf configure <<<'mail from other@example.com'
-expect cantcreat_argv 73 'logmail: /proc/logmail.conf: cannot create a temporary file: No such file or directory' \
+expect cantcreat_argv 73 'logmail: /proc/logmail.conf: cannot open the lock file /proc/logmail.conf.lock: No such file or directory' \
 	--config /proc/logmail.conf mail from other@example.com </dev/null
+
+# A configuration file that does not exist is empty: show commands say so
+# (exit 0); the first change creates it.
+got=$("$LOGMAIL" --config "$dir/mistyped.conf" show running-config 2>&1)
+lm_rc=$?
+[ $lm_rc -eq 0 ] || fail "missing file: exit $lm_rc, want 0"
+[ "$got" = "logmail: % Warning: $dir/mistyped.conf does not exist: the configuration is empty (the first change creates it)" ] ||
+	fail "missing file: got '$got'"
+got=$("$LOGMAIL" --config "$dir/mistyped.conf" --spool "$dir/spool" show counter mail 2>&1 >/dev/null)
+[ -z "$got" ] || fail "missing file: show counter mail warned: '$got'"
+"$LOGMAIL" --config "$dir/mistyped.conf" mail from a@example.com || fail "missing file: first change"
+[ "$(cat "$dir/mistyped.conf")" = "mail from a@example.com" ] || fail "missing file: not created"
 
 # EX_CONFIG (78): a configuration file that does not parse names file:line:col.
 bad=$dir/bad.conf

@@ -1,6 +1,6 @@
 #!/bin/bash
 # `logmail -f SCRIPT` and scripts on standard input: AlliedWare Plus trigger
-# scripts (.scp) with enable / configure terminal / end / exit, the seed's
+# scripts (.scp) with enable / configure terminal / end / exit, the AWP feature guide's
 # sendmail.scp delivered to a real server, and errors that name SCRIPT:LINE
 # and leave the configuration file as it was.
 set -u
@@ -16,7 +16,7 @@ lm_smtpd_start srv
 # ---- a script that configures, then shows ---------------------------------
 cat >"$LM_TMP/setup.scp" <<EOF
 #!/usr/bin/logmail -f
-! set up the mail client, as in the seed's trigger example
+! set up the mail client, as in the AWP feature guide's trigger example
 enable
 configure terminal
 mail smtpserver 127.0.0.1
@@ -37,7 +37,7 @@ mail serial-number A05049G154200043" "$out"
 lm_assert_eq "saved 0600" 600 "$(stat -c %a "$conf")"
 sum=$(sha256sum <"$conf")
 
-# ---- the seed's sendmail.scp ------------------------------------------------
+# ---- the AWP feature guide's sendmail.scp ------------------------------------------------
 cat >"$LM_TMP/sendmail.scp" <<'EOF'
 enable
 mail to examplename@tb212.st.atlnz.lc subject "Sending email from Hostname:%N Serial Number:%S Date:%T"
@@ -78,23 +78,42 @@ run() {
 	lm_assert_eq "$1: message" "$3" "$got"
 	lm_assert_eq "$1: configuration unchanged" "$sum" "$(sha256sum <"$conf")"
 }
-run unknown 64 "logmail: $LM_TMP/unknown.scp:3: % Unknown command \"show bogus\" (expected running-config, mail, counter, log after \"show\")" \
+run unknown 64 "logmail: $LM_TMP/unknown.scp:3: show bogus
+logmail: $LM_TMP/unknown.scp:3:      ^
+logmail: $LM_TMP/unknown.scp:3: % Invalid input detected at '^' marker." \
 	'enable
 show running-config
 show bogus
 show running-config'
-run config_error 64 "logmail: $LM_TMP/config_error.scp:4:22: expected a port number 1-65535, got \"0\"" \
+run config_error 64 "logmail: $LM_TMP/config_error.scp:4: mail smtpserver port 0
+logmail: $LM_TMP/config_error.scp:4:                      ^
+logmail: $LM_TMP/config_error.scp:4: % Invalid input detected at '^' marker." \
 	'enable
 configure terminal
 mail from other@example.com
 mail smtpserver port 0
 end'
-run quote 64 "logmail: $LM_TMP/quote.scp:2:21: unterminated quote" \
+run incomplete 64 "logmail: $LM_TMP/incomplete.scp:3: mail smtpserver port
+logmail: $LM_TMP/incomplete.scp:3: % Incomplete command." \
+	'enable
+configure terminal
+mail smtpserver port
+end'
+run refused 64 "logmail: $LM_TMP/refused.scp:3:14: no email log target \"nobody@example.com\"" \
+	'enable
+configure terminal
+no log email nobody@example.com
+end'
+run quote 64 "logmail: $LM_TMP/quote.scp:2: mail to a@b subject \"oops
+logmail: $LM_TMP/quote.scp:2:                     ^
+logmail: $LM_TMP/quote.scp:2: % Invalid input detected at '^' marker." \
 	'enable
 mail to a@b subject "oops'
 run missing_body 66 "logmail: $LM_TMP/missing_body.scp:1: % Error: $LM_TMP/none.txt: No such file or directory" \
 	"mail to a@example.com subject s file $LM_TMP/none.txt"
-run configure_word 64 "logmail: $LM_TMP/configure_word.scp:1: % Unknown command \"configure bogus\" (expected configure [terminal])" \
+run configure_word 64 "logmail: $LM_TMP/configure_word.scp:1: configure bogus
+logmail: $LM_TMP/configure_word.scp:1:           ^
+logmail: $LM_TMP/configure_word.scp:1: % Invalid input detected at '^' marker." \
 	'configure bogus'
 
 lm_done

@@ -1,184 +1,307 @@
 #!/bin/bash
-# The interactive shell, driven through a pseudo-terminal: the prompts
-# `logmail#` and `logmail(config)#`, the banner of `configure terminal`,
-# a configuration change saved at once, an error that prints one line and
-# lets the shell go on, `exit`, `end`, Ctrl-Z (leaves configuration mode, as
-# the banner says) and Ctrl-D.
+# The interactive shell, driven through a pseudo-terminal and asserted on the
+# screen a person sees (tests/integration/ptyscreen.py renders it with a VT100
+# emulator): the prompts and the banner, `?` anywhere in a line without
+# consuming it, Tab completion, the AWP error with its caret, history across
+# two runs (~/.logmail_history, 0600, no password in it), Ctrl-C at the
+# prompt and at the To: of an interactive mail, Ctrl-Z and `end` leaving
+# configuration mode, the output modifiers, `terminal monitor` with `debug
+# mail`, and a configuration changed by another logmail while the shell is
+# open.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
-LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
-[ -x "$LOGMAIL" ] || { echo "no $LOGMAIL: build it first" >&2; exit 99; }
-lm_setup
-dir=$LM_TMP
-conf=$dir/logmail.conf
+lm_cli_setup
+python3 -c 'import pyte' 2>/dev/null || "$PY" -c 'import pyte' || {
+	echo "SKIP: python3-pyte is needed (apt-get install python3-pyte)"
+	exit 77
+}
+export HOME=$LM_TMP/home
+mkdir -p "$HOME"
+shell() { # DIALOGUE-NAME: runs the shell on a pty with that dialogue (stdin)
+	cat >"$LM_TMP/$1.dialogue"
+	"$PY" "$top_srcdir/tests/integration/ptyscreen.py" "$LM_TMP/$1.dialogue" \
+		"$LOGMAIL" --config "$conf" --spool "$spool" || lm_fail "$1"
+}
 
-# expect.py DIALOGUE: runs logmail under a pty; DIALOGUE lines are
-# "> text" (send text and a newline), "< text" (wait, at most 10 s, until
-# the output so far ends with text after the last send), "^D" and "^Z"
-# (send Ctrl-D, Ctrl-Z) and "= N" (wait for the exit status N).
-cat > "$dir/expect.py" <<'EOF'
-import os, pty, select, sys, time
-
-logmail, conf, script = sys.argv[1], sys.argv[2], sys.argv[3]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(logmail, [logmail, "--config", conf, "--spool", conf + ".spool"])
-
-out = b""
-def wait_for(text, limit=10.0):
-    global out
-    end = time.monotonic() + limit
-    while not out.replace(b"\r\n", b"\n").endswith(text.encode()):
-        left = end - time.monotonic()
-        if left <= 0:
-            sys.exit("timed out waiting for %r; output so far:\n%s" % (text, out.decode(errors="replace")))
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                data = os.read(fd, 4096)
-            except OSError:
-                data = b""
-            if not data:
-                sys.exit("EOF waiting for %r; output:\n%s" % (text, out.decode(errors="replace")))
-            out += data
-
-for line in open(script).read().split("\n"):
-    if line.startswith("> "):
-        out = b""
-        os.write(fd, line[2:].encode() + b"\n")
-    elif line.startswith("< "):
-        wait_for(line[2:].replace("\\n", "\n"))
-    elif line == "^D":
-        out = b""
-        os.write(fd, b"\x04")
-    elif line == "^Z":
-        out = b""
-        os.write(fd, b"\x1a")
-    elif line.startswith("= "):
-        end = time.monotonic() + 10
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() > end:
-                sys.exit("logmail did not exit")
-            select.select([fd], [], [], 0.05)
-            try:
-                os.read(fd, 4096)
-            except OSError:
-                pass
-        code = os.waitstatus_to_exitcode(status)
-        if code != int(line[2:]):
-            sys.exit("exit status %d, want %s" % (code, line[2:]))
-EOF
-
-fail() { lm_fail "$@"; }
-
-# The seed's "Interactive message" session, then an error, then end/exit.
-cat > "$dir/session1" <<'EOF'
-< logmail#
+# ---- `?`, Tab, errors, Ctrl-C, Ctrl-Z, end ---------------------------------
+shell help <<'EOF'
+screen
+logmail#
+end
 > configure terminal
-< configure terminal\nEnter configuration commands, one per line. End with CNTL/Z.\nlogmail(config)#
-> mail smtpserver smtp.example.com
-< mail smtpserver smtp.example.com\nlogmail(config)#
-> mail from example@example.com
-< logmail(config)#
-> mail smtpserver port 70000
-< mail smtpserver port 70000\n% expected a port number 1-65535, got "70000" (column 22)\nlogmail(config)#
+type mail smtpserver ?
+screen
+logmail#configure terminal
+Enter configuration commands, one per line. End with CNTL/Z.
+logmail(config)#mail smtpserver ?
+HOST             IP address or host name of the SMTP server
+authentication   Authentication on the SMTP server (SMTP AUTH)
+helo             The name this host gives in EHLO and Message-IDs
+port             The port of the SMTP server
+timeout          Limit every wait for the server
+tls              TLS for the connection to the SMTP server
+logmail(config)#mail smtpserver
+end
+# the line was kept: the rest of it is typed after the help
+type smtp.example.com\r
+prompt
+type mail s?
+screen
+logmail(config)#mail s?
+serial-number   The serial number %S stands for
+smtpserver      The SMTP server mail is sent to
+logmail(config)#mail s
+end
+type m\t
+screen
+logmail(config)#mail smtpserver
+end
+type p\t
+screen
+logmail(config)#mail smtpserver port
+end
+type ?
+screen
+logmail(config)#mail smtpserver port ?
+<1-65535>   Port number
+logmail(config)#mail smtpserver port
+end
+key C-c
 > mail smtpserverr smtp.example.com
-< % unknown word "smtpserverr" (expected smtpserver, from, serial-number) (column 6)\nlogmail(config)#
-> exit
-< exit\nlogmail#
-> show running-config
-< show running-config\nmail smtpserver smtp.example.com\nmail from example@example.com\nlogmail#
-> conf t
-< logmail(config)#
-> log email admin@example.com level informational
-< logmail(config)#
+> mail smtpserver port
+> mail smtpserver port 70000
+> log email admin@example.com level error
+> mail smtpserver authentication login username example password uniquePassword
+prompt
+type log email admin@example.com level ?
+screen
+logmail(config)#mail smtpserver port
+logmail(config)#mail smtpserverr smtp.example.com
+                     ^
+% Invalid input detected at '^' marker.
+logmail(config)#mail smtpserver port
+% Incomplete command.
+logmail(config)#mail smtpserver port 70000
+                                     ^
+% Invalid input detected at '^' marker.
+logmail(config)#log email admin@example.com level error
+logmail(config)#mail smtpserver authentication login username example password uniquePassword
+logmail(config)#log email admin@example.com level ?
+<0-7>           The severity as a number
+alerts          Action must be taken immediately (1)
+critical        Critical conditions (2)
+debugging       Debug-level messages (7)
+emergencies     System is unusable (0)
+errors          Error conditions (3)
+informational   Informational messages (6)
+notices         Normal, but significant, conditions (5)
+warnings        Warning conditions (4)
+logmail(config)#log email admin@example.com level
+end
+key C-c
+prompt
+key C-z
+> show running-config | grep mail
+> show run | include ^mail smtpserver (smtp|auth)
+> sh run | exclude mail
+> show run | begin auth
+> show run | count
+prompt
+type show running-config ?
+screen
+logmail(config)#log email admin@example.com level
+logmail(config)#
+logmail#show running-config | grep mail
+mail smtpserver smtp.example.com
+~ mail smtpserver authentication login username example password 8 [A-Za-z0-9+/=]{40,}
+log email admin@example.com level errors
+logmail#show run | include ^mail smtpserver (smtp|auth)
+mail smtpserver smtp.example.com
+~ mail smtpserver authentication login username example password 8 [A-Za-z0-9+/=]{40,}
+logmail#sh run | exclude mail
+logmail#show run | begin auth
+~ mail smtpserver authentication login username example password 8 [A-Za-z0-9+/=]{40,}
+log email admin@example.com level errors
+logmail#show run | count
+Number of lines: 3
+logmail#show running-config ?
+|      Output modifiers
+<cr>
+logmail#show running-config
+end
+key C-c
+> configure terminal
 > end
-< end\nlogmail#
-> configure terminal
-< logmail(config)#
-^Z
-< \nlogmail#
-> show bogus
-< % Unknown command "show bogus" (expected running-config, mail, counter, log after "show")\nlogmail#
 > exit
-= 0
+exit 0
 EOF
-/usr/bin/python3 "$dir/expect.py" "$LOGMAIL" "$conf" "$dir/session1" || fail "session 1"
 
-# Each change was saved at once (as on the device), the error left no trace.
-want='mail smtpserver smtp.example.com
-mail from example@example.com
-log email admin@example.com level informational'
-got=$("$LOGMAIL" --config "$conf" show running-config)
-[ "$got" = "$want" ] || fail "saved configuration: got '$got'"
-[ "$(stat -c %a "$conf")" = 600 ] || fail "mode $(stat -c %a "$conf")"
+# Each change was saved at once, the errors left no trace, the password only
+# encrypted.
+got=$(lm show running-config | sed -E 's/ password 8 [^ ]+$/ password 8 CIPHER/')
+lm_assert_eq "saved configuration" "mail smtpserver smtp.example.com
+mail smtpserver authentication login username example password 8 CIPHER
+log email admin@example.com level errors" "$got"
 
-# Ctrl-D ends the shell, from configuration mode too.
-cat > "$dir/session2" <<'EOF'
-< logmail#
-> configure terminal
-< logmail(config)#
-> no log email admin@example.com
-< logmail(config)#
-> do show running-config
-< do show running-config\nmail smtpserver smtp.example.com\nmail from example@example.com\nlogmail(config)#
-> sh run
-< sh run\nmail smtpserver smtp.example.com\nmail from example@example.com\nlogmail(config)#
-> no log email admin@example.com
-< no log email admin@example.com\n% no email log target "admin@example.com" (column 14)\nlogmail(config)#
-> mail smtpserver authentication login username example password shellSecret
-< logmail(config)#
-> mail smtpserver other.example.com
-< mail smtpserver other.example.com\n% Error: authentication configuration still exists\nlogmail(config)#
-> no mail smtpserver authentication
-< logmail(config)#
-^D
-= 0
+# ---- the history: kept across runs, 0600, without the password --------------
+hist=$HOME/.logmail_history
+lm_assert_eq "history file mode" 600 "$(stat -c %a "$hist" 2>&1)"
+if grep -q uniquePassword "$hist"; then
+	lm_fail "the password is in the history"
+fi
+shell history <<'EOF'
+prompt
+key UP
+screen
+logmail#exit
+end
+key UP
+key UP
+screen
+logmail#configure terminal
+end
+key UP
+screen
+logmail#show run | count
+end
+key ENTER
+screen
+logmail#show run | count
+Number of lines: 3
+logmail#
+end
+key C-d
+exit 0
 EOF
-/usr/bin/python3 "$dir/expect.py" "$LOGMAIL" "$conf" "$dir/session2" || fail "session 2"
-got=$("$LOGMAIL" --config "$conf" show running-config)
-want='mail smtpserver smtp.example.com
-mail from example@example.com'
-[ "$got" = "$want" ] || fail "after no log email: got '$got'"
-! grep -q shellSecret "$conf" || fail "the plain password reached $conf"
 
-# The seed's "Interactive message": `mail` asks for To, Subject and the body
-# (ended by Ctrl-D), sends it, and the shell goes on.
+# ---- interactive mail, Ctrl-C at To:, debug mail on the terminal, and a
+# configuration changed by another logmail while the shell is open ---------
+lm_smtpd_start dead
+dead=$SMTPD_PORT
+lm_smtpd_stop dead
 lm_smtpd_start srv
-cat > "$dir/session3" <<EOF
-< logmail#
-> configure terminal
-< logmail(config)#
-> mail smtpserver 127.0.0.1
-< logmail(config)#
-> mail smtpserver port $SMTPD_PORT
-< logmail(config)#
-> exit
-< logmail#
-> mail
-< mail\nTo: 
-> example1@example1.com
-< example1@example1.com\nSubject: 
-> The LAN interface is down
-< The LAN interface is down\n\nType the message below and finish with a CTRL-d\n
-> The LAN interface is down
-< The LAN interface is down\n
-^D
-< ... ok.\nlogmail#
-> show running-config
-< show running-config\nmail smtpserver 127.0.0.1\nmail smtpserver port $SMTPD_PORT\nmail from example@example.com\nlogmail#
-> exit
-= 0
+conf=$LM_TMP/mail.conf
+lm configure <<EOF || lm_fail "configure"
+mail smtpserver 127.0.0.1
+mail smtpserver port $dead
+mail from example@example.com
 EOF
-/usr/bin/python3 "$dir/expect.py" "$LOGMAIL" "$conf" "$dir/session3" || fail "session 3"
-lm_wait_mails "$SMTPD_MAILDIR" 1 || fail "session 3: no mail delivered"
+shell mail <<EOF
+> debug mail
+> terminal monitor
+> mail
+screen
+logmail#mail
+To:
+end
+type exa
+screen
+To: exa
+end
+key C-c
+prompt
+run "$LOGMAIL" --config "$conf" --spool "$spool" mail smtpserver port $SMTPD_PORT
+> mail
+screen
+logmail#mail
+To:
+end
+type example1@example1.com\r
+screen
+To: example1@example1.com
+Subject:
+end
+type The LAN interface is down\r
+screen
+Subject: The LAN interface is down
+
+Type the message below and finish with a CTRL-d
+end
+type The LAN interface is down\r
+screen
+Type the message below and finish with a CTRL-d
+The LAN interface is down
+end
+key C-d
+prompt
+> show running-config
+> configure terminal
+> log email admin@example.com level error
+> end
+> exit
+screen
+~ Sending [0-9]{14}\.[0-9]+\.\.\. ok\.
+~ [0-9]{2}:[0-9]{2}:[0-9]{2} \S+ logmail\[[0-9]+\]: Creating connection to host \(127\.0\.0\.1:$SMTPD_PORT\)
+~ [0-9]{2}:[0-9]{2}:[0-9]{2} \S+ logmail\[[0-9]+\]: Recipient accepted \[example1@example1\.com\]
+~ [0-9]{2}:[0-9]{2}:[0-9]{2} \S+ logmail\[[0-9]+\]: Mail sent for example1@example1\.com\. Closing connection
+logmail#show running-config
+mail smtpserver 127.0.0.1
+mail smtpserver port $SMTPD_PORT
+mail from example@example.com
+logmail#configure terminal
+Enter configuration commands, one per line. End with CNTL/Z.
+logmail(config)#log email admin@example.com level error
+logmail(config)#end
+logmail#exit
+end
+exit 0
+EOF
+lm_wait_mails "$SMTPD_MAILDIR" 1 || lm_fail "the shell's mail was not delivered"
 eml=$SMTPD_MAILDIR/0001.eml
 if [ -f "$eml" ]; then
-	lm_assert_eq "session 3: To" "<example1@example1.com>" "$(lm_header "$eml" To)"
-	lm_assert_eq "session 3: Subject" "The LAN interface is down" "$(lm_header "$eml" Subject)"
+	lm_assert_eq "delivered To" "<example1@example1.com>" "$(lm_header "$eml" To)"
+	lm_assert_eq "delivered Subject" "The LAN interface is down" "$(lm_header "$eml" Subject)"
 fi
+lm_assert_eq "only the shell's mail" 1 "$(lm_mail_count "$SMTPD_MAILDIR")"
+# the shell's save kept what the other logmail saved meanwhile
+lm_assert_eq "both changes in the file" "mail smtpserver 127.0.0.1
+mail smtpserver port $SMTPD_PORT
+mail from example@example.com
+log email admin@example.com level errors" "$(lm show running-config)"
+
+# ---- the AWP feature guide's STARTTLS example, typed as the guide shows it
+conf=$LM_TMP/guide.conf
+shell guide <<'EOF'
+> en
+> configure terminal
+> mail smtpserver smtp.example.com
+> mail from example@example.com
+> mail smtpserver tls starttls
+> mail smtpserver authentication login username example password uniquePassword
+> exit
+> show run | grep mail
+screen
+logmail#show run | grep mail
+mail smtpserver smtp.example.com
+~ mail smtpserver authentication login username example password 8 [A-Za-z0-9+/=]{40,}
+mail smtpserver tls starttls
+mail from example@example.com
+logmail#
+end
+> debug mail
+> term mon
+> show mail
+screen
+logmail#show mail
+Mail Settings
+-----
+State                               : Alive
+SMTP Server                         : smtp.example.com
+Server Address (last used)          : 127.0.0.1
+Host Name                           : example@example.com
+Authentication                      : login
+Username                            : example
+Port                                : 587
+Use TLS                             : STARTTLS
+Debug                               : Enabled
+
+Messages
+-----
+logmail#
+end
+> undebug mail
+> exit
+exit 0
+EOF
 
 lm_done

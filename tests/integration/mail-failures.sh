@@ -97,7 +97,18 @@ try rcpt550 69 'failed: RCPT TO: 550 5\.1\.1 <admin@example\.com>: unknown user'
 f550=$last_id
 try data554 69 'failed: .*554 5\.6\.0 message rejected as spam' --data-554
 f554=$last_id
-lm_assert_eq "failed mails leave the queue" 0 "$(lm show mail | grep -c '^Message-ID ')"
+show=$(lm show mail)
+lm_assert_eq "failed mails leave the queue" 0 \
+	"$(sed -n '/^Messages$/,/^Failed Messages$/p' <<<"$show" | grep -c '^Message-ID ')"
+lm_assert_eq "show mail: the failed mails under their own heading" "Failed Messages
+-----
+To                                  : admin@example.com
+Subject                             : rcpt550
+Message-ID                          : $f550
+Reason                              : RCPT TO: 550 5.1.1 <admin@example.com>: unknown user" \
+	"$(sed -n '/^Failed Messages$/,/^$/p' <<<"$show" | sed '$d')"
+lm_assert_match "show mail: the second failed mail" \
+	"Message-ID +: $f554"$'\n'"Reason +: .*554 5\\.6\\.0 message rejected as spam" "$show"
 lm_assert_eq "reason kept for $f550" "RCPT TO: 550 5.1.1 <admin@example.com>: unknown user" \
 	"$(cat "$spool/failed/$f550.reason")"
 lm_assert_match "reason kept for $f554" '554 5\.6\.0 message rejected as spam$' \

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The queue as a user sees it: `show mail` in the seed's layout before and
+# The queue as a user sees it: `show mail` in the AWP feature guide's layout before and
 # after `delete mail mail-id ID`, `delete mail ID`, `delete mail all`, the
 # error for an unknown mail-id, and the settings block for STARTTLS, SMTPS
 # and authentication without TLS.  The server defers every RCPT (451), so
@@ -74,7 +74,11 @@ lm_assert_eq "delete unknown bare id: message" \
 out=$(lm delete mail 2>&1)
 lm_assert_eq "delete mail without an argument: exit code (EX_USAGE)" 64 $?
 lm_assert_eq "delete mail without an argument: message" \
-	"% Error: usage: delete mail {mail-id ID | all | ID}" "$out"
+	'logmail: <command>:1:12: expected a value after "mail"' "$out"
+out=$(lm delete mail mail-id 2>&1)
+lm_assert_eq "delete mail mail-id without an id: exit code (EX_USAGE)" 64 $?
+lm_assert_eq "delete mail mail-id without an id: message" \
+	'logmail: <command>:1:20: expected a value after "mail-id"' "$out"
 
 out=$(lm delete mail "$id2" 2>&1)
 lm_assert_eq "delete mail ID (bare): exit code" 0 $?
@@ -92,7 +96,7 @@ Mails Sent Fails     ..... 0
 Authentication Fails ..... 0" "$(lm show counter mail)"
 lm_assert_eq "server accepted nothing" 0 "$(lm_mail_count "$SMTPD_MAILDIR")"
 
-# ---- the settings block of the seed's STARTTLS and SMTPS examples ----------
+# ---- the settings block of the AWP feature guide's STARTTLS and SMTPS examples ----------
 conf=$LM_TMP/tls.conf
 spool=$LM_TMP/tls-spool
 lm configure <<EOF || lm_fail "configure tls failed"
@@ -141,5 +145,25 @@ lm_assert_eq "show mail, CRAM-MD5 without TLS: a note" \
 	"$(tls_block 25 None "% Note: no TLS configured: CRAM-MD5 sends no password, only a keyed hash of the server's challenge; STARTTLS is used when offered" |
 		sed 's/^\(Authentication *: \)login/\1crammd5/')" \
 	"$(lm show mail)"
+
+# ---- a password 8 this host cannot decrypt (pasted from a switch) ----------
+# configure refuses it, and says what to do instead
+out=$(lm configure <<<'mail smtpserver authentication login username example password 8 +512Zartc7fV2r9cPTy1eJVREvdi+H66C6zFVBPJR+Q=' 2>&1)
+lm_assert_eq "foreign password 8: refused (EX_CONFIG)" 78 $?
+lm_assert_match "foreign password 8: the message says to enter it in clear" \
+	"^logmail: <stdin>:1: this password 8 cannot be decrypted with this host's key .*enter the password in clear" "$out"
+# one written into the file by hand: a mail is queued with the reason, not refused
+lm_smtpd_start up
+sed -i -E -e 's/^mail smtpserver authentication (crammd5|login|plain) username .*$/mail smtpserver authentication login username example password 8 +512Zartc7fV2r9cPTy1eJVREvdi+H66C6zFVBPJR+Q=/' \
+	-e '/^mail smtpserver tls/d' "$conf"
+lm mail smtpserver port "$SMTPD_PORT" || lm_fail "configure the port"
+out=$(printf 'body\n' | lm mail to ops@example.com subject pw 2>&1)
+lm_assert_eq "undecryptable password: queued (EX_TEMPFAIL)" 75 $?
+id=$(sed -nE 's/^Sending ([0-9.]+[0-9])\.\.\. .*/\1/p' <<<"$out")
+lm_assert_match "undecryptable password: the reason" \
+	"^Sending $id\\.\\.\\. queued: cannot use the SMTP password: " "$out"
+lm_assert_match "show mail: the queued mail with its reason" \
+	"Message-ID +: $id"$'\n'"Last Error +: cannot use the SMTP password: " "$(lm show mail)"
+lm_assert_eq "nothing sent" 0 "$(lm_mail_count "$SMTPD_MAILDIR")"
 
 lm_done

@@ -1,8 +1,9 @@
 #!/bin/bash
-# `logmail mail ...` against tests/servers/smtpd.py: the seed's output
+# `logmail mail ...` against tests/servers/smtpd.py: the AWP feature guide's output
 # ("Sending <mail-id>... ok."), the delivered envelope, headers and body,
-# the prompts of the interactive form, `debug mail` transcripts without the
-# password, `show counter mail`, and the refusals that queue nothing.
+# the prompts of the interactive form, `debug mail` lines and `debug mail
+# detail` transcripts without the password, `show counter mail`, and the
+# refusals that queue nothing.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 lm_cli_setup
@@ -83,13 +84,24 @@ lm_assert_match "stdin body output" '^Sending [0-9.]+\.\.\. ok\.$' "$out"
 lm_wait_mails "$SMTPD_MAILDIR" 3 || lm_fail "stdin mail not delivered"
 lm_assert_eq "UTF-8 subject decoded" "UTF-8 sübject" "$(lm_header_decoded "$SMTPD_MAILDIR/0003.eml" Subject)"
 
-# ---- debug mail: the transcript, credentials hidden ------------------------
+# ---- debug mail: the AWP feature guide's lines -------------------------------
 lm debug mail || lm_fail "debug mail failed"
 lm_assert_eq "show mail: debug on" "Debug                               : Enabled" \
 	"$(lm show mail | grep '^Debug')"
 out=$(printf 'debugged\n' | lm mail to ops@example.com subject dbg 2>"$LM_TMP/debug.err")
 lm_assert_eq "debug mail exit code" 0 $?
-lm_assert_match "debug: still the seed's line on stdout" '^Sending [0-9.]+\.\.\. ok\.$' "$out"
+lm_assert_match "debug: still the guide's line on stdout" '^Sending [0-9.]+\.\.\. ok\.$' "$out"
+lm_assert_eq "debug mail: the guide's lines" "Creating connection to host (127.0.0.1:$SMTPD_PORT)
+Authentication succeeded [fred]
+Recipient accepted [ops@example.com]
+Mail sent for ops@example.com. Closing connection" "$(cat "$LM_TMP/debug.err")"
+
+# ---- debug mail detail: the transcript too, credentials hidden -------------
+lm debug mail detail || lm_fail "debug mail detail failed"
+out=$(printf 'debugged\n' | lm mail to ops@example.com subject dbg 2>"$LM_TMP/debug.err")
+lm_assert_eq "debug mail detail exit code" 0 $?
+lm_assert_match "debug detail: the guide's lines too" $'^Creating connection to host .*\nAuthentication succeeded \\[fred\\]\n' \
+	"$(grep -v '^[CS]: ' "$LM_TMP/debug.err")"
 grep -q '^C: MAIL FROM:<sender@example.com>' "$LM_TMP/debug.err" ||
 	lm_fail "debug: no MAIL FROM line in the transcript: $(cat "$LM_TMP/debug.err")"
 grep -q '^S: 250' "$LM_TMP/debug.err" || lm_fail "debug: no server lines"
@@ -105,9 +117,25 @@ lm_assert_eq "show mail: debug off" "Debug                               : Disab
 
 # ---- counters ----------------------------------------------------------------
 lm_assert_eq "show counter mail" "Mail Client (SMTP) counters
-Mails Sent           ..... 5
+Mails Sent           ..... 6
 Mails Sent Fails     ..... 0
 Authentication Fails ..... 0" "$(lm show counter mail)"
-lm_assert_eq "each mail delivered once" 5 "$(lm_mail_count "$SMTPD_MAILDIR")"
+lm_assert_eq "each mail delivered once" 6 "$(lm_mail_count "$SMTPD_MAILDIR")"
+lm clear counter mail || lm_fail "clear counter mail failed"
+lm_assert_eq "clear counter mail" "Mail Client (SMTP) counters
+Mails Sent           ..... 0
+Mails Sent Fails     ..... 0
+Authentication Fails ..... 0" "$(lm show counter mail)"
+
+# ---- debug mail: a failure has its line ------------------------------------
+lm_smtpd_start wrongpw --auth plain --user fred --password 'not-that-one'
+lm mail smtpserver port "$SMTPD_PORT" || lm_fail "configure the port"
+lm debug mail || lm_fail "debug mail failed"
+out=$(printf 'x\n' | lm mail to ops@example.com subject refused 2>"$LM_TMP/debug.err")
+lm_assert_eq "wrong password: queued (EX_TEMPFAIL)" 75 $?
+lm_assert_eq "debug mail: the authentication failure" "Creating connection to host (127.0.0.1:$SMTPD_PORT)
+Authentication failed [fred]: AUTH: 535 5.7.8 Authentication credentials invalid
+Closing connection" "$(cat "$LM_TMP/debug.err")"
+lm undebug mail || lm_fail "undebug mail failed"
 
 lm_done

@@ -36,13 +36,17 @@ if [ -x "$LOGMAIL" ]; then
 fi
 
 conf "$SMTPD_PORT"
-# `debug mail` (set through the spool by the CLI): the dialogue is logged.
-[ -x "$LOGMAIL" ] && "$LOGMAIL" --config "$RS_DIR/logmail.conf" --spool "$RS_DIR/spool" debug mail
+# `debug mail detail` (set through the spool by the CLI): the guide's lines
+# and the dialogue are logged.
+[ -x "$LOGMAIL" ] && "$LOGMAIL" --config "$RS_DIR/logmail.conf" --spool "$RS_DIR/spool" debug mail detail
 kill -HUP "$RS_PID"
 lm_wait_mails "$SMTPD_MAILDIR" 1 || lm_fail "not delivered after the HUP"
 if [ -x "$LOGMAIL" ]; then
 	rs_wait_log 'omlogmail: smtp C: MAIL FROM:<logmail@test\.example>'
 	rs_wait_log 'omlogmail: smtp S: 250'
+	rs_wait_log 'omlogmail: Creating connection to host \(127\.0\.0\.1:[0-9]+\)'
+	rs_wait_log 'omlogmail: Recipient accepted \[ops@example\.com\]'
+	rs_wait_log 'omlogmail: Mail sent for ops@example\.com'
 fi
 # One more error message through the whole path proves the earlier ones
 # (rsyslogd's own "omlogmail: delivery ..." errors) were not mailed.

@@ -19,7 +19,7 @@ mail smtpserver 127.0.0.1
 mail from sender@example.com
 mail smtpserver timeout 10
 EOF
-lm debug mail || lm_fail "debug mail failed"
+lm debug mail detail || lm_fail "debug mail detail failed"
 
 # queue N: queue N mails (nobody listens on the configured port).
 queue() {
@@ -33,7 +33,7 @@ queue() {
 }
 
 # flush NAME [smtpd.py options]: start a server, `logmail flush` to it with
-# `debug mail` on; sets OUT (its stdout), RC, and CMDS: the client's
+# `debug mail detail` on; sets OUT (its stdout), RC, and CMDS: the client's
 # commands, one a line, reduced to their first word (the addresses, SIZE
 # and the host name do not matter here; the message shows as "<message,").
 flush() {

@@ -1,5 +1,7 @@
 /*
- * tests/unit/test_cli.c: cli_split and cli_join.
+ * tests/unit/test_cli.c: command lines into words (conf_line_split, the one
+ * splitter of the shell and the configuration) and cli_join, which turns
+ * argv back into a line that splits into the same words.
  */
 #include "cli/cli.h"
 
@@ -7,128 +9,124 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char **split_ok(const char *line, int want)
-{
-	char err[128] = "", **w = NULL;
-	int n = cli_split(line, &w, err, sizeof(err));
+static struct conf_line l;
 
-	cr_assert_eq(n, want, "\"%s\": %d words, want %d (%s)", line, n, want, err);
-	cr_assert_not_null(w);
-	cr_assert_null(w[n], "the word array is NULL-terminated");
-	return w;
+static void teardown(void)
+{
+	conf_line_free(&l);
 }
 
-Test(cli_split, blanks_separate)
-{
-	char **w = split_ok("  show \t counter   mail \n", 3);
+TestSuite(split, .fini = teardown);
+TestSuite(cli_join);
 
-	cr_assert_str_eq(w[0], "show");
-	cr_assert_str_eq(w[1], "counter");
-	cr_assert_str_eq(w[2], "mail");
-	free(w);
+static void split_ok(const char *line, size_t want)
+{
+	struct conf_err err = {0};
+
+	cr_assert_eq(conf_line_split(&l, line, false, &err), CONF_OK, "\"%s\": %s", line, err.msg);
+	cr_assert_eq(l.n, want, "\"%s\": %zu words, want %zu", line, l.n, want);
 }
 
-Test(cli_split, empty_and_blank_lines)
+Test(split, blanks_separate)
 {
-	free(split_ok("", 0));
-	free(split_ok(" \t \r\n", 0));
+	split_ok("  show \t counter   mail \n", 3);
+	cr_assert_str_eq(l.w[0].text, "show");
+	cr_assert_str_eq(l.w[1].text, "counter");
+	cr_assert_str_eq(l.w[2].text, "mail");
+	cr_assert_eq(l.w[1].col, 10);
+	cr_assert_eq(l.w[1].end, 17);
 }
 
-Test(cli_split, quotes_group)
+Test(split, empty_and_blank_lines)
 {
-	char **w = split_ok("log email admin@example.com msgtext \"Pool exhausted\"", 5);
-
-	cr_assert_str_eq(w[3], "msgtext");
-	cr_assert_str_eq(w[4], "Pool exhausted");
-	free(w);
+	split_ok("", 0);
+	conf_line_free(&l);
+	split_ok(" \t \r\n", 0);
 }
 
-Test(cli_split, seed_subject_with_substitutions)
+Test(split, quotes_group)
 {
-	char **w = split_ok("mail to fred@example.com subject \"Host: %N with Serial: %S "
-			    "memory utilization high at %L\"",
-			    5);
-
-	cr_assert_str_eq(w[4], "Host: %N with Serial: %S memory utilization high at %L");
-	free(w);
+	split_ok("log email admin@example.com msgtext \"Pool exhausted\"", 5);
+	cr_assert_str_eq(l.w[3].text, "msgtext");
+	cr_assert_str_eq(l.w[4].text, "Pool exhausted");
+	cr_assert(l.w[4].quoted);
 }
 
-Test(cli_split, backslash_escapes_quote_inside_quotes)
+Test(split, guide_subject_with_substitutions)
 {
-	char **w = split_ok("msgtext \"say \\\"hi\\\" \\\\ now\"", 2);
-
-	cr_assert_str_eq(w[1], "say \"hi\" \\ now");
-	free(w);
+	split_ok("mail to fred@example.com subject \"Host: %N with Serial: %S "
+		 "memory utilization high at %L\"",
+		 5);
+	cr_assert_str_eq(l.w[4].text, "Host: %N with Serial: %S memory utilization high at %L");
 }
 
-Test(cli_split, backslash_kept_elsewhere)
+Test(split, backslash_escapes_quote_inside_quotes)
 {
-	char **w = split_ok("regex a\\d+ \"b\\s\"", 3);
-
-	cr_assert_str_eq(w[1], "a\\d+");
-	cr_assert_str_eq(w[2], "b\\s");
-	free(w);
+	split_ok("msgtext \"say \\\"hi\\\" \\\\ now\"", 2);
+	cr_assert_str_eq(l.w[1].text, "say \"hi\" \\ now");
 }
 
-Test(cli_split, empty_quotes_are_a_word)
+Test(split, backslash_kept_elsewhere)
 {
-	char **w = split_ok("subject \"\" x", 3);
-
-	cr_assert_str_eq(w[1], "");
-	cr_assert_str_eq(w[2], "x");
-	free(w);
+	split_ok("regex a\\d+ \"b\\s\"", 3);
+	cr_assert_str_eq(l.w[1].text, "a\\d+");
+	cr_assert_str_eq(l.w[2].text, "b\\s");
 }
 
-Test(cli_split, quotes_join_with_adjacent_text)
+Test(split, empty_quotes_are_a_word)
 {
-	char **w = split_ok("a\"b c\"d e", 2);
-
-	cr_assert_str_eq(w[0], "ab cd");
-	cr_assert_str_eq(w[1], "e");
-	free(w);
+	split_ok("subject \"\" x", 3);
+	cr_assert_str_eq(l.w[1].text, "");
+	cr_assert_str_eq(l.w[2].text, "x");
 }
 
-Test(cli_split, unterminated_quote_is_an_error)
+Test(split, unterminated_quote_is_an_error_unless_partial)
 {
-	char err[128] = "", **w = (char **)1;
+	struct conf_err err = {0};
 
-	cr_assert_eq(cli_split("mail subject \"oops", &w, err, sizeof(err)), -1);
-	cr_assert_null(w);
-	cr_assert_str_eq(err, "unterminated quote at column 14");
+	cr_assert_eq(conf_line_split(&l, "mail subject \"oops", false, &err), CONF_ESYNTAX);
+	cr_assert_str_eq(err.msg, "unterminated quote");
+	cr_assert_eq(err.column, 14);
+	conf_line_free(&l);
+	/* for ? and Tab: the open quote is the word being typed */
+	cr_assert_eq(conf_line_split(&l, "mail subject \"oops", true, &err), CONF_OK);
+	cr_assert_eq(l.n, 3);
+	cr_assert_str_eq(l.w[2].text, "oops");
 }
 
-Test(cli_split, escaped_closing_quote_leaves_it_unterminated)
+Test(split, escaped_closing_quote_leaves_it_unterminated)
 {
-	char err[128] = "", **w = NULL;
+	struct conf_err err = {0};
 
-	cr_assert_eq(cli_split("\"abc\\\"", &w, err, sizeof(err)), -1);
-	cr_assert_str_eq(err, "unterminated quote at column 1");
+	cr_assert_eq(conf_line_split(&l, "\"abc\\\"", false, &err), CONF_ESYNTAX);
+	cr_assert_str_eq(err.msg, "unterminated quote");
+	cr_assert_eq(err.column, 1);
 }
 
 Test(cli_join, round_trip)
 {
 	char *in[] = {"mail", "subject", "Pool \"exhausted\"", "", "a\\", "c:\\dir x", "p\\d"};
-	char **w = NULL, *line = cli_join(7, in);
-	int i;
+	char *line = cli_join(7, in);
 
 	cr_assert_not_null(line);
 	cr_assert_str_eq(line,
 			 "mail subject \"Pool \\\"exhausted\\\"\" \"\" a\\ \"c:\\dir x\" p\\d");
-	cr_assert_eq(cli_split(line, &w, NULL, 0), 7);
-	for (i = 0; i < 7; i++)
-		cr_assert_str_eq(w[i], in[i]);
-	free(w);
+	cr_assert_eq(conf_line_split(&l, line, false, NULL), CONF_OK);
+	cr_assert_eq(l.n, 7);
+	for (int i = 0; i < 7; i++)
+		cr_assert_str_eq(l.w[i].text, in[i]);
+	conf_line_free(&l);
 	free(line);
 }
 
 Test(cli_join, trailing_backslash_inside_quotes)
 {
 	char *in[] = {"a b\\"};
-	char **w = NULL, *line = cli_join(1, in);
+	char *line = cli_join(1, in);
 
 	cr_assert_str_eq(line, "\"a b\\\\\"");
-	cr_assert_eq(cli_split(line, &w, NULL, 0), 1);
-	cr_assert_str_eq(w[0], "a b\\");
-	free(w);
+	cr_assert_eq(conf_line_split(&l, line, false, NULL), CONF_OK);
+	cr_assert_str_eq(l.w[0].text, "a b\\");
+	conf_line_free(&l);
 	free(line);
 }

@@ -1,8 +1,10 @@
 /*
  * tests/unit/test_cli_shell.c: the dispatch of cli/shell.c, in process:
- * unique prefixes, canonical words handed to cmd_*, ambiguity, batches that
- * stop at the first error and save nothing.  The cmd_* of cli/mail.c and
- * cli/show_log.c are replaced by recorders here.
+ * abbreviations, the words handed to cmd_*, errors in each mode, batches
+ * that stop at the first error and save nothing, scripts that go on after
+ * a queued mail, output modifiers, and a file changed by someone else
+ * between two commands.  The cmd_* of cli/mail.c and cli/show_log.c are
+ * recorders (tests/unit/cli_stubs.c).
  */
 #include "cli/cli.h"
 #include "config/conf.h"
@@ -14,43 +16,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-static char called[256]; /* "name word word..." of the last cmd_* call */
-
-static int record(const char *name, int argc, char **argv)
-{
-	size_t used = (size_t)snprintf(called, sizeof(called), "%s", name);
-	int i;
-
-	for (i = 0; i < argc && used < sizeof(called); i++)
-		used += (size_t)snprintf(called + used, sizeof(called) - used, " %s", argv[i]);
-	return EX_OK;
-}
-
-#define RECORDER(fn)                                                                               \
-	int fn(struct cli *cli, int argc, char **argv)                                             \
-	{                                                                                          \
-		(void)cli;                                                                         \
-		return record(#fn, argc, argv);                                                    \
-	}
-RECORDER(cmd_mail)
-RECORDER(cmd_show_mail)
-RECORDER(cmd_show_counter_mail)
-RECORDER(cmd_delete_mail)
-RECORDER(cmd_debug_mail)
-RECORDER(cmd_show_log_config)
-
-int cmd_flush(struct cli *cli, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(cli->err, "%% Error: flush failed\nsecond line\n");
-	return EX_TEMPFAIL;
-}
-
-struct spool *cli_spool(struct cli *cli)
-{
-	return cli->spool;
-}
+extern char cli_stub_called[512];
+extern int cli_stub_rc, cli_stub_mail_rc;
 
 static char dir[] = "/tmp/test_cli_shell.XXXXXX";
 static char path[64];
@@ -64,12 +31,14 @@ static void setup(void)
 	snprintf(path, sizeof(path), "%s/logmail.conf", dir);
 	memset(&cli, 0, sizeof(cli));
 	cli.config_path = path;
-	cli.conf = conf_new();
-	cr_assert_not_null(cli.conf);
 	cli.out = open_memstream(&out_buf, &out_len);
 	cli.err = open_memstream(&err_buf, &err_len);
 	cli.in = stdin;
-	called[0] = '\0';
+	cli.monitor = CLI_MONITOR_STDERR;
+	cr_assert_eq(cli_load(&cli), EX_OK);
+	cli_stub_called[0] = '\0';
+	cli_stub_rc = EX_OK;
+	cli_stub_mail_rc = EX_OK;
 }
 
 static void teardown(void)
@@ -87,12 +56,15 @@ static void teardown(void)
 
 static int run(const char *line)
 {
-	char **w = NULL;
-	int n = cli_split(line, &w, NULL, 0), rc;
+	struct conf_line l;
+	char *argv[CONF_MAX_WORDS];
+	int rc;
 
-	cr_assert_geq(n, 0);
-	rc = cli_run_words(&cli, n, w);
-	free(w);
+	cr_assert_eq(conf_line_split(&l, line, false, NULL), CONF_OK);
+	for (size_t i = 0; i < l.n; i++)
+		argv[i] = (char *)l.w[i].text;
+	rc = cli_run_words(&cli, (int)l.n, argv);
+	conf_line_free(&l);
 	fflush(cli.out);
 	fflush(cli.err);
 	return rc;
@@ -111,41 +83,71 @@ static int batch(int (*fn)(struct cli *, FILE *, const char *), const char *text
 	return rc;
 }
 
+static char *file_text(void)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	cr_assert_not_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
 TestSuite(cli_shell, .init = setup, .fini = teardown);
 
-Test(cli_shell, prefixes_reach_the_command_with_full_words)
+Test(cli_shell, abbreviations_reach_the_command)
 {
 	cr_assert_eq(run("sh c m"), EX_OK);
-	cr_assert_str_eq(called, "cmd_show_counter_mail show counter mail");
+	cr_assert_str_eq(cli_stub_called, "cmd_show_counter_mail sh c m");
 	cr_assert_eq(run("show log config"), EX_OK);
-	cr_assert_str_eq(called, "cmd_show_log_config show log config");
+	cr_assert_str_eq(cli_stub_called, "cmd_show_log_config show log config");
 	cr_assert_eq(run("del mail mail-id 20180711150931.12139"), EX_OK);
-	cr_assert_str_eq(called, "cmd_delete_mail delete mail mail-id 20180711150931.12139");
+	cr_assert_str_eq(cli_stub_called, "cmd_delete_mail del mail mail-id 20180711150931.12139");
 	cr_assert_eq(run("no debug mail"), EX_OK);
-	cr_assert_str_eq(called, "cmd_debug_mail no debug mail");
-	cr_assert_eq(run("undebug mail"), EX_OK);
-	cr_assert_str_eq(called, "cmd_debug_mail undebug mail");
+	cr_assert_str_eq(cli_stub_called, "cmd_undebug_mail no debug mail");
+	cr_assert_eq(run("undebug all"), EX_OK);
+	cr_assert_str_eq(cli_stub_called, "cmd_undebug_mail undebug all");
+	cr_assert_eq(run("clear counter mail"), EX_OK);
+	cr_assert_str_eq(cli_stub_called, "cmd_clear_counter_mail clear counter mail");
 }
 
 Test(cli_shell, mail_sends_only_with_to_subject_file_or_alone)
 {
 	cr_assert_eq(run("mail"), EX_OK);
-	cr_assert_str_eq(called, "cmd_mail mail");
+	cr_assert_str_eq(cli_stub_called, "cmd_mail mail");
 	cr_assert_eq(run("mail to a@example.com subject \"a b\""), EX_OK);
-	cr_assert_str_eq(called, "cmd_mail mail to a@example.com subject a b");
-	called[0] = '\0';
+	cr_assert_str_eq(cli_stub_called, "cmd_mail mail to a@example.com subject a b");
+	cli_stub_called[0] = '\0';
 	cr_assert_eq(run("mail from a@example.com"), EX_OK);
-	cr_assert_str_eq(called, "", "mail from is configuration");
+	cr_assert_str_eq(cli_stub_called, "", "mail from is configuration");
 	cr_assert_str_eq(cli.conf->from, "a@example.com");
 }
 
-Test(cli_shell, ambiguous_and_unknown)
+/* Unknown, incomplete, ambiguous, trailing words: one line naming the
+ * place and what was expected. */
+Test(cli_shell, errors_of_a_command_from_argv)
 {
 	cr_assert_eq(run("d mail"), EX_USAGE);
+	cr_assert_eq(run("show bogus"), EX_USAGE);
+	cr_assert_eq(run("show counter"), EX_USAGE);
+	cr_assert_eq(run("debug mail extra"), EX_USAGE);
+	cr_assert_eq(run("delete mail mail-id"), EX_USAGE);
+	cr_assert_eq(run("show running-config | bogus"), EX_USAGE);
+	cr_assert_eq(run("flush | count"), EX_USAGE);
 	cr_assert_str_eq(
 	    err_buf,
-	    "logmail: % Ambiguous command \"d mail\" (could be delete mail or debug mail)\n");
-	cr_assert_str_eq(called, "");
+	    "logmail: <command>:1:1: ambiguous word \"d\"\n"
+	    "logmail: <command>:1:6: unknown word \"bogus\" (expected running-config, mail, "
+	    "counter or log)\n"
+	    "logmail: <command>:1:13: expected mail after \"counter\"\n"
+	    "logmail: <command>:1:12: unknown word \"extra\" (expected detail)\n"
+	    "logmail: <command>:1:20: expected a value after \"mail-id\"\n"
+	    "logmail: <command>:1:23: unknown command \"bogus\"\n"
+	    "logmail: <command>:1:7: unexpected word \"|\"\n");
+	cr_assert_str_eq(cli_stub_called, "");
 }
 
 Test(cli_shell, argv_config_command_is_saved_0600)
@@ -173,12 +175,36 @@ Test(cli_shell, configure_stops_at_end)
 	cr_assert_str_eq(cli.conf->from, "a@example.com");
 }
 
-Test(cli_shell, script_errors_of_commands_name_the_line)
+/* The AWP form in scripts: the line, the caret under the word, the
+ * message, each naming the place; the script stops there. */
+Test(cli_shell, script_error_shows_the_caret)
 {
+	cr_assert_eq(batch(cli_script, "enable\nshow bogus\nshow mail\n"), EX_USAGE);
+	cr_assert_str_eq(err_buf, "logmail: t.scp:2: show bogus\n"
+				  "logmail: t.scp:2:      ^\n"
+				  "logmail: t.scp:2: % Invalid input detected at '^' marker.\n");
+	cr_assert_str_eq(cli_stub_called, "", "the script stopped at the error");
+}
+
+/* A mail only queued (flush deferred) is no error of the script: it goes
+ * on, and exits with the worst status it saw. */
+Test(cli_shell, script_goes_on_after_a_queued_mail)
+{
+	cr_assert_eq(run("mail from a@example.com"), EX_OK);
 	cr_assert_eq(batch(cli_script, "enable\n! comment\nflush\nshow mail\n"), EX_TEMPFAIL);
-	cr_assert_str_eq(err_buf, "logmail: t.scp:3: % Error: flush failed\n"
+	cr_assert_str_eq(err_buf, "logmail: t.scp:3: % Warning: flush deferred\n"
 				  "logmail: t.scp:3: second line\n");
-	cr_assert_str_eq(called, "", "the script stopped at the error");
+	cr_assert_str_eq(cli_stub_called, "cmd_show_mail show mail", "the script went on");
+}
+
+/* A mail failed for good (69) is worse than one queued (75). */
+Test(cli_shell, script_status_is_the_worst_delivery)
+{
+	cr_assert_eq(run("mail from a@example.com"), EX_OK);
+	cli_stub_mail_rc = EX_UNAVAILABLE;
+	cr_assert_eq(batch(cli_script, "mail to a@example.com subject s\nflush\nshow mail\n"),
+		     EX_UNAVAILABLE);
+	cr_assert_str_eq(cli_stub_called, "cmd_show_mail show mail", "the script went on");
 }
 
 Test(cli_shell, script_config_block_saved_at_end)
@@ -195,4 +221,72 @@ Test(cli_shell, join_quotes_config_words_for_conf_exec)
 	cr_assert_eq(run("log email admin@example.com msgtext \"Pool exhausted\""), EX_OK);
 	cr_assert_eq(cli.conf->n_recipients, 1);
 	cr_assert_str_eq(cli.conf->recipients[0].filters[0].msgtext, "Pool exhausted");
+}
+
+Test(cli_shell, output_modifiers)
+{
+	cr_assert_eq(run("mail smtpserver smtp.example.com"), EX_OK);
+	cr_assert_eq(run("mail from a@example.com"), EX_OK);
+	cr_assert_eq(run("log email admin@example.com level errors"), EX_OK);
+	cr_assert_eq(run("show running-config | include mail "), EX_OK);
+	cr_assert_eq(run("sh run | grep ^log"), EX_OK);
+	cr_assert_eq(run("show run | exclude smtp"), EX_OK);
+	cr_assert_eq(run("show run | begin from"), EX_OK);
+	cr_assert_eq(run("show run | count"), EX_OK);
+	cr_assert_str_eq(out_buf, "mail smtpserver smtp.example.com\n" /* include mail */
+				  "mail from a@example.com\n"
+				  "log email admin@example.com level errors\n"
+				  "log email admin@example.com level errors\n" /* grep ^log */
+				  "mail from a@example.com\n"                  /* exclude smtp */
+				  "log email admin@example.com level errors\n"
+				  "mail from a@example.com\n" /* begin from */
+				  "log email admin@example.com level errors\n"
+				  "Number of lines: 3\n");
+	cr_assert_eq(run("show run | include ("), EX_USAGE);
+	cr_assert_str_eq(err_buf, "% Invalid regular expression \"(\": missing closing "
+				  "parenthesis\n");
+}
+
+/* A line ending in `?` shows the help for that place and runs nothing. */
+Test(cli_shell, question_mark_is_help_not_a_value)
+{
+	cr_assert_eq(batch(cli_script, "mail smtpserver port ?\nshow run ?\n"), EX_OK);
+	cr_assert_str_eq(out_buf, "<1-65535>   Port number\n"
+				  "|      Output modifiers\n"
+				  "<cr>\n");
+	cr_assert_neq(access(path, F_OK), 0, "nothing was configured");
+}
+
+/* Another logmail saved meanwhile: the next command acts on the file as it
+ * is now, and saving keeps that change. */
+Test(cli_shell, changes_saved_meanwhile_are_kept)
+{
+	struct conf *other = conf_new();
+	struct conf_err err;
+
+	cr_assert_eq(run("mail from a@example.com"), EX_OK);
+	cr_assert_eq(conf_load(other, path, &err), CONF_OK);
+	cr_assert_eq(conf_exec(other, "mail smtpserver other.example.com", NULL, 1, &err), CONF_OK);
+	cr_assert_eq(conf_save(other, path, &err), CONF_OK);
+	conf_free(other);
+	cr_assert_eq(run("show running-config"), EX_OK);
+	cr_assert_str_eq(out_buf, "mail smtpserver other.example.com\nmail from a@example.com\n");
+	cr_assert_eq(run("log email b@example.com level errors"), EX_OK);
+	cr_assert_str_eq(file_text(), "mail smtpserver other.example.com\n"
+				      "mail from a@example.com\n"
+				      "log email b@example.com level errors\n");
+}
+
+/* A password 8 from another host's key cannot be used here: refused, with
+ * the way out. */
+Test(cli_shell, foreign_password_8_is_refused)
+{
+	cr_assert_eq(run("mail smtpserver authentication login username u password 8 "
+			 "xKnq11ClOgquJxt91cz04tCVBChLjkTPze+nk25MaxM="),
+		     EX_CONFIG);
+	cr_assert(strstr(err_buf, "cannot be decrypted with this host's key"), "%s", err_buf);
+	cr_assert(strstr(err_buf, "enter the password in clear"), "%s", err_buf);
+	cr_assert_eq(cli.conf->auth, CONF_AUTH_NONE);
+	cr_assert_eq(run("mail smtpserver authentication login username u password s3cret"), EX_OK);
+	cr_assert_eq(cli.conf->auth, CONF_AUTH_LOGIN);
 }

@@ -153,8 +153,8 @@ static unsigned file_mode(const char *path)
 /* conf_exec swaps in a new copy: never keep a recipient pointer across it. */
 #define R(a) conf_recipient_find(c, a)
 
-/* A valid password 8 value (32 bytes: the seed's example). */
-#define SEED_P8 "xKnq11ClOgquJxt91cz04tCVBChLjkTPze+nk25MaxM="
+/* A valid password 8 value (32 bytes: the AWP feature guide's example). */
+#define GUIDE_P8 "xKnq11ClOgquJxt91cz04tCVBChLjkTPze+nk25MaxM="
 
 /* ---- mail smtpserver ------------------------------------------------------- */
 
@@ -171,13 +171,13 @@ Test(conf, server_and_no)
 	    "invalid server name \"a<b\" (no blanks, quotes or <>)");
 	bad("mail smtpserver \"a b\"", CONF_ESYNTAX, 17,
 	    "invalid server name \"a b\" (no blanks, quotes or <>)");
-	bad("mail smtpserver a b", CONF_ESYNTAX, 19, "unexpected word \"b\"");
+	bad("mail smtpserver x y", CONF_ESYNTAX, 19, "unexpected word \"y\"");
 }
 
 Test(conf, auth_still_exists)
 {
 	ok("mail smtpserver smtp.example.com");
-	ok("mail smtpserver authentication login username u password 8 " SEED_P8);
+	ok("mail smtpserver authentication login username u password 8 " GUIDE_P8);
 	bad("mail smtpserver other.example.com", CONF_ESTATE, 17,
 	    "% Error: authentication configuration still exists");
 	bad("no mail smtpserver", CONF_ESTATE, 1,
@@ -221,7 +221,7 @@ Test(conf, tls)
 	cr_assert_eq(c->tls, CONF_TLS_SMTPS);
 	cr_assert_eq(conf_effective_port(c), 465);
 	bad("mail smtpserver tls ssl", CONF_ESYNTAX, 21,
-	    "unknown TLS method \"ssl\" (expected starttls or smtps)");
+	    "unknown word \"ssl\" (expected starttls, smtps, ca-file or verify)");
 	ok("no mail smtpserver tls");
 	cr_assert_eq(c->tls, CONF_TLS_NONE);
 	cr_assert_eq(conf_effective_port(c), 25);
@@ -282,10 +282,10 @@ Test(conf, helo)
 
 Test(conf, authentication)
 {
-	ok("mail smtpserver authentication crammd5 username bob password 8 " SEED_P8);
+	ok("mail smtpserver authentication crammd5 username bob password 8 " GUIDE_P8);
 	cr_assert_eq(c->auth, CONF_AUTH_CRAMMD5);
 	cr_assert_str_eq(c->username, "bob");
-	cr_assert_str_eq(c->password8, SEED_P8);
+	cr_assert_str_eq(c->password8, GUIDE_P8);
 	ok("mail smtpserver authentication plain username bob password secret");
 	cr_assert_eq(c->auth, CONF_AUTH_PLAIN);
 	cr_assert_str_neq(c->password8, "secret");
@@ -293,11 +293,11 @@ Test(conf, authentication)
 	cr_assert_eq(file_mode(key_path), 0600);
 
 	bad("mail smtpserver authentication md5 username bob password x", CONF_ESYNTAX, 32,
-	    "unknown authentication method \"md5\" (expected crammd5, login or plain)");
-	bad("mail smtpserver authentication login user bob password x", CONF_ESYNTAX, 38,
-	    "expected \"username\", got \"user\"");
+	    "unknown word \"md5\" (expected crammd5, login, plain or allow-cleartext)");
+	bad("mail smtpserver authentication login usr bob password x", CONF_ESYNTAX, 38,
+	    "unknown word \"usr\" (expected username)");
 	bad("mail smtpserver authentication login username bob", CONF_ESYNTAX, 50,
-	    "expected \"password\"");
+	    "expected password after \"bob\"");
 	bad("mail smtpserver authentication login username bob password", CONF_ESYNTAX, 59,
 	    "expected a value after \"password\"");
 	bad("mail smtpserver authentication login username bob password 8 abc", CONF_ESYNTAX, 62,
@@ -305,7 +305,7 @@ Test(conf, authentication)
 	bad("mail smtpserver authentication login username bob password my secret", CONF_ESYNTAX,
 	    63, "unexpected word after the password (quote a password that contains blanks)");
 	bad("mail smtpserver authentication", CONF_ESYNTAX, 31,
-	    "expected crammd5, login or plain after \"authentication\"");
+	    "expected crammd5, login, plain or allow-cleartext after \"authentication\"");
 }
 
 Test(conf, password_never_in_errors)
@@ -347,7 +347,7 @@ Test(conf, password_decrypts)
 	free(first);
 	cr_assert_eq(conf_password(c, buf, 4, &err), CONF_ESECRET);
 	/* a value that is valid base64 but not ours */
-	ok("mail smtpserver authentication login username bob password 8 " SEED_P8);
+	ok("mail smtpserver authentication login username bob password 8 " GUIDE_P8);
 	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_ESECRET);
 }
 
@@ -456,7 +456,8 @@ Test(conf, log_email_filter_errors)
 	bad("log email a@b level errors level debugging", CONF_ESYNTAX, 28,
 	    "\"level\" given twice");
 	bad("log email a@b levle errors", CONF_ESYNTAX, 15,
-	    "unknown word \"levle\" (expected level, program, facility or msgtext)");
+	    "unknown word \"levle\" (expected level, program, facility, msgtext, exclude, time, "
+	    "digest, urgent, rate-limit or subject)");
 	bad("log email a@b program", CONF_ESYNTAX, 22, "expected a value after \"program\"");
 	bad("log email a@b exclude", CONF_ESYNTAX, 22,
 	    "expected a filter: level, program, facility or msgtext");
@@ -489,7 +490,8 @@ Test(conf, log_email_time)
 	    "expected a time offset [+|-]H[:MM] under 24 hours, got \"+24:00\"");
 	bad("log email a@b time utc +2:60", CONF_ESYNTAX, 24,
 	    "expected a time offset [+|-]H[:MM] under 24 hours, got \"+2:60\"");
-	bad("log email a@b time gmt", CONF_ESYNTAX, 20, "expected local or utc, got \"gmt\"");
+	bad("log email a@b time gmt", CONF_ESYNTAX, 20,
+	    "unknown word \"gmt\" (expected local or utc)");
 	ok("no log email a@b time");
 	cr_assert_eq(R("a@b")->time_type, CONF_TIME_LOCAL);
 	cr_assert_eq(R("a@b")->offset_min, 0);
@@ -519,7 +521,8 @@ Test(conf, log_email_digest)
 	    "expected a number of mails per hour 0-100000, got \"100001\"");
 	bad("log email a@b digest size 3", CONF_ESYNTAX, 22,
 	    "unknown word \"size\" (expected window, max-messages or max-bytes)");
-	bad("log email a@b urgent errors", CONF_ESYNTAX, 22, "expected \"level\", got \"errors\"");
+	bad("log email a@b urgent errors", CONF_ESYNTAX, 22,
+	    "unknown word \"errors\" (expected level)");
 
 	ok("no log email a@b digest window");
 	ok("no log email a@b digest max-messages");
@@ -539,6 +542,54 @@ Test(conf, log_email_digest)
 
 /* ---- tokenizer and dispatch errors ---------------------------------------------------- */
 
+/* Keywords abbreviated as on the switch; the level words of the AWP
+ * displays and syslog's are aliases. */
+Test(conf, abbreviations_and_level_words)
+{
+	static const struct {
+		const char *word;
+		int level;
+	} words[] = {
+	    {"error", 3},  {"err", 3},       {"warning", 4}, {"notice", 5}, {"notifications", 5},
+	    {"info", 6},   {"debug", 7},     {"emerg", 0},   {"crit", 2},   {"alert", 1},
+	    {"inform", 6}, {"debugging", 7}, {"4", 4},
+	};
+	char line[128];
+
+	ok("mail smtp smtp.example.com");
+	cr_assert_str_eq(c->server, "smtp.example.com");
+	ok("mail smtpserver po 587");
+	cr_assert_eq(c->port, 587);
+	ok("mail smtpserver tls st");
+	cr_assert_eq(c->tls, CONF_TLS_STARTTLS);
+	ok("log email a@b lev err prog dhcp fac daemon");
+	cr_assert_eq(R("a@b")->filters[0].level, CONF_LEVEL_ERRORS);
+	cr_assert_str_eq(R("a@b")->filters[0].program, "dhcp");
+	cr_assert_eq(R("a@b")->filters[0].facility, 3);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		snprintf(line, sizeof(line), "log email w@b urgent level %s", words[i].word);
+		ok(line);
+		cr_assert_eq(R("w@b")->digest.urgent_level, words[i].level, "%s", words[i].word);
+	}
+	bad("log email a@b level e", CONF_ESYNTAX, 21,
+	    "unknown level \"e\" (expected emergencies, alerts, critical, errors, warnings, "
+	    "notices, informational, debugging or 0-7)");
+	bad("mail s x", CONF_ESYNTAX, 6, "ambiguous word \"s\"");
+}
+
+/* A value that reads as a keyword (or its abbreviation) is written quoted. */
+Test(conf, values_like_keywords_are_quoted)
+{
+	ok("mail smtpserver \"po\"");
+	cr_assert_str_eq(c->server, "po");
+	ok("log email a@b program \"level\" msgtext \"x|y?\"");
+	ok("mail serial-number \"8\"");
+	expect_written("mail smtpserver \"po\"\n"
+		       "mail serial-number \"8\"\n"
+		       "log email a@b program \"level\" msgtext \"x|y?\"\n");
+	assert_round_trip();
+}
+
 Test(conf, syntax_errors)
 {
 	bad("mial smtpserver x", CONF_ESYNTAX, 1, "unknown command \"mial\"");
@@ -547,9 +598,10 @@ Test(conf, syntax_errors)
 	bad("log email a@b msgtext \"abc\"d", CONF_ESYNTAX, 28,
 	    "expected a blank after the closing quote");
 	bad("log email a@b msgtext ab\"c", CONF_ESYNTAX, 25, "unexpected quote inside a word");
-	bad("mail smtp x", CONF_ESYNTAX, 6,
-	    "unknown word \"smtp\" (expected smtpserver, from, serial-number)");
-	bad("no mail", CONF_ESYNTAX, 8, "expected smtpserver, from, serial-number after \"mail\"");
+	bad("mail smtpx x", CONF_ESYNTAX, 6,
+	    "unknown word \"smtpx\" (expected smtpserver, from or serial-number)");
+	bad("no mail", CONF_ESYNTAX, 8,
+	    "expected smtpserver, from or serial-number after \"mail\"");
 	bad("Mail from a@b", CONF_ESYNTAX, 1, "unknown command \"Mail\"");
 	bad("\"mail\" from a@b", CONF_ESYNTAX, 1, "unknown command \"mail\"");
 	bad("mail from a@b\x01", CONF_ESYNTAX, 14, "control character in line");
@@ -600,21 +652,21 @@ Test(conf, names)
 
 /* ---- writer ---------------------------------------------------------------------------- */
 
-Test(conf, writer_seed_smtp_example)
+Test(conf, writer_guide_smtp_example)
 {
 	ok("mail smtpserver 192.0.2.1");
-	ok("mail smtpserver authentication plain username example3 password 8 " SEED_P8);
+	ok("mail smtpserver authentication plain username example3 password 8 " GUIDE_P8);
 	ok("mail smtpserver port 587");
 	ok("mail from example@example.com");
 	expect_written("mail smtpserver 192.0.2.1\n"
-		       "mail smtpserver authentication plain username example3 password 8 " SEED_P8
+		       "mail smtpserver authentication plain username example3 password 8 " GUIDE_P8
 		       "\n"
 		       "mail smtpserver port 587\n"
 		       "mail from example@example.com\n");
 	assert_round_trip();
 }
 
-Test(conf, writer_seed_log_examples)
+Test(conf, writer_guide_log_examples)
 {
 	ok("log email admin@example.com msgtext \"Pool exhausted\"");
 	ok("log email admin@example.com level informational");
@@ -630,7 +682,7 @@ Test(conf, writer_design_example)
 {
 	const char *text =
 	    "mail smtpserver smtp.example.com\n"
-	    "mail smtpserver authentication login username example password 8 " SEED_P8 "\n"
+	    "mail smtpserver authentication login username example password 8 " GUIDE_P8 "\n"
 	    "mail smtpserver port 587\n"
 	    "mail smtpserver tls starttls\n"
 	    "mail from example@example.com\n"
@@ -647,7 +699,7 @@ Test(conf, writer_design_example)
 
 static const char *const full_lines[] = {
     "mail smtpserver smtp.example.com",
-    "mail smtpserver authentication crammd5 username \"my user\" password 8 " SEED_P8,
+    "mail smtpserver authentication crammd5 username \"my user\" password 8 " GUIDE_P8,
     "mail smtpserver port 2525",
     "mail smtpserver tls smtps",
     "mail smtpserver tls ca-file \"/etc/ssl/my ca.pem\"",
@@ -783,7 +835,7 @@ Test(conf, load_refuses_readable_file_with_password)
 	snprintf(path, sizeof(path), "%s/open.conf", dir);
 	write_file(path,
 		   "mail smtpserver smtp.example.com\n"
-		   "mail smtpserver authentication login username u password 8 " SEED_P8 "\n",
+		   "mail smtpserver authentication login username u password 8 " GUIDE_P8 "\n",
 		   0644);
 	cr_assert_eq(conf_load(c, path, &err), CONF_ESECRET);
 	cr_assert_str_eq(err.msg, "contains a password and therefore must not be accessible by "
@@ -791,7 +843,7 @@ Test(conf, load_refuses_readable_file_with_password)
 	cr_assert_null(c->server);
 	cr_assert_eq(chmod(path, 0600), 0);
 	cr_assert_eq(conf_load(c, path, &err), CONF_OK, "%s", err.msg);
-	cr_assert_str_eq(c->password8, SEED_P8);
+	cr_assert_str_eq(c->password8, GUIDE_P8);
 
 	/* without a password, a readable file is fine */
 	write_file(path, "mail from a@b\n", 0644);
@@ -847,4 +899,54 @@ Test(conf, default_resets_everything)
 	expect_written("log email a@b\n");
 	ok("default log email new@b"); /* creates it, already at the defaults */
 	expect_written("log email a@b\nlog email new@b\n");
+}
+
+/* ---- one file, many editors ------------------------------------------------------- */
+
+Test(conf, stamp_tells_a_changed_file)
+{
+	char path[256];
+	struct conf_stamp st;
+
+	snprintf(path, sizeof(path), "%s/logmail.conf", dir);
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	cr_assert_not(st.exists);
+	cr_assert_not(conf_changed(path, &st));
+	write_file(path, "mail from a@b\n", 0600);
+	cr_assert(conf_changed(path, &st), "a file that appeared");
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	cr_assert(st.exists);
+	cr_assert_not(conf_changed(path, &st));
+	write_file(path, "mail from a@c\n", 0600); /* same size, in place */
+	cr_assert(conf_changed(path, &st), "written in place");
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert(conf_changed(path, &st), "removed");
+}
+
+/* A save is refused when the file is no longer the one that was read. */
+Test(conf, save_refused_when_the_file_changed)
+{
+	char path[256];
+	struct conf_stamp st;
+	int lock = -1;
+
+	snprintf(path, sizeof(path), "%s/logmail.conf", dir);
+	write_file(path, "mail from a@b\n", 0600);
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	ok("mail smtpserver smtp.example.com");
+	write_file(path, "mail from someone@else\n", 0600);
+	cr_assert_eq(conf_lock(path, &lock, &err), CONF_OK, "%s", err.msg);
+	cr_assert_eq(conf_save_stamped(c, path, &st, &err), CONF_ECHANGED);
+	cr_assert_str_eq(err.msg, "changed since it was read (by another logmail or an editor): "
+				  "nothing saved; give the command again");
+	cr_assert_str_eq(slurp(path), "mail from someone@else\n");
+	cr_assert_eq(conf_load_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	ok("mail smtpserver smtp.example.com");
+	cr_assert_eq(conf_save_stamped(c, path, &st, &err), CONF_OK, "%s", err.msg);
+	cr_assert_not(conf_changed(path, &st), "the stamp is the file written");
+	conf_unlock(lock);
+	cr_assert_eq(file_mode(path), 0600);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), ".lock");
+	cr_assert_eq(file_mode(path), 0600);
 }
