@@ -543,20 +543,43 @@ static enum conf_status crit_msgtext(struct ctx *x, size_t *i, struct conf_filte
 	return f->msgtext ? CONF_OK : nomem(x);
 }
 
+/* `host H`: a host name or an fnmatch(3) glob (`web*`, `db[12]`), kept in
+ * lower case because host names are case-insensitive (RFC 4343). */
+static enum conf_status crit_host(struct ctx *x, const struct tok *t, struct conf_filter *f)
+{
+	enum conf_status st = text(x, t, "a host name or glob");
+
+	if (st != CONF_OK)
+		return st;
+	for (const unsigned char *p = (const unsigned char *)t->text; *p; p++)
+		if (*p <= ' ' || *p == 0x7F)
+			return fail(x, CONF_ESYNTAX, t->col,
+				    "invalid host \"%.100s\" (no blanks or control characters)",
+				    t->text);
+	if (strlen(t->text) > 255)
+		return fail(x, CONF_ESYNTAX, t->col, "host longer than 255 characters");
+	if (!(f->host = strdup(t->text)))
+		return nomem(x);
+	for (char *p = f->host; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return CONF_OK;
+}
+
 /* One criterion at t[*i] (its keyword) into f; *i moves past its value. */
 static enum conf_status criterion(struct ctx *x, size_t *i, struct conf_filter *f, unsigned *seen)
 {
-	static const char *const kws[] = {"level", "program", "facility", "msgtext"};
+	static const char *const kws[] = {"level", "program", "facility", "msgtext", "host"};
 	const struct tok *t = &x->t[*i];
 	enum conf_status st;
 	size_t k;
 
-	for (k = 0; k < 4 && !is_kw(t, kws[k]); k++)
+	for (k = 0; k < 5 && !is_kw(t, kws[k]); k++)
 		;
-	if (k == 4)
+	if (k == 5)
 		return fail(
 		    x, CONF_ESYNTAX, t->col,
-		    "unknown word \"%.100s\" (expected level, program, facility or msgtext)",
+		    "unknown word \"%.100s\" (expected level, program, facility, host or msgtext)",
 		    t->text);
 	if (*seen & (1u << k))
 		return fail(x, CONF_ESYNTAX, t->col, "\"%s\" given twice", kws[k]);
@@ -569,6 +592,8 @@ static enum conf_status criterion(struct ctx *x, size_t *i, struct conf_filter *
 		st = facility(x, &x->t[*i + 1], &f->facility);
 	else if (k == 3)
 		st = crit_msgtext(x, i, f);
+	else if (k == 4)
+		st = crit_host(x, &x->t[*i + 1], f);
 	else if ((st = text(x, &x->t[*i + 1], "a program name")) == CONF_OK)
 		st = (f->program = strdup(x->t[*i + 1].text)) ? CONF_OK : nomem(x);
 	*i += 2;
@@ -584,7 +609,7 @@ static enum conf_status criteria(struct ctx *x, size_t a, struct conf_filter *f)
 	*f = (struct conf_filter){.level = CONF_LEVEL_ANY, .facility = CONF_FACILITY_ANY};
 	if (a >= x->n)
 		return fail(x, CONF_ESYNTAX, end_col(x),
-			    "expected a filter: level, program, facility or msgtext");
+			    "expected a filter: level, program, facility, host or msgtext");
 	for (size_t i = a; i < x->n;)
 		if ((st = criterion(x, &i, f, &seen)) != CONF_OK)
 			return st;

@@ -32,9 +32,10 @@ void conf_write_quoted(FILE *out, const char *s)
 static bool is_keyword(const char *s)
 {
 	static const char *const kws[] = {
-	    "port",     "tls",     "authentication",  "timeout",  "regex",
-	    "verify",   "ca-file", "allow-cleartext", "level",    "program",
-	    "facility", "msgtext", "exclude",         "username", "password"};
+	    "port",    "tls",      "authentication", "timeout",
+	    "regex",   "verify",   "ca-file",        "allow-cleartext",
+	    "level",   "program",  "facility",       "msgtext",
+	    "exclude", "username", "password",       "host"};
 
 	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
 		if (strcmp(s, kws[i]) == 0)
@@ -98,6 +99,10 @@ static void write_filter(const char *addr, const char *excl, const struct conf_f
 	}
 	if (f->facility != CONF_FACILITY_ANY)
 		fprintf(out, " facility %s", conf_facility_name(f->facility));
+	if (f->host) {
+		fputs(" host ", out);
+		put_word(out, f->host);
+	}
 	if (f->msgtext) {
 		fputs(f->msgtext_regex ? " msgtext regex " : " msgtext ", out);
 		conf_write_quoted(out, f->msgtext);
