@@ -38,7 +38,7 @@ int cmd_show_mail(struct cli *cli, int argc, char **argv);    /* show mail */
 int cmd_show_counter_mail(struct cli *cli, int argc, char **argv);
 int cmd_delete_mail(struct cli *cli, int argc, char **argv);  /* delete mail {mail-id ID|all|ID} */
 int cmd_debug_mail(struct cli *cli, int argc, char **argv);   /* debug mail, no debug mail, undebug mail */
-int cmd_flush(struct cli *cli, int argc, char **argv);        /* flush: deliver what is queued */
+int cmd_flush(struct cli *cli, int argc, char **argv);        /* flush [due]: deliver the queue */
 int cmd_show_log_config(struct cli *cli, int argc, char **argv);
 
 /* Split a command line into words: blanks separate, "double quotes" group

@@ -562,9 +562,31 @@ int cmd_debug_mail(struct cli *cli, int argc, char **argv)
 	return EX_OK;
 }
 
-/* Deliver everything queued now, retry times notwithstanding. */
+static int count_entry(void *arg, const struct spool_entry *e)
+{
+	(void)e;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+/* `flush due` with nothing queued has nothing to do, configured or not. */
+static bool queue_empty(struct cli *cli)
+{
+	struct smtp_err err = {0};
+	unsigned n = 0;
+
+	return spool_list(cli->spool, count_entry, &n, &err) == SMTP_OK && n == 0;
+}
+
+/* flush: deliver everything queued now, retry times notwithstanding.
+ * flush due: deliver what is due, quietly; what logmail-flush.service runs
+ * every minute.  It prints the summary only when it tried a mail, and exits
+ * 0 saying nothing when the queue is empty (configured or not) or when
+ * another process (omlogmail) holds the delivery lock: that process
+ * delivers what is due itself. */
 int cmd_flush(struct cli *cli, int argc, char **argv)
 {
+	bool due = argc == 2 && !strcmp(argv[1], "due");
 	struct smtp_params p;
 	struct smtp_err err = {0};
 	struct spool_run run = {0};
@@ -572,11 +594,12 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 	char pw[512];
 	int rc;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(cli->err, "%% Error: usage: flush\n");
+	if (argc != 1 && !due) {
+		fprintf(cli->err, "%% Error: usage: flush [due]\n");
 		return EX_USAGE;
 	}
+	if (due && (!cli_spool(cli) || queue_empty(cli)))
+		return cli->spool ? EX_OK : EX_CANTCREAT;
 	rc = need_server(cli);
 	if (rc != EX_OK)
 		return rc;
@@ -585,16 +608,20 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 	rc = fill_params(cli, &p, pw, sizeof(pw));
 	if (rc != EX_OK)
 		return rc;
-	st = spool_deliver(cli->spool, &p, true, NULL, &run, &err);
+	st = spool_deliver(cli->spool, &p, !due, NULL, &run, &err);
 	explicit_bzero(pw, sizeof(pw));
 	if (p.transcript)
 		closelog();
+	if (st == SMTP_EBUSY && due)
+		return EX_OK;
 	if (st == SMTP_EBUSY) {
 		fprintf(cli->err, "%% Error: another process is delivering the queue; try again "
 				  "later\n");
 		return EX_TEMPFAIL;
 	}
-	fprintf(cli->out, "%u sent, %u deferred, %u failed\n", run.sent, run.deferred, run.failed);
+	if (!due || run.sent + run.deferred + run.failed > 0)
+		fprintf(cli->out, "%u sent, %u deferred, %u failed\n", run.sent, run.deferred,
+			run.failed);
 	switch (st) {
 	case SMTP_OK:
 		return EX_OK;

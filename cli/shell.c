@@ -481,6 +481,7 @@ static int help(struct run *r)
 	    "  delete mail {mail-id ID|all|ID}\n"
 	    "  debug mail | no debug mail | undebug mail\n"
 	    "  flush                   deliver what is queued now\n"
+	    "  flush due               deliver what is due, quietly (the systemd timer)\n"
 	    "  configure terminal      enter configuration mode\n"
 	    "  exit                    leave\n";
 	static const char config_help[] =
