@@ -47,21 +47,8 @@ cl_start() {
 	LM_PIDS+=($!)
 }
 
-cl_stop() { # NAME: SIGTERM, a bounded wait, a clean exit
-	local pid=${PID[$1]} i rc
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		lm_fail "$1 did not stop within 15 s"
-		kill -KILL "$pid"
-	fi
-	wait "$pid" 2>/dev/null
-	rc=$?
-	[ $rc -eq 0 ] || lm_fail "$1 exited with status $rc"
-	grep -q -E 'Sanitizer|runtime error:' "$LM_TMP/$1.log" && lm_fail "a sanitizer report in $1.log"
+cl_stop() { # NAME
+	rs_stop_pid "${PID[$1]}" "$LM_TMP/$1.log"
 }
 
 cl_wait() { # WHAT COMMAND...: run COMMAND (at most 20 s) until it succeeds
