@@ -116,10 +116,10 @@ typedef int (*digest_emit_fn)(void *arg, const struct digest_mail *m);
 struct digest_set;
 
 /* One digest per recipient of c, in c->recipients order.  hostname (%N
- * when no message names a host) and serial (%S) are copied; NULL means "".  The caller gets them from
- * smtp_subst_default() (which does I/O, so not in here).  Local times follow
- * the process's time zone: call tzset() after changing TZ.
- * NULL on ENOMEM. */
+ * when no message names a host) and serial (%S) are copied; NULL means "".
+ * The caller gets them from smtp_subst_default() (which does I/O, so not in
+ * here).  Local times follow the process's time zone: call tzset() after
+ * changing TZ.  NULL on ENOMEM. */
 struct digest_set *digest_set_new(const struct conf *c, const char *hostname, const char *serial);
 
 /* Frees everything, held messages included (flush first).  NULL is safe. */
