@@ -129,8 +129,12 @@ static int corpus_make(struct corpus *c, size_t n)
 		while (w >= t->weight)
 			w -= t->weight, t++;
 		len = snprintf(c->buf + off, 256, t->fmt, rnd(250), rnd(250), rnd(60000));
-		c->m[i] = (struct filter_msg){t->severity,        t->facility,  t->program,
-					      strlen(t->program), c->buf + off, (size_t)len};
+		c->m[i] = (struct filter_msg){.severity = t->severity,
+					      .facility = t->facility,
+					      .program = t->program,
+					      .program_len = strlen(t->program),
+					      .text = c->buf + off,
+					      .text_len = (size_t)len};
 		off += (size_t)len + 1;
 	}
 	return 0;
@@ -173,7 +177,7 @@ static void make_filter(struct conf_filter *f, int kind, size_t r)
 {
 	char text[64];
 
-	*f = (struct conf_filter){CONF_LEVEL_ANY, CONF_FACILITY_ANY, NULL, NULL, false};
+	*f = (struct conf_filter){.level = CONF_LEVEL_ANY, .facility = CONF_FACILITY_ANY};
 	switch (kind) {
 	case 0: /* a severity floor: critical and worse, everything */
 		f->level = (int)rnd(3);
@@ -224,8 +228,9 @@ static struct conf *make_conf(size_t nr)
 			rc->excludes = calloc(1, sizeof(*rc->excludes));
 			if (!rc->excludes)
 				return NULL;
-			rc->excludes[0] = (struct conf_filter){CONF_LEVEL_ANY, CONF_FACILITY_ANY,
-							       xstrdup("cron"), NULL, false};
+			rc->excludes[0] = (struct conf_filter){.level = CONF_LEVEL_ANY,
+							       .facility = CONF_FACILITY_ANY,
+							       .program = xstrdup("cron")};
 			rc->n_excludes = 1;
 		}
 		c->n_recipients++;

@@ -66,7 +66,11 @@ static const struct cli_command exec[] = {
      cmd_terminal_no_monitor},
     {{"clear counter mail", "Reset functions\n" H_COUNTER "Mails sent and failed\n", 0},
      cmd_clear_counter_mail},
-    {{"flush", "Deliver the mails in the queue now\n", 0}, cmd_flush},
+    {{"flush [due]",
+      "Deliver the mails in the queue now\n"
+      "Only those whose retry time has come, quietly (the systemd timer)\n",
+      0},
+     cmd_flush},
     {{"write [memory]",
       "Save the configuration (it is saved after every change already)\n"
       "The configuration file\n",

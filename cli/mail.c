@@ -728,16 +728,39 @@ int cmd_undebug_mail(struct cli *cli, const struct conf_args *a)
 	return set_debug(cli, SPOOL_DEBUG_OFF);
 }
 
-/* Deliver everything queued now, retry times notwithstanding. */
+static int count_entry(void *arg, const struct spool_entry *e)
+{
+	(void)e;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+/* `flush due` with nothing queued has nothing to do, configured or not. */
+static bool queue_empty(struct cli *cli)
+{
+	struct smtp_err err = {0};
+	unsigned n = 0;
+
+	return spool_list(cli->spool, count_entry, &n, &err) == SMTP_OK && n == 0;
+}
+
+/* flush: deliver everything queued now, retry times notwithstanding.
+ * flush due: deliver what is due, quietly; what logmail-flush.service runs
+ * every minute.  It prints the summary only when it tried a mail, and exits
+ * 0 saying nothing when the queue is empty (configured or not) or when
+ * another process (omlogmail) holds the delivery lock: that process
+ * delivers what is due itself. */
 int cmd_flush(struct cli *cli, const struct conf_args *a)
 {
+	bool due = conf_arg(a, "due") != NULL;
 	struct spool_run run = {0};
 	struct smtp_err err = {0};
 	struct delivery *d;
 	enum smtp_status st;
 	int rc;
 
-	(void)a;
+	if (due && (!cli_spool(cli) || queue_empty(cli)))
+		return cli->spool ? EX_OK : EX_CANTCREAT;
 	rc = need_server(cli);
 	if (rc != EX_OK)
 		return rc;
@@ -755,16 +778,20 @@ int cmd_flush(struct cli *cli, const struct conf_args *a)
 		free(d);
 		return rc;
 	}
-	st = spool_deliver(cli->spool, &d->p, true, NULL, &run, &err);
+	st = spool_deliver(cli->spool, &d->p, !due, NULL, &run, &err);
 	delivery_end(d);
 	free(d);
 	log_auth_refused(cli, &run, &err);
+	if (st == SMTP_EBUSY && due)
+		return EX_OK;
 	if (st == SMTP_EBUSY) {
 		fprintf(cli->err, "%% Error: another process is delivering the queue; try again "
 				  "later\n");
 		return EX_TEMPFAIL;
 	}
-	fprintf(cli->out, "%u sent, %u deferred, %u failed\n", run.sent, run.deferred, run.failed);
+	if (!due || run.sent + run.deferred + run.failed > 0)
+		fprintf(cli->out, "%u sent, %u deferred, %u failed\n", run.sent, run.deferred,
+			run.failed);
 	switch (st) {
 	case SMTP_OK:
 		return EX_OK;

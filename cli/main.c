@@ -33,7 +33,7 @@ static void usage(FILE *out)
 	      "  mail [to ADDR] [subject TEXT] [file FILE]\n"
 	      "  delete mail {mail-id ID | all | ID}\n"
 	      "  debug mail [detail] | no debug mail | undebug mail | clear counter mail\n"
-	      "  flush\n"
+	      "  flush [due]\n"
 	      "  configure [terminal]\n"
 	      "  and every configuration command (mail smtpserver ..., mail from ...,\n"
 	      "  log email ..., no ..., default log email ...), saved at once\n"

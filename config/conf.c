@@ -175,6 +175,7 @@ struct conf *conf_new(void)
 void conf_filter_clear(struct conf_filter *f)
 {
 	free(f->program);
+	free(f->host);
 	free(f->msgtext);
 	*f = (struct conf_filter){.level = CONF_LEVEL_ANY, .facility = CONF_FACILITY_ANY};
 }
@@ -330,7 +331,8 @@ static bool str_equal(const char *a, const char *b)
 bool conf_filter_equal(const struct conf_filter *a, const struct conf_filter *b)
 {
 	return a->level == b->level && a->facility == b->facility &&
-	       str_equal(a->program, b->program) && str_equal(a->msgtext, b->msgtext) &&
+	       str_equal(a->program, b->program) && str_equal(a->host, b->host) &&
+	       str_equal(a->msgtext, b->msgtext) &&
 	       (!a->msgtext || a->msgtext_regex == b->msgtext_regex);
 }
 
@@ -376,8 +378,8 @@ static int filters_dup(struct conf_filter **dst, const struct conf_filter *src, 
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		v[i] = src[i];
-		v[i].program = v[i].msgtext = NULL;
-		if (dup_str(&v[i].program, src[i].program) ||
+		v[i].program = v[i].host = v[i].msgtext = NULL;
+		if (dup_str(&v[i].program, src[i].program) || dup_str(&v[i].host, src[i].host) ||
 		    dup_str(&v[i].msgtext, src[i].msgtext)) {
 			filters_free(v, i + 1);
 			return -1;

@@ -45,12 +45,14 @@ enum conf_tls { CONF_TLS_NONE, CONF_TLS_STARTTLS, CONF_TLS_SMTPS };
 enum conf_auth { CONF_AUTH_NONE, CONF_AUTH_CRAMMD5, CONF_AUTH_LOGIN, CONF_AUTH_PLAIN };
 enum conf_time { CONF_TIME_LOCAL, CONF_TIME_UTC };
 
-/* One `log email ADDR [level L] [program P] [facility F] [msgtext [regex] "T"]`:
- * every criterion given must hold. */
+/* One `log email ADDR [level L] [program P] [facility F] [host H]
+ * [msgtext [regex] "T"]`: every criterion given must hold. */
 struct conf_filter {
 	int level;          /* CONF_LEVEL_ANY, or: severity <= level matches */
 	int facility;       /* CONF_FACILITY_ANY or a syslog facility number */
 	char *program;      /* NULL: any; else compared with programname */
+	char *host;         /* NULL: any; else a host name or fnmatch glob, in lower
+			     * case (host names are case-insensitive) */
 	char *msgtext;      /* NULL: any; else a case-sensitive substring... */
 	bool msgtext_regex; /* ...or, when set, a PCRE2 pattern */
 };

@@ -348,9 +348,34 @@ static enum conf_status check_regex(struct ctx *x, const struct conf_word *w)
 	return fail(x, CONF_ESYNTAX, raw_column(x, w, offset), "bad regular expression: %s", msg);
 }
 
+/* `host H`: a host name or an fnmatch(3) glob (`web*`, `db[12]`), kept in
+ * lower case because host names are case-insensitive (RFC 4343). */
+static enum conf_status criterion_host(struct ctx *x, const struct conf_word *w,
+				       struct conf_filter *f)
+{
+	enum conf_status st = nonempty(x, w, "a host name or glob");
+
+	if (st != CONF_OK)
+		return st;
+	for (const unsigned char *p = (const unsigned char *)w->text; *p; p++)
+		if (*p <= ' ' || *p == 0x7F)
+			return fail(x, CONF_ESYNTAX, w->col,
+				    "invalid host \"%.100s\" (no blanks or control characters)",
+				    w->text);
+	if (strlen(w->text) > 255)
+		return fail(x, CONF_ESYNTAX, w->col, "host longer than 255 characters");
+	if (!(f->host = strdup(w->text)))
+		return nomem(x);
+	for (char *p = f->host; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return CONF_OK;
+}
+
 static bool has_criteria(const struct ctx *x)
 {
-	return W(x, "level") || W(x, "program") || W(x, "facility") || W(x, "msgtext");
+	return W(x, "level") || W(x, "program") || W(x, "facility") || W(x, "host") ||
+	       W(x, "msgtext");
 }
 
 /* The criteria of the line into *f (cleared first; the caller clears it
@@ -371,6 +396,8 @@ static enum conf_status criteria(struct ctx *x, struct conf_filter *f)
 		if (!(f->program = strdup(program->text)))
 			return nomem(x);
 	}
+	if (W(x, "host") && (st = criterion_host(x, W(x, "host"), f)) != CONF_OK)
+		return st;
 	if (!text)
 		return CONF_OK;
 	f->msgtext_regex = W(x, "regex") != NULL;
@@ -412,7 +439,7 @@ static enum conf_status add_filter(struct ctx *x, bool excl)
 
 	if (excl && !has_criteria(x))
 		return fail(x, CONF_ESYNTAX, end_col(x),
-			    "expected a filter: level, program, facility or msgtext");
+			    "expected a filter: level, program, facility, host or msgtext");
 	if ((st = criteria(x, &f)) == CONF_OK && (st = recipient(x, true, &r)) == CONF_OK &&
 	    has_criteria(x)) {
 		struct conf_filter **v = excl ? &r->excludes : &r->filters;
@@ -447,7 +474,7 @@ static enum conf_status remove_filter(struct ctx *x, bool excl)
 
 	if (excl && !has_criteria(x))
 		return fail(x, CONF_ESYNTAX, end_col(x),
-			    "expected a filter: level, program, facility or msgtext");
+			    "expected a filter: level, program, facility, host or msgtext");
 	if ((st = recipient(x, false, &r)) != CONF_OK)
 		return st;
 	if (!has_criteria(x)) {
@@ -594,10 +621,11 @@ static enum conf_status cmd_no_setting(struct ctx *x)
 #define H_DIGEST  "When a digest of messages closes\n"
 #define H_DEFAULT "Set a command to its defaults\n"
 
-/* A filter's criteria: `[level L] [program P] [facility F] [msgtext [regex] T]`. */
+/* A filter's criteria: `[level L] [program P] [facility F] [host H]
+ * [msgtext [regex] T]`. */
 #define CRITERIA                                                                                   \
 	"[level LEVEL$level] [program WORD$program] [facility FACILITY$facility] "                 \
-	"[msgtext [regex] LINE$text]"
+	"[host WORD$host] [msgtext [regex] LINE$text]"
 #define H_CRITERIA                                                                                 \
 	"This level or more severe\n"                                                              \
 	"Severity level\n"                                                                         \
@@ -605,6 +633,8 @@ static enum conf_status cmd_no_setting(struct ctx *x)
 	"Program name (rsyslog's programname)\n"                                                   \
 	"Messages of this facility\n"                                                              \
 	"Syslog facility\n"                                                                        \
+	"Messages from this host (rsyslog's hostname)\n"                                           \
+	"Host name, or a glob such as web* (case-insensitive)\n"                                   \
 	"Messages that contain this text\n"                                                        \
 	"The text is a regular expression (PCRE2)\n"                                               \
 	"The text (quote it when it has blanks)\n"

@@ -87,6 +87,10 @@ static void write_filter(const char *addr, const char *excl, const struct conf_f
 	}
 	if (f->facility != CONF_FACILITY_ANY)
 		fprintf(out, " facility %s", conf_facility_name(f->facility));
+	if (f->host) {
+		fputs(" host ", out);
+		put_word(out, f->host);
+	}
 	if (f->msgtext) {
 		fputs(f->msgtext_regex ? " msgtext regex " : " msgtext ", out);
 		conf_write_quoted(out, f->msgtext);

@@ -242,6 +242,7 @@ static void merge_back(struct digest_recipient *r, struct digest_batch *b)
 	b->n_errors += p->n_errors;
 	if (p->highest < b->highest)
 		b->highest = p->highest;
+	digest_hosts_merge(&b->hosts, &p->hosts);
 	/* b was taken non-empty, so %P and %M already name its first message */
 	digest_batch_recycle(p, &r->spare);
 	*p = *b;

@@ -98,7 +98,10 @@ typedef int (*digest_emit_fn)(void *arg, const struct digest_mail *m);
 #define DIGEST_POLL_MAX_SEC 1
 
 /* Subject templates used when the recipient's digest.subject is NULL.
- * Substitutions: the AWP feature guide's %N %S %T %D %L %U (smtp_subject_expand) and
+ * Substitutions: the AWP feature guide's %N %S %T %D %L %U
+ * (smtp_subject_expand), where %N is the host of the digest's messages (a
+ * collector's digest names the host that logged them), "N hosts" when they
+ * come from several, and the set's own hostname when none names a host; and
  *   %C messages reported (shown + not shown)   %E of them at errors or worse
  *   %H most severe level name (e.g. "crit")   %P program of the first message
  *   %M text of the first message, first 60 characters   %% a "%"
@@ -112,11 +115,11 @@ typedef int (*digest_emit_fn)(void *arg, const struct digest_mail *m);
 
 struct digest_set;
 
-/* One digest per recipient of c, in c->recipients order.  hostname (%N)
- * and serial (%S) are copied; NULL means "".  The caller gets them from
- * smtp_subst_default() (which does I/O, so not in here).  Local times follow
- * the process's time zone: call tzset() after changing TZ.
- * NULL on ENOMEM. */
+/* One digest per recipient of c, in c->recipients order.  hostname (%N
+ * when no message names a host) and serial (%S) are copied; NULL means "".
+ * The caller gets them from smtp_subst_default() (which does I/O, so not in
+ * here).  Local times follow the process's time zone: call tzset() after
+ * changing TZ.  NULL on ENOMEM. */
 struct digest_set *digest_set_new(const struct conf *c, const char *hostname, const char *serial);
 
 /* Frees everything, held messages included (flush first).  NULL is safe. */

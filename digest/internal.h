@@ -5,12 +5,28 @@
 #define LOGMAIL_DIGEST_INTERNAL_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include "digest/digest.h"
 
 #define DIGEST_LINE_MAX      998 /* RFC 5322 2.1.1, without CRLF */
 #define DIGEST_PREVIEW_CHARS 60
 #define DIGEST_SEV_NONE      8 /* "highest" before any message */
+
+/* The distinct hosts of a digest's messages, for %N: the first one's name
+ * (tidied for a subject) and how many.  Hosts are counted by a 64-bit hash
+ * of the lower-cased name (host names are case-insensitive) in an
+ * open-addressing table that grows to at most DIGEST_HOSTS_MAX names, so
+ * messages with forged host names cannot make it grow without bound; past
+ * that (or out of memory) `more` says the count is a lower bound. */
+#define DIGEST_HOSTS_MAX 1024
+
+struct digest_hosts {
+	char first[256];
+	uint64_t *slot; /* cap entries, 0: empty */
+	unsigned n, cap;
+	bool more;
+};
 
 /* The messages of one digest: rendered lines, each ending in '\n', and what
  * the subject and the closing line need.  Counts cover the shown lines and
@@ -29,8 +45,9 @@ struct digest_batch {
 	time_t opened;            /* now of the first message */
 	bool due;                 /* closed by a cap or an urgent message */
 	enum digest_reason reason;
-	char program[64];  /* of the first message, for %P */
-	char preview[256]; /* of the first message, for %M */
+	char program[64];          /* of the first message, for %P */
+	char preview[256];         /* of the first message, for %M */
+	struct digest_hosts hosts; /* of all its messages, for %N */
 };
 
 /* The storage of a batch without its lines: kept between digests so that a
@@ -88,6 +105,15 @@ void digest_store_free(struct digest_store *spare);
 bool digest_batch_push(struct digest_batch *b, const char *line, size_t len);
 /* Fold m into the batch's counts and first-message fields. */
 void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown);
+/* Count host (NULL or "": none) among hs's hosts. */
+void digest_hosts_add(struct digest_hosts *hs, const char *host);
+/* Count src's hosts into dst (dst's first host stays first). */
+void digest_hosts_merge(struct digest_hosts *dst, const struct digest_hosts *src);
+void digest_hosts_free(struct digest_hosts *hs);
+/* What %N says: fallback without hosts, the host when there is one,
+ * "N hosts" ("N+ hosts" when the count is a lower bound) for several. */
+const char *digest_hosts_name(const struct digest_hosts *hs, const char *fallback, char *buf,
+			      size_t size);
 /* Expand the subject into subject (subject_size octets) and build the body
  * in b's own storage, after its lines: *body points into b and is valid
  * until b next changes; b's lines and counts stay as they were (a failed

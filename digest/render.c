@@ -296,6 +296,7 @@ void digest_batch_free(struct digest_batch *b)
 {
 	free(b->buf);
 	free(b->ends);
+	digest_hosts_free(&b->hosts);
 	digest_batch_init(b);
 }
 
@@ -406,6 +407,98 @@ static void subject_text(char *out, size_t size, const char *src, size_t n, size
 	out[o] = '\0';
 }
 
+/* ---- hosts (%N) ---------------------------------------------------------- */
+
+/* FNV-1a over the lower-cased name; never 0 (0 marks an empty slot). */
+static uint64_t host_hash(const char *host)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (const unsigned char *p = (const unsigned char *)host; *p; p++) {
+		h ^= *p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p;
+		h *= 1099511628211ull;
+	}
+	return h ? h : 1;
+}
+
+/* The slot of h: where it is, or the empty one where it would go. */
+static uint64_t *host_slot(const struct digest_hosts *hs, uint64_t h)
+{
+	unsigned i = (unsigned)h & (hs->cap - 1);
+
+	while (hs->slot[i] != 0 && hs->slot[i] != h)
+		i = (i + 1) & (hs->cap - 1);
+	return &hs->slot[i];
+}
+
+/* Double the table (or make its first one); false when it may not grow. */
+static bool hosts_grow(struct digest_hosts *hs)
+{
+	struct digest_hosts old = *hs;
+	unsigned cap = hs->cap ? hs->cap * 2 : 8;
+
+	if (cap > 2 * DIGEST_HOSTS_MAX || !(hs->slot = calloc(cap, sizeof(*hs->slot)))) {
+		hs->slot = old.slot;
+		return false;
+	}
+	hs->cap = cap;
+	for (unsigned i = 0; i < old.cap; i++)
+		if (old.slot[i])
+			*host_slot(hs, old.slot[i]) = old.slot[i];
+	free(old.slot);
+	return true;
+}
+
+static void hosts_insert(struct digest_hosts *hs, uint64_t h)
+{
+	uint64_t *slot;
+
+	if (hs->cap && *(slot = host_slot(hs, h)) == h)
+		return;
+	if ((hs->n + 1) * 2 > hs->cap && !hosts_grow(hs)) {
+		hs->more = true;
+		return;
+	}
+	*host_slot(hs, h) = h;
+	hs->n++;
+}
+
+void digest_hosts_add(struct digest_hosts *hs, const char *host)
+{
+	if (!host || !*host)
+		return;
+	if (hs->n == 0 && !hs->more)
+		subject_text(hs->first, sizeof(hs->first), host, strlen(host), 255);
+	hosts_insert(hs, host_hash(host));
+}
+
+void digest_hosts_merge(struct digest_hosts *dst, const struct digest_hosts *src)
+{
+	if (dst->n == 0 && !dst->more && src->n > 0)
+		memcpy(dst->first, src->first, sizeof(dst->first));
+	for (unsigned i = 0; i < src->cap; i++)
+		if (src->slot[i])
+			hosts_insert(dst, src->slot[i]);
+	dst->more = dst->more || src->more;
+}
+
+void digest_hosts_free(struct digest_hosts *hs)
+{
+	free(hs->slot);
+	*hs = (struct digest_hosts){0};
+}
+
+const char *digest_hosts_name(const struct digest_hosts *hs, const char *fallback, char *buf,
+			      size_t size)
+{
+	if (hs->n == 0 && !hs->more)
+		return fallback;
+	if (hs->n == 1 && !hs->more)
+		return hs->first;
+	snprintf(buf, size, "%u%s hosts", hs->n, hs->more ? "+" : "");
+	return buf;
+}
+
 void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown)
 {
 	int sev = m->severity < 0 ? 0 : m->severity > 7 ? 7 : m->severity;
@@ -418,6 +511,7 @@ void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool 
 		subject_text(b->preview, sizeof(b->preview), m->text ? m->text : "", text_length(m),
 			     DIGEST_PREVIEW_CHARS);
 	}
+	digest_hosts_add(&b->hosts, m->host);
 	if (sev <= CONF_LEVEL_ERRORS)
 		b->n_errors++;
 	if (sev < b->highest)
@@ -535,8 +629,12 @@ bool digest_render_mail(const struct digest_set *s, const struct digest_recipien
 			const char **body, size_t *body_len)
 {
 	const char *tmpl = r->subject;
-	struct smtp_subst subst = {.hostname = s->hostname, .serial = s->serial, .now = now};
-	char tmp[1024];
+	char hosts[32], tmp[1024];
+	struct smtp_subst subst = {
+	    .hostname = digest_hosts_name(&b->hosts, s->hostname, hosts, sizeof(hosts)),
+	    .serial = s->serial,
+	    .now = now,
+	};
 
 	if (!tmpl)
 		tmpl = b->n == 1 && b->not_shown == 0 ? DIGEST_SUBJECT_DEFAULT_ONE

@@ -38,6 +38,12 @@
  * message's byte pairs (built once per message); memmem runs only when all
  * are present.
  *
+ * `host H` is not a key of the index: like a msgtext, it is a test on the
+ * candidates that have one (each distinct host pattern at most once per
+ * message).  A collector's filters name few hosts, and a host criterion
+ * mostly rides along with a level or a program that the index already
+ * narrows.
+ *
  * Excludes are only looked at when some include matched, and only for the
  * recipients it matched.  Per-message scratch (which recipients were
  * touched, which patterns were tested) lives in the worker and is reset by
@@ -47,11 +53,13 @@
 
 #include "filters/filter.h"
 
+#include <fnmatch.h>
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SEV_SLOTS   9  /* severities 0..7, and 8 for out of range */
 #define FAC_SLOTS   25 /* facilities 0..23, and 24 for "any facility" */
@@ -65,6 +73,7 @@ struct fentry {
 	uint32_t recipient;
 	int32_t pattern; /* -1: no msgtext */
 	uint32_t run;    /* entries from here on with this pattern and level: skipped at once */
+	int32_t host;    /* -1: no host criterion */
 };
 
 /* entries[off .. off + cnt[s]) are the entries whose level admits severity s */
@@ -85,6 +94,12 @@ struct pattern {
 	int n_bigrams;
 };
 
+/* A `host H` criterion: a name or a glob (lower case, from the conf). */
+struct hostpat {
+	const char *glob; /* borrowed from the conf */
+	bool literal;     /* no glob characters: a plain comparison */
+};
+
 /* The byte pairs of a message, hashed into BIGRAM_BITS bits: a substring
  * with one of its pairs missing cannot be in the text.  Built at most once
  * per message, and only when a candidate has a substring. */
@@ -100,6 +115,7 @@ struct lfilter {
 	const char *program; /* NULL: any */
 	size_t program_len;
 	int32_t pattern;
+	int32_t host;
 };
 
 struct hslot {
@@ -129,6 +145,8 @@ struct filter_set {
 	struct counters *ctr;
 	struct pattern *patterns;
 	size_t n_patterns;
+	struct hostpat *hosts;
+	size_t n_hosts;
 	struct lfilter *filters;
 	size_t n_filters;
 	struct fentry *entries;
@@ -152,6 +170,8 @@ struct filter_worker {
 	uint32_t *touched;      /* recipients included by this message */
 	uint32_t *pgen;         /* per pattern: == gen when tested for this message */
 	uint8_t *pval;          /* per pattern: the result of that test */
+	uint32_t *hgen;         /* per host pattern: == gen when tested for this message */
+	uint8_t *hval;          /* per host pattern: the result of that test */
 	uint64_t pending;       /* evaluated messages not yet added to the set */
 	uint32_t first_sub_gen; /* == gen once a substring was tested for this message */
 	uint32_t bigrams_gen;   /* == gen when bigrams holds this message's pairs */
@@ -246,6 +266,15 @@ static bool pattern_test(const struct pattern *p, pcre2_match_data *md, const ch
 	return memmem(text, len, p->text, p->len) != NULL;
 }
 
+static bool host_test(const struct hostpat *h, const char *host)
+{
+	if (!host)
+		host = "";
+	if (h->literal)
+		return strcasecmp(h->glob, host) == 0;
+	return fnmatch(h->glob, host, FNM_CASEFOLD) == 0;
+}
+
 static int sev_slot(int severity)
 {
 	return severity >= 0 && severity <= 7 ? severity : LEVEL_ANY;
@@ -306,6 +335,15 @@ static int32_t pattern_add(struct filter_set *set, const struct conf_filter *f, 
 	return (int32_t)set->n_patterns++;
 }
 
+static int32_t host_add(struct filter_set *set, const char *glob)
+{
+	for (size_t i = 0; i < set->n_hosts; i++)
+		if (strcmp(set->hosts[i].glob, glob) == 0)
+			return (int32_t)i;
+	set->hosts[set->n_hosts] = (struct hostpat){glob, strpbrk(glob, "*?[\\") == NULL};
+	return (int32_t)set->n_hosts++;
+}
+
 static enum filter_status filter_add(struct filter_set *set, uint32_t r, bool exclude,
 				     const struct conf_filter *f, struct conf_err *err)
 {
@@ -326,6 +364,7 @@ static enum filter_status filter_add(struct filter_set *set, uint32_t r, bool ex
 	lf->program = f->program;
 	lf->program_len = f->program ? strlen(f->program) : 0;
 	lf->pattern = -1;
+	lf->host = f->host ? host_add(set, f->host) : -1;
 	if (f->msgtext) {
 		lf->pattern = pattern_add(set, f, address, err, &st);
 		if (st != FILTER_OK)
@@ -426,7 +465,7 @@ static enum filter_status cells_build(struct filter_set *set)
 		c = &set->cells[*slot - 1];
 		for (uint32_t s = 0; s <= pl[i].level_key; s++)
 			c->cnt[s]++;
-		set->entries[i] = (struct fentry){lf->recipient, lf->pattern, 1};
+		set->entries[i] = (struct fentry){lf->recipient, lf->pattern, 1, lf->host};
 	}
 	for (size_t i = n; i-- > 1;) {
 		const struct placed *a = &pl[i - 1], *b = &pl[i];
@@ -449,8 +488,9 @@ static enum filter_status set_alloc(struct filter_set *set, const struct conf *c
 	set->n_recipients = c->n_recipients;
 	set->filters = calloc(n ? n : 1, sizeof(*set->filters));
 	set->patterns = calloc(n ? n : 1, sizeof(*set->patterns));
+	set->hosts = calloc(n ? n : 1, sizeof(*set->hosts));
 	set->ctr = calloc(1, sizeof(*set->ctr));
-	if (!set->filters || !set->patterns || !set->ctr)
+	if (!set->filters || !set->patterns || !set->hosts || !set->ctr)
 		return FILTER_ENOMEM;
 	set->ctr->r = calloc(c->n_recipients ? c->n_recipients : 1, sizeof(*set->ctr->r));
 	if (!set->ctr->r)
@@ -515,6 +555,7 @@ void filter_set_free(struct filter_set *set)
 	for (size_t i = 0; set->patterns && i < set->n_patterns; i++)
 		pcre2_code_free(set->patterns[i].re);
 	free(set->patterns);
+	free(set->hosts);
 	free(set->filters);
 	free(set->entries);
 	free(set->cells);
@@ -543,6 +584,7 @@ struct filter_worker *filter_worker_new(const struct filter_set *set)
 	struct filter_worker *w = calloc(1, sizeof(*w));
 	size_t nr = set->n_recipients ? set->n_recipients : 1;
 	size_t np = set->n_patterns ? set->n_patterns : 1;
+	size_t nh = set->n_hosts ? set->n_hosts : 1;
 
 	if (!w)
 		return NULL;
@@ -554,7 +596,10 @@ struct filter_worker *filter_worker_new(const struct filter_set *set)
 	w->touched = calloc(nr, sizeof(*w->touched));
 	w->pgen = calloc(np, sizeof(*w->pgen));
 	w->pval = calloc(np, sizeof(*w->pval));
-	if (!w->md || !w->rgen || !w->rexcl || !w->touched || !w->pgen || !w->pval) {
+	w->hgen = calloc(nh, sizeof(*w->hgen));
+	w->hval = calloc(nh, sizeof(*w->hval));
+	if (!w->md || !w->rgen || !w->rexcl || !w->touched || !w->pgen || !w->pval || !w->hgen ||
+	    !w->hval) {
 		filter_worker_free(w);
 		return NULL;
 	}
@@ -581,6 +626,8 @@ void filter_worker_free(struct filter_worker *w)
 	free(w->touched);
 	free(w->pgen);
 	free(w->pval);
+	free(w->hgen);
+	free(w->hval);
 	free(w);
 }
 
@@ -590,6 +637,7 @@ static void worker_next(struct filter_worker *w)
 	if (++w->gen == 0) {
 		memset(w->rgen, 0, w->set->n_recipients * sizeof(*w->rgen));
 		memset(w->pgen, 0, w->set->n_patterns * sizeof(*w->pgen));
+		memset(w->hgen, 0, w->set->n_hosts * sizeof(*w->hgen));
 		w->bigrams_gen = 0;
 		w->first_sub_gen = 0;
 		w->gen = 1;
@@ -617,6 +665,15 @@ static bool worker_pattern(struct filter_worker *w, int32_t p, const struct filt
 	}
 	w->pval[p] = pattern_test(pat, w->md, m->text, m->text_len);
 	return w->pval[p];
+}
+
+static bool worker_host(struct filter_worker *w, int32_t h, const struct filter_msg *m)
+{
+	if (w->hgen[h] != w->gen) {
+		w->hgen[h] = w->gen;
+		w->hval[h] = host_test(&w->set->hosts[h], m->host);
+	}
+	return w->hval[h];
 }
 
 /* ---- matching ------------------------------------------------------------- */
@@ -664,6 +721,8 @@ static size_t includes(struct filter_worker *w, const struct filter_msg *m, cons
 				k += e->run - 1; /* the same text is not there for them either */
 				continue;
 			}
+			if (e->host >= 0 && !worker_host(w, e->host, m))
+				continue;
 			if (w->rgen[e->recipient] == w->gen)
 				continue; /* already in */
 			w->rgen[e->recipient] = w->gen;
@@ -687,6 +746,8 @@ static void excludes(struct filter_worker *w, const struct filter_msg *m, const 
 				k += e->run - 1;
 				continue;
 			}
+			if (e->host >= 0 && !worker_host(w, e->host, m))
+				continue;
 			w->rexcl[e->recipient] = 1;
 		}
 	}
@@ -751,6 +812,8 @@ static bool lfilter_holds(const struct filter_set *set, struct filter_worker *w,
 		return false;
 	if (lf->pattern >= 0 &&
 	    !pattern_test(&set->patterns[lf->pattern], w->md, m->text, m->text_len))
+		return false;
+	if (lf->host >= 0 && !host_test(&set->hosts[lf->host], m->host))
 		return false;
 	return true;
 }

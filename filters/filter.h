@@ -13,7 +13,9 @@
  * holds; a recipient without filters gets nothing.  `level L` holds for
  * severity <= L.  `msgtext "T"` is a case-sensitive substring of the message
  * text; `msgtext regex "P"` a PCRE2 pattern.  `program P` equals the
- * programname byte for byte; `facility F` the syslog facility number.
+ * programname byte for byte; `facility F` the syslog facility number;
+ * `host H` matches the message's host name as fnmatch(3) with FNM_CASEFOLD
+ * (a plain name, or a glob such as `web*`; host names are case-insensitive).
  *
  * Statistics per recipient: received (messages evaluated), accepted (sent
  * to the recipient by its filters), mailed (set by the digest code).  They
@@ -50,7 +52,8 @@ enum filter_status {
 /* One syslog message, borrowed for the duration of the call.  severity 0..7
  * (a value outside that range only matches filters without a level),
  * facility 0..23 (outside: only filters without a facility).  program and
- * text need not be NUL-terminated; program may be NULL when program_len is 0. */
+ * text need not be NUL-terminated; program may be NULL when program_len is 0.
+ * host (rsyslog's %hostname%) is NUL-terminated; NULL is the same as "". */
 struct filter_msg {
 	int severity;
 	int facility;
@@ -58,6 +61,7 @@ struct filter_msg {
 	size_t program_len;
 	const char *text;
 	size_t text_len;
+	const char *host;
 };
 
 /* Compile the recipients of c.  c must outlive the set (program names are

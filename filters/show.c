@@ -16,6 +16,7 @@
  *     1 Level ..... emergencies
  *       Program ..... any
  *       Facility ..... any
+ *       Host ......... web*            <- only for a filter with `host H`
  *       Message text . any
  *   Exclude filters:                    <- only when the recipient has some
  *     1 Level ..... any
@@ -88,6 +89,8 @@ static void show_filter(FILE *out, size_t n, const struct conf_filter *f)
 	fprintf(out, "  %zu Level ..... %s\n", n, level ? level : "?");
 	fprintf(out, "    Program ..... %s\n", f->program ? f->program : "any");
 	fprintf(out, "    Facility ..... %s\n", fac ? fac : "?");
+	if (f->host) /* not in the AWP layout: shown only when used */
+		fprintf(out, "    Host ......... %s\n", f->host);
 	fputs("    Message text . ", out);
 	if (!f->msgtext) {
 		fputs("any", out);

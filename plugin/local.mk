@@ -11,7 +11,9 @@ dist_man8_MANS = doc/omlogmail.8
 # The rsyslog.d/ examples, for users to copy to /etc/rsyslog.d/.
 rsyslogexamplesdir = $(docdir)/rsyslog.d
 dist_rsyslogexamples_DATA = rsyslog.d/omlogmail-minimal.conf \
-	rsyslog.d/omlogmail-tls-auth.conf rsyslog.d/omlogmail-inline-filters.conf
+	rsyslog.d/omlogmail-tls-auth.conf rsyslog.d/omlogmail-inline-filters.conf \
+	rsyslog.d/omlogmail-collector.conf rsyslog.d/omlogmail-edge.conf \
+	rsyslog.d/omlogmail-edge-failover.conf
 
 if HAVE_RSYSLOG_SRC
 rsyslogmoddir = $(RSYSLOG_MODDIR)
@@ -36,6 +38,7 @@ RSYSLOG_IT = \
 	tests/integration/rsyslog-shutdown.sh \
 	tests/integration/rsyslog-hup.sh \
 	tests/integration/rsyslog-server-down.sh \
-	tests/integration/rsyslog-tls-auth.sh
+	tests/integration/rsyslog-tls-auth.sh \
+	tests/integration/rsyslog-collector.sh
 TESTS += $(RSYSLOG_IT)
 EXTRA_DIST += $(RSYSLOG_IT) tests/integration/rsyslog-lib.sh

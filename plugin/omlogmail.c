@@ -1063,6 +1063,7 @@ static bool om_process(wrkrInstanceData_t *w, char *const *tpl, time_t now)
 	    .program_len = strlen(h.program),
 	    .text = text,
 	    .text_len = strlen(text),
+	    .host = h.host,
 	};
 	n = filter_match(g->filters, w->fw, &fm, w->match);
 	if (n == 0)

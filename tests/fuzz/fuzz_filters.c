@@ -5,7 +5,8 @@
  * (or 16 lines), run through conf_exec (bad ones are skipped, as the parser
  * leaves the conf unchanged); then messages, one per line: the first byte
  * gives the severity (-1..8), the second the facility (-1..24), the program
- * runs to the first space and the text is the rest of the line.
+ * runs to the first space and the text is the rest of the line; a program
+ * written `prog@host` gives the host name too.
  *
  * Each message is matched with the index (filter_match) and with the plain
  * loop (filter_match_linear); a difference traps.  Seed input:
@@ -13,8 +14,10 @@
  *   log email a@x level errors
  *   log email a@x program sshd msgtext "Failed"
  *   log email a@x exclude msgtext regex "root|admin"
+ *   log email a@x host "web*" level errors
  *
  *   33sshd Failed password for bob
+ *   33sshd@WEB2 Failed password for bob
  */
 #include "config/conf.h"
 #include "filters/filter.h"
@@ -35,7 +38,8 @@ static void match_one(const struct filter_set *set, struct filter_worker *w, con
 		      size_t len, size_t *a, size_t *b)
 {
 	struct filter_msg m = {0};
-	const char *sp;
+	const char *sp, *at;
+	char host[256];
 	size_t na, nb;
 
 	if (len < 2)
@@ -49,6 +53,16 @@ static void match_one(const struct filter_set *set, struct filter_worker *w, con
 	m.program_len = sp ? (size_t)(sp - line) : len;
 	m.text = sp ? sp + 1 : line + len;
 	m.text_len = sp ? len - m.program_len - 1 : 0;
+	at = memchr(m.program, '@', m.program_len);
+	if (at) {
+		size_t hl = m.program_len - (size_t)(at - m.program) - 1;
+
+		hl = hl < sizeof(host) ? hl : sizeof(host) - 1;
+		memcpy(host, at + 1, hl);
+		host[hl] = '\0';
+		m.host = host;
+		m.program_len = (size_t)(at - m.program);
+	}
 	na = filter_match(set, w, &m, a);
 	nb = filter_match_linear(set, w, &m, b);
 	if (na != nb || memcmp(a, b, na * sizeof(*a)) != 0)

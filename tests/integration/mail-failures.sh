@@ -6,7 +6,10 @@
 # reply (" failed: <reply>", EX_UNAVAILABLE).  `show counter mail` agrees.
 # Once a good server answers, `logmail flush` delivers each queued mail
 # exactly once, with the Message-ID it was queued with.  A second delivering
-# process is refused while the spool's lock is held.
+# process is refused while the spool's lock is held.  `flush due`, what the
+# systemd timer runs, tries only what is due, says nothing when it tried
+# nothing, and exits 0 without a word when another process holds the lock
+# or (unconfigured) when the queue is empty.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 lm_cli_setup
@@ -67,13 +70,36 @@ out=$(flock "$spool/lock" "$LOGMAIL" --config "$conf" --spool "$spool" flush 2>&
 lm_assert_eq "flush while locked: exit code" 75 $?
 lm_assert_eq "flush while locked: message" \
 	"% Error: another process is delivering the queue; try again later" "$out"
+out=$(flock "$spool/lock" "$LOGMAIL" --config "$conf" --spool "$spool" flush due 2>&1)
+lm_assert_eq "flush due while locked: exit code" 0 $?
+lm_assert_eq "flush due while locked: says nothing" "" "$out"
+lm_assert_eq "flush due while locked: nothing tried" 4 "$(lm show mail | grep -c '(2 attempts)$')"
+
+# Their retry times are ahead: `flush due` tries none and says nothing.
+out=$(lm flush due 2>&1)
+lm_assert_eq "flush due, nothing due: exit code" 0 $?
+lm_assert_eq "flush due, nothing due: says nothing" "" "$out"
+lm_assert_eq "flush due, nothing due: nothing tried" 4 "$(lm show mail | grep -c '(2 attempts)$')"
+
+# No server configured and nothing queued: the timer finds nothing to do.
+out=$("$LOGMAIL" --config "$LM_TMP/none.conf" --spool "$LM_TMP/none.spool" flush due 2>&1)
+lm_assert_eq "flush due, unconfigured, empty queue: exit code" 0 $?
+lm_assert_eq "flush due, unconfigured, empty queue: says nothing" "" "$out"
+out=$("$LOGMAIL" --config "$LM_TMP/none.conf" --spool "$LM_TMP/none.spool" flush 2>&1)
+lm_assert_eq "flush, unconfigured: exit code" 78 $?
+lm_assert_eq "flush, unconfigured: says why" "% Error: no SMTP server configured (mail smtpserver)" "$out"
 
 # ---- the server recovers: flush delivers each mail exactly once -------------
 lm_smtpd_start good || lm_fail "good server did not start"
 lm configure <<<"mail smtpserver port $SMTPD_PORT" || lm_fail "configure good port"
+# The oldest one's retry time has come (its file says so): `flush due` sends it alone.
+sed -i 's/^Next-Try: .*/Next-Try: 1/' "$spool/queue/${ids[0]}"
+out=$(lm flush due 2>&1)
+lm_assert_eq "flush due: exit code" 0 $?
+lm_assert_eq "flush due: the due one only" "1 sent, 0 deferred, 0 failed" "$out"
 out=$(lm flush 2>&1)
 lm_assert_eq "flush: exit code" 0 $?
-lm_assert_eq "flush output" "4 sent, 0 deferred, 0 failed" "$out"
+lm_assert_eq "flush output" "3 sent, 0 deferred, 0 failed" "$out"
 lm_wait_mails "$SMTPD_MAILDIR" 4 || lm_fail "the queued mails were not delivered"
 out=$(lm flush 2>&1)
 lm_assert_eq "second flush has nothing to do" "0 sent, 0 deferred, 0 failed" "$out"

@@ -11,6 +11,7 @@
 #   rs_send_raw LINE            # one raw syslog line over TCP (fixed timestamps)
 #   rs_wait_log REGEX [N]       # until all.log has N (1) lines matching REGEX
 #   rs_stop                     # kill -TERM, wait for the exit (bounded)
+#   rs_stop_pid PID LOG         # the same for another rsyslogd of the test
 #   rs_mail_to ADDR             # the .eml files delivered to ADDR, oldest first
 #   rs_body FILE.eml            # the decoded body
 #
@@ -92,24 +93,30 @@ rs_start() {
 }
 
 rs_stop() {
-	local i rc
 	[ -n "$RS_PID" ] || return 0
-	kill -TERM "$RS_PID" 2>/dev/null
+	rs_stop_pid "$RS_PID" "$RS_DIR/rsyslogd.log"
+	RS_PID=
+}
+
+# rs_stop_pid PID LOG: SIGTERM to an rsyslogd, a bounded wait for its exit,
+# which must be clean, and no sanitizer report in its LOG.
+rs_stop_pid() {
+	local i rc
+	kill -TERM "$1" 2>/dev/null
 	for ((i = 0; i < 300; i++)); do
-		kill -0 "$RS_PID" 2>/dev/null || break
+		kill -0 "$1" 2>/dev/null || break
 		sleep 0.05
 	done
-	if kill -0 "$RS_PID" 2>/dev/null; then
-		lm_fail "rsyslogd $RS_PID did not stop within 15 s of SIGTERM"
-		kill -KILL "$RS_PID" 2>/dev/null
+	if kill -0 "$1" 2>/dev/null; then
+		lm_fail "rsyslogd $1 did not stop within 15 s of SIGTERM"
+		kill -KILL "$1" 2>/dev/null
 	fi
-	wait "$RS_PID" 2>/dev/null
+	wait "$1" 2>/dev/null
 	rc=$?
-	[ $rc -eq 0 ] || lm_fail "rsyslogd exited with status $rc"
-	if grep -q -E 'Sanitizer|runtime error:' "$RS_DIR/rsyslogd.log"; then
-		lm_fail "a sanitizer report in rsyslogd.log"
+	[ $rc -eq 0 ] || lm_fail "rsyslogd $1 exited with status $rc"
+	if grep -q -E 'Sanitizer|runtime error:' "$2"; then
+		lm_fail "a sanitizer report in $2"
 	fi
-	RS_PID=
 }
 
 rs_log() {

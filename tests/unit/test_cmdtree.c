@@ -140,7 +140,7 @@ Test(cmdtree, choices_follow_the_declarations)
 	choices("mail smtpserver authentication login username bob password", "PASSWORD 8");
 	choices("log email a@b level", "<0-7> alerts critical debugging emergencies errors "
 				       "informational notices warnings");
-	choices("log email a@b level errors", "facility msgtext program <cr>");
+	choices("log email a@b level errors", "facility host msgtext program <cr>");
 	choices("delete mail", "WORD all mail-id");
 	choices("debug mail", "detail <cr>");
 }

@@ -456,11 +456,11 @@ Test(conf, log_email_filter_errors)
 	bad("log email a@b level errors level debugging", CONF_ESYNTAX, 28,
 	    "\"level\" given twice");
 	bad("log email a@b levle errors", CONF_ESYNTAX, 15,
-	    "unknown word \"levle\" (expected level, program, facility, msgtext, exclude, time, "
+	    "unknown word \"levle\" (expected level, program, facility, host, msgtext, exclude, time, "
 	    "digest, urgent, rate-limit or subject)");
 	bad("log email a@b program", CONF_ESYNTAX, 22, "expected a value after \"program\"");
 	bad("log email a@b exclude", CONF_ESYNTAX, 22,
-	    "expected a filter: level, program, facility or msgtext");
+	    "expected a filter: level, program, facility, host or msgtext");
 	bad("log email a@b msgtext \"\"", CONF_ESYNTAX, 23,
 	    "expected a message text, got an empty string");
 	bad("log email a@b msgtext regex \"a(b\"", CONF_ESYNTAX, 33,
@@ -470,6 +470,40 @@ Test(conf, log_email_filter_errors)
 	bad("log email a@b msgtext regex \"a)\"", CONF_ESYNTAX, 31,
 	    "bad regular expression: unmatched closing parenthesis");
 	cr_assert_null(conf_recipient_find(c, "a@b"), "nothing is created on error");
+}
+
+/* `host H`: a name or a glob, in lower case; one criterion among the others. */
+Test(conf, log_email_host)
+{
+	const struct conf_recipient *r;
+
+	ok("log email ops@example.com host Edge1.Example.COM");
+	ok("log email ops@example.com level errors host web*");
+	ok("log email ops@example.com exclude host db[12] program cron");
+	ok("log email ops@example.com host edge1.example.com"); /* the same: no-op */
+	r = R("ops@example.com");
+	cr_assert_eq(r->n_filters, 2);
+	cr_assert_str_eq(r->filters[0].host, "edge1.example.com");
+	cr_assert_eq(r->filters[0].level, CONF_LEVEL_ANY);
+	cr_assert_str_eq(r->filters[1].host, "web*");
+	cr_assert_eq(r->filters[1].level, CONF_LEVEL_ERRORS);
+	cr_assert_str_eq(r->excludes[0].host, "db[12]");
+	cr_assert_str_eq(r->excludes[0].program, "cron");
+	expect_written("log email ops@example.com host edge1.example.com\n"
+		       "log email ops@example.com level errors host web*\n"
+		       "log email ops@example.com exclude program cron host db[12]\n");
+	assert_round_trip();
+
+	ok("no log email ops@example.com host WEB* level errors");
+	cr_assert_eq(R("ops@example.com")->n_filters, 1);
+	bad("no log email ops@example.com host web*", CONF_ENOTFOUND, 30,
+	    "no such filter for ops@example.com");
+	bad("log email a@b host", CONF_ESYNTAX, 19, "expected a value after \"host\"");
+	bad("log email a@b host \"\"", CONF_ESYNTAX, 20,
+	    "expected a host name or glob, got an empty string");
+	bad("log email a@b host \"web 1\"", CONF_ESYNTAX, 20,
+	    "invalid host \"web 1\" (no blanks or control characters)");
+	bad("log email a@b host a host b", CONF_ESYNTAX, 22, "\"host\" given twice");
 }
 
 Test(conf, log_email_time)
@@ -714,6 +748,9 @@ static const char *const full_lines[] = {
     "\"say \\\"hi\\\" c:\\\\dir\"",
     "log email ops@example.com msgtext regex \"^\\\\d+ \\\"q\\\" (a|b)\"",
     "log email ops@example.com facility kern",
+    "log email ops@example.com level errors host web* msgtext \"down\"",
+    "log email ops@example.com program sshd host edge1.example.com",
+    "log email ops@example.com exclude host db[12]",
     "log email ops@example.com exclude level debugging",
     "log email ops@example.com exclude msgtext \"noise\"",
     "log email ops@example.com time local -5:30",

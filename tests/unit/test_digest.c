@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "digest/digest.h"
+#include "digest/internal.h" /* DIGEST_HOSTS_MAX */
 
 #define T0       ((time_t)1782907200) /* 2026-07-01 12:00:00 UTC */
 #define T_WINTER ((time_t)1768520730) /* 2026-01-15 23:45:30 UTC */
@@ -1005,6 +1006,80 @@ Test(digest, subject_counts_over_many)
 	digest_flush_all(s, T0, sink_emit, &k);
 	cr_assert_str_eq(k.v[0].subject, "web1 4/2/err");
 	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* %N on a collector: the host of the digest's messages, or how many hosts. */
+static void add_from(struct digest_set *s, const char *host, const char *text, struct sink *k)
+{
+	struct digest_msg m = msg(T0, CONF_LEVEL_ERRORS, text);
+
+	m.host = host;
+	cr_assert_eq(digest_add(s, 0, &m, T0, sink_emit, k), DIGEST_OK);
+}
+
+static int add_from_db1_and_fail(void *arg, const struct digest_mail *m)
+{
+	struct reenter *re = arg;
+	struct digest_msg x = msg(m->now, CONF_LEVEL_ERRORS, "during emit");
+
+	x.host = "db1";
+	for (; re->adds > 0; re->adds--)
+		cr_assert_eq(digest_add(re->s, 0, &x, m->now, add_from_db1_and_fail, re),
+			     DIGEST_OK);
+	return sink_emit(re->k, m);
+}
+
+Test(digest, subject_names_the_hosts)
+{
+	struct sink k;
+	struct digest_set *s;
+	struct reenter re = {.k = &k, .adds = 2};
+	char host[32];
+
+	rec[0].digest.subject = "%N: %C";
+	sink_init(&k);
+	s = new_set(); /* its own host name is web1 */
+	add_from(s, "edge1", "a", &k);
+	add_from(s, "EDGE1", "b", &k); /* host names are case-insensitive */
+	digest_flush_all(s, T0, sink_emit, &k);
+	cr_assert_str_eq(k.v[0].subject, "edge1: 2");
+	add_from(s, "edge1", "a", &k);
+	add_from(s, "edge2", "b", &k);
+	add_from(s, NULL, "c", &k); /* no host: not counted */
+	add_from(s, "db1", "d", &k);
+	add_from(s, "Edge2", "e", &k);
+	digest_flush_all(s, T0, sink_emit, &k);
+	cr_assert_str_eq(k.v[1].subject, "3 hosts: 5");
+	add_from(s, "", "a", &k);
+	digest_flush_all(s, T0, sink_emit, &k);
+	cr_assert_str_eq(k.v[2].subject, "web1: 1", "no host in the messages: this one's");
+	/* the hosts of messages not shown (rate limit) count too, and the
+	 * count is bounded: one mail of 10, then one held with the rest */
+	rec[0].digest.max_messages = 10;
+	rec[0].digest.rate_per_hour = 1;
+	digest_set_free(s);
+	s = new_set();
+	for (int i = 0; i < DIGEST_HOSTS_MAX + 100; i++) {
+		snprintf(host, sizeof(host), "h%d", i);
+		add_from(s, host, "x", &k);
+	}
+	digest_flush_all(s, T0, sink_emit, &k);
+	cr_assert_eq(k.n, 5);
+	cr_assert_str_eq(k.v[3].subject, "10 hosts: 10");
+	cr_assert_str_eq(k.v[4].subject, "1024+ hosts: 1114");
+	cr_assert_eq(k.v[4].ns, 1104);
+	digest_set_free(s);
+
+	/* a kept digest (its emit failed) adds the hosts that came meanwhile */
+	k.fail = true;
+	re.s = new_set();
+	add_from(re.s, "edge1", "a", &k);
+	cr_assert_eq(digest_flush_all(re.s, T0, add_from_db1_and_fail, &re), DIGEST_EEMIT);
+	k.fail = false;
+	cr_assert_eq(digest_flush_all(re.s, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_str_eq(k.v[5].subject, "2 hosts: 3");
+	digest_set_free(re.s);
 	sink_free(&k);
 }
 

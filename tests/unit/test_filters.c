@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -49,9 +50,22 @@ static void tc_filter(struct conf *c, size_t r, bool exclude, int level, int fac
 
 	*v = realloc(*v, (*n + 1) * sizeof(**v));
 	cr_assert_not_null(*v);
-	(*v)[*n] = (struct conf_filter){level, facility, program ? strdup(program) : NULL,
-					text ? strdup(text) : NULL, regex};
+	(*v)[*n] = (struct conf_filter){.level = level,
+					.facility = facility,
+					.program = program ? strdup(program) : NULL,
+					.msgtext = text ? strdup(text) : NULL,
+					.msgtext_regex = regex};
 	(*n)++;
+}
+
+/* Give the filter tc_filter added last a `host H` criterion. */
+static void tc_host(struct conf *c, size_t r, bool exclude, const char *host)
+{
+	struct conf_recipient *rc = &c->recipients[r];
+	struct conf_filter *f =
+	    exclude ? &rc->excludes[rc->n_excludes - 1] : &rc->filters[rc->n_filters - 1];
+
+	f->host = strdup(host);
 }
 
 #define ANY     CONF_LEVEL_ANY
@@ -66,10 +80,12 @@ static void tc_free(struct conf *c)
 
 		for (size_t j = 0; j < r->n_filters; j++) {
 			free(r->filters[j].program);
+			free(r->filters[j].host);
 			free(r->filters[j].msgtext);
 		}
 		for (size_t j = 0; j < r->n_excludes; j++) {
 			free(r->excludes[j].program);
+			free(r->excludes[j].host);
 			free(r->excludes[j].msgtext);
 		}
 		free(r->filters);
@@ -110,8 +126,20 @@ static void fx_free(struct fx *fx)
 
 static struct filter_msg msg(int sev, int fac, const char *prog, const char *text)
 {
-	return (struct filter_msg){
-	    sev, fac, prog, prog ? strlen(prog) : 0, text, text ? strlen(text) : 0};
+	return (struct filter_msg){.severity = sev,
+				   .facility = fac,
+				   .program = prog,
+				   .program_len = prog ? strlen(prog) : 0,
+				   .text = text,
+				   .text_len = text ? strlen(text) : 0};
+}
+
+static struct filter_msg msg_from(const char *host, int sev, const char *prog, const char *text)
+{
+	struct filter_msg m = msg(sev, 3, prog, text);
+
+	m.host = host;
+	return m;
 }
 
 /* The recipients as a string "0,2,5" from both evaluators, which must agree. */
@@ -173,7 +201,12 @@ Test(criteria, program)
 	cr_assert(!one(ANY, FAC_ANY, "dhcpd", NULL, false, msg(6, DAEMON, NULL, "t")));
 	cr_assert(one(ANY, FAC_ANY, "postfix/smtpd", NULL, false, msg(6, 2, "postfix/smtpd", "t")));
 	/* program_len, not NUL, ends the name */
-	struct filter_msg m = {6, DAEMON, "sshd[123]", 4, "t", 1};
+	struct filter_msg m = {.severity = 6,
+			       .facility = DAEMON,
+			       .program = "sshd[123]",
+			       .program_len = 4,
+			       .text = "t",
+			       .text_len = 1};
 	cr_assert(one(ANY, FAC_ANY, "sshd", NULL, false, m));
 }
 
@@ -208,6 +241,42 @@ Test(criteria, combined)
 	cr_assert_str_eq(who(&fx, msg(4, CRON, "dhcpd", "x pool exhausted")), "");
 	cr_assert_str_eq(who(&fx, msg(4, DAEMON, "dhcp", "x pool exhausted")), "");
 	cr_assert_str_eq(who(&fx, msg(4, DAEMON, "dhcpd", "x pool")), "");
+	fx_free(&fx);
+}
+
+/* `host H`: a name or a glob, case-insensitive, ANDed with the rest. */
+Test(criteria, host)
+{
+	struct fx fx = {.c = tc_new()};
+	size_t edge1 = tc_rcpt(fx.c, "edge1@example.com");
+	size_t web = tc_rcpt(fx.c, "web@example.com");
+	size_t all = tc_rcpt(fx.c, "all@example.com");
+	size_t db = tc_rcpt(fx.c, "db@example.com");
+
+	tc_filter(fx.c, edge1, INC, ANY, FAC_ANY, NULL, NULL, false);
+	tc_host(fx.c, edge1, INC, "edge1");
+	tc_filter(fx.c, web, INC, CONF_LEVEL_ERRORS, FAC_ANY, NULL, "down", false);
+	tc_host(fx.c, web, INC, "web*");
+	tc_filter(fx.c, all, INC, ANY, FAC_ANY, NULL, NULL, false);
+	tc_filter(fx.c, all, EXC, ANY, FAC_ANY, "cron", NULL, false);
+	tc_host(fx.c, all, EXC, "db[12]");
+	tc_filter(fx.c, db, INC, ANY, FAC_ANY, "cron", NULL, false);
+	tc_host(fx.c, db, INC, "db?");
+	fx_compile(&fx);
+	cr_assert_str_eq(who(&fx, msg_from("edge1", 6, "x", "t")), "0,2");
+	cr_assert_str_eq(who(&fx, msg_from("EDGE1", 6, "x", "t")), "0,2");
+	cr_assert_str_eq(who(&fx, msg_from("edge10", 6, "x", "t")), "2");
+	cr_assert_str_eq(who(&fx, msg_from("edge", 6, "x", "t")), "2");
+	cr_assert_str_eq(who(&fx, msg_from("web1.example.com", 3, "x", "link down")), "1,2");
+	cr_assert_str_eq(who(&fx, msg_from("Web2", 3, "x", "link down")), "1,2");
+	cr_assert_str_eq(who(&fx, msg_from("web2", 4, "x", "link down")), "2", "level too low");
+	cr_assert_str_eq(who(&fx, msg_from("web2", 3, "x", "link up")), "2", "no text");
+	cr_assert_str_eq(who(&fx, msg_from("db1", 6, "cron", "t")), "3", "excluded from all");
+	cr_assert_str_eq(who(&fx, msg_from("db3", 6, "cron", "t")), "2,3");
+	cr_assert_str_eq(who(&fx, msg_from("db1", 6, "sshd", "t")), "2");
+	/* a message without a host (NULL or "") meets no host criterion */
+	cr_assert_str_eq(who(&fx, msg_from(NULL, 3, "cron", "link down")), "2");
+	cr_assert_str_eq(who(&fx, msg_from("", 3, "cron", "link down")), "2");
 	fx_free(&fx);
 }
 
@@ -273,9 +342,19 @@ Test(substring, edge_cases)
 	cr_assert(one(ANY, FAC_ANY, NULL, "brûlé", false, msg(6, 3, "p", "le café brûlé")));
 	cr_assert(!one(ANY, FAC_ANY, NULL, "É", false, msg(6, 3, "p", "le café")));
 	/* text_len, not NUL, ends the text; bytes after a NUL are text */
-	struct filter_msg z = {6, 3, "p", 1, "ab\0cd", 5};
+	struct filter_msg z = {.severity = 6,
+			       .facility = 3,
+			       .program = "p",
+			       .program_len = 1,
+			       .text = "ab\0cd",
+			       .text_len = 5};
 	cr_assert(one(ANY, FAC_ANY, NULL, "cd", false, z));
-	struct filter_msg cut = {6, 3, "p", 1, "abcdef", 3};
+	struct filter_msg cut = {.severity = 6,
+				 .facility = 3,
+				 .program = "p",
+				 .program_len = 1,
+				 .text = "abcdef",
+				 .text_len = 3};
 	cr_assert(!one(ANY, FAC_ANY, NULL, "cd", false, cut));
 }
 
@@ -432,6 +511,8 @@ static const char *const texts[] = {
 static const char *const words[] = {"Failed",    "password", "for",     "root",   "pool",
 				    "exhausted", "error",    "session", "opened", "x",
 				    "é",         "timeout",  "ok"};
+static const char *const hosts[] = {"web1", "WEB2", "db1", "edge1.example.com", "", "web10"};
+static const char *const host_globs[] = {"web1", "web*", "db?", "*.example.com", "edge1*"};
 static const char *const regexes[] = {"^Failed", "pool (exhausted|empty)", "[0-9]{3}$",
 				      "session\\s+opened", "(?i)ERROR"};
 
@@ -446,6 +527,24 @@ static void random_filter(struct conf *c, size_t r, bool exclude)
 	const char *text = rand() % 2 ? NULL : regex ? PICK(regexes) : PICK(texts);
 
 	tc_filter(c, r, exclude, level, fac, prog, text, text && regex);
+	if (rand() % 4 == 0)
+		tc_host(c, r, exclude, PICK(host_globs));
+}
+
+/* host_globs' patterns, without fnmatch: a name, or a prefix with "*" or "?"
+ * (one character) at the end, or "*" and a suffix; case-insensitive. */
+static bool naive_host(const char *glob, const char *host)
+{
+	size_t gl = strlen(glob), hl = host ? strlen(host) : 0;
+
+	host = host ? host : "";
+	if (glob[0] == '*')
+		return hl >= gl - 1 && strcasecmp(host + hl - (gl - 1), glob + 1) == 0;
+	if (glob[gl - 1] == '*')
+		return strncasecmp(host, glob, gl - 1) == 0;
+	if (glob[gl - 1] == '?')
+		return hl == gl && strncasecmp(host, glob, gl - 1) == 0;
+	return strcasecmp(host, glob) == 0;
 }
 
 /* Independent of the engine: the semantics of DESIGN.md over struct conf. */
@@ -457,6 +556,8 @@ static bool naive_filter(const struct conf_filter *f, const struct filter_msg *m
 		return false;
 	if (f->program && (strlen(f->program) != m->program_len ||
 			   memcmp(f->program, m->program, m->program_len) != 0))
+		return false;
+	if (f->host && !naive_host(f->host, m->host))
 		return false;
 	return !f->msgtext || f->msgtext_regex ||
 	       memmem(m->text, m->text_len, f->msgtext, strlen(f->msgtext));
@@ -512,12 +613,12 @@ Test(property, index_equals_naive)
 			if (rand() % 10 == 0)
 				len += snprintf(text + len, sizeof(text) - len, " %03d",
 						rand() % 1000);
-			struct filter_msg m = {rand() % 10 - 1,
-					       rand() % 26 - 1,
-					       rand() % 10 ? PICK(programs) : NULL,
-					       0,
-					       text,
-					       len};
+			struct filter_msg m = {.severity = rand() % 10 - 1,
+					       .facility = rand() % 26 - 1,
+					       .program = rand() % 10 ? PICK(programs) : NULL,
+					       .text = text,
+					       .text_len = len,
+					       .host = rand() % 8 ? PICK(hosts) : NULL};
 			m.program_len = m.program ? strlen(m.program) : 0;
 			bool in[64] = {false};
 
@@ -765,6 +866,7 @@ Test(show, everything_else)
 	tc_filter(c, r, INC, CONF_LEVEL_WARNINGS, FAC_ANY, "dhcp", "pool exhausted", false);
 	tc_filter(c, r, INC, ANY, LOCAL0, NULL, "p[0-9]+", true);
 	tc_filter(c, r, EXC, ANY, FAC_ANY, "cron", NULL, false);
+	tc_host(c, r, EXC, "db*");
 	tc_rcpt(c, "idle@example.com");
 	c->recipients[1].offset_min = 120;
 	s = render(c, NULL);
@@ -790,6 +892,7 @@ Test(show, everything_else)
 			    "  1 Level ..... any\n"
 			    "    Program ..... cron\n"
 			    "    Facility ..... any\n"
+			    "    Host ......... db*\n"
 			    "    Message text . any\n"
 			    "  Statistics ..... 0 messages received, 0 accepted by filter\n"
 			    "Email idle@example.com:\n"
