@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "digest/journal.h"
+#include "util/util.h"
 
 #define JOURNAL_TMP JOURNAL_NAME ".tmp"
 
@@ -46,21 +47,6 @@ static enum journal_status sys_fail(struct journal_err *err, const char *what,
 	errf(err, "journal %s/%s/%s: %s: %s", j->spool_dir, JOURNAL_DIR, JOURNAL_NAME, what,
 	     strerror(e));
 	return e == ENOMEM ? JOURNAL_ENOMEM : JOURNAL_EIO;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Read the whole file at fd into a malloc'd buffer. */
@@ -294,7 +280,7 @@ enum journal_status journal_write(struct journal *j, struct journal_err *err)
 
 	if (j->len == 0)
 		return JOURNAL_OK;
-	if (write_all(j->fd, j->buf, j->len) < 0) {
+	if (util_write_all(j->fd, j->buf, j->len) < 0) {
 		st = sys_fail(err, "cannot write", j);
 		/* never leave half a batch: the caller reports it as not taken */
 		(void)ftruncate(j->fd, j->size);
@@ -623,7 +609,7 @@ static enum journal_status replace(struct journal *j, const struct span *lines, 
 		free(text);
 		return st;
 	}
-	if (write_all(fd, text, (size_t)size) < 0 || fsync(fd) < 0 ||
+	if (util_write_all(fd, text, (size_t)size) < 0 || fsync(fd) < 0 ||
 	    renameat(j->dirfd, JOURNAL_TMP, j->dirfd, JOURNAL_NAME) < 0)
 		goto fail;
 	free(text);

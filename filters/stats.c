@@ -6,6 +6,7 @@
  * directory, fsync, rename, so a reader never sees half a file.
  */
 #include "filters/filter.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,28 +34,6 @@ static void err_set(struct conf_err *err, const char *path, unsigned line, const
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-}
-
-static void fsync_dir(const char *path)
-{
-	char *dir = strdup(path), *slash;
-	int fd;
-
-	if (!dir)
-		return;
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
 }
 
 static int stats_write(const struct filter_set *set, FILE *f)
@@ -102,7 +81,7 @@ enum filter_status filter_stats_save(const struct filter_set *set, const char *p
 	f = NULL;
 	if (rename(tmp, path) != 0)
 		goto fail;
-	fsync_dir(path);
+	(void)util_fsync_parent(path);
 	free(tmp);
 	return FILTER_OK;
 fail:

@@ -1,0 +1,78 @@
+/*
+ * util/util.h: the few system helpers that several libraries share, so
+ * that each exists once: writing a whole buffer, making a directory entry
+ * durable.
+ *
+ * Header only (static inline): every library of the tree may include it
+ * without a library of its own to link, and the module, which links the
+ * others with --whole-archive, gets no duplicate symbols.
+ *
+ * Errors: -1 with errno set, as the system calls they wrap.
+ */
+#ifndef LOGMAIL_UTIL_H
+#define LOGMAIL_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Write the n octets at p to fd, resuming after short writes and EINTR.
+ * 0, or -1 (errno set) with an unknown part written: the caller cuts the
+ * file back (ftruncate) or unlinks it. */
+static inline int util_write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* fsync the directory path (relative to dirfd, or AT_FDCWD; "." for dirfd
+ * itself): what makes a rename, a creation or an unlink in it survive a
+ * power cut.  0 or -1 (errno set). */
+static inline int util_fsync_dir(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r, e;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+/* util_fsync_dir of the directory that holds path ("." when path has no
+ * slash). */
+static inline int util_fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	size_t len;
+
+	if (slash == NULL)
+		return util_fsync_dir(AT_FDCWD, ".");
+	len = slash == path ? 1 : (size_t)(slash - path); /* "/x": "/" */
+	if (len >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return util_fsync_dir(AT_FDCWD, dir);
+}
+
+#endif
