@@ -495,18 +495,9 @@ struct quotas {
 	void *arg;
 };
 
-static size_t hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 static struct quota *slot(struct quota *v, size_t cap, const char *to)
 {
-	size_t i = hash(to) & (cap - 1);
+	size_t i = util_hash(to, strlen(to)) & (cap - 1);
 
 	while (v[i].to != NULL && strcmp(v[i].to, to) != 0)
 		i = (i + 1) & (cap - 1);

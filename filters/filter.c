@@ -46,6 +46,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include "filters/filter.h"
+#include "util/util.h"
 
 #include <pcre2.h>
 #include <stdarg.h>
@@ -160,17 +161,6 @@ struct filter_worker {
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static uint32_t hash_name(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* The bucket of program p, or 0 when no filter names it. */
 static uint32_t bucket_of(const struct filter_set *set, const char *p, size_t len)
 {
@@ -179,7 +169,7 @@ static uint32_t bucket_of(const struct filter_set *set, const char *p, size_t le
 
 	if (len == 0 || !p)
 		return 0;
-	h = hash_name(p, len);
+	h = util_hash(p, len);
 	for (i = h & set->mask; set->table[i].bucket; i = (i + 1) & set->mask) {
 		const struct hslot *s = &set->table[i];
 
@@ -355,7 +345,7 @@ static enum filter_status programs_index(struct filter_set *set)
 		if (!lf->program || lf->program_len == 0 ||
 		    bucket_of(set, lf->program, lf->program_len))
 			continue;
-		h = hash_name(lf->program, lf->program_len);
+		h = util_hash(lf->program, lf->program_len);
 		for (j = h & set->mask; set->table[j].bucket; j = (j + 1) & set->mask)
 			;
 		set->table[j] =

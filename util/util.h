@@ -1,7 +1,7 @@
 /*
- * util/util.h: the few system helpers that several libraries share, so
- * that each exists once: writing a whole buffer, making a directory entry
- * durable.
+ * util/util.h: the few helpers that several libraries share, so that each
+ * exists once: writing a whole buffer, making a directory entry durable,
+ * hashing a string.
  *
  * Header only (static inline): every library of the tree may include it
  * without a library of its own to link, and the module, which links the
@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,6 +74,22 @@ static inline int util_fsync_parent(const char *path)
 	memcpy(dir, path, len);
 	dir[len] = '\0';
 	return util_fsync_dir(AT_FDCWD, dir);
+}
+
+/* FNV-1a, 32 bits, of the len octets at p: the hash of every hash table of
+ * the tree (the filters' program names, the journal's recipients).  Cheap
+ * on the short strings they hold; the tables resolve collisions by
+ * comparing the strings themselves. */
+static inline uint32_t util_hash(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= s[i];
+		h *= 16777619u;
+	}
+	return h;
 }
 
 #endif
