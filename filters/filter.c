@@ -787,26 +787,18 @@ void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uin
 		atomic_fetch_add_explicit(&set->ctr->r[recipient].mailed, n, memory_order_relaxed);
 }
 
-static void counters_set(struct rcounters *rc, const struct filter_stats *st);
-
-void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t)
-{
-	for (size_t r = 0; t && r < set->n_recipients; r++) {
-		const struct filter_stats *st =
-		    filter_stats_lookup(t, set->conf->recipients[r].address);
-		struct rcounters *rc = &set->ctr->r[r];
-
-		if (st)
-			counters_set(rc, st);
-	}
-}
-
 static void counters_set(struct rcounters *rc, const struct filter_stats *st)
 {
 	atomic_store(&rc->received_base, st->received);
 	atomic_store(&rc->accepted, st->accepted);
 	atomic_store(&rc->mailed, st->mailed);
 	rc->since = st->since;
+}
+
+void filter_stats_set(struct filter_set *set, size_t recipient, const struct filter_stats *st)
+{
+	if (recipient < set->n_recipients)
+		counters_set(&set->ctr->r[recipient], st);
 }
 
 void filter_stats_carry(struct filter_set *dst, const struct filter_set *src)

@@ -4,6 +4,9 @@
  * The module writes it (filter_stats_save), `show log config` reads it
  * (filter_stats_load).  Writing goes to a temporary file in the same
  * directory, fsync, rename, so a reader never sees half a file.
+ *
+ * Built on filter.h's counters (filter_stats_get, filter_stats_set); the
+ * filter engine itself knows nothing of this file.
  */
 #include "filters/filter.h"
 #include "util/util.h"
@@ -174,4 +177,14 @@ const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *
 		if (strcmp(t->entries[i].address, address) == 0)
 			return &t->entries[i].stats;
 	return NULL;
+}
+
+void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t)
+{
+	for (size_t r = 0; t && r < filter_set_recipients(set); r++) {
+		const struct filter_stats *st = filter_stats_lookup(t, filter_set_address(set, r));
+
+		if (st)
+			filter_stats_set(set, r, st);
+	}
 }
