@@ -119,7 +119,9 @@ enum journal_status journal_open(struct journal **out, const char *spool_dir,
 		st = sys_fail(err, "cannot open the spool", j);
 		goto fail;
 	}
-	if (mkdirat(spoolfd, JOURNAL_DIR, 0700) < 0 && errno != EEXIST) {
+	if (mkdirat(spoolfd, JOURNAL_DIR, 0700) == 0) {
+		(void)fsync(spoolfd); /* the new pending/ itself survives a power cut */
+	} else if (errno != EEXIST) {
 		st = sys_fail(err, "cannot create " JOURNAL_DIR, j);
 		goto fail;
 	}
