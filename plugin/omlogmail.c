@@ -234,6 +234,7 @@ typedef struct wrkrInstanceData {
 	size_t n_acc, cap_acc;
 	size_t *rcpt; /* their recipients, acc[i].first onwards */
 	size_t n_rcpt, cap_rcpt;
+	struct digest_time_cache *tc; /* this worker's rendered time prefixes */
 } wrkrInstanceData_t;
 
 /* One accepted message of a batch and its recipients, between the journal
@@ -714,7 +715,7 @@ static bool om_accept_batch(wrkrInstanceData_t *w, time_t now)
 	}
 	inst->journal_failed = false;
 	for (i = 0; i < w->n_acc; i++)
-		(void)digest_add_many(g->digests, &w->rcpt[w->acc[i].first], w->acc[i].n,
+		(void)digest_add_many(g->digests, w->tc, &w->rcpt[w->acc[i].first], w->acc[i].n,
 				      &w->acc[i].dm, now, om_emit, g);
 	/* settling is the delivery thread's work, off rsyslog's queue; in a
 	 * storm that sends no mail it must still be woken, or the journal
@@ -1296,7 +1297,9 @@ ENDcreateInstance
 BEGINcreateWrkrInstance
 CODESTARTcreateWrkrInstance
 	pWrkrData->inst = pData->inst;
-	if (!om_wrkr_sync(pWrkrData)) {
+	pWrkrData->tc = digest_time_cache_new();
+	if (pWrkrData->tc == NULL || !om_wrkr_sync(pWrkrData)) {
+		digest_time_cache_free(pWrkrData->tc);
 		free(pWrkrData);
 		pWrkrData = NULL;
 		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
@@ -1323,6 +1326,7 @@ CODESTARTfreeWrkrInstance
 	free(pWrkrData->to);
 	free(pWrkrData->acc);
 	free(pWrkrData->rcpt);
+	digest_time_cache_free(pWrkrData->tc);
 	om_gen_put(pWrkrData->gen);
 	om_inst_put(pWrkrData->inst);
 ENDfreeWrkrInstance
