@@ -64,7 +64,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +82,7 @@
 #include "filters/filter.h"
 #include "smtp/outbox.h"
 #include "smtp/smtp.h"
+#include "util/util.h"
 
 /* clang-format off */
 MODULE_TYPE_OUTPUT
@@ -822,8 +822,7 @@ static void *om_thread_main(void *arg)
 	struct timespec ts;
 	bool spooled, force;
 
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(),
-			  getpriority(PRIO_PROCESS, (id_t)gettid()) + OM_BACKGROUND_NICE);
+	util_thread_nice(OM_BACKGROUND_NICE);
 	pthread_mutex_lock(&inst->lock);
 	while (!inst->stop) {
 		spooled = inst->spooled;

@@ -1,7 +1,7 @@
 /*
  * util/util.h: the few helpers that several libraries share, so that each
  * exists once: writing a whole buffer, making a directory entry durable,
- * hashing a string.
+ * hashing a string, making a background thread nicer.
  *
  * Header only (static inline): every library of the tree may include it
  * without a library of its own to link, and the module, which links the
@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Write the n octets at p to fd, resuming after short writes and EINTR.
@@ -90,6 +91,17 @@ static inline uint32_t util_hash(const void *p, size_t len)
 		h *= 16777619u;
 	}
 	return h;
+}
+
+/* Add nice (> 0: nicer) to the calling thread's nice value; on Linux it is
+ * per thread.  Best effort: an unprivileged process may not lower it again,
+ * and a failure leaves the thread as it was. */
+static inline void util_thread_nice(int nice)
+{
+	id_t tid = (id_t)gettid();
+
+	if (nice != 0)
+		(void)setpriority(PRIO_PROCESS, tid, getpriority(PRIO_PROCESS, tid) + nice);
 }
 
 #endif
