@@ -24,7 +24,7 @@ plugin_omlogmail_la_CFLAGS = $(AM_CFLAGS) -fno-strict-aliasing
 # Only modInit is looked up (dlsym); exporting nothing else keeps the
 # libraries' symbols from meeting another module's.
 plugin_omlogmail_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^modInit$$'
-plugin_omlogmail_la_LIBADD = digest/libdigest.la filters/libfilters.la config/libconf.la \
+plugin_omlogmail_la_LIBADD = engine/libengine.la digest/libdigest.la filters/libfilters.la config/libconf.la \
 	smtp/libsmtp.la $(PCRE2_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
 endif
 

@@ -33,7 +33,7 @@
  * only matches, journals and adds to digests; a digest that closes there
  * goes to the outbox.
  *
- * Crash safety (digest/journal.h): commitTransaction first stages every
+ * Crash safety (engine/journal.h): commitTransaction first stages every
  * (recipient, message) the filters accepted in the action's journal
  * (<spool>/pending/journal), appends them in one write, and only then adds
  * the messages to the digests and returns OK; when the journal cannot be
@@ -78,7 +78,7 @@
 
 #include "config/conf.h"
 #include "digest/digest.h"
-#include "digest/journal.h"
+#include "engine/journal.h"
 #include "filters/filter.h"
 #include "smtp/outbox.h"
 #include "smtp/smtp.h"

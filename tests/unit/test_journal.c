@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_journal.c: the digest journal (digest/journal.h).
+ * tests/unit/test_journal.c: the digest journal (engine/journal.h).
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "digest/journal.h"
+#include "engine/journal.h"
 
 static char dir[] = "/tmp/test_journal.XXXXXX";
 static char path[256];

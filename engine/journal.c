@@ -1,6 +1,6 @@
 /*
- * digest/journal.c: the write-ahead journal of digest messages (format and
- * contract in digest/journal.h).
+ * engine/journal.c: the write-ahead journal of digest messages (format and
+ * contract in engine/journal.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "digest/journal.h"
+#include "engine/journal.h"
 #include "util/util.h"
 
 #define JOURNAL_TMP JOURNAL_NAME ".tmp"

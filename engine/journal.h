@@ -1,5 +1,5 @@
 /*
- * digest/journal.h: the write-ahead journal of messages held in digests.
+ * engine/journal.h: the write-ahead journal of messages held in digests.
  *
  * Digests live in memory until they close; a crash (kill -9, power loss)
  * would lose what they hold.  So before the rsyslog module tells rsyslog a
@@ -37,8 +37,8 @@
  * No locking inside: the caller serialises every call on one journal, and
  * only one process (one omlogmail action) may use a spool's journal.
  */
-#ifndef LOGMAIL_DIGEST_JOURNAL_H
-#define LOGMAIL_DIGEST_JOURNAL_H
+#ifndef LOGMAIL_ENGINE_JOURNAL_H
+#define LOGMAIL_ENGINE_JOURNAL_H
 
 #include <stddef.h>
 #include <sys/types.h>
