@@ -362,7 +362,7 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 		r->count.not_shown++;
 		digest_batch_note(p, m, false);
 	}
-	if (r->urgent_level != CONF_LEVEL_ANY && m->severity <= r->urgent_level)
+	if (r->urgent_level != CONF_LEVEL_ANY && m->severity >= 0 && m->severity <= r->urgent_level)
 		make_due(p, DIGEST_REASON_URGENT);
 	else if (is_full(r))
 		make_due(p, DIGEST_REASON_FULL);

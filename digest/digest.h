@@ -57,7 +57,9 @@ enum digest_status {
 /* One log message.  Everything is borrowed for the duration of the call. */
 struct digest_msg {
 	time_t ts;           /* when it was logged */
-	int severity;        /* 0 emerg ... 7 debug (enum conf_level) */
+	int severity;        /* 0 emerg ... 7 debug (enum conf_level); -1 when unknown
+			      * (a log file without priorities): never urgent, not an
+			      * error, shown as "?" */
 	int facility;        /* syslog facility number, or -1 when unknown */
 	const char *host;    /* NULL or "": shown as "-" */
 	const char *program; /* NULL or "": shown as "-" */
@@ -80,10 +82,10 @@ struct digest_mail {
 	const char *subject; /* expanded, one line, no CR/LF */
 	const char *body;    /* UTF-8, LF line ends, no line over 998 octets */
 	size_t body_len;
-	unsigned n_messages;      /* messages shown in the body */
-	unsigned n_not_shown;     /* messages counted but not shown (rate limit, caps) */
-	unsigned n_errors;        /* of all n_messages + n_not_shown: severity <= errors */
-	int highest;              /* most severe level among them (0 emerg ... 7 debug) */
+	unsigned n_messages;  /* messages shown in the body */
+	unsigned n_not_shown; /* messages counted but not shown (rate limit, caps) */
+	unsigned n_errors;    /* of all n_messages + n_not_shown: severity <= errors */
+	int highest; /* most severe level among them (0 emerg ... 7 debug; 8: none known) */
 	time_t first_ts, last_ts; /* log times of the first and last shown message */
 	enum digest_reason reason;
 	time_t now; /* when it was closed (use as the mail's Date) */

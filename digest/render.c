@@ -431,7 +431,7 @@ static void subject_text(char *out, size_t size, const char *src, size_t n, size
 
 void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown)
 {
-	int sev = m->severity < 0 ? 0 : m->severity > 7 ? 7 : m->severity;
+	int sev = m->severity > 7 ? 7 : m->severity; /* < 0: unknown */
 	bool first = b->n + b->not_shown == (shown ? 1u : 0u);
 
 	if (first) {
@@ -441,9 +441,9 @@ void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool 
 		subject_text(b->preview, sizeof(b->preview), m->text ? m->text : "", text_length(m),
 			     DIGEST_PREVIEW_CHARS);
 	}
-	if (sev <= CONF_LEVEL_ERRORS)
+	if (sev >= 0 && sev <= CONF_LEVEL_ERRORS)
 		b->n_errors++;
-	if (sev < b->highest)
+	if (sev >= 0 && sev < b->highest)
 		b->highest = sev;
 	if (!shown) {
 		b->not_shown++;

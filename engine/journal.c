@@ -403,7 +403,7 @@ static bool parse_msg(char **f, char *text, struct record *r)
 	if (*end || *f[0] == '\0')
 		return false;
 	sev = strtol(f[1], &end, 10);
-	if (*end || *f[1] == '\0' || sev < 0 || sev > 7)
+	if (*end || *f[1] == '\0' || sev < -1 || sev > 7)
 		return false;
 	fac = strtol(f[2], &end, 10);
 	if (*end || *f[2] == '\0' || fac < -1 || fac > 23)

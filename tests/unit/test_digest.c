@@ -589,6 +589,28 @@ Test(digest, body_rendering_exact)
 	sink_free(&k);
 }
 
+/* Unknown severity (-1, a log file without priorities): never urgent, not
+ * an error, "?" in the line; the known ones decide the summary. */
+Test(digest, unknown_severity_is_neither_urgent_nor_an_error)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	sink_init(&k);
+	s = new_set();
+	add(s, 0, T0, -1, "no priority", &k);
+	cr_assert_eq(k.n, 0, "not sent at once as urgent");
+	add(s, 0, T0 + 1, CONF_LEVEL_WARNINGS, "a warning", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 1);
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[?]: no priority\n"
+				      "2026-07-01 12:00:01 +0000 web1 sshd[warning]: a warning\n"
+				      "-- \n"
+				      "2 messages, 0 errors or worse, most severe: warning\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
 static const char *fmt(const struct digest_msg *m, enum conf_time tt, int off)
 {
 	static char buf[1000];
