@@ -2,8 +2,9 @@
  * engine/journal.h: the write-ahead journal of messages held in digests.
  *
  * Digests live in memory until they close; a crash (kill -9, power loss)
- * would lose what they hold.  So before the rsyslog module tells rsyslog a
- * batch is done, it appends the batch's accepted messages to a journal
+ * would lose what they hold.  So before engine_accept (engine/engine.h)
+ * says a batch is taken, it appends the batch's accepted messages to a
+ * journal
  * (journal_commit fsyncs it as well; journal_write leaves that to a later
  * journal_sync); on the next start a leftover journal is replayed into the
  * digests.  A record says nothing about which mail will carry the message:
@@ -35,7 +36,8 @@
  * always either the old or the new one.
  *
  * No locking inside: the caller serialises every call on one journal, and
- * only one process (one omlogmail action) may use a spool's journal.
+ * only one process (one engine: one omlogmail action) may use a spool's
+ * journal.
  */
 #ifndef LOGMAIL_ENGINE_JOURNAL_H
 #define LOGMAIL_ENGINE_JOURNAL_H

@@ -1,8 +1,17 @@
 # engine/: the pipeline behind the front ends (engine/engine.h): the
-# journal, digests, the outbox and the delivery thread.  Users link
-# digest/, filters/, config/ and smtp/ too (not in LIBADD, so the module,
-# which links them whole, gets each object once).
+# generations, the journal, digests, the outbox and the delivery thread.
+# Users link digest/, filters/, config/ and smtp/ too (not in LIBADD, so
+# the module, which links them whole, gets each object once).
 noinst_LTLIBRARIES += engine/libengine.la
 engine_libengine_la_SOURCES = \
+	engine/engine.h \
+	engine/internal.h \
+	engine/engine.c \
+	engine/worker.c \
+	engine/journaling.c \
+	engine/delivery.c \
 	engine/journal.h \
 	engine/journal.c
+engine_libengine_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
+ENGINE_LIBS = engine/libengine.la digest/libdigest.la filters/libfilters.la \
+	config/libconf.la smtp/libsmtp.la $(PCRE2_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
