@@ -40,6 +40,7 @@ int cmd_delete_mail(struct cli *cli, int argc, char **argv);  /* delete mail {ma
 int cmd_debug_mail(struct cli *cli, int argc, char **argv);   /* debug mail, no debug mail, undebug mail */
 int cmd_flush(struct cli *cli, int argc, char **argv);        /* flush: deliver what is queued */
 int cmd_show_log_config(struct cli *cli, int argc, char **argv);
+int cmd_test_filters(struct cli *cli, int argc, char **argv); /* test filters FILE (cli/test_filters.c) */
 
 /* Split a command line into words: blanks separate, "double quotes" group
  * (a backslash escapes a quote inside them).  Returns the word count, or -1

@@ -1,9 +1,9 @@
 # cli: logmail, the command front end (see cli/cli.h).
 bin_PROGRAMS += logmail
-logmail_SOURCES = cli/cli.h cli/main.c cli/shell.c cli/split.c cli/mail.c cli/show_log.c
+logmail_SOURCES = cli/cli.h cli/main.c cli/shell.c cli/split.c cli/mail.c cli/show_log.c \
+	cli/test_filters.c
 logmail_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(PCRE2_CFLAGS)
-logmail_LDADD = config/libconf.la smtp/libsmtp.la filters/libfilters.la \
-	$(OPENSSL_LIBS) $(PCRE2_LIBS) $(PTHREAD_LIBS)
+logmail_LDADD = $(ENGINE_LIBS)
 
 dist_man1_MANS = doc/logmail.1
 
@@ -26,6 +26,7 @@ CLI_TESTS = \
 	tests/integration/cli-configure.sh \
 	tests/integration/cli-errors.sh \
 	tests/integration/cli-script.sh \
-	tests/integration/cli-shell.sh
+	tests/integration/cli-shell.sh \
+	tests/integration/cli-test-filters.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS)

@@ -63,6 +63,7 @@ static const struct exec_cmd exec_cmds[] = {
     {{"show", "mail"}, cmd_show_mail},
     {{"show", "counter", "mail"}, cmd_show_counter_mail},
     {{"show", "log", "config"}, cmd_show_log_config},
+    {{"test", "filters"}, cmd_test_filters},
     {{"delete", "mail"}, cmd_delete_mail},
     {{"debug", "mail"}, cmd_debug_mail},
     {{"no", "debug", "mail"}, cmd_debug_mail},
@@ -477,6 +478,7 @@ static int help(struct run *r)
 	    "  show mail               mail settings and the queue\n"
 	    "  show counter mail       mails sent and failed\n"
 	    "  show log config         email log targets, filters, statistics\n"
+	    "  test filters FILE       the mails a log file would produce, none sent\n"
 	    "  mail [to ADDR] [subject TEXT] [file FILE]\n"
 	    "  delete mail {mail-id ID|all|ID}\n"
 	    "  debug mail | no debug mail | undebug mail\n"

@@ -38,6 +38,7 @@ RECORDER(cmd_show_counter_mail)
 RECORDER(cmd_delete_mail)
 RECORDER(cmd_debug_mail)
 RECORDER(cmd_show_log_config)
+RECORDER(cmd_test_filters)
 
 int cmd_flush(struct cli *cli, int argc, char **argv)
 {
