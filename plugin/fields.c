@@ -6,16 +6,28 @@
 
 #include "plugin/fields.h"
 
-/* Cut the last space-separated field off s: returns it, "" when s has no
- * space. */
-static const char *cut_last(char *s)
+/* Cut the last space-separated field off s: returns it, an empty string
+ * when s has no space. */
+static char *cut_last(char *s)
 {
 	char *sp = strrchr(s, ' ');
 
 	if (sp == NULL)
-		return "";
+		return s + strlen(s);
 	*sp = '\0';
 	return sp + 1;
+}
+
+/* The process id in tag ("sshd[123]:" -> "123", cut in place), "" when
+ * there is none. */
+static const char *procid_of(char *tag)
+{
+	char *open = strchr(tag, '['), *close;
+
+	if (open == NULL || (close = strchr(open + 1, ']')) == NULL)
+		return "";
+	*close = '\0';
+	return open + 1;
 }
 
 static bool own_message(const char *program, const char *text)
@@ -29,11 +41,12 @@ bool om_fields(char *head, const char *text, struct engine_msg *m)
 	char *end;
 	long pri = strtol(head, &end, 10);
 	time_t ts = (time_t)strtoll(*end == ' ' ? end + 1 : end, &end, 10);
-	const char *procid, *program;
+	const char *program;
+	char *tag;
 
 	if (*end == ' ')
 		end++;
-	procid = cut_last(end);
+	tag = cut_last(end);
 	program = cut_last(end);
 	while (*text == ' ')
 		text++;
@@ -43,7 +56,7 @@ bool om_fields(char *head, const char *text, struct engine_msg *m)
 	    .ts = ts,
 	    .host = end,
 	    .program = program,
-	    .procid = strcmp(procid, "-") == 0 ? "" : procid,
+	    .procid = procid_of(tag),
 	    .text = text,
 	};
 	return !own_message(program, text);

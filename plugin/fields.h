@@ -15,18 +15,22 @@
  * registers itself (names starting with a space cannot be written by
  * users, so they cannot collide):
  *
- *   head  "%pri% %timereported:::date-unixtimestamp% %hostname% %programname% %procid%"
+ *   head  "%pri% %timereported:::date-unixtimestamp% %hostname% %programname% %syslogtag%"
  *   text  "%msg:::drop-last-lf%"
  *
  * Each template costs rsyslog a rendering per message, so the short
- * properties share one.  PRI and TIME are digits, PROGRAM (from the tag)
- * and PROCID (between the tag's brackets, "-" when none) have no space, so
- * the head splits unambiguously even when the host name has spaces or the
- * program name is empty: the first two fields from the left, the last two
- * from the right, the host is what lies between.
+ * properties share one.  PRI and TIME are digits, PROGRAM and the TAG
+ * ("sshd[123]:", the program name comes from it) have no space, so the
+ * head splits unambiguously even when the host name has spaces or the
+ * program name or the tag is empty: the first two fields from the left,
+ * the last two from the right, the host is what lies between.
+ *
+ * The process id is cut out of the tag, between its first '[' and the
+ * next ']', as rsyslog makes %procid% of a traditional message; %procid%
+ * itself would cost rsyslog a lock and a malloc per message.
  */
 #define OM_TPL_HEAD_LINE                                                                           \
-	"\"%pri% %timereported:::date-unixtimestamp% %hostname% %programname% %procid%\""
+	"\"%pri% %timereported:::date-unixtimestamp% %hostname% %programname% %syslogtag%\""
 #define OM_TPL_MSG_LINE "\"%msg:::drop-last-lf%\""
 
 /* Fill m from head (split in place: m points into it) and text.  false
