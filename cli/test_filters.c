@@ -124,30 +124,33 @@ static bool parse_rfc3339(const char **p, time_t *ts)
 	return true;
 }
 
-/* The tag, when the first word of rest is one ("sshd[123]:", "kernel:"):
- * program and procid cut out of it in place; returns the text after it. */
-static char *parse_tag(char *rest, struct engine_msg *m)
+/* The tag, when the first word of rest is one ("sshd[123]:", "kernel:"),
+ * cut off rest, with the process id in it and the program name copied to
+ * program (size octets); returns the text after it. */
+static char *parse_tag(char *rest, struct engine_msg *m, char *program, size_t size)
 {
 	char *sp = strchr(rest, ' '), *end = sp != NULL ? sp : rest + strlen(rest);
-	char *open, *cut;
+	const char *open, *close;
 
-	m->program = m->procid = "";
+	m->program = m->tag = "";
 	if (end == rest || end[-1] != ':')
 		return rest;
-	end[-1] = '\0';
+	*end = '\0';
+	m->tag = rest;
+	snprintf(program, size, "%.*s", (int)strcspn(rest, "[:/"), rest);
+	m->program = program;
 	open = strchr(rest, '[');
-	if (open != NULL && end - 2 > open && end[-2] == ']') {
-		end[-2] = '\0';
+	if (open != NULL && (close = strchr(open + 1, ']')) != NULL) {
 		m->procid = open + 1;
+		m->procid_len = (size_t)(close - open - 1);
 	}
-	cut = rest + strcspn(rest, "[:/");
-	*cut = '\0';
-	m->program = rest;
 	return sp != NULL ? sp + 1 : end;
 }
 
-/* Split line (changed in place) into m.  false when it is not a syslog line. */
-static bool parse_line(char *line, time_t ref, struct engine_msg *m, bool *has_pri)
+/* Split line (changed in place) into m; the program name goes to program
+ * (size octets).  false when it is not a syslog line. */
+static bool parse_line(char *line, time_t ref, struct engine_msg *m, bool *has_pri, char *program,
+		       size_t size)
 {
 	const char *p = line;
 	char *host;
@@ -162,11 +165,11 @@ static bool parse_line(char *line, time_t ref, struct engine_msg *m, bool *has_p
 	p = host + strcspn(host, " ");
 	m->host = host;
 	if (*p == '\0') {
-		m->program = m->procid = m->text = "";
+		m->program = m->tag = m->text = "";
 		return true;
 	}
 	*(char *)p = '\0';
-	m->text = parse_tag((char *)p + 1, m);
+	m->text = parse_tag((char *)p + 1, m, program, size);
 	return true;
 }
 
@@ -295,6 +298,7 @@ static int feed(struct cli *cli, FILE *in, const char *name, struct engine *e,
 		struct engine_worker *w, struct counts *k)
 {
 	time_t ref = time(NULL), now = 0;
+	char program[256];
 	struct engine_msg m;
 	char *line = NULL;
 	size_t cap = 0;
@@ -308,7 +312,7 @@ static int feed(struct cli *cli, FILE *in, const char *name, struct engine *e,
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
-		if (!parse_line(line, ref, &m, &has_pri)) {
+		if (!parse_line(line, ref, &m, &has_pri, program, sizeof(program))) {
 			fprintf(cli->err,
 				"logmail: %s:%lu: not a syslog line (expected \"[<PRI>]Mmm dd "
 				"hh:mm:ss HOST TAG: TEXT\" or an RFC 3339 time), skipped\n",

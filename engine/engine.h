@@ -178,8 +178,12 @@ struct engine_msg {
 	time_t ts;           /* the time reported; <= 0: the batch's now */
 	const char *host;    /* "" or NULL when unknown */
 	const char *program; /* the program name (rsyslog's programname), "" or NULL */
-	const char *procid;  /* the process id as logged ("123"), "" or NULL */
-	const char *text;    /* the message text, NUL-terminated */
+	const char *tag;     /* the syslog tag as logged ("postfix/smtpd[123]:"), "" or
+			      * NULL: the traditional line is "HOST TAG TEXT" */
+	const char *procid;  /* the process id ("123"): procid_len octets, not
+			      * NUL-terminated (a part of tag); NULL when none */
+	size_t procid_len;
+	const char *text; /* the message text, NUL-terminated */
 };
 
 struct engine;

@@ -18,16 +18,15 @@ static char *cut_last(char *s)
 	return sp + 1;
 }
 
-/* The process id in tag ("sshd[123]:" -> "123", cut in place), "" when
- * there is none. */
-static const char *procid_of(char *tag)
+/* The process id in m->tag ("sshd[123]:" -> "123"), if any. */
+static void procid_of(struct engine_msg *m)
 {
-	char *open = strchr(tag, '['), *close;
+	const char *open = strchr(m->tag, '['), *close;
 
 	if (open == NULL || (close = strchr(open + 1, ']')) == NULL)
-		return "";
-	*close = '\0';
-	return open + 1;
+		return;
+	m->procid = open + 1;
+	m->procid_len = (size_t)(close - open - 1);
 }
 
 static bool own_message(const char *program, const char *text)
@@ -56,8 +55,9 @@ bool om_fields(char *head, const char *text, struct engine_msg *m)
 	    .ts = ts,
 	    .host = end,
 	    .program = program,
-	    .procid = procid_of(tag),
+	    .tag = tag,
 	    .text = text,
 	};
+	procid_of(m);
 	return !own_message(program, text);
 }

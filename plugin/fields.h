@@ -25,7 +25,7 @@
  * program name or the tag is empty: the first two fields from the left,
  * the last two from the right, the host is what lies between.
  *
- * The process id is cut out of the tag, between its first '[' and the
+ * The process id is the part of the tag between its first '[' and the
  * next ']', as rsyslog makes %procid% of a traditional message; %procid%
  * itself would cost rsyslog a lock and a malloc per message.
  */

@@ -198,7 +198,9 @@ static void make_batch(struct batch *b, const char *tag, unsigned first, size_t 
 					      .facility = 3,
 					      .host = "web1",
 					      .program = "app",
+					      .tag = "app[42]:",
 					      .procid = "42",
+					      .procid_len = 2,
 					      .text = b->text[i]};
 	}
 }

@@ -33,7 +33,9 @@ Test(fields, every_field)
 	cr_assert_eq(m.ts, 1782907200);
 	cr_assert_str_eq(m.host, "web1");
 	cr_assert_str_eq(m.program, "sshd");
-	cr_assert_str_eq(m.procid, "4242");
+	cr_assert_str_eq(m.tag, "sshd[4242]:");
+	cr_assert_eq(m.procid_len, 4);
+	cr_assert_eq(strncmp(m.procid, "4242", 4), 0);
 	cr_assert_str_eq(m.text, "Failed password", "the leading space of %%msg%% goes");
 }
 
@@ -45,12 +47,13 @@ Test(fields, empty_program_name)
 	cr_assert(kept);
 	cr_assert_str_eq(m.host, "web1");
 	cr_assert_str_eq(m.program, "");
-	cr_assert_str_eq(m.procid, "");
+	cr_assert_str_eq(m.tag, "");
+	cr_assert_null(m.procid);
 	cr_assert_str_eq(m.text, "no tag");
 	m = split("3 1782907200   ", "neither host nor tag", &kept);
 	cr_assert_str_eq(m.host, "");
 	cr_assert_str_eq(m.program, "");
-	cr_assert_str_eq(m.procid, "");
+	cr_assert_str_eq(m.tag, "");
 }
 
 Test(fields, no_procid_and_a_host_with_spaces)
@@ -60,12 +63,14 @@ Test(fields, no_procid_and_a_host_with_spaces)
 
 	cr_assert_str_eq(m.host, "my odd host");
 	cr_assert_str_eq(m.program, "kernel");
-	cr_assert_str_eq(m.procid, "");
+	cr_assert_null(m.procid);
 	m = split("13 1782907200 web1 postfix postfix/smtpd[77]:", "x", &kept);
 	cr_assert_str_eq(m.program, "postfix");
-	cr_assert_str_eq(m.procid, "77");
+	cr_assert_str_eq(m.tag, "postfix/smtpd[77]:", "the tag as logged, for logcheck's rules");
+	cr_assert_eq(m.procid_len, 2);
+	cr_assert_eq(strncmp(m.procid, "77]", 3), 0);
 	m = split("13 1782907200 web1 odd odd[77:", "x", &kept);
-	cr_assert_str_eq(m.procid, "", "no ']': no process id, as rsyslog's %%procid%%");
+	cr_assert_null(m.procid, "no ']': no process id, as rsyslog's %%procid%%");
 }
 
 Test(fields, no_time_is_zero_for_the_engine_to_fill)
