@@ -13,8 +13,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <time.h>
+
 struct conf;
 struct spool;
+struct engine_msg;
 
 struct cli {
 	const char *config_path; /* --config, $LOGMAIL_CONFIG, or the default */
@@ -41,6 +44,15 @@ int cmd_debug_mail(struct cli *cli, int argc, char **argv);   /* debug mail, no 
 int cmd_flush(struct cli *cli, int argc, char **argv);        /* flush: deliver what is queued */
 int cmd_show_log_config(struct cli *cli, int argc, char **argv);
 int cmd_test_filters(struct cli *cli, int argc, char **argv); /* test filters FILE (cli/test_filters.c) */
+
+/* One line of a syslog file ("[<PRI>]Nov 30 12:00:01 web1 sshd[123]: text"
+ * or with an RFC 3339 time, Debian 12's default) into m, changing line in
+ * place: m's strings point into it, but the program name, which is copied
+ * to program (size octets).  Without <PRI>, *has_pri is false and severity
+ * and facility are -1.  A traditional time is local, in the year that puts
+ * it at most a day after ref.  false when line is not a syslog line. */
+bool cli_parse_log_line(char *line, time_t ref, struct engine_msg *m, bool *has_pri, char *program,
+			size_t size);
 
 /* Split a command line into words: blanks separate, "double quotes" group
  * (a backslash escapes a quote inside them).  Returns the word count, or -1
