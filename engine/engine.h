@@ -47,8 +47,10 @@
  *                  reference count; the engine's own reference count; the
  *                  number of generations alive; the outbox pointer; the
  *                  delivery thread's flags (stop, spooled, force, rewake,
- *                  wake_at) and its condition variable e->wake.  Held only
- *                  for those few words: never across I/O or a callback.
+ *                  wake_at) and its condition variable e->wake.  Held for
+ *                  those few words, never across a callback; the one I/O
+ *                  under it is engine_ready starting the threads once
+ *                  (outbox_start opens the outbox's spool handle).
  *   e->spool_lock  the submitting spool handle (engine_ready's check; a mail
  *                  spooled on the calling thread while the outbox is not
  *                  running).
@@ -61,11 +63,13 @@
  *   run with it released), the outbox's mutex (outbox.h), the spool's file
  *   locks (smtp.h).
  *
- * Lock order: jlock, then spool_lock, then lock.  Nobody takes jlock while
- * holding another of them, and the outbox's thread never takes jlock: a
- * worker holding jlock may wait (bounded) for room in the outbox, so the
- * outbox's callback only sets a flag under e->lock and wakes the delivery
- * thread, which settles the journal.
+ * Lock order: jlock, then spool_lock, then lock, then the outbox's mutex
+ * (engine_counters asks the outbox its depth under lock); a digest's mutex
+ * is taken under jlock and released before anything else is taken.
+ * Nobody takes jlock while holding another lock, and the outbox's thread
+ * never takes jlock: a worker holding jlock may wait (bounded) for room in
+ * the outbox, so the outbox's callback only sets a flag under e->lock and
+ * wakes the delivery thread, which settles the journal.
  *
  * ---- Generations ---------------------------------------------------------
  *
@@ -98,8 +102,12 @@
  * journal is opened (engine_start, else the first batch) a leftover
  * journal, the mark of a crash, is replayed into the digests; messages for
  * recipients no longer configured are logged and dropped.  A crash thus
- * mails a message twice at worst, never zero times.  One engine per spool:
- * two engines sharing a spool would share a journal.
+ * mails a message twice at worst, never zero times.  (Known exception: a
+ * compaction keeps a recipient's newest `held` records, but a held,
+ * rate-limited digest that reached its cap holds the oldest messages and
+ * only counts the newer ones, so a crash then replays the wrong ones and
+ * the count of those not shown is lost.)  One engine per spool: two
+ * engines sharing a spool would share a journal.
  *
  * Ownership: everything a function is given is borrowed for the call;
  * engine_new copies the parameters it keeps.  No global state: two engines
