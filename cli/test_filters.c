@@ -261,11 +261,18 @@ int cmd_test_filters(struct cli *cli, int argc, char **argv)
 		return EX_CONFIG;
 	}
 	in = strcmp(name, "-") == 0 ? stdin : fopen(name, "re");
-	w = engine_worker_new(e);
-	if (in == NULL || w == NULL) {
+	if (in == NULL) {
 		fprintf(cli->err, "logmail: cannot read %s: %s\n", name, strerror(errno));
 		engine_free(e);
-		return in == NULL ? EX_NOINPUT : EX_OSERR;
+		return EX_NOINPUT;
+	}
+	w = engine_worker_new(e);
+	if (w == NULL) {
+		fprintf(cli->err, "logmail: out of memory\n");
+		if (in != stdin)
+			fclose(in);
+		engine_free(e);
+		return EX_OSERR;
 	}
 	rc = feed(cli, in, strcmp(name, "-") == 0 ? "<stdin>" : name, e, w, &k);
 	if (in != stdin)
