@@ -277,7 +277,7 @@ int cmd_test_filters(struct cli *cli, int argc, char **argv)
 	rc = feed(cli, in, strcmp(name, "-") == 0 ? "<stdin>" : name, e, w, &k);
 	if (in != stdin)
 		fclose(in);
-	if (k.no_pri > 0 && priority_filters(cli->conf, who, sizeof(who)) > 0)
+	if (k.no_pri > 0 && cli->conf != NULL && priority_filters(cli->conf, who, sizeof(who)) > 0)
 		fprintf(cli->err,
 			"logmail: warning: %lu lines carry no <PRI>, so no level or facility: "
 			"filters with a level or a facility never match them (%s)\n",
