@@ -19,8 +19,10 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 struct spool;
+struct engine_msg;
 
 enum cli_mode { CLI_EXEC, CLI_CONFIG };
 
@@ -90,6 +92,17 @@ int cmd_undebug_mail(struct cli *cli, const struct conf_args *a);
 int cmd_flush(struct cli *cli, const struct conf_args *a);
 /* cli/show_log.c */
 int cmd_show_log_config(struct cli *cli, const struct conf_args *a);
+/* cli/test_filters.c: test filters FILE */
+int cmd_test_filters(struct cli *cli, const struct conf_args *a);
+
+/* One line of a syslog file ("[<PRI>]Nov 30 12:00:01 web1 sshd[123]: text"
+ * or with an RFC 3339 time, Debian 12's default) into m, changing line in
+ * place: m's strings point into it, but the program name, which is copied
+ * to program (size octets).  Without <PRI>, *has_pri is false and severity
+ * and facility are -1.  A traditional time is local, in the year that puts
+ * it at most a day after ref.  false when line is not a syslog line. */
+bool cli_parse_log_line(char *line, time_t ref, struct engine_msg *m, bool *has_pri, char *program,
+			size_t size);
 /* cli/shell.c */
 int cmd_show_running(struct cli *cli, const struct conf_args *a);
 int cmd_write(struct cli *cli, const struct conf_args *a);

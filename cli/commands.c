@@ -71,6 +71,12 @@ static const struct cli_command exec[] = {
       "Only those whose retry time has come, quietly (the systemd timer)\n",
       0},
      cmd_flush},
+    {{"test filters FILE$file",
+      "Try the configuration on something\n"
+      "The mails the log email targets would make of a log file; nothing is sent\n"
+      "A syslog file (traditional or RFC 3339 times), - for standard input\n",
+      0},
+     cmd_test_filters},
     {{"write [memory]",
       "Save the configuration (it is saved after every change already)\n"
       "The configuration file\n",

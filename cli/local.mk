@@ -1,10 +1,9 @@
 # cli: logmail, the command front end (see cli/cli.h).
 bin_PROGRAMS += logmail
 logmail_SOURCES = cli/cli.h cli/main.c cli/commands.c cli/shell.c cli/term.c cli/filter.c \
-	cli/split.c cli/mail.c cli/show_log.c
+	cli/split.c cli/mail.c cli/show_log.c cli/test_filters.c cli/log_line.c
 logmail_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(PCRE2_CFLAGS) $(LIBEDIT_CFLAGS)
-logmail_LDADD = config/libconf.la smtp/libsmtp.la filters/libfilters.la \
-	$(OPENSSL_LIBS) $(PCRE2_LIBS) $(LIBEDIT_LIBS) $(PTHREAD_LIBS)
+logmail_LDADD = $(ENGINE_LIBS) $(LIBEDIT_LIBS)
 
 dist_man1_MANS = doc/logmail.1
 
@@ -36,6 +35,7 @@ CLI_TESTS = \
 	tests/integration/cli-trigger.sh \
 	tests/integration/cli-errors.sh \
 	tests/integration/cli-script.sh \
-	tests/integration/cli-shell.sh
+	tests/integration/cli-shell.sh \
+	tests/integration/cli-test-filters.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/integration/ptyscreen.py

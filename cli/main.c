@@ -34,6 +34,7 @@ static void usage(FILE *out)
 	      "  delete mail {mail-id ID | all | ID}\n"
 	      "  debug mail [detail] | no debug mail | undebug mail | clear counter mail\n"
 	      "  flush [due]\n"
+	      "  test filters FILE  (the mails a log file would produce; - for stdin)\n"
 	      "  configure [terminal]\n"
 	      "  and every configuration command (mail smtpserver ..., mail from ...,\n"
 	      "  log email ..., no ..., default log email ...), saved at once\n"

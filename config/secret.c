@@ -12,10 +12,10 @@
  * before they are released; no message here ever contains a password.
  */
 #include "config/internal.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,19 +87,6 @@ static enum conf_status key_read(const char *path, int fd, unsigned char *key, s
 	return CONF_OK;
 }
 
-static void fsync_dir_of(const char *path)
-{
-	char buf[PATH_MAX];
-	int fd;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /* Write a new key to a temporary file and link it to path; EEXIST (another
  * process was first) is not an error: the caller then reads theirs. */
 static enum conf_status key_create(const char *path, struct conf_err *err)
@@ -131,7 +118,7 @@ static enum conf_status key_create(const char *path, struct conf_err *err)
 		conf_err_set(err, "cannot create key file %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	fsync_dir_of(path);
+	(void)util_fsync_parent(path);
 	st = CONF_OK;
 fail:
 	explicit_bzero(key, sizeof(key));

@@ -5,10 +5,10 @@
  * could be read as a keyword (or an abbreviation of one) is quoted.
  */
 #include "config/internal.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,20 +165,6 @@ static enum conf_status io_fail(struct conf_err *err, const char *what)
 	return CONF_EIO;
 }
 
-static enum conf_status fsync_dir(const char *path, struct conf_err *err)
-{
-	char buf[PATH_MAX];
-	int fd, rc;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return io_fail(err, "cannot open the directory");
-	rc = fsync(fd);
-	close(fd);
-	return rc < 0 ? io_fail(err, "cannot fsync the directory") : CONF_OK;
-}
-
 /* Write c into the open temporary fd and make it durable; closes fd. */
 static enum conf_status write_tmp(const struct conf *c, int fd, struct conf_err *err)
 {
@@ -225,5 +211,7 @@ enum conf_status conf_save(const struct conf *c, const char *path, struct conf_e
 		unlink(tmp);
 		return st;
 	}
-	return fsync_dir(path, err);
+	if (util_fsync_parent(path) < 0)
+		return io_fail(err, "cannot fsync the directory");
+	return CONF_OK;
 }

@@ -363,7 +363,7 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 		r->count.not_shown++;
 		digest_batch_note(p, m, false);
 	}
-	if (r->urgent_level != CONF_LEVEL_ANY && m->severity <= r->urgent_level)
+	if (r->urgent_level != CONF_LEVEL_ANY && m->severity >= 0 && m->severity <= r->urgent_level)
 		make_due(p, DIGEST_REASON_URGENT);
 	else if (is_full(r))
 		make_due(p, DIGEST_REASON_FULL);
@@ -418,7 +418,8 @@ struct zone_lines {
 	unsigned n, next;
 };
 
-static const struct zone_line *line_for(struct zone_lines *z, const struct digest_msg *m,
+static const struct zone_line *line_for(struct zone_lines *z, struct digest_time_cache *tc,
+					const struct digest_msg *m,
 					const struct digest_recipient *r)
 {
 	struct zone_line *l;
@@ -435,7 +436,8 @@ static const struct zone_line *line_for(struct zone_lines *z, const struct diges
 	}
 	l->time_type = r->time_type;
 	l->offset_min = r->offset_min;
-	l->len = digest_format_line(m, r->time_type, r->offset_min, l->text, sizeof(l->text));
+	l->len =
+	    digest_format_line_cached(tc, m, r->time_type, r->offset_min, l->text, sizeof(l->text));
 	return l;
 }
 
@@ -448,9 +450,9 @@ static enum digest_status worse(enum digest_status a, enum digest_status b)
 	return rank[b] > rank[a] ? b : a;
 }
 
-enum digest_status digest_add_many(struct digest_set *s, const size_t *recipients, size_t n,
-				   const struct digest_msg *m, time_t now, digest_emit_fn emit,
-				   void *arg)
+enum digest_status digest_add_many(struct digest_set *s, struct digest_time_cache *tc,
+				   const size_t *recipients, size_t n, const struct digest_msg *m,
+				   time_t now, digest_emit_fn emit, void *arg)
 {
 	struct zone_lines z;
 	enum digest_status st = DIGEST_OK;
@@ -467,7 +469,7 @@ enum digest_status digest_add_many(struct digest_set *s, const size_t *recipient
 			st = worse(st, DIGEST_EINVAL);
 			continue;
 		}
-		l = line_for(&z, m, &s->r[k]);
+		l = line_for(&z, tc, m, &s->r[k]);
 		st = worse(st, add_one(s, k, m, l->text, l->len, now, emit, arg));
 	}
 	return st;
@@ -476,7 +478,7 @@ enum digest_status digest_add_many(struct digest_set *s, const size_t *recipient
 enum digest_status digest_add(struct digest_set *s, size_t recipient, const struct digest_msg *m,
 			      time_t now, digest_emit_fn emit, void *arg)
 {
-	return digest_add_many(s, &recipient, 1, m, now, emit, arg);
+	return digest_add_many(s, NULL, &recipient, 1, m, now, emit, arg);
 }
 
 enum digest_status digest_poll(struct digest_set *s, time_t now, digest_emit_fn emit, void *arg)

@@ -57,7 +57,9 @@ enum digest_status {
 /* One log message.  Everything is borrowed for the duration of the call. */
 struct digest_msg {
 	time_t ts;           /* when it was logged */
-	int severity;        /* 0 emerg ... 7 debug (enum conf_level) */
+	int severity;        /* 0 emerg ... 7 debug (enum conf_level); -1 when unknown
+			      * (a log file without priorities): never urgent, not an
+			      * error, shown as "?" */
 	int facility;        /* syslog facility number, or -1 when unknown */
 	const char *host;    /* NULL or "": shown as "-" */
 	const char *program; /* NULL or "": shown as "-" */
@@ -80,10 +82,10 @@ struct digest_mail {
 	const char *subject; /* expanded, one line, no CR/LF */
 	const char *body;    /* UTF-8, LF line ends, no line over 998 octets */
 	size_t body_len;
-	unsigned n_messages;      /* messages shown in the body */
-	unsigned n_not_shown;     /* messages counted but not shown (rate limit, caps) */
-	unsigned n_errors;        /* of all n_messages + n_not_shown: severity <= errors */
-	int highest;              /* most severe level among them (0 emerg ... 7 debug) */
+	unsigned n_messages;  /* messages shown in the body */
+	unsigned n_not_shown; /* messages counted but not shown (rate limit, caps) */
+	unsigned n_errors;    /* of all n_messages + n_not_shown: severity <= errors */
+	int highest; /* most severe level among them (0 emerg ... 7 debug; 8: none known) */
 	time_t first_ts, last_ts; /* log times of the first and last shown message */
 	enum digest_reason reason;
 	time_t now; /* when it was closed (use as the mail's Date) */
@@ -134,19 +136,34 @@ size_t digest_set_count(const struct digest_set *s);
 enum digest_status digest_add(struct digest_set *s, size_t recipient, const struct digest_msg *m,
 			      time_t now, digest_emit_fn emit, void *arg);
 
+/* The rendered time prefixes ("2026-11-23 11:35:02 +0200") of the last
+ * second per zone setting.  Messages come in bursts of the same second,
+ * and localtime_r + gmtime_r + snprintf cost more than the rest of a body
+ * line, so a caller that adds many messages keeps a cache and hands it to
+ * digest_add_many.  One thread uses a cache at a time (the engine gives
+ * each of its workers one); it may serve any number of digest sets.  A
+ * change of TZ followed by tzset() is noticed (unless the new zone has the
+ * same names and standard offset as the old one: then the cached second
+ * may still show the old zone, until the next second).  NULL on ENOMEM;
+ * digest_time_cache_free(NULL) is safe. */
+struct digest_time_cache;
+struct digest_time_cache *digest_time_cache_new(void);
+void digest_time_cache_free(struct digest_time_cache *tc);
+
 /* digest_add(s, recipients[i], m, now, emit, arg) for i = 0 .. n-1 in
  * turn, with the same effects and counters (a recipient listed twice gets
  * the message twice), but the body line is rendered once per distinct
  * (time_type, offset_min) among them instead of once per recipient: call
- * it once per message with every recipient it matched.  An index out of
+ * it once per message with every recipient it matched.  tc (NULL: none)
+ * is the caller's time cache, used by this thread only.  An index out of
  * range is skipped (DIGEST_EINVAL) and the others still get the message.
  * Returns the worst status of the n adds, in the order DIGEST_EINVAL >
  * DIGEST_ENOMEM > DIGEST_EEMIT > DIGEST_OK; DIGEST_EINVAL with nothing
  * added when s, m or emit is NULL, or recipients is NULL and n > 0;
  * DIGEST_OK when n is 0.  digest_add is the case n == 1. */
-enum digest_status digest_add_many(struct digest_set *s, const size_t *recipients, size_t n,
-				   const struct digest_msg *m, time_t now, digest_emit_fn emit,
-				   void *arg);
+enum digest_status digest_add_many(struct digest_set *s, struct digest_time_cache *tc,
+				   const size_t *recipients, size_t n, const struct digest_msg *m,
+				   time_t now, digest_emit_fn emit, void *arg);
 
 /* Emit every digest whose time has come (window passed, rate limit lifted,
  * retry after an emit failure).  DIGEST_EEMIT when any emit failed. */

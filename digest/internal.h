@@ -101,6 +101,9 @@ void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare);
  * empty. */
 void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare);
 void digest_store_free(struct digest_store *spare);
+/* digest_format_line with tc's prefixes (tc may be NULL). */
+size_t digest_format_line_cached(struct digest_time_cache *tc, const struct digest_msg *m,
+				 enum conf_time time_type, int offset_min, char *out, size_t size);
 /* Append one rendered line (without '\n'); false on ENOMEM. */
 bool digest_batch_push(struct digest_batch *b, const char *line, size_t len);
 /* Fold m into the batch's counts and first-message fields. */

@@ -6,9 +6,7 @@ digest_libdigest_la_SOURCES = \
 	digest/digest.h \
 	digest/internal.h \
 	digest/digest.c \
-	digest/render.c \
-	digest/journal.h \
-	digest/journal.c
+	digest/render.c
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_digest

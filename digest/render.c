@@ -1,8 +1,8 @@
 /*
  * digest/render.c: what a digest looks like: body lines, the closing lines,
  * the subject.  Pure functions; the only outside state read is the
- * process's time zone (localtime_r) for CONF_TIME_LOCAL, and the only state
- * kept is a per-thread cache of the last rendered second (lb_time).
+ * process's time zone (localtime_r) for CONF_TIME_LOCAL.  The only state is
+ * the caller's struct digest_time_cache (lb_time).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "digest/internal.h"
+#include "util/util.h"
 #include "smtp/smtp.h"
 
 static const char *const sev_names[] = {
@@ -201,11 +202,9 @@ static bool zone_same(const struct zone_id *a, const struct zone_id *b)
 	       a->daylight == b->daylight;
 }
 
-/* The last rendered second per zone setting.  Messages come in bursts of
- * the same second, and localtime_r + gmtime_r + snprintf cost more than
- * the rest of the line.  The text depends on nothing but (ts, time_type,
- * offset_min) and the process's zone, so the cache is per thread: no lock,
- * no contention between rsyslog's workers, shared by every digest set. */
+/* The last rendered second per zone setting (digest.h says why).  The
+ * text depends on nothing but (ts, time_type, offset_min) and the
+ * process's zone, so one cache serves every digest set. */
 #define TIME_SLOTS 4
 
 struct time_slot {
@@ -218,8 +217,20 @@ struct time_slot {
 	char text[64];
 };
 
-static _Thread_local struct time_slot time_cache[TIME_SLOTS];
-static _Thread_local unsigned time_cache_next;
+struct digest_time_cache {
+	struct time_slot slot[TIME_SLOTS];
+	unsigned next;
+};
+
+struct digest_time_cache *digest_time_cache_new(void)
+{
+	return calloc(1, sizeof(struct digest_time_cache));
+}
+
+void digest_time_cache_free(struct digest_time_cache *tc)
+{
+	free(tc);
+}
 
 static bool slot_matches(const struct time_slot *c, time_t ts, enum conf_time time_type,
 			 int offset_min, const struct zone_id *zone)
@@ -229,20 +240,27 @@ static bool slot_matches(const struct time_slot *c, time_t ts, enum conf_time ti
 	return time_type != CONF_TIME_LOCAL || zone_same(&c->zone, zone);
 }
 
-static void lb_time(struct lbuf *b, time_t ts, enum conf_time time_type, int offset_min)
+static void lb_time(struct lbuf *b, struct digest_time_cache *tc, time_t ts,
+		    enum conf_time time_type, int offset_min)
 {
-	struct zone_id zone = zone_now();
+	struct zone_id zone;
 	struct time_slot *c;
+	char text[64];
 	unsigned i;
 
+	if (tc == NULL) {
+		lb_put(b, text, time_text(text, ts, time_type, offset_min));
+		return;
+	}
+	zone = zone_now();
 	for (i = 0; i < TIME_SLOTS; i++) {
-		c = &time_cache[i];
+		c = &tc->slot[i];
 		if (c->used && c->time_type == time_type && c->offset_min == offset_min)
 			break;
 	}
 	if (i == TIME_SLOTS) {
-		c = &time_cache[time_cache_next];
-		time_cache_next = (time_cache_next + 1) % TIME_SLOTS;
+		c = &tc->slot[tc->next];
+		tc->next = (tc->next + 1) % TIME_SLOTS;
 		c->used = false;
 	}
 	if (!slot_matches(c, ts, time_type, offset_min, &zone)) {
@@ -266,13 +284,19 @@ static size_t text_length(const struct digest_msg *m)
 size_t digest_format_line(const struct digest_msg *m, enum conf_time time_type, int offset_min,
 			  char *out, size_t size)
 {
+	return digest_format_line_cached(NULL, m, time_type, offset_min, out, size);
+}
+
+size_t digest_format_line_cached(struct digest_time_cache *tc, const struct digest_msg *m,
+				 enum conf_time time_type, int offset_min, char *out, size_t size)
+{
 	struct lbuf b;
 	const char *sev = digest_severity_name(m->severity);
 
 	if (size == 0)
 		return 0;
 	lb_init(&b, out, size - 1 < DIGEST_LINE_MAX ? size - 1 : DIGEST_LINE_MAX);
-	lb_time(&b, m->ts, time_type, offset_min);
+	lb_time(&b, tc, m->ts, time_type, offset_min);
 	lb_put(&b, " ", 1);
 	lb_field(&b, m->host, 255);
 	lb_put(&b, " ", 1);
@@ -409,16 +433,16 @@ static void subject_text(char *out, size_t size, const char *src, size_t n, size
 
 /* ---- hosts (%N) ---------------------------------------------------------- */
 
-/* FNV-1a over the lower-cased name; never 0 (0 marks an empty slot). */
+/* util_hash of the lower-cased name (its first 255 octets: longer host
+ * names are not real ones); never 0, which marks an empty slot. */
 static uint64_t host_hash(const char *host)
 {
-	uint64_t h = 14695981039346656037ull;
+	char low[255];
+	size_t n = 0;
 
-	for (const unsigned char *p = (const unsigned char *)host; *p; p++) {
-		h ^= *p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p;
-		h *= 1099511628211ull;
-	}
-	return h ? h : 1;
+	for (; host[n] != '\0' && n < sizeof(low); n++)
+		low[n] = host[n] >= 'A' && host[n] <= 'Z' ? (char)(host[n] - 'A' + 'a') : host[n];
+	return (uint64_t)util_hash(low, n) | 1ull << 32;
 }
 
 /* The slot of h: where it is, or the empty one where it would go. */
@@ -501,7 +525,7 @@ const char *digest_hosts_name(const struct digest_hosts *hs, const char *fallbac
 
 void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown)
 {
-	int sev = m->severity < 0 ? 0 : m->severity > 7 ? 7 : m->severity;
+	int sev = m->severity > 7 ? 7 : m->severity; /* < 0: unknown */
 	bool first = b->n + b->not_shown == (shown ? 1u : 0u);
 
 	if (first) {
@@ -512,9 +536,9 @@ void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool 
 			     DIGEST_PREVIEW_CHARS);
 	}
 	digest_hosts_add(&b->hosts, m->host);
-	if (sev <= CONF_LEVEL_ERRORS)
+	if (sev >= 0 && sev <= CONF_LEVEL_ERRORS)
 		b->n_errors++;
-	if (sev < b->highest)
+	if (sev >= 0 && sev < b->highest)
 		b->highest = sev;
 	if (!shown) {
 		b->not_shown++;

@@ -52,6 +52,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include "filters/filter.h"
+#include "util/util.h"
 
 #include <fnmatch.h>
 #include <pcre2.h>
@@ -180,17 +181,6 @@ struct filter_worker {
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static uint32_t hash_name(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* The bucket of program p, or 0 when no filter names it. */
 static uint32_t bucket_of(const struct filter_set *set, const char *p, size_t len)
 {
@@ -199,7 +189,7 @@ static uint32_t bucket_of(const struct filter_set *set, const char *p, size_t le
 
 	if (len == 0 || !p)
 		return 0;
-	h = hash_name(p, len);
+	h = util_hash(p, len);
 	for (i = h & set->mask; set->table[i].bucket; i = (i + 1) & set->mask) {
 		const struct hslot *s = &set->table[i];
 
@@ -394,7 +384,7 @@ static enum filter_status programs_index(struct filter_set *set)
 		if (!lf->program || lf->program_len == 0 ||
 		    bucket_of(set, lf->program, lf->program_len))
 			continue;
-		h = hash_name(lf->program, lf->program_len);
+		h = util_hash(lf->program, lf->program_len);
 		for (j = h & set->mask; set->table[j].bucket; j = (j + 1) & set->mask)
 			;
 		set->table[j] =
@@ -860,26 +850,18 @@ void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uin
 		atomic_fetch_add_explicit(&set->ctr->r[recipient].mailed, n, memory_order_relaxed);
 }
 
-static void counters_set(struct rcounters *rc, const struct filter_stats *st);
-
-void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t)
-{
-	for (size_t r = 0; t && r < set->n_recipients; r++) {
-		const struct filter_stats *st =
-		    filter_stats_lookup(t, set->conf->recipients[r].address);
-		struct rcounters *rc = &set->ctr->r[r];
-
-		if (st)
-			counters_set(rc, st);
-	}
-}
-
 static void counters_set(struct rcounters *rc, const struct filter_stats *st)
 {
 	atomic_store(&rc->received_base, st->received);
 	atomic_store(&rc->accepted, st->accepted);
 	atomic_store(&rc->mailed, st->mailed);
 	rc->since = st->since;
+}
+
+void filter_stats_set(struct filter_set *set, size_t recipient, const struct filter_stats *st)
+{
+	if (recipient < set->n_recipients)
+		counters_set(&set->ctr->r[recipient], st);
 }
 
 void filter_stats_carry(struct filter_set *dst, const struct filter_set *src)

@@ -109,6 +109,10 @@ void filter_worker_flush(struct filter_worker *w);
 void filter_stats_get(const struct filter_set *set, size_t recipient, struct filter_stats *out);
 void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uint64_t n);
 
+/* Start recipient's counters from st (received, accepted, mailed, since).
+ * Call before the set is shared with other threads. */
+void filter_stats_set(struct filter_set *set, size_t recipient, const struct filter_stats *st);
+
 /* Statistics as read back from a stats file, keyed by address. */
 struct filter_stats_entry {
 	char *address;

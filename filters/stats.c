@@ -4,8 +4,12 @@
  * The module writes it (filter_stats_save), `show log config` reads it
  * (filter_stats_load).  Writing goes to a temporary file in the same
  * directory, fsync, rename, so a reader never sees half a file.
+ *
+ * Built on filter.h's counters (filter_stats_get, filter_stats_set); the
+ * filter engine itself knows nothing of this file.
  */
 #include "filters/filter.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,28 +37,6 @@ static void err_set(struct conf_err *err, const char *path, unsigned line, const
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-}
-
-static void fsync_dir(const char *path)
-{
-	char *dir = strdup(path), *slash;
-	int fd;
-
-	if (!dir)
-		return;
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
 }
 
 static int stats_write(const struct filter_set *set, FILE *f)
@@ -102,7 +84,7 @@ enum filter_status filter_stats_save(const struct filter_set *set, const char *p
 	f = NULL;
 	if (rename(tmp, path) != 0)
 		goto fail;
-	fsync_dir(path);
+	(void)util_fsync_parent(path);
 	free(tmp);
 	return FILTER_OK;
 fail:
@@ -195,4 +177,14 @@ const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *
 		if (strcmp(t->entries[i].address, address) == 0)
 			return &t->entries[i].stats;
 	return NULL;
+}
+
+void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t)
+{
+	for (size_t r = 0; t && r < filter_set_recipients(set); r++) {
+		const struct filter_stats *st = filter_stats_lookup(t, filter_set_address(set, r));
+
+		if (st)
+			filter_stats_set(set, r, st);
+	}
 }

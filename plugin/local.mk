@@ -18,7 +18,8 @@ dist_rsyslogexamples_DATA = rsyslog.d/omlogmail-minimal.conf \
 if HAVE_RSYSLOG_SRC
 rsyslogmoddir = $(RSYSLOG_MODDIR)
 rsyslogmod_LTLIBRARIES = plugin/omlogmail.la
-plugin_omlogmail_la_SOURCES = plugin/omlogmail.c plugin/logmail-rsyslog-defs.h
+plugin_omlogmail_la_SOURCES = plugin/omlogmail.c plugin/logmail-rsyslog-defs.h \
+	plugin/fields.h plugin/fields.c
 plugin_omlogmail_la_CPPFLAGS = -include $(top_srcdir)/plugin/logmail-rsyslog-defs.h \
 	$(AM_CPPFLAGS) -I$(RSYSLOG_SRC) -I$(RSYSLOG_SRC)/runtime -I$(RSYSLOG_SRC)/grammar \
 	$(RSYSLOG_DEPS_CFLAGS)
@@ -26,8 +27,7 @@ plugin_omlogmail_la_CFLAGS = $(AM_CFLAGS) -fno-strict-aliasing
 # Only modInit is looked up (dlsym); exporting nothing else keeps the
 # libraries' symbols from meeting another module's.
 plugin_omlogmail_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^modInit$$'
-plugin_omlogmail_la_LIBADD = digest/libdigest.la filters/libfilters.la config/libconf.la \
-	smtp/libsmtp.la $(PCRE2_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+plugin_omlogmail_la_LIBADD = $(ENGINE_LIBS)
 endif
 
 # rsyslog integration tests: each skips (77) when the module was not built.
@@ -42,3 +42,13 @@ RSYSLOG_IT = \
 	tests/integration/rsyslog-collector.sh
 TESTS += $(RSYSLOG_IT)
 EXTRA_DIST += $(RSYSLOG_IT) tests/integration/rsyslog-lib.sh
+
+# The template split (plugin/fields.c has no rsyslog header), without rsyslogd.
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_plugin_fields
+TESTS += tests/unit/test_plugin_fields
+tests_unit_test_plugin_fields_SOURCES = tests/unit/test_plugin_fields.c plugin/fields.h \
+	plugin/fields.c
+tests_unit_test_plugin_fields_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_plugin_fields_LDADD = $(CRITERION_LIBS)
+endif

@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "smtp/outbox.h"
+#include "util/util.h"
 
 struct outbox_mail {
 	struct outbox_mail *next;
@@ -191,9 +191,7 @@ static void *outbox_main(void *arg)
 	struct smtp_err err;
 	struct timespec retry;
 
-	if (ob->nice != 0) /* best effort: an unprivileged process may not lower it again */
-		(void)setpriority(PRIO_PROCESS, (id_t)gettid(),
-				  getpriority(PRIO_PROCESS, (id_t)gettid()) + ob->nice);
+	util_thread_nice(ob->nice);
 	pthread_mutex_lock(&ob->lock);
 	while (!ob->stop) {
 		if (ob->n == 0) {

@@ -86,6 +86,7 @@
 #include <unistd.h>
 
 #include "smtp/spool-internal.h"
+#include "util/util.h"
 
 #define SPOOL_MAIL_MAX (64u << 20) /* a larger file in queue/ is corrupt */
 
@@ -217,33 +218,6 @@ void spool_close(struct spool *s)
 
 /* ---- files --------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int fsync_dir(struct spool *s, const char *sub)
-{
-	int fd = openat(s->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r;
-
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 /* Open a new file in tmp/ with a name no one else uses; *name gets "tmp/.N". */
 static int open_tmp(struct spool *s, char *name, size_t size)
 {
@@ -344,7 +318,7 @@ static enum smtp_status write_mail(int fd, const struct spool_mail *m, const cha
 		spool_errf(err, "spool: out of memory");
 		return SMTP_ENOMEM;
 	}
-	if (write_all(fd, hdr, hlen) < 0 || write_all(fd, m->msg, m->len) < 0) {
+	if (util_write_all(fd, hdr, hlen) < 0 || util_write_all(fd, m->msg, m->len) < 0) {
 		free(hdr);
 		return sys_fail(err, "cannot write", name);
 	}
@@ -370,7 +344,7 @@ static enum smtp_status publish_text(struct spool *s, const char *text, const ch
 
 	if (fd < 0)
 		return sys_fail(err, "cannot create", tmp);
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (util_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
 		close(fd);
 		unlinkat(s->dirfd, tmp, 0);
 		return sys_fail(err, "cannot write", tmp);
@@ -380,7 +354,7 @@ static enum smtp_status publish_text(struct spool *s, const char *text, const ch
 		unlinkat(s->dirfd, tmp, 0);
 		return sys_fail(err, "cannot rename to", dst);
 	}
-	fsync_dir(s, dstdir);
+	(void)util_fsync_dir(s->dirfd, dstdir);
 	return SMTP_OK;
 }
 
@@ -798,7 +772,7 @@ static void submit_chunk(struct spool *s, const struct smtp_message *const *msgs
 	/* Not reported when it fails: the mails are in queue/ already, and
 	 * calling them not queued would have the caller queue them twice. */
 	if (renamed)
-		fsync_dir(s, "queue");
+		(void)util_fsync_dir(s->dirfd, "queue");
 	for (i = 0; i < n; i++)
 		if (status[i] != SMTP_OK)
 			ids[i][0] = '\0';
@@ -875,7 +849,7 @@ static enum smtp_status delete_failed(struct spool *s, const char *id, struct sm
 	}
 	snprintf(path, sizeof(path), "failed/%s.reason", id);
 	unlinkat(s->dirfd, path, 0);
-	fsync_dir(s, "failed");
+	util_fsync_dir(s->dirfd, "failed");
 	return SMTP_OK;
 }
 
@@ -891,7 +865,7 @@ enum smtp_status spool_delete(struct spool *s, const char *id, struct smtp_err *
 			return delete_failed(s, id, err);
 		return sys_fail(err, "cannot delete", path);
 	}
-	fsync_dir(s, "queue");
+	(void)util_fsync_dir(s->dirfd, "queue");
 	return SMTP_OK;
 }
 
@@ -965,7 +939,7 @@ enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 		}
 	}
 	unlinkat(s->dirfd, tmp, 0); /* the old content, after an exchange */
-	fsync_dir(s, "queue");
+	(void)util_fsync_dir(s->dirfd, "queue");
 	return SMTP_OK;
 fail:
 	unlinkat(s->dirfd, tmp, 0);
@@ -999,8 +973,8 @@ enum smtp_status spool_fail(struct spool *s, const char *name, const char *reaso
 			return no_such_mail(name, err);
 		return sys_fail(err, "cannot move to", dst);
 	}
-	fsync_dir(s, "failed");
-	fsync_dir(s, "queue");
+	(void)util_fsync_dir(s->dirfd, "failed");
+	(void)util_fsync_dir(s->dirfd, "queue");
 	return SMTP_OK;
 }
 
@@ -1016,7 +990,7 @@ enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *
 
 void spool_sync_queue(struct spool *s)
 {
-	fsync_dir(s, "queue");
+	(void)util_fsync_dir(s->dirfd, "queue");
 }
 
 void spool_clean_tmp(struct spool *s, time_t now)
@@ -1164,7 +1138,7 @@ enum smtp_status spool_set_debug_level(struct spool *s, enum spool_debug level,
 	if (level == SPOOL_DEBUG_OFF) {
 		if (unlinkat(s->dirfd, "debug", 0) < 0 && errno != ENOENT)
 			return sys_fail(err, "cannot remove", "debug");
-		fsync_dir(s, ".");
+		util_fsync_dir(s->dirfd, ".");
 		return SMTP_OK;
 	}
 	return publish_text(s, level == SPOOL_DEBUG_DETAIL ? "detail\n" : "on\n", "debug", ".",

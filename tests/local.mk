@@ -6,9 +6,9 @@ EXTRA_DIST += tests/servers/smtpd.py tests/integration/lib.sh
 # Always: each fuzz target's source linked with tests/fuzz/replay.c (a plain
 # main, no libFuzzer) replays tests/fuzz/corpus/<target>/ and every kept
 # crash in tests/fuzz/regressions/<target>/, so they are tests of `make check`.
-FUZZ_TARGETS = conf filters reply compose
+FUZZ_TARGETS = conf filters reply compose log_line
 FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_filters \
-	tests/fuzz/replay_reply tests/fuzz/replay_compose
+	tests/fuzz/replay_reply tests/fuzz/replay_compose tests/fuzz/replay_log_line
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -29,13 +29,16 @@ tests_fuzz_replay_compose_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_compose.
 tests_fuzz_replay_compose_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"compose"'
 tests_fuzz_replay_compose_LDADD = smtp/libsmtp.la
 
+tests_fuzz_replay_log_line_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_log_line.c cli/log_line.c
+tests_fuzz_replay_log_line_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"log_line"'
+
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/corpus/reply tests/fuzz/corpus/compose \
-	tests/fuzz/regressions
+	tests/fuzz/corpus/log_line tests/fuzz/regressions
 
 # With --enable-fuzzing (CC=clang): the libFuzzer programs.  fuzz_conf and
 # fuzz_filters are defined in config/local.mk and filters/local.mk.
 if FUZZING
-noinst_PROGRAMS += tests/fuzz/fuzz_reply tests/fuzz/fuzz_compose
+noinst_PROGRAMS += tests/fuzz/fuzz_reply tests/fuzz/fuzz_compose tests/fuzz/fuzz_log_line
 tests_fuzz_fuzz_reply_SOURCES = tests/fuzz/fuzz_reply.c
 tests_fuzz_fuzz_reply_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_reply_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
@@ -44,6 +47,9 @@ tests_fuzz_fuzz_compose_SOURCES = tests/fuzz/fuzz_compose.c
 tests_fuzz_fuzz_compose_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_compose_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_compose_LDADD = smtp/libsmtp.la
+tests_fuzz_fuzz_log_line_SOURCES = tests/fuzz/fuzz_log_line.c cli/log_line.c
+tests_fuzz_fuzz_log_line_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_log_line_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 endif
 
 # `make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS='reply compose']`: run each

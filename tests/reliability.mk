@@ -5,7 +5,7 @@ check_PROGRAMS += tests/unit/test_journal
 TESTS += tests/unit/test_journal
 tests_unit_test_journal_SOURCES = tests/unit/test_journal.c
 tests_unit_test_journal_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
-tests_unit_test_journal_LDADD = digest/libdigest.la smtp/libsmtp.la $(CRITERION_LIBS) \
+tests_unit_test_journal_LDADD = engine/libengine.la digest/libdigest.la smtp/libsmtp.la $(CRITERION_LIBS) \
 	$(PTHREAD_LIBS)
 endif
 

@@ -16,6 +16,8 @@
 # Contenders alternate within each round; figures are medians of ROUNDS.
 # Sizes come from the environment (defaults keep the run near 5 minutes on
 # 2 cores): SECTIONS ROUNDS N_MOD N_DEL N_MSMTP N_OMMAIL N_TLS N_STORM N_URGENT.
+# To compare two builds of the module side by side, alternate runs of
+# SECTIONS=module MOD_KEYS="a b" with OMLOGMAIL=<the other build's .so>.
 # Nothing here asserts on time (never part of `make check`).
 set -u
 
@@ -32,7 +34,7 @@ ALL_SECTIONS="module delivery tls storm urgent"
 SECTIONS=${SECTIONS:-$ALL_SECTIONS} # a subset runs those and writes no report
 PY=/usr/bin/python3
 RSYSLOGD=${RSYSLOGD:-/usr/sbin/rsyslogd}
-OMLOGMAIL=$top_builddir/plugin/.libs/omlogmail.so
+OMLOGMAIL=${OMLOGMAIL:-$top_builddir/plugin/.libs/omlogmail.so} # another build's, to compare
 SPOOL_BENCH=$top_builddir/bench/compare/spool_bench
 GEN=$top_srcdir/bench/compare/gen.py
 COUNTSMTPD=$top_srcdir/bench/compare/countsmtpd.py
@@ -156,7 +158,7 @@ rs_time() {
 # ---- 1. module overhead -------------------------------------------------------
 # a discard, b omlogmail, c RainerScript, s b with the spool on tmpfs,
 # y b with sync="on", n omlogmail without recipients (the action's floor)
-MOD_KEYS="a b c s y n"
+MOD_KEYS=${MOD_KEYS:-a b c s y n} # a subset with SECTIONS=module, e.g. "a b"
 bench_module() {
 	local r k d secs
 	log "1. module overhead: $N_MOD messages, $ROUNDS rounds"
@@ -206,10 +208,11 @@ bench_module() {
 		eval "MOD_$k=\$(calc \"$N_MOD / \$(median <\"\$T/mod-$k.secs\")\" 0)"
 		eval "MOD_CPU_$k=\$(calc \"\$(median <\"\$T/mod-$k.ticks\") / $CLK_TCK\" 2)"
 	done
-	MOD_MATCHED=$(cat "$T/mod.matched")
+	MOD_MATCHED=$(cat "$T/mod.matched" 2>/dev/null)
 	MOD_SPOOLED=$(sink_msgs mod)
-	log "   msg/s: (a) $MOD_a (b) $MOD_b (c) $MOD_c (b') $MOD_s (b-sync) $MOD_y (n) $MOD_n;" \
-		"(b)/(a) $(calc "$MOD_b / $MOD_a" 2)"
+	log "   msg/s:$(for k in $MOD_KEYS; do eval "printf ' (%s) %s' $k \$MOD_$k"; done);" \
+		"CPU s:$(for k in $MOD_KEYS; do eval "printf ' (%s) %s' $k \$MOD_CPU_$k"; done)" \
+		"$([ -n "${MOD_a:-}" ] && [ -n "${MOD_b:-}" ] && echo "(b)/(a) $(calc "$MOD_b / $MOD_a" 2)")"
 }
 
 # ---- 2. delivery ------------------------------------------------------------------

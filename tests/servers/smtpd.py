@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A test SMTP server for logmail's tests (Debian's python3-aiosmtpd).
 
-Listens on 127.0.0.1 (or --listen), port 0, and writes the port it got to --port-file
+Listens on 127.0.0.1 (or --listen), port 0 (or --port N: a server back on the
+port of one that stopped), and writes the port it got to --port-file
 (atomically: the file appears complete).  Each accepted message is saved in
 --maildir as two files, also published atomically (temporary name, rename):
 
@@ -241,7 +242,7 @@ async def main(args):
     ssl_ctx = None
     if args.mode == "smtps":
         ssl_ctx = server_tls_context(args)
-    server = await loop.create_server(factory, args.listen, 0, ssl=ssl_ctx)
+    server = await loop.create_server(factory, args.listen, args.port, ssl=ssl_ctx)
     port = server.sockets[0].getsockname()[1]
     publish(args.port_file, b"%d\n" % port)
     stop = asyncio.Event()
@@ -254,6 +255,7 @@ async def main(args):
 def parse():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port-file", required=True)
+    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--maildir", required=True)
     ap.add_argument("--mode", choices=["plain", "starttls", "smtps"], default="plain")
     ap.add_argument("--tls-cert")

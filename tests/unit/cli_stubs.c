@@ -44,6 +44,7 @@ RECORDER(cmd_delete_mail)
 RECORDER(cmd_debug_mail)
 RECORDER(cmd_undebug_mail)
 RECORDER(cmd_show_log_config)
+RECORDER(cmd_test_filters)
 
 int cmd_flush(struct cli *cli, const struct conf_args *a)
 {

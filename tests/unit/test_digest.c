@@ -590,6 +590,28 @@ Test(digest, body_rendering_exact)
 	sink_free(&k);
 }
 
+/* Unknown severity (-1, a log file without priorities): never urgent, not
+ * an error, "?" in the line; the known ones decide the summary. */
+Test(digest, unknown_severity_is_neither_urgent_nor_an_error)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	sink_init(&k);
+	s = new_set();
+	add(s, 0, T0, -1, "no priority", &k);
+	cr_assert_eq(k.n, 0, "not sent at once as urgent");
+	add(s, 0, T0 + 1, CONF_LEVEL_WARNINGS, "a warning", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 1);
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[?]: no priority\n"
+				      "2026-07-01 12:00:01 +0000 web1 sshd[warning]: a warning\n"
+				      "-- \n"
+				      "2 messages, 0 errors or worse, most severe: warning\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
 static const char *fmt(const struct digest_msg *m, enum conf_time tt, int off)
 {
 	static char buf[1000];
@@ -732,6 +754,19 @@ Test(digest, time_offsets)
 	}
 }
 
+/* add() through a struct digest_time_cache, as the engine's workers add. */
+static struct digest_time_cache *tcache;
+
+static void add_cached(struct digest_set *s, size_t r, time_t now, int sev, const char *text,
+		       struct sink *k)
+{
+	struct digest_msg m = msg(now, sev, text);
+
+	if (tcache == NULL)
+		cr_assert_not_null(tcache = digest_time_cache_new());
+	cr_assert_eq(digest_add_many(s, tcache, &r, 1, &m, now, sink_emit, k), DIGEST_OK);
+}
+
 /* The time prefix is cached per second: same second, next second, and a
  * zone setting in between must each show their own time. */
 Test(digest, time_prefix_cache_follows_the_second)
@@ -743,12 +778,12 @@ Test(digest, time_prefix_cache_follows_the_second)
 	rec[1].offset_min = 90;
 	sink_init(&k);
 	s = new_set();
-	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "one", &k);
-	add(s, 1, T0, CONF_LEVEL_INFORMATIONAL, "other zone", &k);
-	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "two", &k);
-	add(s, 0, T0 + 1, CONF_LEVEL_INFORMATIONAL, "three", &k);
-	add(s, 1, T0 + 1, CONF_LEVEL_INFORMATIONAL, "other zone", &k);
-	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "late", &k);
+	add_cached(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "one", &k);
+	add_cached(s, 1, T0, CONF_LEVEL_INFORMATIONAL, "other zone", &k);
+	add_cached(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "two", &k);
+	add_cached(s, 0, T0 + 1, CONF_LEVEL_INFORMATIONAL, "three", &k);
+	add_cached(s, 1, T0 + 1, CONF_LEVEL_INFORMATIONAL, "other zone", &k);
+	add_cached(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "late", &k);
 	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 2);
 	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[info]: one\n"
@@ -763,6 +798,7 @@ Test(digest, time_prefix_cache_follows_the_second)
 				      "2 messages, 0 errors or worse, most severe: info\n");
 	digest_set_free(s);
 	sink_free(&k);
+	digest_time_cache_free(tcache);
 }
 
 /* Local time: a TZ change (with tzset) shows at once, even within the
@@ -777,14 +813,14 @@ Test(digest, time_prefix_cache_follows_a_tz_change)
 	tzset();
 	sink_init(&k);
 	s = new_set();
-	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in Paris", &k);
-	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "still Paris", &k);
+	add_cached(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in Paris", &k);
+	add_cached(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "still Paris", &k);
 	setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
 	tzset();
-	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in New York", &k);
+	add_cached(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in New York", &k);
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	add(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in UTC", &k);
+	add_cached(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in UTC", &k);
 	cr_assert_eq(digest_flush_all(s, T0, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 1);
 	cr_assert_str_eq(k.v[0].body, "2026-07-01 14:00:00 +0200 web1 sshd[info]: in Paris\n"
@@ -795,6 +831,7 @@ Test(digest, time_prefix_cache_follows_a_tz_change)
 				      "4 messages, 0 errors or worse, most severe: info\n");
 	digest_set_free(s);
 	sink_free(&k);
+	digest_time_cache_free(tcache);
 }
 
 /* ---- digest_add_many -------------------------------------------------------- */
@@ -814,7 +851,7 @@ Test(digest, add_many_is_add_for_each_recipient)
 	tzset();
 	sink_init(&k);
 	s = new_set();
-	cr_assert_eq(digest_add_many(s, to, 5, &m, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_add_many(s, NULL, to, 5, &m, T0, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(counters(s, 0).added, 2); /* listed twice */
 	for (size_t r = 1; r < 4; r++) {
 		cr_assert_eq(counters(s, r).added, 1);
@@ -856,7 +893,7 @@ Test(digest, add_many_with_many_zones)
 	conf.n_recipients = NR;
 	sink_init(&k);
 	s = new_set();
-	cr_assert_eq(digest_add_many(s, to, NR, &m, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_add_many(s, NULL, to, NR, &m, T0, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(digest_flush_all(s, T0, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, NR);
 	for (size_t i = 0; i < NR; i++) {
@@ -882,19 +919,19 @@ Test(digest, add_many_statuses)
 	sink_init(&k);
 	s = new_set();
 	/* out of range is skipped; the others still get it */
-	cr_assert_eq(digest_add_many(s, to, 3, &m, T0, sink_emit, &k), DIGEST_EINVAL);
+	cr_assert_eq(digest_add_many(s, NULL, to, 3, &m, T0, sink_emit, &k), DIGEST_EINVAL);
 	cr_assert_eq(k.n, 1);
 	cr_assert_eq(counters(s, 0).mailed, 1);
 	cr_assert_eq(counters(s, 1).held, 1);
 	/* an emit failure of one recipient: EEMIT, the message is kept */
 	k.fail = true;
-	cr_assert_eq(digest_add_many(s, to, 1, &m, T0 + 1, sink_emit, &k), DIGEST_EEMIT);
+	cr_assert_eq(digest_add_many(s, NULL, to, 1, &m, T0 + 1, sink_emit, &k), DIGEST_EEMIT);
 	cr_assert_eq(counters(s, 0).held, 1);
-	cr_assert_eq(digest_add_many(s, to, 0, &m, T0, sink_emit, &k), DIGEST_OK);
-	cr_assert_eq(digest_add_many(s, NULL, 0, &m, T0, sink_emit, &k), DIGEST_OK);
-	cr_assert_eq(digest_add_many(s, NULL, 1, &m, T0, sink_emit, &k), DIGEST_EINVAL);
-	cr_assert_eq(digest_add_many(s, to, 1, NULL, T0, sink_emit, &k), DIGEST_EINVAL);
-	cr_assert_eq(digest_add_many(NULL, to, 1, &m, T0, sink_emit, &k), DIGEST_EINVAL);
+	cr_assert_eq(digest_add_many(s, NULL, to, 0, &m, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_add_many(s, NULL, NULL, 0, &m, T0, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_add_many(s, NULL, NULL, 1, &m, T0, sink_emit, &k), DIGEST_EINVAL);
+	cr_assert_eq(digest_add_many(s, NULL, to, 1, NULL, T0, sink_emit, &k), DIGEST_EINVAL);
+	cr_assert_eq(digest_add_many(NULL, NULL, to, 1, &m, T0, sink_emit, &k), DIGEST_EINVAL);
 	cr_assert_eq(counters(s, 0).added, 2);
 	for (size_t r = 0; r < 2; r++)
 		check_accounting(s, r);

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_journal.c: the digest journal (digest/journal.h).
+ * tests/unit/test_journal.c: the digest journal (engine/journal.h).
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "digest/journal.h"
+#include "engine/journal.h"
 
 static char dir[] = "/tmp/test_journal.XXXXXX";
 static char path[256];
@@ -356,6 +356,29 @@ Test(journal, version_1_and_2_lines_replay_and_bad_ones_are_skipped_whole)
 	cr_assert_eq(s.sev[1], 6);
 	cr_assert_eq(s.fac[2], -1);
 	cr_assert_eq(s.ts[2], 1782907201);
+	journal_close(j);
+}
+
+/* A message of unknown severity (a log file without priorities) and
+ * unknown facility replays as it was, not as a malformed record. */
+Test(journal, unknown_severity_round_trips)
+{
+	struct journal *j = open_j();
+	struct journal_err err;
+	struct digest_msg m = msg("no priority");
+	struct seen s;
+	size_t bad;
+
+	m.severity = -1;
+	m.facility = -1;
+	cr_assert_eq(journal_add(j, "a@example.com", &m), JOURNAL_OK);
+	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK, "%s", err.msg);
+	s = replayed(j, &bad);
+	cr_assert_eq(bad, 0);
+	cr_assert_eq(s.n, 1);
+	cr_assert_eq(s.sev[0], -1);
+	cr_assert_eq(s.fac[0], -1);
+	cr_assert_str_eq(s.text[0], "no priority");
 	journal_close(j);
 }
 

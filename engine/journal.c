@@ -1,6 +1,6 @@
 /*
- * digest/journal.c: the write-ahead journal of digest messages (format and
- * contract in digest/journal.h).
+ * engine/journal.c: the write-ahead journal of digest messages (format and
+ * contract in engine/journal.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "digest/journal.h"
+#include "engine/journal.h"
+#include "util/util.h"
 
 #define JOURNAL_TMP JOURNAL_NAME ".tmp"
 
@@ -46,21 +47,6 @@ static enum journal_status sys_fail(struct journal_err *err, const char *what,
 	errf(err, "journal %s/%s/%s: %s: %s", j->spool_dir, JOURNAL_DIR, JOURNAL_NAME, what,
 	     strerror(e));
 	return e == ENOMEM ? JOURNAL_ENOMEM : JOURNAL_EIO;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Read the whole file at fd into a malloc'd buffer. */
@@ -133,7 +119,9 @@ enum journal_status journal_open(struct journal **out, const char *spool_dir,
 		st = sys_fail(err, "cannot open the spool", j);
 		goto fail;
 	}
-	if (mkdirat(spoolfd, JOURNAL_DIR, 0700) < 0 && errno != EEXIST) {
+	if (mkdirat(spoolfd, JOURNAL_DIR, 0700) == 0) {
+		(void)fsync(spoolfd); /* the new pending/ itself survives a power cut */
+	} else if (errno != EEXIST) {
 		st = sys_fail(err, "cannot create " JOURNAL_DIR, j);
 		goto fail;
 	}
@@ -294,7 +282,7 @@ enum journal_status journal_write(struct journal *j, struct journal_err *err)
 
 	if (j->len == 0)
 		return JOURNAL_OK;
-	if (write_all(j->fd, j->buf, j->len) < 0) {
+	if (util_write_all(j->fd, j->buf, j->len) < 0) {
 		st = sys_fail(err, "cannot write", j);
 		/* never leave half a batch: the caller reports it as not taken */
 		(void)ftruncate(j->fd, j->size);
@@ -415,7 +403,7 @@ static bool parse_msg(char **f, char *text, struct record *r)
 	if (*end || *f[0] == '\0')
 		return false;
 	sev = strtol(f[1], &end, 10);
-	if (*end || *f[1] == '\0' || sev < 0 || sev > 7)
+	if (*end || *f[1] == '\0' || sev < -1 || sev > 7)
 		return false;
 	fac = strtol(f[2], &end, 10);
 	if (*end || *f[2] == '\0' || fac < -1 || fac > 23)
@@ -509,18 +497,9 @@ struct quotas {
 	void *arg;
 };
 
-static size_t hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 static struct quota *slot(struct quota *v, size_t cap, const char *to)
 {
-	size_t i = hash(to) & (cap - 1);
+	size_t i = util_hash(to, strlen(to)) & (cap - 1);
 
 	while (v[i].to != NULL && strcmp(v[i].to, to) != 0)
 		i = (i + 1) & (cap - 1);
@@ -623,7 +602,7 @@ static enum journal_status replace(struct journal *j, const struct span *lines, 
 		free(text);
 		return st;
 	}
-	if (write_all(fd, text, (size_t)size) < 0 || fsync(fd) < 0 ||
+	if (util_write_all(fd, text, (size_t)size) < 0 || fsync(fd) < 0 ||
 	    renameat(j->dirfd, JOURNAL_TMP, j->dirfd, JOURNAL_NAME) < 0)
 		goto fail;
 	free(text);

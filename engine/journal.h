@@ -1,9 +1,10 @@
 /*
- * digest/journal.h: the write-ahead journal of messages held in digests.
+ * engine/journal.h: the write-ahead journal of messages held in digests.
  *
  * Digests live in memory until they close; a crash (kill -9, power loss)
- * would lose what they hold.  So before the rsyslog module tells rsyslog a
- * batch is done, it appends the batch's accepted messages to a journal
+ * would lose what they hold.  So before engine_accept (engine/engine.h)
+ * says a batch is taken, it appends the batch's accepted messages to a
+ * journal
  * (journal_commit fsyncs it as well; journal_write leaves that to a later
  * journal_sync); on the next start a leftover journal is replayed into the
  * digests.  A record says nothing about which mail will carry the message:
@@ -35,10 +36,11 @@
  * always either the old or the new one.
  *
  * No locking inside: the caller serialises every call on one journal, and
- * only one process (one omlogmail action) may use a spool's journal.
+ * only one process (one engine: one omlogmail action) may use a spool's
+ * journal.
  */
-#ifndef LOGMAIL_DIGEST_JOURNAL_H
-#define LOGMAIL_DIGEST_JOURNAL_H
+#ifndef LOGMAIL_ENGINE_JOURNAL_H
+#define LOGMAIL_ENGINE_JOURNAL_H
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -1,0 +1,721 @@
+/*
+ * tests/unit/test_engine.c: the engine (engine/engine.h) without rsyslogd:
+ * batches fed through engine_accept with a real spool directory and a real
+ * SMTP server (tests/servers/smtpd.py on Debian's python3-aiosmtpd).
+ *
+ *   - reload under load: workers accept while the configuration is
+ *     reloaded again and again; every message is mailed exactly once;
+ *   - stop with digests pending: engine_stop flushes them into the spool
+ *     and leaves the journal empty;
+ *   - a journal write that fails (RLIMIT_FSIZE): the batch is refused and
+ *     nothing of it reaches a digest; offered again, it is taken whole;
+ *   - the server down, then up on the same port: the mail waits in the
+ *     queue, and the delivery thread's retry sends it;
+ *   - a crash: a child accepts batches and is killed (SIGKILL) mid-batch;
+ *     the parent opens the engine on the same spool and every message the
+ *     child had been told was taken comes back;
+ *   - a dry run: digests to a function, nothing written.
+ *
+ * Waits are bounded polls on files and counters, never fixed sleeps.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/journal.h"
+#include "smtp/smtp.h"
+
+#define PY "/usr/bin/python3"
+
+static char dir[] = "/tmp/test_engine.XXXXXX";
+static char spool[300], conf_path[300];
+static pid_t smtpd_pid = -1;
+static unsigned smtpd_port;
+static char maildir[300];
+
+/* ---- the log --------------------------------------------------------- */
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_text[1 << 16];
+static size_t log_len;
+
+static void on_log(void *arg, int level, enum engine_fault fault, const char *msg)
+{
+	(void)arg;
+	(void)fault;
+	pthread_mutex_lock(&log_lock);
+	log_len +=
+	    (size_t)snprintf(log_text + log_len, sizeof(log_text) - log_len, "%d %s\n", level, msg);
+	if (log_len >= sizeof(log_text))
+		log_len = sizeof(log_text) - 1;
+	pthread_mutex_unlock(&log_lock);
+}
+
+static bool logged(const char *what)
+{
+	bool found;
+
+	pthread_mutex_lock(&log_lock);
+	found = strstr(log_text, what) != NULL;
+	pthread_mutex_unlock(&log_lock);
+	return found;
+}
+
+/* Poll (at most about 20 s) until cond(arg) holds. */
+static bool wait_for(bool (*cond)(void *), void *arg)
+{
+	for (int i = 0; i < 400; i++) {
+		if (cond(arg))
+			return true;
+		usleep(50 * 1000);
+	}
+	return cond(arg);
+}
+
+static bool logged_cond(void *what)
+{
+	return logged(what);
+}
+
+/* ---- the server -------------------------------------------------------- */
+
+static bool file_has(void *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* smtpd.py on port (0: any) with mails in dir/NAME; sets smtpd_port. */
+static void smtpd_start(const char *name, unsigned port)
+{
+	const char *top = getenv("top_srcdir");
+	char script[512], port_file[300], port_arg[16];
+	FILE *f;
+
+	if (access(PY, X_OK) != 0 || system(PY " -c 'import aiosmtpd' 2>/dev/null") != 0)
+		cr_skip_test("/usr/bin/python3 with aiosmtpd is needed (python3-aiosmtpd)");
+	snprintf(script, sizeof(script), "%s/tests/servers/smtpd.py", top ? top : ".");
+	snprintf(port_file, sizeof(port_file), "%s/%s.port", dir, name);
+	snprintf(maildir, sizeof(maildir), "%s/%s.mail", dir, name);
+	snprintf(port_arg, sizeof(port_arg), "%u", port);
+	unlink(port_file);
+	smtpd_pid = fork();
+	cr_assert_neq(smtpd_pid, -1);
+	if (smtpd_pid == 0) {
+		execl(PY, PY, script, "--port-file", port_file, "--maildir", maildir, "--port",
+		      port_arg, (char *)NULL);
+		_exit(127);
+	}
+	cr_assert(wait_for(file_has, port_file), "smtpd.py did not start");
+	f = fopen(port_file, "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%u", &smtpd_port), 1);
+	fclose(f);
+}
+
+static void smtpd_stop(void)
+{
+	if (smtpd_pid <= 0)
+		return;
+	kill(smtpd_pid, SIGTERM);
+	waitpid(smtpd_pid, NULL, 0);
+	smtpd_pid = -1;
+}
+
+/* ---- fixture ----------------------------------------------------------- */
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	snprintf(conf_path, sizeof(conf_path), "%s/logmail.conf", dir);
+	log_len = 0;
+	log_text[0] = '\0';
+}
+
+static void teardown(void)
+{
+	char cmd[400];
+
+	smtpd_stop();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)system(cmd);
+}
+
+TestSuite(engine, .init = setup, .fini = teardown, .timeout = 120);
+
+/* The configuration: the server, then each line of body. */
+static void write_conf(const char *body)
+{
+	FILE *f = fopen(conf_path, "w");
+
+	cr_assert_not_null(f);
+	fprintf(f, "mail smtpserver 127.0.0.1\nmail smtpserver port %u\n",
+		smtpd_port ? smtpd_port : 25);
+	fprintf(f, "mail from logmail@test.example\n%s", body);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(chmod(conf_path, 0600), 0);
+}
+
+static struct engine *engine_open(void)
+{
+	struct engine_params p = {.config_path = conf_path, .spool_dir = spool, .log = on_log};
+	struct conf_err err;
+	struct engine *e;
+
+	cr_assert_eq(engine_new(&e, &p, &err), ENGINE_OK, "%s:%u: %s", err.file, err.line, err.msg);
+	return e;
+}
+
+/* A batch of n messages "<tag>-<first + i>" at severity err, from app. */
+struct batch {
+	struct engine_msg m[64];
+	char text[64][48];
+};
+
+static void make_batch(struct batch *b, const char *tag, unsigned first, size_t n)
+{
+	cr_assert_leq(n, 64);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(b->text[i], sizeof(b->text[i]), "%s-%u", tag, first + (unsigned)i);
+		b->m[i] = (struct engine_msg){.severity = 3,
+					      .facility = 3,
+					      .host = "web1",
+					      .program = "app",
+					      .tag = "app[42]:",
+					      .procid = "42",
+					      .procid_len = 2,
+					      .text = b->text[i]};
+	}
+}
+
+/* ---- what arrived ------------------------------------------------------ */
+
+/* Delivered mails: count, per recipient, each "<tag>-<n>" in the bodies. */
+#define MAX_ID 200000
+
+struct arrived {
+	unsigned *count; /* [id]: times "<tag>-<id>" was seen for `to` */
+	size_t mails;
+};
+
+static void scan_mail(const char *eml, const char *tag, struct arrived *a)
+{
+	FILE *f = fopen(eml, "r");
+	char line[1200], want[64];
+	size_t wl = (size_t)snprintf(want, sizeof(want), "app[err]: %s-", tag);
+
+	cr_assert_not_null(f, "%s", eml);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = strstr(line, want);
+		unsigned long id;
+
+		if (p == NULL)
+			continue;
+		id = strtoul(p + wl, NULL, 10);
+		cr_assert_lt(id, MAX_ID);
+		a->count[id]++;
+	}
+	fclose(f);
+}
+
+/* The mails in md addressed to `to`, scanned for tag. */
+static struct arrived arrived_in(const char *md, const char *to, const char *tag)
+{
+	struct arrived a = {.count = calloc(MAX_ID, sizeof(unsigned))};
+	DIR *d = opendir(md);
+	struct dirent *de;
+	char path[600], line[400], want[400];
+
+	cr_assert_not_null(a.count);
+	snprintf(want, sizeof(want), "to: %s\n", to);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		bool mine = false;
+		FILE *f;
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".env") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", md, de->d_name);
+		f = fopen(path, "r");
+		cr_assert_not_null(f);
+		while (fgets(line, sizeof(line), f) != NULL)
+			mine = mine || strcmp(line, want) == 0;
+		fclose(f);
+		if (!mine)
+			continue;
+		a.mails++;
+		snprintf(path + strlen(path) - 4, 5, ".eml");
+		scan_mail(path, tag, &a);
+	}
+	if (d != NULL)
+		closedir(d);
+	return a;
+}
+
+static size_t count_files(const char *path, const char *suffix)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	size_t n = 0, sl = strlen(suffix);
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		n +=
+		    de->d_name[0] != '.' && len >= sl && strcmp(de->d_name + len - sl, suffix) == 0;
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static size_t queued(void)
+{
+	char q[400];
+
+	snprintf(q, sizeof(q), "%s/queue", spool);
+	return count_files(q, "");
+}
+
+static off_t journal_bytes(void)
+{
+	char path[400];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/" JOURNAL_DIR "/" JOURNAL_NAME, spool);
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* Send what the spool holds now (after engine_stop, which stops its
+ * delivery thread): the same spool_deliver the thread runs. */
+static void deliver_all(void)
+{
+	struct smtp_params p = {.host = "127.0.0.1", .port = smtpd_port, .timeout_sec = 20};
+	struct spool_run run = {0};
+	struct smtp_err err = {0};
+	struct spool *sp;
+
+	cr_assert_eq(spool_open(&sp, spool, &err), SMTP_OK, "%s", err.msg);
+	cr_assert_eq(spool_deliver(sp, &p, true, NULL, &run, &err), SMTP_OK, "%s", err.msg);
+	spool_close(sp);
+	cr_assert_eq(queued(), 0);
+}
+
+/* ---- reload under load --------------------------------------------------- */
+
+#define RELOADS   12
+#define PER_BATCH 25
+
+struct loader {
+	struct engine *e;
+	unsigned id;
+	_Atomic unsigned *reloads;
+	unsigned batches; /* accepted */
+};
+
+static void *load(void *arg)
+{
+	struct loader *l = arg;
+	struct engine_worker *w = engine_worker_new(l->e);
+	struct batch b;
+	char tag[8];
+
+	snprintf(tag, sizeof(tag), "t%u", l->id);
+	if (w == NULL)
+		return NULL;
+	/* until the reloads are done, and at least a while after the first */
+	while ((atomic_load(l->reloads) < RELOADS || l->batches < 40) && l->batches < 3000) {
+		make_batch(&b, tag, l->batches * PER_BATCH, PER_BATCH);
+		if (engine_accept(w, b.m, PER_BATCH, time(NULL)) != ENGINE_OK)
+			break;
+		l->batches++;
+	}
+	engine_worker_free(w);
+	return NULL;
+}
+
+Test(engine, reload_under_load)
+{
+	static const char *const confs[2] = {
+	    "log email a@example.com level errors\n"
+	    "log email a@example.com rate-limit 0\n"
+	    "log email a@example.com digest max-messages 50\n",
+	    "log email b@example.com level errors\n"
+	    "log email b@example.com rate-limit 0\n"
+	    "log email a@example.com level errors\n"
+	    "log email a@example.com rate-limit 0\n"
+	    "log email a@example.com digest max-messages 70\n",
+	};
+	_Atomic unsigned reloads = 0;
+	struct loader l[2];
+	pthread_t t[2];
+	struct conf_err err;
+	struct engine *e;
+	struct arrived a;
+
+	smtpd_start("smtpd", 0);
+	write_conf(confs[0]);
+	e = engine_open();
+	cr_assert_eq(engine_start(e), ENGINE_OK);
+	for (unsigned i = 0; i < 2; i++) {
+		l[i] = (struct loader){.e = e, .id = i, .reloads = &reloads};
+		cr_assert_eq(pthread_create(&t[i], NULL, load, &l[i]), 0);
+	}
+	for (unsigned i = 1; i <= RELOADS; i++) {
+		write_conf(confs[i % 2]);
+		cr_assert_eq(engine_reload(e, &err), ENGINE_OK, "%s", err.msg);
+		atomic_store(&reloads, i);
+	}
+	for (unsigned i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	engine_free(e);
+	deliver_all();
+	cr_assert(logged("reloaded, 2 recipients"));
+	cr_assert(logged("reloaded, 1 recipients"));
+	for (unsigned i = 0; i < 2; i++) {
+		char tag[8];
+
+		cr_assert_geq(l[i].batches, 40, "worker %u stopped early", i);
+		snprintf(tag, sizeof(tag), "t%u", i);
+		a = arrived_in(maildir, "a@example.com", tag);
+		for (unsigned k = 0; k < l[i].batches * PER_BATCH; k++)
+			cr_assert_eq(a.count[k], 1, "%s-%u mailed %u times", tag, k, a.count[k]);
+		for (unsigned k = l[i].batches * PER_BATCH; k < MAX_ID; k++)
+			cr_assert_eq(a.count[k], 0);
+		free(a.count);
+		a = arrived_in(maildir, "b@example.com", tag);
+		for (unsigned k = 0; k < MAX_ID; k++)
+			cr_assert_leq(a.count[k], 1, "b got %s-%u twice", tag, k);
+		free(a.count);
+	}
+	cr_assert_eq(journal_bytes(), 0, "the journal is settled at the end");
+}
+
+/* ---- stop with digests pending ------------------------------------------- */
+
+Test(engine, stop_flushes_pending_digests_into_the_spool)
+{
+	struct engine_worker *w;
+	struct engine_counters c;
+	struct engine *e;
+	struct batch b;
+	struct arrived a;
+
+	smtpd_start("smtpd", 0);
+	write_conf("log email a@example.com level errors\n"
+		   "log email a@example.com digest window 3600\n"
+		   "log email b@example.com program app msgtext \"p-1\"\n"
+		   "log email b@example.com digest window 3600\n");
+	e = engine_open();
+	cr_assert_eq(engine_start(e), ENGINE_OK);
+	w = engine_worker_new(e);
+	cr_assert_not_null(w);
+	for (unsigned k = 0; k < 3; k++) {
+		make_batch(&b, "p", k * 10, 10);
+		cr_assert_eq(engine_accept(w, b.m, 10, time(NULL)), ENGINE_OK);
+	}
+	cr_assert_gt(journal_bytes(), 0, "journaled");
+	cr_assert_eq(queued(), 0, "nothing spooled before its window");
+	engine_counters(e, &c);
+	cr_assert_eq(c.received, 30);
+	cr_assert_eq(c.accepted, 30);
+	cr_assert_eq(c.digests_closed, 0);
+	cr_assert_gt(c.journal_bytes, 0);
+	engine_stop(e);
+	engine_counters(e, &c);
+	cr_assert_eq(c.digests_closed, 2);
+	cr_assert_eq(c.mails_spooled, 2);
+	cr_assert_eq(queued(), 2);
+	cr_assert_eq(journal_bytes(), 0, "the journal is empty: the spool has every message");
+	engine_worker_free(w); /* after the engine's stop, as rsyslog may do */
+	engine_free(e);
+	deliver_all();
+	a = arrived_in(maildir, "a@example.com", "p");
+	cr_assert_eq(a.mails, 1);
+	for (unsigned k = 0; k < 30; k++)
+		cr_assert_eq(a.count[k], 1, "p-%u", k);
+	free(a.count);
+	a = arrived_in(maildir, "b@example.com", "p");
+	cr_assert_eq(a.mails, 1);
+	for (unsigned k = 0; k < 30; k++)
+		cr_assert_eq(a.count[k], k == 1 || (k >= 10 && k < 20), "b: p-%u", k);
+	free(a.count);
+}
+
+/* ---- a journal write that fails ------------------------------------------ */
+
+Test(engine, journal_write_failure_refuses_the_whole_batch)
+{
+	struct engine_recipient_counters rc;
+	struct engine_worker *w;
+	struct engine *e;
+	struct batch b;
+	struct arrived a;
+	struct rlimit lim, saved;
+	off_t before;
+
+	smtpd_start("smtpd", 0);
+	write_conf("log email a@example.com level errors\n"
+		   "log email a@example.com digest window 3600\n");
+	e = engine_open();
+	cr_assert_eq(engine_start(e), ENGINE_OK);
+	w = engine_worker_new(e);
+	make_batch(&b, "j", 0, 5);
+	cr_assert_eq(engine_accept(w, b.m, 5, time(NULL)), ENGINE_OK);
+	before = journal_bytes();
+	cr_assert_gt(before, 0);
+
+	/* the next batch does not fit under the file size limit: the write
+	 * stops half way (EFBIG), as a full disk would */
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	lim = saved;
+	lim.rlim_cur = (rlim_t)before + 100;
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	make_batch(&b, "j", 5, 40);
+	cr_assert_eq(engine_accept(w, b.m, 40, time(NULL)), ENGINE_EJOURNAL);
+	cr_assert_eq(journal_bytes(), before, "the half-written records are cut off");
+	cr_assert(engine_recipient_counters(e, 0, &rc));
+	cr_assert_eq(rc.held, 5, "no message of the refused batch reached the digest");
+	cr_assert(logged("(the batch is retried)"));
+
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	cr_assert_eq(engine_accept(w, b.m, 40, time(NULL)), ENGINE_OK, "offered again: taken");
+	cr_assert(engine_recipient_counters(e, 0, &rc));
+	cr_assert_eq(rc.held, 45);
+	engine_worker_free(w);
+	engine_free(e);
+	deliver_all();
+	a = arrived_in(maildir, "a@example.com", "j");
+	for (unsigned k = 0; k < 45; k++)
+		cr_assert_eq(a.count[k], 1, "j-%u", k);
+	free(a.count);
+}
+
+/* ---- the server down, then up -------------------------------------------- */
+
+static bool mail_arrived(void *arg)
+{
+	(void)arg;
+	return count_files(maildir, ".env") > 0;
+}
+
+Test(engine, server_down_then_up_on_the_same_port)
+{
+	struct conf_err err;
+	struct engine_counters c;
+	struct engine_worker *w;
+	struct engine *e;
+	struct batch b;
+	struct arrived a;
+	unsigned port;
+
+	smtpd_start("first", 0); /* a port where nothing listens, soon */
+	port = smtpd_port;
+	smtpd_stop();
+	write_conf("log email a@example.com level errors\n"
+		   "log email a@example.com urgent level errors\n");
+	e = engine_open();
+	cr_assert_eq(engine_start(e), ENGINE_OK);
+	w = engine_worker_new(e);
+	make_batch(&b, "d", 0, 1);
+	cr_assert_eq(engine_accept(w, b.m, 1, time(NULL)), ENGINE_OK); /* urgent: at once */
+	cr_assert(wait_for(logged_cond, "delivery to 127.0.0.1: "), "%s", log_text);
+	cr_assert_eq(queued(), 1, "the mail waits in the queue");
+	engine_counters(e, &c);
+	cr_assert_eq(c.mails_sent, 0);
+
+	/* back, on the same port; the queue waits SPOOL_BACKOFF_MIN_SEC before
+	 * its next try, unless the administrator reloads (rsyslog's HUP) */
+	smtpd_start("second", port);
+	cr_assert_eq(engine_reload(e, &err), ENGINE_OK, "%s", err.msg);
+	cr_assert(wait_for(mail_arrived, NULL), "not delivered after the server came back");
+	engine_counters(e, &c);
+	cr_assert_eq(c.mails_sent, 1);
+	cr_assert_eq(c.mails_failed, 0);
+	engine_worker_free(w);
+	engine_free(e);
+	cr_assert_eq(queued(), 0);
+	a = arrived_in(maildir, "a@example.com", "d");
+	cr_assert_eq(a.mails, 1);
+	cr_assert_eq(a.count[0], 1);
+	free(a.count);
+}
+
+/* ---- a crash ------------------------------------------------------------- */
+
+/* The child: accept batches of 10 for ever, telling the parent the number
+ * of each batch engine_accept took. */
+static void crash_child(int ack)
+{
+	struct engine_params p = {.config_path = conf_path, .spool_dir = spool};
+	struct conf_err err;
+	struct engine_worker *w;
+	struct engine *e;
+	struct batch b;
+
+	if (engine_new(&e, &p, &err) != ENGINE_OK || engine_start(e) != ENGINE_OK ||
+	    (w = engine_worker_new(e)) == NULL)
+		_exit(2);
+	for (unsigned k = 0; k < MAX_ID / 10; k++) {
+		make_batch(&b, "c", k * 10, 10);
+		if (engine_accept(w, b.m, 10, time(NULL)) != ENGINE_OK)
+			_exit(3);
+		if (write(ack, &k, sizeof(k)) != sizeof(k))
+			_exit(4);
+	}
+	_exit(0);
+}
+
+Test(engine, crash_mid_batch_replays_every_journaled_message)
+{
+	struct engine *e;
+	struct arrived a;
+	unsigned k, acked = 0;
+	int fds[2], status;
+	pid_t child;
+
+	smtpd_start("smtpd", 0);
+	/* digests close by their cap and go out while the child runs; z
+	 * holds c-0 until the end, so the journal is never empty */
+	write_conf("log email a@example.com level errors\n"
+		   "log email a@example.com rate-limit 0\n"
+		   "log email a@example.com digest window 3600\n"
+		   "log email a@example.com digest max-messages 100\n"
+		   "log email z@example.com msgtext regex \"^c-0$\"\n"
+		   "log email z@example.com digest window 3600\n");
+	cr_assert_eq(pipe(fds), 0);
+	child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		close(fds[0]);
+		crash_child(fds[1]);
+	}
+	close(fds[1]);
+	while (acked < 300 && read(fds[0], &k, sizeof(k)) == sizeof(k))
+		acked = k + 1;
+	kill(child, SIGKILL); /* in the middle of some batch */
+	waitpid(child, &status, 0);
+	cr_assert(WIFSIGNALED(status), "the child ended on its own: %d", status);
+	while (read(fds[0], &k, sizeof(k)) == sizeof(k)) /* acks still in the pipe */
+		acked = k + 1;
+	close(fds[0]);
+	cr_assert_gt(journal_bytes(), 0, "the crash left a journal");
+
+	e = engine_open();
+	cr_assert_eq(engine_start(e), ENGINE_OK); /* replays */
+	cr_assert(logged("recovered "), "%s", log_text);
+	engine_free(e);
+	cr_assert_eq(journal_bytes(), 0);
+	deliver_all();
+	a = arrived_in(maildir, "a@example.com", "c");
+	for (k = 0; k < acked * 10; k++)
+		cr_assert_geq(a.count[k], 1, "c-%u lost (%u batches taken)", k, acked);
+	free(a.count);
+	a = arrived_in(maildir, "z@example.com", "c");
+	cr_assert_geq(a.count[0], 1, "z's held message");
+	free(a.count);
+}
+
+/* ---- a dry run ------------------------------------------------------------ */
+
+struct seen {
+	size_t mails;
+	char to[4][64];
+	char body[4][4096];
+};
+
+static void on_digest(void *arg, const struct digest_mail *m)
+{
+	struct seen *s = arg;
+
+	cr_assert_lt(s->mails, 4);
+	snprintf(s->to[s->mails], sizeof(s->to[0]), "%s", m->to);
+	snprintf(s->body[s->mails], sizeof(s->body[0]), "%s", m->body);
+	s->mails++;
+}
+
+Test(engine, dry_run_writes_nothing_and_follows_the_callers_clock)
+{
+	struct seen s = {0};
+	struct engine_params p = {.config_path = conf_path,
+				  .spool_dir = spool,
+				  .dry_run = on_digest,
+				  .dry_run_arg = &s,
+				  .log = on_log};
+	struct engine_recipient_counters rc;
+	struct engine_worker *w;
+	struct conf_err err;
+	struct engine *e;
+	struct batch b;
+	struct stat st;
+	time_t t0 = 1782907200;
+
+	write_conf("log email a@example.com level errors\n"
+		   "log email a@example.com time utc\n"
+		   "log email a@example.com digest window 60\n");
+	cr_assert_eq(engine_new(&e, &p, &err), ENGINE_OK, "%s", err.msg);
+	cr_assert_eq(engine_start(e), ENGINE_OK);
+	w = engine_worker_new(e);
+	make_batch(&b, "r", 0, 2);
+	b.m[0].ts = t0;
+	b.m[1].ts = t0 + 10;
+	cr_assert_eq(engine_accept(w, &b.m[0], 1, t0), ENGINE_OK); /* the window opens */
+	cr_assert_eq(engine_accept(w, &b.m[1], 1, t0 + 10), ENGINE_OK);
+	engine_tick(e, t0 + 59);
+	cr_assert_eq(s.mails, 0, "the window is still open at t0 + 59");
+	engine_tick(e, t0 + 60);
+	cr_assert_eq(s.mails, 1, "closed by its window, on the caller's clock");
+	cr_assert_str_eq(s.to[0], "a@example.com");
+	cr_assert_str_eq(s.body[0], "2026-07-01 12:00:00 +0000 web1 app[err]: r-0\n"
+				    "2026-07-01 12:00:10 +0000 web1 app[err]: r-1\n"
+				    "-- \n"
+				    "2 messages, 2 errors or worse, most severe: err\n");
+	make_batch(&b, "r", 2, 1);
+	b.m[0].ts = t0 + 100;
+	cr_assert_eq(engine_accept(w, b.m, 1, t0 + 100), ENGINE_OK);
+	cr_assert(engine_recipient_counters(e, 0, &rc));
+	cr_assert_eq(rc.accepted, 3);
+	engine_stop(e);
+	cr_assert_eq(s.mails, 2, "the stop flushes the last digest");
+	engine_worker_free(w);
+	engine_free(e);
+	cr_assert_neq(stat(spool, &st), 0, "no spool made");
+}
+
+Test(engine, counter_names_match_the_struct)
+{
+	struct engine_counters c;
+
+	memset(&c, 0, sizeof(c));
+	c.outbox_depth = 7;
+	c.received = 3;
+	for (size_t i = 0; i < ENGINE_N_COUNTERS; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)&c + engine_counter_offsets[i], sizeof(v));
+		if (strcmp(engine_counter_names[i], "outbox_depth") == 0)
+			cr_assert_eq(v, 7);
+		else if (strcmp(engine_counter_names[i], "received") == 0)
+			cr_assert_eq(v, 3);
+		else
+			cr_assert_eq(v, 0, "%s", engine_counter_names[i]);
+	}
+}

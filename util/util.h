@@ -1,0 +1,107 @@
+/*
+ * util/util.h: the few helpers that several libraries share, so that each
+ * exists once: writing a whole buffer, making a directory entry durable,
+ * hashing a string, making a background thread nicer.
+ *
+ * Header only (static inline): every library of the tree may include it
+ * without a library of its own to link, and the module, which links the
+ * others with --whole-archive, gets no duplicate symbols.
+ *
+ * Errors: -1 with errno set, as the system calls they wrap.
+ */
+#ifndef LOGMAIL_UTIL_H
+#define LOGMAIL_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Write the n octets at p to fd, resuming after short writes and EINTR.
+ * 0, or -1 (errno set) with an unknown part written: the caller cuts the
+ * file back (ftruncate) or unlinks it. */
+static inline int util_write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* fsync the directory path (relative to dirfd, or AT_FDCWD; "." for dirfd
+ * itself): what makes a rename, a creation or an unlink in it survive a
+ * power cut.  0 or -1 (errno set). */
+static inline int util_fsync_dir(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r, e;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+/* util_fsync_dir of the directory that holds path ("." when path has no
+ * slash). */
+static inline int util_fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	size_t len;
+
+	if (slash == NULL)
+		return util_fsync_dir(AT_FDCWD, ".");
+	len = slash == path ? 1 : (size_t)(slash - path); /* "/x": "/" */
+	if (len >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return util_fsync_dir(AT_FDCWD, dir);
+}
+
+/* FNV-1a, 32 bits, of the len octets at p: the hash of every hash table of
+ * the tree (the filters' program names, the journal's recipients).  Cheap
+ * on the short strings they hold; the tables resolve collisions by
+ * comparing the strings themselves. */
+static inline uint32_t util_hash(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* Add nice (> 0: nicer) to the calling thread's nice value; on Linux it is
+ * per thread.  Best effort: an unprivileged process may not lower it again,
+ * and a failure leaves the thread as it was. */
+static inline void util_thread_nice(int nice)
+{
+	id_t tid = (id_t)gettid();
+
+	if (nice != 0)
+		(void)setpriority(PRIO_PROCESS, tid, getpriority(PRIO_PROCESS, tid) + nice);
+}
+
+#endif
