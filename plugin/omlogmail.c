@@ -94,8 +94,7 @@ typedef struct _instanceData {
 typedef struct wrkrInstanceData {
 	instanceData *pData;
 	struct engine_worker *w;
-	struct engine_msg *msgs; /* the batch, pointing into rsyslog's strings */
-	size_t cap;
+	struct om_batch batch;
 } wrkrInstanceData_t;
 
 /* ---- helpers: no rsyslog macros below this line until the entry points ---- */
@@ -217,21 +216,6 @@ static bool om_cnf_add(modConfData_t *cnf, struct engine *e)
 	return true;
 }
 
-/* Room for a batch of n messages in w->msgs.  false on ENOMEM. */
-static bool om_batch_room(wrkrInstanceData_t *w, size_t n)
-{
-	struct engine_msg *v;
-
-	if (n <= w->cap)
-		return true;
-	v = realloc(w->msgs, n * sizeof(*v));
-	if (v == NULL)
-		return false;
-	w->msgs = v;
-	w->cap = n;
-	return true;
-}
-
 /* ---- rsyslog entry points ---- */
 /* rsyslog's macros are not C statements: */
 /* clang-format off */
@@ -264,7 +248,7 @@ ENDfreeInstance
 BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
 	engine_worker_free(pWrkrData->w);
-	free(pWrkrData->msgs);
+	free(pWrkrData->batch.msgs);
 ENDfreeWrkrInstance
 
 BEGINdbgPrintInstInfo
@@ -290,17 +274,17 @@ BEGINcommitTransaction
 	size_t n = 0;
 	unsigned i;
 CODESTARTcommitTransaction
-	if (!om_batch_room(pWrkrData, nParams))
+	if (!om_batch_room(&pWrkrData->batch, nParams))
 		ABORT_FINALIZE(RS_RET_SUSPENDED);
 	for (i = 0; i < nParams; i++) {
 		char *head = (char *)actParam(pParams, OM_NTPLS, i, OM_TPL_HEAD).param;
 		const char *text = (const char *)actParam(pParams, OM_NTPLS, i, OM_TPL_MSG).param;
 
 		if (om_fields(head != NULL ? head : (char[]){""}, text != NULL ? text : "",
-			      &pWrkrData->msgs[n]))
+			      &pWrkrData->batch.msgs[n]))
 			n++;
 	}
-	if (engine_accept(pWrkrData->w, pWrkrData->msgs, n, now) != ENGINE_OK)
+	if (engine_accept(pWrkrData->w, pWrkrData->batch.msgs, n, now) != ENGINE_OK)
 		ABORT_FINALIZE(RS_RET_SUSPENDED);
 finalize_it:
 ENDcommitTransaction
