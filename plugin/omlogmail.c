@@ -8,11 +8,13 @@
  *          spool="/var/spool/logmail" sync="off"
  *          filters=["log email ops@example.com level errors"])
  *
- * This is the ONLY file of logmail that includes rsyslog's headers.  Each
- * BEGIN...END body turns rsyslog's strings into our structs, calls the
- * engine and maps its status to an RS_RET_* code:
+ * This file and plugin/stats.c (statistics) are the only ones of logmail
+ * that include rsyslog's headers.  Each BEGIN...END body turns rsyslog's
+ * strings into our structs, calls the engine and maps its status to an
+ * RS_RET_* code:
  *
- *   newActInst         parameters; engine_new loads the configuration (-N1)
+ *   newActInst         parameters; engine_new loads the configuration (-N1);
+ *                      om_stats_new: its counters for impstats (plugin/stats.h)
  *   activateCnf        engine_start: spool, threads, a crash's journal
  *   tryResume, beginTransaction: engine_ready
  *   createWrkrInstance engine_worker_new (filter worker, scratch)
@@ -44,6 +46,7 @@
 
 #include "engine/engine.h"
 #include "plugin/fields.h"
+#include "plugin/stats.h"
 #include "smtp/smtp.h"
 
 /* clang-format off */
@@ -85,6 +88,7 @@ static modConfData_t *om_load_cnf; /* the configuration being loaded */
 
 typedef struct _instanceData {
 	struct engine *engine;
+	struct om_stats *stats; /* NULL: no statistics (logged) */
 	char *config_path, *spool_dir;
 	char **filter_lines;
 	size_t n_filter_lines;
@@ -121,6 +125,7 @@ static void om_log(void *arg, int level, enum engine_fault fault, const char *ms
 
 static void om_inst_free(instanceData *d)
 {
+	om_stats_free(d->stats); /* first: it reads the engine */
 	engine_free(d->engine);
 	for (size_t i = 0; i < d->n_filter_lines; i++)
 		free(d->filter_lines[i]);
@@ -199,6 +204,7 @@ static bool om_inst_engine(instanceData *d)
 		LogMsg(0, NO_ERRCODE, LOG_WARNING,
 		       "omlogmail: no `log email` recipients in %s: nothing will be mailed",
 		       d->config_path);
+	d->stats = om_stats_new(d->engine, d->spool_dir); /* NULL: mail without statistics */
 	return true;
 }
 
@@ -357,6 +363,7 @@ ENDfreeCnf
 
 BEGINmodExit
 CODESTARTmodExit
+	om_stats_release(&obj);
 ENDmodExit
 
 BEGINqueryEtryPt
@@ -372,6 +379,7 @@ BEGINmodInit()
 CODESTARTmodInit
 	*ipIFVersProvided = CURR_MOD_IF_VERSION;
 CODEmodInit_QueryRegCFSLineHdlr
+	CHKiRet(om_stats_use(&obj));
 	INITChkCoreFeature(bCoreSupportsBatching, CORE_FEATURE_BATCHING);
 	if (!bCoreSupportsBatching) {
 		LogError(0, RS_RET_ERR, "omlogmail: this rsyslog core does not support batching");
