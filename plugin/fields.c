@@ -1,5 +1,6 @@
 /*
- * plugin/fields.c: the split of omlogmail's template strings (fields.h).
+ * plugin/fields.c: the split of omlogmail's template strings, and the
+ * batch they fill (fields.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,4 +61,18 @@ bool om_fields(char *head, const char *text, struct engine_msg *m)
 	};
 	procid_of(m);
 	return !own_message(program, text);
+}
+
+bool om_batch_room(struct om_batch *b, size_t n)
+{
+	struct engine_msg *v;
+
+	if (n <= b->cap)
+		return true;
+	v = realloc(b->msgs, n * sizeof(*v));
+	if (v == NULL)
+		return false;
+	b->msgs = v;
+	b->cap = n;
+	return true;
 }

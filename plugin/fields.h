@@ -1,5 +1,6 @@
 /*
- * plugin/fields.h: omlogmail's two template strings -> struct engine_msg.
+ * plugin/fields.h: omlogmail's two template strings -> struct engine_msg,
+ * and the batch of them a worker hands to engine_accept.
  * Plain C, no rsyslog header, so that tests/unit/test_plugin_fields.c can
  * check the split without rsyslogd.
  */
@@ -7,6 +8,7 @@
 #define LOGMAIL_PLUGIN_FIELDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "engine/engine.h"
 
@@ -39,5 +41,15 @@
  * `level errors` filter matches would queue a mail about every failed
  * delivery, forever. */
 bool om_fields(char *head, const char *text, struct engine_msg *m);
+
+/* A worker's batch: one commitTransaction's messages, pointing into
+ * rsyslog's strings (om_fields). */
+struct om_batch {
+	struct engine_msg *msgs;
+	size_t cap;
+};
+
+/* Room for n messages in b->msgs.  false on ENOMEM (b unchanged). */
+bool om_batch_room(struct om_batch *b, size_t n);
 
 #endif

@@ -19,7 +19,7 @@ if HAVE_RSYSLOG_SRC
 rsyslogmoddir = $(RSYSLOG_MODDIR)
 rsyslogmod_LTLIBRARIES = plugin/omlogmail.la
 plugin_omlogmail_la_SOURCES = plugin/omlogmail.c plugin/logmail-rsyslog-defs.h \
-	plugin/fields.h plugin/fields.c
+	plugin/fields.h plugin/fields.c plugin/stats.h plugin/stats.c
 plugin_omlogmail_la_CPPFLAGS = -include $(top_srcdir)/plugin/logmail-rsyslog-defs.h \
 	$(AM_CPPFLAGS) -I$(RSYSLOG_SRC) -I$(RSYSLOG_SRC)/runtime -I$(RSYSLOG_SRC)/grammar \
 	$(RSYSLOG_DEPS_CFLAGS)
@@ -39,7 +39,8 @@ RSYSLOG_IT = \
 	tests/integration/rsyslog-hup.sh \
 	tests/integration/rsyslog-server-down.sh \
 	tests/integration/rsyslog-tls-auth.sh \
-	tests/integration/rsyslog-collector.sh
+	tests/integration/rsyslog-collector.sh \
+	tests/integration/rsyslog-impstats.sh
 TESTS += $(RSYSLOG_IT)
 EXTRA_DIST += $(RSYSLOG_IT) tests/integration/rsyslog-lib.sh
 
@@ -51,4 +52,11 @@ tests_unit_test_plugin_fields_SOURCES = tests/unit/test_plugin_fields.c plugin/f
 	plugin/fields.c
 tests_unit_test_plugin_fields_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_plugin_fields_LDADD = $(CRITERION_LIBS)
+
+# The counters' copies that rsyslog reads and resets (plugin/stats.h).
+check_PROGRAMS += tests/unit/test_plugin_stats
+TESTS += tests/unit/test_plugin_stats
+tests_unit_test_plugin_stats_SOURCES = tests/unit/test_plugin_stats.c plugin/stats.h
+tests_unit_test_plugin_stats_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_plugin_stats_LDADD = $(CRITERION_LIBS)
 endif

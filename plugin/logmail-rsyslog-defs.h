@@ -2,8 +2,8 @@
  * plugin/logmail-rsyslog-defs.h: the macros rsyslog's own headers read,
  * standing in for the config.h that rsyslog's ./configure would write.
  *
- * Force-included (-include) before anything else when compiling
- * plugin/omlogmail.c and nothing else.  It is deliberately NOT called
+ * Force-included (-include) before anything else when compiling the
+ * module's files (plugin/local.mk) and nothing else.  It is deliberately NOT called
  * config.h: rsyslog's headers would then silently pick up whichever config.h
  * comes first on the include path.
  *

@@ -8,11 +8,13 @@
  *          spool="/var/spool/logmail" sync="off"
  *          filters=["log email ops@example.com level errors"])
  *
- * This is the ONLY file of logmail that includes rsyslog's headers.  Each
- * BEGIN...END body turns rsyslog's strings into our structs, calls the
- * engine and maps its status to an RS_RET_* code:
+ * This file and plugin/stats.c (statistics) are the only ones of logmail
+ * that include rsyslog's headers.  Each BEGIN...END body turns rsyslog's
+ * strings into our structs, calls the engine and maps its status to an
+ * RS_RET_* code:
  *
- *   newActInst         parameters; engine_new loads the configuration (-N1)
+ *   newActInst         parameters; engine_new loads the configuration (-N1);
+ *                      om_stats_new: its counters for impstats (plugin/stats.h)
  *   activateCnf        engine_start: spool, threads, a crash's journal
  *   tryResume, beginTransaction: engine_ready
  *   createWrkrInstance engine_worker_new (filter worker, scratch)
@@ -44,6 +46,7 @@
 
 #include "engine/engine.h"
 #include "plugin/fields.h"
+#include "plugin/stats.h"
 #include "smtp/smtp.h"
 
 /* clang-format off */
@@ -85,6 +88,7 @@ static modConfData_t *om_load_cnf; /* the configuration being loaded */
 
 typedef struct _instanceData {
 	struct engine *engine;
+	struct om_stats *stats; /* NULL: no statistics (logged) */
 	char *config_path, *spool_dir;
 	char **filter_lines;
 	size_t n_filter_lines;
@@ -94,8 +98,7 @@ typedef struct _instanceData {
 typedef struct wrkrInstanceData {
 	instanceData *pData;
 	struct engine_worker *w;
-	struct engine_msg *msgs; /* the batch, pointing into rsyslog's strings */
-	size_t cap;
+	struct om_batch batch;
 } wrkrInstanceData_t;
 
 /* ---- helpers: no rsyslog macros below this line until the entry points ---- */
@@ -122,6 +125,7 @@ static void om_log(void *arg, int level, enum engine_fault fault, const char *ms
 
 static void om_inst_free(instanceData *d)
 {
+	om_stats_free(d->stats); /* first: it reads the engine */
 	engine_free(d->engine);
 	for (size_t i = 0; i < d->n_filter_lines; i++)
 		free(d->filter_lines[i]);
@@ -200,6 +204,7 @@ static bool om_inst_engine(instanceData *d)
 		LogMsg(0, NO_ERRCODE, LOG_WARNING,
 		       "omlogmail: no `log email` recipients in %s: nothing will be mailed",
 		       d->config_path);
+	d->stats = om_stats_new(d->engine, d->spool_dir); /* NULL: mail without statistics */
 	return true;
 }
 
@@ -214,21 +219,6 @@ static bool om_cnf_add(modConfData_t *cnf, struct engine *e)
 		return false;
 	v[cnf->n_engines++] = e;
 	cnf->engines = v;
-	return true;
-}
-
-/* Room for a batch of n messages in w->msgs.  false on ENOMEM. */
-static bool om_batch_room(wrkrInstanceData_t *w, size_t n)
-{
-	struct engine_msg *v;
-
-	if (n <= w->cap)
-		return true;
-	v = realloc(w->msgs, n * sizeof(*v));
-	if (v == NULL)
-		return false;
-	w->msgs = v;
-	w->cap = n;
 	return true;
 }
 
@@ -264,7 +254,7 @@ ENDfreeInstance
 BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
 	engine_worker_free(pWrkrData->w);
-	free(pWrkrData->msgs);
+	free(pWrkrData->batch.msgs);
 ENDfreeWrkrInstance
 
 BEGINdbgPrintInstInfo
@@ -290,17 +280,17 @@ BEGINcommitTransaction
 	size_t n = 0;
 	unsigned i;
 CODESTARTcommitTransaction
-	if (!om_batch_room(pWrkrData, nParams))
+	if (!om_batch_room(&pWrkrData->batch, nParams))
 		ABORT_FINALIZE(RS_RET_SUSPENDED);
 	for (i = 0; i < nParams; i++) {
 		char *head = (char *)actParam(pParams, OM_NTPLS, i, OM_TPL_HEAD).param;
 		const char *text = (const char *)actParam(pParams, OM_NTPLS, i, OM_TPL_MSG).param;
 
 		if (om_fields(head != NULL ? head : (char[]){""}, text != NULL ? text : "",
-			      &pWrkrData->msgs[n]))
+			      &pWrkrData->batch.msgs[n]))
 			n++;
 	}
-	if (engine_accept(pWrkrData->w, pWrkrData->msgs, n, now) != ENGINE_OK)
+	if (engine_accept(pWrkrData->w, pWrkrData->batch.msgs, n, now) != ENGINE_OK)
 		ABORT_FINALIZE(RS_RET_SUSPENDED);
 finalize_it:
 ENDcommitTransaction
@@ -373,6 +363,7 @@ ENDfreeCnf
 
 BEGINmodExit
 CODESTARTmodExit
+	om_stats_release(&obj);
 ENDmodExit
 
 BEGINqueryEtryPt
@@ -388,6 +379,7 @@ BEGINmodInit()
 CODESTARTmodInit
 	*ipIFVersProvided = CURR_MOD_IF_VERSION;
 CODEmodInit_QueryRegCFSLineHdlr
+	CHKiRet(om_stats_use(&obj));
 	INITChkCoreFeature(bCoreSupportsBatching, CORE_FEATURE_BATCHING);
 	if (!bCoreSupportsBatching) {
 		LogError(0, RS_RET_ERR, "omlogmail: this rsyslog core does not support batching");

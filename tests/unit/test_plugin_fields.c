@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plugin/fields.h"
@@ -97,4 +98,21 @@ Test(fields, rsyslogd_about_omlogmail_is_not_mailed)
 	cr_assert(kept, "rsyslogd's other messages are mail like any");
 	split("43 1782907200 web1 cron CRON[7]:", "omlogmail restarted", &kept);
 	cr_assert(kept);
+}
+
+Test(batch, grows_and_keeps_what_it_has)
+{
+	struct om_batch b = {0};
+	struct engine_msg *first;
+
+	cr_assert(om_batch_room(&b, 3));
+	cr_assert_geq(b.cap, 3);
+	b.msgs[2].text = "kept";
+	first = b.msgs;
+	cr_assert(om_batch_room(&b, 2));
+	cr_assert_eq(b.msgs, first, "enough room: nothing moves");
+	cr_assert(om_batch_room(&b, 300));
+	cr_assert_geq(b.cap, 300);
+	cr_assert_str_eq(b.msgs[2].text, "kept");
+	free(b.msgs);
 }
