@@ -788,6 +788,69 @@ static enum conf_status unset_simple(struct ctx *x, size_t a, struct conf_recipi
 	return CONF_OK;
 }
 
+/* ---- log email: logcheck ------------------------------------------------------------ */
+
+/* `{workstation|server|paranoid} [rules DIR]` at t[a]; dir NULL: the default. */
+static enum conf_status logcheck_spec(struct ctx *x, size_t a, int *level, const char **dir)
+{
+	*dir = NULL;
+	if (a >= x->n)
+		return fail(x, CONF_ESYNTAX, end_col(x),
+			    "expected workstation, server or paranoid after \"logcheck\"");
+	*level = x->t[a].quoted ? CONF_LOGCHECK_NONE : conf_logcheck_parse(x->t[a].text);
+	if (*level == CONF_LOGCHECK_NONE)
+		return fail(x, CONF_ESYNTAX, x->t[a].col,
+			    "unknown logcheck level \"%.100s\" (expected workstation, server or "
+			    "paranoid)",
+			    x->t[a].text);
+	if (a + 1 < x->n) {
+		enum conf_status st = keyword_value(x, a + 1, "rules");
+
+		if (st == CONF_OK)
+			st = arity(x, a + 2, 1);
+		if (st != CONF_OK)
+			return st;
+		*dir = x->t[a + 2].text;
+		if ((*dir)[0] != '/')
+			return fail(
+			    x, CONF_ESYNTAX, x->t[a + 2].col,
+			    "expected an absolute directory after \"rules\", got \"%.100s\"", *dir);
+	}
+	return CONF_OK;
+}
+
+/* `log email A logcheck LEVEL [rules DIR]`: one logcheck filter per
+ * recipient; a new line replaces it. */
+static enum conf_status set_logcheck(struct ctx *x, size_t a, struct conf_recipient *r)
+{
+	const char *dir;
+	int level;
+	enum conf_status st = logcheck_spec(x, a, &level, &dir);
+
+	if (st != CONF_OK)
+		return st;
+	r->logcheck = level;
+	return set_str(x, &r->logcheck_rules, dir);
+}
+
+/* `no log email A logcheck [LEVEL [rules DIR]]`: the level and directory,
+ * when given, must be the configured ones. */
+static enum conf_status unset_logcheck(struct ctx *x, size_t a, struct conf_recipient *r)
+{
+	const char *dir = NULL;
+	int level = r->logcheck;
+	enum conf_status st = a < x->n ? logcheck_spec(x, a, &level, &dir) : CONF_OK;
+
+	if (st != CONF_OK)
+		return st;
+	if (r->logcheck == CONF_LOGCHECK_NONE || level != r->logcheck ||
+	    (dir && (!r->logcheck_rules || strcmp(dir, r->logcheck_rules) != 0)))
+		return fail(x, CONF_ENOTFOUND, a < x->n ? x->t[a].col : end_col(x),
+			    "no such logcheck filter for %.100s", r->address);
+	r->logcheck = CONF_LOGCHECK_NONE;
+	return set_str(x, &r->logcheck_rules, NULL);
+}
+
 /* ---- log email dispatch ----------------------------------------------------------- */
 
 typedef enum conf_status (*setting_fn)(struct ctx *x, size_t a, struct conf_recipient *r);
@@ -801,7 +864,7 @@ struct setting {
 static const struct setting settings[] = {
     {"time", set_time, unset_simple},       {"digest", set_digest, unset_digest},
     {"urgent", set_urgent, unset_simple},   {"rate-limit", set_rate, unset_simple},
-    {"subject", set_subject, unset_simple},
+    {"subject", set_subject, unset_simple}, {"logcheck", set_logcheck, unset_logcheck},
 };
 
 static const struct setting *setting_find(const struct tok *t)
@@ -852,6 +915,12 @@ static enum conf_status cmd_default_log_email(struct ctx *x, size_t a)
 	struct conf_recipient *r;
 	enum conf_status st = recipient(x, a, true, &r);
 
+	if (st == CONF_OK && a + 1 < x->n && is_kw(&x->t[a + 1], "logcheck")) {
+		st = arity(x, a + 2, 0); /* its default: none */
+		if (st == CONF_OK)
+			r->logcheck = CONF_LOGCHECK_NONE;
+		return st == CONF_OK ? set_str(x, &r->logcheck_rules, NULL) : st;
+	}
 	if (st == CONF_OK)
 		st = arity(x, a + 1, 0);
 	if (st == CONF_OK)
