@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -75,6 +76,7 @@ static void tc_free(struct conf *c)
 		free(r->filters);
 		free(r->excludes);
 		free(r->address);
+		free(r->logcheck_rules);
 		free(r->digest.subject);
 	}
 	free(c->recipients);
@@ -806,6 +808,52 @@ Test(show, everything_else)
 			    "  Statistics ..... 0 messages received, 0 accepted by filter\n");
 	free(s);
 	tc_free(c);
+}
+
+/* A logcheck filter: its rules counted per directory, the rule that is left
+ * out and the missing directory named with file:line. */
+Test(show, logcheck)
+{
+	char dir[] = "/tmp/logmail-show.XXXXXX", path[128], *s, *want;
+	struct conf *c = tc_new();
+	size_t r = tc_rcpt(c, "ops@example.com");
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	for (const char *const *d =
+		 (const char *const[]){"cracking.d", "violations.d", "violations.ignore.d",
+				       "ignore.d.paranoid", NULL};
+	     *d; d++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *d);
+		cr_assert_eq(mkdir(path, 0755), 0);
+	}
+	snprintf(path, sizeof(path), "%s/ignore.d.paranoid/app", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs("# app\n^.* app: fine$\n^.* app: (broken$\n", f);
+	fclose(f);
+	c->recipients[r].logcheck = CONF_LOGCHECK_PARANOID;
+	c->recipients[r].logcheck_rules = strdup(dir);
+	s = render(c, NULL);
+	cr_assert(
+	    asprintf(&want,
+		     "Filters:\n"
+		     "  1 Logcheck .. paranoid, rules in %s\n"
+		     "    cracking.d ............ 0 files, 0 rules\n"
+		     "    cracking.ignore.d ..... missing\n"
+		     "    violations.d .......... 0 files, 0 rules\n"
+		     "    violations.ignore.d ... 0 files, 0 rules\n"
+		     "    ignore.d.paranoid ..... 1 files, 1 rules\n"
+		     "    error: %s/cracking.ignore.d: No such file or directory\n"
+		     "    error: %s/ignore.d.paranoid/app:3: does not compile: unmatched ( or "
+		     "\\(; not loaded\n"
+		     "  Statistics ..... 0 messages received, 0 accepted by filter\n",
+		     dir, dir, dir) > 0);
+	cr_assert_str_eq(strstr(s, "Filters:"), want);
+	free(want);
+	free(s);
+	tc_free(c);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	cr_assert_eq(system(path), 0);
 }
 
 /* The command itself: reads <spool>/stats written by filter_stats_save. */
