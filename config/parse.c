@@ -513,8 +513,9 @@ static enum conf_status check_regex(struct ctx *x, const struct tok *t)
 	int code;
 	PCRE2_SIZE offset;
 	PCRE2_UCHAR msg[256];
-	pcre2_code *re =
-	    pcre2_compile((PCRE2_SPTR)t->text, PCRE2_ZERO_TERMINATED, 0, &code, &offset, NULL);
+	/* the options of filters/multire.c: bytes, never UTF-8, as the engine runs it */
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)t->text, PCRE2_ZERO_TERMINATED,
+				       PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &code, &offset, NULL);
 
 	if (re) {
 		pcre2_code_free(re);

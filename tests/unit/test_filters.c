@@ -302,6 +302,51 @@ Test(regex, match)
 	fx_free(&fx);
 }
 
+/* Many recipients with a regex each: one Vectorscan pass answers for all
+ * of them, the regexes it cannot take (a back-reference, a lookbehind) run
+ * with PCRE2, and the answers are those of PCRE2 alone (the linear
+ * evaluator), with and without Vectorscan. */
+Test(regex, many_recipients_one_pass)
+{
+	static const char *const extra[] = {"(\\w+) \\1", "(?<=user )u7\\b", "^Failed"};
+	static const char *const texts[] = {
+	    "Failed password for user u7 from 10.0.0.7", "Failed password for user u42 from x",
+	    "Accepted publickey for user u199 ssh2", "nothing here nothing here", "u7 u70 u7"};
+	char re[64], want[64];
+
+	for (int engine = 0; engine < 2; engine++) {
+		struct fx fx = {.c = tc_new()};
+
+		if (engine)
+			setenv("LOGMAIL_REGEX_ENGINE", "pcre2", 1);
+		for (int r = 0; r < 200; r++) {
+			char addr[32];
+
+			snprintf(addr, sizeof(addr), "u%d@x", r);
+			snprintf(re, sizeof(re), "user u%d( |$)", r);
+			tc_filter(fx.c, tc_rcpt(fx.c, addr), INC, r % 3 ? ANY : CONF_LEVEL_WARNINGS,
+				  FAC_ANY, NULL, re, true);
+		}
+		for (int k = 0; k < 3; k++)
+			tc_filter(fx.c, tc_rcpt(fx.c, "extra@x"), INC, ANY, FAC_ANY, NULL, extra[k],
+				  true);
+		fx_compile(&fx);
+		for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++)
+			for (int sev = 3; sev <= 6; sev += 3)
+				(void)who(&fx, msg(sev, 3, "sshd", texts[t])); /* both agree */
+		/* recipients 200, 201, 202 are extra[0], [1], [2] */
+		cr_assert_str_eq(who(&fx, msg(6, 3, "sshd", texts[0])), "7,201,202");
+		snprintf(want, sizeof(want), "%s", who(&fx, msg(6, 3, "sshd", texts[1])));
+		cr_assert_str_eq(want, "202", "u42 is at warnings (42 %% 3 == 0)");
+		cr_assert_str_eq(who(&fx, msg(4, 3, "sshd", texts[1])), "42,202");
+		cr_assert_str_eq(who(&fx, msg(6, 3, "sshd", texts[2])), "199");
+		cr_assert_str_eq(who(&fx, msg(6, 3, "sshd", texts[3])), "");
+		cr_assert_str_eq(who(&fx, msg(6, 3, "sshd", texts[4])), "200");
+		fx_free(&fx);
+		unsetenv("LOGMAIL_REGEX_ENGINE");
+	}
+}
+
 Test(regex, errors)
 {
 	struct conf *c = tc_new();
