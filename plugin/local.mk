@@ -11,7 +11,8 @@ dist_man8_MANS = doc/omlogmail.8
 # The rsyslog.d/ examples, for users to copy to /etc/rsyslog.d/.
 rsyslogexamplesdir = $(docdir)/rsyslog.d
 dist_rsyslogexamples_DATA = rsyslog.d/omlogmail-minimal.conf \
-	rsyslog.d/omlogmail-tls-auth.conf rsyslog.d/omlogmail-inline-filters.conf
+	rsyslog.d/omlogmail-tls-auth.conf rsyslog.d/omlogmail-inline-filters.conf \
+	rsyslog.d/omlogmail-logcheck.conf
 
 if HAVE_RSYSLOG_SRC
 rsyslogmoddir = $(RSYSLOG_MODDIR)
