@@ -6,9 +6,9 @@ EXTRA_DIST += tests/servers/smtpd.py tests/integration/lib.sh
 # Always: each fuzz target's source linked with tests/fuzz/replay.c (a plain
 # main, no libFuzzer) replays tests/fuzz/corpus/<target>/ and every kept
 # crash in tests/fuzz/regressions/<target>/, so they are tests of `make check`.
-FUZZ_TARGETS = conf filters reply compose
+FUZZ_TARGETS = conf filters reply compose ere
 FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_filters \
-	tests/fuzz/replay_reply tests/fuzz/replay_compose
+	tests/fuzz/replay_reply tests/fuzz/replay_compose tests/fuzz/replay_ere
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -21,6 +21,11 @@ tests_fuzz_replay_filters_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"filters"'
 tests_fuzz_replay_filters_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
 	$(OPENSSL_LIBS)
 
+tests_fuzz_replay_ere_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_ere.c
+tests_fuzz_replay_ere_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"ere"'
+tests_fuzz_replay_ere_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
+	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
+
 tests_fuzz_replay_reply_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_reply.c
 tests_fuzz_replay_reply_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"reply"'
 tests_fuzz_replay_reply_LDADD = smtp/libsmtp.la
@@ -30,12 +35,18 @@ tests_fuzz_replay_compose_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"compose"'
 tests_fuzz_replay_compose_LDADD = smtp/libsmtp.la
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/corpus/reply tests/fuzz/corpus/compose \
+	tests/fuzz/corpus/ere \
 	tests/fuzz/regressions
 
 # With --enable-fuzzing (CC=clang): the libFuzzer programs.  fuzz_conf and
 # fuzz_filters are defined in config/local.mk and filters/local.mk.
 if FUZZING
-noinst_PROGRAMS += tests/fuzz/fuzz_reply tests/fuzz/fuzz_compose
+noinst_PROGRAMS += tests/fuzz/fuzz_reply tests/fuzz/fuzz_compose tests/fuzz/fuzz_ere
+tests_fuzz_fuzz_ere_SOURCES = tests/fuzz/fuzz_ere.c
+tests_fuzz_fuzz_ere_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ere_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ere_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
+	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 tests_fuzz_fuzz_reply_SOURCES = tests/fuzz/fuzz_reply.c
 tests_fuzz_fuzz_reply_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_reply_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
