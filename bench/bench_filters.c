@@ -25,6 +25,7 @@
  * Output is Markdown tables, the form kept in bench/README.md.  Nothing
  * here asserts on time; a disagreement between the evaluators exits 1.
  */
+#include "bench/bench.h"
 #include "filters/filter.h"
 #include "filters/multire.h"
 
@@ -41,10 +42,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint32_t rnd(uint32_t n)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ull) >> 33) % n;
+	return bench_rnd(&rng_state, n);
 }
 
 /* ---- the corpus ----------------------------------------------------------- */
@@ -269,16 +267,10 @@ static double rate(match_fn fn, const struct filter_set *set, struct filter_work
 	return (double)n / t;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static double median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 

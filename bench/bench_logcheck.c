@@ -22,6 +22,7 @@
  * times `grep -E -v -f` on a sample of them).  Nothing here asserts on time;
  * a disagreement between the three exits 1.
  */
+#include "bench/bench.h"
 #include "filters/logcheck.h"
 
 #include <stdint.h>
@@ -34,10 +35,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
 static uint32_t rnd(uint32_t n)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ull) >> 33) % n;
+	return bench_rnd(&rng_state, n);
 }
 
 /* %P a pid, %A %B 0-255, %N a port; weights are relative frequencies. */
@@ -163,12 +161,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 struct way {
 	const char *name;
@@ -300,7 +292,7 @@ int main(int argc, char **argv)
 	printf("| engine     | load s | lines/s    | vs vectorscan |\n");
 	printf("|------------|-------:|-----------:|--------------:|\n");
 	for (int k = 0; k < 3; k++)
-		qsort(ways[k].rate, (size_t)rounds, sizeof(double), cmp_double);
+		qsort(ways[k].rate, (size_t)rounds, sizeof(double), bench_cmp_double);
 	for (int k = 0; k < 3; k++) {
 		double m = ways[k].rate[rounds - 1];
 

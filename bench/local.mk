@@ -1,11 +1,11 @@
 # bench: benchmarks, built and run only by `make bench` (never by `make` or
 # `make check`).  Results and how they were made: bench/README.md.
 EXTRA_PROGRAMS = bench/bench_filters bench/bench_logcheck
-bench_bench_filters_SOURCES = bench/bench_filters.c
+bench_bench_filters_SOURCES = bench/bench_filters.c bench/bench.h
 bench_bench_filters_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
 bench_bench_filters_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
 	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
-bench_bench_logcheck_SOURCES = bench/bench_logcheck.c
+bench_bench_logcheck_SOURCES = bench/bench_logcheck.c bench/bench.h
 bench_bench_logcheck_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
 	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 CLEANFILES += $(EXTRA_PROGRAMS)
