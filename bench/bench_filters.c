@@ -162,7 +162,7 @@ static const char *const programs[] = {"sshd",   "dhcpd", "nginx", "postfix/smtp
 static const int facilities[] = {KERN, MAIL, DAEMON, AUTH, AUTHPRIV, CRON, LOCAL7};
 
 #define ANY_LEVEL CONF_LEVEL_ANY
-#define PICK(a) ((a)[rnd(sizeof(a) / sizeof((a)[0]))])
+#define PICK(a)   ((a)[rnd(sizeof(a) / sizeof((a)[0]))])
 
 static char *xstrdup(const char *s)
 {
@@ -266,7 +266,6 @@ static double rate(match_fn fn, const struct filter_set *set, struct filter_work
 	sink += total;
 	return (double)n / t;
 }
-
 
 static double median(double *v, int n)
 {

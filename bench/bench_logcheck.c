@@ -161,7 +161,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-
 struct way {
 	const char *name;
 	unsigned flags;
