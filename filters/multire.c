@@ -8,6 +8,15 @@
  * database compile still names a pattern, that one falls back and the
  * compile is retried.  Fallback patterns are JIT-compiled.
  *
+ * Trust, but check: Debian 12's Vectorscan 5.4.9, on a CPU with AVX-512,
+ * misses matches of some patterns ("}", "a[xy]", "}.*": a single byte found
+ * by its AVX-512 accelerators) past the 64th byte of the text; its AVX2 code
+ * does not.  So before the first use, a self-test (engine_probe) runs such
+ * patterns through hs_scan and, if they fail, through the scan functions the
+ * library's fat runtime exports per CPU family (avx2_hs_scan, then older),
+ * with databases compiled without AVX-512; the first that passes is used,
+ * and if none does Vectorscan is not used at all (PCRE2 for everything).
+ *
  * Vectorscan flags: HS_FLAG_SINGLEMATCH (one callback per id is all we
  * need) and HS_FLAG_ALLOWEMPTY (a pattern that can match the empty string
  * matches every text, as in PCRE2 and grep).  No HS_FLAG_UTF8/UCP, and PCRE2
@@ -25,7 +34,9 @@
 #include <string.h>
 
 #ifdef HAVE_VECTORSCAN
+#include <dlfcn.h>
 #include <hs.h>
+#include <pthread.h>
 #define HS_FLAGS (HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY)
 #endif
 
@@ -61,6 +72,91 @@ struct multire_scratch {
 #endif
 };
 
+#ifdef HAVE_VECTORSCAN
+typedef hs_error_t (*scan_fn)(const hs_database_t *db, const char *data, unsigned length,
+			      unsigned flags, hs_scratch_t *scratch, match_event_handler on_event,
+			      void *context);
+
+/* Set once by engine_probe: the scan function that passed the self-test
+ * (NULL: do not use Vectorscan) and the platform to compile for (NULL: this
+ * CPU's). */
+static scan_fn scan_ok;
+static hs_platform_info_t platform_storage, *platform;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+
+static int probe_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+		     void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	*(int *)ctx = 1;
+	return 0;
+}
+
+/* Does scan find pattern in fill repeated 100 times then tail (and not in
+ * the fill alone)? */
+static bool probe_one(scan_fn scan, const hs_platform_info_t *pl, const char *pattern, char fill,
+		      const char *tail)
+{
+	hs_database_t *db = NULL;
+	hs_compile_error_t *ce = NULL;
+	hs_scratch_t *sc = NULL;
+	char text[128];
+	int hit = 0, miss = 0;
+	bool ok = false;
+
+	memset(text, fill, 100);
+	snprintf(text + 100, sizeof(text) - 100, "%s", tail);
+	if (hs_compile(pattern, HS_FLAGS, HS_MODE_BLOCK, pl, &db, &ce) != HS_SUCCESS) {
+		hs_free_compile_error(ce);
+		return false;
+	}
+	if (hs_alloc_scratch(db, &sc) == HS_SUCCESS &&
+	    scan(db, text, (unsigned)strlen(text), 0, sc, probe_hit, &hit) == HS_SUCCESS &&
+	    scan(db, text, 100, 0, sc, probe_hit, &miss) == HS_SUCCESS)
+		ok = hit && !miss;
+	hs_free_scratch(sc);
+	hs_free_database(db);
+	return ok;
+}
+
+static bool probe(scan_fn scan, const hs_platform_info_t *pl)
+{
+	return scan && probe_one(scan, pl, "}", 'a', "}") && probe_one(scan, pl, "}b?", 'a', "}") &&
+	       probe_one(scan, pl, "a[xy]", 'b', "ax") && probe_one(scan, pl, "}.*", 'a', "}") &&
+	       probe_one(scan, pl, "zy", 'a', "zy");
+}
+
+static void engine_probe(void)
+{
+	static const char *const fallbacks[] = {"avx2_hs_scan", "corei7_hs_scan", "core2_hs_scan"};
+
+	if (hs_valid_platform() != HS_SUCCESS)
+		return;
+	if (probe(hs_scan, NULL)) {
+		scan_ok = hs_scan;
+		return;
+	}
+	if (hs_populate_platform(&platform_storage) != HS_SUCCESS)
+		return;
+	platform_storage.cpu_features &=
+	    ~(unsigned long long)(HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI);
+	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]); i++) {
+		scan_fn f;
+		void *sym = dlsym(RTLD_DEFAULT, fallbacks[i]);
+
+		memcpy(&f, &sym, sizeof(f)); /* a data pointer to a function pointer */
+		if (probe(f, &platform_storage)) {
+			scan_ok = f;
+			platform = &platform_storage;
+			return;
+		}
+	}
+}
+#endif
+
 bool multire_vectorscan_available(void)
 {
 #ifdef HAVE_VECTORSCAN
@@ -68,7 +164,8 @@ bool multire_vectorscan_available(void)
 
 	if (e && strcmp(e, "pcre2") == 0)
 		return false;
-	return hs_valid_platform() == HS_SUCCESS;
+	pthread_once(&probe_once, engine_probe);
+	return scan_ok != NULL;
 #else
 	return false;
 #endif
@@ -184,8 +281,8 @@ static int hs_build(struct multire *m, const char *const *patterns)
 			ids[k] = m->p[i].id;
 			which[k++] = i;
 		}
-		if (k == 0 || hs_compile_multi(exprs, flags, ids, k, HS_MODE_BLOCK, NULL, &m->db,
-					       &ce) == HS_SUCCESS) {
+		if (k == 0 || hs_compile_multi(exprs, flags, ids, k, HS_MODE_BLOCK, platform,
+					       &m->db, &ce) == HS_SUCCESS) {
 			rc = 0;
 			break;
 		}
@@ -399,7 +496,7 @@ void multire_scan_batched(const struct multire *m, struct multire_scratch *s, co
 	if (!m->db)
 		return;
 	if (len <= UINT_MAX &&
-	    hs_scan(m->db, text ? text : "", (unsigned)len, 0, s->hs, on_match, hits) == HS_SUCCESS)
+	    scan_ok(m->db, text ? text : "", (unsigned)len, 0, s->hs, on_match, hits) == HS_SUCCESS)
 		return;
 	/* Not expected (a scratch not fitted, a text over 4 GiB): answer with
 	 * PCRE2 rather than not at all. */
@@ -462,7 +559,7 @@ bool multire_any(const struct multire *m, struct multire_scratch *s, const char 
 		return true;
 #ifdef HAVE_VECTORSCAN
 	if (m->db) {
-		hs_error_t rc = len <= UINT_MAX ? hs_scan(m->db, text ? text : "", (unsigned)len, 0,
+		hs_error_t rc = len <= UINT_MAX ? scan_ok(m->db, text ? text : "", (unsigned)len, 0,
 							  s->hs, on_match_any, &a)
 						: HS_INVALID;
 

@@ -41,6 +41,8 @@ static const char *const patterns[] = {
     "\\w+@\\w+\\.org", /* \w is ASCII */
     "x\\x00y",         /* a NUL inside the text */
     "(?:a|b)+c{2,}d?", /* alternation, repeats */
+    "\\}b?",           /* Debian's Vectorscan 5.4.9 with AVX-512 misses these */
+    "a[xy]",           /* past the 64th byte (multire.c's self-test) */
 };
 #define N_PATTERNS (sizeof(patterns) / sizeof(patterns[0]))
 
@@ -65,6 +67,8 @@ static const struct text texts[] = {
     T("abbacccd"),
     T("Foo"),
     T("\xe9@x.org"),
+    T("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}"),
+    T("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbax"),
 };
 #define N_TEXTS (sizeof(texts) / sizeof(texts[0]))
 
@@ -213,6 +217,27 @@ Test(multire, random_patterns)
 	unsigned pairs = same_answers(p, ids, NP, t, NT);
 
 	cr_assert(pairs > NT && pairs < NT * NP / 2, "%u matches", pairs);
+}
+
+/* Each pattern alone, against texts longer than an AVX-512 vector: where
+ * Debian's Vectorscan 5.4.9 misses matches unless multire's self-test
+ * picked a scan function that does not. */
+Test(multire, alone_past_64_bytes)
+{
+	static const char *const risky[] = {"}", "\\}b?", "}.*", "a[xy]", "}[xy]", "z?}"};
+	char text[160];
+	unsigned id = 0;
+
+	for (size_t i = 0; i < sizeof(risky) / sizeof(risky[0]); i++) {
+		for (size_t n = 0; n < 130; n += 7) {
+			struct text t = {text, 0};
+
+			memset(text, i == 3 ? 'b' : 'a', n);
+			strcpy(text + n, i == 3 ? "ax" : i == 4 ? "}x" : "}");
+			t.len = strlen(text);
+			same_answers(&risky[i], &id, 1, &t, 1);
+		}
+	}
 }
 
 Test(multire, engines_and_reasons)
