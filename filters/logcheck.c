@@ -389,7 +389,8 @@ static int interval(const char *s, long *lo, long *hi)
 
 struct xl {
 	struct buf out;
-	size_t atom; /* where the last atom starts in out */
+	size_t atom;  /* where the last atom starts in out */
+	size_t quant; /* where its last quantifier is, when QUANTIFIED */
 	enum { NOTHING, ATOM, QUANTIFIED, ASSERTION } last;
 	size_t group[XL_DEPTH];
 	int depth;
@@ -411,14 +412,32 @@ static void xl_char(struct xl *x, unsigned c)
 	put_byte(&x->out, c);
 }
 
+/* Two of ?, * and + in a row are one: ++ is +, ?? is ?, any other pair is
+ * *.  (Wrapping them instead would nest a group per quantifier, and a
+ * pattern such as a++++++++... takes Vectorscan seconds to compile.) */
+static bool xl_merge(struct xl *x, const char *q)
+{
+	char *prev = x->out.s ? &x->out.s[x->quant] : NULL;
+
+	if (x->last != QUANTIFIED || !prev || x->quant + 1 != x->out.n || !strchr("?*+", *prev) ||
+	    q[1] || !strchr("?*+", q[0]))
+		return false;
+	if (*prev != q[0])
+		*prev = '*';
+	return true;
+}
+
 static void xl_quant(struct xl *x, const char *q)
 {
 	if (x->last == NOTHING)
 		return; /* grep: a repetition of nothing matches the empty string */
+	if (xl_merge(x, q))
+		return;
 	if (x->last != ATOM) {
 		buf_insert(&x->out, x->atom, "(?:");
 		buf_str(&x->out, ")");
 	}
+	x->quant = x->out.n;
 	buf_str(&x->out, q);
 	x->last = QUANTIFIED;
 }
