@@ -1,13 +1,19 @@
 # bench: benchmarks, built and run only by `make bench` (never by `make` or
 # `make check`).  Results and how they were made: bench/README.md.
-EXTRA_PROGRAMS = bench/bench_filters
-bench_bench_filters_SOURCES = bench/bench_filters.c
+EXTRA_PROGRAMS = bench/bench_filters bench/bench_logcheck
+bench_bench_filters_SOURCES = bench/bench_filters.c bench/bench.h
 bench_bench_filters_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
 bench_bench_filters_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
-	$(OPENSSL_LIBS)
+	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
+bench_bench_logcheck_SOURCES = bench/bench_logcheck.c bench/bench.h
+bench_bench_logcheck_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
+	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 CLEANFILES += $(EXTRA_PROGRAMS)
-EXTRA_DIST += bench/README.md
+EXTRA_DIST += bench/README.md bench/bench-logcheck.sh
 
+# BENCH_LINES: lines for the logcheck benchmark (bench/bench-logcheck.sh).
+BENCH_LINES = 1000000
 .PHONY: bench
-bench: bench/bench_filters$(EXEEXT)
+bench: bench/bench_filters$(EXEEXT) bench/bench_logcheck$(EXEEXT)
 	$(builddir)/bench/bench_filters
+	$(srcdir)/bench/bench-logcheck.sh $(builddir) $(BENCH_LINES)

@@ -124,6 +124,23 @@ int conf_offset_parse(const char *s, int *out)
 	return 0;
 }
 
+static const char *const logcheck_names[] = {NULL, "paranoid", "server", "workstation"};
+
+const char *conf_logcheck_name(int level)
+{
+	return level > CONF_LOGCHECK_NONE && level <= CONF_LOGCHECK_WORKSTATION
+		   ? logcheck_names[level]
+		   : NULL;
+}
+
+int conf_logcheck_parse(const char *name)
+{
+	for (int i = CONF_LOGCHECK_PARANOID; name && i <= CONF_LOGCHECK_WORKSTATION; i++)
+		if (strcmp(name, logcheck_names[i]) == 0)
+			return i;
+	return CONF_LOGCHECK_NONE;
+}
+
 void conf_err_set(struct conf_err *err, const char *fmt, ...)
 {
 	va_list ap;
@@ -193,6 +210,7 @@ static void recipient_clear(struct conf_recipient *r)
 	filters_free(r->excludes, r->n_excludes);
 	free(r->digest.subject);
 	free(r->address);
+	free(r->logcheck_rules);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -264,6 +282,9 @@ void conf_recipient_reset(struct conf_recipient *r)
 	r->time_type = CONF_TIME_LOCAL;
 	r->offset_min = 0;
 	digest_defaults(&r->digest);
+	free(r->logcheck_rules);
+	r->logcheck_rules = NULL;
+	r->logcheck = CONF_LOGCHECK_NONE;
 }
 
 bool conf_recipient_is_default(const struct conf_recipient *r)
@@ -274,7 +295,7 @@ bool conf_recipient_is_default(const struct conf_recipient *r)
 	       r->offset_min == 0 && d->window_sec == CONF_DIGEST_WINDOW &&
 	       d->max_messages == CONF_DIGEST_MSGS && d->max_bytes == CONF_DIGEST_BYTES &&
 	       d->urgent_level == CONF_DIGEST_URGENT && d->rate_per_hour == CONF_DIGEST_RATE &&
-	       !d->subject;
+	       !d->subject && r->logcheck == CONF_LOGCHECK_NONE;
 }
 
 long conf_recipient_index(const struct conf *c, const char *address)
@@ -394,9 +415,10 @@ static int recipient_dup(struct conf_recipient *dst, const struct conf_recipient
 	*dst = *src;
 	dst->filters = dst->excludes = NULL;
 	dst->n_filters = dst->n_excludes = 0;
-	dst->address = dst->digest.subject = NULL;
+	dst->address = dst->digest.subject = dst->logcheck_rules = NULL;
 	if (dup_str(&dst->address, src->address) ||
-	    dup_str(&dst->digest.subject, src->digest.subject))
+	    dup_str(&dst->digest.subject, src->digest.subject) ||
+	    dup_str(&dst->logcheck_rules, src->logcheck_rules))
 		return -1;
 	if (filters_dup(&dst->filters, src->filters, src->n_filters))
 		return -1;
@@ -460,7 +482,8 @@ static bool recipient_equal(const struct conf_recipient *a, const struct conf_re
 	       a->time_type == b->time_type && a->offset_min == b->offset_min &&
 	       x->window_sec == y->window_sec && x->max_messages == y->max_messages &&
 	       x->max_bytes == y->max_bytes && x->urgent_level == y->urgent_level &&
-	       x->rate_per_hour == y->rate_per_hour && str_equal(x->subject, y->subject);
+	       x->rate_per_hour == y->rate_per_hour && str_equal(x->subject, y->subject) &&
+	       a->logcheck == b->logcheck && str_equal(a->logcheck_rules, b->logcheck_rules);
 }
 
 bool conf_equal(const struct conf *a, const struct conf *b)

@@ -41,6 +41,14 @@ enum conf_level {
 
 #define CONF_FACILITY_ANY (-1) /* else the syslog number: kern 0 ... local7 23 */
 
+/* `log email ADDR logcheck LEVEL`: what logcheck reports at that level. */
+enum conf_logcheck {
+	CONF_LOGCHECK_NONE = 0,
+	CONF_LOGCHECK_PARANOID,    /* ignore.d.paranoid */
+	CONF_LOGCHECK_SERVER,      /* + ignore.d.server */
+	CONF_LOGCHECK_WORKSTATION, /* + ignore.d.workstation */
+};
+
 enum conf_tls { CONF_TLS_NONE, CONF_TLS_STARTTLS, CONF_TLS_SMTPS };
 enum conf_auth { CONF_AUTH_NONE, CONF_AUTH_CRAMMD5, CONF_AUTH_LOGIN, CONF_AUTH_PLAIN };
 enum conf_time { CONF_TIME_LOCAL, CONF_TIME_UTC };
@@ -76,6 +84,11 @@ struct conf_recipient {
 	enum conf_time time_type; /* `log email A time {local|utc} [+|-]H[:MM]` */
 	int offset_min;           /* minutes east, -1440 < offset_min < 1440 */
 	struct conf_digest digest;
+	/* `log email A logcheck LEVEL [rules DIR]`: one more filter, which holds
+	 * for what logcheck would report at LEVEL with the rules in DIR (see
+	 * filters/logcheck.h) */
+	int logcheck;         /* enum conf_logcheck; CONF_LOGCHECK_NONE: none */
+	char *logcheck_rules; /* DIR as given; NULL: /etc/logcheck */
 };
 
 struct conf {
@@ -189,6 +202,9 @@ const char *conf_level_name(int level);
 int conf_level_parse(const char *name);
 const char *conf_facility_name(int facility);
 int conf_facility_parse(const char *name);
+/* "paranoid", "server", "workstation"; NULL / CONF_LOGCHECK_NONE otherwise. */
+const char *conf_logcheck_name(int level);
+int conf_logcheck_parse(const char *name);
 
 /* s in double quotes, `"` and `\` escaped: the form conf_load reads back. */
 void conf_write_quoted(FILE *out, const char *s);

@@ -336,8 +336,9 @@ static enum conf_status check_regex(struct ctx *x, const struct conf_word *w)
 	int code;
 	PCRE2_SIZE offset;
 	PCRE2_UCHAR msg[256];
-	pcre2_code *re =
-	    pcre2_compile((PCRE2_SPTR)w->text, PCRE2_ZERO_TERMINATED, 0, &code, &offset, NULL);
+	/* the options of filters/multire.c: bytes, never UTF-8, as the engine runs it */
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)w->text, PCRE2_ZERO_TERMINATED,
+				       PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &code, &offset, NULL);
 
 	if (re) {
 		pcre2_code_free(re);
@@ -607,6 +608,85 @@ static enum conf_status cmd_no_setting(struct ctx *x)
 	return CONF_OK;
 }
 
+/* ---- log email: logcheck ------------------------------------------------------------ */
+
+/* The level and the rules directory the line names (dir NULL: the default). */
+static const struct conf_word *logcheck_level_word(const struct ctx *x)
+{
+	const struct conf_word *w = W(x, "workstation");
+
+	return w ? w : W(x, "server") ? W(x, "server") : W(x, "paranoid");
+}
+
+static enum conf_status logcheck_spec(struct ctx *x, int *level, const char **dir)
+{
+	const struct conf_word *d = W(x, "dir"), *l = logcheck_level_word(x);
+
+	/* by the keyword, not its text: "serv" stands for server */
+	*level = !l                         ? CONF_LOGCHECK_NONE
+		 : l == W(x, "workstation") ? CONF_LOGCHECK_WORKSTATION
+		 : l == W(x, "server")      ? CONF_LOGCHECK_SERVER
+					    : CONF_LOGCHECK_PARANOID;
+	*dir = d ? d->text : NULL;
+	if (d && d->text[0] != '/')
+		return fail(x, CONF_ESYNTAX, d->col,
+			    "expected an absolute directory after \"rules\", got \"%.100s\"",
+			    d->text);
+	return CONF_OK;
+}
+
+/* `log email A logcheck LEVEL [rules DIR]`: one logcheck filter per
+ * recipient; a new line replaces it. */
+static enum conf_status cmd_logcheck(struct ctx *x)
+{
+	struct conf_recipient *r;
+	const char *dir;
+	int level;
+	enum conf_status st = logcheck_spec(x, &level, &dir);
+
+	if (st == CONF_OK)
+		st = recipient(x, true, &r);
+	if (st != CONF_OK)
+		return st;
+	r->logcheck = level;
+	return set_str(x, &r->logcheck_rules, dir);
+}
+
+/* `no log email A logcheck [LEVEL [rules DIR]]`: the level and directory,
+ * when given, must be the configured ones. */
+static enum conf_status cmd_no_logcheck(struct ctx *x)
+{
+	struct conf_recipient *r;
+	const char *dir;
+	int level;
+	enum conf_status st = recipient(x, false, &r);
+
+	if (st == CONF_OK)
+		st = logcheck_spec(x, &level, &dir);
+	if (st != CONF_OK)
+		return st;
+	if (r->logcheck == CONF_LOGCHECK_NONE ||
+	    (level != CONF_LOGCHECK_NONE && level != r->logcheck) ||
+	    (dir && (!r->logcheck_rules || strcmp(dir, r->logcheck_rules) != 0)))
+		return fail(x, CONF_ENOTFOUND,
+			    logcheck_level_word(x) ? logcheck_level_word(x)->col : end_col(x),
+			    "no such logcheck filter for %.100s", r->address);
+	r->logcheck = CONF_LOGCHECK_NONE;
+	return set_str(x, &r->logcheck_rules, NULL);
+}
+
+/* `default log email A logcheck`: its default, none. */
+static enum conf_status cmd_default_logcheck(struct ctx *x)
+{
+	struct conf_recipient *r;
+	enum conf_status st = recipient(x, true, &r);
+
+	if (st != CONF_OK)
+		return st;
+	r->logcheck = CONF_LOGCHECK_NONE;
+	return set_str(x, &r->logcheck_rules, NULL);
+}
+
 /* ---- the command table ------------------------------------------------------------- */
 
 /* Help lines of words that many commands share. */
@@ -638,6 +718,16 @@ static enum conf_status cmd_no_setting(struct ctx *x)
 	"Messages that contain this text\n"                                                        \
 	"The text is a regular expression (PCRE2)\n"                                               \
 	"The text (quote it when it has blanks)\n"
+
+#define LOGCHECK_LEVEL "{workstation|server|paranoid}"
+#define H_LOGCHECK     "What logcheck would report, in its sections\n"
+#define H_LOGCHECK_LEVEL                                                                           \
+	"ignore.d.workstation, .server and .paranoid apply\n"                                      \
+	"ignore.d.server and .paranoid apply\n"                                                    \
+	"ignore.d.paranoid applies\n"
+#define H_LOGCHECK_RULES                                                                           \
+	"Another rules directory than /etc/logcheck\n"                                             \
+	"The directory (an absolute path)\n"
 
 static const struct conf_command commands[] = {
     {{"mail smtpserver HOST$server", H_MAIL H_SERVER "IP address or host name of the SMTP server\n",
@@ -739,8 +829,14 @@ static const struct conf_command commands[] = {
 			      "Subject\n",
       0},
      cmd_subject},
+    {{"log email ADDRESS$addr logcheck " LOGCHECK_LEVEL " [rules FILE$dir]",
+      H_LOG H_EMAIL H_ADDRESS H_LOGCHECK H_LOGCHECK_LEVEL H_LOGCHECK_RULES, 0},
+     cmd_logcheck},
     {{"default log email ADDRESS$addr", H_DEFAULT H_LOG H_EMAIL H_ADDRESS, 0},
      cmd_default_log_email},
+    {{"default log email ADDRESS$addr logcheck",
+      H_DEFAULT H_LOG H_EMAIL H_ADDRESS "No logcheck filter (the default)\n", 0},
+     cmd_default_logcheck},
     {{"no mail smtpserver", H_NO H_MAIL H_SERVER, 0}, cmd_no_server},
     {{"no mail smtpserver port", H_NO H_MAIL H_SERVER "Back to 25, 587 or 465 by TLS mode\n", 0},
      cmd_no_port},
@@ -776,6 +872,9 @@ static const struct conf_command commands[] = {
 				   "Back to the default subject\n",
       0},
      cmd_no_setting},
+    {{"no log email ADDRESS$addr logcheck [" LOGCHECK_LEVEL " [rules FILE$dir]]",
+      H_NO H_LOG H_EMAIL H_ADDRESS H_LOGCHECK H_LOGCHECK_LEVEL H_LOGCHECK_RULES, 0},
+     cmd_no_logcheck},
 };
 
 const struct conf_table conf_commands = CONF_TABLE(commands);

@@ -133,6 +133,14 @@ static void write_settings(const struct conf_recipient *r, FILE *out)
 		conf_write_quoted(out, d->subject);
 		fputc('\n', out);
 	}
+	if (r->logcheck != CONF_LOGCHECK_NONE) {
+		fprintf(out, "log email %s logcheck %s", a, conf_logcheck_name(r->logcheck));
+		if (r->logcheck_rules) {
+			fputs(" rules ", out);
+			put_word(out, r->logcheck_rules);
+		}
+		fputc('\n', out);
+	}
 	/* Last: it needs the recipient to exist (see has_creating_line). */
 	if (d->urgent_level == CONF_LEVEL_ANY)
 		fprintf(out, "no log email %s urgent\n", a);

@@ -38,6 +38,16 @@
  * message's byte pairs (built once per message); memmem runs only when all
  * are present.
  *
+ * Regexes: every distinct `msgtext regex` of the configuration goes into one
+ * filters/multire.h set.  The filters whose regex Vectorscan takes are not
+ * in the cells: they are listed by regex (rxentry), and a message that any
+ * of them could concern (rx_max says, per cell key, the least severe level
+ * they admit) gets one Vectorscan pass; only the filters of the regexes
+ * that matched are then looked at.  So a thousand recipients with a regex
+ * each cost one scan and the few hits, not a thousand tests.  A regex
+ * Vectorscan cannot take stays in the cells and runs alone with PCRE2 when
+ * needed, as before; the reference evaluator uses PCRE2 for every regex.
+ *
  * `host H` is not a key of the index: like a msgtext, it is a test on the
  * candidates that have one (each distinct host pattern at most once per
  * message).  A collector's filters name few hosts, and a host criterion
@@ -49,13 +59,11 @@
  * touched, which patterns were tested) lives in the worker and is reset by
  * bumping a generation number, never by clearing arrays.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include "filters/filter.h"
+#include "filters/multire.h"
 #include "util/util.h"
 
 #include <fnmatch.h>
-#include <pcre2.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -87,11 +95,24 @@ struct bucket {
 	uint32_t cell[2][FAC_SLOTS]; /* [kind][facility slot]: cell index + 1, 0: empty */
 };
 
+/* A filter whose regex is in the Vectorscan database, under its regex. */
+struct rxentry {
+	uint32_t recipient;
+	uint32_t bucket;
+	uint8_t kind;
+	uint8_t fac;       /* facility slot */
+	uint8_t level_key; /* admits severity s when s <= level_key */
+	int32_t host;      /* the filter's host pattern, -1: any */
+};
+
 struct pattern {
 	const char *text; /* borrowed from the conf */
 	size_t len;
-	pcre2_code *re;     /* NULL: a plain substring */
-	uint16_t bigram[4]; /* substrings: hashed byte pairs that must all be in the text */
+	bool regex;          /* else a plain substring */
+	bool batched;        /* regex in the Vectorscan database */
+	uint32_t rx;         /* regex: its number in set->regex */
+	const char *address; /* regex: a recipient that uses it, for errors */
+	uint16_t bigram[4];  /* substrings: hashed byte pairs that must all be in the text */
 	int n_bigrams;
 };
 
@@ -148,6 +169,11 @@ struct filter_set {
 	size_t n_patterns;
 	struct hostpat *hosts;
 	size_t n_hosts;
+	struct multire *regex; /* the regexes among the patterns, by rx */
+	size_t n_regex;
+	struct rxentry *rx_entries; /* the batched filters, by regex: */
+	uint32_t *rx_off;           /* regex rx's are rx_entries[rx_off[rx] .. rx_off[rx + 1]) */
+	int8_t *rx_max; /* [bucket][kind][facility slot]: the largest level_key there, -1: none */
 	struct lfilter *filters;
 	size_t n_filters;
 	struct fentry *entries;
@@ -164,7 +190,9 @@ struct filter_set {
 
 struct filter_worker {
 	const struct filter_set *set;
-	pcre2_match_data *md;
+	struct multire_scratch *scratch;
+	uint64_t *rx_hits; /* the batched regexes that match this message... */
+	uint32_t rx_gen;   /* ...when == gen */
 	uint32_t gen;
 	uint32_t *rgen;         /* per recipient: == gen when touched by this message */
 	uint8_t *rexcl;         /* per recipient: an exclude matched */
@@ -210,7 +238,7 @@ static void pattern_bigrams(struct pattern *p)
 	const unsigned char *t = (const unsigned char *)p->text;
 
 	p->n_bigrams = 0;
-	if (p->re || p->len < 2)
+	if (p->regex || p->len < 2)
 		return;
 	for (size_t k = 0; k < 4; k++) {
 		size_t i = k * (p->len - 2) / 3;
@@ -241,14 +269,12 @@ static bool bigrams_possible(const struct pattern *p, const uint64_t *set)
 	return true;
 }
 
-static bool pattern_test(const struct pattern *p, pcre2_match_data *md, const char *text,
-			 size_t len)
+/* The reference test: a regex alone with PCRE2, a substring with memmem. */
+static bool pattern_test(const struct filter_set *set, struct filter_worker *w,
+			 const struct pattern *p, const char *text, size_t len)
 {
-	if (p->re) {
-		int rc = pcre2_match(p->re, (PCRE2_SPTR)(text ? text : ""), len, 0, 0, md, NULL);
-
-		return rc >= 0; /* 0: matched, the ovector was too small to say where */
-	}
+	if (p->regex)
+		return multire_match(set->regex, w->scratch, p->rx, text, len);
 	if (p->len == 0)
 		return true;
 	if (p->len > len)
@@ -292,34 +318,22 @@ static void err_set(struct conf_err *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int32_t pattern_add(struct filter_set *set, const struct conf_filter *f, const char *address,
-			   struct conf_err *err, enum filter_status *st)
+static int32_t pattern_add(struct filter_set *set, const struct conf_filter *f, const char *address)
 {
 	struct pattern *p;
-	int errcode;
-	PCRE2_SIZE erroff;
 
 	for (size_t i = 0; i < set->n_patterns; i++) {
 		p = &set->patterns[i];
-		if ((p->re != NULL) == f->msgtext_regex && strcmp(p->text, f->msgtext) == 0)
+		if (p->regex == f->msgtext_regex && strcmp(p->text, f->msgtext) == 0)
 			return (int32_t)i;
 	}
 	p = &set->patterns[set->n_patterns];
 	p->text = f->msgtext;
 	p->len = strlen(f->msgtext);
-	p->re = NULL;
-	if (f->msgtext_regex) {
-		p->re = pcre2_compile((PCRE2_SPTR)f->msgtext, p->len, 0, &errcode, &erroff, NULL);
-		if (!p->re) {
-			PCRE2_UCHAR msg[256];
-
-			pcre2_get_error_message(errcode, msg, sizeof(msg));
-			err_set(err, "log email %s: msgtext regex \"%s\": %s at offset %zu",
-				address, f->msgtext, (char *)msg, (size_t)erroff);
-			*st = FILTER_EREGEX;
-			return -1;
-		}
-		(void)pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE); /* interpreted if no JIT */
+	p->regex = f->msgtext_regex;
+	if (p->regex) { /* compiled with the others, by regex_compile */
+		p->rx = (uint32_t)set->n_regex++;
+		p->address = address;
 	}
 	pattern_bigrams(p);
 	return (int32_t)set->n_patterns++;
@@ -334,12 +348,47 @@ static int32_t host_add(struct filter_set *set, const char *glob)
 	return (int32_t)set->n_hosts++;
 }
 
+/* All the regexes in one multire set; a regex that does not compile is an
+ * error of the configuration (the parser checks them with the same PCRE2). */
+static enum filter_status regex_compile(struct filter_set *set, struct conf_err *err)
+{
+	const char **re = calloc(set->n_regex ? set->n_regex : 1, sizeof(*re));
+	unsigned *ids = calloc(set->n_regex ? set->n_regex : 1, sizeof(*ids));
+	struct conf_err merr = {0};
+	enum filter_status st = FILTER_ENOMEM;
+
+	if (re && ids) {
+		for (size_t i = 0; i < set->n_patterns; i++) {
+			if (!set->patterns[i].regex)
+				continue;
+			re[set->patterns[i].rx] = set->patterns[i].text;
+			ids[set->patterns[i].rx] = set->patterns[i].rx;
+		}
+		if (multire_compile(re, ids, set->n_regex, 0, &set->regex, &merr) == 0)
+			st = FILTER_OK;
+	}
+	for (size_t i = 0; st == FILTER_OK && i < set->n_patterns; i++) {
+		struct pattern *p = &set->patterns[i];
+
+		if (!p->regex)
+			continue;
+		p->batched = multire_engine_of(set->regex, p->rx) == MULTIRE_BATCHED;
+		if (multire_engine_of(set->regex, p->rx) == MULTIRE_BROKEN) {
+			err_set(err, "log email %s: msgtext regex \"%s\": %s", p->address, p->text,
+				multire_why(set->regex, p->rx));
+			st = FILTER_EREGEX;
+		}
+	}
+	free(re);
+	free(ids);
+	return st;
+}
+
 static enum filter_status filter_add(struct filter_set *set, uint32_t r, bool exclude,
 				     const struct conf_filter *f, struct conf_err *err)
 {
 	const char *address = set->conf->recipients[r].address;
 	struct lfilter *lf = &set->filters[set->n_filters];
-	enum filter_status st = FILTER_OK;
 
 	if (f->level < CONF_LEVEL_ANY || f->level > CONF_LEVEL_DEBUGGING ||
 	    f->facility < CONF_FACILITY_ANY || f->facility > 23) {
@@ -353,13 +402,8 @@ static enum filter_status filter_add(struct filter_set *set, uint32_t r, bool ex
 	lf->facility = f->facility;
 	lf->program = f->program;
 	lf->program_len = f->program ? strlen(f->program) : 0;
-	lf->pattern = -1;
 	lf->host = f->host ? host_add(set, f->host) : -1;
-	if (f->msgtext) {
-		lf->pattern = pattern_add(set, f, address, err, &st);
-		if (st != FILTER_OK)
-			return st;
-	}
+	lf->pattern = f->msgtext ? pattern_add(set, f, address) : -1;
 	set->n_filters++;
 	return FILTER_OK;
 }
@@ -401,6 +445,14 @@ struct placed {
 	uint32_t order;
 };
 
+static void placed_of(const struct filter_set *set, const struct lfilter *lf, struct placed *p)
+{
+	p->bucket = bucket_of(set, lf->program, lf->program_len);
+	p->kind = lf->exclude ? KIND_EXCLUDE : KIND_INCLUDE;
+	p->fac = lf->facility < 0 ? FAC_ANY : (uint32_t)lf->facility;
+	p->level_key = lf->level < 0 ? LEVEL_ANY : (uint32_t)lf->level;
+}
+
 static int placed_cmp(const void *a, const void *b)
 {
 	const struct placed *x = a, *y = b;
@@ -418,28 +470,30 @@ static int placed_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+static bool batched(const struct filter_set *set, const struct lfilter *lf)
+{
+	return lf->pattern >= 0 && set->patterns[lf->pattern].batched;
+}
+
 static enum filter_status cells_build(struct filter_set *set)
 {
-	size_t n = set->n_filters;
-	struct placed *pl = calloc(n ? n : 1, sizeof(*pl));
+	size_t n = 0;
+	struct placed *pl = calloc(set->n_filters ? set->n_filters : 1, sizeof(*pl));
 
-	set->entries = calloc(n ? n : 1, sizeof(*set->entries));
-	set->cells = calloc(n ? n : 1, sizeof(*set->cells));
+	set->entries = calloc(set->n_filters ? set->n_filters : 1, sizeof(*set->entries));
+	set->cells = calloc(set->n_filters ? set->n_filters : 1, sizeof(*set->cells));
 	if (!pl || !set->entries || !set->cells) {
 		free(pl);
 		return FILTER_ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < set->n_filters; i++) {
 		const struct lfilter *lf = &set->filters[i];
 
-		pl[i] = (struct placed){
-		    .bucket = bucket_of(set, lf->program, lf->program_len),
-		    .kind = lf->exclude ? KIND_EXCLUDE : KIND_INCLUDE,
-		    .fac = lf->facility < 0 ? FAC_ANY : (uint32_t)lf->facility,
-		    .level_key = lf->level < 0 ? LEVEL_ANY : (uint32_t)lf->level,
-		    .pattern = lf->pattern,
-		    .order = (uint32_t)i,
-		};
+		if (batched(set, lf))
+			continue; /* rx_build */
+		placed_of(set, lf, &pl[n]);
+		pl[n].pattern = lf->pattern;
+		pl[n++].order = (uint32_t)i;
 	}
 	qsort(pl, n, sizeof(*pl), placed_cmp);
 	for (size_t i = 0; i < n; i++) {
@@ -468,6 +522,41 @@ static enum filter_status cells_build(struct filter_set *set)
 	return FILTER_OK;
 }
 
+/* The batched filters by regex, and rx_max. */
+static enum filter_status rx_build(struct filter_set *set)
+{
+	size_t nm = set->n_buckets * 2 * FAC_SLOTS;
+
+	set->rx_off = calloc(set->n_regex + 2, sizeof(*set->rx_off));
+	set->rx_entries = calloc(set->n_filters ? set->n_filters : 1, sizeof(*set->rx_entries));
+	set->rx_max = malloc(nm);
+	if (!set->rx_off || !set->rx_entries || !set->rx_max)
+		return FILTER_ENOMEM;
+	memset(set->rx_max, -1, nm);
+	for (size_t i = 0; i < set->n_filters; i++) /* counting sort by regex */
+		if (batched(set, &set->filters[i]))
+			set->rx_off[set->patterns[set->filters[i].pattern].rx + 2]++;
+	for (size_t rx = 0; rx < set->n_regex; rx++)
+		set->rx_off[rx + 2] += set->rx_off[rx + 1];
+	for (size_t i = 0; i < set->n_filters; i++) {
+		const struct lfilter *lf = &set->filters[i];
+		struct placed p;
+		int8_t *max;
+
+		if (!batched(set, lf))
+			continue;
+		placed_of(set, lf, &p);
+		set->rx_entries[set->rx_off[set->patterns[lf->pattern].rx + 1]++] =
+		    (struct rxentry){lf->recipient,        p.bucket,
+				     (uint8_t)p.kind,      (uint8_t)p.fac,
+				     (uint8_t)p.level_key, lf->host};
+		max = &set->rx_max[(p.bucket * 2 + p.kind) * FAC_SLOTS + p.fac];
+		if (*max < (int8_t)p.level_key)
+			*max = (int8_t)p.level_key;
+	}
+	return FILTER_OK;
+}
+
 static enum filter_status set_alloc(struct filter_set *set, const struct conf *c)
 {
 	size_t n = 0;
@@ -492,6 +581,14 @@ static enum filter_status set_alloc(struct filter_set *set, const struct conf *c
 
 static void program_matters_build(struct filter_set *set)
 {
+	for (size_t i = 0; set->rx_entries && i < set->rx_off[set->n_regex]; i++) {
+		const struct rxentry *e = &set->rx_entries[i];
+
+		for (int s = 0; e->bucket && e->kind == KIND_INCLUDE && s <= e->level_key; s++)
+			for (int f = 0; f < FAC_SLOTS; f++)
+				if (e->fac == FAC_ANY || e->fac == f)
+					set->program_matters[s][f] = true;
+	}
 	for (size_t b = 1; b < set->n_buckets; b++) {
 		for (int slot = 0; slot < FAC_SLOTS; slot++) {
 			uint32_t ci = set->buckets[b].cell[KIND_INCLUDE][slot];
@@ -526,7 +623,9 @@ enum filter_status filter_compile(const struct conf *c, struct filter_set **out,
 			if ((st = filter_add(set, (uint32_t)r, true, &rc->excludes[i], err)))
 				goto fail;
 	}
-	if ((st = programs_index(set)) != FILTER_OK || (st = cells_build(set)) != FILTER_OK)
+	if ((st = regex_compile(set, err)) != FILTER_OK ||
+	    (st = programs_index(set)) != FILTER_OK || (st = cells_build(set)) != FILTER_OK ||
+	    (st = rx_build(set)) != FILTER_OK)
 		goto fail;
 	program_matters_build(set);
 	*out = set;
@@ -542,8 +641,10 @@ void filter_set_free(struct filter_set *set)
 {
 	if (!set)
 		return;
-	for (size_t i = 0; set->patterns && i < set->n_patterns; i++)
-		pcre2_code_free(set->patterns[i].re);
+	multire_free(set->regex);
+	free(set->rx_entries);
+	free(set->rx_off);
+	free(set->rx_max);
 	free(set->patterns);
 	free(set->hosts);
 	free(set->filters);
@@ -580,7 +681,8 @@ struct filter_worker *filter_worker_new(const struct filter_set *set)
 		return NULL;
 	w->set = set;
 	w->gen = 1;
-	w->md = pcre2_match_data_create(1, NULL); /* we only ask whether, never where */
+	w->scratch = multire_scratch_new();
+	w->rx_hits = calloc(set->n_regex / 64 + 1, sizeof(*w->rx_hits));
 	w->rgen = calloc(nr, sizeof(*w->rgen));
 	w->rexcl = calloc(nr, sizeof(*w->rexcl));
 	w->touched = calloc(nr, sizeof(*w->touched));
@@ -588,8 +690,8 @@ struct filter_worker *filter_worker_new(const struct filter_set *set)
 	w->pval = calloc(np, sizeof(*w->pval));
 	w->hgen = calloc(nh, sizeof(*w->hgen));
 	w->hval = calloc(nh, sizeof(*w->hval));
-	if (!w->md || !w->rgen || !w->rexcl || !w->touched || !w->pgen || !w->pval || !w->hgen ||
-	    !w->hval) {
+	if (!w->scratch || !w->rx_hits || !w->rgen || !w->rexcl || !w->touched || !w->pgen ||
+	    !w->pval || !w->hgen || !w->hval || multire_scratch_fit(w->scratch, set->regex) < 0) {
 		filter_worker_free(w);
 		return NULL;
 	}
@@ -610,7 +712,8 @@ void filter_worker_free(struct filter_worker *w)
 	if (!w)
 		return;
 	filter_worker_flush(w);
-	pcre2_match_data_free(w->md);
+	multire_scratch_free(w->scratch);
+	free(w->rx_hits);
 	free(w->rgen);
 	free(w->rexcl);
 	free(w->touched);
@@ -630,6 +733,7 @@ static void worker_next(struct filter_worker *w)
 		memset(w->hgen, 0, w->set->n_hosts * sizeof(*w->hgen));
 		w->bigrams_gen = 0;
 		w->first_sub_gen = 0;
+		w->rx_gen = 0;
 		w->gen = 1;
 	}
 }
@@ -653,7 +757,7 @@ static bool worker_pattern(struct filter_worker *w, int32_t p, const struct filt
 			return false;
 		}
 	}
-	w->pval[p] = pattern_test(pat, w->md, m->text, m->text_len);
+	w->pval[p] = pattern_test(w->set, w, pat, m->text, m->text_len);
 	return w->pval[p];
 }
 
@@ -743,6 +847,76 @@ static void excludes(struct filter_worker *w, const struct filter_msg *m, const 
 	}
 }
 
+/* ---- the batched regexes --------------------------------------------------- */
+
+/* Could a batched-regex filter of kind in the candidate cells admit s? */
+static bool rx_wanted(const struct filter_set *set, uint32_t bucket, int kind, int s, int f)
+{
+	uint32_t bs[2] = {0, bucket};
+
+	for (int i = 0; set->rx_max && i < (bucket ? 2 : 1); i++) {
+		const int8_t *max = &set->rx_max[(bs[i] * 2 + (uint32_t)kind) * FAC_SLOTS];
+
+		if (max[FAC_ANY] >= s || (f >= 0 && max[f] >= s))
+			return true;
+	}
+	return false;
+}
+
+/* The batched regexes that match the message: one pass, once per message. */
+static const uint64_t *rx_hits(struct filter_worker *w, const struct filter_msg *m)
+{
+	if (w->rx_gen != w->gen) {
+		memset(w->rx_hits, 0, (w->set->n_regex / 64 + 1) * sizeof(*w->rx_hits));
+		multire_scan_batched(w->set->regex, w->scratch, m->text, m->text_len, w->rx_hits);
+		w->rx_gen = w->gen;
+	}
+	return w->rx_hits;
+}
+
+/* Call fn for each filter of kind, in a candidate cell and admitting s, of
+ * a regex that matched. */
+static size_t rx_each(struct filter_worker *w, const struct filter_msg *m, uint32_t bucket,
+		      int kind, int s, int f,
+		      size_t (*fn)(struct filter_worker *, uint32_t, size_t), size_t n)
+{
+	const struct filter_set *set = w->set;
+	const uint64_t *hits = rx_hits(w, m);
+
+	for (size_t k = 0; k <= set->n_regex / 64; k++) {
+		for (uint64_t bits = hits[k]; bits; bits &= bits - 1) {
+			size_t rx = k * 64 + (size_t)__builtin_ctzll(bits);
+
+			for (uint32_t i = set->rx_off[rx]; i < set->rx_off[rx + 1]; i++) {
+				const struct rxentry *e = &set->rx_entries[i];
+
+				if (e->kind == kind && (e->bucket == 0 || e->bucket == bucket) &&
+				    (e->fac == FAC_ANY || (int)e->fac == f) && e->level_key >= s &&
+				    (e->host < 0 || worker_host(w, e->host, m)))
+					n = fn(w, e->recipient, n);
+			}
+		}
+	}
+	return n;
+}
+
+static size_t rx_include(struct filter_worker *w, uint32_t r, size_t n)
+{
+	if (w->rgen[r] == w->gen)
+		return n; /* already in */
+	w->rgen[r] = w->gen;
+	w->rexcl[r] = 0;
+	w->touched[n] = r;
+	return n + 1;
+}
+
+static size_t rx_exclude(struct filter_worker *w, uint32_t r, size_t n)
+{
+	if (w->rgen[r] == w->gen)
+		w->rexcl[r] = 1;
+	return n;
+}
+
 static void sort_indexes(size_t *v, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
@@ -762,20 +936,26 @@ size_t filter_match(const struct filter_set *set, struct filter_worker *w,
 	uint32_t bucket = looked_up ? bucket_of(set, msg->program, msg->program_len) : 0;
 	struct span sp[4];
 	size_t n, k = 0;
+	bool rx;
 
 	if (++w->pending >= FLUSH_EVERY)
 		filter_worker_flush(w);
 	nsp = candidates(set, bucket, KIND_INCLUDE, s, f, sp);
-	if (nsp == 0)
+	rx = rx_wanted(set, bucket, KIND_INCLUDE, s, f);
+	if (nsp == 0 && !rx)
 		return 0;
 	worker_next(w);
 	n = includes(w, msg, sp, nsp);
+	if (rx)
+		n = rx_each(w, msg, bucket, KIND_INCLUDE, s, f, rx_include, n);
 	if (n == 0)
 		return 0;
 	if (!looked_up) /* excludes may name the program */
 		bucket = bucket_of(set, msg->program, msg->program_len);
 	nsp = candidates(set, bucket, KIND_EXCLUDE, s, f, sp);
 	excludes(w, msg, sp, nsp);
+	if (rx_wanted(set, bucket, KIND_EXCLUDE, s, f))
+		rx_each(w, msg, bucket, KIND_EXCLUDE, s, f, rx_exclude, 0);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t r = w->touched[i];
 
@@ -801,7 +981,7 @@ static bool lfilter_holds(const struct filter_set *set, struct filter_worker *w,
 	    (m->program_len != lf->program_len || memcmp(m->program, lf->program, m->program_len)))
 		return false;
 	if (lf->pattern >= 0 &&
-	    !pattern_test(&set->patterns[lf->pattern], w->md, m->text, m->text_len))
+	    !pattern_test(set, w, &set->patterns[lf->pattern], m->text, m->text_len))
 		return false;
 	if (lf->host >= 0 && !host_test(&set->hosts[lf->host], m->host))
 		return false;

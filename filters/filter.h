@@ -2,11 +2,12 @@
  * filters/filter.h: the `log email` filter engine.
  *
  * filter_compile turns the recipients of a const struct conf into an
- * immutable struct filter_set: regexes compiled (PCRE2, JIT when available),
+ * immutable struct filter_set: regexes compiled together (filters/multire.h:
+ * one Vectorscan pass for all of them, PCRE2 for the few it cannot take),
  * substrings deduplicated, and an index that answers "which recipients get
  * this message" in a few lookups whatever the size of the configuration.
  * The set is shared by every thread; each thread that matches owns a
- * struct filter_worker (PCRE2 match data and scratch memory).
+ * struct filter_worker (the regex engines' scratch and its own memory).
  *
  * Semantics (DESIGN.md): a filter is the AND of its criteria; a recipient
  * gets a message when any of its filters holds and none of its excludes

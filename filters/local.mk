@@ -2,17 +2,26 @@
 # Users link filters/libfilters.la and config/libconf.la (show.c names levels
 # and facilities with conf_level_name / conf_facility_name).
 noinst_LTLIBRARIES += filters/libfilters.la
-filters_libfilters_la_SOURCES = filters/filter.h filters/filter.c filters/stats.c filters/show.c
-filters_libfilters_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
-filters_libfilters_la_LIBADD = $(PCRE2_LIBS)
+filters_libfilters_la_SOURCES = filters/filter.h filters/filter.c filters/stats.c filters/show.c \
+	filters/multire.h filters/multire.c filters/logcheck.h filters/logcheck.c
+filters_libfilters_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) $(VECTORSCAN_CFLAGS)
+filters_libfilters_la_LIBADD = $(PCRE2_LIBS) $(VECTORSCAN_LIBS)
 
 if HAVE_CRITERION
-check_PROGRAMS += tests/unit/test_filters
-TESTS += tests/unit/test_filters
+check_PROGRAMS += tests/unit/test_filters tests/unit/test_multire tests/unit/test_logcheck
+TESTS += tests/unit/test_filters tests/unit/test_multire tests/unit/test_logcheck
+tests_unit_test_logcheck_SOURCES = tests/unit/test_logcheck.c
+tests_unit_test_logcheck_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_logcheck_LDADD = filters/libfilters.la config/libconf.la $(CRITERION_LIBS) \
+	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
+tests_unit_test_multire_SOURCES = tests/unit/test_multire.c
+tests_unit_test_multire_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_multire_LDADD = filters/libfilters.la config/libconf.la $(CRITERION_LIBS) \
+	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 tests_unit_test_filters_SOURCES = tests/unit/test_filters.c cli/show_log.c
 tests_unit_test_filters_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_filters_LDADD = filters/libfilters.la config/libconf.la $(CRITERION_LIBS) \
-	$(PCRE2_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
 endif
 
 if FUZZING
@@ -28,3 +37,13 @@ EXTRA_DIST += tests/fuzz/corpus/filters
 
 TESTS += tests/integration/filters-show-log-config.sh
 EXTRA_DIST += tests/integration/filters-show-log-config.sh
+
+# logcheck's rule database (filters/logcheck.h): the driver that classifies a
+# file of lines, and the comparison with logcheck itself at each level.
+check_PROGRAMS += tests/integration/logcheck_driver
+tests_integration_logcheck_driver_SOURCES = tests/integration/logcheck_driver.c
+tests_integration_logcheck_driver_LDADD = filters/libfilters.la config/libconf.la \
+	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
+TESTS += tests/integration/logcheck-ere.sh tests/integration/logcheck-equivalence.sh
+EXTRA_DIST += tests/integration/logcheck-ere.sh tests/integration/logcheck-equivalence.sh \
+	tests/integration/logcheck-lib.sh

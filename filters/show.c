@@ -18,6 +18,11 @@
  *       Facility ..... any
  *       Host ......... web*            <- only for a filter with `host H`
  *       Message text . any
+ *     2 Logcheck .. server, rules in /etc/logcheck   <- `logcheck LEVEL [rules DIR]`
+ *       cracking.d ............ 6 files, 9 rules  (the directories of the level)
+ *       ...
+ *       error: DIR/ignore.d.server/local-x:3: does not compile: unmatched ( or \(; not loaded
+ *       note: DIR/ignore.d.server/kernel:1: run by PCRE2: Vectorscan says: ...
  *   Exclude filters:                    <- only when the recipient has some
  *     1 Level ..... any
  *       Program ..... cron
@@ -25,11 +30,13 @@
  *   Statistics ..... 1327 messages received, 0 accepted by filter, 0 mailed (2016 Oct 11 10:36:16)
  *
  * A recipient without filters shows `  (none: no messages will be sent)`
- * under Filters.  Statistics without a stats file entry are zeros, without
- * the mailed count and the date (nothing has counted yet).  The date is
- * when counting started, in local time.
+ * under Filters.  The logcheck rules are read (not compiled) to count them
+ * and to list the ones that are left out or run by PCRE2.  Statistics without a stats file entry
+ * are zeros, without the mailed count and the date (nothing has counted yet).  The date is when
+ * counting started, in local time.
  */
 #include "filters/filter.h"
+#include "filters/logcheck.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +109,43 @@ static void show_filter(FILE *out, size_t n, const struct conf_filter *f)
 	fputc('\n', out);
 }
 
+/* The logcheck filter, as its rules directory is now. */
+static void show_logcheck(FILE *out, size_t n, const struct conf_recipient *r)
+{
+	const char *dir = r->logcheck_rules ? r->logcheck_rules : LOGCHECK_DEFAULT_DIR;
+	struct logcheck_report rep;
+	struct conf_err err = {0};
+
+	fprintf(out, "  %zu Logcheck .. %s, rules in %s\n", n, conf_logcheck_name(r->logcheck),
+		dir);
+	if (logcheck_load(dir, r->logcheck, LOGCHECK_NO_COMPILE, NULL, &rep, &err) < 0) {
+		fprintf(out, "    error: %s\n", err.msg);
+		return;
+	}
+	for (int d = 0; d < LOGCHECK_N_DIRS; d++) {
+		int dots = 22 - (int)strlen(logcheck_dir_name(d));
+
+		if (!rep.used[d])
+			continue;
+		fprintf(out, "    %s %.*s ", logcheck_dir_name(d), dots < 2 ? 2 : dots,
+			"......................");
+		if (rep.present[d])
+			fprintf(out, "%u files, %u rules\n", rep.files[d], rep.rules[d]);
+		else
+			fputs("missing\n", out);
+	}
+	for (size_t i = 0; i < rep.n_notes; i++) {
+		const struct logcheck_note *nt = &rep.notes[i];
+		const char *kind = nt->kind == LOGCHECK_NOTE_ERROR ? "error" : "note";
+
+		if (nt->line)
+			fprintf(out, "    %s: %s:%u: %s\n", kind, nt->file, nt->line, nt->msg);
+		else
+			fprintf(out, "    %s: %s: %s\n", kind, nt->file, nt->msg);
+	}
+	logcheck_report_free(&rep);
+}
+
 static void show_stats(FILE *out, const struct filter_stats *st)
 {
 	struct tm tm;
@@ -127,10 +171,12 @@ static void show_recipient(FILE *out, const struct conf_recipient *r,
 	show_offset(out, r);
 	show_digest(out, &r->digest);
 	fputs("Filters:\n", out);
-	if (r->n_filters == 0)
+	if (r->n_filters == 0 && r->logcheck == CONF_LOGCHECK_NONE)
 		fputs("  (none: no messages will be sent)\n", out);
 	for (size_t i = 0; i < r->n_filters; i++)
 		show_filter(out, i + 1, &r->filters[i]);
+	if (r->logcheck != CONF_LOGCHECK_NONE)
+		show_logcheck(out, r->n_filters + 1, r);
 	if (r->n_excludes)
 		fputs("Exclude filters:\n", out);
 	for (size_t i = 0; i < r->n_excludes; i++)

@@ -13,7 +13,8 @@ rsyslogexamplesdir = $(docdir)/rsyslog.d
 dist_rsyslogexamples_DATA = rsyslog.d/omlogmail-minimal.conf \
 	rsyslog.d/omlogmail-tls-auth.conf rsyslog.d/omlogmail-inline-filters.conf \
 	rsyslog.d/omlogmail-collector.conf rsyslog.d/omlogmail-edge.conf \
-	rsyslog.d/omlogmail-edge-failover.conf
+	rsyslog.d/omlogmail-edge-failover.conf \
+	rsyslog.d/omlogmail-logcheck.conf
 
 if HAVE_RSYSLOG_SRC
 rsyslogmoddir = $(RSYSLOG_MODDIR)

@@ -6,9 +6,10 @@ EXTRA_DIST += tests/servers/smtpd.py tests/integration/lib.sh
 # Always: each fuzz target's source linked with tests/fuzz/replay.c (a plain
 # main, no libFuzzer) replays tests/fuzz/corpus/<target>/ and every kept
 # crash in tests/fuzz/regressions/<target>/, so they are tests of `make check`.
-FUZZ_TARGETS = conf filters reply compose log_line
+FUZZ_TARGETS = conf filters reply compose log_line ere
 FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_filters \
-	tests/fuzz/replay_reply tests/fuzz/replay_compose tests/fuzz/replay_log_line
+	tests/fuzz/replay_reply tests/fuzz/replay_compose tests/fuzz/replay_log_line \
+	tests/fuzz/replay_ere
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -20,6 +21,11 @@ tests_fuzz_replay_filters_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_filters.
 tests_fuzz_replay_filters_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"filters"'
 tests_fuzz_replay_filters_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
 	$(OPENSSL_LIBS)
+
+tests_fuzz_replay_ere_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_ere.c
+tests_fuzz_replay_ere_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"ere"'
+tests_fuzz_replay_ere_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
+	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 
 tests_fuzz_replay_reply_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_reply.c
 tests_fuzz_replay_reply_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"reply"'
@@ -33,12 +39,17 @@ tests_fuzz_replay_log_line_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_log_lin
 tests_fuzz_replay_log_line_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"log_line"'
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/corpus/reply tests/fuzz/corpus/compose \
-	tests/fuzz/corpus/log_line tests/fuzz/regressions
+	tests/fuzz/corpus/log_line tests/fuzz/corpus/ere tests/fuzz/regressions
 
 # With --enable-fuzzing (CC=clang): the libFuzzer programs.  fuzz_conf and
 # fuzz_filters are defined in config/local.mk and filters/local.mk.
 if FUZZING
-noinst_PROGRAMS += tests/fuzz/fuzz_reply tests/fuzz/fuzz_compose tests/fuzz/fuzz_log_line
+noinst_PROGRAMS += tests/fuzz/fuzz_reply tests/fuzz/fuzz_compose tests/fuzz/fuzz_log_line tests/fuzz/fuzz_ere
+tests_fuzz_fuzz_ere_SOURCES = tests/fuzz/fuzz_ere.c
+tests_fuzz_fuzz_ere_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ere_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ere_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
+	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 tests_fuzz_fuzz_reply_SOURCES = tests/fuzz/fuzz_reply.c
 tests_fuzz_fuzz_reply_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_reply_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer

@@ -457,7 +457,7 @@ Test(conf, log_email_filter_errors)
 	    "\"level\" given twice");
 	bad("log email a@b levle errors", CONF_ESYNTAX, 15,
 	    "unknown word \"levle\" (expected level, program, facility, host, msgtext, exclude, time, "
-	    "digest, urgent, rate-limit or subject)");
+	    "digest, urgent, rate-limit, subject or logcheck)");
 	bad("log email a@b program", CONF_ESYNTAX, 22, "expected a value after \"program\"");
 	bad("log email a@b exclude", CONF_ESYNTAX, 22,
 	    "expected a filter: level, program, facility, host or msgtext");
@@ -572,6 +572,64 @@ Test(conf, log_email_digest)
 	cr_assert_eq(R("a@b")->digest.urgent_level, CONF_LEVEL_ANY);
 	ok("default log email a@b");
 	cr_assert_eq(R("a@b")->digest.urgent_level, CONF_LEVEL_CRITICAL);
+}
+
+Test(conf, log_email_logcheck)
+{
+	ok("log email a@b logcheck server");
+	cr_assert_eq(R("a@b")->logcheck, CONF_LOGCHECK_SERVER);
+	cr_assert_null(R("a@b")->logcheck_rules);
+	expect_written("log email a@b logcheck server\n");
+	ok("log email a@b level errors");
+	ok("log email a@b logcheck workstation rules \"/srv/log check\""); /* replaces it */
+	cr_assert_eq(R("a@b")->logcheck, CONF_LOGCHECK_WORKSTATION);
+	cr_assert_str_eq(R("a@b")->logcheck_rules, "/srv/log check");
+	expect_written("log email a@b level errors\n"
+		       "log email a@b logcheck workstation rules \"/srv/log check\"\n");
+	assert_round_trip();
+	ok("log email b@b logcheck paranoid rules /etc/logcheck");
+	expect_written("log email a@b level errors\n"
+		       "log email a@b logcheck workstation rules \"/srv/log check\"\n"
+		       "log email b@b logcheck paranoid rules /etc/logcheck\n");
+	assert_round_trip();
+
+	bad("log email a@b logcheck", CONF_ESYNTAX, 23,
+	    "expected workstation, server or paranoid after \"logcheck\"");
+	bad("log email a@b logcheck desktop", CONF_ESYNTAX, 24,
+	    "unknown word \"desktop\" (expected workstation, server or paranoid)");
+	bad("log email a@b logcheck \"server\"", CONF_ESYNTAX, 24,
+	    "unknown word \"server\" (expected workstation, server or paranoid)");
+	bad("log email a@b logcheck server rules", CONF_ESYNTAX, 36,
+	    "expected a value after \"rules\"");
+	bad("log email a@b logcheck server rules etc/logcheck", CONF_ESYNTAX, 37,
+	    "expected an absolute directory after \"rules\", got \"etc/logcheck\"");
+	bad("log email a@b logcheck server dir /x", CONF_ESYNTAX, 31,
+	    "unknown word \"dir\" (expected rules)");
+	bad("log email a@b logcheck server rules /x /y", CONF_ESYNTAX, 40,
+	    "unexpected word \"/y\"");
+	bad("log email a@b exclude logcheck server", CONF_ESYNTAX, 23,
+	    "unknown word \"logcheck\" (expected level, program, facility, host or msgtext)");
+
+	bad("no log email a@b logcheck server", CONF_ENOTFOUND, 27,
+	    "no such logcheck filter for a@b");
+	bad("no log email a@b logcheck workstation rules /srv", CONF_ENOTFOUND, 27,
+	    "no such logcheck filter for a@b");
+	ok("no log email a@b logcheck workstation");
+	cr_assert_eq(R("a@b")->logcheck, CONF_LOGCHECK_NONE);
+	cr_assert_null(R("a@b")->logcheck_rules);
+	bad("no log email a@b logcheck", CONF_ENOTFOUND, 26, "no such logcheck filter for a@b");
+	ok("no log email b@b logcheck paranoid rules /etc/logcheck");
+	ok("log email b@b logcheck server");
+	ok("no log email b@b logcheck");
+	ok("log email b@b logcheck server");
+	bad("default log email b@b logcheck server", CONF_ESYNTAX, 32,
+	    "unexpected word \"server\"");
+	ok("default log email b@b logcheck");
+	cr_assert_eq(R("b@b")->logcheck, CONF_LOGCHECK_NONE);
+	expect_written("log email a@b level errors\nlog email b@b\n");
+	ok("log email c@b logcheck paranoid");
+	ok("default log email c@b");
+	cr_assert_eq(R("c@b")->logcheck, CONF_LOGCHECK_NONE);
 }
 
 /* ---- tokenizer and dispatch errors ---------------------------------------------------- */
@@ -760,7 +818,9 @@ static const char *const full_lines[] = {
     "log email ops@example.com urgent level alerts",
     "log email ops@example.com rate-limit 0",
     "log email ops@example.com subject \"%N: \\\"logs\\\" at %U\"",
+    "log email ops@example.com logcheck workstation rules \"/srv/my rules\"",
     "log email ops2@example.com rate-limit 5",
+    "log email ops2@example.com logcheck server",
     "no log email ops2@example.com urgent",
     "log email quiet@example.com",
     "no log email quiet@example.com urgent",
@@ -932,6 +992,7 @@ Test(conf, default_resets_everything)
 	ok("log email a@b digest window 5");
 	ok("log email a@b subject \"x\"");
 	ok("no log email a@b urgent");
+	ok("log email a@b logcheck server rules /srv/rules");
 	ok("default log email a@b");
 	expect_written("log email a@b\n");
 	ok("default log email new@b"); /* creates it, already at the defaults */

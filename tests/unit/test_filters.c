@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -91,6 +92,7 @@ static void tc_free(struct conf *c)
 		free(r->filters);
 		free(r->excludes);
 		free(r->address);
+		free(r->logcheck_rules);
 		free(r->digest.subject);
 	}
 	free(c->recipients);
@@ -377,6 +379,51 @@ Test(regex, match)
 	cr_assert_str_eq(who(&fx, msg(6, 3, "p", "abc")), "1");
 	cr_assert_str_eq(who(&fx, msg(6, 3, "p", "a.c")), "0,1");
 	fx_free(&fx);
+}
+
+/* Many recipients with a regex each: one Vectorscan pass answers for all
+ * of them, the regexes it cannot take (a back-reference, a lookbehind) run
+ * with PCRE2, and the answers are those of PCRE2 alone (the linear
+ * evaluator), with and without Vectorscan. */
+Test(regex, many_recipients_one_pass)
+{
+	static const char *const extra[] = {"(\\w+) \\1", "(?<=user )u7\\b", "^Failed"};
+	static const char *const texts[] = {
+	    "Failed password for user u7 from 10.0.0.7", "Failed password for user u42 from x",
+	    "Accepted publickey for user u199 ssh2", "nothing here nothing here", "u7 u70 u7"};
+	char re[64], want[64];
+
+	for (int engine = 0; engine < 2; engine++) {
+		struct fx fx = {.c = tc_new()};
+
+		if (engine)
+			setenv("LOGMAIL_REGEX_ENGINE", "pcre2", 1);
+		for (int r = 0; r < 200; r++) {
+			char addr[32];
+
+			snprintf(addr, sizeof(addr), "u%d@x", r);
+			snprintf(re, sizeof(re), "user u%d( |$)", r);
+			tc_filter(fx.c, tc_rcpt(fx.c, addr), INC, r % 3 ? ANY : CONF_LEVEL_WARNINGS,
+				  FAC_ANY, NULL, re, true);
+		}
+		for (int k = 0; k < 3; k++)
+			tc_filter(fx.c, tc_rcpt(fx.c, "extra@x"), INC, ANY, FAC_ANY, NULL, extra[k],
+				  true);
+		fx_compile(&fx);
+		for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++)
+			for (int sev = 3; sev <= 6; sev += 3)
+				(void)who(&fx, msg(sev, 3, "sshd", texts[t])); /* both agree */
+		/* recipients 200, 201, 202 are extra[0], [1], [2] */
+		cr_assert_str_eq(who(&fx, msg(6, 3, "sshd", texts[0])), "7,201,202");
+		snprintf(want, sizeof(want), "%s", who(&fx, msg(6, 3, "sshd", texts[1])));
+		cr_assert_str_eq(want, "202", "u42 is at warnings (42 %% 3 == 0)");
+		cr_assert_str_eq(who(&fx, msg(4, 3, "sshd", texts[1])), "42,202");
+		cr_assert_str_eq(who(&fx, msg(6, 3, "sshd", texts[2])), "199");
+		cr_assert_str_eq(who(&fx, msg(6, 3, "sshd", texts[3])), "");
+		cr_assert_str_eq(who(&fx, msg(6, 3, "sshd", texts[4])), "200");
+		fx_free(&fx);
+		unsetenv("LOGMAIL_REGEX_ENGINE");
+	}
 }
 
 Test(regex, errors)
@@ -909,6 +956,52 @@ Test(show, everything_else)
 			    "  Statistics ..... 0 messages received, 0 accepted by filter\n");
 	free(s);
 	tc_free(c);
+}
+
+/* A logcheck filter: its rules counted per directory, the rule that is left
+ * out and the missing directory named with file:line. */
+Test(show, logcheck)
+{
+	char dir[] = "/tmp/logmail-show.XXXXXX", path[128], *s, *want;
+	struct conf *c = tc_new();
+	size_t r = tc_rcpt(c, "ops@example.com");
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	for (const char *const *d =
+		 (const char *const[]){"cracking.d", "violations.d", "violations.ignore.d",
+				       "ignore.d.paranoid", NULL};
+	     *d; d++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *d);
+		cr_assert_eq(mkdir(path, 0755), 0);
+	}
+	snprintf(path, sizeof(path), "%s/ignore.d.paranoid/app", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs("# app\n^.* app: fine$\n^.* app: (broken$\n", f);
+	fclose(f);
+	c->recipients[r].logcheck = CONF_LOGCHECK_PARANOID;
+	c->recipients[r].logcheck_rules = strdup(dir);
+	s = render(c, NULL);
+	cr_assert(
+	    asprintf(&want,
+		     "Filters:\n"
+		     "  1 Logcheck .. paranoid, rules in %s\n"
+		     "    cracking.d ............ 0 files, 0 rules\n"
+		     "    cracking.ignore.d ..... missing\n"
+		     "    violations.d .......... 0 files, 0 rules\n"
+		     "    violations.ignore.d ... 0 files, 0 rules\n"
+		     "    ignore.d.paranoid ..... 1 files, 1 rules\n"
+		     "    error: %s/cracking.ignore.d: No such file or directory\n"
+		     "    error: %s/ignore.d.paranoid/app:3: does not compile: unmatched ( or "
+		     "\\(; not loaded\n"
+		     "  Statistics ..... 0 messages received, 0 accepted by filter\n",
+		     dir, dir, dir) > 0);
+	cr_assert_str_eq(strstr(s, "Filters:"), want);
+	free(want);
+	free(s);
+	tc_free(c);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	cr_assert_eq(system(path), 0);
 }
 
 /* The command itself: reads <spool>/stats written by filter_stats_save. */

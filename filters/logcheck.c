@@ -1,0 +1,1953 @@
+/*
+ * filters/logcheck.c: logcheck's rules, one line at a time (logcheck.h says
+ * what logcheck does and what we do).
+ *
+ * From GNU ERE to PCRE2
+ * ---------------------
+ * logcheck runs `grep -E -f FILE`.  PCRE2 and Vectorscan read a different
+ * dialect, so every rule is translated (logcheck_ere_to_pcre):
+ *
+ *   - `\<` and `\>` become `\b(?=\w)` and `\b(?<=\w)`, `` \` `` and `\'`
+ *     become `\A` and `\z`; `\w \W \s \S \b \B` and back-references `\1`..`\9`
+ *     stay; any other backslashed character is that character (`\d` is a
+ *     "d" to grep, a digit to PCRE2).
+ *   - A bracket expression is the set of bytes it names in the C locale
+ *     (classes, ranges, `[.c.]`, `[=c=]`; a backslash inside is a
+ *     backslash), written out as a PCRE2 class of `\xHH` ranges.
+ *   - A quantifier with nothing before it (at the start, after `(` or `|`)
+ *     repeats nothing, as grep does it: it is dropped.  A quantifier after a
+ *     quantifier or an anchor applies to what is before it, as in grep:
+ *     `a+?` is `(?:a+)?`, not PCRE2's lazy `a+?`.
+ *   - `{` that does not start a valid interval is a `{`; `{,n}` is `{0,n}`.
+ *   - An unmatched `)` is a `)`.
+ *
+ * The syslog header, in C
+ * -----------------------
+ * Almost every rule starts with one of a few spellings of the header,
+ *
+ *   ^(\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ REST
+ *
+ * (see headers[] below).  Where the header matches a line it ends at one
+ * place only: the first alternative is 15 bytes with a blank at [3], the
+ * second 32 bytes without, and the host name cannot hold a blank, so it
+ * runs to the first blank after it.  So "the rule matches" is "the header
+ * matches (head_parse, a few byte comparisons) and ^REST matches the text
+ * after the host name".  REST is matched on its own only when that says
+ * the same thing: no `|` outside a group (the alternation would take the
+ * header with it), no anchor to the start of the text and no
+ * back-reference (its group numbers would move), and it does not start
+ * with a quantifier (which would apply to the header's last blank).  A rule
+ * with an anchor or a back-reference is matched whole, but still filed by
+ * its program (below); rules with no known header match whole lines.
+ *
+ * Grouped by program
+ * ------------------
+ * After the header comes the program: "sshd[123]: ", "kernel: ".  A line's
+ * token is the text after the host name up to the first `[`, `:`, blank or
+ * `(`.  When the start of a REST can only be one of a few literal strings,
+ * each running into one of those characters ("sshd\[", "(/USR/SBIN/)?CRON\[",
+ * "su(\[[0-9]+\])?:"), every line it matches has one of those tokens, and it
+ * goes into those tokens' databases (rest_tokens); the others go into one
+ * generic database.  A line is scanned by its token's database, the generic
+ * one and the whole-line one, not by the rules of the other programs.
+ *
+ * Two groups
+ * ----------
+ * The rules of cracking.d, cracking.ignore.d, violations.d and
+ * violations.ignore.d (a few dozen) decide the Security sections, and every
+ * one of them that matches is wanted.  The ignore.d.* rules (over a
+ * thousand) only decide whether a line that none of those reported is a
+ * System Event, and one match is enough: they are asked last, token
+ * database first, and each database first tries, alone, the rule that
+ * matched the last time it answered yes (multire_any's hint): logs repeat
+ * themselves, and most lines are ignored by the rule that ignored the one
+ * before.  bench/README.md has the numbers.
+ *
+ * Ids
+ * ---
+ * In the first group a rule's id is 5 * its file + the header spelling it
+ * was written with (0 for rules matched whole); a hit counts for the file
+ * when the line's header is one that spelling accepts (`[[:alpha:]]{3}` is
+ * not `\w{3}`), and the sections follow from which files matched
+ * (logcheck_classify).  In the second group the file does not matter, and
+ * the id is 5 * the rule's place in its database + the spelling.
+ */
+#include "filters/logcheck.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "filters/multire.h"
+#include "util/util.h"
+
+/* ---- bytes ------------------------------------------------------------------ */
+
+static bool is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_word(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '_';
+}
+
+/* [[:space:]] in the C locale */
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+size_t logcheck_trim(const char *line, size_t len)
+{
+	while (len && is_space((unsigned char)line[len - 1]))
+		len--;
+	return len;
+}
+
+/* A growing string. */
+struct buf {
+	char *s;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void buf_put(struct buf *b, const char *s, size_t n)
+{
+	if (b->nomem)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 64) + n;
+		char *p = realloc(b->s, cap);
+
+		if (!p) {
+			b->nomem = true;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void buf_str(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+static void buf_insert(struct buf *b, size_t at, const char *s)
+{
+	size_t n = strlen(s), tail = b->n - at;
+
+	buf_put(b, s, n); /* grow by n */
+	if (!b->nomem) {
+		memmove(b->s + at + n, b->s + at, tail);
+		memcpy(b->s + at, s, n);
+	}
+}
+
+/* ---- bracket expressions ----------------------------------------------------- */
+
+struct byteset {
+	uint64_t w[4];
+};
+
+static void set_add(struct byteset *s, unsigned c)
+{
+	s->w[c / 64] |= 1ull << (c % 64);
+}
+
+static bool set_has(const struct byteset *s, unsigned c)
+{
+	return s->w[c / 64] >> (c % 64) & 1;
+}
+
+static int set_count(const struct byteset *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < 4; i++)
+		n += __builtin_popcountll(s->w[i]);
+	return n;
+}
+
+/* The POSIX classes in the C locale. */
+static bool class_has(const char *name, size_t len, unsigned c, bool *known)
+{
+	static const char *const names[] = {"alnum", "alpha", "blank", "cntrl", "digit", "graph",
+					    "lower", "print", "punct", "space", "upper", "xdigit"};
+	bool v[12] = {
+	    is_alpha(c) || is_digit(c),
+	    is_alpha(c),
+	    c == ' ' || c == '\t',
+	    c < 0x20 || c == 0x7f,
+	    is_digit(c),
+	    c > 0x20 && c < 0x7f,
+	    c >= 'a' && c <= 'z',
+	    c >= 0x20 && c<0x7f, c> 0x20 && c < 0x7f && !is_alpha(c) && !is_digit(c),
+	    is_space(c),
+	    c >= 'A' && c <= 'Z',
+	    is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'),
+	};
+
+	for (int i = 0; i < 12; i++) {
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0) {
+			*known = true;
+			return v[i];
+		}
+	}
+	*known = false;
+	return false;
+}
+
+/* One element of a bracket at s[*i]: a byte (*c), or a class added to set
+ * (returns 1); 0 for a byte; -1 with *why on error. */
+static int bracket_element(const char *s, size_t *i, struct byteset *set, unsigned *c,
+			   const char **why)
+{
+	const char *end;
+	char kind;
+
+	if (s[*i] != '[' || (s[*i + 1] != ':' && s[*i + 1] != '.' && s[*i + 1] != '=')) {
+		*c = (unsigned char)s[(*i)++];
+		return 0;
+	}
+	kind = s[*i + 1];
+	end = s + *i + 2;
+	while (*end && !(end[0] == kind && end[1] == ']'))
+		end++;
+	if (!*end) {
+		*why = "unmatched [, [^, [:, [., or [=";
+		return -1;
+	}
+	size_t start = *i + 2, len = (size_t)(end - s) - start;
+
+	*i = (size_t)(end - s) + 2;
+	if (kind != ':') { /* [.c.] and [=c=]: one byte in the C locale */
+		if (len != 1) {
+			*why = "invalid collation character";
+			return -1;
+		}
+		*c = (unsigned char)s[start];
+		return 0;
+	}
+	for (unsigned b = 0; b < 256; b++) {
+		bool known;
+
+		if (class_has(s + start, len, b, &known))
+			set_add(set, b);
+		if (!known) {
+			*why = "invalid character class name";
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/* The bracket expression at s[*i] (just after its `[`) into set; *i moves
+ * past its `]`.  0, or -1 with *why. */
+static int bracket(const char *s, size_t *i, struct byteset *set, const char **why)
+{
+	bool neg = s[*i] == '^', first = true;
+
+	memset(set, 0, sizeof(*set));
+	if (neg)
+		(*i)++;
+	for (;; first = false) {
+		unsigned lo, hi;
+		int k;
+
+		if (s[*i] == '\0') {
+			*why = "unmatched [, [^, [:, [., or [=";
+			return -1;
+		}
+		if (s[*i] == ']' && !first) {
+			(*i)++;
+			break;
+		}
+		if ((k = bracket_element(s, i, set, &lo, why)) < 0)
+			return -1;
+		if (k == 1) {
+			if (s[*i] == '-' && s[*i + 1] && s[*i + 1] != ']') {
+				*why = "invalid range end";
+				return -1;
+			}
+			continue;
+		}
+		hi = lo;
+		if (s[*i] == '-' && s[*i + 1] && s[*i + 1] != ']') {
+			(*i)++;
+			if ((k = bracket_element(s, i, set, &hi, why)) < 0)
+				return -1;
+			if (k == 1 || hi < lo) {
+				*why = "invalid range end";
+				return -1;
+			}
+		}
+		for (unsigned b = lo; b <= hi; b++)
+			set_add(set, b);
+	}
+	if (neg)
+		for (int w = 0; w < 4; w++)
+			set->w[w] = ~set->w[w];
+	return 0;
+}
+
+static void put_byte(struct buf *b, unsigned c)
+{
+	char tmp[8];
+
+	if (is_alpha(c) || is_digit(c))
+		snprintf(tmp, sizeof(tmp), "%c", (char)c);
+	else
+		snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+	buf_str(b, tmp);
+}
+
+/* A set as a PCRE2 class of ranges. */
+static void put_set(struct buf *b, const struct byteset *set)
+{
+	if (set_count(set) == 0) {
+		buf_str(b, "[^\\x00-\\xff]");
+		return;
+	}
+	buf_str(b, "[");
+	for (unsigned c = 0; c < 256; c++) {
+		unsigned end = c;
+
+		if (!set_has(set, c))
+			continue;
+		while (end + 1 < 256 && set_has(set, end + 1))
+			end++;
+		put_byte(b, c);
+		if (end > c) {
+			if (end > c + 1)
+				buf_str(b, "-");
+			put_byte(b, end);
+		}
+		c = end;
+	}
+	buf_str(b, "]");
+}
+
+/* ---- intervals --------------------------------------------------------------- */
+
+#define RE_DUP_MAX_GNU 32767
+
+/* A GNU interval at s (its `{`): its length with *lo, *hi (-1: no upper
+ * bound); 0 when s starts no interval (the `{` is a character); -1 when it
+ * is an invalid one. */
+static int interval(const char *s, long *lo, long *hi)
+{
+	const char *p = s + 1;
+	char *end;
+
+	*lo = 0;
+	*hi = -1;
+	if (is_digit((unsigned char)*p)) {
+		*lo = strtol(p, &end, 10);
+		p = end;
+		*hi = *lo;
+	} else if (*p == '}') {
+		return -1; /* "{}" */
+	} else if (*p != ',') {
+		return 0;
+	}
+	if (*p == ',') {
+		p++;
+		*hi = -1;
+		if (is_digit((unsigned char)*p)) {
+			*hi = strtol(p, &end, 10);
+			p = end;
+		}
+	}
+	if (*p != '}')
+		return 0;
+	if (*lo > RE_DUP_MAX_GNU || *hi > RE_DUP_MAX_GNU || (*hi >= 0 && *hi < *lo))
+		return -1;
+	return (int)(p + 1 - s);
+}
+
+/* ---- ERE to PCRE2 ------------------------------------------------------------- */
+
+#define XL_DEPTH 64
+
+#define XL_ANCHOR  1u /* `^` or \` : anchored to the start of the text */
+#define XL_BACKREF 2u
+#define XL_TOP_ALT 4u /* `|` outside any group */
+
+struct xl {
+	struct buf out;
+	size_t atom;  /* where the last atom starts in out */
+	size_t quant; /* where its last quantifier is, when QUANTIFIED */
+	enum { NOTHING, ATOM, QUANTIFIED, ASSERTION } last;
+	size_t group[XL_DEPTH];
+	int depth;
+	unsigned flags;
+	const char *why;
+};
+
+static void xl_atom(struct xl *x, const char *s, bool assertion)
+{
+	x->atom = x->out.n;
+	x->last = assertion ? ASSERTION : ATOM;
+	buf_str(&x->out, s);
+}
+
+static void xl_char(struct xl *x, unsigned c)
+{
+	x->atom = x->out.n;
+	x->last = ATOM;
+	put_byte(&x->out, c);
+}
+
+/* Two of ?, * and + in a row are one: ++ is +, ?? is ?, any other pair is
+ * *.  (Wrapping them instead would nest a group per quantifier, and a
+ * pattern such as a++++++++... takes Vectorscan seconds to compile.) */
+static bool xl_merge(struct xl *x, const char *q)
+{
+	char *prev = x->out.s ? &x->out.s[x->quant] : NULL;
+
+	if (x->last != QUANTIFIED || !prev || x->quant + 1 != x->out.n || !strchr("?*+", *prev) ||
+	    q[1] || !strchr("?*+", q[0]))
+		return false;
+	if (*prev != q[0])
+		*prev = '*';
+	return true;
+}
+
+static void xl_quant(struct xl *x, const char *q)
+{
+	if (x->last == NOTHING)
+		return; /* grep: a repetition of nothing matches the empty string */
+	if (xl_merge(x, q))
+		return;
+	if (x->last != ATOM) {
+		buf_insert(&x->out, x->atom, "(?:");
+		buf_str(&x->out, ")");
+	}
+	x->quant = x->out.n;
+	buf_str(&x->out, q);
+	x->last = QUANTIFIED;
+}
+
+static int xl_backslash(struct xl *x, unsigned char c)
+{
+	char tmp[4] = {'\\', (char)c, 0};
+
+	if (c == '\0') {
+		x->why = "trailing backslash";
+		return -1;
+	}
+	if (strchr("wWsS", c)) {
+		xl_atom(x, tmp, false);
+	} else if (c == 'b' || c == 'B') {
+		xl_atom(x, tmp, true);
+	} else if (c == '<') {
+		xl_atom(x, "\\b(?=\\w)", true);
+	} else if (c == '>') {
+		xl_atom(x, "\\b(?<=\\w)", true);
+	} else if (c == '`') {
+		xl_atom(x, "\\A", true);
+		x->flags |= XL_ANCHOR;
+	} else if (c == '\'') {
+		xl_atom(x, "\\z", true);
+	} else if (c >= '1' && c <= '9') {
+		xl_atom(x, tmp, false);
+		x->flags |= XL_BACKREF;
+	} else {
+		xl_char(x, c); /* a stray backslash: the character itself */
+	}
+	return 0;
+}
+
+static int xl_interval(struct xl *x, const char *s, size_t *i)
+{
+	long lo, hi;
+	int n = interval(s + *i, &lo, &hi);
+	char q[48];
+
+	if (n < 0) {
+		x->why = "invalid content of \\{\\}";
+		return -1;
+	}
+	if (n == 0) {
+		xl_char(x, '{');
+		(*i)++;
+		return 0;
+	}
+	if (hi < 0)
+		snprintf(q, sizeof(q), "{%ld,}", lo);
+	else if (hi == lo)
+		snprintf(q, sizeof(q), "{%ld}", lo);
+	else
+		snprintf(q, sizeof(q), "{%ld,%ld}", lo, hi);
+	xl_quant(x, q);
+	*i += (size_t)n;
+	return 0;
+}
+
+static int xl_step(struct xl *x, const char *s, size_t *i)
+{
+	unsigned char c = (unsigned char)s[*i];
+	struct byteset set;
+
+	switch (c) {
+	case '\\':
+		*i += 2;
+		return xl_backslash(x, (unsigned char)s[*i - 1]);
+	case '[':
+		(*i)++;
+		if (bracket(s, i, &set, &x->why) < 0)
+			return -1;
+		x->atom = x->out.n;
+		x->last = ATOM;
+		put_set(&x->out, &set);
+		return 0;
+	case '(':
+		if (x->depth == XL_DEPTH) {
+			x->why = "parentheses nested too deeply";
+			return -1;
+		}
+		x->group[x->depth++] = x->out.n;
+		buf_str(&x->out, "(");
+		x->last = NOTHING;
+		break;
+	case ')':
+		if (x->depth == 0) {
+			xl_char(x, ')');
+			break;
+		}
+		x->atom = x->group[--x->depth];
+		x->last = ATOM;
+		buf_str(&x->out, ")");
+		break;
+	case '|':
+		if (x->depth == 0)
+			x->flags |= XL_TOP_ALT;
+		buf_str(&x->out, "|");
+		x->last = NOTHING;
+		break;
+	case '^':
+		xl_atom(x, "^", true);
+		x->flags |= XL_ANCHOR;
+		break;
+	case '$':
+		xl_atom(x, "$", true);
+		break;
+	case '.':
+		xl_atom(x, ".", false);
+		break;
+	case '*':
+	case '+':
+	case '?': {
+		char q[2] = {(char)c, 0};
+
+		xl_quant(x, q);
+		break;
+	}
+	case '{':
+		return xl_interval(x, s, i);
+	default:
+		xl_char(x, c);
+		break;
+	}
+	(*i)++;
+	return 0;
+}
+
+/* The translation of ere with its XL_* flags in *flags. */
+static char *translate(const char *ere, unsigned *flags, char *why, size_t why_size)
+{
+	struct xl x = {.last = NOTHING};
+	size_t i = 0;
+
+	while (ere[i] && !x.why)
+		if (xl_step(&x, ere, &i) < 0)
+			break;
+	if (!x.why && x.depth > 0)
+		x.why = "unmatched ( or \\(";
+	if (!x.why && x.out.nomem)
+		x.why = "out of memory";
+	if (!x.why && !x.out.s)
+		buf_str(&x.out, ""); /* the empty ERE matches everything */
+	if (x.why || x.out.nomem) {
+		snprintf(why, why_size, "%s", x.why ? x.why : "out of memory");
+		free(x.out.s);
+		return NULL;
+	}
+	*flags = x.flags;
+	return x.out.s;
+}
+
+char *logcheck_ere_to_pcre(const char *ere, char *why, size_t why_size)
+{
+	unsigned flags;
+
+	return translate(ere, &flags, why, why_size);
+}
+
+/* ---- the header --------------------------------------------------------------- */
+
+/* Header spellings: variant 1 + 2 * alpha + !rfc, so 1..4. */
+static const struct header {
+	const char *ere;
+	bool alpha; /* [[:alpha:]]{3} rather than \w{3} */
+	bool rfc;   /* |[0-9T:.+-]{32}: the RFC 3339 timestamp too */
+} headers[] = {
+    {"^(\\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ", false, true},
+    {"^(\\w{3} [ :0-9]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ", false, true},
+    {"^([[:alpha:]]{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ", true, true},
+    {"^([[:alpha:]]{3} [ :0-9]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ", true, true},
+    {"^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ ", false, false},
+    {"^\\w{3} [ :0-9]{11} [._[:alnum:]-]+ ", false, false},
+    {"^[[:alpha:]]{3} [ :[:digit:]]{11} [._[:alnum:]-]+ ", true, false},
+    {"^[[:alpha:]]{3} [ :0-9]{11} [._[:alnum:]-]+ ", true, false},
+};
+#define N_HEADERS  (sizeof(headers) / sizeof(headers[0]))
+#define N_VARIANTS 5 /* 0: whole line; 1..4: a header spelling */
+
+static unsigned variant_of(const struct header *h)
+{
+	return 1 + 2 * h->alpha + !h->rfc;
+}
+
+static bool all_in(const char *s, size_t n, const char *chars)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!s[i] || !strchr(chars, s[i]))
+			return false;
+	return true;
+}
+
+static bool host_char(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '.' || c == '_' || c == '-';
+}
+
+/* Where the text after the host name starts, and which variants accept the
+ * line's header (bit v); false when no header spelling matches. */
+static bool head_parse(const char *s, size_t n, size_t *rest, unsigned *accept)
+{
+	size_t i, j;
+
+	*accept = 0;
+	if (n > 15 && s[3] == ' ' && all_in(s + 4, 11, " :0123456789")) {
+		bool w = is_word(s[0]) && is_word(s[1]) && is_word(s[2]);
+		bool a = is_alpha(s[0]) && is_alpha(s[1]) && is_alpha(s[2]);
+
+		*accept = (w ? 1u << 1 | 1u << 2 : 0) | (a ? 1u << 3 | 1u << 4 : 0);
+		i = 15;
+	} else if (n > 32 && all_in(s, 32, "0123456789T:.+-")) {
+		*accept = 1u << 1 | 1u << 3;
+		i = 32;
+	} else {
+		return false;
+	}
+	if (!*accept || s[i] != ' ')
+		return false;
+	for (j = i + 1; j < n && host_char((unsigned char)s[j]); j++)
+		;
+	if (j == i + 1 || j >= n || s[j] != ' ')
+		return false;
+	*rest = j + 1;
+	return true;
+}
+
+static bool token_end(char c)
+{
+	return c == '[' || c == ':' || c == ' ' || c == '(';
+}
+
+static size_t token_len(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && !token_end(s[i]))
+		i++;
+	return i;
+}
+
+/* ---- the tokens a rule's rest can start with ------------------------------------ */
+
+#define TOK_MAX 32 /* strings followed at once */
+#define TOK_LEN 64
+
+/* Literal strings; a "closed" one has reached a token end, and what follows
+ * it does not matter. */
+struct strs {
+	char s[TOK_MAX][TOK_LEN];
+	uint8_t len[TOK_MAX];
+	bool closed[TOK_MAX];
+	int n;
+};
+
+static bool strs_all_closed(const struct strs *a)
+{
+	for (int k = 0; k < a->n; k++)
+		if (!a->closed[k])
+			return false;
+	return true;
+}
+
+/* a := a . b (every open string of a followed by each string of b). */
+static int strs_cat(struct strs *a, const struct strs *b)
+{
+	struct strs *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -1;
+	for (int i = 0; i < a->n; i++) {
+		for (int j = 0; j < (a->closed[i] ? 1 : b->n); j++) {
+			char *d = r->s[r->n];
+			size_t n = a->len[i];
+			bool closed = a->closed[i];
+
+			if (r->n == TOK_MAX) {
+				free(r);
+				return -1;
+			}
+			memcpy(d, a->s[i], n);
+			for (size_t k = 0; !closed && k < b->len[j]; k++) {
+				if (n + 1 >= TOK_LEN) {
+					free(r);
+					return -1;
+				}
+				d[n++] = b->s[j][k];
+				closed = token_end(b->s[j][k]);
+			}
+			r->len[r->n] = (uint8_t)n;
+			r->closed[r->n++] = closed;
+		}
+	}
+	*a = *r;
+	free(r);
+	return 0;
+}
+
+static int strs_union(struct strs *a, const struct strs *b)
+{
+	if (a->n + b->n > TOK_MAX)
+		return -1;
+	for (int j = 0; j < b->n; j++) {
+		memcpy(a->s[a->n], b->s[j], b->len[j]);
+		a->len[a->n] = b->len[j];
+		a->closed[a->n++] = b->closed[j];
+	}
+	return 0;
+}
+
+static int strs_add(struct strs *a, unsigned char c)
+{
+	if (a->n == TOK_MAX)
+		return -1;
+	a->s[a->n][0] = (char)c;
+	a->len[a->n] = 1;
+	a->closed[a->n++] = token_end((char)c);
+	return 0;
+}
+
+/* The empty string, open: what an optional item may also be. */
+static int strs_add_empty(struct strs *a)
+{
+	if (a->n == TOK_MAX)
+		return -1;
+	a->len[a->n] = 0;
+	a->closed[a->n++] = false;
+	return 0;
+}
+
+#define TOK_DEPTH 8 /* groups inside groups */
+
+static int seq_strings(const char *re, size_t *i, struct strs *out, bool in_group, int depth);
+
+/* The quantifier after an item: what it leaves of out's strings. */
+static int item_quantifier(const char *re, size_t *i, struct strs *out)
+{
+	long lo = 1, hi = 1;
+	int n = 1;
+
+	if (re[*i] == '?')
+		lo = 0;
+	else if (re[*i] == '*')
+		lo = 0, hi = -1;
+	else if (re[*i] == '+')
+		hi = -1;
+	else if (re[*i] != '{' || (n = interval(re + *i, &lo, &hi)) == 0)
+		return 0; /* none */
+	if (n < 0 || (lo == 0 && hi != 1))
+		return -1;
+	*i += (size_t)n;
+	if (re[*i] && (strchr("*+?", re[*i]) || (re[*i] == '{' && interval(re + *i, &lo, &hi))))
+		return -1; /* quantifiers on quantifiers: not worth it */
+	if (lo == 0)
+		return strs_add_empty(out);
+	/* at least once: the first time decides, when it ends the token */
+	return hi == 1 || out->n == 0 || strs_all_closed(out) ? 0 : -1;
+}
+
+/* The strings one item at re[*i] can match (a byte, an escaped byte, a
+ * bracket of at most 8 bytes, a group of such) with its quantifier; -1 when
+ * it is anything else. */
+static int item_strings(const char *re, size_t *i, struct strs *out, int depth)
+{
+	unsigned char c = (unsigned char)re[*i];
+	struct byteset set;
+	const char *why;
+	long lo, hi;
+
+	out->n = 0;
+	if (c == '\\') {
+		unsigned char e = (unsigned char)re[*i + 1];
+
+		if (!e || strchr("wWsSbB<>`'123456789", e) || strs_add(out, e) < 0)
+			return -1;
+		*i += 2;
+	} else if (c == '[') {
+		(*i)++;
+		if (bracket(re, i, &set, &why) < 0 || set_count(&set) > 8)
+			return -1;
+		for (unsigned b = 0; b < 256; b++)
+			if (set_has(&set, b) && strs_add(out, (unsigned char)b) < 0)
+				return -1;
+	} else if (c == '(') {
+		(*i)++;
+		if (depth >= TOK_DEPTH || seq_strings(re, i, out, true, depth + 1) < 0)
+			return -1;
+	} else if (c == '{' && interval(re + *i, &lo, &hi) == 0) {
+		strs_add(out, c);
+		(*i)++;
+	} else if (c && !strchr(".*+?{|^$()", c)) {
+		strs_add(out, c);
+		(*i)++;
+	} else {
+		return -1;
+	}
+	return item_quantifier(re, i, out);
+}
+
+/* Past the rest of a group's alternative, to its `|` or `)`. */
+static int skip_alternative(const char *re, size_t *i)
+{
+	struct byteset set;
+	const char *why;
+	int depth = 0;
+
+	for (;;) {
+		char c = re[*i];
+
+		if (c == '\0')
+			return -1;
+		if (c == '\\') {
+			if (!re[*i + 1])
+				return -1;
+			*i += 2;
+			continue;
+		}
+		if (c == '[') {
+			(*i)++;
+			if (bracket(re, i, &set, &why) < 0)
+				return -1;
+			continue;
+		}
+		if ((c == ')' || c == '|') && depth == 0)
+			return 0;
+		depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+		(*i)++;
+	}
+}
+
+/* The strings a sequence can start with: a group's alternatives (in_group:
+ * up to its `)`, which is consumed) or the rule's whole rest.  Once every
+ * string of an alternative has reached a token end, what follows does not
+ * matter and is skipped. */
+static int seq_strings(const char *re, size_t *i, struct strs *out, bool in_group, int depth)
+{
+	struct strs *alt = calloc(1, sizeof(*alt)), *item = calloc(1, sizeof(*item));
+	int rc = -1;
+
+	out->n = 0;
+	if (!alt || !item)
+		goto out;
+	alt->n = 1; /* the empty string, open */
+	for (;;) {
+		char c = re[*i];
+		size_t at = *i;
+
+		if (in_group && (c == '|' || c == ')')) {
+			(*i)++;
+			if (strs_union(out, alt) < 0)
+				goto out;
+			if (c == ')')
+				break;
+			memset(alt, 0, sizeof(*alt));
+			alt->n = 1;
+			continue;
+		}
+		if (c == '\0') {
+			if (in_group || strs_union(out, alt) < 0)
+				goto out;
+			break;
+		}
+		if (item_strings(re, i, item, depth) == 0) {
+			if (strs_cat(alt, item) < 0)
+				goto out;
+			continue;
+		}
+		if (!strs_all_closed(alt))
+			goto out;
+		if (!in_group) {
+			if (strs_union(out, alt) < 0)
+				goto out;
+			break;
+		}
+		*i = at;
+		if (skip_alternative(re, i) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(alt);
+	free(item);
+	return rc;
+}
+
+/* The tokens a line must have for rest (an ERE matched from the start of the
+ * text after the host name) to match it: 0 with them in *tokens, each cut at
+ * its token end, or -1 when there is no such short list. */
+static int rest_tokens(const char *rest, struct strs *tokens)
+{
+	size_t i = 0;
+
+	if (seq_strings(rest, &i, tokens, false, 0) < 0 || tokens->n == 0 ||
+	    !strs_all_closed(tokens))
+		return -1;
+	for (int k = 0; k < tokens->n; k++)
+		tokens->len[k] = (uint8_t)token_len(tokens->s[k], tokens->len[k]);
+	return 0;
+}
+
+/* ---- loading ----------------------------------------------------------------- */
+
+static const char *const dir_names[LOGCHECK_N_DIRS] = {
+    "cracking.d",        "cracking.ignore.d", "violations.d",        "violations.ignore.d",
+    "ignore.d.paranoid", "ignore.d.server",   "ignore.d.workstation"};
+
+const char *logcheck_dir_name(enum logcheck_dir d)
+{
+	return d < LOGCHECK_N_DIRS ? dir_names[d] : "?";
+}
+
+const char *logcheck_section_name(enum logcheck_section s)
+{
+	static const char *const names[] = {"Ignored", "System Events", "Security Events",
+					    "Security Alerts"};
+
+	return s <= LOGCHECK_SECURITY_ALERTS ? names[s] : "?";
+}
+
+void logcheck_heading(enum logcheck_section s, const char *file, char *buf, size_t size)
+{
+	if (file)
+		snprintf(buf, size, "%s for %s", logcheck_section_name(s), file);
+	else
+		snprintf(buf, size, "%s", logcheck_section_name(s));
+}
+
+struct lc_file {
+	char *name; /* its name in its directory */
+	enum logcheck_dir dir;
+};
+
+enum rule_state { RULE_OK, RULE_FAILED, RULE_FALLBACK };
+
+struct rule {
+	uint32_t file;
+	unsigned line;
+	char *ere;
+	enum rule_state state;
+	char *msg; /* why FAILED or FALLBACK */
+};
+
+/* One pattern handed to multire: a rule, whole or from after its header. */
+struct pat {
+	char *re;    /* PCRE2 syntax */
+	unsigned id; /* 5 * file + header spelling (0: the pattern checks the header itself) */
+	uint32_t rule;
+	bool rest;   /* matched against the text after the host name, else the whole line */
+	bool tokens; /* in the token databases (tok_entry), else in the shared one */
+	int group;   /* GROUP_REPORT or GROUP_IGNORE */
+};
+
+/* The rules that decide the Security sections, all evaluated; the ignore.d.*
+ * rules, of which one match is enough. */
+enum { GROUP_REPORT, GROUP_IGNORE, N_GROUPS };
+
+struct tok_entry {
+	int group;
+	char token[TOK_LEN];
+	uint8_t len;
+	uint32_t pat;
+};
+
+struct loader {
+	const char *dir;
+	unsigned flags;
+	struct logcheck_report *rep;
+	struct lc_file *files;
+	size_t n_files;
+	struct rule *rules;
+	size_t n_rules;
+	struct pat *pats;
+	size_t n_pats;
+	struct tok_entry *toks;
+	size_t n_toks;
+	bool nomem;
+};
+
+static void *grow(void *v, size_t n, size_t size, bool *nomem)
+{
+	void *p;
+
+	if (*nomem)
+		return NULL;
+	if (n != 0 && (n < 16 || (n & (n - 1)) != 0))
+		return v; /* there is room */
+	p = realloc(v, (n ? 2 * n : 16) * size);
+	if (!p)
+		*nomem = true;
+	return p;
+}
+
+/* Room for one more element at the end of the vector whose pointer is at
+ * vecp and whose length is *n: the new element, zeroed and counted; NULL
+ * (and *nomem) when out of memory, the vector left as it was. */
+static void *push(void *vecp, size_t *n, size_t size, bool *nomem)
+{
+	void *v, *nv;
+
+	memcpy(&v, vecp, sizeof(v));
+	if (!(nv = grow(v, *n, size, nomem)))
+		return NULL;
+	memcpy(vecp, &nv, sizeof(nv));
+	memset((char *)nv + *n * size, 0, size);
+	return (char *)nv + (*n)++ * size;
+}
+
+#define PUSH(L, vec, cnt) push(&(L)->vec, &(L)->cnt, sizeof(*(L)->vec), &(L)->nomem)
+
+static void note(struct loader *L, enum logcheck_note_kind kind, const char *file, unsigned line,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void note(struct loader *L, enum logcheck_note_kind kind, const char *file, unsigned line,
+		 const char *fmt, ...)
+{
+	struct logcheck_report *rep = L->rep;
+	struct logcheck_note *n = push(&rep->notes, &rep->n_notes, sizeof(*n), &L->nomem);
+	char msg[512];
+	va_list ap;
+
+	if (!n)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	*n = (struct logcheck_note){kind, strdup(file), line, strdup(msg)};
+	if (!n->file || !n->msg) {
+		free(n->file);
+		free(n->msg);
+		rep->n_notes--;
+		L->nomem = true;
+	}
+}
+
+static char *path_of(const struct loader *L, enum logcheck_dir d, const char *name)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, name ? "%s/%s/%s" : "%s/%s", L->dir, dir_names[d], name) < 0)
+		return NULL;
+	return p;
+}
+
+/* run-parts' default rule for names: letters, digits, `_` and `-`. */
+static bool run_parts_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!is_word((unsigned char)*s) && *s != '-')
+			return false;
+	return true;
+}
+
+static bool blank_line(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_space((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static void read_rules(struct loader *L, uint32_t file, const char *path, FILE *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+
+	while ((len = getline(&line, &cap, f)) >= 0 && !L->nomem) {
+		struct rule *r;
+
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (line[0] == '#' || blank_line(line, (size_t)len))
+			continue;
+		if (strlen(line) != (size_t)len) {
+			note(L, LOGCHECK_NOTE_ERROR, path, lineno, "NUL byte in rule: not loaded");
+			L->rep->failed++;
+			continue;
+		}
+		if (!(r = PUSH(L, rules, n_rules)))
+			break;
+		*r = (struct rule){.file = file, .line = lineno, .ere = strdup(line)};
+		if (!r->ere)
+			L->nomem = true;
+	}
+	if (ferror(f))
+		note(L, LOGCHECK_NOTE_ERROR, path, 0, "read error: %s", strerror(errno));
+	free(line);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The rule files of directory d, in byte order. */
+static char **list_files(struct loader *L, enum logcheck_dir d, const char *path, size_t *n)
+{
+	char **names = NULL;
+	DIR *dp = opendir(path);
+	struct dirent *e;
+
+	*n = 0;
+	if (!dp) {
+		note(L, LOGCHECK_NOTE_ERROR, path, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	L->rep->present[d] = true;
+	while ((e = readdir(dp)) && !L->nomem) {
+		char *full = path_of(L, d, e->d_name), **slot;
+		struct stat st;
+
+		if (!full) {
+			L->nomem = true;
+			break;
+		}
+		if (run_parts_name(e->d_name) && stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (slot = push(&names, n, sizeof(*names), &L->nomem)) &&
+		    !(*slot = strdup(e->d_name))) {
+			(*n)--;
+			L->nomem = true;
+		}
+		free(full);
+	}
+	closedir(dp);
+	if (*n)
+		qsort(names, *n, sizeof(*names), name_cmp);
+	return names;
+}
+
+static void read_dir(struct loader *L, enum logcheck_dir d)
+{
+	char *path = path_of(L, d, NULL);
+	size_t n = 0;
+	char **names = path ? list_files(L, d, path, &n) : NULL;
+
+	L->rep->used[d] = true;
+	for (size_t i = 0; i < n; i++) {
+		char *full = path_of(L, d, names[i]);
+		struct lc_file *lf = PUSH(L, files, n_files);
+		FILE *f;
+
+		if (!full || !lf) {
+			L->nomem = true;
+			free(full);
+			free(names[i]);
+			continue;
+		}
+		*lf = (struct lc_file){names[i], d};
+		L->rep->files[d]++;
+		if ((f = fopen(full, "re"))) {
+			read_rules(L, (uint32_t)(L->n_files - 1), full, f);
+			fclose(f);
+		} else {
+			note(L, LOGCHECK_NOTE_ERROR, full, 0, "%s: its rules are not loaded",
+			     strerror(errno));
+		}
+		free(full);
+	}
+	if (!path)
+		L->nomem = true;
+	free(names);
+	free(path);
+}
+
+/* ---- from rules to patterns --------------------------------------------------- */
+
+static struct pat *add_pat(struct loader *L, char *re, unsigned id, uint32_t rule, bool rest)
+{
+	struct pat *p = PUSH(L, pats, n_pats);
+
+	if (!p) {
+		free(re);
+		return NULL;
+	}
+	*p = (struct pat){
+	    re,
+	    id,
+	    rule,
+	    rest,
+	    false,
+	    L->files[L->rules[rule].file].dir >= LOGCHECK_IGNORE_PARANOID ? GROUP_IGNORE : GROUP_REPORT};
+	return p;
+}
+
+static void add_tokens(struct loader *L, const struct strs *t, uint32_t pat)
+{
+	for (int k = 0; k < t->n; k++) {
+		struct tok_entry *e = PUSH(L, toks, n_toks);
+
+		if (!e)
+			return;
+		memcpy(e->token, t->s[k], t->len[k]);
+		e->len = t->len[k];
+		e->pat = pat;
+		e->group = L->pats[pat].group;
+	}
+}
+
+static bool starts_with_quantifier(const char *s)
+{
+	long lo, hi;
+
+	return *s == '*' || *s == '+' || *s == '?' || (*s == '{' && interval(s, &lo, &hi) != 0);
+}
+
+/* Rule k, which starts with header h (see the top of the file): matched
+ * from after the header when that is an exact rewriting, and filed under
+ * the tokens its rest can start with when there is a short list of them.
+ * 0 when it was added, 1 when it is to be taken as a plain whole-line rule. */
+static int header_rule(struct loader *L, uint32_t k, const struct header *h)
+{
+	const struct rule *r = &L->rules[k];
+	const char *rest = r->ere + strlen(h->ere);
+	unsigned flags;
+	char why[200], *re, *pattern = NULL;
+	struct strs *t;
+	struct pat *p;
+	bool split;
+
+	if (starts_with_quantifier(rest) || !(re = translate(rest, &flags, why, sizeof(why))))
+		return 1;
+	if (flags & XL_TOP_ALT) { /* the alternation takes the header with it */
+		free(re);
+		return 1;
+	}
+	split = !(flags & (XL_ANCHOR | XL_BACKREF));
+	if (split ? asprintf(&pattern, "^%s", re) < 0
+		  : !(pattern = translate(r->ere, &flags, why, sizeof(why)))) {
+		free(re);
+		return 1;
+	}
+	free(re);
+	t = calloc(1, sizeof(*t));
+	p = add_pat(L, pattern, 5 * r->file + (split ? variant_of(h) : 0), k, split);
+	if (!t || !p) {
+		L->nomem = true;
+		free(t);
+		return 0;
+	}
+	if (rest_tokens(rest, t) == 0) {
+		p->tokens = true;
+		add_tokens(L, t, (uint32_t)(L->n_pats - 1));
+	}
+	free(t);
+	return 0;
+}
+
+static void rule_fail(struct rule *r, enum rule_state st, const char *msg)
+{
+	r->state = st;
+	free(r->msg);
+	r->msg = strdup(msg);
+}
+
+static void rule_patterns(struct loader *L, uint32_t k)
+{
+	struct rule *r = &L->rules[k];
+	unsigned flags;
+	char why[200], *re;
+
+	if (!(L->flags & LOGCHECK_ONE_DB)) {
+		for (size_t h = 0; h < N_HEADERS; h++)
+			if (strncmp(r->ere, headers[h].ere, strlen(headers[h].ere)) == 0)
+				if (header_rule(L, k, &headers[h]) == 0)
+					return;
+	}
+	if (!(re = translate(r->ere, &flags, why, sizeof(why)))) {
+		rule_fail(r, RULE_FAILED, why);
+		return;
+	}
+	add_pat(L, re, 5 * r->file, k, false);
+}
+
+/* Record what the engines made of pattern i of m (a rule may be in several). */
+static void rule_engine(struct rule *r, enum multire_engine e, const char *why)
+{
+	if (r->state != RULE_OK || e == MULTIRE_BATCHED)
+		return;
+	if (e == MULTIRE_BROKEN)
+		rule_fail(r, RULE_FAILED, why ? why : "does not compile");
+	else if (why) /* ALONE because Vectorscan said no, not because it is not used */
+		rule_fail(r, RULE_FALLBACK, why);
+}
+
+static void check_patterns(struct loader *L)
+{
+	char why[300];
+
+	for (size_t i = 0; i < L->n_pats; i++) {
+		unsigned f = L->flags & LOGCHECK_PCRE2_ONLY ? MULTIRE_PCRE2_ONLY : 0;
+		enum multire_engine e = multire_check(L->pats[i].re, f, why, sizeof(why));
+
+		rule_engine(&L->rules[L->pats[i].rule], e, why[0] ? why : NULL);
+	}
+}
+
+/* Notes and counts from the rules' states, in file and line order. */
+static void report_rules(struct loader *L)
+{
+	for (size_t k = 0; k < L->n_rules && !L->nomem; k++) {
+		struct rule *r = &L->rules[k];
+		const struct lc_file *f = &L->files[r->file];
+		char *path = path_of(L, f->dir, f->name);
+
+		if (!path) {
+			L->nomem = true;
+			break;
+		}
+		if (r->state == RULE_FAILED) {
+			L->rep->failed++;
+			note(L, LOGCHECK_NOTE_ERROR, path, r->line,
+			     "does not compile: %s; not loaded", r->msg ? r->msg : "out of memory");
+		} else {
+			L->rep->rules[f->dir]++;
+		}
+		if (r->state == RULE_FALLBACK) {
+			L->rep->fallbacks++;
+			note(L, LOGCHECK_NOTE_FALLBACK, path, r->line,
+			     "run by PCRE2: Vectorscan says: %s", r->msg ? r->msg : "?");
+		}
+		free(path);
+	}
+}
+
+/* ---- the compiled rules --------------------------------------------------------- */
+
+struct bucket {
+	char *token;
+	size_t len;
+	uint32_t hash;
+	struct multire *rest; /* matched against the text after the host name */
+	struct multire *line; /* against the whole line (the rules with a back-reference) */
+};
+
+/* The databases of a group of rules. */
+struct group {
+	struct multire *full;    /* matched against whole lines */
+	struct multire *generic; /* against the text after the host name */
+	struct bucket *buckets;  /* ...for lines with this token */
+	size_t n_buckets;
+	uint32_t *table; /* bucket index + 1 by token hash; 0: empty */
+	size_t mask;
+};
+
+/* A cracking.d or violations.d file, and the files whose match keeps it
+ * from reporting a line. */
+struct raise {
+	uint32_t file;
+	uint64_t *quiet;
+};
+
+struct logcheck_rules {
+	struct lc_file *files;
+	size_t n_files;
+	size_t words;           /* uint64_t words in a set of files */
+	uint64_t *cracking;     /* the cracking.d files */
+	uint64_t *violations;   /* the violations.d files */
+	struct raise *raise[2]; /* [0] cracking.d, [1] violations.d, in byte order */
+	size_t n_raise[2];
+	struct group group[N_GROUPS];
+	unsigned id_bits;
+};
+
+struct logcheck_worker {
+	const struct logcheck_rules *r;
+	struct multire_scratch *s;
+	uint64_t *hits;  /* pattern ids */
+	uint64_t *match; /* files */
+	size_t *hint;    /* the ignore group's: full, generic, then rest and line per bucket */
+};
+
+static const struct bucket *bucket_find(const struct group *g, const char *t, size_t len)
+{
+	uint32_t h;
+
+	if (!g->table)
+		return NULL;
+	h = util_hash(t, len);
+	for (size_t i = h & g->mask; g->table[i]; i = (i + 1) & g->mask) {
+		const struct bucket *b = &g->buckets[g->table[i] - 1];
+
+		if (b->hash == h && b->len == len && memcmp(b->token, t, len) == 0)
+			return b;
+	}
+	return NULL;
+}
+
+static void set_bit(uint64_t *set, size_t i)
+{
+	set[i / 64] |= 1ull << (i % 64);
+}
+
+static bool get_bit(const uint64_t *set, size_t i)
+{
+	return set[i / 64] >> (i % 64) & 1;
+}
+
+static bool sets_meet(const uint64_t *a, const uint64_t *b, size_t words)
+{
+	for (size_t i = 0; i < words; i++)
+		if (a[i] & b[i])
+			return true;
+	return false;
+}
+
+/* Compile the patterns which[0..n) into *out (NULL when n is 0). */
+/* Compile the patterns which[0..n) into *out (NULL when n is 0).  The
+ * report group's ids name files (their hits are collected); the ignore
+ * group's name patterns, 5 * k + the header spelling, so that a hint can
+ * point at the pattern that matched (see multire_any). */
+static int compile_pats(struct loader *L, struct logcheck_rules *r, const uint32_t *which, size_t n,
+			struct multire **out, struct conf_err *err)
+{
+	const char **re = calloc(n ? n : 1, sizeof(*re));
+	unsigned *ids = calloc(n ? n : 1, sizeof(*ids));
+	bool ignore = n && L->pats[which[0]].group == GROUP_IGNORE;
+	unsigned flags = (L->flags & LOGCHECK_PCRE2_ONLY ? MULTIRE_PCRE2_ONLY : 0) |
+			 (ignore ? MULTIRE_JIT_ALL : 0);
+	int rc = -1;
+
+	*out = NULL;
+	if (re && ids && n == 0)
+		rc = 0;
+	if (re && ids && n > 0) {
+		for (size_t k = 0; k < n; k++) {
+			const struct pat *p = &L->pats[which[k]];
+
+			re[k] = p->re;
+			ids[k] = ignore ? (unsigned)(N_VARIANTS * k) + p->id % N_VARIANTS : p->id;
+		}
+		rc = multire_compile(re, ids, n, flags, out, err);
+	}
+	for (size_t k = 0; rc == 0 && *out && k < n; k++)
+		rule_engine(&L->rules[L->pats[which[k]].rule], multire_engine_of(*out, k),
+			    multire_why(*out, k));
+	if (rc == 0 && *out && !ignore && multire_id_bits(*out) > r->id_bits)
+		r->id_bits = multire_id_bits(*out);
+	free(re);
+	free(ids);
+	return rc;
+}
+
+/* The patterns of group g not filed under tokens that match rest (or whole
+ * lines). */
+static int compile_shared(struct loader *L, struct logcheck_rules *r, int g, bool rest,
+			  struct multire **out, struct conf_err *err)
+{
+	uint32_t *which = calloc(L->n_pats ? L->n_pats : 1, sizeof(*which));
+	size_t n = 0;
+	int rc;
+
+	if (!which)
+		return -1;
+	for (size_t i = 0; i < L->n_pats; i++)
+		if (!L->pats[i].tokens && L->pats[i].rest == rest && L->pats[i].group == g)
+			which[n++] = (uint32_t)i;
+	rc = compile_pats(L, r, which, n, out, err);
+	free(which);
+	return rc;
+}
+
+static int tok_cmp(const void *a, const void *b)
+{
+	const struct tok_entry *x = a, *y = b;
+	int c;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	c = memcmp(x->token, y->token, x->len < y->len ? x->len : y->len);
+
+	if (c)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->pat < y->pat ? -1 : x->pat > y->pat;
+}
+
+/* The patterns of toks[from, to), by what they are matched against. */
+static int bucket_compile(struct loader *L, struct logcheck_rules *r, size_t from, size_t to,
+			  struct bucket *b, struct conf_err *err)
+{
+	uint32_t *which = calloc(to - from, sizeof(*which));
+	size_t n = 0;
+	int rc = -1;
+
+	if (!which)
+		return -1;
+	for (int pass = 0; pass < 2; pass++) {
+		n = 0;
+		for (size_t i = from; i < to; i++)
+			if (L->pats[L->toks[i].pat].rest == (pass == 0))
+				which[n++] = L->toks[i].pat;
+		if ((rc = compile_pats(L, r, which, n, pass == 0 ? &b->rest : &b->line, err)) < 0)
+			break;
+	}
+	free(which);
+	return rc;
+}
+
+/* One bucket per distinct token of group g's entries toks[from, to), and the
+ * hash table to find them. */
+static int build_buckets(struct loader *L, struct logcheck_rules *r, struct group *g, size_t from,
+			 size_t end, struct conf_err *err)
+{
+	size_t size = 16, n = end - from;
+
+	g->buckets = calloc(n ? n : 1, sizeof(*g->buckets));
+	while (size < 2 * n)
+		size *= 2;
+	g->table = calloc(size, sizeof(*g->table));
+	if (!g->buckets || !g->table)
+		return -1;
+	g->mask = size - 1;
+	for (size_t to; from < end; from = to) {
+		struct bucket *b = &g->buckets[g->n_buckets];
+		size_t j;
+
+		for (to = from + 1;
+		     to < end && L->toks[to].len == L->toks[from].len &&
+		     memcmp(L->toks[to].token, L->toks[from].token, L->toks[from].len) == 0;
+		     to++)
+			;
+		b->len = L->toks[from].len;
+		b->hash = util_hash(L->toks[from].token, b->len);
+		if (!(b->token = strndup(L->toks[from].token, b->len)))
+			return -1;
+		g->n_buckets++;
+		if (bucket_compile(L, r, from, to, b, err) < 0)
+			return -1;
+		for (j = b->hash & g->mask; g->table[j]; j = (j + 1) & g->mask)
+			;
+		g->table[j] = (uint32_t)g->n_buckets;
+	}
+	return 0;
+}
+
+static int build_groups(struct loader *L, struct logcheck_rules *r, struct conf_err *err)
+{
+	size_t i = 0;
+
+	if (L->n_toks)
+		qsort(L->toks, L->n_toks, sizeof(*L->toks), tok_cmp);
+	for (size_t k = 0; k < L->n_toks; k++) /* the same pattern twice under one token */
+		if (k == 0 || tok_cmp(&L->toks[k - 1], &L->toks[k]) != 0)
+			L->toks[i++] = L->toks[k];
+	L->n_toks = i;
+	i = 0;
+	for (int g = 0; g < N_GROUPS; g++) {
+		size_t from = i;
+
+		while (i < L->n_toks && L->toks[i].group == g)
+			i++;
+		if (compile_shared(L, r, g, false, &r->group[g].full, err) < 0 ||
+		    compile_shared(L, r, g, true, &r->group[g].generic, err) < 0 ||
+		    build_buckets(L, r, &r->group[g], from, i, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Does ignore file g keep raise file x (of a raise directory) quiet?  See
+ * greplogoutput() in /usr/sbin/logcheck. */
+static bool quiets(const char *x, const char *g)
+{
+	if (strcmp(x, "logcheck") == 0) /* every ignore file applies to it */
+		return true;
+	return strcmp(g, x) == 0 || (has_prefix(g, "logcheck-") && strcmp(g + 9, x) == 0) ||
+	       strcmp(g, "local") == 0 || has_prefix(g, "local-");
+}
+
+static int build_masks(struct logcheck_rules *r)
+{
+	static const enum logcheck_dir raise_dir[2] = {LOGCHECK_CRACKING, LOGCHECK_VIOLATIONS};
+	static const enum logcheck_dir quiet_dir[2] = {LOGCHECK_CRACKING_IGNORE,
+						       LOGCHECK_VIOLATIONS_IGNORE};
+
+	r->words = (r->n_files + 63) / 64 + 1;
+	r->cracking = calloc(r->words, sizeof(uint64_t));
+	r->violations = calloc(r->words, sizeof(uint64_t));
+	if (!r->cracking || !r->violations)
+		return -1;
+	for (size_t f = 0; f < r->n_files; f++) {
+		enum logcheck_dir d = r->files[f].dir;
+
+		if (d == LOGCHECK_CRACKING)
+			set_bit(r->cracking, f);
+		else if (d == LOGCHECK_VIOLATIONS)
+			set_bit(r->violations, f);
+	}
+	for (int k = 0; k < 2; k++) {
+		r->raise[k] = calloc(r->n_files ? r->n_files : 1, sizeof(*r->raise[k]));
+		if (!r->raise[k])
+			return -1;
+		for (size_t f = 0; f < r->n_files; f++) {
+			const char *x = r->files[f].name;
+			struct raise *rs;
+
+			if (r->files[f].dir != raise_dir[k])
+				continue;
+			rs = &r->raise[k][r->n_raise[k]++];
+			rs->file = (uint32_t)f;
+			if (!(rs->quiet = calloc(r->words, sizeof(uint64_t))))
+				return -1;
+			for (size_t g = 0; g < r->n_files; g++) {
+				const char *y = r->files[g].name;
+
+				if ((r->files[g].dir == quiet_dir[k] && quiets(x, y)) ||
+				    (strcmp(x, "logcheck") == 0 &&
+				     r->files[g].dir == raise_dir[k] && !has_prefix(y, "logchec")))
+					set_bit(rs->quiet, g);
+			}
+		}
+	}
+	return 0;
+}
+
+void logcheck_rules_free(struct logcheck_rules *r)
+{
+	if (!r)
+		return;
+	for (size_t f = 0; f < r->n_files; f++)
+		free(r->files[f].name);
+	free(r->files);
+	free(r->cracking);
+	free(r->violations);
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; r->raise[k] && i < r->n_raise[k]; i++)
+			free(r->raise[k][i].quiet);
+		free(r->raise[k]);
+	}
+	for (int g = 0; g < N_GROUPS; g++) {
+		struct group *gr = &r->group[g];
+
+		multire_free(gr->full);
+		multire_free(gr->generic);
+		for (size_t b = 0; b < gr->n_buckets; b++) {
+			free(gr->buckets[b].token);
+			multire_free(gr->buckets[b].rest);
+			multire_free(gr->buckets[b].line);
+		}
+		free(gr->buckets);
+		free(gr->table);
+	}
+	free(r);
+}
+
+void logcheck_report_free(struct logcheck_report *rep)
+{
+	for (size_t i = 0; i < rep->n_notes; i++) {
+		free(rep->notes[i].file);
+		free(rep->notes[i].msg);
+	}
+	free(rep->notes);
+	memset(rep, 0, sizeof(*rep));
+}
+
+static void loader_free(struct loader *L)
+{
+	for (size_t f = 0; f < L->n_files; f++)
+		free(L->files[f].name);
+	free(L->files);
+	for (size_t k = 0; k < L->n_rules; k++) {
+		free(L->rules[k].ere);
+		free(L->rules[k].msg);
+	}
+	free(L->rules);
+	for (size_t i = 0; i < L->n_pats; i++)
+		free(L->pats[i].re);
+	free(L->pats);
+	free(L->toks);
+}
+
+static int load_fail(struct conf_err *err, const char *dir, const char *why)
+{
+	if (err)
+		snprintf(err->msg, sizeof(err->msg), "logcheck rules %s: %s", dir, why);
+	return -1;
+}
+
+int logcheck_load(const char *dir, int level, unsigned flags, struct logcheck_rules **out,
+		  struct logcheck_report *rep, struct conf_err *err)
+{
+	struct loader L = {.dir = dir ? dir : LOGCHECK_DEFAULT_DIR, .flags = flags, .rep = rep};
+	struct logcheck_rules *r = NULL;
+	struct stat st;
+
+	memset(rep, 0, sizeof(*rep));
+	if (out)
+		*out = NULL;
+	if (err)
+		err->msg[0] = '\0';
+	if (level < CONF_LOGCHECK_PARANOID || level > CONF_LOGCHECK_WORKSTATION)
+		return load_fail(err, L.dir, "unknown level");
+	if (stat(L.dir, &st) < 0)
+		return load_fail(err, L.dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return load_fail(err, L.dir, "not a directory");
+	for (int d = LOGCHECK_CRACKING; d <= LOGCHECK_IGNORE_PARANOID + level - 1; d++)
+		read_dir(&L, (enum logcheck_dir)d);
+	for (size_t k = 0; k < L.n_rules && !L.nomem; k++)
+		rule_patterns(&L, (uint32_t)k);
+	if (L.nomem)
+		goto fail;
+	if (flags & LOGCHECK_NO_COMPILE || !out)
+		check_patterns(&L);
+	else if (!(r = calloc(1, sizeof(*r))) || build_groups(&L, r, err) < 0)
+		goto fail;
+	report_rules(&L);
+	if (L.nomem)
+		goto fail;
+	if (r) {
+		r->files = L.files;
+		r->n_files = L.n_files;
+		L.files = NULL;
+		L.n_files = 0;
+		if (build_masks(r) < 0)
+			goto fail;
+		*out = r;
+	}
+	loader_free(&L);
+	return 0;
+fail:
+	if (err && !err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "out of memory loading logcheck rules");
+	logcheck_rules_free(r);
+	loader_free(&L);
+	logcheck_report_free(rep);
+	return -1;
+}
+
+/* ---- classifying --------------------------------------------------------------- */
+
+static int fit(struct multire_scratch *s, const struct multire *m)
+{
+	return m ? multire_scratch_fit(s, m) : 0;
+}
+
+struct logcheck_worker *logcheck_worker_new(const struct logcheck_rules *r)
+{
+	struct logcheck_worker *w = calloc(1, sizeof(*w));
+	bool ok;
+
+	if (!w)
+		return NULL;
+	w->r = r;
+	w->s = multire_scratch_new();
+	w->hits = calloc(r->id_bits / 64 + 1, sizeof(uint64_t));
+	w->match = calloc(r->words, sizeof(uint64_t));
+	w->hint = malloc((2 + 2 * r->group[GROUP_IGNORE].n_buckets) * sizeof(*w->hint));
+	ok = w->s && w->hits && w->match && w->hint;
+	for (size_t i = 0; ok && i < 2 + 2 * r->group[GROUP_IGNORE].n_buckets; i++)
+		w->hint[i] = SIZE_MAX;
+	for (int g = 0; ok && g < N_GROUPS; g++) {
+		const struct group *gr = &r->group[g];
+
+		ok = fit(w->s, gr->full) == 0 && fit(w->s, gr->generic) == 0;
+		for (size_t b = 0; ok && b < gr->n_buckets; b++)
+			ok = fit(w->s, gr->buckets[b].rest) == 0 &&
+			     fit(w->s, gr->buckets[b].line) == 0;
+	}
+	if (!ok) {
+		logcheck_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void logcheck_worker_free(struct logcheck_worker *w)
+{
+	if (!w)
+		return;
+	multire_scratch_free(w->s);
+	free(w->hits);
+	free(w->match);
+	free(w->hint);
+	free(w);
+}
+
+/* Which files have a rule that matches: from the pattern ids that hit, those
+ * written with a header spelling the line's header satisfies. */
+static void files_matched(struct logcheck_worker *w, unsigned accept)
+{
+	const struct logcheck_rules *r = w->r;
+
+	memset(w->match, 0, r->words * sizeof(uint64_t));
+	for (size_t k = 0; k <= r->id_bits / 64; k++) {
+		for (uint64_t bits = w->hits[k]; bits; bits &= bits - 1) {
+			unsigned id = (unsigned)(k * 64) + (unsigned)__builtin_ctzll(bits);
+			unsigned v = id % N_VARIANTS;
+
+			if (v == 0 || accept >> v & 1)
+				set_bit(w->match, id / N_VARIANTS);
+		}
+	}
+}
+
+static void scan(const struct multire *m, struct logcheck_worker *w, const char *s, size_t n)
+{
+	if (m)
+		multire_scan(m, w->s, s, n, w->hits);
+}
+
+/* The line's header, when it has one of the known forms. */
+struct head {
+	bool ok;
+	unsigned accept; /* the header spellings (variants) it satisfies */
+	const char *rest;
+	size_t rest_len;
+	const char *token;
+	size_t token_len;
+};
+
+/* Every pattern of group g that matches, into w->hits. */
+static void scan_all(const struct group *g, struct logcheck_worker *w, const char *line, size_t len,
+		     const struct head *h)
+{
+	scan(g->full, w, line, len);
+	if (h->ok) {
+		const struct bucket *b = bucket_find(g, h->token, h->token_len);
+
+		if (b) {
+			scan(b->rest, w, h->rest, h->rest_len);
+			scan(b->line, w, line, len);
+		}
+		scan(g->generic, w, h->rest, h->rest_len);
+	}
+}
+
+static bool accepted(unsigned id, void *arg)
+{
+	const unsigned *accept = arg;
+
+	return id % N_VARIANTS == 0 || *accept >> (id % N_VARIANTS) & 1;
+}
+
+static bool any(const struct multire *m, struct logcheck_worker *w, size_t hint, const char *s,
+		size_t n, unsigned accept)
+{
+	return m && multire_any(m, w->s, s, n, accepted, &accept, &w->hint[hint]);
+}
+
+/* Does some rule of the ignore group match?  The likeliest databases first. */
+static bool match_any(const struct group *g, struct logcheck_worker *w, const char *line,
+		      size_t len, const struct head *h)
+{
+	if (h->ok) {
+		const struct bucket *b = bucket_find(g, h->token, h->token_len);
+		size_t k = b ? 2 + 2 * (size_t)(b - g->buckets) : 0;
+
+		if (b && (any(b->rest, w, k, h->rest, h->rest_len, h->accept) ||
+			  any(b->line, w, k + 1, line, len, h->accept)))
+			return true;
+		if (any(g->generic, w, 1, h->rest, h->rest_len, h->accept))
+			return true;
+	}
+	return any(g->full, w, 0, line, len, h->accept);
+}
+
+/* The first file of raise set k that reports the matched line, or -1. */
+static long reporter(const struct logcheck_rules *r, const uint64_t *match, int k)
+{
+	for (size_t i = 0; i < r->n_raise[k]; i++) {
+		const struct raise *rs = &r->raise[k][i];
+
+		if (get_bit(match, rs->file) && !sets_meet(match, rs->quiet, r->words))
+			return (long)rs->file;
+	}
+	return -1;
+}
+
+enum logcheck_section logcheck_classify(const struct logcheck_rules *r, struct logcheck_worker *w,
+					const char *line, size_t len, const char **file)
+{
+	struct head h = {0};
+	size_t rest;
+	long f;
+
+	if (file)
+		*file = NULL;
+	len = logcheck_trim(line, len);
+	if (head_parse(line, len, &rest, &h.accept)) {
+		h = (struct head){true,       h.accept,    line + rest,
+				  len - rest, line + rest, token_len(line + rest, len - rest)};
+	}
+	memset(w->hits, 0, (r->id_bits / 64 + 1) * sizeof(uint64_t));
+	scan_all(&r->group[GROUP_REPORT], w, line, len, &h);
+	files_matched(w, h.accept);
+	if (sets_meet(w->match, r->cracking, r->words)) {
+		if ((f = reporter(r, w->match, 0)) < 0)
+			return LOGCHECK_IGNORED;
+	} else if (sets_meet(w->match, r->violations, r->words)) {
+		if ((f = reporter(r, w->match, 1)) < 0)
+			return LOGCHECK_IGNORED;
+	} else {
+		return match_any(&r->group[GROUP_IGNORE], w, line, len, &h)
+			   ? LOGCHECK_IGNORED
+			   : LOGCHECK_SYSTEM_EVENTS;
+	}
+	if (file && strcmp(r->files[f].name, "logcheck") != 0)
+		*file = r->files[f].name;
+	return r->files[f].dir == LOGCHECK_CRACKING ? LOGCHECK_SECURITY_ALERTS
+						    : LOGCHECK_SECURITY_EVENTS;
+}

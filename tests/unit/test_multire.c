@@ -1,0 +1,341 @@
+/*
+ * tests/unit/test_multire.c: many regexes in one pass (filters/multire.h).
+ *
+ * The point of the module is that Vectorscan and PCRE2 give the same
+ * answers, so most tests run the same patterns and texts through a default
+ * compile (Vectorscan, in a build that has it), a MULTIRE_PCRE2_ONLY compile
+ * and each pattern alone with multire_match, and want one answer.
+ */
+#include "filters/multire.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct text {
+	const char *s;
+	size_t len;
+};
+
+#define T(lit)                                                                                     \
+	{                                                                                          \
+		lit, sizeof(lit) - 1                                                               \
+	}
+
+static const char *const patterns[] = {
+    "^foo",            /* anchors */
+    "bar$",            /* $: at the end, or before a final newline */
+    "a.c",             /* . is any byte but newline */
+    "(?i)CaSe",        /* inline options */
+    "[[:digit:]]{3}",  /* POSIX class, bounded repeat */
+    "\\bword\\b",      /* word boundaries */
+    "(ab)\\1",         /* a back-reference: Vectorscan says no */
+    "(?<=x)y",         /* lookbehind: Vectorscan says no */
+    "(",               /* broken */
+    "",                /* the empty pattern matches everything */
+    "a*",              /* ...and so does one that can match nothing */
+    "\\s+$",           /* blanks at the end */
+    "[^a]b",           /* a negated class matches any other byte */
+    "\\xe9t\\xe9",     /* bytes, not characters */
+    "^$",              /* the empty text */
+    "\\w+@\\w+\\.org", /* \w is ASCII */
+    "x\\x00y",         /* a NUL inside the text */
+    "(?:a|b)+c{2,}d?", /* alternation, repeats */
+    "\\}b?",           /* Debian's Vectorscan 5.4.9 with AVX-512 misses these */
+    "a[xy]",           /* past the 64th byte (multire.c's self-test) */
+};
+#define N_PATTERNS (sizeof(patterns) / sizeof(patterns[0]))
+
+static const struct text texts[] = {
+    T("foo bar"),
+    T("abc"),
+    T("A cAsE"),
+    T("tel 123"),
+    T("a word here"),
+    T("abab"),
+    T("xy"),
+    T("y"),
+    T(""),
+    T("trailing \t "),
+    T("\xe9t\xe9"),
+    T("bar\n"),
+    T("a\nc"),
+    T("\xc3\xa9t\xc3\xa9"),
+    T("bb"),
+    T("me@host.org"),
+    T("x\0y"),
+    T("abbacccd"),
+    T("Foo"),
+    T("\xe9@x.org"),
+    T("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}"),
+    T("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbax"),
+};
+#define N_TEXTS (sizeof(texts) / sizeof(texts[0]))
+
+static struct multire *compile(const char *const *p, const unsigned *ids, size_t n, unsigned flags)
+{
+	struct multire *m = NULL;
+	struct conf_err err = {0};
+
+	cr_assert_eq(multire_compile(p, ids, n, flags, &m, &err), 0, "%s", err.msg);
+	cr_assert_not_null(m);
+	return m;
+}
+
+static struct multire_scratch *scratch_for(struct multire *a, struct multire *b)
+{
+	struct multire_scratch *s = multire_scratch_new();
+
+	cr_assert_not_null(s);
+	cr_assert_eq(multire_scratch_fit(s, a), 0);
+	cr_assert_eq(multire_scratch_fit(s, b), 0);
+	return s;
+}
+
+/* Each pattern alone, with PCRE2: the reference. */
+static uint64_t reference(struct multire *m, struct multire_scratch *s, const unsigned *ids,
+			  size_t n, const struct text *t)
+{
+	uint64_t hits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (multire_match(m, s, i, t->s, t->len))
+			hits |= 1ull << ids[i];
+	return hits;
+}
+
+/* Every text through both compiles and the reference: the same ids.
+ * Returns how many (pattern id, text) pairs matched, so that a caller can
+ * see that the corpus is not all hits or all misses. */
+static unsigned same_answers(const char *const *p, const unsigned *ids, size_t n,
+			     const struct text *t, size_t nt)
+{
+	struct multire *fast = compile(p, ids, n, 0);
+	struct multire *slow = compile(p, ids, n, MULTIRE_PCRE2_ONLY);
+	struct multire_scratch *s = scratch_for(fast, slow);
+	unsigned pairs = 0;
+
+	for (size_t k = 0; k < nt; k++) {
+		uint64_t a = 0, b = 0, ref = reference(slow, s, ids, n, &t[k]);
+		size_t hint = SIZE_MAX;
+
+		pairs += (unsigned)__builtin_popcountll(ref);
+		multire_scan(fast, s, t[k].s, t[k].len, &a);
+		multire_scan(slow, s, t[k].s, t[k].len, &b);
+		cr_expect_eq(a, ref, "text %zu (%.*s): default %#llx, reference %#llx", k,
+			     (int)t[k].len, t[k].s, (unsigned long long)a, (unsigned long long)ref);
+		cr_expect_eq(b, ref, "text %zu: PCRE2 only %#llx, reference %#llx", k,
+			     (unsigned long long)b, (unsigned long long)ref);
+		cr_expect_eq(multire_any(fast, s, t[k].s, t[k].len, NULL, NULL, &hint), ref != 0,
+			     "text %zu: multire_any", k);
+		cr_expect_eq(multire_any(fast, s, t[k].s, t[k].len, NULL, NULL, &hint), ref != 0,
+			     "text %zu: multire_any with the hint it left", k);
+	}
+	multire_scratch_free(s);
+	multire_free(fast);
+	multire_free(slow);
+	return pairs;
+}
+
+Test(multire, both_engines_one_answer)
+{
+	unsigned ids[N_PATTERNS];
+
+	for (size_t i = 0; i < N_PATTERNS; i++)
+		ids[i] = (unsigned)i;
+	unsigned pairs = same_answers(patterns, ids, N_PATTERNS, texts, N_TEXTS);
+
+	cr_assert(pairs > N_TEXTS && pairs < N_TEXTS * N_PATTERNS / 2, "%u matches", pairs);
+}
+
+Test(multire, shared_ids)
+{
+	unsigned ids[N_PATTERNS];
+
+	for (size_t i = 0; i < N_PATTERNS; i++)
+		ids[i] = (unsigned)(i % 3) * 7; /* 0, 7, 14: and gaps */
+	same_answers(patterns, ids, N_PATTERNS, texts, N_TEXTS);
+}
+
+/* Random patterns over a small alphabet against random texts: whatever the
+ * grammar of a pattern, the engines agree. */
+static void random_pattern(char *out, size_t size, unsigned *seed, int depth)
+{
+	static const char *const atoms[] = {"a",   "b",   ".",     "[ab]",       "[^a]",
+					    "\\b", "\\w", "\\s",   " ",          "^",
+					    "$",   "ab",  "(?i)A", "[[:space:]]"};
+	static const char *const quants[] = {"", "", "", "*", "+", "?", "{2}", "{1,3}"};
+	size_t n = 0;
+	int items = 1 + rand_r(seed) % 4;
+
+	out[0] = '\0';
+	for (int i = 0; i < items && n + 32 < size; i++) {
+		char sub[64];
+		const char *atom;
+
+		if (depth < 2 && rand_r(seed) % 5 == 0) {
+			char alt[64];
+
+			random_pattern(sub, sizeof(sub) / 2, seed, depth + 1);
+			random_pattern(alt, sizeof(alt) / 2, seed, depth + 1);
+			n += (size_t)snprintf(out + n, size - n, "(%s|%s)", sub, alt);
+		} else {
+			atom = atoms[rand_r(seed) % (sizeof(atoms) / sizeof(atoms[0]))];
+			n += (size_t)snprintf(out + n, size - n, "%s", atom);
+			if (atom[0] == '\\' && (atom[1] == 'b'))
+				continue; /* no quantified assertions */
+			if (strcmp(atom, "^") == 0 || strcmp(atom, "$") == 0 ||
+			    strcmp(atom, "(?i)A") == 0)
+				continue;
+		}
+		n += (size_t)snprintf(out + n, size - n, "%s",
+				      quants[rand_r(seed) % (sizeof(quants) / sizeof(quants[0]))]);
+	}
+}
+
+Test(multire, random_patterns)
+{
+	enum { NP = 60, NT = 300 };
+	static char pbuf[NP][128], tbuf[NT][16];
+	const char *p[NP];
+	unsigned ids[NP];
+	struct text t[NT];
+	unsigned seed = 20261130;
+
+	for (int i = 0; i < NP; i++) {
+		random_pattern(pbuf[i], sizeof(pbuf[i]), &seed, 0);
+		p[i] = pbuf[i];
+		ids[i] = (unsigned)i;
+	}
+	for (int k = 0; k < NT; k++) {
+		size_t len = (size_t)(rand_r(&seed) % 12);
+
+		for (size_t j = 0; j < len; j++)
+			tbuf[k][j] = "ab A\n\t-x"[rand_r(&seed) % 8];
+		t[k] = (struct text){tbuf[k], len};
+	}
+	unsigned pairs = same_answers(p, ids, NP, t, NT);
+
+	cr_assert(pairs > NT && pairs < NT * NP / 2, "%u matches", pairs);
+}
+
+/* Each pattern alone, against texts longer than an AVX-512 vector: where
+ * Debian's Vectorscan 5.4.9 misses matches unless multire's self-test
+ * picked a scan function that does not. */
+Test(multire, alone_past_64_bytes)
+{
+	static const char *const risky[] = {"}", "\\}b?", "}.*", "a[xy]", "}[xy]", "z?}"};
+	char text[160];
+	unsigned id = 0;
+
+	for (size_t i = 0; i < sizeof(risky) / sizeof(risky[0]); i++) {
+		for (size_t n = 0; n < 130; n += 7) {
+			struct text t = {text, 0};
+
+			memset(text, i == 3 ? 'b' : 'a', n);
+			strcpy(text + n, i == 3 ? "ax" : i == 4 ? "}x" : "}");
+			t.len = strlen(text);
+			same_answers(&risky[i], &id, 1, &t, 1);
+		}
+	}
+}
+
+Test(multire, engines_and_reasons)
+{
+	unsigned ids[N_PATTERNS];
+	struct multire *m;
+	char why[300];
+
+	for (size_t i = 0; i < N_PATTERNS; i++)
+		ids[i] = (unsigned)i;
+	m = compile(patterns, ids, N_PATTERNS, 0);
+	cr_assert_eq(multire_size(m), N_PATTERNS);
+	cr_assert_eq(multire_id_bits(m), N_PATTERNS);
+	cr_assert_eq(multire_engine_of(m, 8), MULTIRE_BROKEN);
+	cr_assert_not_null(strstr(multire_why(m, 8), "offset"), "%s", multire_why(m, 8));
+	if (multire_vectorscan_available()) {
+		cr_assert_eq(multire_engine_of(m, 0), MULTIRE_BATCHED);
+		cr_assert_null(multire_why(m, 0));
+		cr_assert_eq(multire_engine_of(m, 6), MULTIRE_ALONE);
+		cr_assert_not_null(strstr(multire_why(m, 6), "Back-reference"), "%s",
+				   multire_why(m, 6));
+		cr_assert_eq(multire_engine_of(m, 7), MULTIRE_ALONE);
+	} else {
+		cr_assert_eq(multire_engine_of(m, 0), MULTIRE_ALONE);
+		cr_assert_null(multire_why(m, 0));
+	}
+	for (size_t i = 0; i < N_PATTERNS; i++) /* what a check alone says, compile says */
+		cr_expect_eq(multire_check(patterns[i], 0, why, sizeof(why)),
+			     multire_engine_of(m, i), "pattern %zu", i);
+	multire_free(m);
+	m = compile(patterns, ids, N_PATTERNS, MULTIRE_PCRE2_ONLY);
+	for (size_t i = 0; i < N_PATTERNS; i++)
+		cr_expect_neq(multire_engine_of(m, i), MULTIRE_BATCHED);
+	multire_free(m);
+}
+
+Test(multire, environment_switch)
+{
+	unsigned id = 0;
+	const char *p = "^foo";
+	struct multire *m;
+
+	setenv("LOGMAIL_REGEX_ENGINE", "pcre2", 1);
+	cr_assert(!multire_vectorscan_available());
+	m = compile(&p, &id, 1, 0);
+	cr_assert_eq(multire_engine_of(m, 0), MULTIRE_ALONE);
+	multire_free(m);
+	unsetenv("LOGMAIL_REGEX_ENGINE");
+}
+
+static bool only_odd(unsigned id, void *arg)
+{
+	(void)arg;
+	return id % 2 == 1;
+}
+
+Test(multire, any_with_keep_and_hint)
+{
+	const char *p[] = {"cat", "dog", "bird", "(a)\\1"};
+	unsigned ids[] = {0, 1, 2, 3};
+	struct multire *m = compile(p, ids, 4, 0);
+	struct multire_scratch *s = scratch_for(m, m);
+	size_t hint = SIZE_MAX;
+
+	cr_assert(!multire_any(m, s, "a cat", 5, only_odd, NULL, &hint));
+	cr_assert(multire_any(m, s, "a cat", 5, NULL, NULL, &hint));
+	cr_assert_eq(hint, 0);
+	cr_assert(multire_any(m, s, "hot dog", 7, only_odd, NULL, &hint));
+	cr_assert_eq(hint, 1);
+	cr_assert(multire_any(m, s, "aa", 2, only_odd, NULL, &hint)); /* the fallback */
+	cr_assert_eq(hint, 3);
+	cr_assert(!multire_any(m, s, "fish", 4, NULL, NULL, &hint));
+	cr_assert_eq(hint, 3, "a miss leaves the hint alone");
+	multire_scratch_free(s);
+	multire_free(m);
+}
+
+Test(multire, nothing_to_compile)
+{
+	struct multire *m = compile(NULL, NULL, 0, 0);
+	struct multire_scratch *s = scratch_for(m, m);
+	uint64_t hits = 0;
+
+	multire_scan(m, s, "x", 1, &hits);
+	cr_assert_eq(hits, 0);
+	cr_assert(!multire_any(m, s, "x", 1, NULL, NULL, NULL));
+	multire_scratch_free(s);
+	multire_free(m);
+}
+
+Test(multire, id_out_of_range)
+{
+	const char *p = "x";
+	unsigned id = 1u << 24;
+	struct multire *m = NULL;
+	struct conf_err err = {0};
+
+	cr_assert_eq(multire_compile(&p, &id, 1, 0, &m, &err), -1);
+	cr_assert_null(m);
+	cr_assert_str_eq(err.msg, "pattern id out of range");
+}
