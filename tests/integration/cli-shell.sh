@@ -176,9 +176,8 @@ EOF
 
 # ---- interactive mail, Ctrl-C at To:, debug mail on the terminal, and a
 # configuration changed by another logmail while the shell is open ---------
-lm_smtpd_start dead
-dead=$SMTPD_PORT
-lm_smtpd_stop dead
+lm_dead_port
+dead=$DEAD_PORT
 lm_smtpd_start srv
 conf=$LM_TMP/mail.conf
 lm configure <<EOF || lm_fail "configure"

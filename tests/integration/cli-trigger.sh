@@ -10,9 +10,8 @@ set -u
 lm_cli_setup
 export LOGMAIL_CONFIG=$conf LOGMAIL_SPOOL=$spool
 
-lm_smtpd_start down
-dead=$SMTPD_PORT
-lm_smtpd_stop down
+lm_dead_port
+dead=$DEAD_PORT
 # The guide's configuration, with a server of our own, without TLS:
 # CRAM-MD5 sends no password, so it needs no allow-cleartext.
 "$LOGMAIL" configure <<END || lm_fail "configure"

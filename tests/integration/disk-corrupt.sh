@@ -6,11 +6,10 @@
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 lm_cli_setup
-lm_smtpd_start gone || exit 99
-lm_smtpd_stop gone
+lm_dead_port
 lm configure <<EOF || lm_fail "configure failed"
 mail smtpserver 127.0.0.1
-mail smtpserver port $SMTPD_PORT
+mail smtpserver port $DEAD_PORT
 mail from sender@example.com
 EOF
 for s in truncated header empty number good1 good2; do

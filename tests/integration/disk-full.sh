@@ -14,11 +14,10 @@ fi
 trap 'umount "$spool" 2>/dev/null; lm_cleanup' EXIT
 
 # A port nobody listens on: the first mail stays queued.
-lm_smtpd_start gone || exit 99
-lm_smtpd_stop gone
+lm_dead_port
 lm configure <<EOF || lm_fail "configure failed"
 mail smtpserver 127.0.0.1
-mail smtpserver port $SMTPD_PORT
+mail smtpserver port $DEAD_PORT
 mail from sender@example.com
 EOF
 out=$(printf 'queued before the disk filled\n' | lm mail to admin@example.com subject before 2>&1)

@@ -6,6 +6,8 @@
 #                                 # $LM_BADCERT/$LM_BADKEY (named wrong.example)
 #   lm_smtpd_start NAME [smtpd.py options...]   # sets SMTPD_PORT, SMTPD_MAILDIR
 #   lm_smtpd_stop NAME
+#   lm_dead_port                  # sets DEAD_PORT: a loopback port nothing listens on
+#   lm_queue N                    # (lm_cli_setup) N mails queued to rcpt1..rcptN; sets IDS
 #   lm_wait_mails DIR N           # wait (bounded) until N mails were delivered
 #   lm_mail_count DIR             # how many mails DIR holds
 #   lm_header FILE.eml NAME       # a header's (unfolded, undecoded) value
@@ -154,6 +156,28 @@ lm_smtpd_stop() {
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	eval "$var="
+}
+
+# A loopback port where nothing listens: one a server had, now stopped.
+lm_dead_port() {
+	lm_smtpd_start dead-port || exit 99
+	DEAD_PORT=$SMTPD_PORT
+	lm_smtpd_stop dead-port
+}
+
+# With lm_cli_setup's `lm`: queue N mails to rcpt1..rcptN ("mail i", body
+# "Mail i of N.") with the server on DEAD_PORT (set by lm_dead_port), so
+# they all wait in the queue; sets IDS to their mail-ids.
+lm_queue() {
+	local i out
+	IDS=()
+	lm configure <<<"mail smtpserver port $DEAD_PORT" || lm_fail "configure the dead port"
+	for ((i = 1; i <= $1; i++)); do
+		out=$(printf 'Mail %s of %s.\n' "$i" "$1" | lm mail to "rcpt$i@example.com" \
+			subject "mail $i" 2>/dev/null)
+		lm_assert_match "mail $i of $1 queued" '^Sending [0-9.]+\.\.\. queued: ' "$out"
+		IDS+=("$(sed -nE 's/^Sending ([0-9.]+[0-9])\.\.\. queued: .*/\1/p' <<<"$out")")
+	done
 }
 
 lm_mail_count() {

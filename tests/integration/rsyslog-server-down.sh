@@ -9,10 +9,8 @@ set -u
 rs_setup
 trap 'rs_show_failure; lm_cleanup' EXIT
 
-# A loopback port where nothing listens: one smtpd.py had, now stopped.
-lm_smtpd_start gone || exit 99
-dead_port=$SMTPD_PORT
-lm_smtpd_stop gone
+lm_dead_port
+dead_port=$DEAD_PORT
 lm_smtpd_start smtpd || exit 99
 
 conf() { # PORT

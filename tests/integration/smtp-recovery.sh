@@ -16,9 +16,7 @@ set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 lm_cli_setup
 
-lm_smtpd_start gone || exit 99
-gone=$SMTPD_PORT
-lm_smtpd_stop gone
+lm_dead_port
 lm configure <<EOF || lm_fail "configure failed"
 mail smtpserver 127.0.0.1
 mail from sender@example.com
@@ -26,17 +24,9 @@ mail smtpserver timeout 10
 EOF
 lm debug mail detail || lm_fail "debug mail failed"
 
-# queue N: queue N mails to rcpt1..rcptN (nobody listens on the port); sets
-# IDS to their mail-ids.
+# queue N: lm_queue, and the queue holds exactly those N.
 queue() {
-	local i out
-	IDS=()
-	lm configure <<<"mail smtpserver port $gone" || lm_fail "configure the dead port"
-	for ((i = 1; i <= $1; i++)); do
-		out=$(printf 'Mail %s of %s.\n' "$i" "$1" | lm mail to "rcpt$i@example.com" \
-			subject "mail $i" 2>/dev/null)
-		IDS+=("$(sed -nE 's/^Sending ([0-9.]+[0-9])\.\.\. queued: .*/\1/p' <<<"$out")")
-	done
+	lm_queue "$1"
 	lm_assert_eq "$1 mails queued" "$1" "$(ls "$spool/queue" | wc -l)"
 }
 

@@ -11,26 +11,13 @@ set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 lm_cli_setup
 
-lm_smtpd_start gone || exit 99
-gone=$SMTPD_PORT
-lm_smtpd_stop gone
+lm_dead_port
 lm configure <<EOF || lm_fail "configure failed"
 mail smtpserver 127.0.0.1
 mail from sender@example.com
 mail smtpserver timeout 10
 EOF
 lm debug mail detail || lm_fail "debug mail detail failed"
-
-# queue N: queue N mails (nobody listens on the configured port).
-queue() {
-	local i out
-	lm configure <<<"mail smtpserver port $gone" || lm_fail "configure the dead port"
-	for ((i = 1; i <= $1; i++)); do
-		out=$(printf 'Mail %s of %s.\n' "$i" "$1" | lm mail to "rcpt$i@example.com" \
-			subject "mail $i" 2>/dev/null)
-		lm_assert_match "mail $i of $1 queued" '^Sending [0-9.]+\.\.\. queued: ' "$out"
-	done
-}
 
 # flush NAME [smtpd.py options]: start a server, `logmail flush` to it with
 # `debug mail detail` on; sets OUT (its stdout), RC, and CMDS: the client's
@@ -56,7 +43,7 @@ RCPT
 DATA'
 
 # ---- three accepted mails: no RSET ------------------------------------------
-queue 3
+lm_queue 3
 flush ok
 lm_assert_eq "3 accepted: flush says" "3 sent, 0 deferred, 0 failed" "$OUT"
 lm_assert_eq "3 accepted: exit code" 0 "$RC"
@@ -70,7 +57,7 @@ lm_assert_eq "3 accepted: the server has them" 3 "$(lm_mail_count "$SMTPD_MAILDI
 lm_smtpd_stop ok
 
 # ---- a 451 to the first RCPT: RSET, then the others go through ---------------
-queue 3
+lm_queue 3
 flush r451once --rcpt-451 1
 lm_assert_eq "451 once: flush says" "2 sent, 1 deferred, 0 failed" "$OUT"
 lm_assert_eq "451 once: exit code (EX_TEMPFAIL)" 75 "$RC"
@@ -88,7 +75,7 @@ lm_smtpd_stop r451once
 lm delete mail all || lm_fail "delete mail all"
 
 # ---- 550 to every RCPT: RSET before each mail after the first ----------------
-queue 2
+lm_queue 2
 flush r550 --rcpt-550
 lm_assert_eq "550: flush says" "0 sent, 0 deferred, 2 failed" "$OUT"
 lm_assert_eq "550: exit code (EX_UNAVAILABLE)" 69 "$RC"
@@ -100,7 +87,7 @@ QUIT" "$CMDS"
 lm_smtpd_stop r550
 
 # ---- 554 after the data: RSET before the next mail ----------------------------
-queue 2
+lm_queue 2
 flush d554 --data-554
 lm_assert_eq "554 after DATA: flush says" "0 sent, 0 deferred, 2 failed" "$OUT"
 lm_assert_eq "554 after DATA: the client's commands" "EHLO

@@ -33,9 +33,8 @@ vg_check() {
 lm_smtpd_start tls --mode starttls --tls-cert "$LM_CERT" --tls-key "$LM_KEY" \
 	--require-starttls --auth plain --user fred --password 'S3cret-pw' || exit 99
 maildir=$SMTPD_MAILDIR
-lm_smtpd_start down || exit 99
-down_port=$SMTPD_PORT
-lm_smtpd_stop down
+lm_dead_port
+down_port=$DEAD_PORT
 "$LOGMAIL" --config "$conf" --spool "$spool" configure <<EOF || lm_fail "configure failed"
 mail smtpserver 127.0.0.1
 mail smtpserver port $down_port
