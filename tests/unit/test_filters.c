@@ -37,7 +37,8 @@ static size_t tc_rcpt(struct conf *c, const char *address)
 	r->address = strdup(address);
 	r->digest = (struct conf_digest){CONF_DEFAULT_WINDOW_SEC,    CONF_DEFAULT_MAX_MESSAGES,
 					 CONF_DEFAULT_MAX_BYTES,     CONF_DEFAULT_URGENT_LEVEL,
-					 CONF_DEFAULT_RATE_PER_HOUR, NULL};
+					 CONF_DEFAULT_RATE_PER_HOUR, NULL,
+					 CONF_DEFAULT_FOLD};
 	return c->n_recipients++;
 }
 
@@ -808,22 +809,23 @@ Test(stats, carried_to_a_new_configuration)
 
 /* ---- show log config ------------------------------------------------------ */
 
-static const char guide_block[] = "Email admin@example.com:\n"
-				 "Time offset .... +0:00\n"
-				 "Offset type .... Local\n"
-				 "Digest window .. 30 s\n"
-				 "Max messages ... 100\n"
-				 "Max bytes ...... 65536\n"
-				 "Urgent level ... critical\n"
-				 "Rate limit ..... 20 per hour\n"
-				 "Subject ........ default\n"
-				 "Filters:\n"
-				 "  1 Level ..... emergencies\n"
-				 "    Program ..... any\n"
-				 "    Facility ..... any\n"
-				 "    Message text . any\n"
-				 "  Statistics ..... 1327 messages received, 0 accepted by filter, "
-				 "0 mailed (2016 Oct 11 10:36:16)\n";
+static const char guide_block[] =
+    "Email admin@example.com:\n"
+    "Time offset .... +0:00\n"
+    "Offset type .... Local\n"
+    "Digest window .. 30 s\n"
+    "Max messages ... 100\n"
+    "Max bytes ...... 65536\n"
+    "Urgent level ... critical\n"
+    "Rate limit ..... 20 per hour\n"
+    "Subject ........ default\n"
+    "Filters:\n"
+    "  1 Level ..... emergencies\n"
+    "    Program ..... any\n"
+    "    Facility ..... any\n"
+    "    Message text . any\n"
+    "  Statistics ..... 1327 messages received, 0 accepted by filter, "
+    "0 mailed (2016 Oct 11 10:36:16)\n";
 
 static char *render(const struct conf *c, const struct filter_stats_table *t)
 {
@@ -862,7 +864,7 @@ Test(show, everything_else)
 	c->recipients[r].time_type = CONF_TIME_UTC;
 	c->recipients[r].offset_min = -(5 * 60 + 30);
 	c->recipients[r].digest =
-	    (struct conf_digest){120, 50, 1000, ANY, 0, strdup("%N: \"logs\"")};
+	    (struct conf_digest){120, 50, 1000, ANY, 0, strdup("%N: \"logs\""), false};
 	tc_filter(c, r, INC, CONF_LEVEL_WARNINGS, FAC_ANY, "dhcp", "pool exhausted", false);
 	tc_filter(c, r, INC, ANY, LOCAL0, NULL, "p[0-9]+", true);
 	tc_filter(c, r, EXC, ANY, FAC_ANY, "cron", NULL, false);
