@@ -6,6 +6,9 @@ digest_libdigest_la_SOURCES = \
 	digest/digest.h \
 	digest/internal.h \
 	digest/digest.c \
+	digest/batch.c \
+	digest/fold.c \
+	digest/summary.c \
 	digest/render.c
 
 if HAVE_CRITERION

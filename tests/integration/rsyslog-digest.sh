@@ -1,8 +1,9 @@
 #!/bin/bash
 # omlogmail inside Debian's rsyslogd: messages fed with logger reach the
 # right recipients in digests: filters and excludes honoured, a digest
-# closed by its window holds every message of the window, one closed by
-# max-messages goes at once, an urgent message goes at once.
+# closed by its window holds every message of the window (two that differ
+# in a number folded into one line), one closed by max-messages goes at
+# once, an urgent message goes at once.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
 rs_setup
@@ -62,8 +63,9 @@ if [ ${#sec[@]} -ge 1 ]; then
 fi
 if [ ${#ops[@]} -ge 1 ]; then
 	body=$(rs_body "${ops[0]}")
-	lm_assert_match "ops: first I/O error" "diskmon\[err\]: sda: I/O error, sector 123" "$body"
-	lm_assert_match "ops: second I/O error" "diskmon\[err\]: sda: I/O error, sector 456" "$body"
+	lm_assert_eq "ops: the two I/O errors, folded" 1 "$(grep -c -E \
+		'^[-0-9]+ [:0-9]+ \+0000( \.\. [:0-9]+)? \(x2\) [^ ]+ diskmon\[err\]: sda: I/O error, sector <n>$' \
+		<<<"$body")"
 	lm_assert_eq "ops: cron excluded" 0 "$(grep -c 'backup' <<<"$body")"
 	lm_assert_eq "ops: warning below the level" 0 "$(grep -c 'SMART' <<<"$body")"
 	lm_assert_eq "ops: sshd info below the level" 0 "$(grep -c 'sshd' <<<"$body")"
