@@ -317,6 +317,32 @@ bool digest_batch_push_entry(struct digest_batch *b, const struct digest_batch *
 	return push(b, src->st.buf + start, e->end - 1 - start, *e, v.v, fold);
 }
 
+bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recipient *r,
+			       const char *rest, size_t len, const struct digest_restored *e)
+{
+	struct digest_line l;
+	struct digest_entry *last;
+	size_t n = digest_time_prefix(e->min_ts, r->time_type, r->offset_min, l.text);
+
+	if (n + 1 + len > DIGEST_LINE_MAX)
+		return false;
+	l.text[n] = ' ';
+	memcpy(l.text + n + 1, rest, len);
+	l.len = n + 1 + len;
+	l.at = (struct digest_line_parts){(uint16_t)(n + 1), (uint16_t)(n + 1 + e->program),
+					  (uint16_t)(n + 1 + e->program_end),
+					  (uint16_t)(n + 1 + e->text)};
+	l.scanned = false;
+	digest_line_scan(&l); /* its variable parts, for folding and placeholders */
+	if (!digest_batch_push(b, &l, true, e->severity, e->min_ts))
+		return false;
+	last = &b->st.entry[b->n - 1];
+	last->count = e->count;
+	last->varied = e->varied;
+	last->max_ts = e->max_ts;
+	return true;
+}
+
 /* ---- the counts ---------------------------------------------------------- */
 
 void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown)

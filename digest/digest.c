@@ -482,8 +482,11 @@ static struct digest_line *line_for(struct zone_lines *z, struct digest_time_cac
 /* Which status a caller of digest_add_many hears: EINVAL > ENOMEM > EEMIT. */
 static enum digest_status worse(enum digest_status a, enum digest_status b)
 {
-	static const int rank[] = {
-	    [DIGEST_OK] = 0, [DIGEST_EEMIT] = 1, [DIGEST_ENOMEM] = 2, [DIGEST_EINVAL] = 3};
+	static const int rank[] = {[DIGEST_OK] = 0,
+				   [DIGEST_EEMIT] = 1,
+				   [DIGEST_EBUSY] = 1,
+				   [DIGEST_ENOMEM] = 2,
+				   [DIGEST_EINVAL] = 3};
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -574,6 +577,20 @@ time_t digest_next_deadline(const struct digest_set *s)
 		pthread_mutex_unlock(&r->lock);
 	}
 	return best;
+}
+
+bool digest_set_idle(const struct digest_set *s)
+{
+	bool idle = true;
+
+	for (size_t i = 0; s && i < s->n && idle; i++) {
+		struct digest_recipient *r = &s->r[i];
+
+		pthread_mutex_lock(&r->lock);
+		idle = !r->busy && digest_batch_empty(&r->pending);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return idle;
 }
 
 enum digest_status digest_counters(const struct digest_set *s, size_t recipient,

@@ -81,6 +81,7 @@ enum digest_status {
 	DIGEST_EINVAL, /* recipient index out of range, NULL message */
 	DIGEST_EEMIT,  /* the emit callback failed: the digest is kept, retried later */
 	DIGEST_ENOMEM, /* the message could not be stored: counted as not shown */
+	DIGEST_EBUSY,  /* digest_save, digest_restore: a mail of it is being emitted */
 };
 
 /* One log message.  Everything is borrowed for the duration of the call. */
@@ -221,6 +222,30 @@ time_t digest_next_deadline(const struct digest_set *s);
  * DIGEST_EEMIT when any emit failed (those digests are kept). */
 enum digest_status digest_flush_all(struct digest_set *s, time_t now, digest_emit_fn emit,
 				    void *arg);
+
+/* Is every digest of the set empty, with no mail being emitted? */
+bool digest_set_idle(const struct digest_set *s);
+
+/* The state of recipient's digest (its lines with their counts and the
+ * summary of what it did not show: everything a mail of it would say but
+ * the time it goes out; and the times of the recipient's mails of the last
+ * hour, for its rate limit) as text appended to *buf (*len octets used, *cap
+ * allocated, grown with realloc; digest/state.c has the format).  Nothing
+ * is appended for an empty digest.  For a journal that must rebuild the
+ * digest after a crash with a record whose size does not grow with the
+ * messages it counts.  DIGEST_OK, DIGEST_EINVAL, DIGEST_EBUSY (a mail of
+ * it is being emitted: its messages are in neither; try again later),
+ * DIGEST_ENOMEM (nothing appended). */
+enum digest_status digest_save(const struct digest_set *s, size_t recipient, char **buf,
+			       size_t *len, size_t *cap);
+
+/* Make recipient's digest the one digest_save described (its lines rendered
+ * in the recipient's zone), counting its messages as added; the rate limit
+ * counts the mails it lists when they are more than it knows of.  Only into an
+ * empty digest (DIGEST_EBUSY otherwise); DIGEST_EINVAL, nothing changed,
+ * when state is not a saved digest or out of memory. */
+enum digest_status digest_restore(struct digest_set *s, size_t recipient, const char *state,
+				  size_t len);
 
 /* Accounting of one recipient.  Always: added == mailed + not_shown + held. */
 struct digest_counters {

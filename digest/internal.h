@@ -265,6 +265,17 @@ long digest_batch_find_entry(const struct digest_batch *b, const struct digest_b
 void digest_batch_fold_entry(struct digest_batch *b, unsigned i, const struct digest_batch *src,
 			     unsigned si);
 bool digest_batch_push_entry(struct digest_batch *b, const struct digest_batch *src, unsigned i);
+/* A line as digest_save wrote it (state.c): offsets in its rest. */
+struct digest_restored {
+	uint32_t count, varied;
+	int severity;
+	time_t min_ts, max_ts;
+	size_t program, program_end, text;
+};
+/* Append a saved line, its time rendered again in r's zone: false when it
+ * does not fit in a line or on ENOMEM. */
+bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recipient *r,
+			       const char *rest, size_t len, const struct digest_restored *e);
 /* Note m in the batch's counts and first-message fields (shown: in a line,
  * else counted as not shown). */
 void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown);
@@ -286,6 +297,8 @@ const char *digest_hosts_name(const struct digest_hosts *hs, const char *fallbac
 			      size_t size);
 
 /* render.c */
+/* "2026-11-23 11:35:02 +0200" of ts in the zone into out (64 octets). */
+size_t digest_time_prefix(time_t ts, enum conf_time time_type, int offset_min, char *out);
 /* Render m as a line of the zone (time_type, offset_min) into l (not
  * scanned), with tc's time prefixes (tc may be NULL). */
 void digest_render_line(struct digest_time_cache *tc, const struct digest_msg *m,

@@ -187,6 +187,11 @@ static size_t time_text(char *out, time_t ts, enum conf_time time_type, int offs
 	return n > 0 ? ((size_t)n < 64 ? (size_t)n : 63) : 0;
 }
 
+size_t digest_time_prefix(time_t ts, enum conf_time time_type, int offset_min, char *out)
+{
+	return time_text(out, ts, time_type, offset_min);
+}
+
 /* What tzset() last left for the process's zone.  A change of TZ followed
  * by tzset() changes it (unless the new zone has the same names and
  * standard offset as the old one: then a cached second may still show the

@@ -1654,6 +1654,154 @@ Test(digest, kept_digest_folds_what_came_meanwhile)
 	sink_free(&k);
 }
 
+/* ---- saved and restored (a journal's compaction, a crash) ---------------------- */
+
+/* A held digest at its caps: folded lines and a summary of what it did
+ * not show. */
+static void fill_held(struct digest_set *s, struct sink *k)
+{
+	char text[96];
+
+	add(s, 0, T0, 6, "first 1", k);
+	add(s, 0, T0, 6, "second", k);
+	add(s, 0, T0 + 1, 6, "Failed password for root from 203.0.113.5 port 1", k);
+	add(s, 0, T0 + 1, 3, "disk \"sda\" failed", k);
+	for (int i = 0; i < 50; i++) {
+		snprintf(text, sizeof(text), "Failed password for root from 203.0.113.%d port 22",
+			 i % 7);
+		add(s, 0, T0 + 2 + i, 6, text, k);
+	}
+	for (int i = 0; i < 60; i++) {
+		struct digest_msg m;
+
+		snprintf(text, sizeof(text), "Invalid user u%d from 192.0.2.1", i % 30);
+		m = msg(T0 + 4, i % 2 ? 4 : 6, text);
+		m.host = i % 3 ? "web1" : "web2";
+		cr_assert_eq(digest_add(s, 0, &m, T0 + 4, sink_emit, k), DIGEST_OK);
+	}
+}
+
+Test(digest, a_saved_digest_restores_to_the_same_mail)
+{
+	struct sink k;
+	struct digest_set *s, *t;
+	struct digest_counters a, b;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	rec[0].digest.max_messages = 2;
+	rec[0].digest.rate_per_hour = 1;
+	sink_init(&k);
+	s = fold_set();
+	t = new_set();
+	fill_held(s, &k);
+	cr_assert_eq(k.n, 1);
+	cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
+	cr_assert_gt(len, 0);
+	cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_OK);
+	cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_EBUSY, "only into an empty digest");
+	a = counters(s, 0);
+	b = counters(t, 0);
+	cr_assert_eq(b.held, a.held);
+	cr_assert_eq(b.held, 51 + 1);
+	cr_assert_eq(b.not_shown, a.not_shown);
+	cr_assert_eq(b.added, a.held + a.not_shown);
+	cr_assert_not(digest_set_idle(t));
+	cr_assert_eq(digest_flush_all(s, T0 + 3600, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_flush_all(t, T0 + 3600, sink_emit, &k), DIGEST_OK);
+	cr_assert(digest_set_idle(t));
+	cr_assert_eq(k.n, 3);
+	cr_assert_str_eq(k.v[2].body, k.v[1].body);
+	cr_assert_str_eq(k.v[2].subject, k.v[1].subject);
+	cr_assert_eq(k.v[2].n, k.v[1].n);
+	cr_assert_eq(k.v[2].ns, k.v[1].ns);
+	cr_assert_not_null(strstr(k.v[1].body, "(x51) web1 sshd[info]: Failed password for root "
+					       "from <ip> port <n>\n"));
+	cr_assert_not_null(strstr(k.v[1].body, "60 further messages not shown (rate limit)\n"));
+	/* an empty digest saves nothing */
+	len = 0;
+	cr_assert_eq(digest_save(t, 0, &buf, &len, &cap), DIGEST_OK);
+	cr_assert_eq(len, 0);
+	free(buf);
+	digest_set_free(s);
+	digest_set_free(t);
+	sink_free(&k);
+}
+
+/* Restored into another zone: the times are rendered again. */
+Test(digest, a_restored_digest_takes_the_recipients_zone)
+{
+	struct sink k;
+	struct digest_set *s, *t;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	sink_init(&k);
+	s = fold_set();
+	add(s, 0, T0, 6, "tick 1", &k);
+	add(s, 0, T0 + 5, 6, "tick 2", &k);
+	add(s, 0, T0 + 6, 6, "tock", &k);
+	cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
+	rec[0].offset_min = 120;
+	t = new_set(); /* and folding off now: restored lines keep their counts */
+	cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_OK);
+	cr_assert_eq(digest_flush_all(t, T0 + 10, sink_emit, &k), DIGEST_OK);
+	cr_assert_str_eq(k.v[0].body,
+			 "2026-07-01 14:00:00 +0200 .. 14:00:05 (x2) web1 sshd[info]: tick <n>\n"
+			 "2026-07-01 14:00:06 +0200 web1 sshd[info]: tock\n"
+			 "-- \n"
+			 "3 messages, 0 errors or worse, most severe: info\n");
+	free(buf);
+	digest_set_free(s);
+	digest_set_free(t);
+	sink_free(&k);
+}
+
+/* A damaged state is refused whole: every truncation, and bytes changed
+ * here and there (either refused or a digest whose counts add up: the
+ * mail's body is checked by check_body). */
+Test(digest, a_damaged_state_is_refused)
+{
+	struct sink k;
+	struct digest_set *s;
+	char *buf = NULL, *bad;
+	size_t len = 0, cap = 0;
+	unsigned seed = 99, restored = 0;
+
+	rec[0].digest.max_messages = 2;
+	rec[0].digest.rate_per_hour = 1;
+	sink_init(&k);
+	k.keep = false;
+	s = fold_set();
+	fill_held(s, &k);
+	cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
+	digest_set_free(s);
+	s = fold_set();
+	bad = malloc(len);
+	for (size_t n = 0; n < len; n++)
+		cr_assert_eq(digest_restore(s, 0, buf, n), DIGEST_EINVAL, "cut at %zu", n);
+	cr_assert_eq(digest_restore(s, 0, "d1 ", 3), DIGEST_EINVAL);
+	cr_assert_eq(digest_restore(s, 0, "", 0), DIGEST_EINVAL);
+	cr_assert(digest_set_idle(s));
+	for (int i = 0; i < 3000; i++) {
+		memcpy(bad, buf, len);
+		for (int j = 0; j < 3; j++)
+			bad[(size_t)rand_r(&seed) % len] =
+			    "0123456789 :-\n\x01"[rand_r(&seed) % 15];
+		if (digest_restore(s, 0, bad, len) == DIGEST_OK) {
+			restored++;
+			check_accounting(s, 0);
+			cr_assert_eq(digest_flush_all(s, T0 + 3600, sink_emit, &k), DIGEST_OK);
+		}
+		cr_assert(digest_set_idle(s));
+	}
+	cr_assert_lt(restored, 3000);
+	free(bad);
+	free(buf);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
 /* ---- storms ----------------------------------------------------------------- */
 
 /* Random messages, polls and emit failures against two recipients (one
