@@ -291,12 +291,15 @@ void engine_counters(struct engine *e, struct engine_counters *out);
 /* One recipient of the current configuration. */
 struct engine_recipient_counters {
 	char address[320];
-	uint64_t received;  /* messages its filters evaluated */
-	uint64_t accepted;  /* ...and sent it (carried over restarts by <spool>/stats) */
-	uint64_t mailed;    /* ...shown in a mail */
+	uint64_t received;  /* messages the engine was given, each once, for all
+			     * recipients alike (carried over restarts by
+			     * <spool>/stats) */
+	uint64_t accepted;  /* ...that its filters sent it (carried over too) */
+	uint64_t mailed;    /* ...shown in a mail (a folded line: all it stands for) */
 	uint64_t held;      /* now in its digest */
 	uint64_t not_shown; /* counted, not shown (rate limit, caps) */
 	uint64_t mails;     /* its digests closed into mails */
+	time_t last_mail;   /* when its last mail was made (0: none yet) */
 };
 
 /* false when i >= engine_recipients(e). */

@@ -111,7 +111,12 @@ if [ ${#ops[@]} -ge 2 ]; then
 fi
 
 show=$("$LOGMAIL" --config "$RS_DIR/logmail.conf" --spool "$RS_DIR/spool" show log config 2>&1)
+# received: the 33 logged and rsyslogd's own messages that reached the
+# action; mailed: 5 shown in each of the 2 mails sent and in the one spooled
+lm_assert_eq "show log config: received" \
+	"Statistics ..... $((33 + $(grep -c '^syslog\.' "$RS_DIR/all.log"))) messages received" \
+	"$(grep -o '^Statistics \.* [0-9]* messages received' <<<"$show")"
 lm_assert_match "show log config: ops statistics" \
-	"Email ops@example\.com:.*Statistics \.+ [0-9]+ messages received, 30 accepted by filter" \
+	"Email ops@example\.com:.*  Statistics \.+ 30 accepted by filter, 15 mailed \(last mail " \
 	"$(tr '\n' ' ' <<<"$show")"
 lm_done

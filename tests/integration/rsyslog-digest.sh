@@ -80,14 +80,22 @@ fi
 rs_stop
 
 # The statistics the module published, as `show log config` shows them:
-# sec accepted its 4 sshd messages (the 4th went to the spool at the stop).
+# received once (the 9 messages logged, and rsyslogd's own that reach the
+# action: its start message at least); sec accepted its 4 sshd messages
+# (the 4th went to the spool at the stop), oncall its 1; each its own last
+# mail.
 if [ -x "$LOGMAIL" ]; then
 	show=$("$LOGMAIL" --config "$RS_DIR/logmail.conf" --spool "$RS_DIR/spool" show log config 2>&1)
+	received=$(sed -n 's/^Statistics \.* \([0-9]*\) messages received (.*)$/\1/p' <<<"$show")
+	internal=$(grep -c '^syslog\.' "$RS_DIR/all.log")
+	lm_assert_eq "show log config: received, once" "$((9 + internal))" "$received"
 	lm_assert_match "show log config: sec statistics" \
-		"Email sec@example\.com:.*Statistics \.+ [0-9]+ messages received, 4 accepted by filter" \
+		"Email sec@example\.com:.*  Statistics \.+ 4 accepted by filter, 4 mailed \(last mail [0-9]{4} [A-Z][a-z]{2} [0-9]{2} [0-9:]{8}\)" \
 		"$(tr '\n' ' ' <<<"$show")"
 	lm_assert_match "show log config: oncall statistics" \
-		"Email oncall@example\.com:.*Statistics \.+ [0-9]+ messages received, 1 accepted by filter" \
+		"Email oncall@example\.com:.*  Statistics \.+ 1 accepted by filter, 1 mailed \(last mail " \
 		"$(tr '\n' ' ' <<<"$show")"
+	lm_assert_eq "show log config: the received count is shown once" 1 \
+		"$(grep -c 'messages received' <<<"$show")"
 fi
 lm_done
