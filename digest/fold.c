@@ -6,7 +6,8 @@
  * the severity, which are compared whole) are, where a word starts (the
  * octet before is not a letter, digit, '_' or part of a UTF-8 character):
  *
- *   <ip>   an IPv4 or IPv6 address, as inet_pton(3) reads it
+ *   <ip>   an IPv4 address (four numbers 0-255 joined by dots, without
+ *          leading zeros) or an IPv6 address as inet_pton(3) reads it
  *          ("203.0.113.7", "2001:db8::1", "::ffff:10.0.0.1"); a port after
  *          a colon is a number of its own
  *   <mac>  six pairs of hex digits joined by ':' or '-'
@@ -15,6 +16,8 @@
  *          ("5f3c2a9b", "a3e1b2c4d5")
  *   <n>    a number: digits, with dots between digits ("42", "0.25",
  *          "1.22.1"); ports, pids, sizes and counters are numbers
+ * (a MAC is tried before an IPv6 address: six pairs of hex digits are
+ * never read as one).
  *   <str>  what is between a pair of quotes, "..." or '...', the opening
  *          one at the start of a word and the closing one at its end
  *
@@ -34,26 +37,44 @@
 #include <string.h>
 
 #include "digest/internal.h"
-#include "util/util.h"
 
 #define DIGEST_HEX_MIN 8
 
+/* The classes of an octet, looked up rather than compared: every octet
+ * of every line of a storm is classified. */
+enum {
+	C_WORD = 1,  /* ASCII letter or digit, '_', or an octet of a UTF-8 character */
+	C_HEX = 2,   /* hex digit */
+	C_DIGIT = 4, /* decimal digit */
+	C_IP6 = 8,   /* hex digit, ':' or '.' */
+};
+
+#define RANGE(a, b, v) [a... b] = (v)
+static const unsigned char class_of[256] = {
+    RANGE('0', '9', C_WORD | C_HEX | C_DIGIT | C_IP6),
+    RANGE('a', 'f', C_WORD | C_HEX | C_IP6),
+    RANGE('A', 'F', C_WORD | C_HEX | C_IP6),
+    RANGE('g', 'z', C_WORD),
+    RANGE('G', 'Z', C_WORD),
+    ['_'] = C_WORD,
+    [':'] = C_IP6,
+    ['.'] = C_IP6,
+    RANGE(0x80, 0xFF, C_WORD),
+};
+
 static bool is_digit(unsigned char c)
 {
-	return c >= '0' && c <= '9';
+	return class_of[c] & C_DIGIT;
 }
 
 static bool is_hex(unsigned char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return class_of[c] & C_HEX;
 }
 
-/* Part of a word: an ASCII letter or digit, '_', or an octet of a UTF-8
- * character (so "é5" stays one word). */
 static bool is_word(unsigned char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	       c >= 0x80;
+	return class_of[c] & C_WORD;
 }
 
 /* Does a word end at s[i] (the end, or no word octet there)? */
@@ -73,12 +94,7 @@ static size_t run_of(const unsigned char *s, size_t n, size_t i, bool (*in)(unsi
 
 static bool is_ip6_char(unsigned char c)
 {
-	return is_hex(c) || c == ':' || c == '.';
-}
-
-static bool is_ip4_char(unsigned char c)
-{
-	return is_digit(c) || c == '.';
+	return class_of[c] & C_IP6;
 }
 
 /* s[0..len) as an address of family af, a word ending after it. */
@@ -113,13 +129,31 @@ static size_t ip6_at(const unsigned char *s, size_t n, size_t i)
 	return 0;
 }
 
+/* Four decimal numbers 0-255 joined by dots, as inet_pton(3) reads them
+ * (no leading zeros), a word ending after it (a trailing dot ends a
+ * sentence). */
 static size_t ip4_at(const unsigned char *s, size_t n, size_t i)
 {
-	size_t len = run_of(s, n, i, is_ip4_char);
+	size_t j = i;
 
-	while (len > 0 && s[i + len - 1] == '.')
-		len--;
-	return address(AF_INET, s, n, i, len) ? len : 0;
+	for (int group = 0; group < 4; group++) {
+		size_t d = run_of(s, n, j, is_digit);
+		unsigned v = 0;
+
+		if (group > 0) {
+			if (j >= n || s[j] != '.')
+				return 0;
+			d = run_of(s, n, ++j, is_digit);
+		}
+		if (d == 0 || d > 3 || (d > 1 && s[j] == '0'))
+			return 0;
+		for (size_t k = 0; k < d; k++)
+			v = v * 10 + (unsigned)(s[j + k] - '0');
+		if (v > 255)
+			return 0;
+		j += d;
+	}
+	return ends_word(s, n, j) && !(j + 1 < n && s[j] == '.' && is_digit(s[j + 1])) ? j - i : 0;
 }
 
 /* Hex digit groups of the given lengths joined by sep (or by ':' or '-'
@@ -206,8 +240,8 @@ static size_t quoted_at(const unsigned char *s, size_t n, size_t i)
  * here). */
 static size_t var_at(const unsigned char *s, size_t n, size_t i, struct digest_var_span *v)
 {
-	size_t len, close;
-	unsigned char c = s[i];
+	size_t len, close, hex;
+	unsigned char c = s[i], next;
 
 	v->off = (uint16_t)i;
 	if (c == '"' || c == '\'') {
@@ -219,33 +253,70 @@ static size_t var_at(const unsigned char *s, size_t n, size_t i, struct digest_v
 	}
 	if (!is_hex(c) && c != ':')
 		return 0;
-	if ((len = ip6_at(s, n, i)) > 0)
-		v->kind = DIGEST_VAR_IP;
-	else if ((len = mac_at(s, n, i)) > 0)
+	/* the common cases first, without trying every kind: a word, and a
+	 * plain number (an address, a MAC or a UUID goes on with ':', '-' or
+	 * '.', a hex id is a long hex run or starts with 0x) */
+	hex = run_of(s, n, i, is_hex);
+	next = i + hex < n ? s[i + hex] : ' ';
+	if (next != ':' && next != '-' && next != '.' && hex < DIGEST_HEX_MIN &&
+	    !(hex == 1 && c == '0' && (next == 'x' || next == 'X'))) {
+		if (!is_digit(c) || run_of(s, n, i, is_digit) != hex || is_word(next))
+			return 0;
+		len = number_at(s, n, i);
+		if (len == 0)
+			return 0;
+		*v = (struct digest_var_span){(uint16_t)i, (uint16_t)len, DIGEST_VAR_NUM};
+		return len;
+	}
+	/* each kind only where its shape can start */
+	if (hex == 2 && (next == ':' || next == '-') && (len = mac_at(s, n, i)) > 0) {
 		v->kind = DIGEST_VAR_MAC;
-	else if ((len = uuid_at(s, n, i)) > 0 || (len = hex_at(s, n, i)) > 0)
-		v->kind = DIGEST_VAR_HEX;
-	else if (is_digit(c) && (len = ip4_at(s, n, i)) > 0)
+	} else if ((next == ':' || c == ':') && (len = ip6_at(s, n, i)) > 0) {
 		v->kind = DIGEST_VAR_IP;
-	else if (is_digit(c) && (len = number_at(s, n, i)) > 0)
+	} else if ((hex == 8 && next == '-' && (len = uuid_at(s, n, i)) > 0) ||
+		   (len = hex_at(s, n, i)) > 0) {
+		v->kind = DIGEST_VAR_HEX;
+	} else if (is_digit(c) && next == '.' && (len = ip4_at(s, n, i)) > 0) {
+		v->kind = DIGEST_VAR_IP;
+	} else if (is_digit(c) && (len = number_at(s, n, i)) > 0) {
 		v->kind = DIGEST_VAR_NUM;
-	else
+	} else {
 		return 0;
+	}
 	v->len = (uint16_t)len;
 	return len;
 }
 
-static uint32_t hash_var(uint32_t h, unsigned kind)
+/* The hash of a line's constant parts: 8 octets at a time (FNV-1a, an
+ * octet at a time, is a chain of one multiplication per octet, and every
+ * line of a storm is hashed).  Equal lines hash alike; lines of equal hash
+ * are compared whole. */
+static uint64_t mix(uint64_t h, uint64_t w)
 {
-	unsigned char mark[2] = {0, (unsigned char)kind + 1};
+	h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+	return h ^ (h >> 29);
+}
 
-	return util_hash_more(h, mark, sizeof(mark));
+static uint64_t hash_more(uint64_t h, const unsigned char *p, size_t n)
+{
+	uint64_t w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = mix(h, w);
+	}
+	if (n > 0) {
+		w = (uint64_t)n << 56;
+		memcpy(&w, p, n); /* the low n octets: n < 8 leaves the length byte */
+		h = mix(h, w);
+	}
+	return h;
 }
 
 void digest_fold_scan(const char *rest, size_t len, size_t text, struct digest_fold *f)
 {
 	const unsigned char *s = (const unsigned char *)rest;
-	uint32_t h = UTIL_HASH_INIT;
+	uint64_t h = 0x243F6A8885A308D3ull;
 	size_t i = text, done = 0, step;
 
 	f->n = 0;
@@ -260,13 +331,14 @@ void digest_fold_scan(const char *rest, size_t len, size_t text, struct digest_f
 			i += is_word(s[i]) ? run_of(s, len, i, is_word) : 1;
 			continue;
 		}
-		h = util_hash_more(h, s + done, v->off - done);
-		h = hash_var(h, v->kind);
+		h = hash_more(h, s + done, v->off - done);
+		h = mix(h, 0xFF00u + v->kind);
 		done = (size_t)v->off + v->len;
 		f->n++;
 		i += step;
 	}
-	f->hash = util_hash_more(h, s + done, len - done);
+	h = hash_more(h, s + done, len - done);
+	f->hash = (uint32_t)(h ^ h >> 32);
 }
 
 bool digest_fold_same(const struct digest_fold_view *a, const struct digest_fold_view *b)

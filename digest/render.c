@@ -166,25 +166,52 @@ static void lb_field(struct lbuf *b, const char *s, size_t max)
 	lb_put(b, tmp, lb_finish(&f));
 }
 
-/* "2026-11-23 11:35:02 +0200" into out (at least 64 octets); its length. */
+/* Two decimal digits of v (0-99) at p. */
+static char *two(char *p, long v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/* "2026-11-23 11:35:02 +0200" into out (at least 64 octets); its length.
+ * By hand, not snprintf: a digest renders a time for every line. */
 static size_t time_text(char *out, time_t ts, enum conf_time time_type, int offset_min)
 {
-	long zone = (long)offset_min * 60;
+	long zone = (long)offset_min * 60, z;
 	struct tm tm;
 	time_t t;
-	long z;
-	int n;
+	char *p = out;
 
 	if (time_type == CONF_TIME_LOCAL && localtime_r(&ts, &tm))
 		zone += tm.tm_gmtoff;
 	t = ts + zone;
 	if (!gmtime_r(&t, &tm))
 		memset(&tm, 0, sizeof(tm));
-	z = zone / 60;
-	n = snprintf(out, 64, "%04d-%02d-%02d %02d:%02d:%02d %c%02ld%02ld", tm.tm_year + 1900,
-		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, z < 0 ? '-' : '+',
-		     labs(z) / 60, labs(z) % 60);
-	return n > 0 ? ((size_t)n < 64 ? (size_t)n : 63) : 0;
+	z = labs(zone / 60);
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		int n = snprintf(out, 64, "%04d-%02d-%02d %02d:%02d:%02d %c%02ld%02ld",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				 tm.tm_min, tm.tm_sec, zone < 0 ? '-' : '+', z / 60, z % 60);
+
+		return n > 0 ? ((size_t)n < 64 ? (size_t)n : 63) : 0;
+	}
+	p = two(two(p, (tm.tm_year + 1900) / 100), (tm.tm_year + 1900) % 100);
+	*p++ = '-';
+	p = two(p, tm.tm_mon + 1);
+	*p++ = '-';
+	p = two(p, tm.tm_mday);
+	*p++ = ' ';
+	p = two(p, tm.tm_hour);
+	*p++ = ':';
+	p = two(p, tm.tm_min);
+	*p++ = ':';
+	p = two(p, tm.tm_sec);
+	*p++ = ' ';
+	*p++ = zone < 0 ? '-' : '+';
+	p = two(two(p, z / 60 % 100), z % 60);
+	*p = '\0';
+	return (size_t)(p - out);
 }
 
 size_t digest_time_prefix(time_t ts, enum conf_time time_type, int offset_min, char *out)
@@ -409,6 +436,20 @@ static void lb_rest(struct lbuf *lb, const struct digest_batch *b, unsigned i, s
 		lb_escaped(lb, v.s + from, v.len - from);
 }
 
+/* n in decimal at out (at least 11 octets); its length. */
+static size_t decimal(char *out, uint32_t n)
+{
+	char tmp[12];
+	size_t k = 0, len;
+
+	do
+		tmp[k++] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	for (len = 0; k > 0; len++)
+		out[len] = tmp[--k];
+	return len;
+}
+
 /* A line standing for several messages: the span of their times, the
  * count, and the rest with what varied among them as placeholders:
  *   "2026-11-30 13:26:17 -0500 .. 13:27:02 (x412) web1 sshd[info]: ..." */
@@ -431,7 +472,9 @@ static size_t folded_line(const struct digest_batch *b, unsigned i,
 		else
 			lb_put(&lb, t1, n1 >= 19 ? 19 : n1);
 	}
-	lb_put(&lb, count, (size_t)snprintf(count, sizeof(count), " (x%u) ", e->count));
+	lb_put(&lb, " (x", 3);
+	lb_put(&lb, count, decimal(count, e->count));
+	lb_put(&lb, ") ", 2);
 	lb_rest(&lb, b, i, 0);
 	return lb_finish(&lb);
 }

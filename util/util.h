@@ -81,24 +81,16 @@ static inline int util_fsync_parent(const char *path)
  * the tree (the filters' program names, the journal's recipients).  Cheap
  * on the short strings they hold; the tables resolve collisions by
  * comparing the strings themselves. */
-#define UTIL_HASH_INIT 2166136261u
-
-/* util_hash of what h hashed so far followed by the len octets at p: a
- * hash built from pieces (start with UTIL_HASH_INIT). */
-static inline uint32_t util_hash_more(uint32_t h, const void *p, size_t len)
+static inline uint32_t util_hash(const void *p, size_t len)
 {
 	const unsigned char *s = p;
+	uint32_t h = 2166136261u;
 
 	for (size_t i = 0; i < len; i++) {
 		h ^= s[i];
 		h *= 16777619u;
 	}
 	return h;
-}
-
-static inline uint32_t util_hash(const void *p, size_t len)
-{
-	return util_hash_more(UTIL_HASH_INIT, p, len);
 }
 
 /* Add nice (> 0: nicer) to the calling thread's nice value; on Linux it is
