@@ -44,10 +44,27 @@ bool digest_batch_empty(const struct digest_batch *b)
 	return b->n == 0 && b->not_shown == 0;
 }
 
-void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare)
+/* Octets of storage st holds. */
+static size_t store_size(const struct digest_store *st)
 {
-	if (!spare->buf && !spare->entry) {
+	return st->cap + (size_t)st->entry_cap * sizeof(*st->entry) +
+	       (size_t)st->vars_cap * sizeof(*st->vars) +
+	       (size_t)st->table_cap * sizeof(*st->table);
+}
+
+size_t digest_batch_storage(const struct digest_batch *b)
+{
+	return store_size(&b->st) + (b->summary ? sizeof(*b->summary) : 0);
+}
+
+void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare,
+			  struct digest_memory *mem)
+{
+	size_t size = store_size(&b->st);
+
+	if (!spare->buf && !spare->entry && atomic_load(&mem->spare) + size <= DIGEST_SPARE_MAX) {
 		*spare = b->st;
+		atomic_fetch_add(&mem->spare, size);
 		if (spare->table) /* a new batch starts with an empty table */
 			memset(spare->table, 0, spare->table_cap * sizeof(*spare->table));
 		b->st = (struct digest_store){0};
@@ -55,8 +72,10 @@ void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare)
 	digest_batch_free(b);
 }
 
-void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare)
+void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare,
+			struct digest_memory *mem)
 {
+	atomic_fetch_sub(&mem->spare, store_size(spare));
 	b->st = *spare;
 	*spare = (struct digest_store){0};
 }

@@ -10,11 +10,13 @@
  * merged back in front of the new one (within the caps; what does not fit is
  * counted as not shown) and retried after DIGEST_RETRY_SEC.
  *
- * Storage: a sent batch's buffers become the recipient's spare, which the
- * next taken pending starts from, so a steady stream of digests does not
- * malloc, free and regrow per mail; the mail's body is built in the batch's
- * own buffer.  A recipient holds at most two batches' storage (pending and
- * the one in flight, or pending and the spare), each within the caps.
+ * Storage: a sent batch's buffers become the recipient's spare (while the
+ * set's spares stay within DIGEST_SPARE_MAX), which the next digest's first
+ * line takes over, so a steady stream of digests does not malloc, free and
+ * regrow per mail; the mail's body is built in the batch's own buffer.  A
+ * recipient holds at most two batches' storage (pending and the one in
+ * flight, or pending and the spare), each within the caps; the set's
+ * pending storage is counted against its budget (digest.h, "Memory").
  *
  * Accounting invariant, per recipient, under its lock:
  *   added == mailed + not_shown + held
@@ -26,6 +28,17 @@
 #include "digest/internal.h"
 
 /* ---- settings and the set ----------------------------------------------- */
+
+void digest_recharge(struct digest_recipient *r)
+{
+	size_t now = digest_batch_storage(&r->pending);
+
+	if (now > r->charged)
+		atomic_fetch_add_explicit(&r->mem->held, now - r->charged, memory_order_relaxed);
+	else if (now < r->charged)
+		atomic_fetch_sub_explicit(&r->mem->held, r->charged - now, memory_order_relaxed);
+	r->charged = now;
+}
 
 static char *dup_or_empty(const char *s)
 {
@@ -61,11 +74,19 @@ static bool recipient_init(struct digest_recipient *r, const struct conf_recipie
 
 static void recipient_free(struct digest_recipient *r)
 {
+	struct digest_batch spare;
+
 	free(r->address);
 	free(r->subject);
 	free(r->sent);
 	digest_batch_free(&r->pending);
-	digest_store_free(&r->spare);
+	if (r->mem) /* pending's storage leaves the set's count */
+		digest_recharge(r);
+	if (r->mem) { /* and so does the spare's */
+		digest_batch_init(&spare);
+		digest_batch_adopt(&spare, &r->spare, r->mem);
+		digest_batch_free(&spare);
+	}
 	if (r->locks_made) {
 		pthread_cond_destroy(&r->idle);
 		pthread_mutex_destroy(&r->lock);
@@ -91,11 +112,17 @@ struct digest_set *digest_set_new(const struct conf *c, const char *hostname, co
 		if (!s->r)
 			goto fail;
 	}
+	s->mem.budget = DIGEST_HELD_MAX;
 	for (i = 0; i < c->n_recipients; i++) {
 		s->n++; /* recipient_free copes with a half-made one */
+		s->r[i].mem = &s->mem;
 		if (!recipient_init(&s->r[i], &c->recipients[i]))
 			goto fail;
+		/* room for this one's fullest digest, its buffers grown twice over */
+		if (s->mem.budget < 4 * (size_t)s->r[i].max_bytes)
+			s->mem.budget = 4 * (size_t)s->r[i].max_bytes;
 	}
+	s->mem.share = s->n ? s->mem.budget / s->n : 0;
 	return s;
 fail:
 	digest_set_free(s);
@@ -162,11 +189,24 @@ static bool is_due(const struct digest_recipient *r, time_t now)
 	return p->due || now >= p->opened + (time_t)r->window_sec;
 }
 
+/* Is more allocated for the set's pending digests than its budget, while
+ * r uses its share or more?  (Used: its lines and their entries, about
+ * half of what is allocated for them as buffers grow twice over; a new
+ * digest that took over a spare's large buffers has used little.) */
+static bool over_budget(const struct digest_recipient *r)
+{
+	const struct digest_batch *p = &r->pending;
+	size_t used = p->len + (size_t)p->n * sizeof(struct digest_entry);
+
+	return 2 * used >= r->mem->share &&
+	       atomic_load_explicit(&r->mem->held, memory_order_relaxed) > r->mem->budget;
+}
+
 static bool is_full(const struct digest_recipient *r)
 {
 	const struct digest_batch *p = &r->pending;
 
-	return p->n >= r->max_messages || p->len >= r->max_bytes;
+	return p->n >= r->max_messages || p->len >= r->max_bytes || (p->n > 0 && over_budget(r));
 }
 
 /* Would a line of len octets (plus its '\n') fit?  An empty batch takes any
@@ -177,7 +217,7 @@ static bool fits(const struct digest_recipient *r, size_t len)
 
 	if (p->n == 0)
 		return true;
-	return p->n < r->max_messages && p->len + len + 1 <= r->max_bytes;
+	return p->n < r->max_messages && p->len + len + 1 <= r->max_bytes && !over_budget(r);
 }
 
 static void make_due(struct digest_batch *p, enum digest_reason why)
@@ -209,8 +249,8 @@ static bool ready(struct digest_recipient *r, time_t now, bool force)
 static void take(struct digest_recipient *r, struct digest_batch *out)
 {
 	*out = r->pending;
-	digest_batch_init(&r->pending);
-	digest_batch_adopt(&r->pending, &r->spare);
+	digest_batch_init(&r->pending); /* the spare's storage at its first line */
+	digest_recharge(r);
 	r->rate_counted = false;
 	r->busy = true;
 	r->owner = pthread_self();
@@ -270,8 +310,9 @@ static void merge_back(struct digest_recipient *r, struct digest_batch *b)
 		b->highest = p->highest;
 	digest_hosts_merge(&b->hosts, &p->hosts);
 	/* b was taken non-empty, so %P and %M already name its first message */
-	digest_batch_recycle(p, &r->spare);
+	digest_batch_recycle(p, &r->spare, r->mem);
 	*p = *b;
+	digest_recharge(r);
 	make_due(p, p->reason);
 	digest_batch_init(b);
 }
@@ -310,7 +351,7 @@ static int emit_batch(struct digest_set *s, size_t i, struct digest_batch *b, bo
 		r->count.mails++;
 		r->retry_after = 0;
 		rate_record(r, now);
-		digest_batch_recycle(b, &r->spare);
+		digest_batch_recycle(b, &r->spare, r->mem);
 	} else {
 		r->count.emit_failed++;
 		r->retry_after = now + DIGEST_RETRY_SEC;
@@ -375,6 +416,8 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 		if (fits(r, l->len)) {
 			if (digest_batch_empty(p))
 				p->opened = now;
+			if (!p->st.buf && !p->st.entry) /* a new digest: the spare's storage */
+				digest_batch_adopt(p, &r->spare, r->mem);
 			shown = digest_batch_push(p, l, r->fold, m->severity, m->ts);
 			if (!shown)
 				st = DIGEST_ENOMEM;
@@ -404,6 +447,7 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 		r->count.not_shown++;
 	}
 	digest_batch_note(p, m, shown);
+	digest_recharge(r);
 	if (r->urgent_level != CONF_LEVEL_ANY && m->severity >= 0 && m->severity <= r->urgent_level)
 		make_due(p, DIGEST_REASON_URGENT);
 	else if (is_full(r))

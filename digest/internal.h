@@ -5,6 +5,7 @@
 #define LOGMAIL_DIGEST_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "digest/digest.h"
@@ -191,6 +192,21 @@ struct digest_batch {
 	struct digest_hosts hosts; /* of all its messages, for %N */
 };
 
+/* The memory of a set's digests (digest.h, "Memory"): octets allocated
+ * for the recipients' pending digests, and for storage kept as spares;
+ * past `budget` (DIGEST_HELD_MAX, or more for a recipient whose own caps
+ * need more) a digest that takes a line closes when it uses its share of
+ * the budget or more (budget / recipients: the others may still grow to
+ * theirs).  held and spare change under a recipient's lock and are read by
+ * any: atomics. */
+struct digest_memory {
+	_Atomic size_t held, spare;
+	size_t budget, share;
+};
+
+#define DIGEST_HELD_MAX  (4u << 20)
+#define DIGEST_SPARE_MAX (1u << 20) /* storage kept for reuse, in all */
+
 /* One recipient.  Settings are copied at digest_set_new and never change;
  * the rest is guarded by lock. */
 struct digest_recipient {
@@ -201,6 +217,8 @@ struct digest_recipient {
 	unsigned window_sec, max_messages, max_bytes, rate_per_hour;
 	int urgent_level;
 	bool fold;
+	struct digest_memory *mem; /* the set's */
+	size_t charged;            /* pending's storage, as counted in mem->held */
 
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* signalled when busy clears */
@@ -218,10 +236,15 @@ struct digest_recipient {
 	struct digest_counters count;
 };
 
+/* Count r's pending storage, as it is now, in the set's memory (under
+ * r->lock). */
+void digest_recharge(struct digest_recipient *r);
+
 struct digest_set {
 	char *hostname, *serial;
 	struct digest_recipient *r;
 	size_t n;
+	struct digest_memory mem;
 };
 
 /* A message rendered for a recipient's zone, where its parts are and,
@@ -238,12 +261,17 @@ struct digest_line {
 void digest_batch_init(struct digest_batch *b);
 void digest_batch_free(struct digest_batch *b);
 bool digest_batch_empty(const struct digest_batch *b);
-/* Empty b; its storage goes to spare when spare has none, else is freed. */
-void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare);
+/* Empty b; its storage goes to spare when spare has none and mem's spares
+ * stay within DIGEST_SPARE_MAX, else is freed. */
+void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare,
+			  struct digest_memory *mem);
 /* Give b (just initialised, no storage) the spare's storage; spare is left
  * empty. */
-void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare);
+void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare,
+			struct digest_memory *mem);
 void digest_store_free(struct digest_store *st);
+/* Octets allocated for b (its storage and summary). */
+size_t digest_batch_storage(const struct digest_batch *b);
 /* Room for extra more octets after the lines; false on ENOMEM. */
 bool digest_batch_reserve(struct digest_batch *b, size_t extra);
 /* Where line i starts in the batch's buf, and its rest as a view. */

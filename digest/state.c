@@ -460,8 +460,9 @@ enum digest_status digest_restore(struct digest_set *s, size_t recipient, const 
 	if (r->busy || !digest_batch_empty(&r->pending)) {
 		st = DIGEST_EBUSY;
 	} else {
-		digest_batch_recycle(&r->pending, &r->spare);
+		digest_batch_recycle(&r->pending, &r->spare, r->mem);
 		r->pending = b;
+		digest_recharge(r);
 		r->count.added += b.shown + b.not_shown;
 		r->count.held += b.shown;
 		r->count.not_shown += b.not_shown;

@@ -1802,6 +1802,82 @@ Test(digest, a_damaged_state_is_refused)
 	sink_free(&k);
 }
 
+/* ---- memory across recipients ------------------------------------------------ */
+
+static int count_lines(void *arg, const struct digest_mail *m)
+{
+	unsigned *min_lines = arg;
+
+	check_body(m);
+	if (m->n_lines < *min_lines)
+		*min_lines = m->n_lines;
+	return 0;
+}
+
+/* A thousand recipients all filling at once with messages that never
+ * fold: the set's storage stays within its budget (a digest closes before
+ * its caps when the set is over it), spares within theirs, and every
+ * message is accounted for. */
+Test(digest, many_recipients_stay_within_the_memory_budget)
+{
+	enum { N = 1000 };
+	static struct conf_recipient many[N];
+	static char addr[N][32];
+	struct conf c = {.recipients = many, .n_recipients = N};
+	struct digest_set *s;
+	unsigned min_lines = 100;
+	char text[96];
+	size_t worst = 0;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "r%d@example.com", i);
+		many[i] = (struct conf_recipient){
+		    .address = addr[i],
+		    .time_type = CONF_TIME_UTC,
+		    .digest = {.window_sec = 3600,
+			       .max_messages = 100,
+			       .max_bytes = 65536,
+			       .urgent_level = CONF_LEVEL_ANY,
+			       .fold = true},
+		};
+	}
+	s = digest_set_new(&c, "web1", "SN");
+	cr_assert_not_null(s);
+	cr_assert_eq(s->mem.budget, DIGEST_HELD_MAX);
+	for (int i = 0; i < 200000; i++) {
+		struct digest_msg m;
+
+		snprintf(text, sizeof(text), "session s%d of user u%d closed by peer", i, i / N);
+		m = msg(T0, 6, text);
+		cr_assert_eq(digest_add(s, (size_t)i % N, &m, T0, count_lines, &min_lines),
+			     DIGEST_OK);
+		if (atomic_load(&s->mem.held) > worst)
+			worst = atomic_load(&s->mem.held);
+		cr_assert_leq(atomic_load(&s->mem.spare), DIGEST_SPARE_MAX);
+	}
+	/* one digest's growth past the budget at most: the one that crossed it */
+	cr_assert_leq(worst, DIGEST_HELD_MAX + 64 * 1024, "%zu octets held", worst);
+	cr_assert_lt(min_lines, 100, "digests closed before their caps");
+	cr_assert_gt(min_lines, 10);
+	for (size_t r = 0; r < N; r++)
+		check_accounting(s, r);
+	cr_assert_eq(digest_flush_all(s, T0, count_lines, &min_lines), DIGEST_OK);
+	/* empty digests keep only what they took over from spares */
+	cr_assert_leq(atomic_load(&s->mem.held) + atomic_load(&s->mem.spare), DIGEST_SPARE_MAX);
+	digest_set_free(s);
+}
+
+/* A recipient whose own caps need more than the budget still gets them. */
+Test(digest, a_large_max_bytes_raises_the_budget)
+{
+	struct digest_set *s;
+
+	rec[0].digest.max_bytes = 10485760;
+	s = new_set();
+	cr_assert_eq(s->mem.budget, 4 * (size_t)10485760);
+	digest_set_free(s);
+}
+
 /* ---- storms ----------------------------------------------------------------- */
 
 /* Random messages, polls and emit failures against two recipients (one
