@@ -268,16 +268,37 @@ static const char *get_str(struct in *in, size_t max, size_t *n)
 	return s;
 }
 
-/* The next string into out (size octets, NUL-terminated, no NUL inside). */
+/* Was s (n octets) written by this library?  Every string it saves is
+ * rendered (digest/render.c) or tidied for a subject: no control
+ * character, NUL included. */
+static bool rendered(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+			return false;
+	return true;
+}
+
+/* The next string, rendered, at most max octets; NULL (bad set) otherwise. */
+static const char *get_text(struct in *in, size_t max, size_t *n)
+{
+	const char *s = get_str(in, max, n);
+
+	if (s && !rendered(s, *n)) {
+		in->bad = true;
+		return NULL;
+	}
+	return s;
+}
+
+/* The next string into out (size octets, NUL-terminated, rendered). */
 static void get_cstr(struct in *in, char *out, size_t size)
 {
 	size_t n;
-	const char *s = get_str(in, size - 1, &n);
+	const char *s = get_text(in, size - 1, &n);
 
-	if (!s || memchr(s, '\0', n)) {
-		in->bad = true;
+	if (!s)
 		return;
-	}
 	memcpy(out, s, n);
 	out[n] = '\0';
 }
@@ -321,8 +342,8 @@ static void load_lines(struct in *in, const struct digest_recipient *r, struct d
 		e.program = (size_t)get_num(in, 0, (long long)rest_max);
 		e.program_end = (size_t)get_num(in, (long long)e.program, (long long)rest_max);
 		e.text = (size_t)get_num(in, (long long)e.program_end, (long long)rest_max);
-		rest = get_str(in, rest_max, &len);
-		if (in->bad || e.text > len || memchr(rest, '\n', len)) {
+		rest = get_text(in, rest_max, &len);
+		if (in->bad || e.text > len) {
 			in->bad = true;
 			break;
 		}
@@ -355,7 +376,7 @@ static void load_top(struct in *in, struct digest_top *t)
 	t->at.program = (uint16_t)get_num(in, 0, DIGEST_LINE_MAX);
 	t->at.program_end = (uint16_t)get_num(in, t->at.program, DIGEST_LINE_MAX);
 	t->at.text = (uint16_t)get_num(in, t->at.program_end, DIGEST_LINE_MAX);
-	text = get_str(in, DIGEST_PATTERN, &len);
+	text = get_text(in, DIGEST_PATTERN, &len);
 	if (text) {
 		memcpy(t->text, text, len);
 		t->len = (uint16_t)len;
