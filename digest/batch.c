@@ -172,7 +172,7 @@ static void table_put(struct digest_store *st, uint32_t h, unsigned i)
 
 	while (st->table[k] != 0)
 		k = (k + 1) & (st->table_cap - 1);
-	st->table[k] = i + 1;
+	st->table[k] = (uint64_t)h << 32 | (i + 1);
 }
 
 /* Keep the table at most half full for one more line; false on ENOMEM
@@ -181,7 +181,7 @@ static bool table_room(struct digest_batch *b)
 {
 	struct digest_store *st = &b->st;
 	unsigned cap = st->table_cap ? st->table_cap : 64;
-	uint32_t *t;
+	uint64_t *t;
 
 	if (2 * (b->n + 1) <= st->table_cap)
 		return true;
@@ -208,9 +208,9 @@ static long find_view(const struct digest_batch *b, uint32_t h, const struct dig
 	if (!st->table_cap)
 		return -1;
 	for (unsigned k = table_home(st, h); st->table[k] != 0; k = (k + 1) & (st->table_cap - 1)) {
-		unsigned i = st->table[k] - 1;
+		unsigned i = (unsigned)(st->table[k] & 0xFFFFFFFFu) - 1;
 
-		if (st->entry[i].hash != h)
+		if ((uint32_t)(st->table[k] >> 32) != h)
 			continue;
 		digest_entry_view(b, i, &have);
 		if (digest_fold_same(&have, v))
@@ -224,7 +224,7 @@ long digest_batch_find(const struct digest_batch *b, const struct digest_line *l
 	struct digest_fold_view v;
 
 	line_view(l, &v);
-	return find_view(b, l->fold.hash, &v);
+	return find_view(b, (uint32_t)l->fold.hash, &v);
 }
 
 static void span_ts(struct digest_entry *e, time_t min_ts, time_t max_ts)
@@ -293,7 +293,7 @@ bool digest_batch_push(struct digest_batch *b, const struct digest_line *l, bool
 	};
 
 	if (fold) {
-		e.hash = l->fold.hash;
+		e.hash = (uint32_t)l->fold.hash;
 		e.n_vars = (uint8_t)l->fold.n;
 	}
 	return push(b, l->text, l->len, e, l->fold.v, fold);
@@ -348,6 +348,7 @@ bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recip
 	l.text[n] = ' ';
 	memcpy(l.text + n + 1, rest, len);
 	l.len = n + 1 + len;
+	l.host = 0; /* the hosts of a restored digest come with it */
 	l.at = (struct digest_line_parts){(uint16_t)(n + 1), (uint16_t)(n + 1 + e->program),
 					  (uint16_t)(n + 1 + e->program_end),
 					  (uint16_t)(n + 1 + e->text)};
@@ -364,7 +365,8 @@ bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recip
 
 /* ---- the counts ---------------------------------------------------------- */
 
-void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown)
+void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, uint64_t host,
+		       bool shown)
 {
 	int sev = m->severity > 7 ? 7 : m->severity; /* < 0: unknown */
 
@@ -378,7 +380,7 @@ void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool 
 		digest_subject_text(b->preview, sizeof(b->preview), m->text ? m->text : "", tlen,
 				    DIGEST_PREVIEW_CHARS);
 	}
-	digest_hosts_add(&b->hosts, m->host);
+	digest_hosts_add(&b->hosts, m->host, host);
 	if (sev >= 0 && sev <= CONF_LEVEL_ERRORS)
 		b->n_errors++;
 	if (sev >= 0 && sev < b->highest)
@@ -412,11 +414,13 @@ bool digest_batch_summarize(struct digest_batch *b, const char *line, size_t len
 
 /* util_hash of the lower-cased name (its first 255 octets: longer host
  * names are not real ones); never 0, which marks an empty slot. */
-static uint64_t host_hash(const char *host)
+uint64_t digest_host_hash(const char *host)
 {
 	char low[255];
 	size_t n = 0;
 
+	if (!host || !*host)
+		return 0;
 	for (; host[n] != '\0' && n < sizeof(low); n++)
 		low[n] = host[n] >= 'A' && host[n] <= 'Z' ? (char)(host[n] - 'A' + 'a') : host[n];
 	return (uint64_t)util_hash(low, n) | 1ull << 32;
@@ -464,13 +468,13 @@ void digest_hosts_insert(struct digest_hosts *hs, uint64_t h)
 	hs->n++;
 }
 
-void digest_hosts_add(struct digest_hosts *hs, const char *host)
+void digest_hosts_add(struct digest_hosts *hs, const char *host, uint64_t h)
 {
-	if (!host || !*host)
+	if (h == 0)
 		return;
 	if (hs->n == 0 && !hs->more)
 		digest_subject_text(hs->first, sizeof(hs->first), host, strlen(host), 255);
-	digest_hosts_insert(hs, host_hash(host));
+	digest_hosts_insert(hs, h);
 }
 
 void digest_hosts_merge(struct digest_hosts *dst, const struct digest_hosts *src)

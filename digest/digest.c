@@ -446,7 +446,7 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 		(void)digest_batch_summarize(p, l->text, l->len, &l->at, &l->fold, 1, m->severity);
 		r->count.not_shown++;
 	}
-	digest_batch_note(p, m, shown);
+	digest_batch_note(p, m, l->host, shown);
 	digest_recharge(r);
 	if (r->urgent_level != CONF_LEVEL_ANY && m->severity >= 0 && m->severity <= r->urgent_level)
 		make_due(p, DIGEST_REASON_URGENT);

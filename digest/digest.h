@@ -50,13 +50,17 @@
  * Memory: a recipient's digest is bounded by its caps (lines and their
  * octets, each line's bookkeeping, a fixed-size summary), and so is a mail
  * of it being emitted.  All the digests of a set together hold at most
- * DIGEST_HELD_MAX octets of storage (4 MiB, or four times the largest
+ * DIGEST_HELD_MAX octets of storage (2 MiB, or four times the largest
  * max_bytes when that is more): past it, a digest that takes a line closes
- * as if full, and goes out as its rate limit allows (a held one counts the
- * message instead, as at its caps).  So a storm to a thousand recipients
- * at once mails smaller digests sooner instead of growing with them.
+ * as if full when it uses its share of that (the budget over the number of
+ * recipients: the others may still grow to theirs), and goes out as its
+ * rate limit allows (a held one counts the message instead, as at its
+ * caps).  A digest below its share still takes lines (and its first
+ * allocations), so the budget is approached, not held to the octet.  So a
+ * storm to a thousand recipients at once mails smaller digests sooner
+ * instead of growing with them.
  * Storage kept for reuse (a sent digest's, for the next) is bounded too,
- * DIGEST_SPARE_MAX in all.
+ * DIGEST_SPARE_MAX (512 KiB) in all.
  *
  * This library does no I/O and knows nothing of rsyslog: the clock is
  * injected (every call takes `now`) and the mail goes to a callback.

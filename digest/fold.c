@@ -338,7 +338,7 @@ void digest_fold_scan(const char *rest, size_t len, size_t text, struct digest_f
 		i += step;
 	}
 	h = hash_more(h, s + done, len - done);
-	f->hash = (uint32_t)(h ^ h >> 32);
+	f->hash = h;
 }
 
 bool digest_fold_same(const struct digest_fold_view *a, const struct digest_fold_view *b)

@@ -53,9 +53,9 @@ struct digest_line_parts {
 };
 
 /* The variable parts of a line's rest and the hash of the rest without
- * them. */
+ * them (64 bits: a not-shown pattern is known by it, digest/summary.c). */
 struct digest_fold {
-	uint32_t hash;
+	uint64_t hash;
 	unsigned n;
 	struct digest_var_span v[DIGEST_FOLD_VARS];
 };
@@ -92,7 +92,8 @@ const char *digest_var_placeholder(unsigned kind);
  * where its program and text are, offsets that may lie past len) and its
  * count, at most `error` more than the truth (Space-Saving). */
 struct digest_top {
-	uint32_t hash, count, error;
+	uint64_t hash;
+	uint32_t count, error;
 	uint16_t len;
 	uint8_t cut;     /* the pattern was longer */
 	int8_t severity; /* its messages' (the pattern names it): -1 unknown */
@@ -144,7 +145,7 @@ unsigned digest_summary_commonest(const struct digest_summary *s, uint32_t *leas
  * batch's buf, up to end) and how many messages it stands for. */
 struct digest_entry {
 	size_t end;      /* offset just past its '\n' in buf */
-	uint32_t hash;   /* digest_fold hash (unused when not folding) */
+	uint32_t hash;   /* digest_fold hash, low 32 bits (unused when not folding) */
 	uint32_t count;  /* messages it stands for, >= 1 */
 	uint32_t varied; /* bit k: variable part k was not the same in all of them */
 	uint32_t vars;   /* its variable parts: the batch's vars[vars .. vars + n_vars) */
@@ -163,7 +164,8 @@ struct digest_store {
 	unsigned entry_cap;
 	struct digest_var_span *vars;
 	unsigned vars_cap;
-	uint32_t *table; /* folding: entry index + 1 by hash, 0 empty (open addressing) */
+	uint64_t *table; /* folding: (hash << 32) | (entry index + 1), 0 empty (open
+			  * addressing): a probe compares hashes without the entries */
 	unsigned table_cap;
 };
 
@@ -204,8 +206,8 @@ struct digest_memory {
 	size_t budget, share;
 };
 
-#define DIGEST_HELD_MAX  (4u << 20)
-#define DIGEST_SPARE_MAX (1u << 20) /* storage kept for reuse, in all */
+#define DIGEST_HELD_MAX  (2u << 20)
+#define DIGEST_SPARE_MAX (512u << 10) /* storage kept for reuse, in all */
 
 /* One recipient.  Settings are copied at digest_set_new and never change;
  * the rest is guarded by lock. */
@@ -251,6 +253,7 @@ struct digest_set {
  * once scanned, its variable parts. */
 struct digest_line {
 	size_t len;
+	uint64_t host; /* digest_host_hash of its message's host (0: none) */
 	struct digest_line_parts at;
 	bool scanned;
 	struct digest_fold fold;
@@ -304,17 +307,21 @@ struct digest_restored {
  * does not fit in a line or on ENOMEM. */
 bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recipient *r,
 			       const char *rest, size_t len, const struct digest_restored *e);
-/* Note m in the batch's counts and first-message fields (shown: in a line,
- * else counted as not shown). */
-void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown);
+/* Note m (host: digest_host_hash of its host) in the batch's counts and
+ * first-message fields (shown: in a line, else counted as not shown). */
+void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, uint64_t host,
+		       bool shown);
 /* Count `count` messages of the line (len octets, parts at, variable parts
  * f) in the batch's summary of what it did not show; false when there is
  * no summary (out of memory: then none is shown for this batch). */
 bool digest_batch_summarize(struct digest_batch *b, const char *line, size_t len,
 			    const struct digest_line_parts *at, const struct digest_fold *f,
 			    uint32_t count, int severity);
-/* Count host (NULL or "": none) among hs's hosts. */
-void digest_hosts_add(struct digest_hosts *hs, const char *host);
+/* The hash %N counts a host by (its name without regard to case); 0 for
+ * none (NULL or ""). */
+uint64_t digest_host_hash(const char *host);
+/* Count host (hash h, digest_host_hash's) among hs's hosts. */
+void digest_hosts_add(struct digest_hosts *hs, const char *host, uint64_t h);
 void digest_hosts_insert(struct digest_hosts *hs, uint64_t h);
 /* Count src's hosts into dst (dst's first host stays first). */
 void digest_hosts_merge(struct digest_hosts *dst, const struct digest_hosts *src);

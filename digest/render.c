@@ -368,6 +368,7 @@ void digest_render_line(struct digest_time_cache *tc, const struct digest_msg *m
 			enum conf_time time_type, int offset_min, struct digest_line *l)
 {
 	l->len = render(tc, m, time_type, offset_min, l->text, sizeof(l->text), &l->at);
+	l->host = digest_host_hash(m->host);
 	l->scanned = false;
 }
 

@@ -30,6 +30,7 @@
  * up) before it changes anything: a damaged record is refused whole.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,18 +68,27 @@ static void put(struct out *o, const void *s, size_t n)
 	*o->len += n;
 }
 
+/* v in decimal and a blank (by hand: a state holds a number or ten per
+ * line, and the journal is rewritten as states in a storm). */
 static void put_num(struct out *o, long long v)
 {
-	char num[32];
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
 
-	put(o, num, (size_t)snprintf(num, sizeof(num), "%lld ", v));
+	*--p = ' ';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		*--p = '-';
+	put(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static void put_str(struct out *o, const char *s, size_t n)
 {
-	char num[32];
-
-	put(o, num, (size_t)snprintf(num, sizeof(num), "%zu:", n));
+	put_num(o, (long long)n);
+	(*o->len)--; /* the number's blank becomes the ':' */
+	put(o, ":", 1);
 	put(o, s, n);
 	put(o, " ", 1);
 }
@@ -141,7 +151,7 @@ static void save_summary(struct out *o, const struct digest_summary *s)
 	for (unsigned i = 0; i < s->n_top; i++) {
 		const struct digest_top *t = &s->top[i];
 
-		put_num(o, t->hash);
+		put_num(o, (long long)t->hash); /* all 64 bits, as a signed number */
 		put_num(o, t->count);
 		put_num(o, t->error);
 		put_num(o, t->severity);
@@ -218,7 +228,8 @@ struct in {
 /* The next number, within [min, max]; sets bad otherwise. */
 static long long get_num(struct in *in, long long min, long long max)
 {
-	long long v = 0;
+	unsigned long long u = 0;
+	long long v;
 	bool neg = false, digits = false;
 
 	if (in->bad)
@@ -226,15 +237,20 @@ static long long get_num(struct in *in, long long min, long long max)
 	if (in->p < in->end && *in->p == '-')
 		neg = true, in->p++;
 	for (; in->p < in->end && *in->p >= '0' && *in->p <= '9'; in->p++) {
-		if (v > (INT64_MAX - 9) / 10) {
+		unsigned d = (unsigned)(*in->p - '0');
+
+		if (u > (ULLONG_MAX - d) / 10) {
 			in->bad = true;
 			return min;
 		}
-		v = v * 10 + (*in->p - '0');
+		u = u * 10 + d;
 		digits = true;
 	}
-	if (neg)
-		v = -v;
+	if (u > (neg ? (unsigned long long)INT64_MAX + 1 : (unsigned long long)INT64_MAX)) {
+		in->bad = true;
+		return min;
+	}
+	v = neg ? (u == 0 ? 0 : -(long long)(u - 1) - 1) : (long long)u;
 	if (!digits || in->p >= in->end || *in->p != ' ' || v < min || v > max) {
 		in->bad = true;
 		return min;
@@ -368,7 +384,7 @@ static void load_top(struct in *in, struct digest_top *t)
 	size_t len;
 	const char *text;
 
-	t->hash = (uint32_t)get_num(in, 0, UINT32_MAX);
+	t->hash = (uint64_t)get_num(in, INT64_MIN, INT64_MAX);
 	t->count = (uint32_t)get_num(in, 1, UINT32_MAX);
 	t->error = (uint32_t)get_num(in, 0, t->count - 1);
 	t->severity = (int8_t)get_num(in, -1, 7);

@@ -103,35 +103,36 @@ static void pattern_of(struct digest_top *t, const char *rest, size_t len,
 	};
 }
 
-/* Space-Saving: count one pattern. */
+/* Space-Saving: count one pattern.  Patterns are known by their 64-bit
+ * hash (the chance that two of a million share one is about 1 in 30
+ * million), so the pattern's text is built only for a new counter. */
 static void top_add(struct digest_summary *s, const char *rest, size_t len,
 		    const struct digest_line_parts *at, const struct digest_fold *f, uint32_t count,
 		    int severity)
 {
-	struct digest_top cand, *t, *min = NULL;
+	struct digest_top *t, *min = NULL;
 
-	pattern_of(&cand, rest, len, at, f);
-	cand.severity = (int8_t)(severity >= 0 && severity <= 7 ? severity : -1);
 	for (unsigned i = 0; i < s->n_top; i++) {
 		t = &s->top[i];
-		if (t->hash == f->hash && t->len == cand.len &&
-		    memcmp(t->text, cand.text, t->len) == 0) {
+		if (t->hash == f->hash) {
 			t->count += count;
 			return;
 		}
 		if (!min || t->count < min->count)
 			min = t;
 	}
-	cand.hash = f->hash;
 	if (s->n_top < DIGEST_TOP) {
-		cand.count = count;
-		cand.error = 0;
-		s->top[s->n_top++] = cand;
-		return;
+		t = &s->top[s->n_top++];
+		t->count = count;
+		t->error = 0;
+	} else {
+		t = min;
+		t->error = min->count;
+		t->count = min->count + count;
 	}
-	cand.error = min->count;
-	cand.count = min->count + count;
-	*min = cand;
+	t->hash = f->hash;
+	t->severity = (int8_t)(severity >= 0 && severity <= 7 ? severity : -1);
+	pattern_of(t, rest, len, at, f);
 }
 
 /* The host and program fields of a rest. */
@@ -180,8 +181,7 @@ void digest_summary_merge(struct digest_summary *dst, const struct digest_summar
 		struct digest_top *d = NULL, *min = NULL;
 
 		for (unsigned k = 0; k < dst->n_top && !d; k++) {
-			if (dst->top[k].hash == t->hash && dst->top[k].len == t->len &&
-			    memcmp(dst->top[k].text, t->text, t->len) == 0)
+			if (dst->top[k].hash == t->hash)
 				d = &dst->top[k];
 			else if (!min || dst->top[k].count < min->count)
 				min = &dst->top[k];

@@ -191,34 +191,26 @@ static bool reserve(struct jbuf *b, size_t more)
 	return true;
 }
 
-/* Append s (n octets) escaped, then sep (when not NUL). */
+/* Append s (n octets) escaped, then sep (when not NUL).  Runs without a
+ * character to escape are copied whole: a digest's state is long and has
+ * almost none. */
 static bool put_field(struct jbuf *b, const char *s, size_t n, char sep)
 {
+	static const char esc[256] = {['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'};
+	size_t i = 0, run;
+
 	if (!reserve(b, 2 * n + 1))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i], e = 0;
-
-		switch (c) {
-		case '\\':
-			e = '\\';
+	while (i < n) {
+		for (run = i; run < n && !esc[(unsigned char)s[run]]; run++)
+			;
+		memcpy(b->buf + b->len, s + i, run - i);
+		b->len += run - i;
+		if (run == n)
 			break;
-		case '\t':
-			e = 't';
-			break;
-		case '\n':
-			e = 'n';
-			break;
-		case '\r':
-			e = 'r';
-			break;
-		}
-		if (e) {
-			b->buf[b->len++] = '\\';
-			b->buf[b->len++] = e;
-		} else {
-			b->buf[b->len++] = c;
-		}
+		b->buf[b->len++] = '\\';
+		b->buf[b->len++] = esc[(unsigned char)s[run]];
+		i = run + 1;
 	}
 	if (sep)
 		b->buf[b->len++] = sep;
