@@ -125,7 +125,7 @@ static void run(const char *name, const struct bench_corpus *c, int rounds)
 		on[i] = rate(c, true, &kon);
 	}
 	double f = bench_median(on, rounds), u = bench_median(off, rounds);
-	printf("| %-9s | %12.0f | %12.0f | %5.2f | %9lu / %-9lu | %7.1f / %-7.1f |\n", name, u, f,
+	printf("| %-9s | %14.0f | %13.0f | %6.2f | %6lu / %-6lu | %9.1f / %-9.1f |\n", name, u, f,
 	       f / u, koff.mails, kon.mails, (double)koff.lines / (double)koff.mails,
 	       (double)kon.lines / (double)kon.mails);
 	fflush(stdout);
@@ -148,10 +148,10 @@ int main(int argc, char **argv)
 	printf("digest_add, one recipient: %zu messages, %d rounds (medians), one thread, %ld "
 	       "cores online\n\n",
 	       n, rounds, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("| corpus    | fold off msg/s | fold on msg/s | on/off | mails off / on | lines a "
+	printf("| corpus    | fold off msg/s | fold on msg/s | on/off | mails off / on  | lines a "
 	       "mail off / on |\n");
-	printf("|-----------|-------------:|-------------:|------:|--------------------:|---------"
-	       "----------:|\n");
+	printf("|-----------|---------------:|--------------:|-------:|----------------:|----------"
+	       "------------:|\n");
 	run("syslog", &syslog, rounds);
 	run("different", &diff, rounds);
 	bench_corpus_free(&syslog);
