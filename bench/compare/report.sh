@@ -77,7 +77,7 @@ first byte sent to the end marker, median of the rounds (resolution
 (b)/(a) = $r_ab, (b)/(c) = $r_bc.
 
 Rounds (seconds): a: $(tr '\n' ' ' <"$T/mod-a.secs"); b: $(tr '\n' ' ' <"$T/mod-b.secs"); c: $(tr '\n' ' ' <"$T/mod-c.secs"); b': $(tr '\n' ' ' <"$T/mod-s.secs"); b-sync: $(tr '\n' ' ' <"$T/mod-y.secs"); n: $(tr '\n' ' ' <"$T/mod-n.secs").
-Digests (b), (b') and (b-sync) mailed to smtp-sink over all rounds: $MOD_SPOOLED (100 recipients, max-messages 100, rate limit 20 an hour each).
+Digests (b), (b') and (b-sync) mailed to smtp-sink over all rounds: $MOD_SPOOLED (100 recipients, max-messages 100 lines, folding on, rate limit 20 an hour each).
 
 ## 2. Delivery
 
