@@ -358,18 +358,27 @@ bench_tls() {
 }
 
 # ---- 3. storm ---------------------------------------------------------------------
-# storm_rss DIR CORPUS: rsyslogd started on DIR, CORPUS sent; sets RSS0 (KiB
-# before), HWM (KiB peak), SECS.
+# storm_rss DIR CONF CORPUS: rsyslogd on DIR with omlogmail on CONF (default
+# main-queue workers), CORPUS sent; sets SECS, RATE (msg/s), RSS0, HWM and
+# GROWTH (MiB).  rsyslogd still runs.
 storm_rss() {
+	local rss0 hwm
+	rs_head "$1" | sed '/workerThreads/d' >"$1/rsyslog.conf"
+	printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
+		"$OMLOGMAIL" "$2" "$1/spool" >>"$1/rsyslog.conf"
 	rs_start "$1"
 	sleep 1
-	RSS0=$(awk '/^VmRSS/ {print $2}' "/proc/$RS_PID/status")
-	SECS=$(rs_time "$1" "$2")
-	HWM=$(awk '/^VmHWM/ {print $2}' "/proc/$RS_PID/status")
+	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$RS_PID/status")
+	SECS=$(rs_time "$1" "$3")
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$RS_PID/status")
+	RATE=$(calc "$N_STORM / $SECS" 0)
+	RSS0=$((rss0 / 1024))
+	HWM=$(calc "$hwm / 1024" 1)
+	GROWTH=$(calc "($hwm - $rss0) / 1024" 1)
 }
 
 bench_storm() {
-	local d=$T/storm rss0 hwm secs i out
+	local d=$T/storm i out
 	log "3. storm: $N_STORM matching messages"
 	$PY "$GEN" corpus "$N_STORM" "$T/storm.corpus" --all-match --end END || die "corpus"
 	smtpd_start storm --mode plain
@@ -380,18 +389,10 @@ bench_storm() {
 		for i in 1 2 3; do echo "log email storm$i@example.com level errors program storm"; done
 	} >"$T/storm.conf"
 	chmod 600 "$T/storm.conf"
-	rs_head "$d" | sed '/workerThreads/d' >"$d/rsyslog.conf"
-	printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
-		"$OMLOGMAIL" "$T/storm.conf" "$d/spool" >>"$d/rsyslog.conf"
-	storm_rss "$d" "$T/storm.corpus"
-	rss0=$RSS0 hwm=$HWM secs=$SECS
+	storm_rss "$d" "$T/storm.conf" "$T/storm.corpus"
 	STORM_DURING=$(ls "$T/storm.mail" | grep -c '\.env$')
 	rs_stop
-	STORM_SECS=$secs
-	STORM_RATE=$(calc "$N_STORM / $secs" 0)
-	STORM_RSS0=$((rss0 / 1024))
-	STORM_GROWTH=$(calc "($hwm - $rss0) / 1024" 1)
-	STORM_HWM=$(calc "$hwm / 1024" 1)
+	STORM_SECS=$SECS STORM_RATE=$RATE STORM_RSS0=$RSS0 STORM_HWM=$HWM STORM_GROWTH=$GROWTH
 	STORM_SPOOLED=$(find "$d/spool" -name '*.eml' -o -name '*.msg' 2>/dev/null | wc -l)
 	out=$("$SPOOL_BENCH" deliver "$d/spool" 127.0.0.1 "$SMTPD_PORT") || die "storm deliver: $out"
 	STORM_AFTER=$(echo "$out" | awk '{print $1}')
@@ -455,16 +456,9 @@ bench_storm_many() {
 		done
 	} >"$T/storm-many.conf"
 	chmod 600 "$T/storm-many.conf"
-	rs_head "$d" | sed '/workerThreads/d' >"$d/rsyslog.conf"
-	printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
-		"$OMLOGMAIL" "$T/storm-many.conf" "$d/spool" >>"$d/rsyslog.conf"
-	storm_rss "$d" "$T/storm-many.corpus"
+	storm_rss "$d" "$T/storm-many.conf" "$T/storm-many.corpus"
 	rs_stop
-	MANY_SECS=$SECS
-	MANY_RATE=$(calc "$N_STORM / $SECS" 0)
-	MANY_RSS0=$((RSS0 / 1024))
-	MANY_GROWTH=$(calc "($HWM - $RSS0) / 1024" 1)
-	MANY_HWM=$(calc "$HWM / 1024" 1)
+	MANY_SECS=$SECS MANY_RATE=$RATE MANY_RSS0=$RSS0 MANY_HWM=$HWM MANY_GROWTH=$GROWTH
 	MANY_MAILS=$(($(sink_msgs storm-many) + $(find "$d/spool/queue" -type f 2>/dev/null | wc -l)))
 	log "   $MANY_RATE msg/s, RSS growth $MANY_GROWTH MiB (peak $MANY_HWM MiB), $MANY_MAILS mails"
 }
