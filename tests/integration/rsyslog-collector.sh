@@ -206,8 +206,9 @@ if [ ${#all[@]} -ge 1 ]; then
 		"$(grep -c -E "^$line (web1|web2|db1) app\[err\]: (web1|web2|db1) message [0-9]+\$" <<<"$body")"
 	lm_assert_eq "all: ...the host that logged it" 0 \
 		"$(grep -E "^$line [a-z0-9]+ app" <<<"$body" | awk '$4 != $6' | wc -l)"
-	lm_assert_eq "all: the subject says how many hosts" \
-		"3 hosts: ERR app: web1 message 1 ($((3 * K)) messages, $((3 * K)) errors)" \
+	# (%A: the first line, whichever edge's message came first)
+	lm_assert_match "all: the subject says how many hosts" \
+		"^3 hosts: ERR app: (web1|web2|db1) message 1 \($((3 * K)) messages, $((3 * K)) errors\)\$" \
 		"$(lm_header_decoded "${all[0]}" Subject)"
 fi
 if [ ${#web[@]} -ge 1 ]; then
@@ -216,7 +217,8 @@ if [ ${#web[@]} -ge 1 ]; then
 		"$(for e in web1 web2 db1; do
 			printf '%s %s ' $e "$(grep -c " $e app\[err\]: $e message" <<<"$body")"
 		done | sed 's/ $//')"
-	lm_assert_eq "web: 2 hosts" "2 hosts: ERR app: web1 message 1 ($((2 * K)) messages, $((2 * K)) errors)" \
+	lm_assert_match "web: 2 hosts" \
+		"^2 hosts: ERR app: (web1|web2) message 1 \($((2 * K)) messages, $((2 * K)) errors\)\$" \
 		"$(lm_header_decoded "${web[0]}" Subject)"
 fi
 if [ ${#web1[@]} -ge 1 ]; then
