@@ -1,6 +1,7 @@
 /*
  * bench/bench.h: what the benchmarks share: a small deterministic PRNG
  * (the same corpus on every run) and a comparison to sort timings.
+ * bench/corpus.h builds the shared syslog corpus with them.
  */
 #ifndef LOGMAIL_BENCH_H
 #define LOGMAIL_BENCH_H
@@ -8,7 +9,7 @@
 #include <stdint.h>
 
 /* xorshift64*: 0 <= result < n, from *state (any non-zero seed). */
-static inline uint32_t bench_rnd(uint64_t *state, uint32_t n)
+static inline uint32_t bench_rnd_from(uint64_t *state, uint32_t n)
 {
 	*state ^= *state >> 12;
 	*state ^= *state << 25;

@@ -25,7 +25,7 @@
  * Output is Markdown tables, the form kept in bench/README.md.  Nothing
  * here asserts on time; a disagreement between the evaluators exits 1.
  */
-#include "bench/bench.h"
+#include "bench/corpus.h"
 #include "filters/filter.h"
 #include "filters/multire.h"
 
@@ -35,115 +35,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- a small deterministic PRNG (xorshift64*) ----------------------------- */
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rnd(uint32_t n)
-{
-	return bench_rnd(&rng_state, n);
-}
-
-/* ---- the corpus ----------------------------------------------------------- */
-
-struct tmpl {
-	const char *program;
-	int facility;
-	int severity;
-	unsigned weight; /* relative frequency */
-	const char *fmt; /* %u: a random number, used up to three times */
-};
-
-enum { KERN = 0, USER = 1, MAIL = 2, DAEMON = 3, AUTH = 4, CRON = 9, AUTHPRIV = 10, LOCAL7 = 23 };
-
-static const struct tmpl templates[] = {
-    {"sshd", AUTHPRIV, 6, 60,
-     "Accepted publickey for deploy%u from 10.0.%u.%u port 52344 ssh2: ED25519 SHA256:q8Zk1"},
-    {"sshd", AUTHPRIV, 6, 40, "Connection closed by 198.51.100.%u port %u [preauth]"},
-    {"sshd", AUTHPRIV, 6, 30,
-     "pam_unix(sshd:session): session opened for user user%u(uid=%u) by (uid=0)"},
-    {"sshd", AUTHPRIV, 4, 8,
-     "Failed password for invalid user user%u from 203.0.113.%u port %u ssh2"},
-    {"sshd", AUTHPRIV, 3, 1,
-     "error: maximum authentication attempts exceeded for user%u from 203.0.113.%u port %u ssh2 "
-     "[preauth]"},
-    {"cron", CRON, 6, 60, "(root) CMD (   cd / && run-parts --report /etc/cron.hourly) # job %u"},
-    {"CRON", CRON, 6, 30, "pam_unix(cron:session): session closed for user user%u"},
-    {"kernel", KERN, 6, 25, "[%u.%u] eth0: Link is Up - 1Gbps/Full - flow control rx/tx"},
-    {"kernel", KERN, 4, 5,
-     "[%u.%u] TCP: request_sock_TCP: Possible SYN flooding on port %u. Sending cookies."},
-    {"kernel", KERN, 3, 1,
-     "[%u.%u] EXT4-fs error (device sda%u): ext4_find_entry:1455: inode #2: comm ls: reading "
-     "directory lblock 0"},
-    {"kernel", KERN, 2, 1, "[%u.%u] Out of memory: Killed process %u (java) total-vm:8123456kB"},
-    {"dhcpd", DAEMON, 6, 50, "DHCPDISCOVER from 00:16:3e:%u:%u:%u via eth1"},
-    {"dhcpd", DAEMON, 6, 50, "DHCPACK on 10.20.%u.%u to 00:16:3e:12:34:%u via eth1"},
-    {"dhcpd", DAEMON, 4, 1,
-     "DHCPDISCOVER from 00:16:3e:%u:%u:%u via eth1: network 10.20.0.0/16: no free leases -- pool "
-     "exhausted"},
-    {"systemd", DAEMON, 6, 50, "Started Session %u of User user%u."},
-    {"systemd", DAEMON, 6, 30, "Starting Daily apt upgrade and clean activities (run %u)..."},
-    {"systemd", DAEMON, 3, 1,
-     "Failed to start nginx.service - A high performance web server (attempt %u)."},
-    {"postfix/smtpd", MAIL, 6, 50, "connect from mail%u.example.net[192.0.2.%u]"},
-    {"postfix/smtpd", MAIL, 6, 40,
-     "disconnect from mail%u.example.net[192.0.2.%u] ehlo=1 mail=1 rcpt=1 data=1 quit=1 "
-     "commands=5"},
-    {"postfix/smtpd", MAIL, 5, 5,
-     "NOQUEUE: reject: RCPT from unknown[198.51.100.%u]: 554 5.7.1 <user%u@example.org>: Relay "
-     "access denied"},
-    {"nginx", LOCAL7, 6, 80,
-     "10.1.%u.%u - - \"GET /api/v1/items/%u HTTP/1.1\" 200 612 \"-\" \"curl/7.88.1\""},
-    {"nginx", LOCAL7, 3, 2,
-     "upstream timed out (110: Connection timed out) while reading response header from upstream, "
-     "client: 10.1.%u.%u, request %u"},
-    {"rsyslogd", 5, 6, 5,
-     "imuxsock: Acquired UNIX socket '/run/systemd/journal/syslog' (fd %u) from systemd. "
-     "[v8.2302.%u]"},
-    {"named", DAEMON, 7, 20,
-     "client @0x7f%u 10.0.0.%u#%u (example.com): query: example.com IN A +E(0)"},
-    {"sudo", AUTHPRIV, 5, 10,
-     "user%u : TTY=pts/%u ; PWD=/home ; USER=root ; COMMAND=/usr/bin/apt update %u"},
-};
-#define N_TEMPLATES (sizeof(templates) / sizeof(templates[0]))
-
-struct corpus {
-	struct filter_msg *m;
-	size_t n;
-	char *buf;
-};
-
-static int corpus_make(struct corpus *c, size_t n)
-{
-	unsigned total = 0;
-	size_t off = 0;
-
-	for (size_t i = 0; i < N_TEMPLATES; i++)
-		total += templates[i].weight;
-	c->n = n;
-	c->m = calloc(n, sizeof(*c->m));
-	c->buf = malloc(n * 256);
-	if (!c->m || !c->buf)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned w = rnd(total);
-		const struct tmpl *t = templates;
-		int len;
-
-		while (w >= t->weight)
-			w -= t->weight, t++;
-		len = snprintf(c->buf + off, 256, t->fmt, rnd(250), rnd(250), rnd(60000));
-		c->m[i] = (struct filter_msg){.severity = t->severity,
-					      .facility = t->facility,
-					      .program = t->program,
-					      .program_len = strlen(t->program),
-					      .text = c->buf + off,
-					      .text_len = (size_t)len};
-		off += (size_t)len + 1;
-	}
-	return 0;
-}
 
 /* ---- configurations ------------------------------------------------------- */
 
@@ -166,7 +57,7 @@ static const char *const programs[] = {"sshd",   "dhcpd", "nginx", "postfix/smtp
 static const int facilities[] = {KERN, MAIL, DAEMON, AUTH, AUTHPRIV, CRON, LOCAL7};
 
 #define ANY_LEVEL CONF_LEVEL_ANY
-#define PICK(a)   ((a)[rnd(sizeof(a) / sizeof((a)[0]))])
+#define PICK(a)   ((a)[bench_rnd(sizeof(a) / sizeof((a)[0]))])
 
 static char *xstrdup(const char *s)
 {
@@ -186,10 +77,10 @@ static void make_filter(struct conf_filter *f, int kind, size_t r)
 	*f = (struct conf_filter){.level = CONF_LEVEL_ANY, .facility = CONF_FACILITY_ANY};
 	switch (kind) {
 	case 0: /* a severity floor: critical and worse, everything */
-		f->level = (int)rnd(3);
+		f->level = (int)bench_rnd(3);
 		break;
 	case 1: /* one program at warnings or errors */
-		f->level = 3 + (int)rnd(2);
+		f->level = 3 + (int)bench_rnd(2);
 		f->program = xstrdup(PICK(programs));
 		break;
 	case 2: /* one facility at errors */
@@ -197,7 +88,7 @@ static void make_filter(struct conf_filter *f, int kind, size_t r)
 		f->facility = PICK(facilities);
 		break;
 	case 3: /* a well-known failure, any program, half of them any level */
-		f->level = rnd(2) ? CONF_LEVEL_ANY : CONF_LEVEL_WARNINGS;
+		f->level = bench_rnd(2) ? CONF_LEVEL_ANY : CONF_LEVEL_WARNINGS;
 		f->msgtext = xstrdup(PICK(shared_texts));
 		break;
 	default: /* "my" user on sshd, at warnings */
@@ -244,18 +135,33 @@ static struct conf *make_conf(size_t nr)
 	return c;
 }
 
+/* ---- the corpus, as filter messages ---------------------------------------- */
+
+struct corpus {
+	struct filter_msg *m;
+	size_t n;
+};
+
+static int corpus_make(struct corpus *c, const struct bench_corpus *bc)
+{
+	c->n = bc->n;
+	c->m = calloc(bc->n ? bc->n : 1, sizeof(*c->m));
+	if (!c->m)
+		return -1;
+	for (size_t i = 0; i < bc->n; i++)
+		c->m[i] = (struct filter_msg){.severity = bc->m[i].severity,
+					      .facility = bc->m[i].facility,
+					      .program = bc->m[i].program,
+					      .program_len = strlen(bc->m[i].program),
+					      .text = bc->m[i].text,
+					      .text_len = bc->m[i].text_len};
+	return 0;
+}
+
 /* ---- timing ---------------------------------------------------------------- */
 
 typedef size_t (*match_fn)(const struct filter_set *, struct filter_worker *,
 			   const struct filter_msg *, size_t *);
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static volatile size_t sink;
 
@@ -263,19 +169,13 @@ static double rate(match_fn fn, const struct filter_set *set, struct filter_work
 		   const struct corpus *c, size_t n, size_t *out)
 {
 	size_t total = 0;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 
 	for (size_t i = 0; i < n; i++)
 		total += fn(set, w, &c->m[i], out);
-	t = now() - t0;
+	t = bench_now() - t0;
 	sink += total;
 	return (double)n / t;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* Same recipients from both evaluators for every message; the share of
@@ -322,7 +222,7 @@ static int run(size_t nr, const struct corpus *c, int rounds)
 		fast[i] = rate(filter_match, set, w, c, c->n, a);
 		slow[i] = rate(filter_match_linear, set, w, c, naive_n, a);
 	}
-	double f = median(fast, rounds), s = median(slow, rounds);
+	double f = bench_median(fast, rounds), s = bench_median(slow, rounds);
 	printf("| %10zu | %7zu | %8.1f %% | %14.0f | %12.0f | %6.1fx |\n", nr, nr * 5, matched, f,
 	       s, f / s);
 	fflush(stdout);
@@ -352,8 +252,10 @@ static struct conf *make_regex_conf(size_t nr)
 		rc->address = xstrdup(addr);
 		if (!(rc->filters = calloc(1, sizeof(*rc->filters))))
 			return NULL;
-		rc->filters[0] =
-		    (struct conf_filter){ANY_LEVEL, CONF_FACILITY_ANY, NULL, xstrdup(re), true};
+		rc->filters[0] = (struct conf_filter){.level = ANY_LEVEL,
+						      .facility = CONF_FACILITY_ANY,
+						      .msgtext = xstrdup(re),
+						      .msgtext_regex = true};
 		rc->n_filters = 1;
 		c->n_recipients++;
 	}
@@ -402,8 +304,8 @@ static int run_regex(size_t nr, const struct corpus *c, int rounds)
 		fast[i] = rate(filter_match, sv, wv, c, c->n, a);
 		slow[i] = rate(filter_match, sp, wp, c, c->n / (1 + nr / 50), a);
 	}
-	fv = median(fast, rounds);
-	fp = median(slow, rounds);
+	fv = bench_median(fast, rounds);
+	fp = bench_median(slow, rounds);
 	printf("| %10zu | %8.1f %% | %17.0f | %12.0f | %6.1fx |\n", nr,
 	       100.0 * matched / (double)c->n, fv, fp, fv / fp);
 	fflush(stdout);
@@ -424,13 +326,14 @@ int main(int argc, char **argv)
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 200000;
 	int rounds = argc > 2 ? atoi(argv[2]) : 7;
 	static const size_t sizes[] = {1, 10, 100, 1000};
+	struct bench_corpus bc;
 	struct corpus c;
 
 	if (n == 0 || rounds < 1 || rounds > 32) {
 		fprintf(stderr, "usage: %s [messages [rounds (1-32)]]\n", argv[0]);
 		return 2;
 	}
-	if (corpus_make(&c, n) != 0) {
+	if (bench_corpus_make(&bc, n) != 0 || corpus_make(&c, &bc) != 0) {
 		fprintf(stderr, "out of memory\n");
 		return 1;
 	}
@@ -449,6 +352,6 @@ int main(int argc, char **argv)
 		if (run_regex(sizes[i], &c, rounds) != 0)
 			return 1;
 	free(c.m);
-	free(c.buf);
+	bench_corpus_free(&bc);
 	return 0;
 }

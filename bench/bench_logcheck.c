@@ -35,7 +35,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
 static uint32_t rnd(uint32_t n)
 {
-	return bench_rnd(&rng_state, n);
+	return bench_rnd_from(&rng_state, n);
 }
 
 /* %P a pid, %A %B 0-255, %N a port; weights are relative frequencies. */

@@ -73,6 +73,7 @@ struct conf_digest {
 	int urgent_level;       /* `log email A urgent level L`; CONF_LEVEL_ANY: none */
 	unsigned rate_per_hour; /* `log email A rate-limit N`; 0: unlimited */
 	char *subject;          /* `log email A subject "T"`; NULL: default */
+	bool fold;              /* `log email A digest fold {on|off}`: fold repeated lines */
 };
 
 struct conf_recipient {
@@ -245,6 +246,7 @@ const struct conf_recipient *conf_recipient_find(const struct conf *c, const cha
 #define CONF_DEFAULT_MAX_BYTES     65536
 #define CONF_DEFAULT_URGENT_LEVEL  CONF_LEVEL_CRITICAL
 #define CONF_DEFAULT_RATE_PER_HOUR 20
+#define CONF_DEFAULT_FOLD          true
 
 /* ---- The command tree (config/cmdtree.c) ------------------------------------
  *

@@ -550,6 +550,17 @@ static enum conf_status cmd_number(struct ctx *x)
 	return CONF_OK;
 }
 
+/* `log email A digest fold {on|off}`. */
+static enum conf_status cmd_fold(struct ctx *x)
+{
+	enum conf_status st;
+	struct conf_recipient *r = setting_of(x, &st);
+
+	if (r)
+		r->digest.fold = W(x, "on") != NULL;
+	return st;
+}
+
 static enum conf_status cmd_urgent(struct ctx *x)
 {
 	enum conf_status st;
@@ -579,7 +590,8 @@ static enum conf_status cmd_default_log_email(struct ctx *x)
 }
 
 /* `no log email A {time|digest W|urgent|rate-limit|subject}`: back to the
- * default ("no urgent" is none: everything waits for its digest). */
+ * default ("no urgent" is none: everything waits for its digest; "no digest
+ * fold" is the default too, folding on, as for every other digest word). */
 static enum conf_status cmd_no_setting(struct ctx *x)
 {
 	struct conf_recipient *r;
@@ -598,6 +610,8 @@ static enum conf_status cmd_no_setting(struct ctx *x)
 		d->max_messages = CONF_DIGEST_MSGS;
 	} else if (W(x, "max-bytes")) {
 		d->max_bytes = CONF_DIGEST_BYTES;
+	} else if (W(x, "fold")) {
+		d->fold = CONF_DIGEST_FOLD;
 	} else if (W(x, "urgent")) {
 		d->urgent_level = CONF_LEVEL_ANY;
 	} else if (W(x, "rate-limit")) {
@@ -698,7 +712,7 @@ static enum conf_status cmd_default_logcheck(struct ctx *x)
 #define H_LOG     "Logging\n"
 #define H_EMAIL   "Send log messages by email\n"
 #define H_ADDRESS "The email address of the recipient\n"
-#define H_DIGEST  "When a digest of messages closes\n"
+#define H_DIGEST  "How messages gather into digests\n"
 #define H_DEFAULT "Set a command to its defaults\n"
 
 /* A filter's criteria: `[level L] [program P] [facility F] [host H]
@@ -813,6 +827,13 @@ static const struct conf_command commands[] = {
 				       "Number of bytes\n",
       0},
      cmd_number},
+    {{"log email ADDRESS$addr digest fold {on|off}",
+      H_LOG H_EMAIL H_ADDRESS H_DIGEST "Lines that differ only in numbers, addresses, ids and "
+				       "quoted text\n"
+				       "Fold them into one line with a count (the default)\n"
+				       "One line per message\n",
+      0},
+     cmd_fold},
     {{"log email ADDRESS$addr urgent level LEVEL$level",
       H_LOG H_EMAIL H_ADDRESS "Send messages this severe at once\n"
 			      "This level or more severe\n"
@@ -862,11 +883,12 @@ static const struct conf_command commands[] = {
     {{"no log email ADDRESS$addr exclude " CRITERIA,
       H_NO H_LOG H_EMAIL H_ADDRESS "An exclude filter\n" H_CRITERIA, 0},
      cmd_no_log_exclude},
-    {{"no log email ADDRESS$addr {time|digest {window|max-messages|max-bytes}|urgent|"
+    {{"no log email ADDRESS$addr {time|digest {window|max-messages|max-bytes|fold}|urgent|"
       "rate-limit|subject}",
       H_NO H_LOG H_EMAIL H_ADDRESS "Local time, no offset\n" H_DIGEST "Back to 30 seconds\n"
 				   "Back to 100 messages\n"
 				   "Back to 65536 bytes\n"
+				   "Back to folding repeated lines (on)\n"
 				   "Nothing is urgent: every message waits for its digest\n"
 				   "Back to 20 mails an hour\n"
 				   "Back to the default subject\n",

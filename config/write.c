@@ -124,6 +124,8 @@ static void write_settings(const struct conf_recipient *r, FILE *out)
 		fprintf(out, "log email %s digest max-messages %u\n", a, d->max_messages);
 	if (d->max_bytes != CONF_DIGEST_BYTES)
 		fprintf(out, "log email %s digest max-bytes %u\n", a, d->max_bytes);
+	if (!d->fold) /* on is the default: running-config prints only `off` */
+		fprintf(out, "log email %s digest fold off\n", a);
 	if (d->urgent_level != CONF_DIGEST_URGENT && d->urgent_level != CONF_LEVEL_ANY)
 		fprintf(out, "log email %s urgent level %s\n", a, conf_level_name(d->urgent_level));
 	if (d->rate_per_hour != CONF_DIGEST_RATE)

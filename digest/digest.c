@@ -10,11 +10,13 @@
  * merged back in front of the new one (within the caps; what does not fit is
  * counted as not shown) and retried after DIGEST_RETRY_SEC.
  *
- * Storage: a sent batch's buffers become the recipient's spare, which the
- * next taken pending starts from, so a steady stream of digests does not
- * malloc, free and regrow per mail; the mail's body is built in the batch's
- * own buffer.  A recipient holds at most two batches' storage (pending and
- * the one in flight, or pending and the spare), each within the caps.
+ * Storage: a sent batch's buffers become the recipient's spare (while the
+ * set's spares stay within DIGEST_SPARE_MAX), which the next digest's first
+ * line takes over, so a steady stream of digests does not malloc, free and
+ * regrow per mail; the mail's body is built in the batch's own buffer.  A
+ * recipient holds at most two batches' storage (pending and the one in
+ * flight, or pending and the spare), each within the caps; the set's
+ * pending storage is counted against its budget (digest.h, "Memory").
  *
  * Accounting invariant, per recipient, under its lock:
  *   added == mailed + not_shown + held
@@ -26,6 +28,17 @@
 #include "digest/internal.h"
 
 /* ---- settings and the set ----------------------------------------------- */
+
+void digest_recharge(struct digest_recipient *r)
+{
+	size_t now = digest_batch_storage(&r->pending);
+
+	if (now > r->charged)
+		atomic_fetch_add_explicit(&r->mem->held, now - r->charged, memory_order_relaxed);
+	else if (now < r->charged)
+		atomic_fetch_sub_explicit(&r->mem->held, r->charged - now, memory_order_relaxed);
+	r->charged = now;
+}
 
 static char *dup_or_empty(const char *s)
 {
@@ -45,6 +58,7 @@ static bool recipient_init(struct digest_recipient *r, const struct conf_recipie
 	r->max_bytes = d->max_bytes ? d->max_bytes : CONF_DEFAULT_MAX_BYTES;
 	r->rate_per_hour = d->rate_per_hour;
 	r->urgent_level = d->urgent_level;
+	r->fold = d->fold;
 	digest_batch_init(&r->pending);
 	if (r->rate_per_hour)
 		r->sent = calloc(r->rate_per_hour, sizeof(*r->sent));
@@ -60,11 +74,19 @@ static bool recipient_init(struct digest_recipient *r, const struct conf_recipie
 
 static void recipient_free(struct digest_recipient *r)
 {
+	struct digest_batch spare;
+
 	free(r->address);
 	free(r->subject);
 	free(r->sent);
 	digest_batch_free(&r->pending);
-	digest_store_free(&r->spare);
+	if (r->mem) /* pending's storage leaves the set's count */
+		digest_recharge(r);
+	if (r->mem) { /* and so does the spare's */
+		digest_batch_init(&spare);
+		digest_batch_adopt(&spare, &r->spare, r->mem);
+		digest_batch_free(&spare);
+	}
 	if (r->locks_made) {
 		pthread_cond_destroy(&r->idle);
 		pthread_mutex_destroy(&r->lock);
@@ -90,11 +112,17 @@ struct digest_set *digest_set_new(const struct conf *c, const char *hostname, co
 		if (!s->r)
 			goto fail;
 	}
+	s->mem.budget = DIGEST_HELD_MAX;
 	for (i = 0; i < c->n_recipients; i++) {
 		s->n++; /* recipient_free copes with a half-made one */
+		s->r[i].mem = &s->mem;
 		if (!recipient_init(&s->r[i], &c->recipients[i]))
 			goto fail;
+		/* room for this one's fullest digest, its buffers grown twice over */
+		if (s->mem.budget < 4 * (size_t)s->r[i].max_bytes)
+			s->mem.budget = 4 * (size_t)s->r[i].max_bytes;
 	}
+	s->mem.share = s->n ? s->mem.budget / s->n : 0;
 	return s;
 fail:
 	digest_set_free(s);
@@ -161,11 +189,24 @@ static bool is_due(const struct digest_recipient *r, time_t now)
 	return p->due || now >= p->opened + (time_t)r->window_sec;
 }
 
+/* Is more allocated for the set's pending digests than its budget, while
+ * r uses its share or more?  (Used: its lines and their entries, about
+ * half of what is allocated for them as buffers grow twice over; a new
+ * digest that took over a spare's large buffers has used little.) */
+static bool over_budget(const struct digest_recipient *r)
+{
+	const struct digest_batch *p = &r->pending;
+	size_t used = p->len + (size_t)p->n * sizeof(struct digest_entry);
+
+	return 2 * used >= r->mem->share &&
+	       atomic_load_explicit(&r->mem->held, memory_order_relaxed) > r->mem->budget;
+}
+
 static bool is_full(const struct digest_recipient *r)
 {
 	const struct digest_batch *p = &r->pending;
 
-	return p->n >= r->max_messages || p->len >= r->max_bytes;
+	return p->n >= r->max_messages || p->len >= r->max_bytes || (p->n > 0 && over_budget(r));
 }
 
 /* Would a line of len octets (plus its '\n') fit?  An empty batch takes any
@@ -176,7 +217,7 @@ static bool fits(const struct digest_recipient *r, size_t len)
 
 	if (p->n == 0)
 		return true;
-	return p->n < r->max_messages && p->len + len + 1 <= r->max_bytes;
+	return p->n < r->max_messages && p->len + len + 1 <= r->max_bytes && !over_budget(r);
 }
 
 static void make_due(struct digest_batch *p, enum digest_reason why)
@@ -208,44 +249,70 @@ static bool ready(struct digest_recipient *r, time_t now, bool force)
 static void take(struct digest_recipient *r, struct digest_batch *out)
 {
 	*out = r->pending;
-	digest_batch_init(&r->pending);
-	digest_batch_adopt(&r->pending, &r->spare);
+	digest_batch_init(&r->pending); /* the spare's storage at its first line */
+	digest_recharge(r);
 	r->rate_counted = false;
 	r->busy = true;
 	r->owner = pthread_self();
 }
 
+/* Count line i of p (count messages) as not shown in b. */
+static void summarize_entry(struct digest_batch *b, const struct digest_batch *p, unsigned i)
+{
+	const struct digest_entry *e = &p->st.entry[i];
+	const char *line = p->st.buf + digest_entry_start(p, i);
+	size_t len = e->end - 1 - digest_entry_start(p, i);
+	struct digest_fold f;
+
+	digest_fold_scan(line + e->at.rest, len - e->at.rest, e->at.text - e->at.rest, &f);
+	(void)digest_batch_summarize(b, line, len, &e->at, &f, e->count, e->severity);
+}
+
 /* Put a batch whose emit failed back in front of pending.  The taken lines
- * always fit (they did before); pending's lines follow while the caps
- * allow, the rest become "not shown". */
+ * always fit (they did before); pending's lines fold into them or follow
+ * while the caps allow, the rest become "not shown". */
 static void merge_back(struct digest_recipient *r, struct digest_batch *b)
 {
 	struct digest_batch *p = &r->pending;
-	unsigned i, n0 = b->n;
+	unsigned moved = 0, lost = 0;
+	long k;
 
-	for (i = 0; i < p->n; i++) {
-		size_t start = i ? p->ends[i - 1] : 0;
-		size_t len = p->ends[i] - start - 1;
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct digest_entry *e = &p->st.entry[i];
+		size_t len = e->end - digest_entry_start(p, i);
 
-		if (b->n >= r->max_messages || b->len + len + 1 > r->max_bytes ||
-		    !digest_batch_push(b, p->buf + start, len))
-			break;
+		if (r->fold && (k = digest_batch_find_entry(b, p, i)) >= 0) {
+			digest_batch_fold_entry(b, (unsigned)k, p, i);
+		} else if (b->n >= r->max_messages || b->len + len > r->max_bytes ||
+			   !digest_batch_push_entry(b, p, i)) {
+			summarize_entry(b, p, i);
+			lost += e->count;
+			continue;
+		}
+		moved += e->count;
 	}
-	if (i > 0 && (n0 == 0 || p->first_ts < b->first_ts))
+	if (moved > 0 && (b->shown == 0 || p->first_ts < b->first_ts))
 		b->first_ts = p->first_ts;
-	if (i > 0 && (n0 == 0 || p->last_ts > b->last_ts))
+	if (moved > 0 && (b->shown == 0 || p->last_ts > b->last_ts))
 		b->last_ts = p->last_ts;
-	r->count.held -= p->n - i;
-	r->count.not_shown += p->n - i;
-	b->not_shown += p->n - i + p->not_shown;
+	r->count.held -= lost;
+	r->count.not_shown += lost;
+	b->shown += moved;
+	b->not_shown += lost + p->not_shown;
+	if (p->summary && b->summary)
+		digest_summary_merge(b->summary, p->summary);
+	else if (p->summary && !b->summary_lost) /* b counted none itself yet */
+		b->summary = p->summary, p->summary = NULL;
+	b->summary_lost = b->summary_lost || p->summary_lost;
 	b->not_shown_rate = b->not_shown_rate || p->not_shown_rate;
 	b->n_errors += p->n_errors;
 	if (p->highest < b->highest)
 		b->highest = p->highest;
 	digest_hosts_merge(&b->hosts, &p->hosts);
 	/* b was taken non-empty, so %P and %M already name its first message */
-	digest_batch_recycle(p, &r->spare);
+	digest_batch_recycle(p, &r->spare, r->mem);
 	*p = *b;
+	digest_recharge(r);
 	make_due(p, p->reason);
 	digest_batch_init(b);
 }
@@ -260,7 +327,8 @@ static int emit_batch(struct digest_set *s, size_t i, struct digest_batch *b, bo
 	struct digest_mail m = {
 	    .recipient = i,
 	    .to = r->address,
-	    .n_messages = b->n,
+	    .n_messages = b->shown,
+	    .n_lines = b->n,
 	    .n_not_shown = b->not_shown,
 	    .n_errors = b->n_errors,
 	    .highest = b->highest,
@@ -278,12 +346,12 @@ static int emit_batch(struct digest_set *s, size_t i, struct digest_batch *b, bo
 
 	pthread_mutex_lock(&r->lock);
 	if (rc == 0) {
-		r->count.mailed += b->n;
-		r->count.held -= b->n;
+		r->count.mailed += b->shown;
+		r->count.held -= b->shown;
 		r->count.mails++;
 		r->retry_after = 0;
 		rate_record(r, now);
-		digest_batch_recycle(b, &r->spare);
+		digest_batch_recycle(b, &r->spare, r->mem);
 	} else {
 		r->count.emit_failed++;
 		r->retry_after = now + DIGEST_RETRY_SEC;
@@ -324,22 +392,42 @@ static int drain(struct digest_set *s, size_t i, time_t now, bool force, digest_
 
 /* ---- the API ------------------------------------------------------------ */
 
-/* Store the rendered line of m in pending, or count it as not shown; under
- * the lock.  When pending is full and may go out, it is taken into *out
- * first (*took set) and m starts a new digest. */
+/* Fold m (its line l) into pending's line of the same pattern, or store
+ * l as a new line, or count it as not shown; under the lock.  When
+ * pending is full and may go out, it is taken into *out first (*took set)
+ * and m starts a new digest. */
 static enum digest_status store(struct digest_recipient *r, const struct digest_msg *m,
-				const char *line, size_t len, time_t now, struct digest_batch *out,
+				struct digest_line *l, time_t now, struct digest_batch *out,
 				bool *took)
 {
-	struct digest_batch *p;
+	struct digest_batch *p = &r->pending;
 	enum digest_status st = DIGEST_OK;
+	bool shown = false;
+	long k;
 
-	while (!fits(r, len)) {
-		make_due(&r->pending, DIGEST_REASON_FULL);
-		if (ready(r, now, false)) {
-			take(r, out);
-			*took = true;
+	if (r->fold)
+		digest_line_scan(l);
+	for (;;) {
+		if (r->fold && (k = digest_batch_find(p, l)) >= 0) {
+			digest_batch_fold(p, (unsigned)k, l, m->ts);
+			shown = true;
 			break;
+		}
+		if (fits(r, l->len)) {
+			if (digest_batch_empty(p))
+				p->opened = now;
+			if (!p->st.buf && !p->st.entry) /* a new digest: the spare's storage */
+				digest_batch_adopt(p, &r->spare, r->mem);
+			shown = digest_batch_push(p, l, r->fold, m->severity, m->ts);
+			if (!shown)
+				st = DIGEST_ENOMEM;
+			break;
+		}
+		make_due(p, DIGEST_REASON_FULL);
+		if (ready(r, now, false)) {
+			take(r, out); /* m opens the next digest */
+			*took = true;
+			continue;
 		}
 		/* Full while another thread emits: wait for it rather than
 		 * count the message as not shown (backpressure, one emit long).
@@ -349,20 +437,17 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 		pthread_cond_wait(&r->idle, &r->lock);
 	}
 	r->count.added++; /* only now: cond_wait let others read the counts */
-	p = &r->pending;
-	if (digest_batch_empty(p))
-		p->opened = now;
-	if (fits(r, len) && digest_batch_push(p, line, len)) {
+	if (shown) {
 		r->count.held++;
-		digest_batch_note(p, m, true);
 	} else {
-		if (fits(r, len))
-			st = DIGEST_ENOMEM;
-		else if (!rate_ok(r, now))
+		if (st == DIGEST_OK && !rate_ok(r, now))
 			p->not_shown_rate = true;
+		digest_line_scan(l);
+		(void)digest_batch_summarize(p, l->text, l->len, &l->at, &l->fold, 1, m->severity);
 		r->count.not_shown++;
-		digest_batch_note(p, m, false);
 	}
+	digest_batch_note(p, m, l->host, shown);
+	digest_recharge(r);
 	if (r->urgent_level != CONF_LEVEL_ANY && m->severity >= 0 && m->severity <= r->urgent_level)
 		make_due(p, DIGEST_REASON_URGENT);
 	else if (is_full(r))
@@ -374,8 +459,7 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
  * what is ready.  The check drain would start with is made under the same
  * lock as the store. */
 static enum digest_status add_one(struct digest_set *s, size_t i, const struct digest_msg *m,
-				  const char *line, size_t len, time_t now, digest_emit_fn emit,
-				  void *arg)
+				  struct digest_line *l, time_t now, digest_emit_fn emit, void *arg)
 {
 	struct digest_recipient *r = &s->r[i];
 	struct digest_batch b;
@@ -384,7 +468,7 @@ static enum digest_status add_one(struct digest_set *s, size_t i, const struct d
 	int failed = 0;
 
 	pthread_mutex_lock(&r->lock);
-	st = store(r, m, line, len, now, &b, &took);
+	st = store(r, m, l, now, &b, &took);
 	if (!took && ready(r, now, false)) {
 		take(r, &b);
 		took = true;
@@ -402,15 +486,15 @@ static enum digest_status add_one(struct digest_set *s, size_t i, const struct d
 }
 
 /* The line of one message per zone setting among its recipients: usually
- * they all share one, and it is rendered once for all of them.  With more
- * settings than ZONE_LINES, the oldest slot is rendered again. */
+ * they all share one, and it is rendered (and scanned for its variable
+ * parts) once for all of them.  With more settings than ZONE_LINES, the
+ * oldest slot is rendered again. */
 #define ZONE_LINES 4
 
 struct zone_line {
 	enum conf_time time_type;
 	int offset_min;
-	size_t len;
-	char text[DIGEST_LINE_MAX + 1];
+	struct digest_line line;
 };
 
 struct zone_lines {
@@ -418,16 +502,15 @@ struct zone_lines {
 	unsigned n, next;
 };
 
-static const struct zone_line *line_for(struct zone_lines *z, struct digest_time_cache *tc,
-					const struct digest_msg *m,
-					const struct digest_recipient *r)
+static struct digest_line *line_for(struct zone_lines *z, struct digest_time_cache *tc,
+				    const struct digest_msg *m, const struct digest_recipient *r)
 {
 	struct zone_line *l;
 	unsigned i;
 
 	for (i = 0; i < z->n; i++)
 		if (z->v[i].time_type == r->time_type && z->v[i].offset_min == r->offset_min)
-			return &z->v[i];
+			return &z->v[i].line;
 	if (z->n < ZONE_LINES) {
 		l = &z->v[z->n++];
 	} else {
@@ -436,16 +519,18 @@ static const struct zone_line *line_for(struct zone_lines *z, struct digest_time
 	}
 	l->time_type = r->time_type;
 	l->offset_min = r->offset_min;
-	l->len =
-	    digest_format_line_cached(tc, m, r->time_type, r->offset_min, l->text, sizeof(l->text));
-	return l;
+	digest_render_line(tc, m, r->time_type, r->offset_min, &l->line);
+	return &l->line;
 }
 
 /* Which status a caller of digest_add_many hears: EINVAL > ENOMEM > EEMIT. */
 static enum digest_status worse(enum digest_status a, enum digest_status b)
 {
-	static const int rank[] = {
-	    [DIGEST_OK] = 0, [DIGEST_EEMIT] = 1, [DIGEST_ENOMEM] = 2, [DIGEST_EINVAL] = 3};
+	static const int rank[] = {[DIGEST_OK] = 0,
+				   [DIGEST_EEMIT] = 1,
+				   [DIGEST_EBUSY] = 1,
+				   [DIGEST_ENOMEM] = 2,
+				   [DIGEST_EINVAL] = 3};
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -463,14 +548,12 @@ enum digest_status digest_add_many(struct digest_set *s, struct digest_time_cach
 	z.n = z.next = 0;
 	for (i = 0; i < n; i++) {
 		size_t k = recipients[i];
-		const struct zone_line *l;
 
 		if (k >= s->n) {
 			st = worse(st, DIGEST_EINVAL);
 			continue;
 		}
-		l = line_for(&z, tc, m, &s->r[k]);
-		st = worse(st, add_one(s, k, m, l->text, l->len, now, emit, arg));
+		st = worse(st, add_one(s, k, m, line_for(&z, tc, m, &s->r[k]), now, emit, arg));
 	}
 	return st;
 }
@@ -538,6 +621,20 @@ time_t digest_next_deadline(const struct digest_set *s)
 		pthread_mutex_unlock(&r->lock);
 	}
 	return best;
+}
+
+bool digest_set_idle(const struct digest_set *s)
+{
+	bool idle = true;
+
+	for (size_t i = 0; s && i < s->n && idle; i++) {
+		struct digest_recipient *r = &s->r[i];
+
+		pthread_mutex_lock(&r->lock);
+		idle = !r->busy && digest_batch_empty(&r->pending);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return idle;
 }
 
 enum digest_status digest_counters(const struct digest_set *s, size_t recipient,

@@ -5,18 +5,62 @@
  * A digest opens with its first message and closes
  *   - when its window passes (digest.window_sec after the `now` at which
  *     its first message was added),
- *   - when it holds digest.max_messages messages or digest.max_bytes octets
- *     of rendered body lines,
+ *   - when it holds digest.max_messages lines or digest.max_bytes octets
+ *     of lines,
  *   - at once when a message at digest.urgent_level or more severe arrives
  *     (that message is included).
  * A closed digest is handed to the caller's emit function (which spools it),
  * unless the recipient's rate limit (digest.rate_per_hour mails in any
  * sliding hour; urgent mails count too and obey it) is reached: then the
- * digest is HELD and goes out as soon as the hour allows.  While held it
- * keeps collecting up to its caps; beyond them messages are counted, not
- * stored, and the next mail says "N further messages not shown (rate
- * limit)".  Nothing is dropped without a count; memory per recipient is
- * bounded by max_messages and max_bytes.
+ * digest is HELD and goes out as soon as the hour allows.
+ *
+ * Folding (digest.fold, on by default): within a digest, a message that
+ * differs from an earlier one only in its variable parts (numbers, IP and
+ * MAC addresses, hex ids, quoted text: digest/fold.c has the rules) is not
+ * a line of its own but counted in the earlier one's, which then shows the
+ * span of their times, the count, and a placeholder for each part that was
+ * not the same in all of them:
+ *   2026-11-30 13:26:17 -0500 .. 13:27:02 (x412) web1 sshd[info]: Failed
+ *   password for root from <ip> port <n> ssh2
+ * A line that stands for one message is shown as it came.  Folding is per
+ * host, program and severity, lines keep the order of their first message,
+ * and different messages are never merged.  The caps count lines and the
+ * octets of the lines as first stored (the first message of each), so
+ * memory per recipient is bounded whether a storm repeats one message (one
+ * line) or never repeats (max_messages lines).
+ *
+ * What is not shown: while a digest is held at its caps (or after an emit
+ * failed) a message that folds into one of its lines is still counted in
+ * it; any other is counted, not stored, in the digest's summary: the
+ * commonest patterns among them (a heavy-hitters sketch, DIGEST_TOP
+ * counters), exact counts by severity, by host and by program (the first
+ * DIGEST_NAMES names of each, the rest as "other"), in a fixed size.  The
+ * mail then ends with
+ *   996 further messages not shown (rate limit)
+ *     (x600) web1 sshd[info]: Connection reset by <ip> port <n>
+ *     (x1-2) web1 sshd[info]: Invalid user u5 from <ip> port <n>
+ *     by severity: 300 warning, 696 info
+ *     by host: 996 web1
+ *     by program: 996 sshd
+ * where a pattern's count is exact, or a range when the sketch only knows
+ * it within one; every table adds up to the number not shown.  Nothing is
+ * dropped without a count: shown (lines' counts) + not shown = messages
+ * added to the digest.
+ *
+ * Memory: a recipient's digest is bounded by its caps (lines and their
+ * octets, each line's bookkeeping, a fixed-size summary), and so is a mail
+ * of it being emitted.  All the digests of a set together hold at most
+ * DIGEST_HELD_MAX octets of storage (2 MiB, or four times the largest
+ * max_bytes when that is more): past it, a digest that takes a line closes
+ * as if full when it uses its share of that (the budget over the number of
+ * recipients: the others may still grow to theirs), and goes out as its
+ * rate limit allows (a held one counts the message instead, as at its
+ * caps).  A digest below its share still takes lines (and its first
+ * allocations), so the budget is approached, not held to the octet.  So a
+ * storm to a thousand recipients at once mails smaller digests sooner
+ * instead of growing with them.
+ * Storage kept for reuse (a sent digest's, for the next) is bounded too,
+ * DIGEST_SPARE_MAX (512 KiB) in all.
  *
  * This library does no I/O and knows nothing of rsyslog: the clock is
  * injected (every call takes `now`) and the mail goes to a callback.
@@ -52,6 +96,7 @@ enum digest_status {
 	DIGEST_EINVAL, /* recipient index out of range, NULL message */
 	DIGEST_EEMIT,  /* the emit callback failed: the digest is kept, retried later */
 	DIGEST_ENOMEM, /* the message could not be stored: counted as not shown */
+	DIGEST_EBUSY,  /* digest_save, digest_restore: a mail of it is being emitted */
 };
 
 /* One log message.  Everything is borrowed for the duration of the call. */
@@ -82,7 +127,9 @@ struct digest_mail {
 	const char *subject; /* expanded, one line, no CR/LF */
 	const char *body;    /* UTF-8, LF line ends, no line over 998 octets */
 	size_t body_len;
-	unsigned n_messages;  /* messages shown in the body */
+	unsigned
+	    n_messages;   /* messages shown in the body (a folded line shows all it stands for) */
+	unsigned n_lines; /* lines they take (fewer when folded) */
 	unsigned n_not_shown; /* messages counted but not shown (rate limit, caps) */
 	unsigned n_errors;    /* of all n_messages + n_not_shown: severity <= errors */
 	int highest; /* most severe level among them (0 emerg ... 7 debug; 8: none known) */
@@ -105,11 +152,19 @@ typedef int (*digest_emit_fn)(void *arg, const struct digest_mail *m);
  * collector's digest names the host that logged them), "N hosts" when they
  * come from several, and the set's own hostname when none names a host; and
  *   %C messages reported (shown + not shown)   %E of them at errors or worse
- *   %H most severe level name (e.g. "crit")   %P program of the first message
- *   %M text of the first message, first 60 characters   %% a "%"
+ *   %H most severe level name (e.g. "crit")   %V the same in capitals ("CRIT")
+ *   %A the commonest pattern: "[Kx ]program: text", its text's first 60
+ *      characters with what varied as placeholders, "Kx " when it stands
+ *      for more than one message ("412x sshd: Failed password for root from
+ *      <ip> port <n> ssh2"); among equally common ones the most severe, then
+ *      the first; a line of the digest, or a pattern it did not show when
+ *      that one certainly stands for more messages
+ *   %K how many messages %A stands for
+ *   %P program of the first message   %M text of the first message, first
+ *      60 characters   %% a "%"
  * A configured subject is used for every mail, one message or many. */
-#define DIGEST_SUBJECT_DEFAULT     "%N: %C log messages (%E errors)"
-#define DIGEST_SUBJECT_DEFAULT_ONE "%N: %P: %M"
+#define DIGEST_SUBJECT_DEFAULT     "%N: %V %A (%C messages, %E errors)"
+#define DIGEST_SUBJECT_DEFAULT_ONE "%N: %V %A"
 
 /* Settings of 0 mean: window 0 = send each message at once;
  * max_messages 0 and max_bytes 0 = the CONF_DEFAULT_* value (memory stays
@@ -183,12 +238,36 @@ time_t digest_next_deadline(const struct digest_set *s);
 enum digest_status digest_flush_all(struct digest_set *s, time_t now, digest_emit_fn emit,
 				    void *arg);
 
+/* Is every digest of the set empty, with no mail being emitted? */
+bool digest_set_idle(const struct digest_set *s);
+
+/* The state of recipient's digest (its lines with their counts and the
+ * summary of what it did not show: everything a mail of it would say but
+ * the time it goes out; and the times of the recipient's mails of the last
+ * hour, for its rate limit) as text appended to *buf (*len octets used, *cap
+ * allocated, grown with realloc; digest/state.c has the format).  Nothing
+ * is appended for an empty digest.  For a journal that must rebuild the
+ * digest after a crash with a record whose size does not grow with the
+ * messages it counts.  DIGEST_OK, DIGEST_EINVAL, DIGEST_EBUSY (a mail of
+ * it is being emitted: its messages are in neither; try again later),
+ * DIGEST_ENOMEM (nothing appended). */
+enum digest_status digest_save(const struct digest_set *s, size_t recipient, char **buf,
+			       size_t *len, size_t *cap);
+
+/* Make recipient's digest the one digest_save described (its lines rendered
+ * in the recipient's zone), counting its messages as added; the rate limit
+ * counts the mails it lists when they are more than it knows of.  Only into an
+ * empty digest (DIGEST_EBUSY otherwise); DIGEST_EINVAL, nothing changed,
+ * when state is not a saved digest or out of memory. */
+enum digest_status digest_restore(struct digest_set *s, size_t recipient, const char *state,
+				  size_t len);
+
 /* Accounting of one recipient.  Always: added == mailed + not_shown + held. */
 struct digest_counters {
 	unsigned long added;        /* messages given to digest_add */
-	unsigned long mailed;       /* messages shown in emitted mails */
+	unsigned long mailed;       /* messages shown in emitted mails (folded ones too) */
 	unsigned long not_shown;    /* messages counted but not stored (caps, ENOMEM) */
-	unsigned long held;         /* messages stored now, waiting for a mail */
+	unsigned long held;         /* messages in lines now, waiting for a mail */
 	unsigned long mails;        /* mails emitted (emit returned 0) */
 	unsigned long emit_failed;  /* emit calls that returned non-zero */
 	unsigned long rate_limited; /* times a closed digest was held by the rate limit */

@@ -5,6 +5,7 @@
 #define LOGMAIL_DIGEST_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "digest/digest.h"
@@ -28,20 +29,163 @@ struct digest_hosts {
 	bool more;
 };
 
-/* The messages of one digest: rendered lines, each ending in '\n', and what
- * the subject and the closing line need.  Counts cover the shown lines and
- * the not-shown ones alike. */
+/* ---- folding (fold.c) ---------------------------------------------------- */
+
+enum digest_var { DIGEST_VAR_NUM, DIGEST_VAR_IP, DIGEST_VAR_HEX, DIGEST_VAR_MAC, DIGEST_VAR_STR };
+
+/* A line's first DIGEST_FOLD_VARS variable parts are variable (a bit
+ * each in a uint32_t); later ones count as constant text. */
+#define DIGEST_FOLD_VARS 32
+
+/* One variable part: its octets (off from the start of the line's rest,
+ * len) and kind (enum digest_var). */
+struct digest_var_span {
+	uint16_t off, len;
+	uint8_t kind;
+};
+
+/* Where the parts of a rendered line start, in octets from its start:
+ *   "2026-11-23 11:35:02 +0200 web1 sshd[err]: Failed password for root"
+ *    ^0                        ^rest ^program ^program_end ^text
+ * (program_end: the '[' after the program). */
+struct digest_line_parts {
+	uint16_t rest, program, program_end, text;
+};
+
+/* The variable parts of a line's rest and the hash of the rest without
+ * them (64 bits: a not-shown pattern is known by it, digest/summary.c). */
+struct digest_fold {
+	uint64_t hash;
+	unsigned n;
+	struct digest_var_span v[DIGEST_FOLD_VARS];
+};
+
+/* A line's rest (host, program, severity, text) and its variable parts. */
+struct digest_fold_view {
+	const char *s;
+	size_t len;
+	const struct digest_var_span *v;
+	unsigned n;
+};
+
+/* Find the variable parts of rest (len octets, the line from the host on),
+ * looking only from text (the offset of the message text in rest). */
+void digest_fold_scan(const char *rest, size_t len, size_t text, struct digest_fold *f);
+/* The same message?  Equal octets but for the variable parts, which are of
+ * the same kinds. */
+bool digest_fold_same(const struct digest_fold_view *a, const struct digest_fold_view *b);
+/* Bit k set: variable part k of a and of b differ (a and b the same). */
+uint32_t digest_fold_differ(const struct digest_fold_view *a, const struct digest_fold_view *b);
+/* "<n>", "<ip>", "<hex>", "<mac>", "<str>". */
+const char *digest_var_placeholder(unsigned kind);
+
+/* ---- what was not shown (summary.c) ------------------------------------- */
+
+#define DIGEST_TOP       24  /* counters of the heavy-hitters sketch */
+#define DIGEST_TOP_SHOWN 10  /* patterns a mail lists */
+#define DIGEST_PATTERN   128 /* octets of a pattern's rest kept */
+#define DIGEST_NAMES     8   /* hosts, programs counted by name; the rest: "other" */
+#define DIGEST_NAME      64  /* octets of a name kept, NUL included */
+
+/* One counter of the sketch: a pattern (the rest of a line with every
+ * variable part as its placeholder, cut at DIGEST_PATTERN octets; at:
+ * where its program and text are, offsets that may lie past len) and its
+ * count, at most `error` more than the truth (Space-Saving). */
+struct digest_top {
+	uint64_t hash;
+	uint32_t count, error;
+	uint16_t len;
+	uint8_t cut;     /* the pattern was longer */
+	int8_t severity; /* its messages' (the pattern names it): -1 unknown */
+	struct digest_line_parts at;
+	char text[DIGEST_PATTERN];
+};
+
+/* Exact counts of the first DIGEST_NAMES names, the rest in other. */
+struct digest_tally {
+	struct {
+		uint32_t count;
+		char name[DIGEST_NAME];
+	} v[DIGEST_NAMES];
+	unsigned n;
+	uint32_t other;
+};
+
+/* The messages a digest counted but did not show: how many, exact counts
+ * by severity (0-7, 8: unknown), host and program, and the commonest
+ * patterns among them.  total == sum(severity) == sum(hosts) ==
+ * sum(programs); fixed size whatever was counted. */
+struct digest_summary {
+	uint32_t total;
+	uint32_t severity[9];
+	struct digest_tally hosts, programs;
+	struct digest_top top[DIGEST_TOP];
+	unsigned n_top;
+};
+
+/* Count `count` messages of the line (rest: its rest, rest_len octets; at:
+ * offsets from the rest; f: its variable parts) at severity (-1 unknown). */
+void digest_summary_add(struct digest_summary *s, const char *rest, size_t rest_len,
+			const struct digest_line_parts *at, const struct digest_fold *f,
+			uint32_t count, int severity);
+/* Add src's counts to dst. */
+void digest_summary_merge(struct digest_summary *dst, const struct digest_summary *src);
+/* Do the counts add up?  (total == each tally's sum) */
+bool digest_summary_consistent(const struct digest_summary *s);
+/* Severity for comparing: unknown (-1) after debug. */
+#define DIGEST_SEV_RANK(s) ((s) < 0 ? 8 : (s))
+/* The index of the commonest pattern (among those certainly as common, the
+ * most severe, then the first), DIGEST_TOP when none; *least is how many
+ * messages it certainly stands for (count - error). */
+unsigned digest_summary_commonest(const struct digest_summary *s, uint32_t *least);
+
+/* ---- digests ------------------------------------------------------------- */
+
+/* One line of a digest: the first message of a pattern as rendered (in the
+ * batch's buf, up to end) and how many messages it stands for. */
+struct digest_entry {
+	size_t end;      /* offset just past its '\n' in buf */
+	uint32_t hash;   /* digest_fold hash, low 32 bits (unused when not folding) */
+	uint32_t count;  /* messages it stands for, >= 1 */
+	uint32_t varied; /* bit k: variable part k was not the same in all of them */
+	uint32_t vars;   /* its variable parts: the batch's vars[vars .. vars + n_vars) */
+	uint8_t n_vars;
+	int8_t severity;
+	struct digest_line_parts at;
+	time_t min_ts, max_ts; /* of its messages */
+};
+
+/* The storage of a batch: kept between digests so that a busy recipient
+ * does not free and regrow its buffers for every mail. */
+struct digest_store {
+	char *buf;
+	size_t cap;
+	struct digest_entry *entry;
+	unsigned entry_cap;
+	struct digest_var_span *vars;
+	unsigned vars_cap;
+	uint64_t *table; /* folding: (hash << 32) | (entry index + 1), 0 empty (open
+			  * addressing): a probe compares hashes without the entries */
+	unsigned table_cap;
+};
+
+/* The messages of one digest: its lines, what it counted without showing,
+ * and what the subject and the closing lines need.  The counts n_errors,
+ * highest and hosts cover the shown and the not-shown messages alike. */
 struct digest_batch {
-	char *buf; /* the lines, not NUL-terminated */
-	size_t len, cap;
-	size_t *ends; /* ends[i]: offset just past line i's '\n' */
-	unsigned n, ends_cap;
+	struct digest_store st;
+	size_t len;      /* octets of lines in st.buf */
+	unsigned n;      /* lines (entries) */
+	unsigned n_vars; /* st.vars used */
+	unsigned shown;  /* messages in the lines: sum of their counts */
 	unsigned not_shown;
-	bool not_shown_rate; /* some were not shown because of the rate limit
-			      * (else because emitting failed) */
+	bool not_shown_rate;            /* some were not shown because of the rate limit
+					 * (else because emitting failed) */
+	struct digest_summary *summary; /* of the not-shown ones; NULL while none */
+	bool summary_lost;              /* it could not be allocated: none is shown */
 	unsigned n_errors;
 	int highest;
-	time_t first_ts, last_ts; /* of the shown lines */
+	time_t first_ts, last_ts; /* of the shown messages */
 	time_t opened;            /* now of the first message */
 	bool due;                 /* closed by a cap or an urgent message */
 	enum digest_reason reason;
@@ -50,14 +194,20 @@ struct digest_batch {
 	struct digest_hosts hosts; /* of all its messages, for %N */
 };
 
-/* The storage of a batch without its lines: kept between digests so that a
- * busy recipient does not free and regrow its buffers for every mail. */
-struct digest_store {
-	char *buf;
-	size_t cap;
-	size_t *ends;
-	unsigned ends_cap;
+/* The memory of a set's digests (digest.h, "Memory"): octets allocated
+ * for the recipients' pending digests, and for storage kept as spares;
+ * past `budget` (DIGEST_HELD_MAX, or more for a recipient whose own caps
+ * need more) a digest that takes a line closes when it uses its share of
+ * the budget or more (budget / recipients: the others may still grow to
+ * theirs).  held and spare change under a recipient's lock and are read by
+ * any: atomics. */
+struct digest_memory {
+	_Atomic size_t held, spare;
+	size_t budget, share;
 };
+
+#define DIGEST_HELD_MAX  (2u << 20)
+#define DIGEST_SPARE_MAX (512u << 10) /* storage kept for reuse, in all */
 
 /* One recipient.  Settings are copied at digest_set_new and never change;
  * the rest is guarded by lock. */
@@ -68,6 +218,9 @@ struct digest_recipient {
 	int offset_min;
 	unsigned window_sec, max_messages, max_bytes, rate_per_hour;
 	int urgent_level;
+	bool fold;
+	struct digest_memory *mem; /* the set's */
+	size_t charged;            /* pending's storage, as counted in mem->held */
 
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* signalled when busy clears */
@@ -85,31 +238,91 @@ struct digest_recipient {
 	struct digest_counters count;
 };
 
+/* Count r's pending storage, as it is now, in the set's memory (under
+ * r->lock). */
+void digest_recharge(struct digest_recipient *r);
+
 struct digest_set {
 	char *hostname, *serial;
 	struct digest_recipient *r;
 	size_t n;
+	struct digest_memory mem;
 };
 
-/* render.c */
+/* A message rendered for a recipient's zone, where its parts are and,
+ * once scanned, its variable parts. */
+struct digest_line {
+	size_t len;
+	uint64_t host; /* digest_host_hash of its message's host (0: none) */
+	struct digest_line_parts at;
+	bool scanned;
+	struct digest_fold fold;
+	char text[DIGEST_LINE_MAX + 1];
+};
+
+/* batch.c */
 void digest_batch_init(struct digest_batch *b);
 void digest_batch_free(struct digest_batch *b);
 bool digest_batch_empty(const struct digest_batch *b);
-/* Empty b; its storage goes to spare when spare has none, else is freed. */
-void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare);
+/* Empty b; its storage goes to spare when spare has none and mem's spares
+ * stay within DIGEST_SPARE_MAX, else is freed. */
+void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare,
+			  struct digest_memory *mem);
 /* Give b (just initialised, no storage) the spare's storage; spare is left
  * empty. */
-void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare);
-void digest_store_free(struct digest_store *spare);
-/* digest_format_line with tc's prefixes (tc may be NULL). */
-size_t digest_format_line_cached(struct digest_time_cache *tc, const struct digest_msg *m,
-				 enum conf_time time_type, int offset_min, char *out, size_t size);
-/* Append one rendered line (without '\n'); false on ENOMEM. */
-bool digest_batch_push(struct digest_batch *b, const char *line, size_t len);
-/* Fold m into the batch's counts and first-message fields. */
-void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown);
-/* Count host (NULL or "": none) among hs's hosts. */
-void digest_hosts_add(struct digest_hosts *hs, const char *host);
+void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare,
+			struct digest_memory *mem);
+void digest_store_free(struct digest_store *st);
+/* Octets allocated for b (its storage and summary). */
+size_t digest_batch_storage(const struct digest_batch *b);
+/* Room for extra more octets after the lines; false on ENOMEM. */
+bool digest_batch_reserve(struct digest_batch *b, size_t extra);
+/* Where line i starts in the batch's buf, and its rest as a view. */
+size_t digest_entry_start(const struct digest_batch *b, unsigned i);
+void digest_entry_view(const struct digest_batch *b, unsigned i, struct digest_fold_view *v);
+/* Find l's variable parts (once). */
+void digest_line_scan(struct digest_line *l);
+/* The line of b that l (scanned) folds into, or -1. */
+long digest_batch_find(const struct digest_batch *b, const struct digest_line *l);
+/* One more message (logged at ts) of l into line i. */
+void digest_batch_fold(struct digest_batch *b, unsigned i, const struct digest_line *l, time_t ts);
+/* Append l as a line of its own (fold: l is scanned, and later messages
+ * may fold into it); false on ENOMEM. */
+bool digest_batch_push(struct digest_batch *b, const struct digest_line *l, bool fold, int severity,
+		       time_t ts);
+/* The same for line i of src, with its count (merging two batches). */
+long digest_batch_find_entry(const struct digest_batch *b, const struct digest_batch *src,
+			     unsigned i);
+void digest_batch_fold_entry(struct digest_batch *b, unsigned i, const struct digest_batch *src,
+			     unsigned si);
+bool digest_batch_push_entry(struct digest_batch *b, const struct digest_batch *src, unsigned i);
+/* A line as digest_save wrote it (state.c): offsets in its rest. */
+struct digest_restored {
+	uint32_t count, varied;
+	int severity;
+	time_t min_ts, max_ts;
+	size_t program, program_end, text;
+};
+/* Append a saved line, its time rendered again in r's zone: false when it
+ * does not fit in a line or on ENOMEM. */
+bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recipient *r,
+			       const char *rest, size_t len, const struct digest_restored *e);
+/* Note m (host: digest_host_hash of its host) in the batch's counts and
+ * first-message fields (shown: in a line, else counted as not shown). */
+void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, uint64_t host,
+		       bool shown);
+/* Count `count` messages of the line (len octets, parts at, variable parts
+ * f) in the batch's summary of what it did not show; false when there is
+ * no summary (out of memory: then none is shown for this batch). */
+bool digest_batch_summarize(struct digest_batch *b, const char *line, size_t len,
+			    const struct digest_line_parts *at, const struct digest_fold *f,
+			    uint32_t count, int severity);
+/* The hash %N counts a host by (its name without regard to case); 0 for
+ * none (NULL or ""). */
+uint64_t digest_host_hash(const char *host);
+/* Count host (hash h, digest_host_hash's) among hs's hosts. */
+void digest_hosts_add(struct digest_hosts *hs, const char *host, uint64_t h);
+void digest_hosts_insert(struct digest_hosts *hs, uint64_t h);
 /* Count src's hosts into dst (dst's first host stays first). */
 void digest_hosts_merge(struct digest_hosts *dst, const struct digest_hosts *src);
 void digest_hosts_free(struct digest_hosts *hs);
@@ -117,6 +330,18 @@ void digest_hosts_free(struct digest_hosts *hs);
  * "N hosts" ("N+ hosts" when the count is a lower bound) for several. */
 const char *digest_hosts_name(const struct digest_hosts *hs, const char *fallback, char *buf,
 			      size_t size);
+
+/* render.c */
+/* "2026-11-23 11:35:02 +0200" of ts in the zone into out (64 octets). */
+size_t digest_time_prefix(time_t ts, enum conf_time time_type, int offset_min, char *out);
+/* Render m as a line of the zone (time_type, offset_min) into l (not
+ * scanned), with tc's time prefixes (tc may be NULL). */
+void digest_render_line(struct digest_time_cache *tc, const struct digest_msg *m,
+			enum conf_time time_type, int offset_min, struct digest_line *l);
+/* Copy at most max_chars characters of s (n octets) into out for a
+ * subject: control characters become spaces, invalid UTF-8 "?", runs of
+ * blanks one space, leading blanks dropped; "..." when cut. */
+void digest_subject_text(char *out, size_t size, const char *s, size_t n, size_t max_chars);
 /* Expand the subject into subject (subject_size octets) and build the body
  * in b's own storage, after its lines: *body points into b and is valid
  * until b next changes; b's lines and counts stay as they were (a failed

@@ -6,6 +6,10 @@ digest_libdigest_la_SOURCES = \
 	digest/digest.h \
 	digest/internal.h \
 	digest/digest.c \
+	digest/batch.c \
+	digest/fold.c \
+	digest/summary.c \
+	digest/state.c \
 	digest/render.c
 
 if HAVE_CRITERION
@@ -14,5 +18,15 @@ TESTS += tests/unit/test_digest
 tests_unit_test_digest_SOURCES = tests/unit/test_digest.c
 tests_unit_test_digest_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_digest_LDADD = digest/libdigest.la smtp/libsmtp.la $(CRITERION_LIBS) \
+	$(PTHREAD_LIBS)
+endif
+
+# The digest states a journal keeps, fuzzed (tests/fuzz/README.md).
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_digest_state
+tests_fuzz_fuzz_digest_state_SOURCES = tests/fuzz/fuzz_digest_state.c
+tests_fuzz_fuzz_digest_state_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_digest_state_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_digest_state_LDADD = digest/libdigest.la smtp/libsmtp.la $(OPENSSL_LIBS) \
 	$(PTHREAD_LIBS)
 endif

@@ -1,8 +1,14 @@
 /*
- * digest/render.c: what a digest looks like: body lines, the closing lines,
- * the subject.  Pure functions; the only outside state read is the
- * process's time zone (localtime_r) for CONF_TIME_LOCAL.  The only state is
- * the caller's struct digest_time_cache (lb_time).
+ * digest/render.c: what a digest looks like: its lines (a message's, or a
+ * folded one's), what it did not show, the closing lines, the subject.
+ * Pure functions; the only outside state read is the process's time zone
+ * (localtime_r) for CONF_TIME_LOCAL.  The only state is the caller's
+ * struct digest_time_cache (lb_time).
+ *
+ * The body is a list of lines, then what was not shown, then "-- " and
+ * the counts.  (A later version may group the lines under headings, such
+ * as logcheck's sections: a line would carry its section, and the body
+ * would be rendered section by section; nothing here assumes one list.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,25 +166,57 @@ static void lb_field(struct lbuf *b, const char *s, size_t max)
 	lb_put(b, tmp, lb_finish(&f));
 }
 
-/* "2026-11-23 11:35:02 +0200" into out (at least 64 octets); its length. */
+/* Two decimal digits of v (0-99) at p. */
+static char *two(char *p, long v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/* "2026-11-23 11:35:02 +0200" into out (at least 64 octets); its length.
+ * By hand, not snprintf: a digest renders a time for every line. */
 static size_t time_text(char *out, time_t ts, enum conf_time time_type, int offset_min)
 {
-	long zone = (long)offset_min * 60;
+	long zone = (long)offset_min * 60, z;
 	struct tm tm;
 	time_t t;
-	long z;
-	int n;
+	char *p = out;
 
 	if (time_type == CONF_TIME_LOCAL && localtime_r(&ts, &tm))
 		zone += tm.tm_gmtoff;
 	t = ts + zone;
 	if (!gmtime_r(&t, &tm))
 		memset(&tm, 0, sizeof(tm));
-	z = zone / 60;
-	n = snprintf(out, 64, "%04d-%02d-%02d %02d:%02d:%02d %c%02ld%02ld", tm.tm_year + 1900,
-		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, z < 0 ? '-' : '+',
-		     labs(z) / 60, labs(z) % 60);
-	return n > 0 ? ((size_t)n < 64 ? (size_t)n : 63) : 0;
+	z = labs(zone / 60);
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		int n = snprintf(out, 64, "%04d-%02d-%02d %02d:%02d:%02d %c%02ld%02ld",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				 tm.tm_min, tm.tm_sec, zone < 0 ? '-' : '+', z / 60, z % 60);
+
+		return n > 0 ? ((size_t)n < 64 ? (size_t)n : 63) : 0;
+	}
+	p = two(two(p, (tm.tm_year + 1900) / 100), (tm.tm_year + 1900) % 100);
+	*p++ = '-';
+	p = two(p, tm.tm_mon + 1);
+	*p++ = '-';
+	p = two(p, tm.tm_mday);
+	*p++ = ' ';
+	p = two(p, tm.tm_hour);
+	*p++ = ':';
+	p = two(p, tm.tm_min);
+	*p++ = ':';
+	p = two(p, tm.tm_sec);
+	*p++ = ' ';
+	*p++ = zone < 0 ? '-' : '+';
+	p = two(two(p, z / 60 % 100), z % 60);
+	*p = '\0';
+	return (size_t)(p - out);
+}
+
+size_t digest_time_prefix(time_t ts, enum conf_time time_type, int offset_min, char *out)
+{
+	return time_text(out, ts, time_type, offset_min);
 }
 
 /* What tzset() last left for the process's zone.  A change of TZ followed
@@ -281,122 +319,60 @@ static size_t text_length(const struct digest_msg *m)
 	return m->text_len == (size_t)-1 ? strlen(m->text) : m->text_len;
 }
 
-size_t digest_format_line(const struct digest_msg *m, enum conf_time time_type, int offset_min,
-			  char *out, size_t size)
+static uint16_t at_most(size_t off, size_t len)
 {
-	return digest_format_line_cached(NULL, m, time_type, offset_min, out, size);
+	return (uint16_t)(off < len ? off : len);
 }
 
-size_t digest_format_line_cached(struct digest_time_cache *tc, const struct digest_msg *m,
-				 enum conf_time time_type, int offset_min, char *out, size_t size)
+/* The line of m into out (size octets), its parts in *at; its length. */
+static size_t render(struct digest_time_cache *tc, const struct digest_msg *m,
+		     enum conf_time time_type, int offset_min, char *out, size_t size,
+		     struct digest_line_parts *at)
 {
 	struct lbuf b;
 	const char *sev = digest_severity_name(m->severity);
+	size_t rest, program, program_end, text, len;
 
 	if (size == 0)
 		return 0;
 	lb_init(&b, out, size - 1 < DIGEST_LINE_MAX ? size - 1 : DIGEST_LINE_MAX);
 	lb_time(&b, tc, m->ts, time_type, offset_min);
 	lb_put(&b, " ", 1);
+	rest = b.len;
 	lb_field(&b, m->host, 255);
 	lb_put(&b, " ", 1);
+	program = b.len;
 	lb_field(&b, m->program, 128);
+	program_end = b.len;
 	lb_put(&b, "[", 1);
 	lb_put(&b, sev, strlen(sev));
 	lb_put(&b, "]: ", 3);
+	text = b.len;
 	if (m->text)
 		lb_escaped(&b, m->text, text_length(m));
-	return lb_finish(&b);
+	len = lb_finish(&b);
+	*at = (struct digest_line_parts){at_most(rest, len), at_most(program, len),
+					 at_most(program_end, len), at_most(text, len)};
+	return len;
 }
 
-/* ---- batches ------------------------------------------------------------ */
-
-void digest_batch_init(struct digest_batch *b)
+size_t digest_format_line(const struct digest_msg *m, enum conf_time time_type, int offset_min,
+			  char *out, size_t size)
 {
-	*b = (struct digest_batch){.highest = DIGEST_SEV_NONE};
+	struct digest_line_parts at;
+
+	return render(NULL, m, time_type, offset_min, out, size, &at);
 }
 
-void digest_batch_free(struct digest_batch *b)
+void digest_render_line(struct digest_time_cache *tc, const struct digest_msg *m,
+			enum conf_time time_type, int offset_min, struct digest_line *l)
 {
-	free(b->buf);
-	free(b->ends);
-	digest_hosts_free(&b->hosts);
-	digest_batch_init(b);
+	l->len = render(tc, m, time_type, offset_min, l->text, sizeof(l->text), &l->at);
+	l->host = digest_host_hash(m->host);
+	l->scanned = false;
 }
 
-bool digest_batch_empty(const struct digest_batch *b)
-{
-	return b->n == 0 && b->not_shown == 0;
-}
-
-void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare)
-{
-	if (!spare->buf && !spare->ends) {
-		*spare = (struct digest_store){b->buf, b->cap, b->ends, b->ends_cap};
-		b->buf = NULL;
-		b->ends = NULL;
-	}
-	digest_batch_free(b);
-}
-
-void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare)
-{
-	b->buf = spare->buf;
-	b->cap = spare->cap;
-	b->ends = spare->ends;
-	b->ends_cap = spare->ends_cap;
-	*spare = (struct digest_store){0};
-}
-
-void digest_store_free(struct digest_store *spare)
-{
-	free(spare->buf);
-	free(spare->ends);
-	*spare = (struct digest_store){0};
-}
-
-/* Room for extra more octets after the lines; false on ENOMEM. */
-static bool batch_reserve(struct digest_batch *b, size_t extra)
-{
-	size_t cap = b->cap ? b->cap : 1024;
-	char *p;
-
-	if (b->len + extra <= b->cap)
-		return true;
-	while (cap < b->len + extra)
-		cap *= 2;
-	p = realloc(b->buf, cap);
-	if (!p)
-		return false;
-	b->buf = p;
-	b->cap = cap;
-	return true;
-}
-
-bool digest_batch_push(struct digest_batch *b, const char *line, size_t len)
-{
-	if (!batch_reserve(b, len + 1))
-		return false;
-	if (b->n == b->ends_cap) {
-		unsigned cap = b->ends_cap ? b->ends_cap * 2 : 16;
-		size_t *e = realloc(b->ends, cap * sizeof(*e));
-
-		if (!e)
-			return false;
-		b->ends = e;
-		b->ends_cap = cap;
-	}
-	memcpy(b->buf + b->len, line, len);
-	b->len += len;
-	b->buf[b->len++] = '\n';
-	b->ends[b->n++] = b->len;
-	return true;
-}
-
-/* Copy at most max_chars characters of s into out for a subject: control
- * characters become spaces, invalid UTF-8 "?", runs of blanks one space,
- * leading blanks dropped; "..." when cut. */
-static void subject_text(char *out, size_t size, const char *src, size_t n, size_t max_chars)
+void digest_subject_text(char *out, size_t size, const char *src, size_t n, size_t max_chars)
 {
 	const unsigned char *s = (const unsigned char *)src;
 	size_t i = 0, o = 0, chars = 0;
@@ -431,166 +407,343 @@ static void subject_text(char *out, size_t size, const char *src, size_t n, size
 	out[o] = '\0';
 }
 
-/* ---- hosts (%N) ---------------------------------------------------------- */
+/* ---- lines ------------------------------------------------------------- */
 
-/* util_hash of the lower-cased name (its first 255 octets: longer host
- * names are not real ones); never 0, which marks an empty slot. */
-static uint64_t host_hash(const char *host)
+/* The rest of line i (from start, the octet at which the view starts) with
+ * the variable parts that varied as placeholders, the others as they were
+ * in its first message. */
+static void lb_rest(struct lbuf *lb, const struct digest_batch *b, unsigned i, size_t from)
 {
-	char low[255];
-	size_t n = 0;
+	const struct digest_entry *e = &b->st.entry[i];
+	struct digest_fold_view v;
 
-	for (; host[n] != '\0' && n < sizeof(low); n++)
-		low[n] = host[n] >= 'A' && host[n] <= 'Z' ? (char)(host[n] - 'A' + 'a') : host[n];
-	return (uint64_t)util_hash(low, n) | 1ull << 32;
-}
+	digest_entry_view(b, i, &v);
+	for (unsigned k = 0; k < v.n; k++) {
+		const struct digest_var_span *sp = &v.v[k];
 
-/* The slot of h: where it is, or the empty one where it would go. */
-static uint64_t *host_slot(const struct digest_hosts *hs, uint64_t h)
-{
-	unsigned i = (unsigned)h & (hs->cap - 1);
+		if (sp->off < from)
+			continue; /* before the part asked for */
+		lb_escaped(lb, v.s + from, sp->off - from);
+		if (e->varied & 1u << k) {
+			const char *ph = digest_var_placeholder(sp->kind);
 
-	while (hs->slot[i] != 0 && hs->slot[i] != h)
-		i = (i + 1) & (hs->cap - 1);
-	return &hs->slot[i];
-}
-
-/* Double the table (or make its first one); false when it may not grow. */
-static bool hosts_grow(struct digest_hosts *hs)
-{
-	struct digest_hosts old = *hs;
-	unsigned cap = hs->cap ? hs->cap * 2 : 8;
-
-	if (cap > 2 * DIGEST_HOSTS_MAX || !(hs->slot = calloc(cap, sizeof(*hs->slot)))) {
-		hs->slot = old.slot;
-		return false;
+			lb_put(lb, ph, strlen(ph));
+		} else {
+			lb_escaped(lb, v.s + sp->off, sp->len);
+		}
+		from = (size_t)sp->off + sp->len;
 	}
-	hs->cap = cap;
-	for (unsigned i = 0; i < old.cap; i++)
-		if (old.slot[i])
-			*host_slot(hs, old.slot[i]) = old.slot[i];
-	free(old.slot);
-	return true;
+	if (from < v.len)
+		lb_escaped(lb, v.s + from, v.len - from);
 }
 
-static void hosts_insert(struct digest_hosts *hs, uint64_t h)
+/* n in decimal at out (at least 11 octets); its length. */
+static size_t decimal(char *out, uint32_t n)
 {
-	uint64_t *slot;
+	char tmp[12];
+	size_t k = 0, len;
 
-	if (hs->cap && *(slot = host_slot(hs, h)) == h)
-		return;
-	if ((hs->n + 1) * 2 > hs->cap && !hosts_grow(hs)) {
-		hs->more = true;
-		return;
+	do
+		tmp[k++] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	for (len = 0; k > 0; len++)
+		out[len] = tmp[--k];
+	return len;
+}
+
+/* A line standing for several messages: the span of their times, the
+ * count, and the rest with what varied among them as placeholders:
+ *   "2026-11-30 13:26:17 -0500 .. 13:27:02 (x412) web1 sshd[info]: ..." */
+static size_t folded_line(const struct digest_batch *b, unsigned i,
+			  const struct digest_recipient *r, char *out)
+{
+	const struct digest_entry *e = &b->st.entry[i];
+	char t0[64], t1[64], count[32];
+	size_t n0, n1;
+	struct lbuf lb;
+
+	lb_init(&lb, out, DIGEST_LINE_MAX);
+	n0 = time_text(t0, e->min_ts, r->time_type, r->offset_min);
+	lb_put(&lb, t0, n0);
+	if (e->max_ts != e->min_ts) {
+		n1 = time_text(t1, e->max_ts, r->time_type, r->offset_min);
+		lb_put(&lb, " .. ", 4);
+		if (n0 == n1 && n1 >= 19 && memcmp(t0, t1, 11) == 0)
+			lb_put(&lb, t1 + 11, 8); /* the same day: its time */
+		else
+			lb_put(&lb, t1, n1 >= 19 ? 19 : n1);
 	}
-	*host_slot(hs, h) = h;
-	hs->n++;
+	lb_put(&lb, " (x", 3);
+	lb_put(&lb, count, decimal(count, e->count));
+	lb_put(&lb, ") ", 2);
+	lb_rest(&lb, b, i, 0);
+	return lb_finish(&lb);
 }
 
-void digest_hosts_add(struct digest_hosts *hs, const char *host)
-{
-	if (!host || !*host)
-		return;
-	if (hs->n == 0 && !hs->more)
-		subject_text(hs->first, sizeof(hs->first), host, strlen(host), 255);
-	hosts_insert(hs, host_hash(host));
-}
+/* ---- what was not shown -------------------------------------------------- */
 
-void digest_hosts_merge(struct digest_hosts *dst, const struct digest_hosts *src)
-{
-	if (dst->n == 0 && !dst->more && src->n > 0)
-		memcpy(dst->first, src->first, sizeof(dst->first));
-	for (unsigned i = 0; i < src->cap; i++)
-		if (src->slot[i])
-			hosts_insert(dst, src->slot[i]);
-	dst->more = dst->more || src->more;
-}
-
-void digest_hosts_free(struct digest_hosts *hs)
-{
-	free(hs->slot);
-	*hs = (struct digest_hosts){0};
-}
-
-const char *digest_hosts_name(const struct digest_hosts *hs, const char *fallback, char *buf,
-			      size_t size)
-{
-	if (hs->n == 0 && !hs->more)
-		return fallback;
-	if (hs->n == 1 && !hs->more)
-		return hs->first;
-	snprintf(buf, size, "%u%s hosts", hs->n, hs->more ? "+" : "");
-	return buf;
-}
-
-void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, bool shown)
-{
-	int sev = m->severity > 7 ? 7 : m->severity; /* < 0: unknown */
-	bool first = b->n + b->not_shown == (shown ? 1u : 0u);
-
-	if (first) {
-		const char *p = m->program && *m->program ? m->program : "-";
-
-		subject_text(b->program, sizeof(b->program), p, strlen(p), 60);
-		subject_text(b->preview, sizeof(b->preview), m->text ? m->text : "", text_length(m),
-			     DIGEST_PREVIEW_CHARS);
-	}
-	digest_hosts_add(&b->hosts, m->host);
-	if (sev >= 0 && sev <= CONF_LEVEL_ERRORS)
-		b->n_errors++;
-	if (sev >= 0 && sev < b->highest)
-		b->highest = sev;
-	if (!shown) {
-		b->not_shown++;
-		return;
-	}
-	if (b->n == 1 || m->ts < b->first_ts)
-		b->first_ts = m->ts;
-	if (b->n == 1 || m->ts > b->last_ts)
-		b->last_ts = m->ts;
-}
-
-/* ---- the mail ----------------------------------------------------------- */
+#define SUMMARY_LINES (DIGEST_TOP_SHOWN + 4)
 
 static const char *plural(unsigned n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
 }
 
-/* The closing lines go after the lines, in the batch's own storage (no
- * copy of the lines per mail); b->len stays, so the lines are unchanged
- * for a retry. */
+/* Append a line (without '\n') made by lb to p at *o, with its '\n'. */
+static void end_line(char *p, size_t *o, struct lbuf *lb)
+{
+	*o += lb_finish(lb);
+	p[(*o)++] = '\n';
+}
+
+/* Does a stand for more messages than c, or as many and more severe ones? */
+static bool commoner(uint32_t a, int sev_a, uint32_t c, int sev_c)
+{
+	return a > c || (a == c && DIGEST_SEV_RANK(sev_a) < DIGEST_SEV_RANK(sev_c));
+}
+
+/* The top counters in order: most messages first, among equals the most
+ * severe, then the earlier; at most DIGEST_TOP_SHOWN. */
+static unsigned top_order(const struct digest_summary *s, unsigned *order)
+{
+	bool taken[DIGEST_TOP] = {false};
+	unsigned n = 0;
+
+	while (n < DIGEST_TOP_SHOWN && n < s->n_top) {
+		unsigned best = DIGEST_TOP;
+
+		for (unsigned i = 0; i < s->n_top; i++)
+			if (!taken[i] && (best == DIGEST_TOP ||
+					  commoner(s->top[i].count, s->top[i].severity,
+						   s->top[best].count, s->top[best].severity)))
+				best = i;
+		taken[best] = true;
+		order[n++] = best;
+	}
+	return n;
+}
+
+/* "by host: 3990 web1, 10 web2, 7 other": most first. */
+static void tally_line(struct lbuf *lb, const char *what, const struct digest_tally *t)
+{
+	bool taken[DIGEST_NAMES] = {false};
+	char num[48];
+
+	lb_put(lb, "  by ", 5);
+	lb_put(lb, what, strlen(what));
+	lb_put(lb, ":", 1);
+	for (unsigned n = 0; n < t->n; n++) {
+		unsigned best = DIGEST_NAMES;
+
+		for (unsigned i = 0; i < t->n; i++)
+			if (!taken[i] && (best == DIGEST_NAMES || t->v[i].count > t->v[best].count))
+				best = i;
+		taken[best] = true;
+		lb_put(
+		    lb, num,
+		    (size_t)snprintf(num, sizeof(num), "%s %u ", n ? "," : "", t->v[best].count));
+		lb_put(lb, t->v[best].name, strlen(t->v[best].name));
+	}
+	if (t->other)
+		lb_put(lb, num, (size_t)snprintf(num, sizeof(num), ", %u other", t->other));
+}
+
+static void severity_line(struct lbuf *lb, const struct digest_summary *s)
+{
+	char num[48];
+	bool first = true;
+
+	lb_put(lb, "  by severity:", 14);
+	for (int i = 0; i < 9; i++) {
+		if (!s->severity[i])
+			continue;
+		lb_put(lb, num,
+		       (size_t)snprintf(num, sizeof(num), "%s %u %s", first ? "" : ",",
+					s->severity[i], digest_severity_name(i < 8 ? i : -1)));
+		first = false;
+	}
+}
+
+/* The summary's lines: the commonest patterns, then the counts by
+ * severity, host and program. */
+static void summary_lines(const struct digest_summary *s, char *p, size_t *o)
+{
+	unsigned order[DIGEST_TOP_SHOWN], n = top_order(s, order);
+	struct lbuf lb;
+	char num[48];
+
+	for (unsigned k = 0; k < n; k++) {
+		const struct digest_top *t = &s->top[order[k]];
+
+		lb_init(&lb, p + *o, DIGEST_LINE_MAX);
+		if (t->error)
+			snprintf(num, sizeof(num), "  (x%u-%u) ", t->count - t->error, t->count);
+		else
+			snprintf(num, sizeof(num), "  (x%u) ", t->count);
+		lb_put(&lb, num, strlen(num));
+		lb_escaped(&lb, t->text, t->len);
+		if (t->cut)
+			lb_put(&lb, "...", 3);
+		end_line(p, o, &lb);
+	}
+	lb_init(&lb, p + *o, DIGEST_LINE_MAX);
+	severity_line(&lb, s);
+	end_line(p, o, &lb);
+	lb_init(&lb, p + *o, DIGEST_LINE_MAX);
+	tally_line(&lb, "host", &s->hosts);
+	end_line(p, o, &lb);
+	lb_init(&lb, p + *o, DIGEST_LINE_MAX);
+	tally_line(&lb, "program", &s->programs);
+	end_line(p, o, &lb);
+}
+
+/* ---- the mail ----------------------------------------------------------- */
+
+/* The closing lines go after the lines, in the batch's own storage: no copy
+ * of the lines when none is folded; b->len stays, so the lines are
+ * unchanged for a retry. */
 #define DIGEST_TRAILER_MAX 512
 
-static bool render_body(struct digest_batch *b, const char **body, size_t *body_len)
+static bool any_folded(const struct digest_batch *b)
 {
-	unsigned total = b->n + b->not_shown;
-	size_t cap, o = b->len;
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->st.entry[i].count > 1)
+			return true;
+	return false;
+}
+
+/* The lines as the mail shows them, from p + *o on. */
+static void body_lines(const struct digest_batch *b, const struct digest_recipient *r, char *p,
+		       size_t *o)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct digest_entry *e = &b->st.entry[i];
+		size_t start = digest_entry_start(b, i);
+
+		if (e->count == 1) {
+			memcpy(p + *o, b->st.buf + start, e->end - start);
+			*o += e->end - start;
+		} else {
+			*o += folded_line(b, i, r, p + *o);
+			p[(*o)++] = '\n';
+		}
+	}
+}
+
+static bool summary_shown(const struct digest_batch *b)
+{
+	return b->summary && !b->summary_lost && b->summary->total == b->not_shown &&
+	       digest_summary_consistent(b->summary);
+}
+
+static bool render_body(const struct digest_recipient *r, struct digest_batch *b, const char **body,
+			size_t *body_len)
+{
+	unsigned total = b->shown + b->not_shown;
+	bool folded = any_folded(b), summary = b->not_shown && summary_shown(b);
+	size_t need = DIGEST_TRAILER_MAX, start = 0, o, cap;
 	char *p;
 	int k;
 
-	if (!batch_reserve(b, DIGEST_TRAILER_MAX))
+	if (folded)
+		need += b->len + (size_t)b->n * (DIGEST_LINE_MAX + 1);
+	if (summary)
+		need += SUMMARY_LINES * (DIGEST_LINE_MAX + 1);
+	if (!digest_batch_reserve(b, need))
 		return false;
-	p = b->buf;
-	cap = b->len + DIGEST_TRAILER_MAX;
+	p = b->st.buf;
+	o = b->len;
+	cap = b->len + need;
+	if (folded) {
+		start = o;
+		body_lines(b, r, p, &o);
+	}
 	if (b->not_shown) {
 		k = snprintf(p + o, cap - o, "%u further %s not shown (%s)\n", b->not_shown,
 			     plural(b->not_shown, "message", "messages"),
 			     b->not_shown_rate ? "rate limit" : "mail could not be queued");
 		o += (size_t)k;
 	}
+	if (summary)
+		summary_lines(b->summary, p, &o);
 	k = snprintf(p + o, cap - o, "-- \n%u %s", total, plural(total, "message", "messages"));
 	o += (size_t)k;
 	if (b->not_shown) {
-		k = snprintf(p + o, cap - o, " (%u shown)", b->n);
+		k = snprintf(p + o, cap - o, " (%u shown)", b->shown);
 		o += (size_t)k;
 	}
 	k = snprintf(p + o, cap - o, ", %u %s or worse, most severe: %s\n", b->n_errors,
 		     plural(b->n_errors, "error", "errors"), digest_severity_name(b->highest));
 	o += (size_t)k;
-	*body = p;
-	*body_len = o;
+	*body = p + start;
+	*body_len = o - start;
 	return true;
+}
+
+/* ---- the subject ---------------------------------------------------------- */
+
+/* "EMERG" ... "DEBUG", "?" */
+static const char *severity_caps(int severity)
+{
+	static const char *const caps[] = {
+	    "EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG",
+	};
+
+	return severity >= 0 && severity <= 7 ? caps[severity] : "?";
+}
+
+/* The commonest pattern, for %A and %K: its program, its text (with what
+ * varied as placeholders) and how many messages it stands for (certainly:
+ * a not-shown pattern's count without its error).  Among equally common
+ * ones the most severe, then a line before a not-shown pattern, then the
+ * first. */
+struct commonest {
+	char program[256], text[1024];
+	uint32_t count;
+};
+
+static void commonest(const struct digest_batch *b, struct commonest *c)
+{
+	const struct digest_summary *s = summary_shown(b) ? b->summary : NULL;
+	unsigned best = b->n, top = DIGEST_TOP;
+	uint32_t least = 0;
+	struct lbuf lb;
+
+	*c = (struct commonest){0};
+	for (unsigned i = 0; i < b->n; i++)
+		if (best == b->n || commoner(b->st.entry[i].count, b->st.entry[i].severity,
+					     b->st.entry[best].count, b->st.entry[best].severity))
+			best = i;
+	if (s)
+		top = digest_summary_commonest(s, &least);
+	if (top < DIGEST_TOP &&
+	    (best == b->n || commoner(least, s->top[top].severity, b->st.entry[best].count,
+				      b->st.entry[best].severity))) {
+		const struct digest_top *t = &s->top[top];
+
+		if (t->at.program_end <= t->len)
+			digest_subject_text(c->program, sizeof(c->program), t->text + t->at.program,
+					    t->at.program_end - t->at.program, 60);
+		if (t->at.text <= t->len)
+			digest_subject_text(c->text, sizeof(c->text), t->text + t->at.text,
+					    t->len - t->at.text, DIGEST_PREVIEW_CHARS);
+		c->count = least;
+	} else if (best < b->n) {
+		const struct digest_entry *e = &b->st.entry[best];
+		const char *line = b->st.buf + digest_entry_start(b, best);
+		char tmp[DIGEST_LINE_MAX + 1];
+
+		digest_subject_text(c->program, sizeof(c->program), line + e->at.program,
+				    e->at.program_end - e->at.program, 60);
+		lb_init(&lb, tmp, sizeof(tmp) - 1);
+		lb_rest(&lb, b, best, e->at.text - e->at.rest);
+		digest_subject_text(c->text, sizeof(c->text), tmp, lb_finish(&lb),
+				    DIGEST_PREVIEW_CHARS);
+		c->count = e->count;
+	} else { /* nothing to go by but the first message */
+		snprintf(c->program, sizeof(c->program), "%s", b->program);
+		snprintf(c->text, sizeof(c->text), "%s", b->preview);
+	}
 }
 
 /* Append s with every '%' doubled, so smtp_subject_expand gives it back as
@@ -605,20 +758,26 @@ static size_t put_literal(char *out, size_t o, size_t size, const char *s)
 	return o;
 }
 
-/* The digest substitutions; the AWP feature guide's ones (and "%%") are left for
- * smtp_subject_expand. */
+/* The digest substitutions; the AWP feature guide's ones (and "%%") are
+ * left for smtp_subject_expand. */
 static void expand_digest(const char *t, const struct digest_batch *b, char *out, size_t size)
 {
+	struct commonest c;
+	bool have_c = false;
 	size_t o = 0;
-	char num[32];
+	char num[32], pattern[1400];
 
 	for (; *t && o + 2 < size; t++) {
 		const char *lit = NULL;
 
+		if (t[0] == '%' && t[1] && strchr("AK", t[1]) && !have_c) {
+			commonest(b, &c);
+			have_c = true;
+		}
 		if (t[0] == '%' && t[1]) {
 			switch (t[1]) {
 			case 'C':
-				snprintf(num, sizeof(num), "%u", b->n + b->not_shown);
+				snprintf(num, sizeof(num), "%u", b->shown + b->not_shown);
 				lit = num;
 				break;
 			case 'E':
@@ -628,11 +787,27 @@ static void expand_digest(const char *t, const struct digest_batch *b, char *out
 			case 'H':
 				lit = digest_severity_name(b->highest);
 				break;
+			case 'V':
+				lit = severity_caps(b->highest);
+				break;
 			case 'P':
 				lit = b->program;
 				break;
 			case 'M':
 				lit = b->preview;
+				break;
+			case 'K':
+				snprintf(num, sizeof(num), "%u", c.count);
+				lit = num;
+				break;
+			case 'A':
+				if (c.count > 1)
+					snprintf(pattern, sizeof(pattern), "%ux %s: %s", c.count,
+						 c.program, c.text);
+				else
+					snprintf(pattern, sizeof(pattern), "%s: %s", c.program,
+						 c.text);
+				lit = pattern;
 				break;
 			default: /* keep "%x" whole, so "%%C" stays "%%C" */
 				out[o++] = *t++;
@@ -661,9 +836,9 @@ bool digest_render_mail(const struct digest_set *s, const struct digest_recipien
 	};
 
 	if (!tmpl)
-		tmpl = b->n == 1 && b->not_shown == 0 ? DIGEST_SUBJECT_DEFAULT_ONE
-						      : DIGEST_SUBJECT_DEFAULT;
+		tmpl = b->shown == 1 && b->not_shown == 0 ? DIGEST_SUBJECT_DEFAULT_ONE
+							  : DIGEST_SUBJECT_DEFAULT;
 	expand_digest(tmpl, b, tmp, sizeof(tmp));
 	smtp_subject_expand(tmp, &subst, subject, subject_size);
-	return render_body(b, body, body_len);
+	return render_body(r, b, body, body_len);
 }

@@ -231,7 +231,7 @@ int engine_emit(void *arg, const struct digest_mail *m)
 			return -1;
 		}
 	}
-	filter_stats_add_mailed(g->filters, m->recipient, m->n_messages);
+	filter_stats_add_mailed(g->filters, m->recipient, m->n_messages, m->now);
 	atomic_fetch_add_explicit(&e->tally.digests_closed, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->tally.not_shown, m->n_not_shown, memory_order_relaxed);
 	return 0;
@@ -535,22 +535,25 @@ void engine_counters(struct engine *e, struct engine_counters *out)
 bool engine_recipient_counters(struct engine *e, size_t i, struct engine_recipient_counters *out)
 {
 	struct engine_gen *g = engine_gen_get(e);
+	struct filter_received rcv;
 	struct filter_stats fs;
 	struct digest_counters dc;
 	bool ok = g != NULL && i < filter_set_recipients(g->filters);
 
 	if (ok) {
 		filter_stats_get(g->filters, i, &fs);
+		filter_stats_received(g->filters, &rcv);
 		ok = digest_counters(g->digests, i, &dc) == DIGEST_OK;
 	}
 	if (ok) {
 		*out = (struct engine_recipient_counters){
-		    .received = fs.received,
+		    .received = rcv.received,
 		    .accepted = fs.accepted,
 		    .mailed = fs.mailed,
 		    .held = dc.held,
 		    .not_shown = dc.not_shown,
 		    .mails = dc.mails,
+		    .last_mail = fs.last_mail,
 		};
 		snprintf(out->address, sizeof(out->address), "%s",
 			 filter_set_address(g->filters, i));

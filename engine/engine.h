@@ -95,19 +95,23 @@
  * every batch with sync=true, else at most ENGINE_SYNC_PERIOD later (like
  * rsyslog omfile's sync parameter).  A record is obsolete once its message
  * is in the spool: on each pass of the delivery thread the journal is
- * emptied when no digest and no outbox holds a message, and compacted (each
- * recipient keeps its last `held` records) when it has doubled.  Both are
- * skipped while a reload's old generation still holds messages, or the
- * outbox holds mails (they are only in memory).  The first time the
- * journal is opened (engine_start, else the first batch) a leftover
- * journal, the mark of a crash, is replayed into the digests; messages for
- * recipients no longer configured are logged and dropped.  A crash thus
- * mails a message twice at worst, never zero times.  (Known exception: a
- * compaction keeps a recipient's newest `held` records, but a held,
- * rate-limited digest that reached its cap holds the oldest messages and
- * only counts the newer ones, so a crash then replays the wrong ones and
- * the count of those not shown is lost.)  One engine per spool: two
- * engines sharing a spool would share a journal.
+ * emptied when every digest is empty and no mail is in flight, and, when it
+ * has doubled, rewritten as one state record per digest (digest_save: its
+ * lines with how many messages each stands for, and the summary of what it
+ * only counted), so that a held, rate-limited digest at its caps is
+ * journaled as exactly what it holds and counts, in a size that does not
+ * grow with the messages it counts.  The rewrite runs under jlock (no worker
+ * between its journal write and its digests) and gives up while any digest's
+ * mail is being emitted; both are skipped while a reload's old generation
+ * still holds messages, or the outbox holds mails (they are only in
+ * memory).  The first time the journal is opened (engine_start, else the
+ * first batch) a leftover journal, the mark of a crash, is replayed into
+ * the digests: states restored (digest_restore), then the messages after
+ * them added; messages for recipients no longer configured are logged and
+ * dropped.  A crash thus mails a message twice at worst, never zero times,
+ * and a digest that only counted some of its messages still counts them
+ * after the crash.  One engine per spool: two engines sharing a spool
+ * would share a journal.
  *
  * Ownership: everything a function is given is borrowed for the call;
  * engine_new copies the parameters it keeps.  No global state: two engines
@@ -287,12 +291,15 @@ void engine_counters(struct engine *e, struct engine_counters *out);
 /* One recipient of the current configuration. */
 struct engine_recipient_counters {
 	char address[320];
-	uint64_t received;  /* messages its filters evaluated */
-	uint64_t accepted;  /* ...and sent it (carried over restarts by <spool>/stats) */
-	uint64_t mailed;    /* ...shown in a mail */
+	uint64_t received;  /* messages the engine was given, each once, for all
+			     * recipients alike (carried over restarts by
+			     * <spool>/stats) */
+	uint64_t accepted;  /* ...that its filters sent it (carried over too) */
+	uint64_t mailed;    /* ...shown in a mail (a folded line: all it stands for) */
 	uint64_t held;      /* now in its digest */
 	uint64_t not_shown; /* counted, not shown (rate limit, caps) */
 	uint64_t mails;     /* its digests closed into mails */
+	time_t last_mail;   /* when its last mail was made (0: none yet) */
 };
 
 /* false when i >= engine_recipients(e). */

@@ -18,13 +18,18 @@
 
 #define JOURNAL_TMP JOURNAL_NAME ".tmp"
 
+/* Records being built, before they are written. */
+struct jbuf {
+	char *buf;
+	size_t len, cap;
+};
+
 struct journal {
 	int dirfd; /* pending/ */
 	int fd;    /* pending/journal, O_APPEND */
 	off_t size;
-	bool dirty; /* written since the last fdatasync */
-	char *buf;  /* staged records */
-	size_t len, cap;
+	bool dirty;        /* written since the last fdatasync */
+	struct jbuf stage; /* staged records */
 	char *spool_dir;
 };
 
@@ -157,7 +162,7 @@ void journal_close(struct journal *j)
 		close(j->fd);
 	if (j->dirfd >= 0)
 		close(j->dirfd);
-	free(j->buf);
+	free(j->stage.buf);
 	free(j->spool_dir);
 	free(j);
 }
@@ -169,80 +174,73 @@ off_t journal_size(const struct journal *j)
 
 /* ---- staging ------------------------------------------------------------- */
 
-static bool reserve(struct journal *j, size_t more)
+static bool reserve(struct jbuf *b, size_t more)
 {
-	size_t cap = j->cap ? j->cap : 4096;
+	size_t cap = b->cap ? b->cap : 4096;
 	char *p;
 
-	if (j->len + more <= j->cap)
+	if (b->len + more <= b->cap)
 		return true;
-	while (cap < j->len + more)
+	while (cap < b->len + more)
 		cap *= 2;
-	p = realloc(j->buf, cap);
+	p = realloc(b->buf, cap);
 	if (p == NULL)
 		return false;
-	j->buf = p;
-	j->cap = cap;
+	b->buf = p;
+	b->cap = cap;
 	return true;
 }
 
-/* Append s (n octets) escaped, then sep (when not NUL). */
-static bool put_field(struct journal *j, const char *s, size_t n, char sep)
+/* Append s (n octets) escaped, then sep (when not NUL).  Runs without a
+ * character to escape are copied whole: a digest's state is long and has
+ * almost none. */
+static bool put_field(struct jbuf *b, const char *s, size_t n, char sep)
 {
-	if (!reserve(j, 2 * n + 1))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i], e = 0;
+	static const char esc[256] = {['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'};
+	size_t i = 0, run;
 
-		switch (c) {
-		case '\\':
-			e = '\\';
+	if (!reserve(b, 2 * n + 1))
+		return false;
+	while (i < n) {
+		for (run = i; run < n && !esc[(unsigned char)s[run]]; run++)
+			;
+		memcpy(b->buf + b->len, s + i, run - i);
+		b->len += run - i;
+		if (run == n)
 			break;
-		case '\t':
-			e = 't';
-			break;
-		case '\n':
-			e = 'n';
-			break;
-		case '\r':
-			e = 'r';
-			break;
-		}
-		if (e) {
-			j->buf[j->len++] = '\\';
-			j->buf[j->len++] = e;
-		} else {
-			j->buf[j->len++] = c;
-		}
+		b->buf[b->len++] = '\\';
+		b->buf[b->len++] = esc[(unsigned char)s[run]];
+		i = run + 1;
 	}
 	if (sep)
-		j->buf[j->len++] = sep;
+		b->buf[b->len++] = sep;
 	return true;
 }
 
-static bool put_str(struct journal *j, const char *s, char sep)
+static bool put_str(struct jbuf *b, const char *s, char sep)
 {
 	if (s == NULL)
 		s = "";
-	return put_field(j, s, strlen(s), sep);
+	return put_field(b, s, strlen(s), sep);
 }
 
 /* Append s as it is (no escaping). */
-static bool put_raw(struct journal *j, const char *s)
+static bool put_raw(struct jbuf *b, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (!reserve(j, n))
+	if (!reserve(b, n))
 		return false;
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
 	return true;
 }
 
 enum journal_status journal_add_many(struct journal *j, const char *const *to, size_t n,
 				     const struct digest_msg *m)
 {
-	size_t mark = j->len, tlen;
+	struct jbuf *b = &j->stage;
+	size_t mark = b->len, tlen;
 	char head[32], nums[96];
 	const char *text = m->text ? m->text : "";
 
@@ -252,17 +250,17 @@ enum journal_status journal_add_many(struct journal *j, const char *const *to, s
 	snprintf(head, sizeof(head), "2\t%zu\t", n);
 	snprintf(nums, sizeof(nums), "%" PRId64 "\t%d\t%d\t", (int64_t)m->ts, m->severity,
 		 m->facility);
-	if (!put_raw(j, head))
+	if (!put_raw(b, head))
 		goto nomem;
 	for (size_t i = 0; i < n; i++)
-		if (!put_str(j, to[i], '\t'))
+		if (!put_str(b, to[i], '\t'))
 			goto nomem;
-	if (!put_raw(j, nums) || !put_str(j, m->host, '\t') || !put_str(j, m->program, '\t') ||
-	    !put_field(j, text, tlen, '\n'))
+	if (!put_raw(b, nums) || !put_str(b, m->host, '\t') || !put_str(b, m->program, '\t') ||
+	    !put_field(b, text, tlen, '\n'))
 		goto nomem;
 	return JOURNAL_OK;
 nomem:
-	j->len = mark;
+	b->len = mark;
 	return JOURNAL_ENOMEM;
 }
 
@@ -273,24 +271,24 @@ enum journal_status journal_add(struct journal *j, const char *to, const struct 
 
 void journal_discard(struct journal *j)
 {
-	j->len = 0;
+	j->stage.len = 0;
 }
 
 enum journal_status journal_write(struct journal *j, struct journal_err *err)
 {
 	enum journal_status st;
 
-	if (j->len == 0)
+	if (j->stage.len == 0)
 		return JOURNAL_OK;
-	if (util_write_all(j->fd, j->buf, j->len) < 0) {
+	if (util_write_all(j->fd, j->stage.buf, j->stage.len) < 0) {
 		st = sys_fail(err, "cannot write", j);
 		/* never leave half a batch: the caller reports it as not taken */
 		(void)ftruncate(j->fd, j->size);
-		j->len = 0;
+		j->stage.len = 0;
 		return st;
 	}
-	j->size += (off_t)j->len;
-	j->len = 0;
+	j->size += (off_t)j->stage.len;
+	j->stage.len = 0;
 	j->dirty = true;
 	return JOURNAL_OK;
 }
@@ -347,11 +345,13 @@ static size_t unescape(char *s)
 
 /* One parsed record, its strings pointing into the line.  The n
  * recipients are consecutive NUL-terminated fields from `to`: read them in
- * order with next_to().  m has the numbers; its strings are set (and
- * unescaped) by record_msg(), which compaction does without. */
+ * order with next_to().  A message record (versions 1 and 2) has m with
+ * the numbers, its strings set (and unescaped) by record_msg(); a state
+ * record (version 3) has one recipient and the state in text. */
 struct record {
 	char *to, *host, *program, *text;
 	size_t n;
+	bool state;
 	struct digest_msg m;
 };
 
@@ -427,8 +427,8 @@ static const struct digest_msg *record_msg(struct record *r)
 	return &r->m;
 }
 
-/* Split one record (NUL-terminated, no LF) in place, version 1 or 2;
- * false when malformed.  The text is the rest of the line. */
+/* Split one record (NUL-terminated, no LF) in place, version 1, 2 or 3;
+ * false when malformed.  The text (the state) is the rest of the line. */
 static bool parse_record(char *line, struct record *r)
 {
 	char *p = line, *v, *c, *t, *f[5];
@@ -436,7 +436,8 @@ static bool parse_record(char *line, struct record *r)
 	v = cut(&p);
 	if (v == NULL)
 		return false;
-	if (strcmp(v, "1") == 0)
+	r->state = strcmp(v, "3") == 0;
+	if (strcmp(v, "1") == 0 || r->state)
 		r->n = 1;
 	else if (strcmp(v, "2") != 0 || (c = cut(&p)) == NULL || !parse_count(c, &r->n))
 		return false;
@@ -444,14 +445,18 @@ static bool parse_record(char *line, struct record *r)
 	for (size_t i = 0; i < r->n; i++)
 		if ((t = cut(&p)) == NULL || *t == '\0')
 			return false;
+	if (r->state) {
+		r->text = p;
+		return true;
+	}
 	for (size_t i = 0; i < 5; i++)
 		if ((f[i] = cut(&p)) == NULL)
 			return false;
 	return parse_msg(f, p, r);
 }
 
-enum journal_status journal_replay(struct journal *j, journal_fn fn, void *arg, size_t *bad,
-				   struct journal_err *err)
+enum journal_status journal_replay(struct journal *j, journal_fn fn, journal_state_fn state_fn,
+				   void *arg, size_t *bad, struct journal_err *err)
 {
 	char *buf, *line, *nl, *to;
 	const struct digest_msg *m;
@@ -472,8 +477,13 @@ enum journal_status journal_replay(struct journal *j, journal_fn fn, void *arg, 
 				(*bad)++;
 			continue;
 		}
-		m = record_msg(&r);
 		to = r.to;
+		if (r.state) {
+			to = next_to(&to);
+			stop = state_fn(arg, to, r.text, unescape(r.text));
+			continue;
+		}
+		m = record_msg(&r);
 		for (size_t i = 0; i < r.n && !stop; i++)
 			stop = fn(arg, next_to(&to), m);
 	}
@@ -481,235 +491,89 @@ enum journal_status journal_replay(struct journal *j, journal_fn fn, void *arg, 
 	return JOURNAL_OK;
 }
 
-/* ---- compaction ---------------------------------------------------------- */
+/* ---- rewriting ------------------------------------------------------------ */
 
-/* What each recipient still needs, in an open-addressing hash table keyed
- * by address: a compaction looks up every recipient of every record. */
-struct quota {
-	char *to; /* owned */
-	size_t left;
-};
+#define REWRITE_CHUNK (64 * 1024) /* written to the new file in pieces this big */
 
-struct quotas {
-	struct quota *v;
-	size_t cap, n; /* cap is a power of two, n <= cap / 2 */
-	journal_keep_fn keep;
-	void *arg;
-};
-
-static struct quota *slot(struct quota *v, size_t cap, const char *to)
+/* Write what b holds to fd and empty it; -1 (errno) on failure. */
+static int flush_to(int fd, struct jbuf *b)
 {
-	size_t i = util_hash(to, strlen(to)) & (cap - 1);
+	int rc = util_write_all(fd, b->buf, b->len);
 
-	while (v[i].to != NULL && strcmp(v[i].to, to) != 0)
-		i = (i + 1) & (cap - 1);
-	return &v[i];
+	b->len = 0;
+	return rc;
 }
 
-static bool quotas_grow(struct quotas *q)
+/* Fill the new file (fd) with fn's records: 1 when done, 0 when fn
+ * abandoned, -1 on a write error (errno), -2 out of memory. */
+static int fill(int fd, journal_snapshot_fn fn, void *arg, off_t *size)
 {
-	size_t cap = q->cap ? 2 * q->cap : 64;
-	struct quota *v = calloc(cap, sizeof(*v));
+	struct jbuf b = {0};
+	const char *to, *state;
+	size_t len, i;
+	int more = 0;
 
-	if (v == NULL)
-		return false;
-	for (size_t i = 0; i < q->cap; i++)
-		if (q->v[i].to != NULL)
-			*slot(v, cap, q->v[i].to) = q->v[i];
-	free(q->v);
-	q->v = v;
-	q->cap = cap;
-	return true;
-}
-
-/* The quota of to, asking keep() the first time.  NULL on ENOMEM. */
-static struct quota *quota_of(struct quotas *q, const char *to)
-{
-	struct quota *e;
-
-	if (2 * (q->n + 1) > q->cap && !quotas_grow(q))
-		return NULL;
-	e = slot(q->v, q->cap, to);
-	if (e->to == NULL) {
-		if ((e->to = strdup(to)) == NULL)
-			return NULL;
-		e->left = q->keep(q->arg, to);
-		q->n++;
-	}
-	return e;
-}
-
-static void quotas_free(struct quotas *q)
-{
-	for (size_t i = 0; i < q->cap; i++)
-		free(q->v[i].to);
-	free(q->v);
-}
-
-/* Spend one of the quota of each of r's recipients (all of them: r counts
- * among each one's newest records): 1 when any still needed r, 0 when
- * none did, -1 on ENOMEM. */
-static int needed(struct quotas *q, struct record *r)
-{
-	struct quota *e;
-	char *p = r->to;
-	bool need = false;
-
-	for (size_t i = 0; i < r->n; i++) {
-		e = quota_of(q, next_to(&p));
-		if (e == NULL)
-			return -1;
-		if (e->left == 0)
+	*size = 0;
+	for (i = 0; (more = fn(arg, i, &to, &state, &len)) == 1; i++) {
+		if (len == 0)
 			continue;
-		need = true;
-		if (e->left != (size_t)-1)
-			e->left--;
+		if (!put_raw(&b, "3\t") || !put_str(&b, to, '\t') ||
+		    !put_field(&b, state, len, '\n')) {
+			free(b.buf);
+			return -2;
+		}
+		if (b.len >= REWRITE_CHUNK) {
+			*size += (off_t)b.len;
+			if (flush_to(fd, &b) < 0)
+				goto fail;
+		}
 	}
-	return need;
+	if (more < 0) {
+		free(b.buf);
+		return 0;
+	}
+	*size += (off_t)b.len;
+	if (flush_to(fd, &b) < 0)
+		goto fail;
+	free(b.buf);
+	return 1;
+fail:
+	free(b.buf);
+	return -1;
 }
 
-struct span {
-	const char *p;
-	size_t len; /* without the LF */
-};
-
-/* Write the kept lines to pending/journal.tmp, fsync, rename over the
- * journal, fsync pending/; then use the new file. */
-static enum journal_status replace(struct journal *j, const struct span *lines, size_t n,
-				   struct journal_err *err)
+enum journal_status journal_rewrite(struct journal *j, journal_snapshot_fn fn, void *arg,
+				    struct journal_err *err)
 {
 	enum journal_status st;
-	off_t size = 0;
-	char *text, *p;
-	int fd;
+	off_t size;
+	int fd, done;
 
-	for (size_t i = 0; i < n; i++)
-		size += (off_t)lines[i].len + 1;
-	p = text = malloc((size_t)size + 1);
-	if (text == NULL) {
-		errf(err, "journal: out of memory");
-		return JOURNAL_ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) { /* one write, not one per line */
-		memcpy(p, lines[i].p, lines[i].len);
-		p += lines[i].len;
-		*p++ = '\n';
-	}
 	(void)unlinkat(j->dirfd, JOURNAL_TMP, 0);
-	fd = openat(j->dirfd, JOURNAL_TMP, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		st = sys_fail(err, "cannot create " JOURNAL_TMP, j);
-		free(text);
+	/* opened as the journal will be used: after the rename it is the journal */
+	fd = openat(j->dirfd, JOURNAL_TMP, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return sys_fail(err, "cannot create " JOURNAL_TMP, j);
+	done = fill(fd, fn, arg, &size);
+	if (done == 1 &&
+	    (fsync(fd) < 0 || renameat(j->dirfd, JOURNAL_TMP, j->dirfd, JOURNAL_NAME) < 0))
+		done = -1;
+	if (done != 1) {
+		st = done == 0 ? JOURNAL_EAGAIN : done == -2 ? JOURNAL_ENOMEM : JOURNAL_EIO;
+		if (done == -1)
+			st = sys_fail(err, "cannot rewrite", j);
+		else if (done == -2)
+			errf(err, "journal: out of memory");
+		else
+			errf(err, "journal: rewrite abandoned");
+		close(fd);
+		(void)unlinkat(j->dirfd, JOURNAL_TMP, 0);
 		return st;
 	}
-	if (util_write_all(fd, text, (size_t)size) < 0 || fsync(fd) < 0 ||
-	    renameat(j->dirfd, JOURNAL_TMP, j->dirfd, JOURNAL_NAME) < 0)
-		goto fail;
-	free(text);
 	(void)fsync(j->dirfd);
-	close(fd);
-	fd = openat(j->dirfd, JOURNAL_NAME, O_RDWR | O_APPEND | O_CLOEXEC);
-	if (fd < 0)
-		return sys_fail(err, "cannot reopen", j);
 	close(j->fd);
 	j->fd = fd;
 	j->size = size;
 	j->dirty = false;
 	return JOURNAL_OK;
-fail:
-	st = sys_fail(err, "cannot rewrite", j);
-	free(text);
-	close(fd);
-	(void)unlinkat(j->dirfd, JOURNAL_TMP, 0);
-	return st;
-}
-
-/* The lines of buf (len octets); a last line without LF is left out. */
-static struct span *split_lines(const char *buf, size_t len, size_t *n)
-{
-	struct span *v = NULL, *v2;
-	size_t cap = 0;
-	const char *line = buf, *nl;
-
-	*n = 0;
-	for (; (nl = memchr(line, '\n', len - (size_t)(line - buf))) != NULL; line = nl + 1) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 256;
-			v2 = realloc(v, cap * sizeof(*v));
-			if (v2 == NULL) {
-				free(v);
-				return NULL;
-			}
-			v = v2;
-		}
-		v[(*n)++] = (struct span){.p = line, .len = (size_t)(nl - line)};
-	}
-	return v != NULL ? v : malloc(sizeof(*v));
-}
-
-/* Copy line (len octets) NUL-terminated into *buf, growing it. */
-static char *scratch(char **buf, size_t *cap, const char *line, size_t len)
-{
-	char *p;
-
-	if (len + 1 > *cap) {
-		p = realloc(*buf, len + 1);
-		if (p == NULL)
-			return NULL;
-		*buf = p;
-		*cap = len + 1;
-	}
-	memcpy(*buf, line, len);
-	(*buf)[len] = '\0';
-	return *buf;
-}
-
-enum journal_status journal_compact(struct journal *j, journal_keep_fn keep, void *arg,
-				    struct journal_err *err)
-{
-	enum journal_status st = JOURNAL_ENOMEM;
-	char *buf, *line = NULL, *copy = NULL;
-	struct quotas q = {.keep = keep, .arg = arg};
-	struct span *lines = NULL;
-	struct record r;
-	bool *take = NULL;
-	size_t len, n = 0, kept = 0, cap = 0;
-	int need;
-
-	buf = read_all(j->fd, &len);
-	if (buf == NULL)
-		return sys_fail(err, "cannot read", j);
-	lines = split_lines(buf, len, &n);
-	take = calloc(n ? n : 1, sizeof(*take));
-	if (lines == NULL || take == NULL)
-		goto nomem;
-	for (size_t i = n; i-- > 0;) { /* newest first: spend the quotas */
-		/* parse a copy: a kept line is written from buf as it was */
-		line = scratch(&copy, &cap, lines[i].p, lines[i].len);
-		if (line == NULL)
-			goto nomem;
-		if (!parse_record(line, &r))
-			continue;
-		need = needed(&q, &r);
-		if (need < 0)
-			goto nomem;
-		take[i] = need;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (take[i])
-			lines[kept++] = lines[i];
-	if (kept == n)
-		st = JOURNAL_OK; /* nothing to drop: spare the rewrite */
-	else
-		st = kept == 0 ? journal_clear(j, err) : replace(j, lines, kept, err);
-	goto out;
-nomem:
-	errf(err, "journal: out of memory");
-out:
-	quotas_free(&q);
-	free(take);
-	free(lines);
-	free(copy);
-	free(buf);
-	return st;
 }

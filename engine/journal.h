@@ -4,36 +4,45 @@
  * Digests live in memory until they close; a crash (kill -9, power loss)
  * would lose what they hold.  So before engine_accept (engine/engine.h)
  * says a batch is taken, it appends the batch's accepted messages to a
- * journal
- * (journal_commit fsyncs it as well; journal_write leaves that to a later
- * journal_sync); on the next start a leftover journal is replayed into the
- * digests.  A record says nothing about which mail will carry the message:
- * it is obsolete once the message is in the spool, which the caller decides
- * from the digests' counters (journal_clear when nothing is held,
- * journal_compact to keep only the last `held` records per recipient).
+ * journal (journal_commit fsyncs it as well; journal_write leaves that to
+ * a later journal_sync); on the next start a leftover journal is replayed
+ * into the digests.  A message record says nothing about which mail will
+ * carry the message: it is obsolete once the message is in the spool,
+ * which the caller decides from the digests (journal_clear when they are
+ * all empty).  To keep the journal from growing with every message while
+ * digests hold on (a rate limit, a long window), journal_rewrite replaces
+ * it with one state record per digest: what the digest holds (its lines,
+ * with how many messages each stands for) and what it only counts (the
+ * summary of what it did not show), as digest_save wrote it, whose size
+ * does not grow with the messages folded or counted; a replay restores
+ * them (digest_restore), then adds the message records written after them.
  * Replaying may therefore mail a message twice after a crash, never zero
  * times.
  *
- * On disk: <spool>/pending/journal (folder 0700, file 0600), one record per
- * accepted message, a text line of TAB-separated fields.  journal_add and
- * journal_add_many write version 2, one record naming every recipient:
+ * On disk: <spool>/pending/journal (folder 0700, file 0600), one record
+ * per line, TAB-separated fields.  journal_add and journal_add_many write
+ * version 2, one record per accepted message naming every recipient:
  *
  *   2 TAB n TAB to1 TAB ... TAB ton TAB ts TAB severity TAB facility TAB
  *     host TAB program TAB text LF
  *
- * n (decimal, >= 1) is the number of recipient fields that follow.  The
- * previous release wrote version 1, one record per (recipient, message),
+ * n (decimal, >= 1) is the number of recipient fields that follow.
+ * journal_rewrite writes version 3, one record per digest:
+ *
+ *   3 TAB to TAB state LF
+ *
+ * Earlier releases wrote version 1, one record per (recipient, message),
  * which is still read:
  *
  *   1 TAB to TAB ts TAB severity TAB facility TAB host TAB program TAB text LF
  *
- * Other versions are skipped as malformed (so the previous release, which
- * reads only version 1, would skip a leftover version 2 journal).  In the recipients, host,
- * program and text a backslash is "\\", TAB "\t", LF "\n", CR "\r", so a
- * record is exactly one line.  A crash while appending leaves at most one
- * incomplete last line: journal_open cuts it off.  journal_compact rewrites
- * the file through pending/journal.tmp and rename(), so the journal is
- * always either the old or the new one.
+ * Other versions are skipped as malformed (so a release that reads only
+ * versions 1 and 2 skips a state record, and mails what followed it).  In
+ * the recipients, host, program, text and state a backslash is "\\", TAB
+ * "\t", LF "\n", CR "\r", so a record is exactly one line.  A crash while
+ * appending leaves at most one incomplete last line: journal_open cuts it
+ * off.  journal_rewrite writes pending/journal.tmp, fsyncs it and renames it
+ * over the journal, so the journal is always either the old or the new one.
  *
  * No locking inside: the caller serialises every call on one journal, and
  * only one process (one engine: one omlogmail action) may use a spool's
@@ -54,6 +63,7 @@ enum journal_status {
 	JOURNAL_OK = 0,
 	JOURNAL_EIO, /* file system error: err says which */
 	JOURNAL_ENOMEM,
+	JOURNAL_EAGAIN, /* journal_rewrite: the caller's function gave up; nothing changed */
 };
 
 struct journal_err {
@@ -107,23 +117,29 @@ off_t journal_size(const struct journal *j);
  * NUL-terminated, text_len is set).  Non-zero stops. */
 typedef int (*journal_fn)(void *arg, const char *to, const struct digest_msg *m);
 
+/* Called for each state record, in its place among the messages: the
+ * state of to's digest (len octets, borrowed for the call).  Non-zero
+ * stops. */
+typedef int (*journal_state_fn)(void *arg, const char *to, const char *state, size_t len);
+
 /* Read the journal.  *bad (when not NULL) counts malformed records, which
- * are skipped whole (fn is not called for any of their recipients). */
-enum journal_status journal_replay(struct journal *j, journal_fn fn, void *arg, size_t *bad,
-				   struct journal_err *err);
+ * are skipped whole (no function is called for any of their recipients). */
+enum journal_status journal_replay(struct journal *j, journal_fn fn, journal_state_fn state_fn,
+				   void *arg, size_t *bad, struct journal_err *err);
 
-/* How many of to's newest records are still needed; (size_t)-1 for all. */
-typedef size_t (*journal_keep_fn)(void *arg, const char *to);
+/* The records of a rewrite, asked for i = 0, 1, ...: set *to (a non-empty
+ * address) and its digest's state (*state, *len; *len 0: no record for this
+ * i) and return 1; return 0 when there are no more, -1 to give up (the
+ * journal is then left as it was). */
+typedef int (*journal_snapshot_fn)(void *arg, size_t i, const char **to, const char **state,
+				   size_t *len);
 
-/* Rewrite the journal keeping the records each recipient still needs: a
- * record stays when it is among the newest keep(arg, to) records naming to,
- * for any of its recipients; kept records stay whole and in their order.
- * So every recipient keeps at least its newest keep() messages; a kept
- * record may also name recipients that no longer need it, which a replay
- * mails again: twice, never zero times, as after any crash.  keep() is
- * called once per distinct recipient.  Malformed records are dropped.  The
- * file is left alone when every record is kept. */
-enum journal_status journal_compact(struct journal *j, journal_keep_fn keep, void *arg,
+/* Replace the journal by the state records fn gives: only when they hold
+ * everything its records did (the caller's promise: no message journaled
+ * is anywhere else but in those digests or the spool).  Nothing staged
+ * is touched.  JOURNAL_OK, JOURNAL_EAGAIN (fn gave up), JOURNAL_EIO,
+ * JOURNAL_ENOMEM: the journal as it was. */
+enum journal_status journal_rewrite(struct journal *j, journal_snapshot_fn fn, void *arg,
 				    struct journal_err *err);
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * engine/journaling.c: the engine's use of its journal (engine/journal.h):
- * open and replay after a crash, write each batch, sync, and settle what
- * the spool now holds.  Why and when: engine/engine.h, "Crash safety".
- * Every function but engine_journal_start runs with e->jlock held.
+ * open and replay after a crash, write each batch, sync, and settle: empty
+ * the journal when the digests are, or rewrite it as their states.  Why
+ * and when: engine/engine.h, "Crash safety".  Every function but
+ * engine_journal_start runs with e->jlock held.
  */
+#include <stdlib.h>
 #include <syslog.h>
 
 #include "engine/internal.h"
@@ -16,24 +18,6 @@ static long recipient_index(const struct engine_gen *g, const char *address)
 	return r == NULL ? -1 : (long)(r - g->conf->recipients);
 }
 
-static unsigned long held(const struct engine_gen *g, long idx)
-{
-	struct digest_counters c;
-
-	if (idx < 0 || digest_counters(g->digests, (size_t)idx, &c) != DIGEST_OK)
-		return 0;
-	return c.held;
-}
-
-/* journal_keep_fn: a recipient's held messages are its newest records. */
-static size_t keep(void *arg, const char *to)
-{
-	const struct engine_gen *g = arg;
-	long idx = recipient_index(g, to);
-
-	return idx < 0 ? (size_t)-1 : (size_t)held(g, idx);
-}
-
 bool engine_journal_grown(const struct engine *e)
 {
 	off_t size = journal_size(e->journal);
@@ -41,13 +25,38 @@ bool engine_journal_grown(const struct engine *e)
 	return size >= ENGINE_JOURNAL_MAX && size >= 2 * e->journal_compacted;
 }
 
+/* A rewrite's records: the state of each digest of a generation. */
+struct snapshot {
+	struct engine_gen *g;
+	char *buf;
+	size_t len, cap;
+};
+
+/* journal_snapshot_fn.  Gives up when a digest's mail is being emitted:
+ * its messages are then in neither the digest nor the spool. */
+static int snapshot(void *arg, size_t i, const char **to, const char **state, size_t *len)
+{
+	struct snapshot *sn = arg;
+
+	if (i >= digest_set_count(sn->g->digests))
+		return 0;
+	sn->len = 0;
+	if (digest_save(sn->g->digests, i, &sn->buf, &sn->len, &sn->cap) != DIGEST_OK)
+		return -1;
+	*to = sn->g->conf->recipients[i].address;
+	*state = sn->buf;
+	*len = sn->len;
+	return 1;
+}
+
 void engine_journal_settle(struct engine *e, struct engine_gen *g)
 {
+	struct snapshot sn = {.g = g};
 	struct outbox *ob;
 	struct journal_err err;
-	unsigned long n_held = 0;
+	enum journal_status st;
+	bool idle;
 	unsigned gens;
-	size_t i, n;
 
 	if (e->journal == NULL || journal_size(e->journal) == 0)
 		return;
@@ -57,14 +66,12 @@ void engine_journal_settle(struct engine *e, struct engine_gen *g)
 	pthread_mutex_unlock(&e->lock);
 	if (gens != 1) /* an old generation's digests are not counted here */
 		return;
-	n = digest_set_count(g->digests);
-	for (i = 0; i < n; i++)
-		n_held += held(g, (long)i);
-	/* held first, the outbox second: an emitted mail enters the outbox
-	 * before its messages leave `held`, so none slips between the two */
+	idle = digest_set_idle(g->digests);
+	/* the digests first, the outbox second: an emitted mail enters the
+	 * outbox before it leaves its digest, so none slips between the two */
 	if (ob != NULL && outbox_pending(ob) > 0)
 		return;
-	if (n_held == 0) {
+	if (idle) {
 		if (journal_clear(e->journal, &err) != JOURNAL_OK)
 			engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "%s", err.msg);
 		e->journal_compacted = 0;
@@ -72,15 +79,21 @@ void engine_journal_settle(struct engine *e, struct engine_gen *g)
 	}
 	if (!engine_journal_grown(e))
 		return;
-	if (journal_compact(e->journal, keep, g, &err) != JOURNAL_OK)
+	/* what the digests hold and count replaces the messages' records;
+	 * jlock keeps workers out, and no mail is in flight (else: later) */
+	st = journal_rewrite(e->journal, snapshot, &sn, &err);
+	free(sn.buf);
+	if (st == JOURNAL_OK)
+		e->journal_compacted = journal_size(e->journal);
+	else if (st != JOURNAL_EAGAIN)
 		engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "%s", err.msg);
-	e->journal_compacted = journal_size(e->journal);
 }
 
 struct replay {
 	struct engine_gen *g;
 	time_t now;
-	unsigned long replayed, dropped;
+	unsigned long dropped; /* records for recipients no longer configured */
+	size_t bad_states;     /* state records refused */
 };
 
 static int replay_one(void *arg, const char *to, const struct digest_msg *m)
@@ -93,14 +106,39 @@ static int replay_one(void *arg, const char *to, const struct digest_msg *m)
 		return 0;
 	}
 	(void)digest_add(r->g->digests, (size_t)idx, m, r->now, engine_emit, r->g);
-	r->replayed++;
 	return 0;
+}
+
+static int replay_state(void *arg, const char *to, const char *state, size_t len)
+{
+	struct replay *r = arg;
+	long idx = recipient_index(r->g, to);
+
+	if (idx < 0)
+		r->dropped++;
+	else if (digest_restore(r->g->digests, (size_t)idx, state, len) != DIGEST_OK)
+		r->bad_states++;
+	return 0;
+}
+
+/* Messages the digests of g were given: after a replay into empty
+ * digests, what it recovered. */
+static unsigned long added(const struct engine_gen *g)
+{
+	struct digest_counters c;
+	unsigned long n = 0;
+
+	for (size_t i = 0; i < digest_set_count(g->digests); i++)
+		if (digest_counters(g->digests, i, &c) == DIGEST_OK)
+			n += c.added;
+	return n;
 }
 
 bool engine_journal_ready(struct engine *e, struct engine_gen *g)
 {
 	struct replay r = {.g = g, .now = time(NULL)};
 	struct journal_err err;
+	unsigned long before;
 	size_t bad = 0;
 
 	if (e->journal != NULL)
@@ -114,19 +152,21 @@ bool engine_journal_ready(struct engine *e, struct engine_gen *g)
 	e->journal_failed = false;
 	if (journal_size(e->journal) == 0)
 		return true;
-	if (journal_replay(e->journal, replay_one, &r, &bad, &err) != JOURNAL_OK) {
+	before = added(g);
+	if (journal_replay(e->journal, replay_one, replay_state, &r, &bad, &err) != JOURNAL_OK) {
 		engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "%s", err.msg);
 		journal_close(e->journal);
 		e->journal = NULL;
 		return false;
 	}
+	bad += r.bad_states;
 	engine_log(e, LOG_WARNING, ENGINE_FAULT_NONE,
 		   "recovered %lu messages held in digests at an abrupt stop (%s/" JOURNAL_DIR
 		   "/" JOURNAL_NAME ")%s",
-		   r.replayed, e->spool_dir, r.dropped + bad > 0 ? "; some were not" : "");
+		   added(g) - before, e->spool_dir, r.dropped + bad > 0 ? "; some were not" : "");
 	if (r.dropped + bad > 0)
 		engine_log(e, LOG_ERR, ENGINE_FAULT_DATA,
-			   "%lu journaled messages for recipients no longer configured "
+			   "%lu journaled records for recipients no longer configured "
 			   "and %zu malformed records were dropped",
 			   r.dropped, bad);
 	engine_journal_settle(e, g);

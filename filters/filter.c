@@ -148,9 +148,9 @@ struct hslot {
 };
 
 struct rcounters {
-	_Atomic uint64_t received_base; /* carried over by filter_stats_restore */
 	_Atomic uint64_t accepted;
 	_Atomic uint64_t mailed;
+	_Atomic int64_t last_mail;
 	time_t since;
 };
 
@@ -158,6 +158,8 @@ struct rcounters {
  * the set as const. */
 struct counters {
 	_Atomic uint64_t evaluated;
+	_Atomic uint64_t received_base; /* carried over by filter_stats_restore */
+	time_t since;
 	struct rcounters *r;
 };
 
@@ -574,8 +576,9 @@ static enum filter_status set_alloc(struct filter_set *set, const struct conf *c
 	set->ctr->r = calloc(c->n_recipients ? c->n_recipients : 1, sizeof(*set->ctr->r));
 	if (!set->ctr->r)
 		return FILTER_ENOMEM;
+	set->ctr->since = time(NULL);
 	for (size_t r = 0; r < c->n_recipients; r++)
-		set->ctr->r[r].since = time(NULL);
+		set->ctr->r[r].since = set->ctr->since;
 	return FILTER_OK;
 }
 
@@ -1017,24 +1020,39 @@ void filter_stats_get(const struct filter_set *set, size_t recipient, struct fil
 {
 	const struct rcounters *rc = &set->ctr->r[recipient];
 
-	out->received = atomic_load_explicit(&rc->received_base, memory_order_relaxed) +
-			atomic_load_explicit(&set->ctr->evaluated, memory_order_relaxed);
 	out->accepted = atomic_load_explicit(&rc->accepted, memory_order_relaxed);
 	out->mailed = atomic_load_explicit(&rc->mailed, memory_order_relaxed);
 	out->since = rc->since;
+	out->last_mail = (time_t)atomic_load_explicit(&rc->last_mail, memory_order_relaxed);
 }
 
-void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uint64_t n)
+void filter_stats_received(const struct filter_set *set, struct filter_received *out)
 {
-	if (recipient < set->n_recipients)
-		atomic_fetch_add_explicit(&set->ctr->r[recipient].mailed, n, memory_order_relaxed);
+	out->received = atomic_load_explicit(&set->ctr->received_base, memory_order_relaxed) +
+			atomic_load_explicit(&set->ctr->evaluated, memory_order_relaxed);
+	out->since = set->ctr->since;
+}
+
+void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uint64_t n,
+			     time_t when)
+{
+	struct rcounters *rc;
+	int64_t seen;
+
+	if (recipient >= set->n_recipients)
+		return;
+	rc = &set->ctr->r[recipient];
+	atomic_fetch_add_explicit(&rc->mailed, n, memory_order_relaxed);
+	seen = atomic_load_explicit(&rc->last_mail, memory_order_relaxed);
+	while (when > seen && !atomic_compare_exchange_weak(&rc->last_mail, &seen, (int64_t)when))
+		;
 }
 
 static void counters_set(struct rcounters *rc, const struct filter_stats *st)
 {
-	atomic_store(&rc->received_base, st->received);
 	atomic_store(&rc->accepted, st->accepted);
 	atomic_store(&rc->mailed, st->mailed);
+	atomic_store(&rc->last_mail, (int64_t)st->last_mail);
 	rc->since = st->since;
 }
 
@@ -1044,9 +1062,22 @@ void filter_stats_set(struct filter_set *set, size_t recipient, const struct fil
 		counters_set(&set->ctr->r[recipient], st);
 }
 
+void filter_stats_set_received(struct filter_set *set, const struct filter_received *st)
+{
+	atomic_store(&set->ctr->received_base, st->received);
+	atomic_store(&set->ctr->evaluated, 0);
+	set->ctr->since = st->since;
+}
+
 void filter_stats_carry(struct filter_set *dst, const struct filter_set *src)
 {
-	for (size_t r = 0; src && r < dst->n_recipients; r++) {
+	struct filter_received rcv;
+
+	if (!src)
+		return;
+	filter_stats_received(src, &rcv);
+	filter_stats_set_received(dst, &rcv);
+	for (size_t r = 0; r < dst->n_recipients; r++) {
 		const char *address = dst->conf->recipients[r].address;
 
 		for (size_t i = 0; i < src->n_recipients; i++) {

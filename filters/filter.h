@@ -18,10 +18,12 @@
  * `host H` matches the message's host name as fnmatch(3) with FNM_CASEFOLD
  * (a plain name, or a glob such as `web*`; host names are case-insensitive).
  *
- * Statistics per recipient: received (messages evaluated), accepted (sent
- * to the recipient by its filters), mailed (set by the digest code).  They
- * are atomic counters inside the set, so several workers may match at once.
- * The stats file (filter_stats_save/_load) publishes them to the CLI.
+ * Statistics: received, the messages the set evaluated (each once, however
+ * many recipients it has: what a front end received), and per recipient
+ * accepted (sent to the recipient by its filters), mailed and the time of
+ * its last mail (set by whoever makes the mails).  They are atomic counters
+ * inside the set, so several workers may match at once.  The stats file
+ * (filter_stats_save/_load) publishes them to the CLI.
  *
  * Errors: functions return an enum filter_status (0 is success) and fill a
  * caller-owned struct conf_err with one readable line.  Nothing here aborts.
@@ -96,10 +98,17 @@ size_t filter_match_linear(const struct filter_set *set, struct filter_worker *w
 /* ---- statistics ---------------------------------------------------------- */
 
 struct filter_stats {
-	uint64_t received; /* messages evaluated for the recipient */
-	uint64_t accepted; /* ...that its filters sent to it */
-	uint64_t mailed;   /* ...that went out in a mail (filter_stats_add_mailed) */
+	uint64_t accepted; /* messages its filters sent to the recipient */
+	uint64_t mailed;   /* ...that a mail showed (filter_stats_add_mailed) */
 	time_t since;      /* when counting started */
+	time_t last_mail;  /* when its last mail was made; 0: none yet */
+};
+
+/* The messages filter_match evaluated, once each: what the front end
+ * received. */
+struct filter_received {
+	uint64_t received;
+	time_t since; /* when counting started */
 };
 
 /* A worker adds its "received" count to the set every 64 messages (one
@@ -108,11 +117,15 @@ struct filter_stats {
 void filter_worker_flush(struct filter_worker *w);
 
 void filter_stats_get(const struct filter_set *set, size_t recipient, struct filter_stats *out);
-void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uint64_t n);
+void filter_stats_received(const struct filter_set *set, struct filter_received *out);
+/* n messages of recipient shown in a mail made at when. */
+void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uint64_t n,
+			     time_t when);
 
-/* Start recipient's counters from st (received, accepted, mailed, since).
- * Call before the set is shared with other threads. */
+/* Start recipient's counters (or the set's received) from st.  Call before
+ * the set is shared with other threads. */
 void filter_stats_set(struct filter_set *set, size_t recipient, const struct filter_stats *st);
+void filter_stats_set_received(struct filter_set *set, const struct filter_received *st);
 
 /* Statistics as read back from a stats file, keyed by address. */
 struct filter_stats_entry {
@@ -122,16 +135,25 @@ struct filter_stats_entry {
 struct filter_stats_table {
 	struct filter_stats_entry *entries;
 	size_t n;
+	struct filter_received received;
 };
 
 /*
  * The stats file, written by the module and read by `show log config`:
  *
- *   logmail-stats 1
- *   <address> <received> <accepted> <mailed> <since, Unix seconds>
+ *   logmail-stats 2
+ *   received <received> <since>
+ *   <address> <accepted> <mailed> <since> <last mail, 0: none>
  *   ...
  *
- * one line per recipient, written to a temporary file in the same directory,
+ * (times in Unix seconds), one line per recipient after the set's received
+ * count.  Version 1, written by earlier releases, is still read:
+ *
+ *   logmail-stats 1
+ *   <address> <received> <accepted> <mailed> <since>
+ *
+ * where each recipient repeated the received count (its first is taken).
+ * Written to a temporary file in the same directory,
  * fsynced, then renamed over path, so a reader sees the old or the new file.
  * Its place: FILTER_STATS_FILE in the spool directory (`show log config`
  * reads <spool>/stats); the module saves it from time to time and on exit.
@@ -149,9 +171,9 @@ void filter_stats_table_free(struct filter_stats_table *t);
 const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *t,
 					       const char *address);
 
-/* Carry counts over (a restart, a re-read configuration): each recipient of
- * set found in t starts from t's counts and since.  Call before the set is
- * shared with other threads. */
+/* Carry counts over (a restart, a re-read configuration): the set's
+ * received count and each recipient of set found in t start from t's.
+ * Call before the set is shared with other threads. */
 void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t);
 
 /* The same for a configuration re-read while running (rsyslog's HUP): each
@@ -161,8 +183,9 @@ void filter_stats_carry(struct filter_set *dst, const struct filter_set *src);
 
 /* ---- show log config ----------------------------------------------------- */
 
-/* Print every recipient of c in `show log config` layout (see filters/show.c),
- * with statistics from t when it has the recipient (t may be NULL). */
+/* Print the received count and every recipient of c in `show log config`
+ * layout (see filters/show.c), with statistics from t when it has the
+ * recipient (t may be NULL). */
 int filter_show_config(const struct conf *c, const struct filter_stats_table *t, FILE *out);
 
 #endif

@@ -1,39 +1,49 @@
 /*
- * filters/show.c: the `Email ADDR:` blocks of `show log config`.
+ * filters/show.c: `show log config`: what was received, then the
+ * `Email ADDR:` blocks.
  *
- * The layout is the one of the AlliedWare Plus feature guide (Mail (SMTP)):
+ * The layout is the one of the AlliedWare Plus feature guide (Mail (SMTP)),
+ * whose "Statistics ..... 1327 messages received, 821 accepted by filter"
+ * lines repeat the system's received count for every target: here it is
+ * shown once, first, and each recipient's statistics follow its filters:
  *
+ *   Statistics ..... 1327 messages received (2016 Oct 11 10:36:16)
  *   Email admin@example.com:
  *   Time offset .... +0:00
  *   Offset type .... Local
  *   Digest window .. 30 s               <- logmail's digest settings, same style
  *   Max messages ... 100
  *   Max bytes ...... 65536
+ *   Fold repeats ... on                 (or: off)
  *   Urgent level ... critical           (or: none)
  *   Rate limit ..... 60 per hour        (or: unlimited)
  *   Subject ........ "%N: log messages" (or: default)
  *   Filters:
- *     1 Level ..... emergencies
- *       Program ..... any
+ *     1 Level ........ emergencies
+ *       Program ...... any
  *       Facility ..... any
- *       Host ......... web*            <- only for a filter with `host H`
+ *       Host ......... web*             <- only for a filter with `host H`
  *       Message text . any
- *     2 Logcheck .. server, rules in /etc/logcheck   <- `logcheck LEVEL [rules DIR]`
+ *     2 Logcheck ..... server, rules in /etc/logcheck   <- `logcheck LEVEL [rules DIR]`
  *       cracking.d ............ 6 files, 9 rules  (the directories of the level)
  *       ...
  *       error: DIR/ignore.d.server/local-x:3: does not compile: unmatched ( or \(; not loaded
  *       note: DIR/ignore.d.server/kernel:1: run by PCRE2: Vectorscan says: ...
  *   Exclude filters:                    <- only when the recipient has some
- *     1 Level ..... any
- *       Program ..... cron
+ *     1 Level ........ any
+ *       Program ...... cron
  *       ...
- *   Statistics ..... 1327 messages received, 0 accepted by filter, 0 mailed (2016 Oct 11 10:36:16)
+ *     Statistics ..... 821 accepted by filter, 795 mailed (last mail 2016 Oct 11 11:02:40)
  *
- * A recipient without filters shows `  (none: no messages will be sent)`
- * under Filters.  The logcheck rules are read (not compiled) to count them
- * and to list the ones that are left out or run by PCRE2.  Statistics without a stats file entry
- * are zeros, without the mailed count and the date (nothing has counted yet).  The date is when
- * counting started, in local time.
+ * The received count is every message the module was given (each once,
+ * however many recipients), since the date shown (when counting started;
+ * it carries over restarts).  A recipient's "mailed" counts the messages
+ * its mails showed, a folded line all it stands for; "last mail" is when
+ * its last mail was made.  A recipient without filters shows `  (none: no
+ * messages will be sent)` under Filters.  Without a stats file every count
+ * is zero, without dates.  Dates are in local time.
+ * The logcheck rules are read (not compiled) to count them and to list the
+ * ones that are left out or run by PCRE2.
  */
 #include "filters/filter.h"
 #include "filters/logcheck.h"
@@ -73,6 +83,8 @@ static void show_digest(FILE *out, const struct conf_digest *d)
 	fprintf(out, "%u\n", d->max_messages);
 	label(out, "Max bytes");
 	fprintf(out, "%u\n", d->max_bytes);
+	label(out, "Fold repeats");
+	fprintf(out, "%s\n", d->fold ? "on" : "off");
 	label(out, "Urgent level");
 	fprintf(out, "%s\n", d->urgent_level < 0 || !urgent ? "none" : urgent);
 	label(out, "Rate limit");
@@ -88,17 +100,39 @@ static void show_digest(FILE *out, const struct conf_digest *d)
 	fputc('\n', out);
 }
 
+/* A label under "Filters:" (prefix "  1 " or "    ", then the name) with
+ * dots so that every value starts in the same column, as "Message text . "
+ * does. */
+#define FILTER_VALUE_COL 19
+
+static void filter_label(FILE *out, const char *prefix, const char *name)
+{
+	int dots = FILTER_VALUE_COL - (int)(strlen(prefix) + strlen(name)) - 2;
+
+	fprintf(out, "%s%s ", prefix, name);
+	for (int i = 0; i < (dots < 1 ? 1 : dots); i++)
+		fputc('.', out);
+	fputc(' ', out);
+}
+
 static void show_filter(FILE *out, size_t n, const struct conf_filter *f)
 {
 	const char *level = conf_level_name(f->level);
 	const char *fac = conf_facility_name(f->facility);
+	char num[32];
 
-	fprintf(out, "  %zu Level ..... %s\n", n, level ? level : "?");
-	fprintf(out, "    Program ..... %s\n", f->program ? f->program : "any");
-	fprintf(out, "    Facility ..... %s\n", fac ? fac : "?");
-	if (f->host) /* not in the AWP layout: shown only when used */
-		fprintf(out, "    Host ......... %s\n", f->host);
-	fputs("    Message text . ", out);
+	snprintf(num, sizeof(num), "  %zu ", n);
+	filter_label(out, num, "Level");
+	fprintf(out, "%s\n", level ? level : "?");
+	filter_label(out, "    ", "Program");
+	fprintf(out, "%s\n", f->program ? f->program : "any");
+	filter_label(out, "    ", "Facility");
+	fprintf(out, "%s\n", fac ? fac : "?");
+	if (f->host) { /* not in the AWP layout: shown only when used */
+		filter_label(out, "    ", "Host");
+		fprintf(out, "%s\n", f->host);
+	}
+	filter_label(out, "    ", "Message text");
 	if (!f->msgtext) {
 		fputs("any", out);
 	} else {
@@ -116,7 +150,7 @@ static void show_logcheck(FILE *out, size_t n, const struct conf_recipient *r)
 	struct logcheck_report rep;
 	struct conf_err err = {0};
 
-	fprintf(out, "  %zu Logcheck .. %s, rules in %s\n", n, conf_logcheck_name(r->logcheck),
+	fprintf(out, "  %zu Logcheck ..... %s, rules in %s\n", n, conf_logcheck_name(r->logcheck),
 		dir);
 	if (logcheck_load(dir, r->logcheck, LOGCHECK_NO_COMPILE, NULL, &rep, &err) < 0) {
 		fprintf(out, "    error: %s\n", err.msg);
@@ -146,22 +180,43 @@ static void show_logcheck(FILE *out, size_t n, const struct conf_recipient *r)
 	logcheck_report_free(&rep);
 }
 
-static void show_stats(FILE *out, const struct filter_stats *st)
+static void date(char *out, size_t size, time_t t)
 {
 	struct tm tm;
-	char date[64] = "";
 
-	if (!st) {
-		fputs("  Statistics ..... 0 messages received, 0 accepted by filter\n", out);
+	out[0] = '\0';
+	if (localtime_r(&t, &tm))
+		strftime(out, size, "%Y %b %d %H:%M:%S", &tm);
+}
+
+static void show_received(FILE *out, const struct filter_stats_table *t)
+{
+	char when[64];
+
+	if (!t || t->received.since <= 0) {
+		fputs("Statistics ..... 0 messages received\n", out);
 		return;
 	}
-	if (localtime_r(&st->since, &tm))
-		strftime(date, sizeof(date), "%Y %b %d %H:%M:%S", &tm);
-	fprintf(out,
-		"  Statistics ..... %llu messages received, %llu accepted by filter, "
-		"%llu mailed (%s)\n",
-		(unsigned long long)st->received, (unsigned long long)st->accepted,
-		(unsigned long long)st->mailed, date);
+	date(when, sizeof(when), t->received.since);
+	fprintf(out, "Statistics ..... %llu messages received (%s)\n",
+		(unsigned long long)t->received.received, when);
+}
+
+static void show_stats(FILE *out, const struct filter_stats *st)
+{
+	char when[64];
+
+	if (!st) {
+		fputs("  Statistics ..... 0 accepted by filter, 0 mailed\n", out);
+		return;
+	}
+	fprintf(out, "  Statistics ..... %llu accepted by filter, %llu mailed",
+		(unsigned long long)st->accepted, (unsigned long long)st->mailed);
+	if (st->last_mail > 0) {
+		date(when, sizeof(when), st->last_mail);
+		fprintf(out, " (last mail %s)", when);
+	}
+	fputc('\n', out);
 }
 
 static void show_recipient(FILE *out, const struct conf_recipient *r,
@@ -186,6 +241,7 @@ static void show_recipient(FILE *out, const struct conf_recipient *r,
 
 int filter_show_config(const struct conf *c, const struct filter_stats_table *t, FILE *out)
 {
+	show_received(out, t);
 	for (size_t i = 0; i < c->n_recipients; i++)
 		show_recipient(out, &c->recipients[i], t);
 	return ferror(out) ? -1 : 0;

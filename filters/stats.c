@@ -20,7 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATS_MAGIC "logmail-stats 1"
+#define STATS_MAGIC    "logmail-stats 2"
+#define STATS_MAGIC_V1 "logmail-stats 1"
 
 static void err_set(struct conf_err *err, const char *path, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -41,14 +42,17 @@ static void err_set(struct conf_err *err, const char *path, unsigned line, const
 
 static int stats_write(const struct filter_set *set, FILE *f)
 {
-	fprintf(f, "%s\n", STATS_MAGIC);
+	struct filter_received rcv;
+
+	filter_stats_received(set, &rcv);
+	fprintf(f, "%s\nreceived %" PRIu64 " %lld\n", STATS_MAGIC, rcv.received,
+		(long long)rcv.since);
 	for (size_t r = 0; r < filter_set_recipients(set); r++) {
 		struct filter_stats st;
 
 		filter_stats_get(set, r, &st);
-		fprintf(f, "%s %" PRIu64 " %" PRIu64 " %" PRIu64 " %lld\n",
-			filter_set_address(set, r), st.received, st.accepted, st.mailed,
-			(long long)st.since);
+		fprintf(f, "%s %" PRIu64 " %" PRIu64 " %lld %lld\n", filter_set_address(set, r),
+			st.accepted, st.mailed, (long long)st.since, (long long)st.last_mail);
 	}
 	return fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0 ? 0 : -1;
 }
@@ -98,15 +102,21 @@ fail:
 	return FILTER_EIO;
 }
 
-static enum filter_status stats_line(struct filter_stats_table *t, const char *line)
+/* One recipient's line of a version 2 file, or (v1) of a version 1 file,
+ * whose first received count is the set's. */
+static enum filter_status stats_line(struct filter_stats_table *t, const char *line, bool v1)
 {
 	char addr[512];
-	unsigned long long rec, acc, mail;
-	long long since;
+	unsigned long long rec = 0, acc, mail;
+	long long since, last = 0;
 	struct filter_stats_entry *v;
+	int n = v1 ? sscanf(line, "%511s %llu %llu %llu %lld", addr, &rec, &acc, &mail, &since)
+		   : sscanf(line, "%511s %llu %llu %lld %lld", addr, &acc, &mail, &since, &last);
 
-	if (sscanf(line, "%511s %llu %llu %llu %lld", addr, &rec, &acc, &mail, &since) != 5)
+	if (n != 5)
 		return FILTER_EFORMAT;
+	if (v1 && t->n == 0)
+		t->received = (struct filter_received){rec, (time_t)since};
 	v = realloc(t->entries, (t->n + 1) * sizeof(*v));
 	if (!v)
 		return FILTER_ENOMEM;
@@ -114,8 +124,20 @@ static enum filter_status stats_line(struct filter_stats_table *t, const char *l
 	v[t->n].address = strdup(addr);
 	if (!v[t->n].address)
 		return FILTER_ENOMEM;
-	v[t->n].stats = (struct filter_stats){rec, acc, mail, (time_t)since};
+	v[t->n].stats = (struct filter_stats){acc, mail, (time_t)since, (time_t)last};
 	t->n++;
+	return FILTER_OK;
+}
+
+/* "received N SINCE" of a version 2 file. */
+static enum filter_status received_line(struct filter_stats_table *t, const char *line)
+{
+	unsigned long long rec;
+	long long since;
+
+	if (sscanf(line, "received %llu %lld", &rec, &since) != 2)
+		return FILTER_EFORMAT;
+	t->received = (struct filter_received){rec, (time_t)since};
 	return FILTER_OK;
 }
 
@@ -127,6 +149,7 @@ enum filter_status filter_stats_load(const char *path, struct filter_stats_table
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
+	bool v1 = false;
 
 	memset(t, 0, sizeof(*t));
 	f = fopen(path, "re");
@@ -137,14 +160,18 @@ enum filter_status filter_stats_load(const char *path, struct filter_stats_table
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
 		line[strcspn(line, "\n")] = '\0';
-		if (lineno == 1)
-			st = strcmp(line, STATS_MAGIC) == 0 ? FILTER_OK : FILTER_EFORMAT;
-		else if (line[0] != '\0' && line[0] != '#')
-			st = stats_line(t, line);
+		if (lineno == 1) {
+			v1 = strcmp(line, STATS_MAGIC_V1) == 0;
+			st = v1 || strcmp(line, STATS_MAGIC) == 0 ? FILTER_OK : FILTER_EFORMAT;
+		} else if (lineno == 2 && !v1) {
+			st = received_line(t, line);
+		} else if (line[0] != '\0' && line[0] != '#') {
+			st = stats_line(t, line, v1);
+		}
 		if (st != FILTER_OK)
 			break;
 	}
-	if (st == FILTER_OK && lineno == 0)
+	if (st == FILTER_OK && lineno < (v1 ? 1u : 2u))
 		st = FILTER_EFORMAT;
 	if (st == FILTER_OK && ferror(f))
 		st = FILTER_EIO;
@@ -166,8 +193,7 @@ void filter_stats_table_free(struct filter_stats_table *t)
 	for (size_t i = 0; i < t->n; i++)
 		free(t->entries[i].address);
 	free(t->entries);
-	t->entries = NULL;
-	t->n = 0;
+	*t = (struct filter_stats_table){0};
 }
 
 const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *t,
@@ -181,6 +207,8 @@ const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *
 
 void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t)
 {
+	if (t && t->received.since > 0)
+		filter_stats_set_received(set, &t->received);
 	for (size_t r = 0; t && r < filter_set_recipients(set); r++) {
 		const struct filter_stats *st = filter_stats_lookup(t, filter_set_address(set, r));
 

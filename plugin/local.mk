@@ -35,6 +35,7 @@ endif
 RSYSLOG_IT = \
 	tests/integration/rsyslog-config-check.sh \
 	tests/integration/rsyslog-digest.sh \
+	tests/integration/rsyslog-storm.sh \
 	tests/integration/rsyslog-offsets.sh \
 	tests/integration/rsyslog-shutdown.sh \
 	tests/integration/rsyslog-hup.sh \

@@ -27,10 +27,10 @@ static const char *const om_gauges[] = {"journal_bytes", "outbox_depth", "held"}
 /* clang-format on */
 
 /* A recipient's figures (engine_recipient_counters), in the same form as
- * the engine's name and offset tables. */
-static const char *const om_rcpt_names[] = {"received", "accepted", "mailed", "held"};
+ * the engine's name and offset tables.  Not "received": every recipient
+ * sees every message, so that is the action's. */
+static const char *const om_rcpt_names[] = {"accepted", "mailed", "held"};
 static const size_t om_rcpt_offsets[] = {
-    offsetof(struct engine_recipient_counters, received),
     offsetof(struct engine_recipient_counters, accepted),
     offsetof(struct engine_recipient_counters, mailed),
     offsetof(struct engine_recipient_counters, held),

@@ -34,10 +34,15 @@
 #define OUTBOX_RETRY_SEC 1
 /* Room for a burst: when a storm fills every recipient's digest at once,
  * hundreds of mails close within a second, faster than a disk creates and
- * fsyncs files; the rate limits stop the flow soon after, so the outbox
- * absorbs the burst instead of stalling rsyslog (bench/RESULTS.md, 1). */
+ * fsyncs files; the rate limits stop the flow of mails soon after, so the
+ * outbox absorbs the burst instead of stalling rsyslog (bench/RESULTS.md,
+ * 1).  Bounded by bytes too: with a thousand recipients, thousands of mails
+ * close at once, and the outbox is memory that rsyslogd's own queue needs
+ * in a storm (bench/RESULTS.md, 3b: 8 MiB, with the digests' own budget,
+ * keeps a storm to 1,000 recipients under 64 MiB of growth, 32 MiB did
+ * not; 4 MiB made the module benchmark (b) wait for room). */
 #define OUTBOX_MAX_MAILS 4096
-#define OUTBOX_MAX_BYTES (32u << 20)
+#define OUTBOX_MAX_BYTES (8u << 20)
 
 struct outbox;
 

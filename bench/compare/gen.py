@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """bench/compare/gen.py: inputs for bench/compare/run.sh.
 
-    gen.py corpus N FILE [--all-match] [--end MARKER]
+    gen.py corpus N FILE [--all-match | --programs K] [--end MARKER]
         N LF-framed RFC 3164 syslog lines (then the marker line when given),
         shaped like bench/bench_filters.c's corpus: sshd, cron, kernel, dhcpd,
         systemd, postfix, nginx, ..., mostly informational.  --all-match: every
-        line is an error from "storm" (for the storm test).
+        line is an error from "storm" (for the storm test).  --programs K:
+        errors from programs s0 ... s(K-1) in turn, every text different in
+        its words (nothing folds: the many-recipients storm).
     gen.py filters NR LOGMAIL-CONF RAINER-CONF OUTDIR
         NR recipients x 5 filters (the kinds of bench_filters.c) twice: as
         `log email` lines for omlogmail, and as the equivalent RainerScript
@@ -59,11 +61,15 @@ FACNAMES = {0: "kern", 2: "mail", 3: "daemon", 4: "auth", 9: "cron", 10: "authpr
             23: "local7"}
 
 
-def corpus(n, path, all_match, marker):
+def corpus(n, path, all_match, marker, programs=0):
     rnd = random.Random(42)
     weights = [t[3] for t in TEMPLATES]
     with open(path, "w") as f:
-        if all_match:
+        if programs:
+            for i in range(n):
+                f.write("<11>Nov 23 10:00:00 benchhost s%d[1]: session s%d of user u%d "
+                        "closed by peer\n" % (i % programs, i, i // programs))
+        elif all_match:
             for i in range(n):
                 f.write("<11>Nov 23 10:00:00 benchhost storm[1]: disk failure %d on "
                         "/dev/sd%d: I/O error\n" % (i, i % 8))
@@ -147,7 +153,8 @@ def send(port, path):
 def main(argv):
     if argv[1] == "corpus":
         marker = argv[argv.index("--end") + 1] if "--end" in argv else None
-        corpus(int(argv[2]), argv[3], "--all-match" in argv, marker)
+        programs = int(argv[argv.index("--programs") + 1]) if "--programs" in argv else 0
+        corpus(int(argv[2]), argv[3], "--all-match" in argv, marker, programs)
     elif argv[1] == "filters":
         filters(int(argv[2]), argv[3], argv[4], argv[5])
     elif argv[1] == "send":

@@ -17,7 +17,7 @@ Made by \`make bench-compare\` (bench/compare/run.sh) on $START, Debian 12,
 rsyslog $("$RSYSLOGD" -v | head -1 | awk '{print $2}'), $(nproc) cores online
 ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), total run ${ELAPSED} s.
 Sizes: ROUNDS=$ROUNDS N_MOD=$N_MOD N_DEL=$N_DEL N_MSMTP=$N_MSMTP N_OMMAIL=$N_OMMAIL
-N_TLS=$N_TLS N_STORM=$N_STORM N_URGENT=$N_URGENT (environment variables of the
+N_TLS=$N_TLS N_STORM=$N_STORM N_STORM_RCPT=$N_STORM_RCPT N_URGENT=$N_URGENT (environment variables of the
 same names change them). Everything runs on loopback on the same machine as
 the contenders, which compete with the servers for the $(nproc) cores; figures
 are medians of the rounds, the contenders alternating within each round.
@@ -34,6 +34,7 @@ Nothing here is part of \`make check\`.
 | 2 | spool delivery >= 5x ommail | $r_ommail x | $(met "$r_ommail" '>=' 5) |
 | 3 | storm: rsyslogd peak RSS growth < 64 MiB | $STORM_GROWTH MiB | $(met "$STORM_GROWTH" '<' 64) |
 | 3 | storm: every message mailed or counted | $STORM_OK | $([ "$STORM_OK" = OK ] && echo met || echo "**missed**") |
+| 3 | storm to $N_STORM_RCPT recipients, nothing folding: RSS growth < 64 MiB | $MANY_GROWTH MiB | $(met "$MANY_GROWTH" '<' 64) |
 | 4 | urgent latency < 1 s (median of $N_URGENT) | $URG_MED ms | $(met "$URG_MED" '<' 1000) |
 
 ## 1. Module overhead
@@ -76,7 +77,7 @@ first byte sent to the end marker, median of the rounds (resolution
 (b)/(a) = $r_ab, (b)/(c) = $r_bc.
 
 Rounds (seconds): a: $(tr '\n' ' ' <"$T/mod-a.secs"); b: $(tr '\n' ' ' <"$T/mod-b.secs"); c: $(tr '\n' ' ' <"$T/mod-c.secs"); b': $(tr '\n' ' ' <"$T/mod-s.secs"); b-sync: $(tr '\n' ' ' <"$T/mod-y.secs"); n: $(tr '\n' ' ' <"$T/mod-n.secs").
-Digests (b), (b') and (b-sync) mailed to smtp-sink over all rounds: $MOD_SPOOLED (100 recipients, max-messages 100, rate limit 20 an hour each).
+Digests (b), (b') and (b-sync) mailed to smtp-sink over all rounds: $MOD_SPOOLED (100 recipients, max-messages 100 lines, folding on, rate limit 20 an hour each).
 
 ## 2. Delivery
 
@@ -120,14 +121,25 @@ and after the handshake).
 $N_STORM messages, every one matching (\`<11>\` user.err from program
 "storm"), into rsyslogd (default main-queue workers) with omlogmail and three
 recipients \`log email stormN@example.com level errors program storm\`
-(default digests: 30 s window, 100 messages, 64 KiB, rate limit 20 mails an
-hour). Server: smtpd.py, which keeps every mail.
+(default digests: 30 s window, 100 lines, 64 KiB, rate limit 20 mails an
+hour, folding on). Server: smtpd.py, which keeps every mail.
 
 - sent and processed in $STORM_SECS s: $STORM_RATE msg/s;
 - rsyslogd RSS before: $STORM_RSS0 MiB; peak (VmHWM) $STORM_HWM MiB; growth **$STORM_GROWTH MiB**;
 - mails delivered during the storm: $STORM_DURING; after the shutdown flush (spool delivered by spool_bench): $STORM_AFTER more;
-- mails in all: $STORM_MAILS; messages shown in them: $STORM_SHOWN; counted as not shown: $STORM_NOTSHOWN;
-- per recipient, the sum of the summary lines (\`-- \` then \`N messages (M shown), ...\`): $STORM_PER (each should be $N_STORM): **$STORM_OK**.
+- mails in all: $STORM_MAILS, in $STORM_LINES lines (folded: \`(xN)\`); messages shown in them: $STORM_SHOWN; counted as not shown: $STORM_NOTSHOWN;
+- per recipient, the sum of the summary lines (\`-- \` then \`N messages (M shown), ...\`, which the lines' counts must match): $STORM_PER (each should be $N_STORM): **$STORM_OK**.
+
+### 3b. The same storm to $N_STORM_RCPT recipients
+
+$N_STORM messages from programs s0 ... s$((N_STORM_RCPT - 1)) in turn, each recipient
+\`log email stormN@example.com level errors program sN\`, every text different in
+its words (\`session s123 of user u45 closed by peer\`): nothing folds, and
+every recipient's digest fills at once, the most memory digests and the
+outbox can take. Server: smtp-sink.
+
+- sent and processed in $MANY_SECS s: $MANY_RATE msg/s; mails: $MANY_MAILS;
+- rsyslogd RSS before: $MANY_RSS0 MiB; peak (VmHWM) $MANY_HWM MiB; growth **$MANY_GROWTH MiB**.
 
 ## 4. Urgent latency
 

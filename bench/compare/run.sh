@@ -10,12 +10,14 @@
 #      STARTTLS against tests/servers/smtpd.py: cost per session, sessions
 #      per run;
 #   3. storm: many matching messages, rsyslogd's peak RSS growth and the
-#      accounting of every message in the mails;
+#      accounting of every message in the mails; then the same number to
+#      many recipients, nothing folding, for the memory of many digests;
 #   4. urgent latency: logger -> mail at the server.
 #
 # Contenders alternate within each round; figures are medians of ROUNDS.
 # Sizes come from the environment (defaults keep the run near 5 minutes on
-# 2 cores): SECTIONS ROUNDS N_MOD N_DEL N_MSMTP N_OMMAIL N_TLS N_STORM N_URGENT.
+# 2 cores): SECTIONS ROUNDS N_MOD N_DEL N_MSMTP N_OMMAIL N_TLS N_STORM
+# N_STORM_RCPT N_URGENT.
 # To compare two builds of the module side by side, alternate runs of
 # SECTIONS=module MOD_KEYS="a b" with OMLOGMAIL=<the other build's .so>.
 # Nothing here asserts on time (never part of `make check`).
@@ -356,8 +358,27 @@ bench_tls() {
 }
 
 # ---- 3. storm ---------------------------------------------------------------------
+# storm_rss DIR CONF CORPUS: rsyslogd on DIR with omlogmail on CONF (default
+# main-queue workers), CORPUS sent; sets SECS, RATE (msg/s), RSS0, HWM and
+# GROWTH (MiB).  rsyslogd still runs.
+storm_rss() {
+	local rss0 hwm
+	rs_head "$1" | sed '/workerThreads/d' >"$1/rsyslog.conf"
+	printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
+		"$OMLOGMAIL" "$2" "$1/spool" >>"$1/rsyslog.conf"
+	rs_start "$1"
+	sleep 1
+	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$RS_PID/status")
+	SECS=$(rs_time "$1" "$3")
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$RS_PID/status")
+	RATE=$(calc "$N_STORM / $SECS" 0)
+	RSS0=$((rss0 / 1024))
+	HWM=$(calc "$hwm / 1024" 1)
+	GROWTH=$(calc "($hwm - $rss0) / 1024" 1)
+}
+
 bench_storm() {
-	local d=$T/storm rss0 hwm t0 secs i out
+	local d=$T/storm i out
 	log "3. storm: $N_STORM matching messages"
 	$PY "$GEN" corpus "$N_STORM" "$T/storm.corpus" --all-match --end END || die "corpus"
 	smtpd_start storm --mode plain
@@ -368,21 +389,10 @@ bench_storm() {
 		for i in 1 2 3; do echo "log email storm$i@example.com level errors program storm"; done
 	} >"$T/storm.conf"
 	chmod 600 "$T/storm.conf"
-	rs_head "$d" | sed '/workerThreads/d' >"$d/rsyslog.conf"
-	printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
-		"$OMLOGMAIL" "$T/storm.conf" "$d/spool" >>"$d/rsyslog.conf"
-	rs_start "$d"
-	sleep 1
-	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$RS_PID/status")
-	secs=$(rs_time "$d" "$T/storm.corpus")
-	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$RS_PID/status")
+	storm_rss "$d" "$T/storm.conf" "$T/storm.corpus"
 	STORM_DURING=$(ls "$T/storm.mail" | grep -c '\.env$')
 	rs_stop
-	STORM_SECS=$secs
-	STORM_RATE=$(calc "$N_STORM / $secs" 0)
-	STORM_RSS0=$((rss0 / 1024))
-	STORM_GROWTH=$(calc "($hwm - $rss0) / 1024" 1)
-	STORM_HWM=$(calc "$hwm / 1024" 1)
+	STORM_SECS=$SECS STORM_RATE=$RATE STORM_RSS0=$RSS0 STORM_HWM=$HWM STORM_GROWTH=$GROWTH
 	STORM_SPOOLED=$(find "$d/spool" -name '*.eml' -o -name '*.msg' 2>/dev/null | wc -l)
 	out=$("$SPOOL_BENCH" deliver "$d/spool" 127.0.0.1 "$SMTPD_PORT") || die "storm deliver: $out"
 	STORM_AFTER=$(echo "$out" | awk '{print $1}')
@@ -390,7 +400,7 @@ bench_storm() {
 import email, email.policy, glob, re, sys
 d, n = sys.argv[1], int(sys.argv[2])
 per = {}
-mails = shown = notshown = 0
+mails = shown = notshown = lines = 0
 for env in sorted(glob.glob(d + "/*.env")):
     to = [l[4:] for l in open(env).read().splitlines() if l.startswith("to: ")][0]
     msg = email.message_from_binary_file(open(env[:-4] + ".eml", "rb"), policy=email.policy.default)
@@ -403,16 +413,54 @@ for env in sorted(glob.glob(d + "/*.env")):
     ns = re.search(r"^(\d+) further messages? not shown", body, re.M)
     if (int(ns.group(1)) if ns else 0) != total - s:
         sys.exit("not-shown line disagrees with the summary in " + env)
+    # the lines: "(xN)" after the time when folded, else one message
+    counted = 0
+    for line in re.findall(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}(.*)$", body, re.M):
+        x = re.match(r"(?: \.\. [-\d: ]+?)? \(x(\d+)\) ", line)
+        counted += int(x.group(1)) if x else 1
+        lines += 1
+    if counted != s:
+        sys.exit("the lines' counts (%d) disagree with the summary (%d shown) in %s" % (counted, s, env))
     per[to] = per.get(to, 0) + total
     mails += 1; shown += s; notshown += total - s
 ok = len(per) == 3 and all(v == n for v in per.values())
 print(mails, shown, notshown, " ".join("%s=%d" % kv for kv in sorted(per.items())),
-      "OK" if ok else "MISMATCH")
+      lines, "OK" if ok else "MISMATCH")
 EOF
-	read -r STORM_MAILS STORM_SHOWN STORM_NOTSHOWN STORM_PER STORM_OK <"$T/storm.acct"
+	read -r STORM_MAILS STORM_SHOWN STORM_NOTSHOWN STORM_PER <"$T/storm.acct"
 	STORM_PER=$(cut -d' ' -f4-6 "$T/storm.acct")
+	STORM_LINES=$(awk '{print $(NF - 1)}' "$T/storm.acct")
 	STORM_OK=$(awk '{print $NF}' "$T/storm.acct")
 	log "   $STORM_RATE msg/s, RSS growth $STORM_GROWTH MiB, $(cat "$T/storm.acct")"
+	bench_storm_many
+}
+
+# The same number of messages to many recipients (N_STORM_RCPT, each its own
+# program, so that every message goes to one of them), every text different
+# in its words: nothing folds, every recipient's digests fill at their caps
+# and close into mails, thousands at once: the digests' and the outbox's
+# memory at their largest.  The server is smtp-sink.
+N_STORM_RCPT=${N_STORM_RCPT:-1000}
+bench_storm_many() {
+	local d=$T/storm-many i
+	log "3b. storm: $N_STORM messages to $N_STORM_RCPT recipients, nothing folding"
+	$PY "$GEN" corpus "$N_STORM" "$T/storm-many.corpus" --programs "$N_STORM_RCPT" --end END ||
+		die "corpus"
+	sink_start storm-many
+	mkdir -p "$d"
+	{
+		printf 'mail smtpserver 127.0.0.1\nmail smtpserver port %s\nmail from bench@example.com\n' \
+			"$SINK_PORT"
+		for ((i = 0; i < N_STORM_RCPT; i++)); do
+			echo "log email storm$i@example.com level errors program s$i"
+		done
+	} >"$T/storm-many.conf"
+	chmod 600 "$T/storm-many.conf"
+	storm_rss "$d" "$T/storm-many.conf" "$T/storm-many.corpus"
+	rs_stop
+	MANY_SECS=$SECS MANY_RATE=$RATE MANY_RSS0=$RSS0 MANY_HWM=$HWM MANY_GROWTH=$GROWTH
+	MANY_MAILS=$(($(sink_msgs storm-many) + $(find "$d/spool/queue" -type f 2>/dev/null | wc -l)))
+	log "   $MANY_RATE msg/s, RSS growth $MANY_GROWTH MiB (peak $MANY_HWM MiB), $MANY_MAILS mails"
 }
 
 # ---- 4. urgent latency --------------------------------------------------------------

@@ -31,55 +31,68 @@ CONF
 digest_defaults='Digest window .. 30 s
 Max messages ... 100
 Max bytes ...... 65536
+Fold repeats ... on
 Urgent level ... critical
 Rate limit ..... 20 per hour
 Subject ........ default'
 
 out=$(lm show log config 2>&1)
-check "without a stats file" "Email admin@example.com:
+check "without a stats file" "Statistics ..... 0 messages received
+Email admin@example.com:
 Time offset .... +0:00
 Offset type .... Local
 $digest_defaults
 Filters:
-  1 Level ..... emergencies
-    Program ..... any
+  1 Level ........ emergencies
+    Program ...... any
     Facility ..... any
     Message text . any
-  Statistics ..... 0 messages received, 0 accepted by filter
+  Statistics ..... 0 accepted by filter, 0 mailed
 Email ops@example.com:
 Time offset .... +2:00
 Offset type .... UTC
 $digest_defaults
 Filters:
-  1 Level ..... warnings
-    Program ..... dhcp
+  1 Level ........ warnings
+    Program ...... dhcp
     Facility ..... any
     Message text . \"pool exhausted\"
-  2 Level ..... any
-    Program ..... any
+  2 Level ........ any
+    Program ...... any
     Facility ..... any
     Message text . regex \"p[0-9]+\"
 Exclude filters:
-  1 Level ..... any
-    Program ..... cron
+  1 Level ........ any
+    Program ...... cron
     Facility ..... any
     Message text . any
-  Statistics ..... 0 messages received, 0 accepted by filter
+  Statistics ..... 0 accepted by filter, 0 mailed
 Email idle@example.com:
 Time offset .... -5:30
 Offset type .... Local
 $digest_defaults
 Filters:
   (none: no messages will be sent)
-  Statistics ..... 0 messages received, 0 accepted by filter" "$out"
+  Statistics ..... 0 accepted by filter, 0 mailed" "$out"
 
+printf 'logmail-stats 2\nreceived 1327 1476181800\nadmin@example.com 0 0 1476181800 0\nops@example.com 12 3 1476181800 1476182176\n' \
+	>"$tmp/spool/stats"
+out=$(lm show log config 2>&1 | grep Statistics)
+check "with the module's stats file: received once, each recipient's own last mail" \
+"Statistics ..... 1327 messages received (2016 Oct 11 10:30:00)
+  Statistics ..... 0 accepted by filter, 0 mailed
+  Statistics ..... 12 accepted by filter, 3 mailed (last mail 2016 Oct 11 10:36:16)
+  Statistics ..... 0 accepted by filter, 0 mailed" "$out"
+
+# the previous release's file (each recipient repeated the received count)
 printf 'logmail-stats 1\nadmin@example.com 1327 0 0 1476182176\nops@example.com 1327 12 3 1476182176\n' \
 	>"$tmp/spool/stats"
 out=$(lm show log config 2>&1 | grep Statistics)
-check "with the module's stats file" \
-"  Statistics ..... 1327 messages received, 0 accepted by filter, 0 mailed (2016 Oct 11 10:36:16)
-  Statistics ..... 1327 messages received, 12 accepted by filter, 3 mailed (2016 Oct 11 10:36:16)
-  Statistics ..... 0 messages received, 0 accepted by filter" "$out"
+check "with a stats file of the previous release" \
+"Statistics ..... 1327 messages received (2016 Oct 11 10:36:16)
+  Statistics ..... 0 accepted by filter, 0 mailed
+  Statistics ..... 12 accepted by filter, 3 mailed
+  Statistics ..... 0 accepted by filter, 0 mailed" "$out"
 
 echo "not a stats file" >"$tmp/spool/stats"
 err=$(lm show log config 2>&1 >/dev/null)

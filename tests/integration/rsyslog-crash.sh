@@ -4,7 +4,8 @@
 # (written; fdatasync'd at once with sync="on", else within a second) before
 # rsyslog hears the batch is done; the next start replays the journal into
 # the digests, and they are mailed.  CRASH_ACTION_ARGS adds parameters to
-# the action (rsyslog-crash-sync.sh: sync="on").
+# the action (rsyslog-crash-sync.sh: sync="on").  ops has `digest fold off`,
+# a line per message, so that each one can be followed.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
 rs_setup
@@ -18,6 +19,7 @@ mail smtpserver port $SMTPD_PORT
 mail from logmail@test.example
 log email ops@example.com level warnings
 log email ops@example.com digest window 3600
+log email ops@example.com digest fold off
 log email sec@example.com program sshd
 log email sec@example.com digest window 3600
 EOF2

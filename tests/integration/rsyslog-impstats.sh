@@ -83,6 +83,7 @@ mail from logmail@test.example
 log email ops@example.com program appa
 log email ops@example.com digest window 3600
 log email ops@example.com digest max-messages 3
+log email ops@example.com digest fold off
 log email audit@example.com program appb
 log email audit@example.com digest window 3600
 ${2:-}
@@ -112,7 +113,7 @@ rs_start || exit 99
 stats_assert "at the start" "$ACTION" received=0 accepted=0 digests_closed=0 mails_spooled=0 \
 	mails_sent=0 mails_deferred=0 mails_failed=0 not_shown=0 batches_refused=0 \
 	journal_bytes=0 outbox_depth=0
-stats_assert "ops at the start" "$OPS" received=0 accepted=0 mailed=0 held=0
+stats_assert "ops at the start" "$OPS" accepted=0 mailed=0 held=0
 
 # 3 for ops (its digest's cap: one mail), 1 for audit (held: an hour's
 # window), 1 for nobody.
@@ -125,8 +126,8 @@ lm_wait_mails "$SMTPD_MAILDIR" 1 || lm_fail "ops's digest was not mailed"
 stats_assert "after one mail" "$ACTION" received=5 accepted=4 digests_closed=1 \
 	mails_spooled=1 mails_sent=1 mails_deferred=0 mails_failed=0 not_shown=0 \
 	batches_refused=0 outbox_depth=0 'journal_bytes=>0'
-stats_assert "ops after one mail" "$OPS" received=5 accepted=3 mailed=3 held=0
-stats_assert "audit holds its message" "$AUDIT" received=5 accepted=1 mailed=0 held=1
+stats_assert "ops after one mail" "$OPS" accepted=3 mailed=3 held=0
+stats_assert "audit holds its message" "$AUDIT" accepted=1 mailed=0 held=1
 
 # The server goes away: the next digest is spooled, not sent, deferred.
 lm_smtpd_stop smtpd
@@ -135,7 +136,7 @@ for i in 4 5 6; do
 done
 stats_assert "server down" "$ACTION" received=8 accepted=7 digests_closed=2 mails_spooled=2 \
 	'mails_deferred=>0' mails_sent=1 mails_failed=0
-stats_assert "ops with the server down" "$OPS" received=8 accepted=6 mailed=6
+stats_assert "ops with the server down" "$OPS" accepted=6 mailed=6
 
 # A HUP: a server again, one more recipient.  The queue is retried at
 # once; the next message moves the worker to the new configuration, and
@@ -151,8 +152,8 @@ rs_log -p user.notice -t appc "for new"
 lm_wait_mails "$SMTPD_MAILDIR" 2 || lm_fail "audit's held digest was not mailed after the HUP"
 stats_assert "after the HUP" "$ACTION" received=9 accepted=8 digests_closed=3 mails_spooled=3 \
 	mails_sent=3 mails_failed=0 outbox_depth=0 'journal_bytes=>0'
-stats_assert "ops after the HUP" "$OPS" received=9 accepted=6 mailed=6 held=0
-stats_assert "new after the HUP" "$NEW" received=1 accepted=1 mailed=0 held=1
+stats_assert "ops after the HUP" "$OPS" accepted=6 mailed=6 held=0
+stats_assert "new after the HUP" "$NEW" accepted=1 mailed=0 held=1
 lm_assert_eq "mails to audit" 1 "$(rs_mail_to audit@example.com | wc -l)"
 # Not checked: audit's "mailed" after the HUP.  The engine counts what a
 # retiring configuration flushes in that configuration's filter

@@ -4,7 +4,8 @@
 # compacted as it grows, by the delivery thread that the workers wake: it
 # stays near its compaction threshold (256 KiB) instead of growing with every
 # message (20,000 records of about 250 octets here, some 5 MB), and what
-# the digest holds still reaches the spool at the stop.
+# the digest holds still reaches the spool at the stop.  (`digest fold off`:
+# the numbered messages would fold into one line and never fill it.)
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
 rs_setup
@@ -21,6 +22,7 @@ log email ops@example.com digest window 600
 log email ops@example.com digest max-messages 10
 log email ops@example.com rate-limit 1
 no log email ops@example.com urgent
+log email ops@example.com digest fold off
 EOF2
 rs_conf
 rs_start || exit 99

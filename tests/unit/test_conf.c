@@ -539,6 +539,9 @@ Test(conf, log_email_digest)
 	ok("log email a@b urgent level errors");
 	ok("log email a@b rate-limit 0");
 	ok("log email a@b subject \"Log from %N (%S)\"");
+	cr_assert(R("a@b")->digest.fold, "folding is on by default");
+	ok("log email a@b digest fold off");
+	cr_assert_not(R("a@b")->digest.fold);
 	cr_assert_eq(R("a@b")->digest.window_sec, 86400);
 	cr_assert_eq(R("a@b")->digest.max_messages, 100000);
 	cr_assert_eq(R("a@b")->digest.max_bytes, 1024);
@@ -554,7 +557,12 @@ Test(conf, log_email_digest)
 	bad("log email a@b rate-limit 100001", CONF_ESYNTAX, 26,
 	    "expected a number of mails per hour 0-100000, got \"100001\"");
 	bad("log email a@b digest size 3", CONF_ESYNTAX, 22,
-	    "unknown word \"size\" (expected window, max-messages or max-bytes)");
+	    "unknown word \"size\" (expected window, max-messages, max-bytes or fold)");
+	bad("log email a@b digest fold maybe", CONF_ESYNTAX, 27,
+	    "unknown word \"maybe\" (expected on or off)");
+	ok("log email a@b digest fold on");
+	cr_assert(R("a@b")->digest.fold);
+	ok("log email a@b digest fold off");
 	bad("log email a@b urgent errors", CONF_ESYNTAX, 22,
 	    "unknown word \"errors\" (expected level)");
 
@@ -563,6 +571,9 @@ Test(conf, log_email_digest)
 	ok("no log email a@b digest max-bytes");
 	ok("no log email a@b rate-limit");
 	ok("no log email a@b subject");
+	cr_assert_not(R("a@b")->digest.fold);
+	ok("no log email a@b digest fold");
+	cr_assert(R("a@b")->digest.fold, "no ... digest fold: back to the default, on");
 	cr_assert_eq(R("a@b")->digest.window_sec, 30);
 	cr_assert_eq(R("a@b")->digest.max_messages, 100);
 	cr_assert_eq(R("a@b")->digest.max_bytes, 65536);
@@ -815,6 +826,7 @@ static const char *const full_lines[] = {
     "log email ops@example.com digest window 120",
     "log email ops@example.com digest max-messages 10",
     "log email ops@example.com digest max-bytes 2048",
+    "log email ops@example.com digest fold off",
     "log email ops@example.com urgent level alerts",
     "log email ops@example.com rate-limit 0",
     "log email ops@example.com subject \"%N: \\\"logs\\\" at %U\"",

@@ -58,6 +58,77 @@ static void sink_free(struct sink *k)
 	pthread_mutex_destroy(&k->lock);
 }
 
+/* The sum of the counts of a summary line "  by X: 3990 web1, 10 web2, 7
+ * other" (or "  by severity: 3 err, 4 info"). */
+static unsigned long tally_sum(const char *text)
+{
+	char line[1100];
+	const char *p;
+	unsigned long sum = 0;
+
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(text, "\n"), text);
+	p = strchr(line, ':');
+
+	cr_assert_not_null(p);
+	for (p++; *p == ' ';) {
+		char *end;
+
+		sum += strtoul(p + 1, &end, 10);
+		cr_assert_neq(end, p + 1, "a count in \"%s\"", line);
+		p = strstr(end, ", ");
+		if (!p)
+			break;
+		p++;
+	}
+	return sum;
+}
+
+/* Every mail's body must add up: the lines (a folded one "(xN)") to
+ * n_messages, the "not shown" line to n_not_shown, each table of the
+ * summary to it too, the closing counts to both; no line over 998 octets. */
+static void check_body(const struct digest_mail *m)
+{
+	unsigned long lines = 0, ns = 0, total, shown;
+	const char *p = m->body, *nl;
+	bool in_summary = false, closing = false;
+
+	for (; *p; p = nl + 1) {
+		char line[1100];
+		size_t len;
+
+		nl = strchr(p, '\n');
+		cr_assert_not_null(nl, "the body ends in a newline");
+		len = (size_t)(nl - p);
+		cr_assert_leq(len, 998);
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (closing) {
+			int n = sscanf(line, "%lu message%*[s] (%lu shown)", &total, &shown);
+
+			if (n < 2)
+				n = sscanf(line, "%lu message", &total), shown = total;
+			cr_assert_eq(total, m->n_messages + m->n_not_shown, "%s", line);
+			cr_assert_eq(shown, m->n_messages, "%s", line);
+			closing = false;
+		} else if (strcmp(line, "-- ") == 0) {
+			closing = true;
+		} else if (strstr(line, " not shown (") && !in_summary && line[0] != ' ') {
+			ns = strtoul(line, NULL, 10);
+			in_summary = true;
+		} else if (in_summary && strncmp(line, "  by ", 5) == 0) {
+			cr_assert_eq(tally_sum(line), ns, "%s", line);
+		} else if (!in_summary) {
+			const char *x = len > 25 ? strstr(line + 25, " (x") : NULL;
+
+			lines += x && (x == line + 25 || strncmp(line + 25, " .. ", 4) == 0)
+				     ? strtoul(x + 3, NULL, 10)
+				     : 1;
+		}
+	}
+	cr_assert_eq(lines, m->n_messages, "lines of\n%s", m->body);
+	cr_assert_eq(ns, m->n_not_shown, "not shown in\n%s", m->body);
+}
+
 static int sink_emit(void *arg, const struct digest_mail *m)
 {
 	struct sink *k = arg;
@@ -66,6 +137,7 @@ static int sink_emit(void *arg, const struct digest_mail *m)
 	cr_assert(m->body && m->subject && m->to);
 	cr_assert_eq(strlen(m->body), m->body_len);
 	cr_assert_null(strpbrk(m->subject, "\r\n"));
+	check_body(m);
 	pthread_mutex_lock(&k->lock);
 	k->calls++;
 	if (k->fail || (k->fail_pct && (unsigned)rand_r(&k->seed) % 100 < k->fail_pct)) {
@@ -168,6 +240,7 @@ static void check_accounting(struct digest_set *s, size_t r)
 }
 
 TestSuite(digest, .init = setup, .timeout = 60);
+TestSuite(fold, .init = setup);
 
 /* ---- closing ------------------------------------------------------------- */
 
@@ -281,7 +354,7 @@ Test(digest, urgent_message_sends_at_once)
 	cr_assert_eq(k.v[0].reason, DIGEST_REASON_URGENT);
 	cr_assert_eq(k.v[0].highest, CONF_LEVEL_CRITICAL);
 	cr_assert_eq(k.v[0].now, T0 + 2);
-	cr_assert_str_eq(k.v[0].subject, "web1: 3 log messages (2 errors)");
+	cr_assert_str_eq(k.v[0].subject, "web1: CRIT sshd: fan failure (3 messages, 2 errors)");
 	cr_assert_eq(digest_next_deadline(s), 0);
 	digest_set_free(s);
 	sink_free(&k);
@@ -355,7 +428,8 @@ Test(digest, rate_limit_holds_then_counts_not_shown)
 	cr_assert_eq(k.n, 3);
 	cr_assert_eq(k.v[2].n, 5);
 	cr_assert_eq(k.v[2].ns, 5);
-	cr_assert_str_eq(k.v[2].subject, "web1: 10 log messages (1 errors)");
+	/* the commonest: all once, m12 the most severe (not shown) */
+	cr_assert_str_eq(k.v[2].subject, "web1: ERR sshd: m12 (10 messages, 1 errors)");
 	cr_assert_str_eq(k.v[2].body,
 			 "2026-07-01 12:00:23 +0000 web1 sshd[info]: m3\n"
 			 "2026-07-01 12:00:24 +0000 web1 sshd[info]: m4\n"
@@ -363,6 +437,14 @@ Test(digest, rate_limit_holds_then_counts_not_shown)
 			 "2026-07-01 12:00:26 +0000 web1 sshd[info]: m6\n"
 			 "2026-07-01 12:00:27 +0000 web1 sshd[info]: m7\n"
 			 "5 further messages not shown (rate limit)\n"
+			 "  (x1) web1 sshd[err]: m12\n"
+			 "  (x1) web1 sshd[info]: m8\n"
+			 "  (x1) web1 sshd[info]: m9\n"
+			 "  (x1) web1 sshd[info]: m10\n"
+			 "  (x1) web1 sshd[info]: m11\n"
+			 "  by severity: 1 err, 4 info\n"
+			 "  by host: 5 web1\n"
+			 "  by program: 5 sshd\n"
 			 "-- \n"
 			 "10 messages (5 shown), 1 error or worse, most severe: err\n");
 	c = counters(s, 0);
@@ -379,7 +461,7 @@ Test(digest, rate_limit_holds_then_counts_not_shown)
 	cr_assert_eq(digest_poll(s, T0 + 3610, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 4);
 	cr_assert_eq(k.v[3].ns, 0);
-	cr_assert_str_eq(k.v[3].subject, "web1: sshd: m13");
+	cr_assert_str_eq(k.v[3].subject, "web1: INFO sshd: m13");
 	digest_set_free(s);
 	sink_free(&k);
 }
@@ -535,6 +617,10 @@ Test(digest, emit_callback_may_add_and_fail)
 			 "2026-07-01 12:00:00 +0000 web1 sshd[info]: b\n"
 			 "2026-07-01 12:00:00 +0000 - -[info]: c\n"
 			 "5 further messages not shown (mail could not be queued)\n"
+			 "  (x5) web1 sshd[err]: during emit\n"
+			 "  by severity: 5 err\n"
+			 "  by host: 5 web1\n"
+			 "  by program: 5 sshd\n"
 			 "-- \n"
 			 "8 messages (3 shown), 5 errors or worse, most severe: err\n");
 	c = counters(re.s, 0);
@@ -585,7 +671,9 @@ Test(digest, body_rendering_exact)
 	    "2026-07-01 12:00:01 +0000 - -[warning]: Accepted publickey for alice\n"
 	    "-- \n"
 	    "2 messages, 1 error or worse, most severe: err\n");
-	cr_assert_str_eq(k.v[0].subject, "web1: 2 log messages (1 errors)");
+	cr_assert_str_eq(
+	    k.v[0].subject,
+	    "web1: ERR sshd: Failed password for root from 192.0.2.7 (2 messages, 1 errors)");
 	digest_set_free(s);
 	sink_free(&k);
 }
@@ -1015,15 +1103,23 @@ Test(digest, subject_substitutions)
 			 "100% 2026-07-01T12:00:00+0000 %X");
 	/* the default for one message */
 	cr_assert_str_eq(one_subject(NULL, "sshd", "  Failed password for root from 192.0.2.7", &k),
-			 "web1: sshd: Failed password for root from 192.0.2.7");
-	/* first 60 characters, blanks and control characters tidied */
+			 "web1: ERR sshd: Failed password for root from 192.0.2.7");
+	/* first 60 characters of the line's text (control characters
+	 * escaped as in the body), blanks tidied; %M the same from the
+	 * message, its control characters as blanks */
 	cr_assert_str_eq(
 	    one_subject(NULL, NULL,
 			"\xc3\xa9\xc3\xa9 tab\there  spaces  "
 			"0123456789012345678901234567890123456789012345678901234567890123",
 			&k),
-	    "web1: -: \xc3\xa9\xc3\xa9 tab here spaces "
-	    "01234567890123456789012345678901234567890...");
+	    "web1: ERR -: \xc3\xa9\xc3\xa9 tab#011here spaces "
+	    "01234567890123456789012345678901234567...");
+	cr_assert_str_eq(
+	    one_subject("%M", NULL,
+			"\xc3\xa9\xc3\xa9 tab\there  spaces  "
+			"0123456789012345678901234567890123456789012345678901234567890123",
+			&k),
+	    "\xc3\xa9\xc3\xa9 tab here spaces 01234567890123456789012345678901234567890...");
 	cr_assert_str_eq(one_subject("%%C is %C, trailing %", "p", "t", &k), "%C is 1, trailing %");
 	sink_free(&k);
 }
@@ -1120,9 +1216,676 @@ Test(digest, subject_names_the_hosts)
 	sink_free(&k);
 }
 
+/* ---- folding ------------------------------------------------------------------ */
+
+/* Do the texts a and b, logged by host/program at sev, fold into one line? */
+static bool folds_as(const char *ha, const char *pa, int sa, const char *a, const char *hb,
+		     const char *pb, int sb, const char *b)
+{
+	static struct digest_line la, lb;
+	struct digest_msg ma = msg(T0, sa, a), mb = msg(T0 + 7, sb, b);
+	struct digest_fold_view va, vb;
+
+	ma.host = ha, ma.program = pa;
+	mb.host = hb, mb.program = pb;
+	digest_render_line(NULL, &ma, CONF_TIME_UTC, 0, &la);
+	digest_render_line(NULL, &mb, CONF_TIME_LOCAL, 90, &lb); /* zones never matter */
+	digest_line_scan(&la);
+	digest_line_scan(&lb);
+	va = (struct digest_fold_view){la.text + la.at.rest, la.len - la.at.rest, la.fold.v,
+				       la.fold.n};
+	vb = (struct digest_fold_view){lb.text + lb.at.rest, lb.len - lb.at.rest, lb.fold.v,
+				       lb.fold.n};
+	if (digest_fold_same(&va, &vb)) {
+		cr_assert_eq(la.fold.hash, lb.fold.hash, "the same message, the same hash");
+		return true;
+	}
+	return false;
+}
+
+static bool folds(const char *a, const char *b)
+{
+	return folds_as("web1", "sshd", 6, a, "web1", "sshd", 6, b);
+}
+
+Test(fold, what_folds)
+{
+	static const char *const pairs[][2] = {
+	    {"Failed password for root from 203.0.113.5 port 52114 ssh2",
+	     "Failed password for root from 198.51.100.77 port 40022 ssh2"},
+	    {"from 2001:db8::1 port 22", "from fe80::1ff:fe23:4567:890a port 2222"},
+	    {"client ::ffff:10.0.0.1 gone", "client ::1 gone"},
+	    {"from 10.0.0.1", "from 2001:db8::1"}, /* addresses, both */
+	    {"addr 10.0.0.1:8080 refused", "addr 192.168.1.254:80 refused"},
+	    {"from fe80::1: bad packet", "from 2001:db8::7: bad packet"},
+	    {"session 5f3c2a9b1e opened", "session a1b2c3d4e5f6 opened"},
+	    {"at 0x1f in module", "at 0xDEADBEEF in module"},
+	    {"job 550e8400-e29b-41d4-a716-446655440000 done",
+	     "job 123e4567-e89b-12d3-a456-426614174000 done"},
+	    {"DHCPACK to 00:16:3e:12:34:56 via eth1", "DHCPACK to 52-54-00-ab-cd-ef via eth1"},
+	    {"took 15 ms", "took 1.5 ms"},
+	    {"nginx/1.22.1 ready", "nginx/1.24.0 ready"},
+	    {"worker[123] died (status 9)", "worker[45678] died (status 137)"},
+	    {"user \"alice\" unknown", "user \"bob the builder\" unknown"},
+	    {"can't open 'a.txt': no such file", "can't open 'b.txt': no such file"},
+	    {"inode #2: bad", "inode #12345: bad"},
+	    {"caf\xc3\xa9 12 fois", "caf\xc3\xa9 13 fois"},
+	    {"12:26:17 tick", "00:00:01 tick"},
+	    {"42", "7"},
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		cr_expect(folds(pairs[i][0], pairs[i][1]), "should fold: \"%s\" and \"%s\"",
+			  pairs[i][0], pairs[i][1]);
+}
+
+Test(fold, what_never_folds)
+{
+	static const char *const pairs[][2] = {
+	    {"Failed password for root from 203.0.113.5",
+	     "Failed password for admin from 203.0.113.5"},
+	    {"user17 logged in", "user18 logged in"},
+	    {"took 10ms", "took 12ms"},
+	    {"error on sda1", "error on sda2"},
+	    {"deadbeef", "cafebabe"}, /* hex letters alone are a word */
+	    {"from 10.0.0.1 port 22", "from 10.0.0.1 port 22 again"},
+	    {"port 22", "port 1.2.3.4"}, /* a number is no address */
+	    {"a 1 b", "a 1 2 b"},        /* not as many variable parts */
+	    {"a\tb", "a\nb"},            /* "#011" and "#012": escapes are text */
+	    {"\xc3\xa9"
+	     "5 left",
+	     "\xc3\xa9"
+	     "6 left"}, /* digits in a UTF-8 word */
+	    {"x86 fault", "x64 fault"},
+	    {"1.2.3 fault", "1.2.3 Fault"},
+	    {"id 12345678", "id 1234567a"}, /* a number, then a word */
+	    {"key \"a\" set", "key 'a' set"},
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		cr_expect_not(folds(pairs[i][0], pairs[i][1]), "must not fold: \"%s\" and \"%s\"",
+			      pairs[i][0], pairs[i][1]);
+	/* the host, the program and the severity are compared whole */
+	cr_expect_not(folds_as("web1", "sshd", 6, "a 1", "web2", "sshd", 6, "a 2"));
+	cr_expect_not(folds_as("10.0.0.1", "sshd", 6, "a 1", "10.0.0.2", "sshd", 6, "a 1"));
+	cr_expect_not(folds_as("web1", "sshd", 6, "a 1", "web1", "cron", 6, "a 2"));
+	cr_expect_not(folds_as("web1", "sshd", 6, "a 1", "web1", "sshd", 3, "a 2"));
+	cr_expect(folds_as("web1", "sshd", 3, "a 1", "web1", "sshd", 3, "a 2"));
+}
+
+Test(fold, only_the_first_32_variable_parts_vary)
+{
+	char a[400] = "", b[400] = "", c[400] = "";
+
+	for (int i = 0; i < 40; i++) {
+		char w[16];
+
+		snprintf(w, sizeof(w), "%d ", i);
+		strcat(a, w);
+		snprintf(w, sizeof(w), "%d ", i == 0 ? 99 : i);
+		strcat(b, w);
+		snprintf(w, sizeof(w), "%d ", i == 35 ? 99 : i);
+		strcat(c, w);
+	}
+	cr_expect(folds(a, b), "the first part varies");
+	cr_expect_not(folds(a, c), "the 36th counts as text");
+}
+
+static struct digest_set *fold_set(void)
+{
+	rec[0].digest.fold = true;
+	return new_set();
+}
+
+Test(digest, folded_lines_show_count_span_and_what_varied)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	rec[0].digest.window_sec = 600;
+	sink_init(&k);
+	s = fold_set();
+	add(s, 0, T0, 6, "Failed password for root from 203.0.113.5 port 52114 ssh2", &k);
+	add(s, 0, T0 + 1, 6, "Accepted publickey for alice from 192.0.2.10 port 51000 ssh2", &k);
+	add(s, 0, T0 + 3, 6, "Failed password for root from 198.51.100.7 port 40022 ssh2", &k);
+	add(s, 0, T0 + 45, 6, "Failed password for root from 203.0.113.5 port 52120 ssh2", &k);
+	add(s, 0, T0 + 2, 6, "Connection closed by 192.0.2.99 port 4444", &k);
+	add(s, 0, T0 + 4, 6, "Connection closed by 192.0.2.99 port 4444", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 50, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 1);
+	cr_assert_eq(k.v[0].n, 6);
+	/* first-occurrence order; one message as it came; what never varied
+	 * shown as it was */
+	cr_assert_str_eq(k.v[0].body,
+			 "2026-07-01 12:00:00 +0000 .. 12:00:45 (x3) web1 sshd[info]: Failed "
+			 "password for root from <ip> port <n> ssh2\n"
+			 "2026-07-01 12:00:01 +0000 web1 sshd[info]: Accepted publickey for alice "
+			 "from 192.0.2.10 port 51000 ssh2\n"
+			 "2026-07-01 12:00:02 +0000 .. 12:00:04 (x2) web1 sshd[info]: Connection "
+			 "closed by 192.0.2.99 port 4444\n"
+			 "-- \n"
+			 "6 messages, 0 errors or worse, most severe: info\n");
+	cr_assert_str_eq(k.v[0].subject,
+			 "web1: INFO 3x sshd: Failed password for root from <ip> port <n> ssh2 "
+			 "(6 messages, 0 errors)");
+	check_accounting(s, 0);
+	cr_assert_eq(counters(s, 0).mailed, 6);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+Test(digest, folded_span_over_days_and_zones)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	rec[0].time_type = CONF_TIME_UTC;
+	rec[0].offset_min = -300;
+	rec[0].digest.window_sec = 200000;
+	sink_init(&k);
+	s = fold_set();
+	add(s, 0, T0, 6, "tick 1", &k);
+	add(s, 0, T0 + 86400 + 5, 6, "tick 2", &k);
+	add(s, 0, T0 - 10, 6, "tick 3", &k); /* logged before the first one came */
+	cr_assert_eq(digest_flush_all(s, T0 + 90000, sink_emit, &k), DIGEST_OK);
+	cr_assert_str_eq(k.v[0].body,
+			 "2026-07-01 06:59:50 -0500 .. 2026-07-02 07:00:05 (x3) web1 sshd[info]: "
+			 "tick <n>\n"
+			 "-- \n"
+			 "3 messages, 0 errors or worse, most severe: info\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+Test(digest, fold_off_keeps_a_line_per_message)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	sink_init(&k);
+	s = new_set(); /* fold off */
+	add(s, 0, T0, 6, "tick 1", &k);
+	add(s, 0, T0 + 1, 6, "tick 2", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k), DIGEST_OK);
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[info]: tick 1\n"
+				      "2026-07-01 12:00:01 +0000 web1 sshd[info]: tick 2\n"
+				      "-- \n"
+				      "2 messages, 0 errors or worse, most severe: info\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* The caps count lines: a storm of one pattern is one line, closed by the
+ * window; one of different messages closes at max-messages lines. */
+Test(digest, caps_count_lines)
+{
+	struct sink k;
+	struct digest_set *s;
+	char text[64];
+
+	rec[0].digest.max_messages = 3;
+	sink_init(&k);
+	s = fold_set();
+	for (int i = 0; i < 10000; i++) {
+		snprintf(text, sizeof(text), "conn %d from 10.0.%d.%d", i, i % 256, i / 256);
+		add(s, 0, T0 + i / 1000, 6, text, &k);
+	}
+	cr_assert_eq(k.n, 0, "one line never fills the digest");
+	cr_assert_eq(counters(s, 0).held, 10000);
+	add(s, 0, T0 + 10, 6, "b", &k);
+	add(s, 0, T0 + 10, 6, "conn 1 from 10.9.9.9", &k); /* folds */
+	cr_assert_eq(k.n, 0);
+	add(s, 0, T0 + 10, 6, "c", &k);
+	cr_assert_eq(k.n, 1, "three lines: full");
+	cr_assert_eq(k.v[0].n, 10003);
+	cr_assert_eq(k.v[0].reason, DIGEST_REASON_FULL);
+	cr_assert_str_eq(k.v[0].body,
+			 "2026-07-01 12:00:00 +0000 .. 12:00:10 (x10001) web1 sshd[info]: conn <n> "
+			 "from <ip>\n"
+			 "2026-07-01 12:00:10 +0000 web1 sshd[info]: b\n"
+			 "2026-07-01 12:00:10 +0000 web1 sshd[info]: c\n"
+			 "-- \n"
+			 "10003 messages, 0 errors or worse, most severe: info\n");
+	check_accounting(s, 0);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* Held by the rate limit at its caps: a message that folds into a line is
+ * still counted there; the others go to the summary, which adds up. */
+Test(digest, held_digest_folds_then_summarizes)
+{
+	struct sink k;
+	struct digest_set *s;
+	char text[96];
+
+	rec[0].digest.max_messages = 2;
+	rec[0].digest.rate_per_hour = 1;
+	sink_init(&k);
+	s = fold_set();
+	add(s, 0, T0, 6, "first 1", &k);
+	add(s, 0, T0, 6, "second", &k);
+	cr_assert_eq(k.n, 1, "full: the first mail");
+	add(s, 0, T0 + 1, 6, "Failed password for root from 203.0.113.5 port 1", &k);
+	add(s, 0, T0 + 1, 3, "disk sda failed", &k);
+	for (int i = 0; i < 500; i++) { /* held: fold into the first line */
+		snprintf(text, sizeof(text), "Failed password for root from 203.0.113.%d port %d",
+			 i % 200, 1000 + i);
+		add(s, 0, T0 + 2, 6, text, &k);
+	}
+	for (int i = 0; i < 300; i++) { /* not shown */
+		snprintf(text, sizeof(text), "Connection reset by 198.51.100.%d port %d", i % 250,
+			 i);
+		struct digest_msg m = msg(T0 + 3, 6, text);
+
+		m.host = i % 3 ? "web1" : "web2";
+		cr_assert_eq(digest_add(s, 0, &m, T0 + 3, sink_emit, &k), DIGEST_OK);
+	}
+	for (int i = 0; i < 40; i++) { /* not shown, all different */
+		snprintf(text, sizeof(text), "Invalid user u%d from 192.0.2.1", i);
+		struct digest_msg m = msg(T0 + 4, 4, text);
+
+		m.program = i < 30 ? "sshd" : "login";
+		cr_assert_eq(digest_add(s, 0, &m, T0 + 4, sink_emit, &k), DIGEST_OK);
+	}
+	cr_assert_eq(k.n, 1);
+	check_accounting(s, 0);
+	cr_assert_eq(counters(s, 0).held, 502);
+	cr_assert_eq(counters(s, 0).not_shown, 340);
+	cr_assert_eq(digest_poll(s, T0 + 3600, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 2);
+	cr_assert_eq(k.v[1].n, 502);
+	cr_assert_eq(k.v[1].ns, 340);
+	cr_assert_str_eq(k.v[1].body,
+			 "2026-07-01 12:00:01 +0000 .. 12:00:02 (x501) web1 sshd[info]: Failed "
+			 "password for root from <ip> port <n>\n"
+			 "2026-07-01 12:00:01 +0000 web1 sshd[err]: disk sda failed\n"
+			 "340 further messages not shown (rate limit)\n"
+			 "  (x200) web1 sshd[info]: Connection reset by <ip> port <n>\n"
+			 "  (x100) web2 sshd[info]: Connection reset by <ip> port <n>\n"
+			 "  (x1-2) web1 sshd[warning]: Invalid user u22 from <ip>\n"
+			 "  (x1-2) web1 sshd[warning]: Invalid user u23 from <ip>\n"
+			 "  (x1-2) web1 sshd[warning]: Invalid user u24 from <ip>\n"
+			 "  (x1-2) web1 sshd[warning]: Invalid user u25 from <ip>\n"
+			 "  (x1-2) web1 sshd[warning]: Invalid user u26 from <ip>\n"
+			 "  (x1-2) web1 sshd[warning]: Invalid user u27 from <ip>\n"
+			 "  (x1-2) web1 sshd[warning]: Invalid user u28 from <ip>\n"
+			 "  (x1-2) web1 sshd[warning]: Invalid user u29 from <ip>\n"
+			 "  by severity: 40 warning, 300 info\n"
+			 "  by host: 240 web1, 100 web2\n"
+			 "  by program: 330 sshd, 10 login\n"
+			 "-- \n"
+			 "842 messages (502 shown), 1 error or worse, most severe: err\n");
+	/* the commonest is a line that was shown: the most messages */
+	cr_assert_str_eq(k.v[1].subject, "2 hosts: ERR 501x sshd: Failed password for root from "
+					 "<ip> port <n> (842 messages, 1 errors)");
+	check_accounting(s, 0);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* A million messages not shown, most of them all different: the summary
+ * stays the same size, its tables add up (checked in every mail by
+ * check_body), the names past the first DIGEST_NAMES are "other", and a
+ * pattern frequent enough (over 1/DIGEST_TOP of them) is found among them:
+ * here exactly, as it came first. */
+Test(digest, summary_is_bounded_under_a_storm_of_distinct_messages)
+{
+	struct sink k;
+	struct digest_set *s;
+	char text[96], host[32], prog[32];
+	const char *body, *line;
+
+	rec[0].digest.max_messages = 5;
+	rec[0].digest.rate_per_hour = 1;
+	sink_init(&k);
+	s = fold_set();
+	for (int i = 0; i < 10; i++) { /* a mail, then a digest held full */
+		snprintf(text, sizeof(text), "line%d", i);
+		add(s, 0, T0, 6, text, &k);
+	}
+	cr_assert_eq(k.n, 1);
+	for (int i = 0; i < 1000000; i++) {
+		struct digest_msg m;
+
+		if (i % 3 == 0) {
+			snprintf(text, sizeof(text), "Connection reset by 198.51.100.%d port %d",
+				 i % 250, i % 65536);
+			m = msg(T0 + 1, 6, text);
+			m.host = "hx";
+			m.program = "px";
+		} else {
+			snprintf(text, sizeof(text), "noise%d", i);
+			snprintf(host, sizeof(host), "h%d", i % 20);
+			snprintf(prog, sizeof(prog), "p%d", i % 11);
+			m = msg(T0 + 1, i % 8, text);
+			m.host = host;
+			m.program = prog;
+		}
+		cr_assert_eq(digest_add(s, 0, &m, T0 + 1, sink_emit, &k), DIGEST_OK);
+	}
+	cr_assert_eq(counters(s, 0).not_shown, 1000000);
+	cr_assert_eq(counters(s, 0).held, 5);
+	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 2);
+	body = k.v[1].body;
+	cr_assert_not_null(strstr(body,
+				  "1000000 further messages not shown (rate limit)\n"
+				  "  (x333334) hx px[info]: Connection reset by <ip> port <n>\n"),
+			   "%s", body);
+	line = strstr(body, "  by host: 333334 hx, ");
+	cr_assert_not_null(line, "%s", body);
+	cr_assert_eq(tally_sum(line), 1000000);
+	cr_assert_eq(strchr(line, '\n') - strstr(line, " other\n"), 6, "%s", line);
+	line = strstr(body, "  by program: 333334 px, ");
+	cr_assert_not_null(line, "%s", body);
+	cr_assert_eq(tally_sum(line), 1000000);
+	cr_assert_eq(counters(s, 0).held, 0);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+Test(digest, folded_lines_keep_to_998_octets)
+{
+	struct sink k;
+	struct digest_set *s;
+	static char a[2000], b[2000];
+
+	for (int i = 0; i < 1990; i += 2) {
+		a[i] = b[i] = '1';
+		a[i + 1] = b[i + 1] = ' ';
+	}
+	b[0] = '2'; /* the first part varies: it is folded, <n> for 1 */
+	sink_init(&k);
+	s = fold_set();
+	add(s, 0, T0, 6, a, &k);
+	add(s, 0, T0 + 1, 6, b, &k);
+	add(s, 0, T0 + 1, 6, "caf\xc3\xa9 \"cr\xc3\xa8me\" 1", &k);
+	add(s, 0, T0 + 1, 6, "caf\xc3\xa9 \"br\xc3\xbbl\xc3\xa9\" 1", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k),
+		     DIGEST_OK); /* check_body: <= 998 */
+	{
+		const char *head =
+		    "2026-07-01 12:00:00 +0000 .. 12:00:01 (x2) web1 sshd[info]: <n> 1 1 ";
+
+		cr_assert_eq(strncmp(k.v[0].body, head, strlen(head)), 0, "%s", k.v[0].body);
+	}
+	cr_assert_str_eq(strchr(k.v[0].body, '\n') - 3,
+			 "...\n"
+			 "2026-07-01 12:00:01 +0000 (x2) web1 sshd[info]: caf\xc3\xa9 \"<str>\" 1\n"
+			 "-- \n"
+			 "4 messages, 0 errors or worse, most severe: info\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* A digest whose mail could not be queued keeps its lines; what comes
+ * meanwhile folds into them. */
+Test(digest, kept_digest_folds_what_came_meanwhile)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	rec[0].digest.max_messages = 2;
+	sink_init(&k);
+	k.fail = true;
+	s = fold_set();
+	add(s, 0, T0, 6, "tick 1", &k);
+	cr_assert_eq(digest_flush_all(s, T0, sink_emit, &k), DIGEST_EEMIT);
+	add(s, 0, T0 + 1, 6, "tick 2", &k);
+	add(s, 0, T0 + 1, 6, "tock", &k);
+	add(s, 0, T0 + 1, 6, "other", &k);
+	add(s, 0, T0 + 1, 6, "tick 3", &k);
+	k.fail = false;
+	cr_assert_eq(digest_flush_all(s, T0 + 20, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 1);
+	check_accounting(s, 0);
+	cr_assert_str_eq(k.v[0].body,
+			 "2026-07-01 12:00:00 +0000 .. 12:00:01 (x3) web1 sshd[info]: tick <n>\n"
+			 "2026-07-01 12:00:01 +0000 web1 sshd[info]: tock\n"
+			 "1 further message not shown (mail could not be queued)\n"
+			 "  (x1) web1 sshd[info]: other\n"
+			 "  by severity: 1 info\n"
+			 "  by host: 1 web1\n"
+			 "  by program: 1 sshd\n"
+			 "-- \n"
+			 "5 messages (4 shown), 0 errors or worse, most severe: info\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* ---- saved and restored (a journal's compaction, a crash) ---------------------- */
+
+/* A held digest at its caps: folded lines and a summary of what it did
+ * not show. */
+static void fill_held(struct digest_set *s, struct sink *k)
+{
+	char text[96];
+
+	add(s, 0, T0, 6, "first 1", k);
+	add(s, 0, T0, 6, "second", k);
+	add(s, 0, T0 + 1, 6, "Failed password for root from 203.0.113.5 port 1", k);
+	add(s, 0, T0 + 1, 3, "disk \"sda\" failed", k);
+	for (int i = 0; i < 50; i++) {
+		snprintf(text, sizeof(text), "Failed password for root from 203.0.113.%d port 22",
+			 i % 7);
+		add(s, 0, T0 + 2 + i, 6, text, k);
+	}
+	for (int i = 0; i < 60; i++) {
+		struct digest_msg m;
+
+		snprintf(text, sizeof(text), "Invalid user u%d from 192.0.2.1", i % 30);
+		m = msg(T0 + 4, i % 2 ? 4 : 6, text);
+		m.host = i % 3 ? "web1" : "web2";
+		cr_assert_eq(digest_add(s, 0, &m, T0 + 4, sink_emit, k), DIGEST_OK);
+	}
+}
+
+Test(digest, a_saved_digest_restores_to_the_same_mail)
+{
+	struct sink k;
+	struct digest_set *s, *t;
+	struct digest_counters a, b;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	rec[0].digest.max_messages = 2;
+	rec[0].digest.rate_per_hour = 1;
+	sink_init(&k);
+	s = fold_set();
+	t = new_set();
+	fill_held(s, &k);
+	cr_assert_eq(k.n, 1);
+	cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
+	cr_assert_gt(len, 0);
+	cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_OK);
+	cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_EBUSY, "only into an empty digest");
+	a = counters(s, 0);
+	b = counters(t, 0);
+	cr_assert_eq(b.held, a.held);
+	cr_assert_eq(b.held, 51 + 1);
+	cr_assert_eq(b.not_shown, a.not_shown);
+	cr_assert_eq(b.added, a.held + a.not_shown);
+	cr_assert_not(digest_set_idle(t));
+	cr_assert_eq(digest_flush_all(s, T0 + 3600, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_flush_all(t, T0 + 3600, sink_emit, &k), DIGEST_OK);
+	cr_assert(digest_set_idle(t));
+	cr_assert_eq(k.n, 3);
+	cr_assert_str_eq(k.v[2].body, k.v[1].body);
+	cr_assert_str_eq(k.v[2].subject, k.v[1].subject);
+	cr_assert_eq(k.v[2].n, k.v[1].n);
+	cr_assert_eq(k.v[2].ns, k.v[1].ns);
+	cr_assert_not_null(strstr(k.v[1].body, "(x51) web1 sshd[info]: Failed password for root "
+					       "from <ip> port <n>\n"));
+	cr_assert_not_null(strstr(k.v[1].body, "60 further messages not shown (rate limit)\n"));
+	/* an empty digest saves nothing */
+	len = 0;
+	cr_assert_eq(digest_save(t, 0, &buf, &len, &cap), DIGEST_OK);
+	cr_assert_eq(len, 0);
+	free(buf);
+	digest_set_free(s);
+	digest_set_free(t);
+	sink_free(&k);
+}
+
+/* Restored into another zone: the times are rendered again. */
+Test(digest, a_restored_digest_takes_the_recipients_zone)
+{
+	struct sink k;
+	struct digest_set *s, *t;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	sink_init(&k);
+	s = fold_set();
+	add(s, 0, T0, 6, "tick 1", &k);
+	add(s, 0, T0 + 5, 6, "tick 2", &k);
+	add(s, 0, T0 + 6, 6, "tock", &k);
+	cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
+	rec[0].offset_min = 120;
+	t = new_set(); /* and folding off now: restored lines keep their counts */
+	cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_OK);
+	cr_assert_eq(digest_flush_all(t, T0 + 10, sink_emit, &k), DIGEST_OK);
+	cr_assert_str_eq(k.v[0].body,
+			 "2026-07-01 14:00:00 +0200 .. 14:00:05 (x2) web1 sshd[info]: tick <n>\n"
+			 "2026-07-01 14:00:06 +0200 web1 sshd[info]: tock\n"
+			 "-- \n"
+			 "3 messages, 0 errors or worse, most severe: info\n");
+	free(buf);
+	digest_set_free(s);
+	digest_set_free(t);
+	sink_free(&k);
+}
+
+/* A damaged state is refused whole: every truncation, and bytes changed
+ * here and there (either refused or a digest whose counts add up: the
+ * mail's body is checked by check_body). */
+Test(digest, a_damaged_state_is_refused)
+{
+	struct sink k;
+	struct digest_set *s;
+	char *buf = NULL, *bad;
+	size_t len = 0, cap = 0;
+	unsigned seed = 99, restored = 0;
+
+	rec[0].digest.max_messages = 2;
+	rec[0].digest.rate_per_hour = 1;
+	sink_init(&k);
+	k.keep = false;
+	s = fold_set();
+	fill_held(s, &k);
+	cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
+	digest_set_free(s);
+	s = fold_set();
+	bad = malloc(len);
+	for (size_t n = 0; n < len; n++)
+		cr_assert_eq(digest_restore(s, 0, buf, n), DIGEST_EINVAL, "cut at %zu", n);
+	cr_assert_eq(digest_restore(s, 0, "d1 ", 3), DIGEST_EINVAL);
+	cr_assert_eq(digest_restore(s, 0, "", 0), DIGEST_EINVAL);
+	cr_assert(digest_set_idle(s));
+	for (int i = 0; i < 3000; i++) {
+		memcpy(bad, buf, len);
+		for (int j = 0; j < 3; j++)
+			bad[(size_t)rand_r(&seed) % len] =
+			    "0123456789 :-\n\x01"[rand_r(&seed) % 15];
+		if (digest_restore(s, 0, bad, len) == DIGEST_OK) {
+			restored++;
+			check_accounting(s, 0);
+			cr_assert_eq(digest_flush_all(s, T0 + 3600, sink_emit, &k), DIGEST_OK);
+		}
+		cr_assert(digest_set_idle(s));
+	}
+	cr_assert_lt(restored, 3000);
+	free(bad);
+	free(buf);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* ---- memory across recipients ------------------------------------------------ */
+
+static int count_lines(void *arg, const struct digest_mail *m)
+{
+	unsigned *min_lines = arg;
+
+	check_body(m);
+	if (m->n_lines < *min_lines)
+		*min_lines = m->n_lines;
+	return 0;
+}
+
+/* A thousand recipients all filling at once with messages that never
+ * fold: the set's storage stays within its budget (a digest closes before
+ * its caps when the set is over it), spares within theirs, and every
+ * message is accounted for. */
+Test(digest, many_recipients_stay_within_the_memory_budget)
+{
+	enum { N = 1000 };
+	static struct conf_recipient many[N];
+	static char addr[N][32];
+	struct conf c = {.recipients = many, .n_recipients = N};
+	struct digest_set *s;
+	unsigned min_lines = 100;
+	char text[96];
+	size_t worst = 0;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "r%d@example.com", i);
+		many[i] = (struct conf_recipient){
+		    .address = addr[i],
+		    .time_type = CONF_TIME_UTC,
+		    .digest = {.window_sec = 3600,
+			       .max_messages = 100,
+			       .max_bytes = 65536,
+			       .urgent_level = CONF_LEVEL_ANY,
+			       .fold = true},
+		};
+	}
+	s = digest_set_new(&c, "web1", "SN");
+	cr_assert_not_null(s);
+	cr_assert_eq(s->mem.budget, DIGEST_HELD_MAX);
+	for (int i = 0; i < 200000; i++) {
+		struct digest_msg m;
+
+		snprintf(text, sizeof(text), "session s%d of user u%d closed by peer", i, i / N);
+		m = msg(T0, 6, text);
+		cr_assert_eq(digest_add(s, (size_t)i % N, &m, T0, count_lines, &min_lines),
+			     DIGEST_OK);
+		if (atomic_load(&s->mem.held) > worst)
+			worst = atomic_load(&s->mem.held);
+		cr_assert_leq(atomic_load(&s->mem.spare), DIGEST_SPARE_MAX);
+	}
+	/* the budget, and what digests below their share (2 KiB here) still
+	 * take: their first allocations, about 1 KiB each past it */
+	cr_assert_leq(worst, DIGEST_HELD_MAX + N * 1024, "%zu octets held", worst);
+	cr_assert_lt(min_lines, 100, "digests closed before their caps");
+	/* ... at their share (2 KiB used: some 7 lines of 85 octets and their
+	 * entries), not at their first line */
+	cr_assert_geq(min_lines, 5, "%u lines", min_lines);
+	for (size_t r = 0; r < N; r++)
+		check_accounting(s, r);
+	cr_assert_eq(digest_flush_all(s, T0, count_lines, &min_lines), DIGEST_OK);
+	/* empty digests keep only what they took over from spares */
+	cr_assert_leq(atomic_load(&s->mem.held) + atomic_load(&s->mem.spare), DIGEST_SPARE_MAX);
+	digest_set_free(s);
+}
+
+/* A recipient whose own caps need more than the budget still gets them. */
+Test(digest, a_large_max_bytes_raises_the_budget)
+{
+	struct digest_set *s;
+
+	rec[0].digest.max_bytes = 10485760;
+	s = new_set();
+	cr_assert_eq(s->mem.budget, 4 * (size_t)10485760);
+	digest_set_free(s);
+}
+
 /* ---- storms ----------------------------------------------------------------- */
 
-Test(digest, accounting_holds_under_a_random_storm)
+/* Random messages, polls and emit failures against two recipients (one
+ * with window 0); with fold, a third of the texts fold ("n=<n> len"). */
+static void random_storm(bool fold)
 {
 	struct sink k;
 	struct digest_set *s;
@@ -1132,6 +1895,7 @@ Test(digest, accounting_holds_under_a_random_storm)
 
 	conf.n_recipients = 2;
 	for (int r = 0; r < 2; r++) {
+		rec[r].digest.fold = fold;
 		rec[r].digest.rate_per_hour = 3;
 		rec[r].digest.max_messages = 20;
 		rec[r].digest.max_bytes = 4000;
@@ -1151,6 +1915,9 @@ Test(digest, accounting_holds_under_a_random_storm)
 
 			memset(text, 'a' + (int)(len % 26), len);
 			text[len] = '\0';
+			if (fold && len % 3 == 0)
+				snprintf(text, sizeof(text), "n=%d %zu", rand_r(&seed) % 1000,
+					 len % 7);
 			m = msg(now, rand_r(&seed) % 8, text);
 			enum digest_status st = digest_add(s, r, &m, now, sink_emit, &k);
 			cr_assert(st == DIGEST_OK || st == DIGEST_EEMIT);
@@ -1160,7 +1927,8 @@ Test(digest, accounting_holds_under_a_random_storm)
 			k.fail_pct = k.fail_pct ? 0 : 30;
 		}
 		check_accounting(s, r);
-		cr_assert_leq(counters(s, r).held, 20);
+		if (!fold) /* folded, a line holds any number */
+			cr_assert_leq(counters(s, r).held, 20);
 	}
 	k.fail_pct = 0;
 	cr_assert_eq(digest_flush_all(s, now, sink_emit, &k), DIGEST_OK);
@@ -1178,6 +1946,16 @@ Test(digest, accounting_holds_under_a_random_storm)
 	}
 	digest_set_free(s);
 	sink_free(&k);
+}
+
+Test(digest, accounting_holds_under_a_random_storm)
+{
+	random_storm(false);
+}
+
+Test(digest, accounting_holds_under_a_random_storm_folding)
+{
+	random_storm(true);
 }
 
 struct storm {

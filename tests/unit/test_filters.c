@@ -38,7 +38,8 @@ static size_t tc_rcpt(struct conf *c, const char *address)
 	r->address = strdup(address);
 	r->digest = (struct conf_digest){CONF_DEFAULT_WINDOW_SEC,    CONF_DEFAULT_MAX_MESSAGES,
 					 CONF_DEFAULT_MAX_BYTES,     CONF_DEFAULT_URGENT_LEVEL,
-					 CONF_DEFAULT_RATE_PER_HOUR, NULL};
+					 CONF_DEFAULT_RATE_PER_HOUR, NULL,
+					 CONF_DEFAULT_FOLD};
 	return c->n_recipients++;
 }
 
@@ -706,7 +707,7 @@ static void *matcher(void *p)
 
 		filter_match(a->set, w, &m, out);
 		if (i % 100 == 0)
-			filter_stats_add_mailed(a->set, 0, 1);
+			filter_stats_add_mailed(a->set, 0, 1, 1000 + i);
 	}
 	filter_worker_free(w);
 	return NULL;
@@ -719,6 +720,7 @@ Test(stats, counted_from_threads)
 	pthread_t th[4];
 	struct thread_arg arg;
 	struct filter_stats st;
+	struct filter_received rcv;
 	enum { PER = 100001 };
 
 	tc_filter(fx.c, a, INC, CONF_LEVEL_ERRORS, FAC_ANY, NULL, NULL, false); /* sev 0..3 */
@@ -736,15 +738,18 @@ Test(stats, counted_from_threads)
 		acc_a += i % 8 <= 3;
 		acc_b += i % 2 && i % 8 > 1;
 	}
+	filter_stats_received(fx.set, &rcv);
+	cr_assert_eq(rcv.received, 4 * (uint64_t)PER, "each message once, not per recipient");
+	cr_assert(rcv.since > 0 && rcv.since <= time(NULL));
 	filter_stats_get(fx.set, a, &st);
-	cr_assert_eq(st.received, 4 * (uint64_t)PER);
 	cr_assert_eq(st.accepted, 4 * acc_a);
 	cr_assert_eq(st.mailed, 4 * (uint64_t)((PER + 99) / 100));
+	cr_assert_eq(st.last_mail, 1000 + 100000, "the latest, whatever the order");
 	cr_assert(st.since > 0 && st.since <= time(NULL));
 	filter_stats_get(fx.set, b, &st);
-	cr_assert_eq(st.received, 4 * (uint64_t)PER);
 	cr_assert_eq(st.accepted, 4 * acc_b);
 	cr_assert_eq(st.mailed, 0);
+	cr_assert_eq(st.last_mail, 0);
 	fx_free(&fx);
 }
 
@@ -774,7 +779,7 @@ Test(stats, file_round_trip)
 		filter_match(fx.set, fx.w, &m, fx.out);
 	}
 	filter_worker_flush(fx.w);
-	filter_stats_add_mailed(fx.set, 0, 2);
+	filter_stats_add_mailed(fx.set, 0, 2, 1476182200);
 	snprintf(path, sizeof(path), "%s/stats", dir);
 
 	cr_assert_eq(filter_stats_load(path, &t, &err), FILTER_ENOENT);
@@ -784,21 +789,32 @@ Test(stats, file_round_trip)
 	const struct filter_stats *a = filter_stats_lookup(&t, "a@example.com");
 	cr_assert_not_null(a);
 	filter_stats_get(fx.set, 0, &st);
-	cr_assert_eq(a->received, 10);
+	cr_assert_eq(t.received.received, 10);
+	cr_assert_eq(t.received.since, st.since);
 	cr_assert_eq(a->accepted, 6); /* i%8 <= 3 for i = 0..9: 0,1,2,3,8,9 */
 	cr_assert_eq(a->mailed, 2);
 	cr_assert_eq(a->since, st.since);
+	cr_assert_eq(a->last_mail, 1476182200);
+	cr_assert_eq(filter_stats_lookup(&t, "b@example.com")->last_mail, 0);
 	cr_assert_null(filter_stats_lookup(&t, "c@example.com"));
 
 	/* a new set (restart, HUP) carries on from the file */
 	struct filter_set *set2;
 	cr_assert_eq(filter_compile(fx.c, &set2, &err), FILTER_OK);
 	t.entries[0].stats.since = 1476182176;
+	t.received.since = 1476182100;
 	filter_stats_restore(set2, &t);
 	filter_stats_get(set2, 0, &st);
-	cr_assert_eq(st.received, 10);
 	cr_assert_eq(st.accepted, 6);
 	cr_assert_eq(st.since, 1476182176);
+	cr_assert_eq(st.last_mail, 1476182200);
+	{
+		struct filter_received rcv;
+
+		filter_stats_received(set2, &rcv);
+		cr_assert_eq(rcv.received, 10);
+		cr_assert_eq(rcv.since, 1476182100);
+	}
 	filter_set_free(set2);
 	filter_stats_table_free(&t);
 
@@ -812,6 +828,25 @@ Test(stats, file_round_trip)
 	fclose(f);
 	cr_assert_eq(filter_stats_load(path, &t, &err), FILTER_EFORMAT);
 	cr_assert_eq(err.line, 2);
+	f = fopen(path, "w");
+	fputs("logmail-stats 2\na@example.com 1 2 3 4\n", f);
+	fclose(f);
+	cr_assert_eq(filter_stats_load(path, &t, &err), FILTER_EFORMAT, "no received line");
+	cr_assert_eq(err.line, 2);
+	/* the previous release's file: each recipient repeated the received count */
+	f = fopen(path, "w");
+	fputs("logmail-stats 1\na@example.com 1327 12 3 1476182176\n"
+	      "b@example.com 1327 0 0 1476182176\n",
+	      f);
+	fclose(f);
+	cr_assert_eq(filter_stats_load(path, &t, &err), FILTER_OK, "%s", err.msg);
+	cr_assert_eq(t.received.received, 1327);
+	cr_assert_eq(t.received.since, 1476182176);
+	cr_assert_eq(t.n, 2);
+	cr_assert_eq(t.entries[0].stats.accepted, 12);
+	cr_assert_eq(t.entries[0].stats.mailed, 3);
+	cr_assert_eq(t.entries[0].stats.last_mail, 0);
+	filter_stats_table_free(&t);
 	unlink(path);
 	rmdir(dir);
 	free(dir);
@@ -835,19 +870,25 @@ Test(stats, carried_to_a_new_configuration)
 		filter_match(fx.set, fx.w, &m, fx.out);
 	}
 	filter_worker_flush(fx.w);
-	filter_stats_add_mailed(fx.set, 0, 1);
+	filter_stats_add_mailed(fx.set, 0, 1, 1476182200);
 	tc_rcpt(c2, "new@example.com");
 	tc_filter(c2, tc_rcpt(c2, "a@example.com"), INC, 3, FAC_ANY, NULL, NULL, false);
 	cr_assert_eq(filter_compile(c2, &set2, &err), FILTER_OK);
 	filter_stats_carry(set2, fx.set);
 	filter_stats_get(fx.set, 0, &old);
 	filter_stats_get(set2, 1, &st);
-	cr_assert_eq(st.received, 5);
 	cr_assert_eq(st.accepted, 5);
 	cr_assert_eq(st.mailed, 1);
 	cr_assert_eq(st.since, old.since);
+	cr_assert_eq(st.last_mail, 1476182200);
 	filter_stats_get(set2, 0, &st);
-	cr_assert_eq(st.received + st.accepted + st.mailed, 0);
+	cr_assert_eq(st.accepted + st.mailed + (uint64_t)st.last_mail, 0);
+	{
+		struct filter_received rcv;
+
+		filter_stats_received(set2, &rcv);
+		cr_assert_eq(rcv.received, 5, "received is the module's, carried whole");
+	}
 	filter_set_free(set2);
 	tc_free(c2);
 	fx_free(&fx);
@@ -855,22 +896,25 @@ Test(stats, carried_to_a_new_configuration)
 
 /* ---- show log config ------------------------------------------------------ */
 
-static const char guide_block[] = "Email admin@example.com:\n"
-				 "Time offset .... +0:00\n"
-				 "Offset type .... Local\n"
-				 "Digest window .. 30 s\n"
-				 "Max messages ... 100\n"
-				 "Max bytes ...... 65536\n"
-				 "Urgent level ... critical\n"
-				 "Rate limit ..... 20 per hour\n"
-				 "Subject ........ default\n"
-				 "Filters:\n"
-				 "  1 Level ..... emergencies\n"
-				 "    Program ..... any\n"
-				 "    Facility ..... any\n"
-				 "    Message text . any\n"
-				 "  Statistics ..... 1327 messages received, 0 accepted by filter, "
-				 "0 mailed (2016 Oct 11 10:36:16)\n";
+static const char guide_block[] =
+    "Statistics ..... 1327 messages received (2016 Oct 11 10:30:00)\n"
+    "Email admin@example.com:\n"
+    "Time offset .... +0:00\n"
+    "Offset type .... Local\n"
+    "Digest window .. 30 s\n"
+    "Max messages ... 100\n"
+    "Max bytes ...... 65536\n"
+    "Fold repeats ... on\n"
+    "Urgent level ... critical\n"
+    "Rate limit ..... 20 per hour\n"
+    "Subject ........ default\n"
+    "Filters:\n"
+    "  1 Level ........ emergencies\n"
+    "    Program ...... any\n"
+    "    Facility ..... any\n"
+    "    Message text . any\n"
+    "  Statistics ..... 821 accepted by filter, 795 mailed (last mail "
+    "2016 Oct 11 10:36:16)\n";
 
 static char *render(const struct conf *c, const struct filter_stats_table *t)
 {
@@ -886,8 +930,8 @@ static char *render(const struct conf *c, const struct filter_stats_table *t)
 Test(show, guide_example)
 {
 	struct conf *c = tc_new();
-	struct filter_stats_entry e = {"admin@example.com", {1327, 0, 0, 1476182176}};
-	struct filter_stats_table t = {&e, 1};
+	struct filter_stats_entry e = {"admin@example.com", {821, 795, 1476181800, 1476182176}};
+	struct filter_stats_table t = {&e, 1, {1327, 1476181800}};
 	char *s;
 
 	setenv("TZ", "UTC", 1);
@@ -909,7 +953,7 @@ Test(show, everything_else)
 	c->recipients[r].time_type = CONF_TIME_UTC;
 	c->recipients[r].offset_min = -(5 * 60 + 30);
 	c->recipients[r].digest =
-	    (struct conf_digest){120, 50, 1000, ANY, 0, strdup("%N: \"logs\"")};
+	    (struct conf_digest){120, 50, 1000, ANY, 0, strdup("%N: \"logs\""), false};
 	tc_filter(c, r, INC, CONF_LEVEL_WARNINGS, FAC_ANY, "dhcp", "pool exhausted", false);
 	tc_filter(c, r, INC, ANY, LOCAL0, NULL, "p[0-9]+", true);
 	tc_filter(c, r, EXC, ANY, FAC_ANY, "cron", NULL, false);
@@ -917,43 +961,46 @@ Test(show, everything_else)
 	tc_rcpt(c, "idle@example.com");
 	c->recipients[1].offset_min = 120;
 	s = render(c, NULL);
-	cr_assert_str_eq(s, "Email ops@example.com:\n"
+	cr_assert_str_eq(s, "Statistics ..... 0 messages received\n"
+			    "Email ops@example.com:\n"
 			    "Time offset .... -5:30\n"
 			    "Offset type .... UTC\n"
 			    "Digest window .. 120 s\n"
 			    "Max messages ... 50\n"
 			    "Max bytes ...... 1000\n"
+			    "Fold repeats ... off\n"
 			    "Urgent level ... none\n"
 			    "Rate limit ..... unlimited\n"
 			    "Subject ........ \"%N: \\\"logs\\\"\"\n"
 			    "Filters:\n"
-			    "  1 Level ..... warnings\n"
-			    "    Program ..... dhcp\n"
+			    "  1 Level ........ warnings\n"
+			    "    Program ...... dhcp\n"
 			    "    Facility ..... any\n"
 			    "    Message text . \"pool exhausted\"\n"
-			    "  2 Level ..... any\n"
-			    "    Program ..... any\n"
+			    "  2 Level ........ any\n"
+			    "    Program ...... any\n"
 			    "    Facility ..... local0\n"
 			    "    Message text . regex \"p[0-9]+\"\n"
 			    "Exclude filters:\n"
-			    "  1 Level ..... any\n"
-			    "    Program ..... cron\n"
+			    "  1 Level ........ any\n"
+			    "    Program ...... cron\n"
 			    "    Facility ..... any\n"
 			    "    Host ......... db*\n"
 			    "    Message text . any\n"
-			    "  Statistics ..... 0 messages received, 0 accepted by filter\n"
+			    "  Statistics ..... 0 accepted by filter, 0 mailed\n"
 			    "Email idle@example.com:\n"
 			    "Time offset .... +2:00\n"
 			    "Offset type .... Local\n"
 			    "Digest window .. 30 s\n"
 			    "Max messages ... 100\n"
 			    "Max bytes ...... 65536\n"
+			    "Fold repeats ... on\n"
 			    "Urgent level ... critical\n"
 			    "Rate limit ..... 20 per hour\n"
 			    "Subject ........ default\n"
 			    "Filters:\n"
 			    "  (none: no messages will be sent)\n"
-			    "  Statistics ..... 0 messages received, 0 accepted by filter\n");
+			    "  Statistics ..... 0 accepted by filter, 0 mailed\n");
 	free(s);
 	tc_free(c);
 }
@@ -985,7 +1032,7 @@ Test(show, logcheck)
 	cr_assert(
 	    asprintf(&want,
 		     "Filters:\n"
-		     "  1 Logcheck .. paranoid, rules in %s\n"
+		     "  1 Logcheck ..... paranoid, rules in %s\n"
 		     "    cracking.d ............ 0 files, 0 rules\n"
 		     "    cracking.ignore.d ..... missing\n"
 		     "    violations.d .......... 0 files, 0 rules\n"
@@ -994,7 +1041,7 @@ Test(show, logcheck)
 		     "    error: %s/cracking.ignore.d: No such file or directory\n"
 		     "    error: %s/ignore.d.paranoid/app:3: does not compile: unmatched ( or "
 		     "\\(; not loaded\n"
-		     "  Statistics ..... 0 messages received, 0 accepted by filter\n",
+		     "  Statistics ..... 0 accepted by filter, 0 mailed\n",
 		     dir, dir, dir) > 0);
 	cr_assert_str_eq(strstr(s, "Filters:"), want);
 	free(want);
@@ -1018,8 +1065,8 @@ Test(show, command_reads_spool_stats)
 	tc_filter(fx.c, tc_rcpt(fx.c, "admin@example.com"), INC, CONF_LEVEL_EMERGENCIES, FAC_ANY,
 		  NULL, NULL, false);
 	fx_compile(&fx);
-	struct filter_stats_entry e = {"admin@example.com", {1327, 0, 0, 1476182176}};
-	struct filter_stats_table t = {&e, 1};
+	struct filter_stats_entry e = {"admin@example.com", {821, 795, 1476181800, 1476182176}};
+	struct filter_stats_table t = {&e, 1, {1327, 1476181800}};
 	filter_stats_restore(fx.set, &t);
 	snprintf(path, sizeof(path), "%s/stats", dir);
 	cr_assert_eq(filter_stats_save(fx.set, path, &err), FILTER_OK);

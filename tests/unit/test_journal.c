@@ -56,6 +56,18 @@ static int collect(void *arg, const char *to, const struct digest_msg *m)
 	return s->stop_at != 0 && s->n == s->stop_at;
 }
 
+/* A state record, seen as to and "state:" and its text. */
+static int collect_state(void *arg, const char *to, const char *state, size_t len)
+{
+	struct seen *s = arg;
+
+	cr_assert_lt(s->n, SEEN_MAX);
+	snprintf(s->to[s->n], 64, "%s", to);
+	snprintf(s->text[s->n], 128, "state:%.*s", (int)len, state);
+	s->n++;
+	return s->stop_at != 0 && s->n == s->stop_at;
+}
+
 static struct digest_msg msg(const char *text)
 {
 	return (struct digest_msg){.ts = 1782907200,
@@ -98,7 +110,7 @@ Test(journal, round_trip_with_escapes)
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0600);
 	j = open_j();
-	cr_assert_eq(journal_replay(j, collect, &s, NULL, &err), JOURNAL_OK);
+	cr_assert_eq(journal_replay(j, collect, collect_state, &s, NULL, &err), JOURNAL_OK);
 	cr_assert_eq(s.n, 2);
 	cr_assert_str_eq(s.to[0], "a@example.com");
 	cr_assert_str_eq(s.text[0], "tab\there\nnew line\\back\rcr");
@@ -133,49 +145,11 @@ Test(journal, partial_last_record_is_cut_and_garbage_skipped)
 	m = msg("after");
 	cr_assert_eq(journal_add(j, "a@example.com", &m), JOURNAL_OK);
 	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK);
-	cr_assert_eq(journal_replay(j, collect, &s, &bad, &err), JOURNAL_OK);
+	cr_assert_eq(journal_replay(j, collect, collect_state, &s, &bad, &err), JOURNAL_OK);
 	cr_assert_eq(s.n, 2);
 	cr_assert_str_eq(s.text[0], "whole");
 	cr_assert_str_eq(s.text[1], "after");
 	cr_assert_eq(bad, 1);
-	journal_close(j);
-}
-
-static size_t keep_one_of_a(void *arg, const char *to)
-{
-	(void)arg;
-	return strcmp(to, "a@example.com") == 0   ? 1
-	       : strcmp(to, "b@example.com") == 0 ? 0
-						  : (size_t)-1;
-}
-
-Test(journal, compact_keeps_the_newest_records_per_recipient)
-{
-	struct journal *j = open_j();
-	struct journal_err err;
-	struct digest_msg m;
-	struct seen s = {0};
-	const char *texts[] = {"a1", "b1", "c1", "a2", "b2", "c2"};
-	const char *tos[] = {"a@example.com", "b@example.com", "c@example.com"};
-
-	for (int i = 0; i < 6; i++) {
-		m = msg(texts[i]);
-		cr_assert_eq(journal_add(j, tos[i % 3], &m), JOURNAL_OK);
-	}
-	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK);
-	cr_assert_eq(journal_compact(j, keep_one_of_a, NULL, &err), JOURNAL_OK, "%s", err.msg);
-	m = msg("a3");
-	cr_assert_eq(journal_add(j, "a@example.com", &m), JOURNAL_OK);
-	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK, "appends go to the new file");
-	journal_close(j);
-
-	j = open_j();
-	cr_assert_eq(journal_replay(j, collect, &s, NULL, &err), JOURNAL_OK);
-	cr_assert_eq(s.n, 4);
-	cr_assert_str_eq(s.text[0], "c1");
-	cr_assert_str_eq(s.text[1], "a2");
-	cr_assert_str_eq(s.text[2], "c2");
-	cr_assert_str_eq(s.text[3], "a3");
 	journal_close(j);
 }
 
@@ -193,7 +167,7 @@ Test(journal, clear_and_discard)
 	cr_assert_eq(journal_add(j, "a@example.com", &m), JOURNAL_OK);
 	journal_discard(j);
 	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK);
-	cr_assert_eq(journal_replay(j, collect, &s, NULL, &err), JOURNAL_OK);
+	cr_assert_eq(journal_replay(j, collect, collect_state, &s, NULL, &err), JOURNAL_OK);
 	cr_assert_eq(s.n, 0);
 	journal_close(j);
 }
@@ -223,7 +197,8 @@ static struct seen replayed(struct journal *j, size_t *bad)
 	struct journal_err err;
 	struct seen s = {0};
 
-	cr_assert_eq(journal_replay(j, collect, &s, bad, &err), JOURNAL_OK, "%s", err.msg);
+	cr_assert_eq(journal_replay(j, collect, collect_state, &s, bad, &err), JOURNAL_OK, "%s",
+		     err.msg);
 	return s;
 }
 
@@ -345,7 +320,7 @@ Test(journal, version_1_and_2_lines_replay_and_bad_ones_are_skipped_whole)
 		   "2\t2\tbad1@x\t\t1782907201\t6\t1\th\tp\tempty recipient\n"
 		   "2\t-1\tbad1@x\t1782907201\t6\t1\th\tp\tnegative count\n"
 		   "2\t1\tbad1@x\t1782907201\t8\t1\th\tp\tseverity 8\n"
-		   "3\t1\tbad1@x\t1782907201\t6\t1\th\tp\tversion 3\n"
+		   "4\t1\tbad1@x\t1782907201\t6\t1\th\tp\tversion 4\n"
 		   "1\told@x\t1782907202\t3\t4\th\tp\ttail\n");
 	j = open_j();
 	cr_assert_eq(journal_add(j, "a@x", &m), JOURNAL_OK);
@@ -393,7 +368,7 @@ Test(journal, replay_stops_inside_a_record)
 	cr_assert_eq(journal_add_many(j, to, 3, &m), JOURNAL_OK);
 	cr_assert_eq(journal_add_many(j, to, 3, &m), JOURNAL_OK);
 	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK, "%s", err.msg);
-	cr_assert_eq(journal_replay(j, collect, &s, NULL, &err), JOURNAL_OK);
+	cr_assert_eq(journal_replay(j, collect, collect_state, &s, NULL, &err), JOURNAL_OK);
 	cr_assert_eq(s.n, 2);
 	journal_close(j);
 }
@@ -427,152 +402,131 @@ Test(journal, partial_last_version_2_record_is_cut)
 	journal_close(j);
 }
 
-/* keep(): a=1 b=1 c=0, anything else all; counts the calls per letter. */
-struct keeps {
-	size_t a, b, c, calls[3];
+/* ---- rewriting as digest states ------------------------------------------ */
+
+/* The states of a rewrite: to[i] with state[i] (NULL: no record), until
+ * n; give_up_at: return -1 there. */
+struct states {
+	const char *to[8], *state[8];
+	size_t n, give_up_at;
 };
 
-static size_t keep_abc(void *arg, const char *to)
+static int states_fn(void *arg, size_t i, const char **to, const char **state, size_t *len)
 {
-	struct keeps *k = arg;
+	struct states *st = arg;
 
-	if (strcmp(to, "a@x") == 0)
-		return k->calls[0]++, k->a;
-	if (strcmp(to, "b\tb@x") == 0) /* arrives unescaped */
-		return k->calls[1]++, k->b;
-	if (strcmp(to, "c@x") == 0)
-		return k->calls[2]++, k->c;
-	return (size_t)-1;
+	if (i == st->give_up_at)
+		return -1;
+	if (i >= st->n)
+		return 0;
+	*to = st->to[i];
+	*state = st->state[i] ? st->state[i] : "";
+	*len = st->state[i] ? strlen(st->state[i]) : 0;
+	return 1;
 }
 
-/* Stage and commit records: each a NULL-terminated list of recipients,
- * the message text "r<index + 1>". */
-static void add_records(struct journal *j, const char *const (*tos)[4], size_t n)
+Test(journal, rewrite_replaces_the_records_with_states)
 {
+	struct journal *j = open_j();
 	struct journal_err err;
 	struct digest_msg m;
-	char text[8];
-	size_t k;
-
-	for (size_t i = 0; i < n; i++) {
-		snprintf(text, sizeof(text), "r%zu", i + 1);
-		m = msg(text);
-		for (k = 0; tos[i][k] != NULL; k++)
-			;
-		cr_assert_eq(journal_add_many(j, tos[i], k, &m), JOURNAL_OK);
-	}
-	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK, "%s", err.msg);
-}
-
-#define A "a@x"
-#define B "b\tb@x"
-#define C "c@x"
-
-Test(journal, compact_keeps_a_record_any_recipient_needs)
-{
-	struct journal *j = open_j();
-	struct journal_err err;
-	const char *const tos[][4] = {{A, B, NULL}, {B, NULL}, {A, C, NULL}, {C, NULL}};
-	const char *want[] = {B ":r2", A ":r3", C ":r3", A ":r5"};
-	struct keeps k = {.a = 1, .b = 1, .c = 0};
-	struct digest_msg m = msg("r5");
+	struct states st = {
+	    .to = {"a@x", "b\tc@x", "quiet@x"},
+	    .state = {"d1 lines\tand\nmore\\", "d1 5:x y z ", NULL},
+	    .n = 3,
+	    .give_up_at = (size_t)-1,
+	};
+	const char *want[] = {"a@x:state:d1 lines\tand\nmore\\", "b\tc@x:state:d1 5:x y z ",
+			      "a@x:after"};
 	struct seen s;
-
-	add_records(j, tos, 4);
-	cr_assert_eq(journal_compact(j, keep_abc, &k, &err), JOURNAL_OK, "%s", err.msg);
-	cr_assert_eq(journal_size(j), file_size());
-	for (int i = 0; i < 3; i++)
-		cr_assert_eq(k.calls[i], 1, "keep() once per recipient, not %zu", k.calls[i]);
-	cr_assert_eq(journal_add(j, A, &m), JOURNAL_OK);
-	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK, "appends go to the new file");
-	journal_close(j);
-
-	j = open_j();
-	s = replayed(j, NULL);
-	assert_pairs(&s, want, 4);
-	journal_close(j);
-}
-
-Test(journal, compact_spends_the_quota_of_every_recipient)
-{
-	struct journal *j = open_j();
-	struct journal_err err;
-	/* r2 is a's and b's newest: b's only quota goes to it, not to r1 */
-	const char *const tos[][4] = {{B, NULL}, {A, B, NULL}, {C, NULL}, {C, NULL}};
-	const char *want[] = {A ":r2", B ":r2", C ":r4"};
-	struct keeps k = {.a = 1, .b = 1, .c = 1};
-	struct seen s;
-
-	add_records(j, tos, 4);
-	cr_assert_eq(journal_compact(j, keep_abc, &k, &err), JOURNAL_OK, "%s", err.msg);
-	s = replayed(j, NULL);
-	assert_pairs(&s, want, 3);
-	journal_close(j);
-}
-
-/* keep(): a@x 2, z@x 1, anything else 0; counts the calls. */
-static size_t keep_az(void *arg, const char *to)
-{
-	size_t *calls = arg;
-
-	(*calls)++;
-	return strcmp(to, "a@x") == 0 ? 2 : strcmp(to, "z@x") == 0 ? 1 : 0;
-}
-
-Test(journal, compact_mixed_versions_and_many_recipients)
-{
-	struct journal *j;
-	struct journal_err err;
-	const char *want[] = {"a@x:v1 second", "a@x:v2", "z@x:v2", "z@x:v1 third"};
-	char dirp[300], line[128];
-	struct seen s;
-	size_t bad, calls = 0;
+	char line[256];
 	FILE *f;
 
-	snprintf(dirp, sizeof(dirp), "%s/" JOURNAL_DIR, dir);
-	cr_assert_eq(mkdir(dirp, 0700), 0);
-	append_raw("1\ta@x\t1\t3\t4\th\tp\tv1 first\n"
-		   "1\ta@x\t1\t3\t4\th\tp\tv1 second\n"
-		   "garbage\n"
-		   "2\t2\ta@x\tz@x\t1\t3\t4\th\tp\tv2\n"
-		   "1\tz@x\t1\t3\t4\th\tp\tv1 third\n");
-	/* 200 more recipients, none needed: the lookup table must grow */
-	for (int i = 0; i < 200; i++) {
-		snprintf(line, sizeof(line), "2\t2\tc@x\tu%d@x\t1\t3\t4\th\tp\tunneeded\n", i);
-		append_raw(line);
+	for (int i = 0; i < 5; i++) {
+		m = msg("before");
+		cr_assert_eq(journal_add(j, "a@x", &m), JOURNAL_OK);
 	}
-	j = open_j();
-	cr_assert_eq(journal_compact(j, keep_az, &calls, &err), JOURNAL_OK, "%s", err.msg);
-	cr_assert_eq(calls, 203, "keep() once per distinct recipient, not %zu times", calls);
-	s = replayed(j, &bad);
-	assert_pairs(&s, want, 4);
-	cr_assert_eq(bad, 0, "the malformed line is dropped");
+	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK);
+	cr_assert_eq(journal_rewrite(j, states_fn, &st, &err), JOURNAL_OK, "%s", err.msg);
+	cr_assert_eq(journal_size(j), file_size());
+	m = msg("after");
+	cr_assert_eq(journal_add(j, "a@x", &m), JOURNAL_OK);
+	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK, "appends go to the new file");
+	cr_assert_eq(journal_size(j), file_size());
 	journal_close(j);
 
 	f = fopen(path, "r");
 	cr_assert_not_null(f);
 	cr_assert_not_null(fgets(line, sizeof(line), f));
-	cr_assert_str_eq(line, "1\ta@x\t1\t3\t4\th\tp\tv1 second\n", "kept records stay as-is");
+	cr_assert_str_eq(line, "3\ta@x\td1 lines\\tand\\nmore\\\\\n");
 	fclose(f);
+	j = open_j();
+	s = replayed(j, NULL);
+	assert_pairs(&s, want, 3);
+	journal_close(j);
+	cr_assert_neq(access(path, F_OK), -1);
+	{
+		char tmp[300];
+
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		cr_assert_eq(access(tmp, F_OK), -1, "no journal.tmp left");
+	}
 }
 
-Test(journal, compact_keeping_everything_leaves_the_file_alone)
+Test(journal, rewrite_given_up_leaves_the_journal_as_it_was)
 {
 	struct journal *j = open_j();
 	struct journal_err err;
-	const char *const tos[][4] = {{A, B, NULL}, {C, NULL}};
-	struct keeps k = {.a = 5, .b = 5, .c = 5};
-	struct stat before, after;
+	struct digest_msg m = msg("kept");
+	struct states st = {.to = {"a@x", "b@x"}, .state = {"d1 ", "d1 "}, .n = 2, .give_up_at = 1};
+	const char *want[] = {"a@x:kept"};
+	struct seen s;
+	off_t size;
+	char tmp[300];
 
-	add_records(j, tos, 2);
-	cr_assert_eq(stat(path, &before), 0);
-	cr_assert_eq(journal_compact(j, keep_abc, &k, &err), JOURNAL_OK, "%s", err.msg);
-	cr_assert_eq(stat(path, &after), 0);
-	cr_assert_eq(before.st_ino, after.st_ino, "not rewritten");
-	cr_assert_eq(journal_size(j), before.st_size);
-	k = (struct keeps){0};
-	cr_assert_eq(journal_compact(j, keep_abc, &k, &err), JOURNAL_OK, "%s", err.msg);
+	cr_assert_eq(journal_add(j, "a@x", &m), JOURNAL_OK);
+	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK);
+	size = file_size();
+	cr_assert_eq(journal_rewrite(j, states_fn, &st, &err), JOURNAL_EAGAIN);
+	cr_assert_eq(file_size(), size);
+	cr_assert_eq(journal_size(j), size);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	cr_assert_eq(access(tmp, F_OK), -1, "no journal.tmp left");
+	s = replayed(j, NULL);
+	assert_pairs(&s, want, 1);
+	/* nothing to write: an empty journal */
+	st = (struct states){.n = 0, .give_up_at = (size_t)-1};
+	cr_assert_eq(journal_rewrite(j, states_fn, &st, &err), JOURNAL_OK);
+	cr_assert_eq(file_size(), 0);
 	cr_assert_eq(journal_size(j), 0);
-	cr_assert_eq(file_size(), 0, "nothing needed: emptied");
+	journal_close(j);
+}
+
+/* Versions 1, 2 and 3 in one journal (a release's journal replayed by the
+ * next); a state record without its recipient or state is skipped. */
+Test(journal, states_and_messages_of_every_version_replay_in_order)
+{
+	struct journal *j;
+	const char *want[] = {"old@x:v1", "a@x:state:d1 x", "b@x:v2", "a@x:state:"};
+	struct seen s;
+	size_t bad;
+	FILE *f;
+
+	j = open_j();
+	journal_close(j);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("1\told@x\t1782907200\t3\t4\th\tp\tv1\n"
+	      "3\ta@x\td1 x\n"
+	      "3\t\tno recipient\n"
+	      "3\tno state\n"
+	      "2\t1\tb@x\t1782907200\t3\t4\th\tp\tv2\n"
+	      "3\ta@x\t\n",
+	      f);
+	fclose(f);
+	j = open_j();
+	s = replayed(j, &bad);
+	assert_pairs(&s, want, 4);
+	cr_assert_eq(bad, 2);
 	journal_close(j);
 }

@@ -1,0 +1,505 @@
+/*
+ * digest/batch.c: the storage of a digest: its lines (each the first
+ * message of a pattern, and how many fold into it), the lookup that folds
+ * a new message into its line, the counts of what it holds, and the hosts
+ * behind %N.  Pure data structures; what a line looks like is render.c's,
+ * which lines fold is fold.c's.
+ *
+ * Memory: the lines' octets (at most max_bytes and one line), one entry per
+ * line (at most max_messages), the variable parts of folding lines, and a
+ * hash table of the lines when folding: a batch is bounded by its caps
+ * whatever the messages, and its not-shown summary has a fixed size.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest/internal.h"
+#include "util/util.h"
+
+void digest_batch_init(struct digest_batch *b)
+{
+	*b = (struct digest_batch){.highest = DIGEST_SEV_NONE};
+}
+
+void digest_store_free(struct digest_store *st)
+{
+	free(st->buf);
+	free(st->entry);
+	free(st->vars);
+	free(st->table);
+	*st = (struct digest_store){0};
+}
+
+void digest_batch_free(struct digest_batch *b)
+{
+	digest_store_free(&b->st);
+	free(b->summary);
+	digest_hosts_free(&b->hosts);
+	digest_batch_init(b);
+}
+
+bool digest_batch_empty(const struct digest_batch *b)
+{
+	return b->n == 0 && b->not_shown == 0;
+}
+
+/* Octets of storage st holds. */
+static size_t store_size(const struct digest_store *st)
+{
+	return st->cap + (size_t)st->entry_cap * sizeof(*st->entry) +
+	       (size_t)st->vars_cap * sizeof(*st->vars) +
+	       (size_t)st->table_cap * sizeof(*st->table);
+}
+
+size_t digest_batch_storage(const struct digest_batch *b)
+{
+	return store_size(&b->st) + (b->summary ? sizeof(*b->summary) : 0);
+}
+
+void digest_batch_recycle(struct digest_batch *b, struct digest_store *spare,
+			  struct digest_memory *mem)
+{
+	size_t size = store_size(&b->st);
+
+	if (!spare->buf && !spare->entry && atomic_load(&mem->spare) + size <= DIGEST_SPARE_MAX) {
+		*spare = b->st;
+		atomic_fetch_add(&mem->spare, size);
+		if (spare->table) /* a new batch starts with an empty table */
+			memset(spare->table, 0, spare->table_cap * sizeof(*spare->table));
+		b->st = (struct digest_store){0};
+	}
+	digest_batch_free(b);
+}
+
+void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare,
+			struct digest_memory *mem)
+{
+	atomic_fetch_sub(&mem->spare, store_size(spare));
+	b->st = *spare;
+	*spare = (struct digest_store){0};
+}
+
+/* ---- growing ------------------------------------------------------------- */
+
+/* Room for n elements of size octets in *v (*cap allocated, first 16);
+ * false on ENOMEM. */
+static bool grow(void **v, unsigned *cap, size_t n, size_t size)
+{
+	unsigned c = *cap ? *cap : 16;
+	void *p;
+
+	if (n <= *cap)
+		return true;
+	while (c < n)
+		c *= 2;
+	p = realloc(*v, (size_t)c * size);
+	if (!p)
+		return false;
+	*v = p;
+	*cap = c;
+	return true;
+}
+
+bool digest_batch_reserve(struct digest_batch *b, size_t extra)
+{
+	struct digest_store *st = &b->st;
+	size_t cap = st->cap ? st->cap : 1024;
+	char *p;
+
+	if (b->len + extra <= st->cap)
+		return true;
+	while (cap < b->len + extra)
+		cap *= 2;
+	p = realloc(st->buf, cap);
+	if (!p)
+		return false;
+	st->buf = p;
+	st->cap = cap;
+	return true;
+}
+
+/* ---- lines ---------------------------------------------------------------- */
+
+size_t digest_entry_start(const struct digest_batch *b, unsigned i)
+{
+	return i ? b->st.entry[i - 1].end : 0;
+}
+
+void digest_entry_view(const struct digest_batch *b, unsigned i, struct digest_fold_view *v)
+{
+	const struct digest_entry *e = &b->st.entry[i];
+	size_t start = digest_entry_start(b, i) + e->at.rest;
+
+	bool folds = e->n_vars != UINT8_MAX && e->n_vars > 0;
+
+	*v = (struct digest_fold_view){
+	    .s = b->st.buf + start,
+	    .len = e->end - 1 - start,
+	    .v = folds ? b->st.vars + e->vars : NULL,
+	    .n = folds ? e->n_vars : 0,
+	};
+}
+
+void digest_line_scan(struct digest_line *l)
+{
+	if (l->scanned)
+		return;
+	digest_fold_scan(l->text + l->at.rest, l->len - l->at.rest, l->at.text - l->at.rest,
+			 &l->fold);
+	l->scanned = true;
+}
+
+static void line_view(const struct digest_line *l, struct digest_fold_view *v)
+{
+	*v = (struct digest_fold_view){
+	    .s = l->text + l->at.rest,
+	    .len = l->len - l->at.rest,
+	    .v = l->fold.v,
+	    .n = l->fold.n,
+	};
+}
+
+/* The slot of the table where hash h's entries start probing. */
+static unsigned table_home(const struct digest_store *st, uint32_t h)
+{
+	return h & (st->table_cap - 1);
+}
+
+static void table_put(struct digest_store *st, uint32_t h, unsigned i)
+{
+	unsigned k = table_home(st, h);
+
+	while (st->table[k] != 0)
+		k = (k + 1) & (st->table_cap - 1);
+	st->table[k] = (uint64_t)h << 32 | (i + 1);
+}
+
+/* Keep the table at most half full for one more line; false on ENOMEM
+ * (the line is then stored without folding ever into it). */
+static bool table_room(struct digest_batch *b)
+{
+	struct digest_store *st = &b->st;
+	unsigned cap = st->table_cap ? st->table_cap : 64;
+	uint64_t *t;
+
+	if (2 * (b->n + 1) <= st->table_cap)
+		return true;
+	while (cap < 2 * (b->n + 1))
+		cap *= 2;
+	t = calloc(cap, sizeof(*t));
+	if (!t)
+		return false;
+	free(st->table);
+	st->table = t;
+	st->table_cap = cap;
+	for (unsigned i = 0; i < b->n; i++)
+		if (st->entry[i].n_vars != UINT8_MAX) /* not a line that never folds */
+			table_put(st, st->entry[i].hash, i);
+	return true;
+}
+
+/* The line of b whose rest is v (hash h), or -1. */
+static long find_view(const struct digest_batch *b, uint32_t h, const struct digest_fold_view *v)
+{
+	const struct digest_store *st = &b->st;
+	struct digest_fold_view have;
+
+	if (!st->table_cap)
+		return -1;
+	for (unsigned k = table_home(st, h); st->table[k] != 0; k = (k + 1) & (st->table_cap - 1)) {
+		unsigned i = (unsigned)(st->table[k] & 0xFFFFFFFFu) - 1;
+
+		if ((uint32_t)(st->table[k] >> 32) != h)
+			continue;
+		digest_entry_view(b, i, &have);
+		if (digest_fold_same(&have, v))
+			return (long)i;
+	}
+	return -1;
+}
+
+long digest_batch_find(const struct digest_batch *b, const struct digest_line *l)
+{
+	struct digest_fold_view v;
+
+	line_view(l, &v);
+	return find_view(b, (uint32_t)l->fold.hash, &v);
+}
+
+static void span_ts(struct digest_entry *e, time_t min_ts, time_t max_ts)
+{
+	if (min_ts < e->min_ts)
+		e->min_ts = min_ts;
+	if (max_ts > e->max_ts)
+		e->max_ts = max_ts;
+}
+
+void digest_batch_fold(struct digest_batch *b, unsigned i, const struct digest_line *l, time_t ts)
+{
+	struct digest_entry *e = &b->st.entry[i];
+	struct digest_fold_view have, v;
+
+	digest_entry_view(b, i, &have);
+	line_view(l, &v);
+	e->count++;
+	e->varied |= digest_fold_differ(&have, &v);
+	span_ts(e, ts, ts);
+}
+
+/* Append a line of len octets (no '\n') with entry e (its vars set by the
+ * caller), its n_vars variable parts vars, and index it when it folds.
+ * false on ENOMEM, nothing added. */
+static bool push(struct digest_batch *b, const char *line, size_t len, struct digest_entry e,
+		 const struct digest_var_span *vars, bool fold)
+{
+	struct digest_store *st = &b->st;
+
+	if (!digest_batch_reserve(b, len + 1) ||
+	    !grow((void **)&st->entry, &st->entry_cap, b->n + 1, sizeof(*st->entry)))
+		return false;
+	if (fold &&
+	    (!grow((void **)&st->vars, &st->vars_cap, b->n_vars + e.n_vars, sizeof(*vars)) ||
+	     !table_room(b)))
+		fold = false;
+	if (fold) {
+		if (e.n_vars > 0)
+			memcpy(st->vars + b->n_vars, vars, e.n_vars * sizeof(*vars));
+		e.vars = b->n_vars;
+		b->n_vars += e.n_vars;
+		table_put(st, e.hash, b->n);
+	} else {
+		e.n_vars = UINT8_MAX; /* never looked up, never folded into */
+	}
+	memcpy(st->buf + b->len, line, len);
+	b->len += len;
+	st->buf[b->len++] = '\n';
+	e.end = b->len;
+	st->entry[b->n++] = e;
+	return true;
+}
+
+bool digest_batch_push(struct digest_batch *b, const struct digest_line *l, bool fold, int severity,
+		       time_t ts)
+{
+	struct digest_entry e = {
+	    .count = 1,
+	    .severity = (int8_t)(severity > 7    ? 7
+				 : severity < -1 ? -1
+						 : severity),
+	    .at = l->at,
+	    .min_ts = ts,
+	    .max_ts = ts,
+	};
+
+	if (fold) {
+		e.hash = (uint32_t)l->fold.hash;
+		e.n_vars = (uint8_t)l->fold.n;
+	}
+	return push(b, l->text, l->len, e, l->fold.v, fold);
+}
+
+long digest_batch_find_entry(const struct digest_batch *b, const struct digest_batch *src,
+			     unsigned i)
+{
+	struct digest_fold_view v;
+
+	if (src->st.entry[i].n_vars == UINT8_MAX)
+		return -1;
+	digest_entry_view(src, i, &v);
+	return find_view(b, src->st.entry[i].hash, &v);
+}
+
+void digest_batch_fold_entry(struct digest_batch *b, unsigned i, const struct digest_batch *src,
+			     unsigned si)
+{
+	struct digest_entry *e = &b->st.entry[i];
+	const struct digest_entry *se = &src->st.entry[si];
+	struct digest_fold_view have, v;
+
+	digest_entry_view(b, i, &have);
+	digest_entry_view(src, si, &v);
+	e->count += se->count;
+	e->varied |= se->varied | digest_fold_differ(&have, &v);
+	span_ts(e, se->min_ts, se->max_ts);
+}
+
+bool digest_batch_push_entry(struct digest_batch *b, const struct digest_batch *src, unsigned i)
+{
+	const struct digest_entry *e = &src->st.entry[i];
+	size_t start = digest_entry_start(src, i);
+	bool fold = e->n_vars != UINT8_MAX;
+
+	struct digest_fold_view v;
+
+	digest_entry_view(src, i, &v);
+	return push(b, src->st.buf + start, e->end - 1 - start, *e, v.v, fold);
+}
+
+bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recipient *r,
+			       const char *rest, size_t len, const struct digest_restored *e)
+{
+	struct digest_line l;
+	struct digest_entry *last;
+	size_t n = digest_time_prefix(e->min_ts, r->time_type, r->offset_min, l.text);
+
+	if (n + 1 + len > DIGEST_LINE_MAX)
+		return false;
+	l.text[n] = ' ';
+	memcpy(l.text + n + 1, rest, len);
+	l.len = n + 1 + len;
+	l.host = 0; /* the hosts of a restored digest come with it */
+	l.at = (struct digest_line_parts){(uint16_t)(n + 1), (uint16_t)(n + 1 + e->program),
+					  (uint16_t)(n + 1 + e->program_end),
+					  (uint16_t)(n + 1 + e->text)};
+	l.scanned = false;
+	digest_line_scan(&l); /* its variable parts, for folding and placeholders */
+	if (!digest_batch_push(b, &l, true, e->severity, e->min_ts))
+		return false;
+	last = &b->st.entry[b->n - 1];
+	last->count = e->count;
+	last->varied = e->varied;
+	last->max_ts = e->max_ts;
+	return true;
+}
+
+/* ---- the counts ---------------------------------------------------------- */
+
+void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, uint64_t host,
+		       bool shown)
+{
+	int sev = m->severity > 7 ? 7 : m->severity; /* < 0: unknown */
+
+	if (b->shown + b->not_shown == 0) {
+		const char *p = m->program && *m->program ? m->program : "-";
+		size_t tlen = !m->text                    ? 0
+			      : m->text_len == (size_t)-1 ? strlen(m->text)
+							  : m->text_len;
+
+		digest_subject_text(b->program, sizeof(b->program), p, strlen(p), 60);
+		digest_subject_text(b->preview, sizeof(b->preview), m->text ? m->text : "", tlen,
+				    DIGEST_PREVIEW_CHARS);
+	}
+	digest_hosts_add(&b->hosts, m->host, host);
+	if (sev >= 0 && sev <= CONF_LEVEL_ERRORS)
+		b->n_errors++;
+	if (sev >= 0 && sev < b->highest)
+		b->highest = sev;
+	if (!shown) {
+		b->not_shown++;
+		return;
+	}
+	if (b->shown == 0 || m->ts < b->first_ts)
+		b->first_ts = m->ts;
+	if (b->shown == 0 || m->ts > b->last_ts)
+		b->last_ts = m->ts;
+	b->shown++;
+}
+
+bool digest_batch_summarize(struct digest_batch *b, const char *line, size_t len,
+			    const struct digest_line_parts *at, const struct digest_fold *f,
+			    uint32_t count, int severity)
+{
+	if (b->summary_lost)
+		return false;
+	if (!b->summary && !(b->summary = calloc(1, sizeof(*b->summary)))) {
+		b->summary_lost = true; /* the counts would no longer add up: none shown */
+		return false;
+	}
+	digest_summary_add(b->summary, line + at->rest, len - at->rest, at, f, count, severity);
+	return true;
+}
+
+/* ---- hosts (%N) ---------------------------------------------------------- */
+
+/* util_hash of the lower-cased name (its first 255 octets: longer host
+ * names are not real ones); never 0, which marks an empty slot. */
+uint64_t digest_host_hash(const char *host)
+{
+	char low[255];
+	size_t n = 0;
+
+	if (!host || !*host)
+		return 0;
+	for (; host[n] != '\0' && n < sizeof(low); n++)
+		low[n] = host[n] >= 'A' && host[n] <= 'Z' ? (char)(host[n] - 'A' + 'a') : host[n];
+	return (uint64_t)util_hash(low, n) | 1ull << 32;
+}
+
+/* The slot of h: where it is, or the empty one where it would go. */
+static uint64_t *host_slot(const struct digest_hosts *hs, uint64_t h)
+{
+	unsigned i = (unsigned)h & (hs->cap - 1);
+
+	while (hs->slot[i] != 0 && hs->slot[i] != h)
+		i = (i + 1) & (hs->cap - 1);
+	return &hs->slot[i];
+}
+
+/* Double the table (or make its first one); false when it may not grow. */
+static bool hosts_grow(struct digest_hosts *hs)
+{
+	struct digest_hosts old = *hs;
+	unsigned cap = hs->cap ? hs->cap * 2 : 8;
+
+	if (cap > 2 * DIGEST_HOSTS_MAX || !(hs->slot = calloc(cap, sizeof(*hs->slot)))) {
+		hs->slot = old.slot;
+		return false;
+	}
+	hs->cap = cap;
+	for (unsigned i = 0; i < old.cap; i++)
+		if (old.slot[i])
+			*host_slot(hs, old.slot[i]) = old.slot[i];
+	free(old.slot);
+	return true;
+}
+
+void digest_hosts_insert(struct digest_hosts *hs, uint64_t h)
+{
+	uint64_t *slot;
+
+	if (hs->cap && *(slot = host_slot(hs, h)) == h)
+		return;
+	if ((hs->n + 1) * 2 > hs->cap && !hosts_grow(hs)) {
+		hs->more = true;
+		return;
+	}
+	*host_slot(hs, h) = h;
+	hs->n++;
+}
+
+void digest_hosts_add(struct digest_hosts *hs, const char *host, uint64_t h)
+{
+	if (h == 0)
+		return;
+	if (hs->n == 0 && !hs->more)
+		digest_subject_text(hs->first, sizeof(hs->first), host, strlen(host), 255);
+	digest_hosts_insert(hs, h);
+}
+
+void digest_hosts_merge(struct digest_hosts *dst, const struct digest_hosts *src)
+{
+	if (dst->n == 0 && !dst->more && src->n > 0)
+		memcpy(dst->first, src->first, sizeof(dst->first));
+	for (unsigned i = 0; i < src->cap; i++)
+		if (src->slot[i])
+			digest_hosts_insert(dst, src->slot[i]);
+	dst->more = dst->more || src->more;
+}
+
+void digest_hosts_free(struct digest_hosts *hs)
+{
+	free(hs->slot);
+	*hs = (struct digest_hosts){0};
+}
+
+const char *digest_hosts_name(const struct digest_hosts *hs, const char *fallback, char *buf,
+			      size_t size)
+{
+	if (hs->n == 0 && !hs->more)
+		return fallback;
+	if (hs->n == 1 && !hs->more)
+		return hs->first;
+	snprintf(buf, size, "%u%s hosts", hs->n, hs->more ? "+" : "");
+	return buf;
+}

@@ -1,0 +1,517 @@
+/*
+ * digest/state.c: a recipient's digest as text and back (digest_save,
+ * digest_restore), so that a journal can keep what a digest holds (its
+ * lines, with their counts) and what it only counts (the summary of what
+ * it did not show) in a record whose size does not grow with the messages
+ * folded or counted.
+ *
+ * The text is a list of fields, each followed by one blank: a number in
+ * decimal, or a string as its length in decimal, ':', and its octets (any
+ * octets: the journal escapes the whole text).  In order:
+ *
+ *   "d1"  opened due reason not_shown_rate summary_lost n_errors highest
+ *         first_ts last_ts shown not_shown
+ *   program preview                    the first message's, for %P and %M
+ *   hosts-first n more, then n hashes  the hosts behind %N
+ *   lines, then per line:
+ *         count varied severity min_ts max_ts program program_end text REST
+ *         where REST is the line from its host on (the time before it is
+ *         rendered again, in the recipient's zone) and program, program_end
+ *         and text are offsets in REST
+ *   has-summary, and when 1:
+ *         total, 9 severity counts, the host and the program tallies (n
+ *         other, then n times count NAME), n_top, then per counter: hash
+ *         count error severity cut program program_end text PATTERN
+ *   sent, then that many times: the recipient's mails of the last hour,
+ *         oldest first, so that a restored digest held by the rate limit
+ *         stays held as it would have
+ *
+ * digest_restore checks every field (ranges, lengths, that the counts add
+ * up) before it changes anything: a damaged record is refused whole.
+ */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest/internal.h"
+
+#define STATE_MAGIC "d1"
+
+/* ---- writing ---------------------------------------------------------------- */
+
+struct out {
+	char **buf;
+	size_t *len, *cap;
+	bool failed;
+};
+
+static void put(struct out *o, const void *s, size_t n)
+{
+	size_t cap = *o->cap ? *o->cap : 4096;
+	char *p;
+
+	if (o->failed)
+		return;
+	if (*o->len + n > *o->cap) {
+		while (cap < *o->len + n)
+			cap *= 2;
+		if (!(p = realloc(*o->buf, cap))) {
+			o->failed = true;
+			return;
+		}
+		*o->buf = p;
+		*o->cap = cap;
+	}
+	memcpy(*o->buf + *o->len, s, n);
+	*o->len += n;
+}
+
+/* v in decimal and a blank (by hand: a state holds a number or ten per
+ * line, and the journal is rewritten as states in a storm). */
+static void put_num(struct out *o, long long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	*--p = ' ';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		*--p = '-';
+	put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+static void put_str(struct out *o, const char *s, size_t n)
+{
+	put_num(o, (long long)n);
+	(*o->len)--; /* the number's blank becomes the ':' */
+	put(o, ":", 1);
+	put(o, s, n);
+	put(o, " ", 1);
+}
+
+static void put_cstr(struct out *o, const char *s)
+{
+	put_str(o, s, strlen(s));
+}
+
+static void save_hosts(struct out *o, const struct digest_hosts *hs)
+{
+	put_cstr(o, hs->first);
+	put_num(o, hs->n);
+	put_num(o, hs->more);
+	for (unsigned i = 0; i < hs->cap; i++)
+		if (hs->slot[i])
+			put_num(o, (long long)hs->slot[i]);
+}
+
+static void save_lines(struct out *o, const struct digest_batch *b)
+{
+	put_num(o, b->n);
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct digest_entry *e = &b->st.entry[i];
+		const char *line = b->st.buf + digest_entry_start(b, i);
+
+		put_num(o, e->count);
+		put_num(o, e->varied);
+		put_num(o, e->severity);
+		put_num(o, (long long)e->min_ts);
+		put_num(o, (long long)e->max_ts);
+		put_num(o, e->at.program - e->at.rest);
+		put_num(o, e->at.program_end - e->at.rest);
+		put_num(o, e->at.text - e->at.rest);
+		put_str(o, line + e->at.rest, e->end - 1 - digest_entry_start(b, i) - e->at.rest);
+	}
+}
+
+static void save_tally(struct out *o, const struct digest_tally *t)
+{
+	put_num(o, t->n);
+	put_num(o, t->other);
+	for (unsigned i = 0; i < t->n; i++) {
+		put_num(o, t->v[i].count);
+		put_cstr(o, t->v[i].name);
+	}
+}
+
+static void save_summary(struct out *o, const struct digest_summary *s)
+{
+	put_num(o, s != NULL);
+	if (!s)
+		return;
+	put_num(o, s->total);
+	for (unsigned i = 0; i < 9; i++)
+		put_num(o, s->severity[i]);
+	save_tally(o, &s->hosts);
+	save_tally(o, &s->programs);
+	put_num(o, s->n_top);
+	for (unsigned i = 0; i < s->n_top; i++) {
+		const struct digest_top *t = &s->top[i];
+
+		put_num(o, (long long)t->hash); /* all 64 bits, as a signed number */
+		put_num(o, t->count);
+		put_num(o, t->error);
+		put_num(o, t->severity);
+		put_num(o, t->cut);
+		put_num(o, t->at.program);
+		put_num(o, t->at.program_end);
+		put_num(o, t->at.text);
+		put_str(o, t->text, t->len);
+	}
+}
+
+static void save_sent(struct out *o, const struct digest_recipient *r)
+{
+	put_num(o, r->n_sent);
+	for (unsigned i = 0; i < r->n_sent; i++)
+		put_num(o, (long long)r->sent[(r->sent_head + i) % r->rate_per_hour]);
+}
+
+static void save(struct out *o, const struct digest_recipient *r)
+{
+	const struct digest_batch *b = &r->pending;
+
+	put(o, STATE_MAGIC " ", 3);
+	put_num(o, (long long)b->opened);
+	put_num(o, b->due);
+	put_num(o, b->reason);
+	put_num(o, b->not_shown_rate);
+	put_num(o, b->summary_lost);
+	put_num(o, b->n_errors);
+	put_num(o, b->highest);
+	put_num(o, (long long)b->first_ts);
+	put_num(o, (long long)b->last_ts);
+	put_num(o, b->shown);
+	put_num(o, b->not_shown);
+	put_cstr(o, b->program);
+	put_cstr(o, b->preview);
+	save_hosts(o, &b->hosts);
+	save_lines(o, b);
+	save_summary(o, b->summary_lost ? NULL : b->summary);
+	save_sent(o, r);
+}
+
+enum digest_status digest_save(const struct digest_set *s, size_t recipient, char **buf,
+			       size_t *len, size_t *cap)
+{
+	struct digest_recipient *r;
+	struct out o = {buf, len, cap, false};
+	size_t mark = *len;
+	enum digest_status st = DIGEST_OK;
+
+	if (!s || recipient >= s->n)
+		return DIGEST_EINVAL;
+	r = &s->r[recipient];
+	pthread_mutex_lock(&r->lock);
+	if (r->busy)
+		st = DIGEST_EBUSY;
+	else if (!digest_batch_empty(&r->pending))
+		save(&o, r);
+	pthread_mutex_unlock(&r->lock);
+	if (o.failed) {
+		*len = mark;
+		return DIGEST_ENOMEM;
+	}
+	return st;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+struct in {
+	const char *p, *end;
+	bool bad;
+};
+
+/* The next number, within [min, max]; sets bad otherwise. */
+static long long get_num(struct in *in, long long min, long long max)
+{
+	unsigned long long u = 0;
+	long long v;
+	bool neg = false, digits = false;
+
+	if (in->bad)
+		return min;
+	if (in->p < in->end && *in->p == '-')
+		neg = true, in->p++;
+	for (; in->p < in->end && *in->p >= '0' && *in->p <= '9'; in->p++) {
+		unsigned d = (unsigned)(*in->p - '0');
+
+		if (u > (ULLONG_MAX - d) / 10) {
+			in->bad = true;
+			return min;
+		}
+		u = u * 10 + d;
+		digits = true;
+	}
+	if (u > (neg ? (unsigned long long)INT64_MAX + 1 : (unsigned long long)INT64_MAX)) {
+		in->bad = true;
+		return min;
+	}
+	v = neg ? (u == 0 ? 0 : -(long long)(u - 1) - 1) : (long long)u;
+	if (!digits || in->p >= in->end || *in->p != ' ' || v < min || v > max) {
+		in->bad = true;
+		return min;
+	}
+	in->p++;
+	return v;
+}
+
+/* The next string, at most max octets; *n its length.  NULL (bad set)
+ * when malformed. */
+static const char *get_str(struct in *in, size_t max, size_t *n)
+{
+	const char *s;
+	size_t len = 0;
+
+	if (in->bad)
+		return NULL;
+	for (; in->p < in->end && *in->p >= '0' && *in->p <= '9'; in->p++) {
+		len = len * 10 + (size_t)(*in->p - '0');
+		if (len > max)
+			break;
+	}
+	if (len > max || in->p >= in->end || *in->p != ':' || (size_t)(in->end - in->p) < len + 2 ||
+	    in->p[len + 1] != ' ') {
+		in->bad = true;
+		return NULL;
+	}
+	s = in->p + 1;
+	in->p += len + 2;
+	*n = len;
+	return s;
+}
+
+/* Was s (n octets) written by this library?  Every string it saves is
+ * rendered (digest/render.c) or tidied for a subject: no control
+ * character, NUL included. */
+static bool rendered(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+			return false;
+	return true;
+}
+
+/* The next string, rendered, at most max octets; NULL (bad set) otherwise. */
+static const char *get_text(struct in *in, size_t max, size_t *n)
+{
+	const char *s = get_str(in, max, n);
+
+	if (s && !rendered(s, *n)) {
+		in->bad = true;
+		return NULL;
+	}
+	return s;
+}
+
+/* The next string into out (size octets, NUL-terminated, rendered). */
+static void get_cstr(struct in *in, char *out, size_t size)
+{
+	size_t n;
+	const char *s = get_text(in, size - 1, &n);
+
+	if (!s)
+		return;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+static void load_hosts(struct in *in, struct digest_hosts *hs)
+{
+	unsigned n;
+
+	get_cstr(in, hs->first, sizeof(hs->first));
+	n = (unsigned)get_num(in, 0, DIGEST_HOSTS_MAX);
+	hs->more = get_num(in, 0, 1);
+	for (unsigned i = 0; i < n && !in->bad; i++) {
+		uint64_t h = (uint64_t)get_num(in, 1, INT64_MAX);
+
+		if (!in->bad)
+			digest_hosts_insert(hs, h);
+	}
+	if (!in->bad && hs->n != n && !hs->more)
+		in->bad = true; /* the same hash twice */
+}
+
+/* The lines, rendered again in r's zone, into b; sum of their counts in
+ * *shown. */
+static void load_lines(struct in *in, const struct digest_recipient *r, struct digest_batch *b,
+		       unsigned long *shown)
+{
+	unsigned n = (unsigned)get_num(in, 0, 1000000);
+	static const size_t rest_max = DIGEST_LINE_MAX - 64;
+
+	*shown = 0;
+	for (unsigned i = 0; i < n && !in->bad; i++) {
+		struct digest_restored e;
+		size_t len;
+		const char *rest;
+
+		e.count = (uint32_t)get_num(in, 1, UINT32_MAX);
+		e.varied = (uint32_t)get_num(in, 0, UINT32_MAX);
+		e.severity = (int)get_num(in, -1, 7);
+		e.min_ts = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
+		e.max_ts = (time_t)get_num(in, e.min_ts, INT64_MAX / 2);
+		e.program = (size_t)get_num(in, 0, (long long)rest_max);
+		e.program_end = (size_t)get_num(in, (long long)e.program, (long long)rest_max);
+		e.text = (size_t)get_num(in, (long long)e.program_end, (long long)rest_max);
+		rest = get_text(in, rest_max, &len);
+		if (in->bad || e.text > len) {
+			in->bad = true;
+			break;
+		}
+		if (!digest_batch_restore_line(b, r, rest, len, &e))
+			in->bad = true; /* out of memory: refused like a bad record */
+		*shown += e.count;
+	}
+}
+
+static void load_tally(struct in *in, struct digest_tally *t)
+{
+	t->n = (unsigned)get_num(in, 0, DIGEST_NAMES);
+	t->other = (uint32_t)get_num(in, 0, UINT32_MAX);
+	for (unsigned i = 0; i < t->n && !in->bad; i++) {
+		t->v[i].count = (uint32_t)get_num(in, 1, UINT32_MAX);
+		get_cstr(in, t->v[i].name, sizeof(t->v[i].name));
+	}
+}
+
+static void load_top(struct in *in, struct digest_top *t)
+{
+	size_t len;
+	const char *text;
+
+	t->hash = (uint64_t)get_num(in, INT64_MIN, INT64_MAX);
+	t->count = (uint32_t)get_num(in, 1, UINT32_MAX);
+	t->error = (uint32_t)get_num(in, 0, t->count - 1);
+	t->severity = (int8_t)get_num(in, -1, 7);
+	t->cut = (uint8_t)get_num(in, 0, 1);
+	t->at.program = (uint16_t)get_num(in, 0, DIGEST_LINE_MAX);
+	t->at.program_end = (uint16_t)get_num(in, t->at.program, DIGEST_LINE_MAX);
+	t->at.text = (uint16_t)get_num(in, t->at.program_end, DIGEST_LINE_MAX);
+	text = get_text(in, DIGEST_PATTERN, &len);
+	if (text) {
+		memcpy(t->text, text, len);
+		t->len = (uint16_t)len;
+	}
+}
+
+static void load_summary(struct in *in, struct digest_batch *b)
+{
+	struct digest_summary *s;
+
+	if (!get_num(in, 0, 1) || in->bad)
+		return;
+	if (!(s = b->summary = calloc(1, sizeof(*s)))) {
+		in->bad = true;
+		return;
+	}
+	s->total = (uint32_t)get_num(in, 1, UINT32_MAX);
+	for (unsigned i = 0; i < 9; i++)
+		s->severity[i] = (uint32_t)get_num(in, 0, UINT32_MAX);
+	load_tally(in, &s->hosts);
+	load_tally(in, &s->programs);
+	s->n_top = (unsigned)get_num(in, 0, DIGEST_TOP);
+	for (unsigned i = 0; i < s->n_top && !in->bad; i++)
+		load_top(in, &s->top[i]);
+	if (!in->bad && !digest_summary_consistent(s))
+		in->bad = true;
+}
+
+/* The mail times, oldest first, into sent (room for max; the newest
+ * max are kept); their number. */
+static unsigned load_sent(struct in *in, time_t *sent, unsigned max)
+{
+	unsigned n = (unsigned)get_num(in, 0, 1000000), kept = 0;
+
+	for (unsigned i = 0; i < n && !in->bad; i++) {
+		time_t t = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
+
+		if (max == 0)
+			continue;
+		if (kept == max)
+			memmove(sent, sent + 1, (max - 1) * sizeof(*sent)), kept--;
+		sent[kept++] = t;
+	}
+	return kept;
+}
+
+/* Read a state into b (fresh) and *n_sent mail times into sent; false
+ * when it is not one. */
+static bool load(struct in *in, const struct digest_recipient *r, struct digest_batch *b,
+		 time_t *sent, unsigned *n_sent)
+{
+	unsigned long shown;
+
+	if (in->end - in->p < 3 || memcmp(in->p, STATE_MAGIC " ", 3) != 0)
+		return false;
+	in->p += 3;
+	b->opened = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
+	b->due = get_num(in, 0, 1);
+	b->reason = (enum digest_reason)get_num(in, DIGEST_REASON_WINDOW, DIGEST_REASON_FLUSH);
+	b->not_shown_rate = get_num(in, 0, 1);
+	b->summary_lost = get_num(in, 0, 1);
+	b->n_errors = (unsigned)get_num(in, 0, UINT32_MAX);
+	b->highest = (int)get_num(in, 0, DIGEST_SEV_NONE);
+	b->first_ts = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
+	b->last_ts = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
+	b->shown = (unsigned)get_num(in, 0, UINT32_MAX);
+	b->not_shown = (unsigned)get_num(in, 0, UINT32_MAX);
+	get_cstr(in, b->program, sizeof(b->program));
+	get_cstr(in, b->preview, sizeof(b->preview));
+	load_hosts(in, &b->hosts);
+	load_lines(in, r, b, &shown);
+	load_summary(in, b);
+	*n_sent = load_sent(in, sent, r->rate_per_hour);
+	if (in->bad || in->p != in->end || shown != b->shown || digest_batch_empty(b))
+		return false;
+	if (b->summary && (b->summary_lost || b->summary->total != b->not_shown))
+		return false;
+	return b->summary || b->summary_lost || b->not_shown == 0;
+}
+
+enum digest_status digest_restore(struct digest_set *s, size_t recipient, const char *state,
+				  size_t len)
+{
+	struct digest_recipient *r;
+	struct digest_batch b;
+	struct in in = {state, state + len, false};
+	enum digest_status st = DIGEST_OK;
+	time_t *sent;
+	unsigned n_sent = 0;
+
+	if (!s || recipient >= s->n || !state)
+		return DIGEST_EINVAL;
+	r = &s->r[recipient];
+	digest_batch_init(&b);
+	sent = calloc(r->rate_per_hour + 1, sizeof(*sent));
+	if (!sent || !load(&in, r, &b, sent, &n_sent)) {
+		free(sent);
+		digest_batch_free(&b);
+		return DIGEST_EINVAL;
+	}
+	pthread_mutex_lock(&r->lock);
+	if (r->busy || !digest_batch_empty(&r->pending)) {
+		st = DIGEST_EBUSY;
+	} else {
+		digest_batch_recycle(&r->pending, &r->spare, r->mem);
+		r->pending = b;
+		digest_recharge(r);
+		r->count.added += b.shown + b.not_shown;
+		r->count.held += b.shown;
+		r->count.not_shown += b.not_shown;
+		if (r->rate_per_hour && n_sent > r->n_sent) {
+			memcpy(r->sent, sent, n_sent * sizeof(*sent));
+			r->n_sent = n_sent;
+			r->sent_head = 0;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	free(sent);
+	if (st != DIGEST_OK)
+		digest_batch_free(&b);
+	return st;
+}
