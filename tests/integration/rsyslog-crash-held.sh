@@ -28,9 +28,7 @@ log email ops@example.com digest max-messages 3
 log email ops@example.com rate-limit 1
 EOF
 rs_conf
-# one main-queue worker: the digest sees the lines in the order they were
-# logged (a second worker would take batches alongside the first)
-echo 'main_queue(queue.workerThreads="1")' >>"$RS_DIR/rsyslog.conf"
+rs_one_worker
 rs_start || exit 99
 journal=$RS_DIR/spool/pending/journal
 

@@ -82,6 +82,13 @@ action(type="omlogmail" config="$RS_DIR/logmail.conf" spool="$RS_DIR/spool" $*)
 EOF
 }
 
+# rs_one_worker: one main-queue worker, so the digests see the lines in the
+# order they were logged (a second worker would take batches alongside the
+# first).  After rs_conf.
+rs_one_worker() {
+	echo 'main_queue(queue.workerThreads="1")' >>"$RS_DIR/rsyslog.conf"
+}
+
 rs_start() {
 	rm -f "$RS_DIR/tcp.port"
 	"${RS_PRELOAD[@]}" "$RSYSLOGD" -n -f "$RS_DIR/rsyslog.conf" -i "$RS_DIR/rsyslogd.pid" \

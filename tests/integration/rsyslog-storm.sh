@@ -30,9 +30,7 @@ log email storm@example.com digest max-messages 4
 log email storm@example.com rate-limit 1
 EOF
 rs_conf
-# one main-queue worker: the digest sees the lines in the order they were
-# logged (a second worker would take batches alongside the first)
-echo 'main_queue(queue.workerThreads="1")' >>"$RS_DIR/rsyslog.conf"
+rs_one_worker
 rs_start || exit 99
 
 info() { printf '<38>Nov 30 10:00:00 web1 sshd[%d]: %s\n' $((1000 + n % 7)) "$1"; }
