@@ -108,6 +108,18 @@ static void event(struct smtp_client *c, const char *fmt, ...)
 	c->event(c->event_arg, line);
 }
 
+/* err's message without the "AUTH: " of the stage it names, for the guide's
+ * lines that name the stage themselves ("Authentication failed [fred]: 535
+ * 5.7.8 ..."). */
+static const char *reply_of(const struct smtp_err *err, enum smtp_state at)
+{
+	size_t n = strlen(smtp_state_names[at]);
+
+	if (strncmp(err->msg, smtp_state_names[at], n) == 0 && strncmp(err->msg + n, ": ", 2) == 0)
+		return err->msg + n + 2;
+	return err->msg;
+}
+
 static enum smtp_status fail(struct smtp_client *c, struct smtp_err *err, enum smtp_status st,
 			     const char *fmt, ...)
 {
@@ -612,7 +624,8 @@ static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_p
 			if (act == SMTP_ACT_READY)
 				event(c, "Authentication succeeded [%s]", c->user);
 			else
-				event(c, "Authentication failed [%s]: %s", c->user, err->msg);
+				event(c, "Authentication failed [%s]: %s", c->user,
+				      reply_of(err, SMTP_ST_AUTH));
 			c->told = act == SMTP_ACT_FAIL;
 		}
 		switch (act) {
@@ -805,7 +818,7 @@ static enum smtp_status transaction(struct smtp_client *c, const char *from, con
 			break;
 		act = smtp_dlg_next(&c->d, &r, err);
 		if (was == SMTP_ST_RCPT && act == SMTP_ACT_FAIL)
-			event(c, "Recipient refused [%s]: %s", to, err->msg);
+			event(c, "Recipient refused [%s]: %s", to, reply_of(err, SMTP_ST_RCPT));
 		else if (was == SMTP_ST_RCPT)
 			event(c, "Recipient accepted [%s]", to);
 		c->told = was == SMTP_ST_RCPT && act == SMTP_ACT_FAIL;

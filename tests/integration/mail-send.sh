@@ -134,7 +134,7 @@ lm debug mail || lm_fail "debug mail failed"
 out=$(printf 'x\n' | lm mail to ops@example.com subject refused 2>"$LM_TMP/debug.err")
 lm_assert_eq "wrong password: queued (EX_TEMPFAIL)" 75 $?
 lm_assert_eq "debug mail: the authentication failure" "Creating connection to host (127.0.0.1:$SMTPD_PORT)
-Authentication failed [fred]: AUTH: 535 5.7.8 Authentication credentials invalid
+Authentication failed [fred]: 535 5.7.8 Authentication credentials invalid
 Closing connection" "$(cat "$LM_TMP/debug.err")"
 lm undebug mail || lm_fail "undebug mail failed"
 
