@@ -195,7 +195,10 @@ struct engine_msg {
 	const char *procid;  /* the process id ("123"): procid_len octets, not
 			      * NUL-terminated (a part of tag); NULL when none */
 	size_t procid_len;
-	const char *text; /* the message text, NUL-terminated */
+	const char *text;     /* the message text, NUL-terminated */
+	unsigned lead_spaces; /* blanks the front end removed before text (rsyslog's
+			       * msg property starts with one): the traditional
+			       * line logcheck's rules match keeps them */
 };
 
 struct engine;
