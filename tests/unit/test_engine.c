@@ -1191,3 +1191,65 @@ Test(engine, a_journal_of_the_previous_version_replays)
 			   "%s", body);
 	free(body);
 }
+
+static size_t count_logged(const char *what)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&log_lock);
+	for (const char *p = log_text; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
+/* A reload keeps the compiled rules while no rule file changed, and reads
+ * them again when one did: a new ignore rule silences its lines. */
+Test(engine, a_reload_rereads_changed_logcheck_rules_only)
+{
+	struct seen s = {0};
+	struct engine_params p = {.config_path = conf_path,
+				  .dry_run = on_digest,
+				  .dry_run_arg = &s,
+				  .log = on_log};
+	struct engine_msg m[16];
+	struct engine_worker *w;
+	struct conf_err err;
+	struct engine *e;
+	char path[400];
+	FILE *f;
+
+	write_rules();
+	write_lc_conf("");
+	lc_batch(m);
+	cr_assert_eq(engine_new(&e, &p, &err), ENGINE_OK, "%s", err.msg);
+	cr_assert_not_null(w = engine_worker_new(e));
+	cr_assert_eq(count_logged("rules loaded"), 1);
+	cr_assert_eq(engine_reload(e, &err), ENGINE_OK, "%s", err.msg);
+	cr_assert_eq(count_logged("rules loaded"), 1, "unchanged: not compiled again\n%s",
+		     log_text);
+	cr_assert_eq(engine_accept(w, &m[6], 1, 1782907210), ENGINE_OK); /* "strange" */
+
+	snprintf(path, sizeof(path), "%s/rules/ignore.d.server/other", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs("^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ other\\[[0-9]+\\]: strange$\n", f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(engine_reload(e, &err), ENGINE_OK, "%s", err.msg);
+	cr_assert_eq(count_logged("rules loaded"), 2, "changed: read again\n%s", log_text);
+	cr_assert_eq(engine_accept(w, &m[6], 1, 1782907220), ENGINE_OK); /* now ignored */
+	cr_assert_eq(engine_accept(w, &m[1], 1, 1782907230), ENGINE_OK); /* an alert */
+	engine_stop(e);
+	engine_worker_free(w);
+	engine_free(e);
+	cr_assert_eq(s.mails, 2, "the old generation's mail, then the new one's");
+	cr_assert_str_eq(s.body[0], "System Events\n"
+				    "=============\n"
+				    "2026-07-01 12:00:06 +0000 web1 other[info]: strange\n"
+				    "-- \n"
+				    "1 message, 0 errors or worse, most severe: info\n");
+	cr_assert_str_eq(s.body[1], "Security Alerts\n"
+				    "===============\n"
+				    "2026-07-01 12:00:01 +0000 web1 kernel[info]: ATTACK seen\n"
+				    "-- \n"
+				    "1 message, 0 errors or worse, most severe: info\n");
+}
