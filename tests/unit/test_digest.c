@@ -1743,6 +1743,62 @@ Test(digest, a_saved_digest_restores_to_the_same_mail)
 	sink_free(&k);
 }
 
+/* Add text at T0 + dt in section. */
+static void add_in(struct digest_set *s, time_t dt, int section, const char *text, struct sink *k)
+{
+	struct digest_msg m = msg(T0 + dt, 6, text);
+
+	m.section = section;
+	cr_assert_eq(digest_add(s, 0, &m, T0 + dt, sink_emit, k), DIGEST_OK);
+}
+
+/* Lines with a logcheck section: grouped under headings, highest first,
+ * the others under "Other Events"; folding stays within a section; and a
+ * saved digest keeps them. */
+Test(digest, sections_head_their_lines_fold_apart_and_are_saved)
+{
+	static const char body[] =
+	    "Security Alerts\n"
+	    "===============\n"
+	    "2026-07-01 12:00:03 +0000 web1 sshd[info]: intruder\n"
+	    "\n"
+	    "System Events\n"
+	    "=============\n"
+	    "2026-07-01 12:00:00 +0000 .. 12:00:02 (x2) web1 sshd[info]: port "
+	    "<n> open\n"
+	    "\n"
+	    "Other Events\n"
+	    "============\n"
+	    "2026-07-01 12:00:01 +0000 web1 sshd[info]: port 2 open\n"
+	    "-- \n"
+	    "4 messages, 0 errors or worse, most severe: info\n";
+	struct sink k;
+	struct digest_set *s, *t;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	rec[0].digest.window_sec = 600;
+	sink_init(&k);
+	s = fold_set();
+	t = fold_set();
+	add_in(s, 0, DIGEST_SECTION_SYSTEM_EVENTS, "port 1 open", &k);
+	add_in(s, 1, DIGEST_SECTION_NONE, "port 2 open", &k);
+	add_in(s, 2, DIGEST_SECTION_SYSTEM_EVENTS, "port 3 open", &k);
+	add_in(s, 3, DIGEST_SECTION_SECURITY_ALERTS, "intruder", &k);
+	cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
+	cr_assert_eq(strncmp(buf, "d2 ", 3), 0);
+	cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_OK);
+	cr_assert_eq(digest_flush_all(s, T0 + 10, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(digest_flush_all(t, T0 + 10, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 2);
+	cr_assert_str_eq(k.v[0].body, body);
+	cr_assert_str_eq(k.v[1].body, body, "restored");
+	free(buf);
+	digest_set_free(s);
+	digest_set_free(t);
+	sink_free(&k);
+}
+
 /* Restored into another zone: the times are rendered again. */
 Test(digest, a_restored_digest_takes_the_recipients_zone)
 {

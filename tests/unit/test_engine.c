@@ -1208,10 +1208,8 @@ static size_t count_logged(const char *what)
 Test(engine, a_reload_rereads_changed_logcheck_rules_only)
 {
 	struct seen s = {0};
-	struct engine_params p = {.config_path = conf_path,
-				  .dry_run = on_digest,
-				  .dry_run_arg = &s,
-				  .log = on_log};
+	struct engine_params p = {
+	    .config_path = conf_path, .dry_run = on_digest, .dry_run_arg = &s, .log = on_log};
 	struct engine_msg m[16];
 	struct engine_worker *w;
 	struct conf_err err;
