@@ -203,23 +203,6 @@ static void rfc3164_time(time_t ts, char out[16])
 	*p = '\0';
 }
 
-static bool line_room(struct engine_line *l, size_t need)
-{
-	size_t cap = l->cap ? l->cap : 1024;
-	char *p;
-
-	if (need <= l->cap)
-		return true;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(l->buf, cap);
-	if (p == NULL)
-		return false;
-	l->buf = p;
-	l->cap = cap;
-	return true;
-}
-
 static void put(struct engine_line *l, const char *s, size_t n)
 {
 	memcpy(l->buf + l->len, s, n);
@@ -236,7 +219,7 @@ bool engine_line_render(struct engine_line *l, const struct engine_msg *m, time_
 
 	if (xn > 0 && text[xn - 1] == '\n') /* %msg:::drop-last-lf% */
 		xn--;
-	if (!line_room(l, 15 + 1 + hn + 1 + tn + lead + xn))
+	if (!engine_reserve((void **)&l->buf, &l->cap, 0, 15 + 1 + hn + 1 + tn + lead + xn, 1))
 		return false;
 	if (ts != l->ts_cached || l->ts_text[0] == '\0') {
 		rfc3164_time(ts, l->ts_text);

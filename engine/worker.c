@@ -156,9 +156,7 @@ void engine_worker_free(struct engine_worker *w)
 	free(w);
 }
 
-/* Make room for `more` elements of `size` octets in *v (*cap of them
- * allocated, n used).  false on ENOMEM. */
-static bool reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
+bool engine_reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
 {
 	size_t want = *cap ? *cap : 64;
 	void *p;
@@ -180,8 +178,8 @@ static bool reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
 static bool accepted_push(struct engine_worker *w, const struct digest_msg *dm, const size_t *rcpt,
 			  size_t n)
 {
-	if (!reserve((void **)&w->acc, &w->cap_acc, w->n_acc, 1, sizeof(*w->acc)) ||
-	    !reserve((void **)&w->rcpt, &w->cap_rcpt, w->n_rcpt, n, sizeof(*w->rcpt)))
+	if (!engine_reserve((void **)&w->acc, &w->cap_acc, w->n_acc, 1, sizeof(*w->acc)) ||
+	    !engine_reserve((void **)&w->rcpt, &w->cap_rcpt, w->n_rcpt, n, sizeof(*w->rcpt)))
 		return false;
 	memcpy(&w->rcpt[w->n_rcpt], rcpt, n * sizeof(*w->rcpt));
 	w->acc[w->n_acc++] = (struct accepted){.dm = *dm, .first = w->n_rcpt, .n = n};

@@ -742,6 +742,27 @@ static char *bodies_to(const char *to)
 	return text;
 }
 
+/* Fork a child running fn(fd), and wait until it writes a byte to fd:
+ * ready to be killed.  Its pid. */
+static pid_t child_until_ready(void (*fn)(int))
+{
+	int fds[2];
+	pid_t child;
+	char c;
+
+	cr_assert_eq(pipe(fds), 0);
+	child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		close(fds[0]);
+		fn(fds[1]);
+	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &c, 1), 1, "the child did not get there");
+	close(fds[0]);
+	return child;
+}
+
 /* What a held, rate-limited digest at its caps holds and counts survives
  * kill -9, after the journal was rewritten as its state: the recovered
  * mail shows the same lines with the same counts, and counts the same
@@ -751,8 +772,8 @@ static char *bodies_to(const char *to)
 Test(engine, crash_keeps_what_a_held_digest_holds_and_counts)
 {
 	struct engine *e;
-	char *body, c;
-	int fds[2], status;
+	char *body;
+	int status;
 	pid_t child;
 
 	smtpd_start("smtpd", 0);
@@ -760,16 +781,7 @@ Test(engine, crash_keeps_what_a_held_digest_holds_and_counts)
 		   "log email a@example.com digest window 3600\n"
 		   "log email a@example.com digest max-messages 3\n"
 		   "log email a@example.com rate-limit 1\n");
-	cr_assert_eq(pipe(fds), 0);
-	child = fork();
-	cr_assert_neq(child, -1);
-	if (child == 0) {
-		close(fds[0]);
-		held_child(fds[1]);
-	}
-	close(fds[1]);
-	cr_assert_eq(read(fds[0], &c, 1), 1, "the child did not get there");
-	close(fds[0]);
+	child = child_until_ready(held_child);
 	cr_assert(journal_rewritten(), "the journal was rewritten as the digest's state");
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
@@ -1102,23 +1114,14 @@ static char *journal_text(void)
 Test(engine, logcheck_sections_survive_a_crash)
 {
 	struct engine *e;
-	char *body, *jtext, c;
-	int fds[2], status;
+	char *body, *jtext;
+	int status;
 	pid_t child;
 
 	write_rules();
 	smtpd_start("smtpd", 0);
 	write_lc_conf("");
-	cr_assert_eq(pipe(fds), 0);
-	child = fork();
-	cr_assert_neq(child, -1);
-	if (child == 0) {
-		close(fds[0]);
-		lc_child(fds[1]);
-	}
-	close(fds[1]);
-	cr_assert_eq(read(fds[0], &c, 1), 1, "the child did not get there");
-	close(fds[0]);
+	child = child_until_ready(lc_child);
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
 	jtext = journal_text();
