@@ -199,8 +199,9 @@ static bool table_room(struct digest_batch *b)
 	return true;
 }
 
-/* The line of b whose rest is v (hash h), or -1. */
-static long find_view(const struct digest_batch *b, uint32_t h, const struct digest_fold_view *v)
+/* The line of b in section whose rest is v (hash h), or -1. */
+static long find_view(const struct digest_batch *b, uint32_t h, const struct digest_fold_view *v,
+		      int section)
 {
 	const struct digest_store *st = &b->st;
 	struct digest_fold_view have;
@@ -210,7 +211,8 @@ static long find_view(const struct digest_batch *b, uint32_t h, const struct dig
 	for (unsigned k = table_home(st, h); st->table[k] != 0; k = (k + 1) & (st->table_cap - 1)) {
 		unsigned i = (unsigned)(st->table[k] & 0xFFFFFFFFu) - 1;
 
-		if ((uint32_t)(st->table[k] >> 32) != h)
+		if ((uint32_t)(st->table[k] >> 32) != h ||
+		    st->entry[i].section != digest_section_of(section))
 			continue;
 		digest_entry_view(b, i, &have);
 		if (digest_fold_same(&have, v))
@@ -219,12 +221,12 @@ static long find_view(const struct digest_batch *b, uint32_t h, const struct dig
 	return -1;
 }
 
-long digest_batch_find(const struct digest_batch *b, const struct digest_line *l)
+long digest_batch_find(const struct digest_batch *b, const struct digest_line *l, int section)
 {
 	struct digest_fold_view v;
 
 	line_view(l, &v);
-	return find_view(b, (uint32_t)l->fold.hash, &v);
+	return find_view(b, (uint32_t)l->fold.hash, &v, section);
 }
 
 static void span_ts(struct digest_entry *e, time_t min_ts, time_t max_ts)
@@ -280,13 +282,14 @@ static bool push(struct digest_batch *b, const char *line, size_t len, struct di
 }
 
 bool digest_batch_push(struct digest_batch *b, const struct digest_line *l, bool fold, int severity,
-		       time_t ts)
+		       int section, time_t ts)
 {
 	struct digest_entry e = {
 	    .count = 1,
 	    .severity = (int8_t)(severity > 7    ? 7
 				 : severity < -1 ? -1
 						 : severity),
+	    .section = digest_section_of(section),
 	    .at = l->at,
 	    .min_ts = ts,
 	    .max_ts = ts,
@@ -307,7 +310,7 @@ long digest_batch_find_entry(const struct digest_batch *b, const struct digest_b
 	if (src->st.entry[i].n_vars == UINT8_MAX)
 		return -1;
 	digest_entry_view(src, i, &v);
-	return find_view(b, src->st.entry[i].hash, &v);
+	return find_view(b, src->st.entry[i].hash, &v, src->st.entry[i].section);
 }
 
 void digest_batch_fold_entry(struct digest_batch *b, unsigned i, const struct digest_batch *src,
@@ -354,7 +357,7 @@ bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recip
 					  (uint16_t)(n + 1 + e->text)};
 	l.scanned = false;
 	digest_line_scan(&l); /* its variable parts, for folding and placeholders */
-	if (!digest_batch_push(b, &l, true, e->severity, e->min_ts))
+	if (!digest_batch_push(b, &l, true, e->severity, e->section, e->min_ts))
 		return false;
 	last = &b->st.entry[b->n - 1];
 	last->count = e->count;

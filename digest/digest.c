@@ -408,7 +408,7 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 	if (r->fold)
 		digest_line_scan(l);
 	for (;;) {
-		if (r->fold && (k = digest_batch_find(p, l)) >= 0) {
+		if (r->fold && (k = digest_batch_find(p, l, m->section)) >= 0) {
 			digest_batch_fold(p, (unsigned)k, l, m->ts);
 			shown = true;
 			break;
@@ -418,7 +418,7 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 				p->opened = now;
 			if (!p->st.buf && !p->st.entry) /* a new digest: the spare's storage */
 				digest_batch_adopt(p, &r->spare, r->mem);
-			shown = digest_batch_push(p, l, r->fold, m->severity, m->ts);
+			shown = digest_batch_push(p, l, r->fold, m->severity, m->section, m->ts);
 			if (!shown)
 				st = DIGEST_ENOMEM;
 			break;

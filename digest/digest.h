@@ -99,6 +99,39 @@ enum digest_status {
 	DIGEST_EBUSY,  /* digest_save, digest_restore: a mail of it is being emitted */
 };
 
+/* The logcheck section of a line (filters/logcheck.h: the same numbers as
+ * enum logcheck_section), highest last.  A digest holding a line with a
+ * section is rendered in groups, highest section first:
+ *
+ *   Security Alerts
+ *   ===============
+ *   <its lines, as digest_format_line renders them, folded ones as ever>
+ *   <a blank line>
+ *   Security Events
+ *   ===============
+ *   ...
+ *   System Events
+ *   =============
+ *   ...
+ *   Other Events             (its lines without a section)
+ *   ============
+ *   ...
+ *
+ * each group only when it has a line, a blank line between two groups, and
+ * then what was not shown and the closing lines as always.  A digest with
+ * no line in a section looks as it always did.  Lines fold only into lines
+ * of the same section. */
+enum digest_section {
+	DIGEST_SECTION_NONE = 0,
+	DIGEST_SECTION_SYSTEM_EVENTS,
+	DIGEST_SECTION_SECURITY_EVENTS,
+	DIGEST_SECTION_SECURITY_ALERTS,
+	DIGEST_SECTIONS,
+};
+
+/* "Security Alerts", "Security Events", "System Events", "Other Events". */
+const char *digest_section_heading(int section);
+
 /* One log message.  Everything is borrowed for the duration of the call. */
 struct digest_msg {
 	time_t ts;           /* when it was logged */
@@ -110,6 +143,8 @@ struct digest_msg {
 	const char *program; /* NULL or "": shown as "-" */
 	const char *text;    /* need not be NUL-terminated when text_len is set */
 	size_t text_len;     /* (size_t)-1: text is NUL-terminated */
+	int section;         /* enum digest_section: where the recipient's logcheck
+			      * filter put it; DIGEST_SECTION_NONE for every other */
 };
 
 /* Why a digest went out. */

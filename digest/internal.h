@@ -151,6 +151,7 @@ struct digest_entry {
 	uint32_t vars;   /* its variable parts: the batch's vars[vars .. vars + n_vars) */
 	uint8_t n_vars;
 	int8_t severity;
+	uint8_t section; /* enum digest_section */
 	struct digest_line_parts at;
 	time_t min_ts, max_ts; /* of its messages */
 };
@@ -260,6 +261,12 @@ struct digest_line {
 	char text[DIGEST_LINE_MAX + 1];
 };
 
+/* A section as a line keeps it: out of range is none. */
+static inline uint8_t digest_section_of(int section)
+{
+	return (uint8_t)(section > 0 && section < DIGEST_SECTIONS ? section : DIGEST_SECTION_NONE);
+}
+
 /* batch.c */
 void digest_batch_init(struct digest_batch *b);
 void digest_batch_free(struct digest_batch *b);
@@ -282,14 +289,14 @@ size_t digest_entry_start(const struct digest_batch *b, unsigned i);
 void digest_entry_view(const struct digest_batch *b, unsigned i, struct digest_fold_view *v);
 /* Find l's variable parts (once). */
 void digest_line_scan(struct digest_line *l);
-/* The line of b that l (scanned) folds into, or -1. */
-long digest_batch_find(const struct digest_batch *b, const struct digest_line *l);
+/* The line of b in section that l (scanned) folds into, or -1. */
+long digest_batch_find(const struct digest_batch *b, const struct digest_line *l, int section);
 /* One more message (logged at ts) of l into line i. */
 void digest_batch_fold(struct digest_batch *b, unsigned i, const struct digest_line *l, time_t ts);
 /* Append l as a line of its own (fold: l is scanned, and later messages
  * may fold into it); false on ENOMEM. */
 bool digest_batch_push(struct digest_batch *b, const struct digest_line *l, bool fold, int severity,
-		       time_t ts);
+		       int section, time_t ts);
 /* The same for line i of src, with its count (merging two batches). */
 long digest_batch_find_entry(const struct digest_batch *b, const struct digest_batch *src,
 			     unsigned i);
@@ -300,6 +307,7 @@ bool digest_batch_push_entry(struct digest_batch *b, const struct digest_batch *
 struct digest_restored {
 	uint32_t count, varied;
 	int severity;
+	int section; /* enum digest_section */
 	time_t min_ts, max_ts;
 	size_t program, program_end, text;
 };

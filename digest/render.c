@@ -6,9 +6,8 @@
  * struct digest_time_cache (lb_time).
  *
  * The body is a list of lines, then what was not shown, then "-- " and
- * the counts.  (A later version may group the lines under headings, such
- * as logcheck's sections: a line would carry its section, and the body
- * would be rendered section by section; nothing here assumes one list.)
+ * the counts.  When a line has a logcheck section, the lines are grouped
+ * under headings, highest section first (digest.h, enum digest_section).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -603,6 +602,7 @@ static void summary_lines(const struct digest_summary *s, char *p, size_t *o)
  * of the lines when none is folded; b->len stays, so the lines are
  * unchanged for a retry. */
 #define DIGEST_TRAILER_MAX 512
+#define DIGEST_HEADING_MAX 16 /* octets of a section's heading */
 
 static bool any_folded(const struct digest_batch *b)
 {
@@ -612,20 +612,79 @@ static bool any_folded(const struct digest_batch *b)
 	return false;
 }
 
+static bool any_section(const struct digest_batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->st.entry[i].section != DIGEST_SECTION_NONE)
+			return true;
+	return false;
+}
+
+const char *digest_section_heading(int section)
+{
+	static const char *const headings[DIGEST_SECTIONS] = {"Other Events", "System Events",
+							      "Security Events", "Security Alerts"};
+
+	return headings[digest_section_of(section)];
+}
+
+/* Line i as the mail shows it, at p + *o. */
+static void body_line(const struct digest_batch *b, unsigned i, const struct digest_recipient *r,
+		      char *p, size_t *o)
+{
+	const struct digest_entry *e = &b->st.entry[i];
+	size_t start = digest_entry_start(b, i);
+
+	if (e->count == 1) {
+		memcpy(p + *o, b->st.buf + start, e->end - start);
+		*o += e->end - start;
+	} else {
+		*o += folded_line(b, i, r, p + *o);
+		p[(*o)++] = '\n';
+	}
+}
+
 /* The lines as the mail shows them, from p + *o on. */
 static void body_lines(const struct digest_batch *b, const struct digest_recipient *r, char *p,
 		       size_t *o)
 {
-	for (unsigned i = 0; i < b->n; i++) {
-		const struct digest_entry *e = &b->st.entry[i];
-		size_t start = digest_entry_start(b, i);
+	for (unsigned i = 0; i < b->n; i++)
+		body_line(b, i, r, p, o);
+}
 
-		if (e->count == 1) {
-			memcpy(p + *o, b->st.buf + start, e->end - start);
-			*o += e->end - start;
-		} else {
-			*o += folded_line(b, i, r, p + *o);
-			p[(*o)++] = '\n';
+/* "Security Alerts\n===============\n", after a blank line unless first. */
+static void heading(int section, bool first, char *p, size_t *o)
+{
+	const char *h = digest_section_heading(section);
+	size_t n = strlen(h);
+
+	if (!first)
+		p[(*o)++] = '\n';
+	memcpy(p + *o, h, n);
+	*o += n;
+	p[(*o)++] = '\n';
+	memset(p + *o, '=', n);
+	*o += n;
+	p[(*o)++] = '\n';
+}
+
+/* The lines grouped by section, highest first (digest.h). */
+static void body_sections(const struct digest_batch *b, const struct digest_recipient *r, char *p,
+			  size_t *o)
+{
+	bool first = true;
+
+	for (int sec = DIGEST_SECTIONS - 1; sec >= DIGEST_SECTION_NONE; sec--) {
+		bool any = false;
+
+		for (unsigned i = 0; i < b->n; i++) {
+			if (b->st.entry[i].section != sec)
+				continue;
+			if (!any)
+				heading(sec, first, p, o);
+			any = true;
+			first = false;
+			body_line(b, i, r, p, o);
 		}
 	}
 }
@@ -640,13 +699,16 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 			size_t *body_len)
 {
 	unsigned total = b->shown + b->not_shown;
-	bool folded = any_folded(b), summary = b->not_shown && summary_shown(b);
+	bool sections = any_section(b), summary = b->not_shown && summary_shown(b);
+	bool copied = sections || any_folded(b); /* else the lines are the body's start */
 	size_t need = DIGEST_TRAILER_MAX, start = 0, o, cap;
 	char *p;
 	int k;
 
-	if (folded)
+	if (copied)
 		need += b->len + (size_t)b->n * (DIGEST_LINE_MAX + 1);
+	if (sections)
+		need += DIGEST_SECTIONS * 2 * (DIGEST_HEADING_MAX + 1);
 	if (summary)
 		need += SUMMARY_LINES * (DIGEST_LINE_MAX + 1);
 	if (!digest_batch_reserve(b, need))
@@ -654,9 +716,12 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 	p = b->st.buf;
 	o = b->len;
 	cap = b->len + need;
-	if (folded) {
+	if (copied) {
 		start = o;
-		body_lines(b, r, p, &o);
+		if (sections)
+			body_sections(b, r, p, &o);
+		else
+			body_lines(b, r, p, &o);
 	}
 	if (b->not_shown) {
 		k = snprintf(p + o, cap - o, "%u further %s not shown (%s)\n", b->not_shown,

@@ -9,12 +9,13 @@
  * decimal, or a string as its length in decimal, ':', and its octets (any
  * octets: the journal escapes the whole text).  In order:
  *
- *   "d1"  opened due reason not_shown_rate summary_lost n_errors highest
+ *   "d2"  opened due reason not_shown_rate summary_lost n_errors highest
  *         first_ts last_ts shown not_shown
  *   program preview                    the first message's, for %P and %M
  *   hosts-first n more, then n hashes  the hosts behind %N
  *   lines, then per line:
- *         count varied severity min_ts max_ts program program_end text REST
+ *         count varied severity section min_ts max_ts program program_end
+ *         text REST
  *         where REST is the line from its host on (the time before it is
  *         rendered again, in the recipient's zone) and program, program_end
  *         and text are offsets in REST
@@ -25,6 +26,9 @@
  *   sent, then that many times: the recipient's mails of the last hour,
  *         oldest first, so that a restored digest held by the rate limit
  *         stays held as it would have
+ *
+ * Version "d1", written before lines had a logcheck section, is the same
+ * without the section (every line none); digest_restore still reads it.
  *
  * digest_restore checks every field (ranges, lengths, that the counts add
  * up) before it changes anything: a damaged record is refused whole.
@@ -37,7 +41,8 @@
 
 #include "digest/internal.h"
 
-#define STATE_MAGIC "d1"
+#define STATE_MAGIC    "d2"
+#define STATE_MAGIC_D1 "d1" /* no section per line */
 
 /* ---- writing ---------------------------------------------------------------- */
 
@@ -118,6 +123,7 @@ static void save_lines(struct out *o, const struct digest_batch *b)
 		put_num(o, e->count);
 		put_num(o, e->varied);
 		put_num(o, e->severity);
+		put_num(o, e->section);
 		put_num(o, (long long)e->min_ts);
 		put_num(o, (long long)e->max_ts);
 		put_num(o, e->at.program - e->at.rest);
@@ -337,9 +343,9 @@ static void load_hosts(struct in *in, struct digest_hosts *hs)
 }
 
 /* The lines, rendered again in r's zone, into b; sum of their counts in
- * *shown. */
+ * *shown.  sections: the lines have one (not "d1"). */
 static void load_lines(struct in *in, const struct digest_recipient *r, struct digest_batch *b,
-		       unsigned long *shown)
+		       bool sections, unsigned long *shown)
 {
 	unsigned n = (unsigned)get_num(in, 0, 1000000);
 	static const size_t rest_max = DIGEST_LINE_MAX - 64;
@@ -353,6 +359,7 @@ static void load_lines(struct in *in, const struct digest_recipient *r, struct d
 		e.count = (uint32_t)get_num(in, 1, UINT32_MAX);
 		e.varied = (uint32_t)get_num(in, 0, UINT32_MAX);
 		e.severity = (int)get_num(in, -1, 7);
+		e.section = sections ? (int)get_num(in, 0, DIGEST_SECTIONS - 1) : 0;
 		e.min_ts = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
 		e.max_ts = (time_t)get_num(in, e.min_ts, INT64_MAX / 2);
 		e.program = (size_t)get_num(in, 0, (long long)rest_max);
@@ -445,9 +452,12 @@ static bool load(struct in *in, const struct digest_recipient *r, struct digest_
 		 time_t *sent, unsigned *n_sent)
 {
 	unsigned long shown;
+	bool d1;
 
-	if (in->end - in->p < 3 || memcmp(in->p, STATE_MAGIC " ", 3) != 0)
+	if (in->end - in->p < 3 ||
+	    (memcmp(in->p, STATE_MAGIC " ", 3) != 0 && memcmp(in->p, STATE_MAGIC_D1 " ", 3) != 0))
 		return false;
+	d1 = memcmp(in->p, STATE_MAGIC_D1, 2) == 0;
 	in->p += 3;
 	b->opened = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
 	b->due = get_num(in, 0, 1);
@@ -463,7 +473,7 @@ static bool load(struct in *in, const struct digest_recipient *r, struct digest_
 	get_cstr(in, b->program, sizeof(b->program));
 	get_cstr(in, b->preview, sizeof(b->preview));
 	load_hosts(in, &b->hosts);
-	load_lines(in, r, b, &shown);
+	load_lines(in, r, b, !d1, &shown);
 	load_summary(in, b);
 	*n_sent = load_sent(in, sent, r->rate_per_hour);
 	if (in->bad || in->p != in->end || shown != b->shown || digest_batch_empty(b))

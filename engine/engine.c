@@ -48,6 +48,7 @@ static void gen_free(struct engine_gen *g)
 		return;
 	digest_set_free(g->digests);
 	filter_set_free(g->filters);
+	engine_rules_free(g);
 	conf_free(g->conf);
 	free(g);
 }
@@ -71,9 +72,11 @@ void engine_stats_save(struct engine_gen *g)
 		(void)filter_stats_save(g->filters, g->e->stats_path, &err);
 }
 
-/* Parse the file, then the extra lines, compile the filters and make the
+/* Parse the file, then the extra lines, compile the filters (the logcheck
+ * rules unchanged since old, when not NULL, taken from it) and make the
  * digests.  One reference, for the caller.  0, or -1 with err filled. */
-static int gen_load(struct engine *e, struct engine_gen **out, struct conf_err *err)
+static int gen_load(struct engine *e, struct engine_gen **out, const struct engine_gen *old,
+		    struct conf_err *err)
 {
 	struct engine_gen *g = calloc(1, sizeof(*g));
 	struct smtp_subst subst;
@@ -92,6 +95,8 @@ static int gen_load(struct engine *e, struct engine_gen **out, struct conf_err *
 			goto fail;
 	if (filter_compile(g->conf, &g->filters, err) != FILTER_OK)
 		goto fail;
+	if (engine_rules_build(e, g, old) != 0)
+		goto nomem;
 	stats_restore(g, e->stats_path);
 	smtp_subst_default(&subst, g->conf->serial);
 	g->digests = digest_set_new(g->conf, subst.hostname, subst.serial);
@@ -351,7 +356,7 @@ enum engine_status engine_new(struct engine **out, const struct engine_params *p
 		engine_destroy(e);
 		goto nomem;
 	}
-	if (gen_load(e, &e->gen, err) != 0) {
+	if (gen_load(e, &e->gen, NULL, err) != 0) {
 		engine_destroy(e);
 		return ENGINE_ECONF;
 	}
@@ -382,7 +387,7 @@ enum engine_status engine_reload(struct engine *e, struct conf_err *err)
 		return ENGINE_ESTOPPED;
 	}
 	engine_stats_save(old);
-	if (gen_load(e, &g, err) != 0) {
+	if (gen_load(e, &g, old, err) != 0) {
 		engine_log_conf_err(
 		    e, "configuration not reloaded, the previous one stays in effect: ", err);
 		engine_gen_put(old);

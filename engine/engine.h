@@ -20,7 +20,9 @@
  *              thread: configuration, HUP, shutdown).  One at a time.
  *   workers    any number of threads calling engine_accept (rsyslog's action
  *              workers), each with a struct engine_worker of its own: the
- *              filter worker (PCRE2 match data), scratch arrays and a
+ *              filter worker (PCRE2 match data), a logcheck worker per rule
+ *              set, scratch arrays (the traditional syslog line logcheck's
+ *              rules match, rendered once per message) and a
  *              digest_time_cache.  A worker never waits on the network; it
  *              waits for the disk only to write the journal (and with
  *              sync=true to fdatasync it), or, bounded, for room in a full
@@ -74,7 +76,10 @@
  * ---- Generations ---------------------------------------------------------
  *
  * A generation is one loaded configuration and what is built from it: the
- * compiled filters and the digests.  It is immutable but for the counters
+ * compiled filters, the logcheck rule sets (one per distinct rules
+ * directory and level; engine/rules.c: shared with the previous generation
+ * while no rule file changed, so a reload does not compile them again) and
+ * the digests.  It is immutable but for the counters
  * and digests inside, which are thread-safe.  It is reference counted
  * under e->lock: the engine holds one reference to the current generation,
  * every worker one to the generation it was made for, the delivery thread
@@ -195,7 +200,10 @@ struct engine_msg {
 	const char *procid;  /* the process id ("123"): procid_len octets, not
 			      * NUL-terminated (a part of tag); NULL when none */
 	size_t procid_len;
-	const char *text; /* the message text, NUL-terminated */
+	const char *text;     /* the message text, NUL-terminated */
+	unsigned lead_spaces; /* blanks the front end removed before text (rsyslog's
+			       * msg property starts with one): the traditional
+			       * line logcheck's rules match keeps them */
 };
 
 struct engine;

@@ -17,8 +17,19 @@
 #include "engine/engine.h"
 #include "engine/journal.h"
 #include "filters/filter.h"
+#include "filters/logcheck.h"
 #include "smtp/outbox.h"
 #include "smtp/smtp.h"
+
+/* One logcheck rule set, (dir, level) read and compiled (engine/rules.c);
+ * shared by the generations that use it. */
+struct engine_rules {
+	char *dir;                    /* as configured; NULL: LOGCHECK_DEFAULT_DIR */
+	int level;                    /* enum conf_logcheck */
+	char *sig;                    /* logcheck_signature of what was read; NULL: unknown */
+	struct logcheck_rules *rules; /* NULL: the directory could not be read */
+	_Atomic unsigned refs;
+};
 
 /* One loaded configuration and everything built from it (engine.h,
  * "Generations"). */
@@ -27,6 +38,11 @@ struct engine_gen {
 	struct conf *conf;
 	struct filter_set *filters;
 	struct digest_set *digests;
+	struct engine_rules **lc; /* the distinct logcheck rule sets */
+	size_t n_lc;
+	int32_t *lc_of;  /* per recipient: its set in lc, -1: no logcheck filter */
+	size_t *lc_rcpt; /* the recipients with a logcheck filter, ascending */
+	size_t n_lc_rcpt;
 	char from[320];        /* `mail from`, else logmail@<this host> */
 	unsigned refs;         /* under e->lock */
 	bool no_server_logged; /* the delivery thread's */
@@ -102,6 +118,31 @@ enum journal_status engine_journal_write(struct engine *e, time_t now, struct jo
 void engine_journal_sync(struct engine *e, time_t now);
 void engine_journal_settle(struct engine *e, struct engine_gen *g);
 bool engine_journal_grown(const struct engine *e);
+
+/* worker.c */
+/* Make room for `more` elements of `size` octets in *v (*cap of them
+ * allocated, n used; the first 64, then doubling).  false on ENOMEM. */
+bool engine_reserve(void **v, size_t *cap, size_t n, size_t more, size_t size);
+
+/* rules.c */
+/* g's rule sets, from old's where unchanged (old may be NULL).  0, or -1
+ * when out of memory. */
+int engine_rules_build(struct engine *e, struct engine_gen *g, const struct engine_gen *old);
+void engine_rules_free(struct engine_gen *g);
+void engine_rules_put(struct engine_rules *rs);
+
+/* A worker's traditional syslog line, "Nov  3 12:00:01 HOST TAG TEXT", as
+ * rsyslog's RSYSLOG_TraditionalFileFormat writes it: what logcheck's rules
+ * are matched against.  The buffer only grows. */
+struct engine_line {
+	char *buf;
+	size_t len, cap;
+	time_t ts_cached; /* the second ts_text shows */
+	char ts_text[16];
+};
+
+/* Render m, logged at ts, into l; false when out of memory. */
+bool engine_line_render(struct engine_line *l, const struct engine_msg *m, time_t ts);
 
 /* delivery.c */
 void engine_stop_threads(struct engine *e);  /* the delivery thread */

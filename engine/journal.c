@@ -247,7 +247,10 @@ enum journal_status journal_add_many(struct journal *j, const char *const *to, s
 	if (n == 0)
 		return JOURNAL_OK;
 	tlen = m->text_len == (size_t)-1 || m->text == NULL ? strlen(text) : m->text_len;
-	snprintf(head, sizeof(head), "2\t%zu\t", n);
+	if (m->section > 0 && m->section < DIGEST_SECTIONS)
+		snprintf(head, sizeof(head), "4\t%d\t%zu\t", m->section, n);
+	else
+		snprintf(head, sizeof(head), "2\t%zu\t", n);
 	snprintf(nums, sizeof(nums), "%" PRId64 "\t%d\t%d\t", (int64_t)m->ts, m->severity,
 		 m->facility);
 	if (!put_raw(b, head))
@@ -427,19 +430,32 @@ static const struct digest_msg *record_msg(struct record *r)
 	return &r->m;
 }
 
-/* Split one record (NUL-terminated, no LF) in place, version 1, 2 or 3;
+/* A version 4 record's section: "1" to "3". */
+static bool parse_section(const char *s, int *section)
+{
+	if (s == NULL || s[0] < '1' || s[0] >= '0' + DIGEST_SECTIONS || s[1] != '\0')
+		return false;
+	*section = s[0] - '0';
+	return true;
+}
+
+/* Split one record (NUL-terminated, no LF) in place, version 1 to 4;
  * false when malformed.  The text (the state) is the rest of the line. */
 static bool parse_record(char *line, struct record *r)
 {
 	char *p = line, *v, *c, *t, *f[5];
+	int section = DIGEST_SECTION_NONE;
 
 	v = cut(&p);
 	if (v == NULL)
 		return false;
 	r->state = strcmp(v, "3") == 0;
+	if (strcmp(v, "4") == 0 && !parse_section(cut(&p), &section))
+		return false;
 	if (strcmp(v, "1") == 0 || r->state)
 		r->n = 1;
-	else if (strcmp(v, "2") != 0 || (c = cut(&p)) == NULL || !parse_count(c, &r->n))
+	else if ((strcmp(v, "2") != 0 && strcmp(v, "4") != 0) || (c = cut(&p)) == NULL ||
+		 !parse_count(c, &r->n))
 		return false;
 	r->to = p;
 	for (size_t i = 0; i < r->n; i++)
@@ -452,7 +468,10 @@ static bool parse_record(char *line, struct record *r)
 	for (size_t i = 0; i < 5; i++)
 		if ((f[i] = cut(&p)) == NULL)
 			return false;
-	return parse_msg(f, p, r);
+	if (!parse_msg(f, p, r))
+		return false;
+	r->m.section = section;
+	return true;
 }
 
 enum journal_status journal_replay(struct journal *j, journal_fn fn, journal_state_fn state_fn,

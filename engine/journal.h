@@ -26,7 +26,15 @@
  *   2 TAB n TAB to1 TAB ... TAB ton TAB ts TAB severity TAB facility TAB
  *     host TAB program TAB text LF
  *
- * n (decimal, >= 1) is the number of recipient fields that follow.
+ * n (decimal, >= 1) is the number of recipient fields that follow.  A
+ * message with a logcheck section (digest_msg.section, the same for its n
+ * recipients: the engine stages one record per section) is written as
+ * version 4, version 2 with the section (1 to 3) after the version:
+ *
+ *   4 TAB section TAB n TAB to1 TAB ... TAB ton TAB ts TAB ... LF
+ *
+ * (so a journal without logcheck filters reads as it always did, and a
+ * release that reads versions 1 to 3 skips only the sectioned records).
  * journal_rewrite writes version 3, one record per digest:
  *
  *   3 TAB to TAB state LF
@@ -79,8 +87,9 @@ enum journal_status journal_open(struct journal **out, const char *spool_dir,
 /* Staged records are dropped.  NULL is safe. */
 void journal_close(struct journal *j);
 
-/* Stage one record in memory (nothing is written yet): m for the n
- * recipients to[0..n-1], each a non-empty address (the strings are copied).
+/* Stage one record in memory (nothing is written yet): m (its section
+ * too) for the n recipients to[0..n-1], each a non-empty address (the
+ * strings are copied).
  * n == 0 stages nothing.  JOURNAL_ENOMEM leaves the staged records as they
  * were. */
 enum journal_status journal_add_many(struct journal *j, const char *const *to, size_t n,

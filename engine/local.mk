@@ -10,6 +10,7 @@ engine_libengine_la_SOURCES = \
 	engine/worker.c \
 	engine/journaling.c \
 	engine/delivery.c \
+	engine/rules.c \
 	engine/journal.h \
 	engine/journal.c
 engine_libengine_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)

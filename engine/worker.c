@@ -18,24 +18,90 @@ struct accepted {
 
 struct engine_worker {
 	struct engine *e;
-	struct engine_gen *gen; /* the generation fw and match were made for */
+	struct engine_gen *gen; /* the generation fw, lcw and match were made for */
 	struct filter_worker *fw;
+	struct logcheck_worker **lcw; /* per rule set of gen (NULL: a set without rules) */
+	uint8_t *section;             /* per rule set: where the message is */
+	struct engine_line line;      /* the message as logcheck's rules see it */
 	struct digest_time_cache *tc;
 	size_t *match;        /* filter_match's output, one per recipient */
+	size_t *held;         /* the recipients whose logcheck filter holds */
+	size_t *split;        /* scratch: the recipients of one section */
 	const char **to;      /* scratch: the addresses of one message's recipients */
 	struct accepted *acc; /* the batch's accepted messages */
 	size_t n_acc, cap_acc;
 	size_t *rcpt; /* their recipients, acc[i].first onwards */
 	size_t n_rcpt, cap_rcpt;
+	size_t n_msgs; /* the batch's accepted messages (an accepted per section) */
 };
+
+/* The per-generation part of a worker: everything sized by the
+ * configuration. */
+struct worker_gen {
+	struct filter_worker *fw;
+	struct logcheck_worker **lcw;
+	uint8_t *section;
+	size_t *match, *held, *split;
+	const char **to;
+};
+
+static void worker_gen_free(struct worker_gen *x, size_t n_lc)
+{
+	filter_worker_free(x->fw);
+	for (size_t k = 0; x->lcw != NULL && k < n_lc; k++)
+		logcheck_worker_free(x->lcw[k]);
+	free(x->lcw);
+	free(x->section);
+	free(x->match);
+	free(x->held);
+	free(x->split);
+	free(x->to);
+}
+
+/* x for g; false (x freed) when out of memory. */
+static bool worker_gen_new(struct worker_gen *x, const struct engine_gen *g)
+{
+	size_t n = filter_set_recipients(g->filters), nl = g->n_lc;
+	bool ok;
+
+	n = n > 0 ? n : 1;
+	x->fw = filter_worker_new(g->filters);
+	x->lcw = calloc(nl ? nl : 1, sizeof(*x->lcw));
+	x->section = calloc(nl ? nl : 1, sizeof(*x->section));
+	x->match = calloc(n, sizeof(*x->match));
+	x->held = calloc(n, sizeof(*x->held));
+	x->split = calloc(n, sizeof(*x->split));
+	x->to = calloc(n, sizeof(*x->to));
+	ok = x->fw && x->lcw && x->section && x->match && x->held && x->split && x->to;
+	for (size_t k = 0; ok && k < nl; k++)
+		if (g->lc[k]->rules != NULL)
+			ok = (x->lcw[k] = logcheck_worker_new(g->lc[k]->rules)) != NULL;
+	if (!ok)
+		worker_gen_free(x, nl);
+	return ok;
+}
+
+static void worker_gen_get(struct engine_worker *w, struct worker_gen *x)
+{
+	*x = (struct worker_gen){w->fw, w->lcw, w->section, w->match, w->held, w->split, w->to};
+}
+
+static void worker_gen_set(struct engine_worker *w, const struct worker_gen *x)
+{
+	w->fw = x->fw;
+	w->lcw = x->lcw;
+	w->section = x->section;
+	w->match = x->match;
+	w->held = x->held;
+	w->split = x->split;
+	w->to = x->to;
+}
 
 /* Make w use the engine's current generation (after a reload). */
 static enum engine_status worker_sync(struct engine_worker *w)
 {
 	struct engine_gen *g = engine_gen_get(w->e), *old = w->gen;
-	struct filter_worker *fw;
-	const char **to;
-	size_t *match, n;
+	struct worker_gen x, prev;
 
 	if (g == NULL) /* the engine stopped */
 		return ENGINE_ESTOPPED;
@@ -43,24 +109,15 @@ static enum engine_status worker_sync(struct engine_worker *w)
 		engine_gen_put(g); /* never the last: w holds one */
 		return ENGINE_OK;
 	}
-	n = filter_set_recipients(g->filters);
-	fw = filter_worker_new(g->filters);
-	match = calloc(n > 0 ? n : 1, sizeof(*match));
-	to = calloc(n > 0 ? n : 1, sizeof(*to));
-	if (fw == NULL || match == NULL || to == NULL) {
-		filter_worker_free(fw);
-		free(match);
-		free(to);
+	if (!worker_gen_new(&x, g)) {
 		engine_gen_put(g);
 		return ENGINE_ENOMEM;
 	}
-	filter_worker_free(w->fw);
-	free(w->match);
-	free(w->to);
+	worker_gen_get(w, &prev);
+	worker_gen_set(w, &x);
 	w->gen = g;
-	w->fw = fw;
-	w->match = match;
-	w->to = to;
+	/* the old rules' workers before the old generation, which may free them */
+	worker_gen_free(&prev, old != NULL ? old->n_lc : 0);
 	engine_gen_put(old);
 	return ENGINE_OK;
 }
@@ -86,9 +143,11 @@ void engine_worker_free(struct engine_worker *w)
 {
 	if (w == NULL)
 		return;
-	filter_worker_free(w->fw);
-	free(w->match);
-	free(w->to);
+	struct worker_gen x;
+
+	worker_gen_get(w, &x);
+	worker_gen_free(&x, w->gen != NULL ? w->gen->n_lc : 0);
+	free(w->line.buf);
 	free(w->acc);
 	free(w->rcpt);
 	digest_time_cache_free(w->tc);
@@ -97,9 +156,7 @@ void engine_worker_free(struct engine_worker *w)
 	free(w);
 }
 
-/* Make room for `more` elements of `size` octets in *v (*cap of them
- * allocated, n used).  false on ENOMEM. */
-static bool reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
+bool engine_reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
 {
 	size_t want = *cap ? *cap : 64;
 	void *p;
@@ -116,17 +173,69 @@ static bool reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
 	return true;
 }
 
-/* Note one more accepted message of the batch and its n recipients
- * (w->match).  false on ENOMEM. */
-static bool accepted_push(struct engine_worker *w, const struct digest_msg *dm, size_t n)
+/* Note one more accepted message of the batch (or of its recipients in one
+ * section) and its n recipients rcpt[0..n).  false on ENOMEM. */
+static bool accepted_push(struct engine_worker *w, const struct digest_msg *dm, const size_t *rcpt,
+			  size_t n)
 {
-	if (!reserve((void **)&w->acc, &w->cap_acc, w->n_acc, 1, sizeof(*w->acc)) ||
-	    !reserve((void **)&w->rcpt, &w->cap_rcpt, w->n_rcpt, n, sizeof(*w->rcpt)))
+	if (!engine_reserve((void **)&w->acc, &w->cap_acc, w->n_acc, 1, sizeof(*w->acc)) ||
+	    !engine_reserve((void **)&w->rcpt, &w->cap_rcpt, w->n_rcpt, n, sizeof(*w->rcpt)))
 		return false;
-	memcpy(&w->rcpt[w->n_rcpt], w->match, n * sizeof(*w->rcpt));
+	memcpy(&w->rcpt[w->n_rcpt], rcpt, n * sizeof(*w->rcpt));
 	w->acc[w->n_acc++] = (struct accepted){.dm = *dm, .first = w->n_rcpt, .n = n};
 	w->n_rcpt += n;
 	return true;
+}
+
+/* Where recipient r's logcheck filter put the message: none without one. */
+static int section_of(const struct engine_worker *w, size_t r)
+{
+	int32_t k = w->gen->lc_of[r];
+
+	return k >= 0 ? w->section[k] : DIGEST_SECTION_NONE;
+}
+
+/* The message's n recipients (w->match), one accepted per section among
+ * them: the section travels with the message into the journal and the
+ * digests.  false on ENOMEM. */
+static bool accepted_push_sections(struct engine_worker *w, struct digest_msg *dm, size_t n)
+{
+	for (int sec = DIGEST_SECTIONS - 1; sec >= DIGEST_SECTION_NONE; sec--) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (section_of(w, w->match[i]) == sec)
+				w->split[k++] = w->match[i];
+		dm->section = sec;
+		if (k == n) /* all of them: the usual case */
+			return accepted_push(w, dm, w->match, n);
+		if (k > 0 && !accepted_push(w, dm, w->split, k))
+			return false;
+	}
+	return true;
+}
+
+/* Classify m with each rule set of the generation and list, in w->held,
+ * the recipients whose logcheck filter holds; their number, or -1 when
+ * out of memory. */
+static long logcheck_held(struct engine_worker *w, const struct engine_msg *m, time_t ts)
+{
+	const struct engine_gen *g = w->gen;
+	size_t n = 0;
+
+	if (g->n_lc == 0)
+		return 0;
+	if (!engine_line_render(&w->line, m, ts))
+		return -1;
+	for (size_t k = 0; k < g->n_lc; k++)
+		w->section[k] = w->lcw[k] == NULL
+				    ? LOGCHECK_IGNORED
+				    : (uint8_t)logcheck_classify(g->lc[k]->rules, w->lcw[k],
+								 w->line.buf, w->line.len, NULL);
+	for (size_t i = 0; i < g->n_lc_rcpt; i++)
+		if (w->section[g->lc_of[g->lc_rcpt[i]]] != LOGCHECK_IGNORED)
+			w->held[n++] = g->lc_rcpt[i];
+	return (long)n;
 }
 
 /* One message through the filters into the batch's accepted messages.
@@ -144,13 +253,18 @@ static bool process(struct engine_worker *w, const struct engine_msg *m, time_t 
 	    .text_len = strlen(text),
 	    .host = m->host,
 	};
+	time_t ts = m->ts > 0 ? m->ts : now;
 	struct digest_msg dm;
-	size_t n = filter_match(w->gen->filters, w->fw, &fm, w->match);
+	long held = logcheck_held(w, m, ts);
+	size_t n;
 
+	if (held < 0)
+		return false;
+	n = filter_match_with(w->gen->filters, w->fw, &fm, w->held, (size_t)held, w->match);
 	if (n == 0)
 		return true;
 	dm = (struct digest_msg){
-	    .ts = m->ts > 0 ? m->ts : now,
+	    .ts = ts,
 	    .severity = m->severity,
 	    .facility = m->facility,
 	    .host = m->host,
@@ -158,7 +272,10 @@ static bool process(struct engine_worker *w, const struct engine_msg *m, time_t 
 	    .text = text,
 	    .text_len = fm.text_len,
 	};
-	return accepted_push(w, &dm, n);
+	w->n_msgs++;
+	if (w->gen->n_lc == 0)
+		return accepted_push(w, &dm, w->match, n);
+	return accepted_push_sections(w, &dm, n);
 }
 
 /* Stage one journal record for an accepted message and its recipients. */
@@ -227,17 +344,18 @@ enum engine_status engine_accept(struct engine_worker *w, const struct engine_ms
 {
 	struct engine *e = w->e;
 	enum engine_status st = worker_sync(w);
-	size_t i, n_acc;
+	size_t i, n_acc, n_msgs;
 
 	if (st != ENGINE_OK)
 		return st;
 	engine_clock_advance(e, now);
-	w->n_acc = w->n_rcpt = 0;
+	w->n_acc = w->n_rcpt = w->n_msgs = 0;
 	for (i = 0; i < n; i++)
 		if (!process(w, &msgs[i], now))
 			break;
 	filter_worker_flush(w->fw);
 	n_acc = w->n_acc;
+	n_msgs = w->n_msgs;
 	if (i < n)
 		st = ENGINE_ENOMEM;
 	else if (n_acc > 0 && e->dry_run != NULL)
@@ -250,7 +368,7 @@ enum engine_status engine_accept(struct engine_worker *w, const struct engine_ms
 		return st;
 	}
 	atomic_fetch_add_explicit(&e->tally.received, n, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->tally.accepted, n_acc, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->tally.accepted, n_msgs, memory_order_relaxed);
 	if (e->dry_run == NULL)
 		engine_rewake(e, digest_next_deadline(w->gen->digests));
 	return ENGINE_OK;

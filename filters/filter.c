@@ -934,6 +934,13 @@ static void sort_indexes(size_t *v, size_t n)
 size_t filter_match(const struct filter_set *set, struct filter_worker *w,
 		    const struct filter_msg *msg, size_t *out)
 {
+	return filter_match_with(set, w, msg, NULL, 0, out);
+}
+
+size_t filter_match_with(const struct filter_set *set, struct filter_worker *w,
+			 const struct filter_msg *msg, const size_t *held, size_t n_held,
+			 size_t *out)
+{
 	int s = sev_slot(msg->severity), f = fac_slot(msg->facility), nsp;
 	bool looked_up = set->program_matters[s][f < 0 ? FAC_ANY : f];
 	uint32_t bucket = looked_up ? bucket_of(set, msg->program, msg->program_len) : 0;
@@ -945,12 +952,15 @@ size_t filter_match(const struct filter_set *set, struct filter_worker *w,
 		filter_worker_flush(w);
 	nsp = candidates(set, bucket, KIND_INCLUDE, s, f, sp);
 	rx = rx_wanted(set, bucket, KIND_INCLUDE, s, f);
-	if (nsp == 0 && !rx)
+	if (nsp == 0 && !rx && n_held == 0)
 		return 0;
 	worker_next(w);
 	n = includes(w, msg, sp, nsp);
 	if (rx)
 		n = rx_each(w, msg, bucket, KIND_INCLUDE, s, f, rx_include, n);
+	for (size_t i = 0; i < n_held; i++)
+		if (held[i] < set->n_recipients)
+			n = rx_include(w, (uint32_t)held[i], n);
 	if (n == 0)
 		return 0;
 	if (!looked_up) /* excludes may name the program */

@@ -89,6 +89,14 @@ void filter_worker_free(struct filter_worker *w); /* NULL is safe */
 size_t filter_match(const struct filter_set *set, struct filter_worker *w,
 		    const struct filter_msg *msg, size_t *out);
 
+/* filter_match with one more include filter per recipient, decided by the
+ * caller: the recipients held[0..n_held) (a logcheck filter that holds for
+ * msg) are included as if a filter of theirs held; their excludes still
+ * win.  filter_match is the case n_held == 0. */
+size_t filter_match_with(const struct filter_set *set, struct filter_worker *w,
+			 const struct filter_msg *msg, const size_t *held, size_t n_held,
+			 size_t *out);
+
 /* The reference evaluator: the same answer as filter_match, computed by
  * walking every filter of every recipient, without the index, without
  * memoizing and without counting.  For tests and the benchmark. */

@@ -148,6 +148,14 @@ int logcheck_load(const char *dir, int level, unsigned flags, struct logcheck_ru
 void logcheck_rules_free(struct logcheck_rules *r); /* NULL is safe */
 void logcheck_report_free(struct logcheck_report *rep);
 
+/* What logcheck_load(dir, level) would read, as a string to compare: the
+ * name, inode, size, modification and change times (in nanoseconds) and
+ * mode of dir, of each rule directory of the level and of every entry in
+ * them.  A rule file edited, added, removed or replaced changes it, so a
+ * caller can keep compiled rules while it stays the same.  malloc'd; NULL
+ * when out of memory. */
+char *logcheck_signature(const char *dir, int level);
+
 /* Per-thread state, used with the rules it was made from; NULL when out of
  * memory.  Free the workers before their rules. */
 struct logcheck_worker *logcheck_worker_new(const struct logcheck_rules *r);

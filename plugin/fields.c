@@ -41,7 +41,7 @@ bool om_fields(char *head, const char *text, struct engine_msg *m)
 	char *end;
 	long pri = strtol(head, &end, 10);
 	time_t ts = (time_t)strtoll(*end == ' ' ? end + 1 : end, &end, 10);
-	const char *program;
+	const char *program, *msg = text;
 	char *tag;
 
 	if (*end == ' ')
@@ -58,6 +58,7 @@ bool om_fields(char *head, const char *text, struct engine_msg *m)
 	    .program = program,
 	    .tag = tag,
 	    .text = text,
+	    .lead_spaces = (unsigned)(text - msg),
 	};
 	procid_of(m);
 	return !own_message(program, text);

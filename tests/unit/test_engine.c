@@ -17,7 +17,11 @@
  *   - a crash after the journal was rewritten as the state of a held,
  *     rate-limited digest at its caps: what it held and what it only
  *     counted come back as they were;
- *   - a dry run: digests to a function, nothing written.
+ *   - a dry run: digests to a function, nothing written;
+ *   - logcheck filters on a small rules tree: the digest's lines under
+ *     their sections, ORed with another filter, an exclude winning, rules
+ *     that cannot be read, the sections journaled across a crash, and a
+ *     journal of the previous version replayed.
  *
  * Waits are bounded polls on files and counters, never fixed sleeps.
  */
@@ -738,6 +742,27 @@ static char *bodies_to(const char *to)
 	return text;
 }
 
+/* Fork a child running fn(fd), and wait until it writes a byte to fd:
+ * ready to be killed.  Its pid. */
+static pid_t child_until_ready(void (*fn)(int))
+{
+	int fds[2];
+	pid_t child;
+	char c;
+
+	cr_assert_eq(pipe(fds), 0);
+	child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		close(fds[0]);
+		fn(fds[1]);
+	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &c, 1), 1, "the child did not get there");
+	close(fds[0]);
+	return child;
+}
+
 /* What a held, rate-limited digest at its caps holds and counts survives
  * kill -9, after the journal was rewritten as its state: the recovered
  * mail shows the same lines with the same counts, and counts the same
@@ -747,8 +772,8 @@ static char *bodies_to(const char *to)
 Test(engine, crash_keeps_what_a_held_digest_holds_and_counts)
 {
 	struct engine *e;
-	char *body, c;
-	int fds[2], status;
+	char *body;
+	int status;
 	pid_t child;
 
 	smtpd_start("smtpd", 0);
@@ -756,16 +781,7 @@ Test(engine, crash_keeps_what_a_held_digest_holds_and_counts)
 		   "log email a@example.com digest window 3600\n"
 		   "log email a@example.com digest max-messages 3\n"
 		   "log email a@example.com rate-limit 1\n");
-	cr_assert_eq(pipe(fds), 0);
-	child = fork();
-	cr_assert_neq(child, -1);
-	if (child == 0) {
-		close(fds[0]);
-		held_child(fds[1]);
-	}
-	close(fds[1]);
-	cr_assert_eq(read(fds[0], &c, 1), 1, "the child did not get there");
-	close(fds[0]);
+	child = child_until_ready(held_child);
 	cr_assert(journal_rewritten(), "the journal was rewritten as the digest's state");
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
@@ -883,4 +899,358 @@ Test(engine, counter_names_match_the_struct)
 		else
 			cr_assert_eq(v, 0, "%s", engine_counter_names[i]);
 	}
+}
+
+/* ---- logcheck filters ------------------------------------------------------ */
+
+/* A small logcheck rules tree in dir/rules: a cracking.d rule for kernel
+ * attacks, a violations.d rule for sudo commands, ignore.d.server rules
+ * for CRON and for myd's "value 7". */
+static void write_rules(void)
+{
+	static const char *const files[][2] = {
+	    {"cracking.d/kernel",
+	     "# attacks\n^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ kernel: .*ATTACK\n"},
+	    {"violations.d/sudo", "^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ sudo\\[[0-9]+\\]: "
+				  ".*COMMAND=\n"},
+	    {"ignore.d.server/cron",
+	     "^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ CRON\\[[0-9]+\\]: \\(root\\) CMD\n"},
+	    {"ignore.d.server/myd",
+	     "^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ myd\\[[0-9]+\\]: value 7 ok$\n"},
+	};
+	static const char *const dirs[] = {"cracking.d",        "cracking.ignore.d",
+					   "violations.d",      "violations.ignore.d",
+					   "ignore.d.paranoid", "ignore.d.server"};
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/rules", dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/rules/%s", dir, dirs[i]);
+		cr_assert_eq(mkdir(path, 0755), 0, "%s", path);
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/rules/%s", dir, files[i][0]);
+		cr_assert_not_null(f = fopen(path, "w"), "%s", path);
+		fputs(files[i][1], f);
+		cr_assert_eq(fclose(f), 0);
+	}
+}
+
+/* One message at t0 + dt, severity info, from host web1. */
+static struct engine_msg lc_msg(unsigned dt, const char *program, const char *tag, const char *text)
+{
+	return (struct engine_msg){.severity = 6,
+				   .facility = 1,
+				   .ts = 1782907200 + dt,
+				   .host = "web1",
+				   .program = program,
+				   .tag = tag,
+				   .text = text};
+}
+
+/* The messages of the logcheck tests: one per section, one logcheck
+ * ignores, one only another filter takes, one an exclude drops. */
+static size_t lc_batch(struct engine_msg *m)
+{
+	size_t n = 0;
+
+	m[n++] = lc_msg(0, "myd", "myd[5]:", "value 5 ok");                /* System Events */
+	m[n++] = lc_msg(1, "kernel", "kernel:", "ATTACK seen");            /* Security Alerts */
+	m[n++] = lc_msg(2, "sudo", "sudo[7]:", "alice : COMMAND=/bin/sh"); /* Events */
+	m[n++] = lc_msg(3, "CRON", "CRON[9]:", "(root) CMD (true)");       /* ignored */
+	m[n++] = lc_msg(4, "myd", "myd[5]:", "value 7 ok");      /* ignored; program myd */
+	m[n++] = lc_msg(5, "other", "other[3]:", "noisy thing"); /* excluded */
+	m[n++] = lc_msg(6, "other", "other[3]:", "strange");     /* System Events */
+	return n;
+}
+
+#define LC_CONF                                                                                    \
+	"log email lc@example.com logcheck server rules %s/rules\n"                                \
+	"log email lc@example.com program myd\n"                                                   \
+	"log email lc@example.com exclude msgtext \"noisy\"\n"                                     \
+	"log email lc@example.com time utc\n"                                                      \
+	"log email lc@example.com digest window 3600\n"                                            \
+	"log email other@example.com program CRON\n"                                               \
+	"log email other@example.com time utc\n"                                                   \
+	"log email other@example.com digest window 3600\n"
+
+/* What lc@example.com gets for lc_batch: the sections as headings, highest
+ * first, the line only program myd took under Other Events, and "value 5"
+ * and "value 7" not folded (different sections). */
+#define LC_BODY                                                                                    \
+	"Security Alerts\n"                                                                        \
+	"===============\n"                                                                        \
+	"2026-07-01 12:00:01 +0000 web1 kernel[info]: ATTACK seen\n"                               \
+	"\n"                                                                                       \
+	"Security Events\n"                                                                        \
+	"===============\n"                                                                        \
+	"2026-07-01 12:00:02 +0000 web1 sudo[info]: alice : COMMAND=/bin/sh\n"                     \
+	"\n"                                                                                       \
+	"System Events\n"                                                                          \
+	"=============\n"                                                                          \
+	"2026-07-01 12:00:00 +0000 web1 myd[info]: value 5 ok\n"                                   \
+	"2026-07-01 12:00:06 +0000 web1 other[info]: strange\n"                                    \
+	"\n"                                                                                       \
+	"Other Events\n"                                                                           \
+	"============\n"                                                                           \
+	"2026-07-01 12:00:04 +0000 web1 myd[info]: value 7 ok\n"                                   \
+	"-- \n"                                                                                    \
+	"5 messages, 0 errors or worse, most severe: info\n"
+
+static void write_lc_conf(const char *extra)
+{
+	char body[2048];
+
+	snprintf(body, sizeof(body), LC_CONF "%s", dir, extra);
+	write_conf(body);
+}
+
+/* The mails of a dry run over lc_batch, flushed by the stop. */
+static void lc_dry_run(struct seen *s)
+{
+	struct engine_params p = {
+	    .config_path = conf_path, .dry_run = on_digest, .dry_run_arg = s, .log = on_log};
+	struct engine_msg m[16];
+	struct engine_worker *w;
+	struct conf_err err;
+	struct engine *e;
+	size_t n = lc_batch(m);
+
+	cr_assert_eq(engine_new(&e, &p, &err), ENGINE_OK, "%s", err.msg);
+	cr_assert_not_null(w = engine_worker_new(e));
+	cr_assert_eq(engine_accept(w, m, n, 1782907210), ENGINE_OK);
+	engine_stop(e);
+	engine_worker_free(w);
+	engine_free(e);
+}
+
+static const char *body_of(const struct seen *s, const char *to)
+{
+	for (size_t i = 0; i < s->mails; i++)
+		if (strcmp(s->to[i], to) == 0)
+			return s->body[i];
+	cr_assert_fail("no mail to %s", to);
+	return NULL;
+}
+
+Test(engine, logcheck_sections_head_the_digest)
+{
+	struct seen s = {0};
+
+	write_rules();
+	write_lc_conf("");
+	lc_dry_run(&s);
+	cr_assert_eq(s.mails, 2);
+	cr_assert_str_eq(body_of(&s, "lc@example.com"), LC_BODY);
+	/* another recipient of the same lines: no sections, as ever */
+	cr_assert_str_eq(body_of(&s, "other@example.com"),
+			 "2026-07-01 12:00:03 +0000 web1 CRON[info]: (root) CMD (true)\n"
+			 "-- \n"
+			 "1 message, 0 errors or worse, most severe: info\n");
+	cr_assert(logged("rules loaded"), "%s", log_text);
+}
+
+Test(engine, logcheck_rules_that_cannot_be_read_match_nothing)
+{
+	struct seen s = {0};
+
+	write_rules();
+	write_lc_conf("log email bad@example.com logcheck server rules /nonexistent/logcheck\n"
+		      "log email bad@example.com program kernel\n"
+		      "log email bad@example.com time utc\n"
+		      "log email bad@example.com digest window 3600\n");
+	lc_dry_run(&s);
+	cr_assert(logged("3 logcheck rules /nonexistent/logcheck: No such file or directory: the "
+			 "logcheck filters on these rules match nothing"),
+		  "%s", log_text);
+	cr_assert_eq(s.mails, 3, "the configuration loads, the others work");
+	cr_assert_str_eq(body_of(&s, "lc@example.com"), LC_BODY);
+	cr_assert_str_eq(body_of(&s, "bad@example.com"),
+			 "2026-07-01 12:00:01 +0000 web1 kernel[info]: ATTACK seen\n"
+			 "-- \n"
+			 "1 message, 0 errors or worse, most severe: info\n");
+}
+
+/* The child of the journal test: the batch accepted (journaled), then the
+ * parent is told, and the child waits to be killed. */
+static void lc_child(int ready)
+{
+	struct engine_params p = {.config_path = conf_path, .spool_dir = spool};
+	struct engine_msg m[16];
+	struct conf_err err;
+	struct engine_worker *w;
+	struct engine *e;
+	size_t n = lc_batch(m);
+
+	if (engine_new(&e, &p, &err) != ENGINE_OK || engine_start(e) != ENGINE_OK ||
+	    (w = engine_worker_new(e)) == NULL)
+		_exit(2);
+	if (engine_accept(w, m, n, time(NULL)) != ENGINE_OK)
+		_exit(3);
+	if (write(ready, "r", 1) != 1)
+		_exit(4);
+	for (;;)
+		pause();
+}
+
+static char *journal_text(void)
+{
+	char path[400], *text = calloc(1, 1 << 16);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" JOURNAL_DIR "/" JOURNAL_NAME, spool);
+	cr_assert_not_null(f = fopen(path, "r"));
+	cr_assert_not_null(text);
+	(void)fread(text, 1, (1 << 16) - 1, f);
+	fclose(f);
+	return text;
+}
+
+/* The sections are journaled with the lines: after kill -9, the replayed
+ * digest has the same groups. */
+Test(engine, logcheck_sections_survive_a_crash)
+{
+	struct engine *e;
+	char *body, *jtext;
+	int status;
+	pid_t child;
+
+	write_rules();
+	smtpd_start("smtpd", 0);
+	write_lc_conf("");
+	child = child_until_ready(lc_child);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	jtext = journal_text();
+	cr_assert_not_null(strstr(jtext, "4\t3\t1\tlc@example.com\t1782907201\t6\t1\tweb1\tkernel\t"
+					 "ATTACK seen\n"),
+			   "%s", jtext);
+	cr_assert_not_null(strstr(jtext, "2\t1\tlc@example.com\t1782907204\t"), "%s", jtext);
+	free(jtext);
+
+	e = engine_open();
+	cr_assert_eq(engine_start(e), ENGINE_OK); /* replays */
+	cr_assert(logged("recovered 6 messages"), "%s", log_text);
+	engine_free(e);
+	deliver_all();
+	body = bodies_to("lc@example.com");
+	cr_assert_not_null(strstr(body, LC_BODY), "%s", body);
+	free(body);
+}
+
+/* A journal as the release before sections wrote it (message records of
+ * versions 1 and 2, a version 3 state record with a "d1" state) replays
+ * after the upgrade, beside a sectioned (version 4) record. */
+Test(engine, a_journal_of_the_previous_version_replays)
+{
+	static const char journal[] =
+	    "3\ta@example.com\td1 1782907200 0 0 0 0 1 3 1782907200 1782907200 1 0 3:app "
+	    "9:old state 0: 0 0 1 1 0 3 1782907200 1782907200 5 8 15 24:web1 app[err]: old state "
+	    "0 0 \n"
+	    "2\t1\ta@example.com\t1782907201\t3\t3\tweb1\tapp\told v2\n"
+	    "1\ta@example.com\t1782907202\t3\t3\tweb1\tapp\told v1\n"
+	    "4\t3\t1\tlc@example.com\t1782907203\t6\t0\tweb1\tkernel\tATTACK replayed\n";
+	char path[400], *body;
+	struct engine *e;
+	FILE *f;
+
+	write_rules();
+	smtpd_start("smtpd", 0);
+	write_lc_conf("log email a@example.com level errors\n"
+		      "log email a@example.com time utc\n");
+	cr_assert_eq(mkdir(spool, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" JOURNAL_DIR, spool);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" JOURNAL_DIR "/" JOURNAL_NAME, spool);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs(journal, f);
+	cr_assert_eq(fclose(f), 0);
+
+	e = engine_open();
+	cr_assert_eq(engine_start(e), ENGINE_OK);
+	cr_assert(logged("recovered 4 messages"), "%s", log_text);
+	cr_assert(!logged("malformed"), "%s", log_text);
+	engine_free(e);
+	deliver_all();
+	body = bodies_to("a@example.com");
+	/* (the restored digest's window has long passed: it goes out with the
+	 * next message; the last comes in a mail of its own) */
+	cr_assert_not_null(strstr(body, "2026-07-01 12:00:00 +0000 web1 app[err]: old state\n"
+					"2026-07-01 12:00:01 +0000 web1 app[err]: old v2\n"
+					"-- \n"),
+			   "%s", body);
+	cr_assert_not_null(strstr(body, "\n2026-07-01 12:00:02 +0000 web1 app[err]: old v1\n"),
+			   "%s", body);
+	free(body);
+	body = bodies_to("lc@example.com");
+	cr_assert_not_null(strstr(body,
+				  "Security Alerts\n"
+				  "===============\n"
+				  "2026-07-01 12:00:03 +0000 web1 kernel[info]: ATTACK replayed\n"
+				  "-- \n"),
+			   "%s", body);
+	free(body);
+}
+
+static size_t count_logged(const char *what)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&log_lock);
+	for (const char *p = log_text; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
+/* A reload keeps the compiled rules while no rule file changed, and reads
+ * them again when one did: a new ignore rule silences its lines. */
+Test(engine, a_reload_rereads_changed_logcheck_rules_only)
+{
+	struct seen s = {0};
+	struct engine_params p = {
+	    .config_path = conf_path, .dry_run = on_digest, .dry_run_arg = &s, .log = on_log};
+	struct engine_msg m[16];
+	struct engine_worker *w;
+	struct conf_err err;
+	struct engine *e;
+	char path[400];
+	FILE *f;
+
+	write_rules();
+	write_lc_conf("");
+	lc_batch(m);
+	cr_assert_eq(engine_new(&e, &p, &err), ENGINE_OK, "%s", err.msg);
+	cr_assert_not_null(w = engine_worker_new(e));
+	cr_assert_eq(count_logged("rules loaded"), 1);
+	cr_assert_eq(engine_reload(e, &err), ENGINE_OK, "%s", err.msg);
+	cr_assert_eq(count_logged("rules loaded"), 1, "unchanged: not compiled again\n%s",
+		     log_text);
+	cr_assert_eq(engine_accept(w, &m[6], 1, 1782907210), ENGINE_OK); /* "strange" */
+
+	snprintf(path, sizeof(path), "%s/rules/ignore.d.server/other", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs("^\\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ other\\[[0-9]+\\]: strange$\n", f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(engine_reload(e, &err), ENGINE_OK, "%s", err.msg);
+	cr_assert_eq(count_logged("rules loaded"), 2, "changed: read again\n%s", log_text);
+	cr_assert_eq(engine_accept(w, &m[6], 1, 1782907220), ENGINE_OK); /* now ignored */
+	cr_assert_eq(engine_accept(w, &m[1], 1, 1782907230), ENGINE_OK); /* an alert */
+	engine_stop(e);
+	engine_worker_free(w);
+	engine_free(e);
+	cr_assert_eq(s.mails, 2, "the old generation's mail, then the new one's");
+	cr_assert_str_eq(s.body[0], "System Events\n"
+				    "=============\n"
+				    "2026-07-01 12:00:06 +0000 web1 other[info]: strange\n"
+				    "-- \n"
+				    "1 message, 0 errors or worse, most severe: info\n");
+	cr_assert_str_eq(s.body[1], "Security Alerts\n"
+				    "===============\n"
+				    "2026-07-01 12:00:01 +0000 web1 kernel[info]: ATTACK seen\n"
+				    "-- \n"
+				    "1 message, 0 errors or worse, most severe: info\n");
 }

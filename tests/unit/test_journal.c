@@ -34,7 +34,7 @@ TestSuite(journal, .init = setup, .fini = teardown);
 
 struct seen {
 	char to[SEEN_MAX][64], text[SEEN_MAX][128], host[SEEN_MAX][32], program[SEEN_MAX][32];
-	int sev[SEEN_MAX], fac[SEEN_MAX];
+	int sev[SEEN_MAX], fac[SEEN_MAX], section[SEEN_MAX];
 	time_t ts[SEEN_MAX];
 	size_t n, stop_at; /* stop_at: return non-zero after that many (0: never) */
 };
@@ -45,6 +45,7 @@ static int collect(void *arg, const char *to, const struct digest_msg *m)
 
 	cr_assert_lt(s->n, SEEN_MAX);
 	snprintf(s->to[s->n], 64, "%s", to);
+	s->section[s->n] = m->section;
 	cr_assert_eq(strlen(m->text), m->text_len);
 	snprintf(s->text[s->n], 128, "%s", m->text);
 	snprintf(s->host[s->n], 32, "%s", m->host);
@@ -320,7 +321,7 @@ Test(journal, version_1_and_2_lines_replay_and_bad_ones_are_skipped_whole)
 		   "2\t2\tbad1@x\t\t1782907201\t6\t1\th\tp\tempty recipient\n"
 		   "2\t-1\tbad1@x\t1782907201\t6\t1\th\tp\tnegative count\n"
 		   "2\t1\tbad1@x\t1782907201\t8\t1\th\tp\tseverity 8\n"
-		   "4\t1\tbad1@x\t1782907201\t6\t1\th\tp\tversion 4\n"
+		   "5\t1\tbad1@x\t1782907201\t6\t1\th\tp\tversion 5\n"
 		   "1\told@x\t1782907202\t3\t4\th\tp\ttail\n");
 	j = open_j();
 	cr_assert_eq(journal_add(j, "a@x", &m), JOURNAL_OK);
@@ -331,6 +332,47 @@ Test(journal, version_1_and_2_lines_replay_and_bad_ones_are_skipped_whole)
 	cr_assert_eq(s.sev[1], 6);
 	cr_assert_eq(s.fac[2], -1);
 	cr_assert_eq(s.ts[2], 1782907201);
+	journal_close(j);
+}
+
+/* A message with a logcheck section is a version 4 record, which replays
+ * with its section; one without stays version 2; a section out of range
+ * is a malformed record. */
+Test(journal, sections_are_version_4_records)
+{
+	struct journal *j = open_j();
+	struct journal_err err;
+	struct digest_msg m = msg("alert");
+	const char *ab[] = {"a@x", "b@x"};
+	const char *want[] = {"a@x:alert", "b@x:alert", "a@x:plain"};
+	struct seen s;
+	size_t bad;
+	char line[256];
+	FILE *f;
+
+	m.section = DIGEST_SECTION_SECURITY_ALERTS;
+	cr_assert_eq(journal_add_many(j, ab, 2, &m), JOURNAL_OK);
+	m = msg("plain");
+	cr_assert_eq(journal_add(j, "a@x", &m), JOURNAL_OK);
+	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK, "%s", err.msg);
+	journal_close(j);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	cr_assert_str_eq(line, "4\t3\t2\ta@x\tb@x\t1782907200\t3\t4\tweb1\tsshd\talert\n");
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	cr_assert_str_eq(line, "2\t1\ta@x\t1782907200\t3\t4\tweb1\tsshd\tplain\n");
+	fclose(f);
+	append_raw("4\t0\t1\tbad@x\t1782907201\t6\t1\th\tp\tsection 0\n"
+		   "4\t4\t1\tbad@x\t1782907201\t6\t1\th\tp\tsection 4\n"
+		   "4\t1\tbad@x\t1782907201\t6\t1\th\tp\tno section\n");
+	j = open_j();
+	s = replayed(j, &bad);
+	assert_pairs(&s, want, 3);
+	cr_assert_eq(bad, 3);
+	cr_assert_eq(s.section[0], DIGEST_SECTION_SECURITY_ALERTS);
+	cr_assert_eq(s.section[1], DIGEST_SECTION_SECURITY_ALERTS);
+	cr_assert_eq(s.section[2], DIGEST_SECTION_NONE);
 	journal_close(j);
 }
 

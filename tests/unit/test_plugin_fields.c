@@ -38,6 +38,10 @@ Test(fields, every_field)
 	cr_assert_eq(m.procid_len, 4);
 	cr_assert_eq(strncmp(m.procid, "4242", 4), 0);
 	cr_assert_str_eq(m.text, "Failed password", "the leading space of %%msg%% goes");
+	cr_assert_eq(m.lead_spaces, 1, "and is counted (logcheck's line has it)");
+	m = split("86 1782907200 web1 sshd sshd[4242]:", "   indented", &kept);
+	cr_assert_str_eq(m.text, "indented");
+	cr_assert_eq(m.lead_spaces, 3);
 }
 
 Test(fields, empty_program_name)
@@ -51,6 +55,7 @@ Test(fields, empty_program_name)
 	cr_assert_str_eq(m.tag, "");
 	cr_assert_null(m.procid);
 	cr_assert_str_eq(m.text, "no tag");
+	cr_assert_eq(m.lead_spaces, 0);
 	m = split("3 1782907200   ", "neither host nor tag", &kept);
 	cr_assert_str_eq(m.host, "");
 	cr_assert_str_eq(m.program, "");
