@@ -130,9 +130,10 @@ rs_send_raw() {
 }
 
 rs_wait_log() { # REGEX [N]
-	local i
+	local i n
 	for ((i = 0; i < 200; i++)); do
-		[ "$(grep -c -E -- "$1" "$RS_DIR/all.log" 2>/dev/null)" -ge "${2:-1}" ] && return 0
+		n=$(grep -c -E -- "$1" "$RS_DIR/all.log" 2>/dev/null) # nothing before the file exists
+		[ "${n:-0}" -ge "${2:-1}" ] && return 0
 		sleep 0.05
 	done
 	lm_fail "all.log: no ${2:-1} lines matching /$1/ within 10 s"
