@@ -1,6 +1,7 @@
 # tests/integration/logcheck-lib.sh: logcheck itself against logmail's
 # reading of its rules (bash; source after lib.sh).
 #
+#   lc_require                   skips (exit 77) without logcheck and its rules
 #   lc_messages                  the test messages, "TAG<TAB>TEXT" per line
 #                                (TAG: "sshd[2101]", or "kernel" without pid)
 #   lc_build_log FILE            a syslog file of them, as rsyslog writes it:
@@ -22,6 +23,17 @@
 # The messages exercise cron, sshd, systemd, postfix, kernel, sudo, su,
 # dhclient, rsyslogd and lines no rule ignores; rsyslog-logcheck.sh sends
 # them (lc_wire) through rsyslogd and compares its mails the same way.
+
+lc_require() {
+	if [ ! -x /usr/sbin/logcheck ] || [ ! -d /etc/logcheck/ignore.d.server ]; then
+		echo "SKIP: logcheck and logcheck-database are needed (scripts/setup installs them)"
+		exit 77
+	fi
+	if [ "$(id -u)" = 0 ] && ! id logcheck >/dev/null 2>&1; then
+		echo "SKIP: logcheck runs as user logcheck, and there is none"
+		exit 77
+	fi
+}
 
 # TAG<TAB>TEXT, in groups by program; logcheck itself decides where each
 # goes, but the set is made so that every section gets lines at every level.

@@ -13,14 +13,7 @@
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
 . "$top_srcdir/tests/integration/logcheck-lib.sh"
-if [ ! -x /usr/sbin/logcheck ] || [ ! -d /etc/logcheck/ignore.d.server ]; then
-	echo "SKIP: logcheck and logcheck-database are needed (scripts/setup installs them)"
-	exit 77
-fi
-if [ "$(id -u)" = 0 ] && ! id logcheck >/dev/null 2>&1; then
-	echo "SKIP: logcheck runs as user logcheck, and there is none"
-	exit 77
-fi
+lc_require
 rs_setup
 trap 'rs_show_failure; lm_cleanup' EXIT
 chmod 755 "$LM_TMP" "$RS_DIR" # logcheck reads the log and the rules as user logcheck
