@@ -4,7 +4,8 @@
 #
 #   1. module overhead: rsyslogd fed N messages over imtcp, (a) discarding
 #      them, (b) omlogmail 100 recipients x 5 filters, (c) the same 500 rules
-#      as RainerScript `if ... then omfile`;
+#      as RainerScript `if ... then omfile`, (l) (b) and one recipient more,
+#      `logcheck server` with Debian's rules;
 #   2. delivery: N spooled mails through spool_deliver (the worker's code)
 #      vs smtp-source, msmtp (one process per mail), rsyslog's ommail; then
 #      STARTTLS against tests/servers/smtpd.py: cost per session, sessions
@@ -118,7 +119,8 @@ rs_start() {
 	"$RSYSLOGD" -n -f "$d/rsyslog.conf" -i "$d/rsyslogd.pid" >>"$d/rsyslogd.log" 2>&1 &
 	RS_PID=$!
 	PIDS+=($RS_PID)
-	wait_file "$d/tcp.port" 200 || { cat "$d/rsyslogd.log" >&2; die "rsyslogd did not start"; }
+	# (up to a minute: (l) compiles logcheck's rules first)
+	wait_file "$d/tcp.port" 600 || { cat "$d/rsyslogd.log" >&2; die "rsyslogd did not start"; }
 	RS_PORT=$(cat "$d/tcp.port")
 }
 # rs_cpu: CPU time (user + system, in clock ticks) rsyslogd has used so far.
@@ -159,8 +161,9 @@ rs_time() {
 
 # ---- 1. module overhead -------------------------------------------------------
 # a discard, b omlogmail, c RainerScript, s b with the spool on tmpfs,
-# y b with sync="on", n omlogmail without recipients (the action's floor)
-MOD_KEYS=${MOD_KEYS:-a b c s y n} # a subset with SECTIONS=module, e.g. "a b"
+# y b with sync="on", n omlogmail without recipients (the action's floor),
+# l b plus a recipient `logcheck server` (/etc/logcheck)
+MOD_KEYS=${MOD_KEYS:-a b c s y n l} # a subset with SECTIONS=module, e.g. "a b"
 bench_module() {
 	local r k d secs
 	log "1. module overhead: $N_MOD messages, $ROUNDS rounds"
@@ -174,6 +177,8 @@ bench_module() {
 	MOD_FILTERS=$(grep -c '^log email' "$T/mod.conf")
 	SHM=$(mktemp -d /dev/shm/bench-compare.XXXXXX)
 	printf 'mail smtpserver 127.0.0.1\nmail smtpserver port %s\n' "$SINK_PORT" >"$T/none.conf"
+	{ cat "$T/mod.conf"; echo "log email logcheck@example.com logcheck server"; } >"$T/lc.conf"
+	chmod 600 "$T/lc.conf"
 	for k in $MOD_KEYS; do
 		d=$T/mod-$k
 		mkdir -p "$d"
@@ -189,6 +194,8 @@ bench_module() {
 			"$OMLOGMAIL" "$T/mod.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
 		n) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
 			"$OMLOGMAIL" "$T/none.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
+		l) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
+			"$OMLOGMAIL" "$T/lc.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
 		esac
 	done
 	for ((r = 1; r <= ROUNDS; r++)); do
@@ -214,7 +221,8 @@ bench_module() {
 	MOD_SPOOLED=$(sink_msgs mod)
 	log "   msg/s:$(for k in $MOD_KEYS; do eval "printf ' (%s) %s' $k \$MOD_$k"; done);" \
 		"CPU s:$(for k in $MOD_KEYS; do eval "printf ' (%s) %s' $k \$MOD_CPU_$k"; done)" \
-		"$([ -n "${MOD_a:-}" ] && [ -n "${MOD_b:-}" ] && echo "(b)/(a) $(calc "$MOD_b / $MOD_a" 2)")"
+		"$([ -n "${MOD_a:-}" ] && [ -n "${MOD_b:-}" ] && echo "(b)/(a) $(calc "$MOD_b / $MOD_a" 2)")" \
+		"$([ -n "${MOD_l:-}" ] && [ -n "${MOD_b:-}" ] && echo "(l)/(b) $(calc "$MOD_l / $MOD_b" 2)")"
 }
 
 # ---- 2. delivery ------------------------------------------------------------------

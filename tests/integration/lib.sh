@@ -133,11 +133,12 @@ lm_smtpd_start() {
 		{ echo "smtpd.py $name did not start" >&2; return 1; }
 }
 
-# lm_wait_port_file FILE PID LOG: print the port a server wrote to FILE once
-# it is there (at most 10 s); fails, showing LOG, when PID dies first.
+# lm_wait_port_file FILE PID LOG [TRIES]: print the port a server wrote to
+# FILE once it is there (at most TRIES x 50 ms, default 10 s); fails,
+# showing LOG, when PID dies first.
 lm_wait_port_file() {
 	local i
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < ${4:-200}; i++)); do
 		if [ -s "$1" ]; then
 			cat "$1"
 			return 0

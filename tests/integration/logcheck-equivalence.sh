@@ -14,14 +14,7 @@ set -u
 
 DRIVER=$top_builddir/tests/integration/logcheck_driver
 [ -x "$DRIVER" ] || { echo "no $DRIVER: build it first" >&2; exit 99; }
-if [ ! -x /usr/sbin/logcheck ] || [ ! -d /etc/logcheck/ignore.d.server ]; then
-	echo "SKIP: logcheck and logcheck-database are needed (scripts/setup installs them)"
-	exit 77
-fi
-if [ "$(id -u)" = 0 ] && ! id logcheck >/dev/null 2>&1; then
-	echo "SKIP: logcheck runs as user logcheck, and there is none"
-	exit 77
-fi
+lc_require
 
 LM_TMP=$(mktemp -d "${TMPDIR:-/tmp}/logmail-test.XXXXXX")
 trap 'rm -rf "$LM_TMP"' EXIT

@@ -1,6 +1,7 @@
 # tests/integration/logcheck-lib.sh: logcheck itself against logmail's
 # reading of its rules (bash; source after lib.sh).
 #
+#   lc_require                   skips (exit 77) without logcheck and its rules
 #   lc_messages                  the test messages, "TAG<TAB>TEXT" per line
 #                                (TAG: "sshd[2101]", or "kernel" without pid)
 #   lc_build_log FILE            a syslog file of them, as rsyslog writes it:
@@ -15,10 +16,24 @@
 #                                fails (lm_fail) on every line where OURS is not
 #                                what logcheck reported: not the same section,
 #                                or under a heading logcheck did not use for it
+#   lc_wire HOST1 HOST2          lc_messages as a sender puts them on the wire
+#                                (RFC 3164, "<PRI>Nov 30 10:00:01 HOST TAG: TEXT"),
+#                                from HOST1 and HOST2 in turn, plus lc_wire_odd
 #
 # The messages exercise cron, sshd, systemd, postfix, kernel, sudo, su,
-# dhclient, rsyslogd and lines no rule ignores; an rsyslogd-level test can
-# send lc_messages through logger and compare with lc_compare the same way.
+# dhclient, rsyslogd and lines no rule ignores; rsyslog-logcheck.sh sends
+# them (lc_wire) through rsyslogd and compares its mails the same way.
+
+lc_require() {
+	if [ ! -x /usr/sbin/logcheck ] || [ ! -d /etc/logcheck/ignore.d.server ]; then
+		echo "SKIP: logcheck and logcheck-database are needed (scripts/setup installs them)"
+		exit 77
+	fi
+	if [ "$(id -u)" = 0 ] && ! id logcheck >/dev/null 2>&1; then
+		echo "SKIP: logcheck runs as user logcheck, and there is none"
+		exit 77
+	fi
+}
 
 # TAG<TAB>TEXT, in groups by program; logcheck itself decides where each
 # goes, but the set is made so that every section gets lines at every level.
@@ -106,6 +121,36 @@ lc_build_log() {
 		fi
 	done < <(lc_messages) >>"$out"
 	lc_odd_lines >>"$out"
+}
+
+# lc_wire HOST1 HOST2: every other message from HOST2, every other
+# timestamp one of a single-digit day (rsyslog writes "Dec  1"); the
+# facility a program logs to, severity info (kernel: warning).
+lc_wire() {
+	local i=0 tag text pri stamp host
+	while IFS=$'\t' read -r tag text; do
+		i=$((i + 1))
+		case $tag in
+		kernel) pri=4 ;;
+		CRON* | cron* | crontab*) pri=78 ;;
+		sshd* | su\[* | sudo*) pri=86 ;;
+		postfix*) pri=22 ;;
+		*) pri=30 ;;
+		esac
+		if ((i % 2)); then
+			stamp=$(printf 'Nov 30 10:%02d:%02d' $((i / 60)) $((i % 60))) host=$1
+		else
+			stamp=$(printf 'Dec  1 09:%02d:%02d' $((i / 60)) $((i % 60))) host=$2
+		fi
+		printf '<%d>%s %s %s: %s\n' "$pri" "$stamp" "$host" "$tag" "$text"
+	done < <(lc_messages; lc_wire_odd)
+}
+
+# What only the wire adds: trailing blanks (logcheck removes them from the
+# file's lines before matching).
+lc_wire_odd() {
+	printf '%s\n' $'myapp[904]\ttrailing blanks are not part of the line   ' \
+		$'systemd[1]\tStarted Session 44 of User deploy.   '
 }
 
 # The test's local rules, the way an administrator adds them:

@@ -7,6 +7,7 @@
 #   rs_conf [ACTION-PARAMS]     # $RS_DIR/rsyslog.conf: imtcp on 127.0.0.1
 #                               # port 0, omfile to $RS_DIR/all.log, omlogmail
 #   rs_start                    # rsyslogd -n in the background; sets RS_PORT
+#                               # (waits RS_START_TRIES x 50 ms, default 10 s)
 #   rs_log ARGS...              # logger -n 127.0.0.1 -P $RS_PORT -T ARGS...
 #   rs_send_raw LINE            # one raw syslog line over TCP (fixed timestamps)
 #   rs_wait_log REGEX [N]       # until all.log has N (1) lines matching REGEX
@@ -95,7 +96,8 @@ rs_start() {
 		>>"$RS_DIR/rsyslogd.log" 2>&1 &
 	RS_PID=$!
 	LM_PIDS+=("$RS_PID")
-	RS_PORT=$(lm_wait_port_file "$RS_DIR/tcp.port" "$RS_PID" "$RS_DIR/rsyslogd.log") ||
+	RS_PORT=$(lm_wait_port_file "$RS_DIR/tcp.port" "$RS_PID" "$RS_DIR/rsyslogd.log" \
+		"${RS_START_TRIES:-200}") ||
 		{ echo "rsyslogd did not start" >&2; return 1; }
 }
 
@@ -135,9 +137,10 @@ rs_send_raw() {
 }
 
 rs_wait_log() { # REGEX [N]
-	local i
+	local i n
 	for ((i = 0; i < 200; i++)); do
-		[ "$(grep -c -E -- "$1" "$RS_DIR/all.log" 2>/dev/null)" -ge "${2:-1}" ] && return 0
+		n=$(grep -c -E -- "$1" "$RS_DIR/all.log" 2>/dev/null) # nothing before the file exists
+		[ "${n:-0}" -ge "${2:-1}" ] && return 0
 		sleep 0.05
 	done
 	lm_fail "all.log: no ${2:-1} lines matching /$1/ within 10 s"
