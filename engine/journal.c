@@ -29,6 +29,7 @@ struct journal {
 	int fd;    /* pending/journal, O_APPEND */
 	off_t size;
 	bool dirty;        /* written since the last fdatasync */
+	bool torn;         /* the file may hold a failed write past size */
 	struct jbuf stage; /* staged records */
 	char *spool_dir;
 };
@@ -277,16 +278,26 @@ void journal_discard(struct journal *j)
 	j->stage.len = 0;
 }
 
+/* Cut a failed write off the end, so that nothing appends after half a
+ * batch (the file is O_APPEND).  While that fails, so does every write. */
+static bool untorn(struct journal *j)
+{
+	if (j->torn && ftruncate(j->fd, j->size) == 0)
+		j->torn = false;
+	return !j->torn;
+}
+
 enum journal_status journal_write(struct journal *j, struct journal_err *err)
 {
 	enum journal_status st;
 
 	if (j->stage.len == 0)
 		return JOURNAL_OK;
-	if (util_write_all(j->fd, j->stage.buf, j->stage.len) < 0) {
-		st = sys_fail(err, "cannot write", j);
+	if (!untorn(j) || util_write_all(j->fd, j->stage.buf, j->stage.len) < 0) {
+		st = sys_fail(err, j->torn ? "cannot truncate a failed write" : "cannot write", j);
 		/* never leave half a batch: the caller reports it as not taken */
-		(void)ftruncate(j->fd, j->size);
+		j->torn = true;
+		untorn(j);
 		j->stage.len = 0;
 		return st;
 	}
@@ -311,19 +322,23 @@ enum journal_status journal_commit(struct journal *j, struct journal_err *err)
 	off_t before = j->size;
 	enum journal_status st = journal_write(j, err);
 
-	if (st == JOURNAL_OK && (st = journal_sync(j, err)) != JOURNAL_OK)
-		(void)ftruncate(j->fd, j->size = before);
+	if (st == JOURNAL_OK && (st = journal_sync(j, err)) != JOURNAL_OK) {
+		j->size = before;
+		j->torn = true;
+		untorn(j);
+	}
 	return st;
 }
 
 enum journal_status journal_clear(struct journal *j, struct journal_err *err)
 {
-	if (j->size == 0)
+	if (j->size == 0 && !j->torn)
 		return JOURNAL_OK;
 	if (ftruncate(j->fd, 0) < 0)
 		return sys_fail(err, "cannot truncate", j);
 	/* no fsync: if the truncation is lost, replay mails twice, never zero */
 	j->size = 0;
+	j->torn = false;
 	return JOURNAL_OK;
 }
 
@@ -594,5 +609,6 @@ enum journal_status journal_rewrite(struct journal *j, journal_snapshot_fn fn, v
 	j->fd = fd;
 	j->size = size;
 	j->dirty = false;
+	j->torn = false;
 	return JOURNAL_OK;
 }
