@@ -4,7 +4,9 @@
 # under "System Events"; an ignore rule added to the directory takes effect
 # at the next HUP (logcheck's rules are re-read), and its line is no longer
 # mailed, while other lines still are.  (RFC 3164 from logger, so that the
-# tag is "appx:" as the rules expect; an RFC 5424 message's is "appx".)
+# tag is "appx:" as the rules expect; an RFC 5424 message's is "appx".
+# rsyslogd's own lines are excluded: no rule ignores them, and they would
+# make digests of their own, as many as the timing gives.)
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
 rs_setup
@@ -23,6 +25,7 @@ mail smtpserver port $SMTPD_PORT
 mail from logmail@test.example
 log email lc@example.com logcheck server rules $rules
 log email lc@example.com digest window 1
+log email lc@example.com exclude program rsyslogd
 EOF
 rs_conf
 rs_start || exit 99
