@@ -5,7 +5,9 @@
 #   1. module overhead: rsyslogd fed N messages over imtcp, (a) discarding
 #      them, (b) omlogmail 100 recipients x 5 filters, (c) the same 500 rules
 #      as RainerScript `if ... then omfile`, (l) (b) and one recipient more,
-#      `logcheck server` with Debian's rules;
+#      `logcheck server` with Debian's rules, (m) (l) with that recipient
+#      excluding everything (classifying, receiving nothing), (p) (b) and a
+#      plain recipient receiving about what (l)'s does;
 #   2. delivery: N spooled mails through spool_deliver (the worker's code)
 #      vs smtp-source, msmtp (one process per mail), rsyslog's ommail; then
 #      STARTTLS against tests/servers/smtpd.py: cost per session, sessions
@@ -160,12 +162,20 @@ rs_time() {
 }
 
 # ---- 1. module overhead -------------------------------------------------------
+# of_b K: "(K)/(b) RATIO " when both were measured
+of_b() {
+	local v
+	eval "v=\${MOD_$1:-}"
+	[ -n "$v" ] && [ -n "${MOD_b:-}" ] && printf '(%s)/(b) %s ' "$1" "$(calc "$v / $MOD_b" 2)"
+}
 # a discard, b omlogmail, c RainerScript, s b with the spool on tmpfs,
 # y b with sync="on", n omlogmail without recipients (the action's floor),
-# l b plus a recipient `logcheck server` (/etc/logcheck)
-MOD_KEYS=${MOD_KEYS:-a b c s y n l} # a subset with SECTIONS=module, e.g. "a b"
+# l b plus a recipient `logcheck server` (/etc/logcheck), m l whose logcheck
+# recipient excludes everything (the rules still classify every message),
+# p b plus a recipient of five programs (about the share l's receives)
+MOD_KEYS=${MOD_KEYS:-a b c s y n l m p} # a subset with SECTIONS=module, e.g. "a b"
 bench_module() {
-	local r k d secs
+	local r k d secs i
 	log "1. module overhead: $N_MOD messages, $ROUNDS rounds"
 	$PY "$GEN" corpus "$N_MOD" "$T/corpus" --end END || die "corpus"
 	sink_start mod
@@ -178,7 +188,12 @@ bench_module() {
 	SHM=$(mktemp -d /dev/shm/bench-compare.XXXXXX)
 	printf 'mail smtpserver 127.0.0.1\nmail smtpserver port %s\n' "$SINK_PORT" >"$T/none.conf"
 	{ cat "$T/mod.conf"; echo "log email logcheck@example.com logcheck server"; } >"$T/lc.conf"
-	chmod 600 "$T/lc.conf"
+	{ cat "$T/lc.conf"; echo "log email logcheck@example.com exclude level debugging"; } >"$T/lcx.conf"
+	{
+		cat "$T/mod.conf"
+		for i in postfix nginx cron kernel named; do echo "log email share@example.com program $i"; done
+	} >"$T/share.conf"
+	chmod 600 "$T/lc.conf" "$T/lcx.conf" "$T/share.conf"
 	for k in $MOD_KEYS; do
 		d=$T/mod-$k
 		mkdir -p "$d"
@@ -196,6 +211,10 @@ bench_module() {
 			"$OMLOGMAIL" "$T/none.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
 		l) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
 			"$OMLOGMAIL" "$T/lc.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
+		m) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
+			"$OMLOGMAIL" "$T/lcx.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
+		p) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
+			"$OMLOGMAIL" "$T/share.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
 		esac
 	done
 	for ((r = 1; r <= ROUNDS; r++)); do
@@ -222,7 +241,7 @@ bench_module() {
 	log "   msg/s:$(for k in $MOD_KEYS; do eval "printf ' (%s) %s' $k \$MOD_$k"; done);" \
 		"CPU s:$(for k in $MOD_KEYS; do eval "printf ' (%s) %s' $k \$MOD_CPU_$k"; done)" \
 		"$([ -n "${MOD_a:-}" ] && [ -n "${MOD_b:-}" ] && echo "(b)/(a) $(calc "$MOD_b / $MOD_a" 2)")" \
-		"$([ -n "${MOD_l:-}" ] && [ -n "${MOD_b:-}" ] && echo "(l)/(b) $(calc "$MOD_l / $MOD_b" 2)")"
+		"$(for k in l m p; do of_b "$k"; done)"
 }
 
 # ---- 2. delivery ------------------------------------------------------------------
