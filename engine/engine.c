@@ -202,6 +202,31 @@ void engine_rewake(struct engine *e, time_t deadline)
 
 /* ---- emitting ----------------------------------------------------------- */
 
+/* Count m's messages as mailed.  A reload's old generation flushes its
+ * digests after the new one took over (and after filter_stats_carry): its
+ * counts go to the same recipient in the current generation, else
+ * `show log config` and impstats would never see them. */
+static void count_mailed(struct engine_gen *g, const struct digest_mail *m)
+{
+	struct engine_gen *cur = engine_gen_get(g->e);
+	const struct filter_set *set = g->filters;
+	size_t r = m->recipient;
+
+	if (cur != NULL && cur != g) {
+		const char *address = filter_set_address(g->filters, m->recipient);
+		size_t n = filter_set_recipients(cur->filters);
+
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(filter_set_address(cur->filters, i), address) == 0) {
+				set = cur->filters;
+				r = i;
+				break;
+			}
+	}
+	filter_stats_add_mailed(set, r, m->n_messages, m->now);
+	engine_gen_put(cur);
+}
+
 /* digest_emit_fn: a closed digest goes to the outbox, whose thread writes it
  * into the spool and wakes the delivery thread; before the outbox runs and
  * after it stopped, into the spool on this thread; in a dry run, to the
@@ -236,7 +261,7 @@ int engine_emit(void *arg, const struct digest_mail *m)
 			return -1;
 		}
 	}
-	filter_stats_add_mailed(g->filters, m->recipient, m->n_messages, m->now);
+	count_mailed(g, m);
 	atomic_fetch_add_explicit(&e->tally.digests_closed, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->tally.not_shown, m->n_not_shown, memory_order_relaxed);
 	return 0;
