@@ -180,6 +180,14 @@ struct delivery {
 	bool syslog;
 };
 
+/* smtp_params.cancelled: Ctrl-C in the shell gives up the delivery (the
+ * mail stays queued) instead of waiting for the server's timeout. */
+static bool user_interrupted(void *arg)
+{
+	(void)arg;
+	return cli_interrupted();
+}
+
 /* Fill d->p from the configuration.  EX_OK, or EX_CONFIG with d->why when
  * the password cannot be decrypted (nothing can be sent). */
 static int delivery_start(struct cli *cli, struct delivery *d)
@@ -198,6 +206,7 @@ static int delivery_start(struct cli *cli, struct delivery *d)
 	p->auth_cleartext = c->auth_cleartext;
 	p->timeout_sec = c->timeout_sec;
 	p->helo_name = c->helo;
+	p->cancelled = user_interrupted;
 	if (level != SPOOL_DEBUG_OFF) {
 		openlog("logmail", LOG_PID, LOG_MAIL);
 		d->syslog = true;

@@ -39,6 +39,8 @@ struct smtp_client {
 	void *transcript_arg;
 	smtp_event_fn event; /* the `debug mail` lines (smtp.h) */
 	void *event_arg;
+	bool (*cancelled)(void *arg);
+	void *cancel_arg;
 	const char *user; /* borrowed from the params, for those lines */
 	bool told;        /* the failure at hand has had its line */
 	/* A transaction was started and did not end with the server's 2xx to
@@ -140,6 +142,12 @@ static const char *stage(const struct smtp_client *c)
 	return smtp_state_names[c->d.state];
 }
 
+/* The cancel function (smtp_params.cancelled) said to give up. */
+static enum smtp_status interrupted(struct smtp_client *c, struct smtp_err *err)
+{
+	return fail(c, err, SMTP_ETEMP, "%s: interrupted", stage(c));
+}
+
 static const char *tls_error(void)
 {
 	unsigned long e = ERR_get_error();
@@ -150,21 +158,27 @@ static const char *tls_error(void)
 
 /* ---- Waiting and raw I/O ------------------------------------------------ */
 
-/* 0 when fd is ready for events before deadline, -1 on timeout. */
-static int wait_fd(int fd, short events, int64_t deadline)
+enum { WAIT_TIMEOUT = -1, WAIT_CANCELLED = -2 };
+
+/* 0 when fd is ready for events before deadline, else WAIT_TIMEOUT or
+ * WAIT_CANCELLED (c's cancel function said so, asked before each poll and
+ * after a signal). */
+static int wait_fd(const struct smtp_client *c, int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = events};
 		int64_t left = deadline - now_ms();
 		int r;
 
+		if (c->cancelled != NULL && c->cancelled(c->cancel_arg))
+			return WAIT_CANCELLED;
 		if (left <= 0)
-			return -1;
+			return WAIT_TIMEOUT;
 		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
-			return -1;
+			return WAIT_TIMEOUT;
 	}
 }
 
@@ -198,6 +212,7 @@ static enum smtp_status write_all(struct smtp_client *c, const char *buf, size_t
 {
 	while (len > 0) {
 		short ev = POLLOUT;
+		int w;
 		ssize_t n;
 
 		if (c->ssl) {
@@ -225,7 +240,12 @@ static enum smtp_status write_all(struct smtp_client *c, const char *buf, size_t
 		}
 		buf += n;
 		len -= (size_t)n;
-		if (len > 0 && n == 0 && wait_fd(c->fd, ev, now_ms() + (int64_t)timeout * 1000) < 0)
+		if (len == 0 || n > 0)
+			continue;
+		w = wait_fd(c, c->fd, ev, now_ms() + (int64_t)timeout * 1000);
+		if (w == WAIT_CANCELLED)
+			return interrupted(c, err);
+		if (w < 0)
 			return fail(c, err, SMTP_ETEMP,
 				    "%s: timeout after %u s writing to the server", stage(c),
 				    timeout);
@@ -239,6 +259,7 @@ static enum smtp_status read_some(struct smtp_client *c, int64_t deadline, unsig
 {
 	for (;;) {
 		short ev = POLLIN;
+		int w;
 		ssize_t n;
 
 		if (c->ssl) {
@@ -276,7 +297,10 @@ static enum smtp_status read_some(struct smtp_client *c, int64_t deadline, unsig
 			c->inlen = (size_t)n;
 			return SMTP_OK;
 		}
-		if (wait_fd(c->fd, ev, deadline) < 0)
+		w = wait_fd(c, c->fd, ev, deadline);
+		if (w == WAIT_CANCELLED)
+			return interrupted(c, err);
+		if (w < 0)
 			return fail(c, err, SMTP_ETEMP, "%s: no reply from the server within %u s",
 				    stage(c), timeout);
 	}
@@ -379,9 +403,10 @@ static enum smtp_status send_cmd(struct smtp_client *c, const char *line, const 
 
 /* ---- Connecting --------------------------------------------------------- */
 
-static int connect_one(const struct addrinfo *ai, unsigned timeout, int *error)
+static int connect_one(const struct smtp_client *c, const struct addrinfo *ai, unsigned timeout,
+		       int *error)
 {
-	int fd, one = 1;
+	int fd, r, one = 1;
 	socklen_t len = sizeof(*error);
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
@@ -394,8 +419,9 @@ static int connect_one(const struct addrinfo *ai, unsigned timeout, int *error)
 			*error = errno;
 			goto fail;
 		}
-		if (wait_fd(fd, POLLOUT, now_ms() + (int64_t)timeout * 1000) < 0) {
-			*error = ETIMEDOUT;
+		r = wait_fd(c, fd, POLLOUT, now_ms() + (int64_t)timeout * 1000);
+		if (r < 0) {
+			*error = r == WAIT_CANCELLED ? EINTR : ETIMEDOUT;
 			goto fail;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, error, &len) < 0 || *error != 0)
@@ -438,7 +464,9 @@ static enum smtp_status connect_any(struct smtp_client *c, const struct smtp_par
 		return fail(c, err, SMTP_ETEMP, "connect: cannot resolve %s: %s", p->host,
 			    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
 	for (ai = res; ai && c->fd < 0; ai = ai->ai_next, n++) {
-		c->fd = connect_one(ai, state_timeout(c, SMTP_ST_CONNECT), &error);
+		c->fd = connect_one(c, ai, state_timeout(c, SMTP_ST_CONNECT), &error);
+		if (c->fd < 0 && error == EINTR)
+			break;
 		if (c->fd < 0)
 			note_attempt(tried, sizeof(tried), ai, error);
 		else
@@ -448,6 +476,8 @@ static enum smtp_status connect_any(struct smtp_client *c, const struct smtp_par
 	freeaddrinfo(res);
 	if (c->fd >= 0)
 		return SMTP_OK;
+	if (error == EINTR)
+		return interrupted(c, err);
 	if (n == 1)
 		return fail(c, err, SMTP_ETEMP, "connect: cannot connect to %s port %u: %s",
 			    p->host, port, strerror(error));
@@ -532,8 +562,12 @@ static enum smtp_status tls_start(struct smtp_client *c, const struct smtp_param
 			break;
 		e = SSL_get_error(c->ssl, r);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			if (wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline) <
-			    0)
+			int w = wait_fd(c, c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+					deadline);
+
+			if (w == WAIT_CANCELLED)
+				return interrupted(c, err);
+			if (w < 0)
 				return fail(c, err, SMTP_ETEMP, "TLS: handshake timeout after %u s",
 					    t);
 			continue;
@@ -686,6 +720,8 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 	c->transcript = p->transcript;
 	c->transcript_arg = p->transcript_arg;
 	c->event = p->event;
+	c->cancelled = p->cancelled;
+	c->cancel_arg = p->cancel_arg;
 	c->event_arg = p->event_arg;
 	c->user = p->username ? p->username : "";
 	c->d.tls = p->tls;

@@ -120,6 +120,11 @@ struct smtp_params {
 	void *transcript_arg;
 	smtp_event_fn event;
 	void *event_arg;
+	/* Asked while the client waits for the network, and when a signal
+	 * interrupts the wait: true gives up at once with SMTP_ETEMP
+	 * ("STAGE: interrupted"), as Ctrl-C in the shell does.  NULL: never. */
+	bool (*cancelled)(void *arg);
+	void *cancel_arg;
 };
 
 struct smtp_client;

@@ -303,4 +303,31 @@ end
 exit 0
 EOF
 
+# ---- Ctrl-C while a mail is being sent: the server would keep it waiting
+# until the timeout; the mail stays queued, with why, and the prompt is back
+lm_smtpd_start hang --hang-at mail --hang-marker "$LM_TMP/hang.marker"
+conf=$LM_TMP/hang.conf spool=$LM_TMP/hang.spool
+lm configure <<EOF || lm_fail "configure the hanging server"
+mail smtpserver 127.0.0.1
+mail smtpserver port $SMTPD_PORT
+mail smtpserver timeout 300
+mail from example@example.com
+EOF
+printf 'stuck\n' >"$LM_TMP/stuck.txt"
+shell interrupt <<EOF
+> mail to ops@example.com subject stuck file $LM_TMP/stuck.txt
+contains Sending
+run for i in \$(seq 200); do [ -s "$LM_TMP/hang.marker" ] && exit 0; sleep 0.05; done; exit 1
+key C-c
+screen
+~ Sending [0-9]{14}\.[0-9]+\.\.\.\^C queued: MAIL FROM: interrupted
+
+logmail#
+end
+> exit
+exit 0
+EOF
+lm_assert_eq "interrupted: the mail stays queued" 1 "$(lm show mail | grep -c '^Message-ID ')"
+lm_assert_match "interrupted: why, in show mail" 'Last Error +: MAIL FROM: interrupted' "$(lm show mail)"
+
 lm_done
