@@ -165,14 +165,6 @@ static void lb_field(struct lbuf *b, const char *s, size_t max)
 	lb_put(b, tmp, lb_finish(&f));
 }
 
-/* Two decimal digits of v (0-99) at p. */
-static char *two(char *p, long v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-	return p + 2;
-}
-
 /* "2026-11-23 11:35:02 +0200" into out (at least 64 octets); its length.
  * By hand, not snprintf: a digest renders a time for every line. */
 static size_t time_text(char *out, time_t ts, enum conf_time time_type, int offset_min)
@@ -195,20 +187,22 @@ static size_t time_text(char *out, time_t ts, enum conf_time time_type, int offs
 
 		return n > 0 ? ((size_t)n < 64 ? (size_t)n : 63) : 0;
 	}
-	p = two(two(p, (tm.tm_year + 1900) / 100), (tm.tm_year + 1900) % 100);
+	p = util_two_digits(p, (unsigned)(tm.tm_year + 1900) / 100, false);
+	p = util_two_digits(p, (unsigned)(tm.tm_year + 1900) % 100, false);
 	*p++ = '-';
-	p = two(p, tm.tm_mon + 1);
+	p = util_two_digits(p, (unsigned)tm.tm_mon + 1, false);
 	*p++ = '-';
-	p = two(p, tm.tm_mday);
+	p = util_two_digits(p, (unsigned)tm.tm_mday, false);
 	*p++ = ' ';
-	p = two(p, tm.tm_hour);
+	p = util_two_digits(p, (unsigned)tm.tm_hour, false);
 	*p++ = ':';
-	p = two(p, tm.tm_min);
+	p = util_two_digits(p, (unsigned)tm.tm_min, false);
 	*p++ = ':';
-	p = two(p, tm.tm_sec);
+	p = util_two_digits(p, (unsigned)tm.tm_sec, false);
 	*p++ = ' ';
 	*p++ = zone < 0 ? '-' : '+';
-	p = two(two(p, z / 60 % 100), z % 60);
+	p = util_two_digits(p, (unsigned)(z / 60 % 100), false);
+	p = util_two_digits(p, (unsigned)(z % 60), false);
 	*p = '\0';
 	return (size_t)(p - out);
 }

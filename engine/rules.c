@@ -20,6 +20,7 @@
 #include <syslog.h>
 
 #include "engine/internal.h"
+#include "util/util.h"
 
 _Static_assert((int)LOGCHECK_SYSTEM_EVENTS == DIGEST_SECTION_SYSTEM_EVENTS &&
 		   (int)LOGCHECK_SECURITY_EVENTS == DIGEST_SECTION_SECURITY_EVENTS &&
@@ -173,14 +174,6 @@ void engine_rules_free(struct engine_gen *g)
 
 /* ---- the traditional line ------------------------------------------------ */
 
-/* Two digits of v (0-99) at p, the first a blank when pad and v < 10. */
-static char *two(char *p, unsigned v, bool pad)
-{
-	p[0] = pad && v < 10 ? ' ' : (char)('0' + v / 10 % 10);
-	p[1] = (char)('0' + v % 10);
-	return p + 2;
-}
-
 /* "Nov  3 12:00:01" of ts in the local zone, as rsyslog's %TIMESTAMP%
  * (RFC 3164: the day padded with a blank), into out (16 octets). */
 static void rfc3164_time(time_t ts, char out[16])
@@ -193,13 +186,13 @@ static void rfc3164_time(time_t ts, char out[16])
 		memset(&tm, 0, sizeof(tm));
 	memcpy(p, months + 3 * ((unsigned)tm.tm_mon % 12u), 3);
 	p[3] = ' ';
-	p = two(p + 4, (unsigned)tm.tm_mday, true);
+	p = util_two_digits(p + 4, (unsigned)tm.tm_mday, true);
 	*p++ = ' ';
-	p = two(p, (unsigned)tm.tm_hour, false);
+	p = util_two_digits(p, (unsigned)tm.tm_hour, false);
 	*p++ = ':';
-	p = two(p, (unsigned)tm.tm_min, false);
+	p = util_two_digits(p, (unsigned)tm.tm_min, false);
 	*p++ = ':';
-	p = two(p, (unsigned)tm.tm_sec, false);
+	p = util_two_digits(p, (unsigned)tm.tm_sec, false);
 	*p = '\0';
 }
 
