@@ -202,6 +202,13 @@ void engine_rewake(struct engine *e, time_t deadline)
 
 /* ---- emitting ----------------------------------------------------------- */
 
+long engine_recipient_index(const struct engine_gen *g, const char *address)
+{
+	const struct conf_recipient *r = conf_recipient_find(g->conf, address);
+
+	return r == NULL ? -1 : (long)(r - g->conf->recipients);
+}
+
 /* Count m's messages as mailed.  A reload's old generation flushes its
  * digests after the new one took over (and after filter_stats_carry): its
  * counts go to the same recipient in the current generation, else
@@ -209,21 +216,12 @@ void engine_rewake(struct engine *e, time_t deadline)
 static void count_mailed(struct engine_gen *g, const struct digest_mail *m)
 {
 	struct engine_gen *cur = engine_gen_get(g->e);
-	const struct filter_set *set = g->filters;
-	size_t r = m->recipient;
+	long r = cur != NULL && cur != g ? engine_recipient_index(cur, m->to) : -1;
 
-	if (cur != NULL && cur != g) {
-		const char *address = filter_set_address(g->filters, m->recipient);
-		size_t n = filter_set_recipients(cur->filters);
-
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(filter_set_address(cur->filters, i), address) == 0) {
-				set = cur->filters;
-				r = i;
-				break;
-			}
-	}
-	filter_stats_add_mailed(set, r, m->n_messages, m->now);
+	if (r >= 0)
+		filter_stats_add_mailed(cur->filters, (size_t)r, m->n_messages, m->now);
+	else
+		filter_stats_add_mailed(g->filters, m->recipient, m->n_messages, m->now);
 	engine_gen_put(cur);
 }
 

@@ -111,6 +111,10 @@ void engine_clock_advance(struct engine *e, time_t now); /* a dry run's clock */
 void engine_put(struct engine *e);                       /* drop a reference; the last frees */
 void engine_hold(struct engine *e);
 
+/* The index of address among g's recipients (its filters', digests' and
+ * configuration's), or -1. */
+long engine_recipient_index(const struct engine_gen *g, const char *address);
+
 /* journaling.c: every function but engine_journal_start with jlock held */
 bool engine_journal_ready(struct engine *e, struct engine_gen *g);
 void engine_journal_start(struct engine *e);

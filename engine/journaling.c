@@ -10,14 +10,6 @@
 
 #include "engine/internal.h"
 
-/* The digest index of address in g, or -1. */
-static long recipient_index(const struct engine_gen *g, const char *address)
-{
-	const struct conf_recipient *r = conf_recipient_find(g->conf, address);
-
-	return r == NULL ? -1 : (long)(r - g->conf->recipients);
-}
-
 bool engine_journal_grown(const struct engine *e)
 {
 	off_t size = journal_size(e->journal);
@@ -99,7 +91,7 @@ struct replay {
 static int replay_one(void *arg, const char *to, const struct digest_msg *m)
 {
 	struct replay *r = arg;
-	long idx = recipient_index(r->g, to);
+	long idx = engine_recipient_index(r->g, to);
 
 	if (idx < 0) {
 		r->dropped++;
@@ -112,7 +104,7 @@ static int replay_one(void *arg, const char *to, const struct digest_msg *m)
 static int replay_state(void *arg, const char *to, const char *state, size_t len)
 {
 	struct replay *r = arg;
-	long idx = recipient_index(r->g, to);
+	long idx = engine_recipient_index(r->g, to);
 
 	if (idx < 0)
 		r->dropped++;
