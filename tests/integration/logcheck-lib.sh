@@ -1,7 +1,8 @@
 # tests/integration/logcheck-lib.sh: logcheck itself against logmail's
 # reading of its rules (bash; source after lib.sh).
 #
-#   lc_require                   skips (exit 77) without logcheck and its rules
+#   lc_require                   skips (exit 77) without logcheck and its rules;
+#                                ASan without allocation stacks (see there)
 #   lc_messages                  the test messages, "TAG<TAB>TEXT" per line
 #                                (TAG: "sshd[2101]", or "kernel" without pid)
 #   lc_build_log FILE            a syslog file of them, as rsyslog writes it:
