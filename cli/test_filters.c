@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "config/conf.h"
 #include "engine/engine.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -58,16 +59,10 @@ static void keep_mail(void *arg, const struct digest_mail *m)
 	struct run *r = arg;
 	struct mail *v;
 
-	if (r->n_mails == r->cap_mails) {
-		size_t cap = r->cap_mails ? 2 * r->cap_mails : 16;
-
-		v = realloc(r->mails, cap * sizeof(*v));
-		if (v == NULL) {
-			r->nomem = true;
-			return;
-		}
-		r->mails = v;
-		r->cap_mails = cap;
+	if (!util_reserve((void **)&r->mails, &r->cap_mails, r->n_mails + 1, sizeof(*r->mails),
+			  16)) {
+		r->nomem = true;
+		return;
 	}
 	v = &r->mails[r->n_mails];
 	*v = (struct mail){.recipient = m->recipient,

@@ -14,6 +14,7 @@
  * and a compiled form kept in a global would need a lock in rsyslogd.
  */
 #include "config/internal.h"
+#include "util/util.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -577,16 +578,9 @@ static struct outcome *record(struct walker *w, enum outcome_kind kind, size_t l
 		for (size_t i = 0; i < len; i++)
 			r->best[i] = w->b[i].score;
 	}
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct outcome *v = realloc(r->v, cap * sizeof(*v));
-
-		if (!v) {
-			r->nomem = true;
-			return NULL;
-		}
-		r->v = v;
-		r->cap = cap;
+	if (!util_reserve((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v), 16)) {
+		r->nomem = true;
+		return NULL;
 	}
 	o = &r->v[r->n++];
 	memset(o, 0, offsetof(struct outcome, b));

@@ -82,41 +82,11 @@ void digest_batch_adopt(struct digest_batch *b, struct digest_store *spare,
 
 /* ---- growing ------------------------------------------------------------- */
 
-/* Room for n elements of size octets in *v (*cap allocated, first 16);
- * false on ENOMEM. */
-static bool grow(void **v, unsigned *cap, size_t n, size_t size)
-{
-	unsigned c = *cap ? *cap : 16;
-	void *p;
-
-	if (n <= *cap)
-		return true;
-	while (c < n)
-		c *= 2;
-	p = realloc(*v, (size_t)c * size);
-	if (!p)
-		return false;
-	*v = p;
-	*cap = c;
-	return true;
-}
-
 bool digest_batch_reserve(struct digest_batch *b, size_t extra)
 {
 	struct digest_store *st = &b->st;
-	size_t cap = st->cap ? st->cap : 1024;
-	char *p;
 
-	if (b->len + extra <= st->cap)
-		return true;
-	while (cap < b->len + extra)
-		cap *= 2;
-	p = realloc(st->buf, cap);
-	if (!p)
-		return false;
-	st->buf = p;
-	st->cap = cap;
-	return true;
+	return util_reserve((void **)&st->buf, &st->cap, b->len + extra, 1, 1024);
 }
 
 /* ---- lines ---------------------------------------------------------------- */
@@ -258,11 +228,11 @@ static bool push(struct digest_batch *b, const char *line, size_t len, struct di
 	struct digest_store *st = &b->st;
 
 	if (!digest_batch_reserve(b, len + 1) ||
-	    !grow((void **)&st->entry, &st->entry_cap, b->n + 1, sizeof(*st->entry)))
+	    !util_reserve((void **)&st->entry, &st->entry_cap, b->n + 1, sizeof(*st->entry), 16))
 		return false;
-	if (fold &&
-	    (!grow((void **)&st->vars, &st->vars_cap, b->n_vars + e.n_vars, sizeof(*vars)) ||
-	     !table_room(b)))
+	if (fold && (!util_reserve((void **)&st->vars, &st->vars_cap, b->n_vars + e.n_vars,
+				   sizeof(*vars), 16) ||
+		     !table_room(b)))
 		fold = false;
 	if (fold) {
 		if (e.n_vars > 0)

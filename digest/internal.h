@@ -162,9 +162,9 @@ struct digest_store {
 	char *buf;
 	size_t cap;
 	struct digest_entry *entry;
-	unsigned entry_cap;
+	size_t entry_cap;
 	struct digest_var_span *vars;
-	unsigned vars_cap;
+	size_t vars_cap;
 	uint64_t *table; /* folding: (hash << 32) | (entry index + 1), 0 empty (open
 			  * addressing): a probe compares hashes without the entries */
 	unsigned table_cap;

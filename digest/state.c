@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "digest/internal.h"
+#include "util/util.h"
 
 #define STATE_MAGIC    "d2"
 #define STATE_MAGIC_D1 "d1" /* no section per line */
@@ -54,20 +55,11 @@ struct out {
 
 static void put(struct out *o, const void *s, size_t n)
 {
-	size_t cap = *o->cap ? *o->cap : 4096;
-	char *p;
-
 	if (o->failed)
 		return;
-	if (*o->len + n > *o->cap) {
-		while (cap < *o->len + n)
-			cap *= 2;
-		if (!(p = realloc(*o->buf, cap))) {
-			o->failed = true;
-			return;
-		}
-		*o->buf = p;
-		*o->cap = cap;
+	if (!util_reserve((void **)o->buf, o->cap, *o->len + n, 1, 4096)) {
+		o->failed = true;
+		return;
 	}
 	memcpy(*o->buf + *o->len, s, n);
 	*o->len += n;

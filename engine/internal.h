@@ -123,11 +123,6 @@ void engine_journal_sync(struct engine *e, time_t now);
 void engine_journal_settle(struct engine *e, struct engine_gen *g);
 bool engine_journal_grown(const struct engine *e);
 
-/* worker.c */
-/* Make room for `more` elements of `size` octets in *v (*cap of them
- * allocated, n used; the first 64, then doubling).  false on ENOMEM. */
-bool engine_reserve(void **v, size_t *cap, size_t n, size_t more, size_t size);
-
 /* rules.c */
 /* g's rule sets, from old's where unchanged (old may be NULL).  0, or -1
  * when out of memory. */

@@ -177,19 +177,7 @@ off_t journal_size(const struct journal *j)
 
 static bool reserve(struct jbuf *b, size_t more)
 {
-	size_t cap = b->cap ? b->cap : 4096;
-	char *p;
-
-	if (b->len + more <= b->cap)
-		return true;
-	while (cap < b->len + more)
-		cap *= 2;
-	p = realloc(b->buf, cap);
-	if (p == NULL)
-		return false;
-	b->buf = p;
-	b->cap = cap;
-	return true;
+	return util_reserve((void **)&b->buf, &b->cap, b->len + more, 1, 4096);
 }
 
 /* Append s (n octets) escaped, then sep (when not NUL).  Runs without a

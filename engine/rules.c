@@ -212,7 +212,7 @@ bool engine_line_render(struct engine_line *l, const struct engine_msg *m, time_
 
 	if (xn > 0 && text[xn - 1] == '\n') /* %msg:::drop-last-lf% */
 		xn--;
-	if (!engine_reserve((void **)&l->buf, &l->cap, 0, 15 + 1 + hn + 1 + tn + lead + xn, 1))
+	if (!util_reserve((void **)&l->buf, &l->cap, 15 + 1 + hn + 1 + tn + lead + xn, 1, 64))
 		return false;
 	if (ts != l->ts_cached || l->ts_text[0] == '\0') {
 		rfc3164_time(ts, l->ts_text);

@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "engine/internal.h"
+#include "util/util.h"
 
 /* One accepted message of a batch and its recipients, between the journal
  * and the digests; the strings are the caller's. */
@@ -156,30 +157,13 @@ void engine_worker_free(struct engine_worker *w)
 	free(w);
 }
 
-bool engine_reserve(void **v, size_t *cap, size_t n, size_t more, size_t size)
-{
-	size_t want = *cap ? *cap : 64;
-	void *p;
-
-	while (want < n + more)
-		want *= 2;
-	if (want == *cap)
-		return true;
-	p = realloc(*v, want * size);
-	if (p == NULL)
-		return false;
-	*v = p;
-	*cap = want;
-	return true;
-}
-
 /* Note one more accepted message of the batch (or of its recipients in one
  * section) and its n recipients rcpt[0..n).  false on ENOMEM. */
 static bool accepted_push(struct engine_worker *w, const struct digest_msg *dm, const size_t *rcpt,
 			  size_t n)
 {
-	if (!engine_reserve((void **)&w->acc, &w->cap_acc, w->n_acc, 1, sizeof(*w->acc)) ||
-	    !engine_reserve((void **)&w->rcpt, &w->cap_rcpt, w->n_rcpt, n, sizeof(*w->rcpt)))
+	if (!util_reserve((void **)&w->acc, &w->cap_acc, w->n_acc + 1, sizeof(*w->acc), 64) ||
+	    !util_reserve((void **)&w->rcpt, &w->cap_rcpt, w->n_rcpt + n, sizeof(*w->rcpt), 64))
 		return false;
 	memcpy(&w->rcpt[w->n_rcpt], rcpt, n * sizeof(*w->rcpt));
 	w->acc[w->n_acc++] = (struct accepted){.dm = *dm, .first = w->n_rcpt, .n = n};

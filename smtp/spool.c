@@ -485,16 +485,9 @@ static int cmp_mail(const void *a, const void *b)
 static enum smtp_status set_push(struct spool_set *set, size_t *cap, struct spool_mail *m,
 				 struct smtp_err *err)
 {
-	if (set->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct spool_mail *v = realloc(set->v, ncap * sizeof(*v));
-
-		if (!v) {
-			spool_errf(err, "spool: out of memory");
-			return SMTP_ENOMEM;
-		}
-		set->v = v;
-		*cap = ncap;
+	if (!util_reserve((void **)&set->v, cap, set->n + 1, sizeof(*set->v), 16)) {
+		spool_errf(err, "spool: out of memory");
+		return SMTP_ENOMEM;
 	}
 	set->v[set->n++] = *m;
 	return SMTP_OK;

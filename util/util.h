@@ -2,7 +2,7 @@
  * util/util.h: the few helpers that several libraries share, so that each
  * exists once: writing a whole buffer, making a directory entry durable,
  * hashing a string, making a background thread nicer, writing the two
- * digits of a time field.
+ * digits of a time field, growing an array.
  *
  * Header only (static inline): every library of the tree may include it
  * without a library of its own to link, and the module, which links the
@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -114,6 +115,26 @@ static inline char *util_two_digits(char *p, unsigned v, bool pad)
 	p[0] = pad && v < 10 ? ' ' : (char)('0' + v / 10 % 10);
 	p[1] = (char)('0' + v % 10);
 	return p + 2;
+}
+
+/* Room for need elements of size octets in *v, of which *cap are allocated:
+ * first of them the first time, then twice as many as before.  false when
+ * out of memory (*v and *cap as they were). */
+static inline bool util_reserve(void **v, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t want = *cap ? *cap : first;
+	void *p;
+
+	if (need <= *cap)
+		return true;
+	while (want < need)
+		want *= 2;
+	p = realloc(*v, want * size);
+	if (p == NULL)
+		return false;
+	*v = p;
+	*cap = want;
+	return true;
 }
 
 #endif
