@@ -58,10 +58,10 @@
  * one of them that matches is wanted.  The ignore.d.* rules (over a
  * thousand) only decide whether a line that none of those reported is a
  * System Event, and one match is enough: they are asked last, token
- * database first, and each database first tries, alone, the rule that
- * matched the last time it answered yes (multire_any's hint): logs repeat
- * themselves, and most lines are ignored by the rule that ignored the one
- * before.  bench/README.md has the numbers.
+ * database first, and each database first tries, alone, the few rules that
+ * answered yes last (multire_any's hint): logs repeat a few kinds of lines,
+ * and most lines are ignored by a rule that ignored one shortly before.
+ * bench/README.md has the numbers.
  *
  * Ids
  * ---
@@ -624,10 +624,21 @@ static unsigned variant_of(const struct header *h)
 	return 1 + 2 * h->alpha + !h->rfc;
 }
 
-static bool all_in(const char *s, size_t n, const char *chars)
+/* The bytes of `[ :[:digit:]]{11}` and of `[0-9T:.+-]{32}`. */
+static bool trad_time_char(unsigned char c)
+{
+	return is_digit(c) || c == ' ' || c == ':';
+}
+
+static bool rfc_time_char(unsigned char c)
+{
+	return is_digit(c) || c == 'T' || c == ':' || c == '.' || c == '+' || c == '-';
+}
+
+static bool all_are(const char *s, size_t n, bool (*is)(unsigned char c))
 {
 	for (size_t i = 0; i < n; i++)
-		if (!s[i] || !strchr(chars, s[i]))
+		if (!is((unsigned char)s[i]))
 			return false;
 	return true;
 }
@@ -644,13 +655,13 @@ static bool head_parse(const char *s, size_t n, size_t *rest, unsigned *accept)
 	size_t i, j;
 
 	*accept = 0;
-	if (n > 15 && s[3] == ' ' && all_in(s + 4, 11, " :0123456789")) {
+	if (n > 15 && s[3] == ' ' && all_are(s + 4, 11, trad_time_char)) {
 		bool w = is_word(s[0]) && is_word(s[1]) && is_word(s[2]);
 		bool a = is_alpha(s[0]) && is_alpha(s[1]) && is_alpha(s[2]);
 
 		*accept = (w ? 1u << 1 | 1u << 2 : 0) | (a ? 1u << 3 | 1u << 4 : 0);
 		i = 15;
-	} else if (n > 32 && all_in(s, 32, "0123456789T:.+-")) {
+	} else if (n > 32 && all_are(s, 32, rfc_time_char)) {
 		*accept = 1u << 1 | 1u << 3;
 		i = 32;
 	} else {
@@ -1493,16 +1504,14 @@ struct logcheck_worker {
 	struct multire_scratch *s;
 	uint64_t *hits;  /* pattern ids */
 	uint64_t *match; /* files */
-	size_t *hint;    /* the ignore group's: full, generic, then rest and line per bucket */
+	struct multire_hint *hint;
 };
 
-static const struct bucket *bucket_find(const struct group *g, const char *t, size_t len)
+static const struct bucket *bucket_find(const struct group *g, const char *t, size_t len,
+					 uint32_t h)
 {
-	uint32_t h;
-
 	if (!g->table)
 		return NULL;
-	h = util_hash(t, len);
 	for (size_t i = h & g->mask; g->table[i]; i = (i + 1) & g->mask) {
 		const struct bucket *b = &g->buckets[g->table[i] - 1];
 
@@ -1881,7 +1890,7 @@ struct logcheck_worker *logcheck_worker_new(const struct logcheck_rules *r)
 	w->hint = malloc((2 + 2 * r->group[GROUP_IGNORE].n_buckets) * sizeof(*w->hint));
 	ok = w->s && w->hits && w->match && w->hint;
 	for (size_t i = 0; ok && i < 2 + 2 * r->group[GROUP_IGNORE].n_buckets; i++)
-		w->hint[i] = SIZE_MAX;
+		multire_hint_init(&w->hint[i]);
 	for (int g = 0; ok && g < N_GROUPS; g++) {
 		const struct group *gr = &r->group[g];
 
@@ -1940,6 +1949,7 @@ struct head {
 	size_t rest_len;
 	const char *token;
 	size_t token_len;
+	uint32_t token_hash;
 };
 
 /* Every pattern of group g that matches, into w->hits. */
@@ -1948,7 +1958,7 @@ static void scan_all(const struct group *g, struct logcheck_worker *w, const cha
 {
 	scan(g->full, w, line, len);
 	if (h->ok) {
-		const struct bucket *b = bucket_find(g, h->token, h->token_len);
+		const struct bucket *b = bucket_find(g, h->token, h->token_len, h->token_hash);
 
 		if (b) {
 			scan(b->rest, w, h->rest, h->rest_len);
@@ -1976,7 +1986,7 @@ static bool match_any(const struct group *g, struct logcheck_worker *w, const ch
 		      size_t len, const struct head *h)
 {
 	if (h->ok) {
-		const struct bucket *b = bucket_find(g, h->token, h->token_len);
+		const struct bucket *b = bucket_find(g, h->token, h->token_len, h->token_hash);
 		size_t k = b ? 2 + 2 * (size_t)(b - g->buckets) : 0;
 
 		if (b && (any(b->rest, w, k, h->rest, h->rest_len, h->accept) ||
@@ -2011,8 +2021,11 @@ enum logcheck_section logcheck_classify(const struct logcheck_rules *r, struct l
 		*file = NULL;
 	len = logcheck_trim(line, len);
 	if (head_parse(line, len, &rest, &h.accept)) {
-		h = (struct head){true,       h.accept,    line + rest,
-				  len - rest, line + rest, token_len(line + rest, len - rest)};
+		h.ok = true;
+		h.rest = h.token = line + rest;
+		h.rest_len = len - rest;
+		h.token_len = token_len(h.token, h.rest_len);
+		h.token_hash = util_hash(h.token, h.token_len);
 	}
 	memset(w->hits, 0, (r->id_bits / 64 + 1) * sizeof(uint64_t));
 	scan_all(&r->group[GROUP_REPORT], w, line, len, &h);

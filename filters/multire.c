@@ -543,20 +543,34 @@ static bool any_test(const struct multire *m, struct multire_scratch *s, size_t 
 	return (!a->keep || a->keep(p->id, a->arg)) && pcre2_test(p, s, text, len);
 }
 
-static bool found(size_t *hint, size_t i)
+void multire_hint_init(struct multire_hint *h)
 {
-	if (hint)
-		*hint = i;
+	for (size_t k = 0; k < MULTIRE_HINTS; k++)
+		h->last[k] = SIZE_MAX;
+}
+
+/* Pattern i answered: to the front of hint, the others moving back. */
+static bool found(struct multire_hint *hint, size_t i)
+{
+	size_t k = 0;
+
+	if (!hint)
+		return true;
+	while (k < MULTIRE_HINTS - 1 && hint->last[k] != i)
+		k++;
+	memmove(&hint->last[1], &hint->last[0], k * sizeof(hint->last[0]));
+	hint->last[0] = i;
 	return true;
 }
 
 bool multire_any(const struct multire *m, struct multire_scratch *s, const char *text, size_t len,
-		 bool (*keep)(unsigned id, void *arg), void *arg, size_t *hint)
+		 bool (*keep)(unsigned id, void *arg), void *arg, struct multire_hint *hint)
 {
 	struct any a = {keep, arg, 0};
 
-	if (hint && *hint < m->n && any_test(m, s, *hint, &a, text, len))
-		return true;
+	for (size_t k = 0; hint && k < MULTIRE_HINTS && hint->last[k] < m->n; k++)
+		if (any_test(m, s, hint->last[k], &a, text, len))
+			return found(hint, hint->last[k]);
 #ifdef HAVE_VECTORSCAN
 	if (m->db) {
 		hs_error_t rc = len <= UINT_MAX ? scan_ok(m->db, text ? text : "", (unsigned)len, 0,

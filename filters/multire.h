@@ -91,15 +91,26 @@ void multire_scratch_free(struct multire_scratch *s); /* NULL is safe */
 void multire_scan(const struct multire *m, struct multire_scratch *s, const char *text, size_t len,
 		  uint64_t *hits);
 
+/* A caller's memory of the patterns that answered multire_any lately,
+ * the latest first; SIZE_MAX marks an empty place (multire_hint_init). */
+#define MULTIRE_HINTS 4
+struct multire_hint {
+	size_t last[MULTIRE_HINTS];
+};
+
+void multire_hint_init(struct multire_hint *h);
+
 /* Is there a pattern that matches text and whose id keep accepts (keep
  * NULL: any)?  Stops at the first: for a caller that needs no more.
- * hint, when not NULL, is the caller's memory of where the last answer
- * came from (start it at SIZE_MAX): that pattern is tried first, alone,
- * and *hint is updated on a match.  Logs repeat themselves, so the last
- * pattern that matched is the likeliest next one; with MULTIRE_JIT_ALL
- * trying it costs a JIT call.  The answer does not depend on the hint. */
+ * hint, when not NULL, is the caller's memory for this m: the patterns in
+ * it are tried first, alone, and the one that answers moves to its front.
+ * Logs repeat a few kinds of lines, so one of the last patterns that
+ * matched is the likeliest next one; with MULTIRE_JIT_ALL trying one costs
+ * a JIT call, which for an anchored pattern that fails in its first bytes
+ * is far cheaper than a Vectorscan scan.  The answer does not depend on
+ * the hint. */
 bool multire_any(const struct multire *m, struct multire_scratch *s, const char *text, size_t len,
-		 bool (*keep)(unsigned id, void *arg), void *arg, size_t *hint);
+		 bool (*keep)(unsigned id, void *arg), void *arg, struct multire_hint *hint);
 
 /* Only the Vectorscan database (the batched patterns): for a caller that
  * runs the other patterns itself, lazily, with multire_match. */

@@ -117,8 +117,9 @@ static unsigned same_answers(const char *const *p, const unsigned *ids, size_t n
 
 	for (size_t k = 0; k < nt; k++) {
 		uint64_t a = 0, b = 0, ref = reference(slow, s, ids, n, &t[k]);
-		size_t hint = SIZE_MAX;
+		struct multire_hint hint;
 
+		multire_hint_init(&hint);
 		pairs += (unsigned)__builtin_popcountll(ref);
 		multire_scan(fast, s, t[k].s, t[k].len, &a);
 		multire_scan(slow, s, t[k].s, t[k].len, &b);
@@ -294,23 +295,41 @@ static bool only_odd(unsigned id, void *arg)
 	return id % 2 == 1;
 }
 
+_Static_assert(MULTIRE_HINTS == 4, "any_with_keep_and_hint fills the hint exactly");
+
+static void expect_hint(const struct multire_hint *h, const size_t *want, size_t n)
+{
+	for (size_t k = 0; k < MULTIRE_HINTS; k++)
+		cr_expect_eq(h->last[k], k < n ? want[k] : SIZE_MAX, "hint place %zu: %zu", k,
+			     h->last[k]);
+}
+
 Test(multire, any_with_keep_and_hint)
 {
-	const char *p[] = {"cat", "dog", "bird", "(a)\\1"};
-	unsigned ids[] = {0, 1, 2, 3};
-	struct multire *m = compile(p, ids, 4, 0);
+	const char *p[] = {"cat", "dog", "bird", "(a)\\1", "eel", "fox"};
+	unsigned ids[] = {0, 1, 2, 3, 4, 5};
+	struct multire *m = compile(p, ids, 6, 0);
 	struct multire_scratch *s = scratch_for(m, m);
-	size_t hint = SIZE_MAX;
+	struct multire_hint hint;
 
+	multire_hint_init(&hint);
 	cr_assert(!multire_any(m, s, "a cat", 5, only_odd, NULL, &hint));
+	expect_hint(&hint, NULL, 0);
 	cr_assert(multire_any(m, s, "a cat", 5, NULL, NULL, &hint));
-	cr_assert_eq(hint, 0);
+	expect_hint(&hint, (size_t[]){0}, 1);
 	cr_assert(multire_any(m, s, "hot dog", 7, only_odd, NULL, &hint));
-	cr_assert_eq(hint, 1);
+	expect_hint(&hint, (size_t[]){1, 0}, 2);
 	cr_assert(multire_any(m, s, "aa", 2, only_odd, NULL, &hint)); /* the fallback */
-	cr_assert_eq(hint, 3);
+	expect_hint(&hint, (size_t[]){3, 1, 0}, 3);
 	cr_assert(!multire_any(m, s, "fish", 4, NULL, NULL, &hint));
-	cr_assert_eq(hint, 3, "a miss leaves the hint alone");
+	expect_hint(&hint, (size_t[]){3, 1, 0}, 3); /* a miss leaves the hint alone */
+	cr_assert(multire_any(m, s, "a cat", 5, NULL, NULL, &hint));
+	expect_hint(&hint, (size_t[]){0, 3, 1}, 3); /* an answer moves to the front */
+	cr_assert(!multire_any(m, s, "a cat", 5, only_odd, NULL, &hint),
+		  "a hinted pattern that keep refuses does not answer");
+	cr_assert(multire_any(m, s, "eel", 3, NULL, NULL, &hint));
+	cr_assert(multire_any(m, s, "fox", 3, NULL, NULL, &hint));
+	expect_hint(&hint, (size_t[]){5, 4, 0, 3}, MULTIRE_HINTS); /* the oldest, 1, dropped */
 	multire_scratch_free(s);
 	multire_free(m);
 }
