@@ -61,7 +61,11 @@
  * database first, and each database first tries, alone, the few rules that
  * answered yes last (multire_any's hint): logs repeat a few kinds of lines,
  * and most lines are ignored by a rule that ignored one shortly before.
- * bench/README.md has the numbers.
+ * The whole-line rules of both groups share one database, scanned once for
+ * every line: a Vectorscan call costs about as much as the report group's
+ * few whole-line rules, so the ignore group's come almost free there, and
+ * a line no rule ignores (the System Events, where every database is
+ * asked) is spared a call.  bench/README.md has the numbers.
  *
  * Ids
  * ---
@@ -70,7 +74,9 @@
  * when the line's header is one that spelling accepts (`[[:alpha:]]{3}` is
  * not `\w{3}`), and the sections follow from which files matched
  * (logcheck_classify).  In the second group the file does not matter, and
- * the id is 5 * the rule's place in its database + the spelling.
+ * the id is 5 * the rule's place in its database + the spelling; in the
+ * whole-line database all its rules have one id, 5 * the number of files,
+ * which reads as a file of its own that no section reports.
  */
 #include "filters/logcheck.h"
 
@@ -618,6 +624,13 @@ static const struct header {
 };
 #define N_HEADERS  (sizeof(headers) / sizeof(headers[0]))
 #define N_VARIANTS 5 /* 0: whole line; 1..4: a header spelling */
+
+/* The id of the ignore group's rules in the whole-line database: that of a
+ * file after the last. */
+static unsigned ignored_id(size_t n_files)
+{
+	return N_VARIANTS * (unsigned)n_files;
+}
 
 static unsigned variant_of(const struct header *h)
 {
@@ -1472,8 +1485,7 @@ struct bucket {
 
 /* The databases of a group of rules. */
 struct group {
-	struct multire *full;    /* matched against whole lines */
-	struct multire *generic; /* against the text after the host name */
+	struct multire *generic; /* matched against the text after the host name */
 	struct bucket *buckets;  /* ...for lines with this token */
 	size_t n_buckets;
 	uint32_t *table; /* bucket index + 1 by token hash; 0: empty */
@@ -1496,6 +1508,7 @@ struct logcheck_rules {
 	struct raise *raise[2]; /* [0] cracking.d, [1] violations.d, in byte order */
 	size_t n_raise[2];
 	struct group group[N_GROUPS];
+	struct multire *whole; /* both groups' rules matched against whole lines */
 	unsigned id_bits;
 };
 
@@ -1504,7 +1517,7 @@ struct logcheck_worker {
 	struct multire_scratch *s;
 	uint64_t *hits;  /* pattern ids */
 	uint64_t *match; /* files */
-	struct multire_hint *hint;
+	struct multire_hint *hint; /* the ignore group's: generic, then rest and line per bucket */
 };
 
 static const struct bucket *bucket_find(const struct group *g, const char *t, size_t len,
@@ -1545,11 +1558,11 @@ static bool sets_meet(const uint64_t *a, const uint64_t *b, size_t words)
  * group's name patterns, 5 * k + the header spelling, so that a hint can
  * point at the pattern that matched (see multire_any). */
 static int compile_pats(struct loader *L, struct logcheck_rules *r, const uint32_t *which, size_t n,
-			struct multire **out, struct conf_err *err)
+			bool whole, struct multire **out, struct conf_err *err)
 {
 	const char **re = calloc(n ? n : 1, sizeof(*re));
 	unsigned *ids = calloc(n ? n : 1, sizeof(*ids));
-	bool ignore = n && L->pats[which[0]].group == GROUP_IGNORE;
+	bool ignore = !whole && n && L->pats[which[0]].group == GROUP_IGNORE;
 	unsigned flags = (L->flags & LOGCHECK_PCRE2_ONLY ? MULTIRE_PCRE2_ONLY : 0) |
 			 (ignore ? MULTIRE_JIT_ALL : 0);
 	int rc = -1;
@@ -1562,7 +1575,10 @@ static int compile_pats(struct loader *L, struct logcheck_rules *r, const uint32
 			const struct pat *p = &L->pats[which[k]];
 
 			re[k] = p->re;
-			ids[k] = ignore ? (unsigned)(N_VARIANTS * k) + p->id % N_VARIANTS : p->id;
+			if (whole && p->group == GROUP_IGNORE)
+				ids[k] = ignored_id(L->n_files);
+			else
+				ids[k] = ignore ? (unsigned)(N_VARIANTS * k) + p->id % N_VARIANTS : p->id;
 		}
 		rc = multire_compile(re, ids, n, flags, out, err);
 	}
@@ -1576,8 +1592,8 @@ static int compile_pats(struct loader *L, struct logcheck_rules *r, const uint32
 	return rc;
 }
 
-/* The patterns of group g not filed under tokens that match rest (or whole
- * lines). */
+/* The patterns not filed under tokens that match rest, of group g; or that
+ * match whole lines, of both groups (g < 0). */
 static int compile_shared(struct loader *L, struct logcheck_rules *r, int g, bool rest,
 			  struct multire **out, struct conf_err *err)
 {
@@ -1588,9 +1604,10 @@ static int compile_shared(struct loader *L, struct logcheck_rules *r, int g, boo
 	if (!which)
 		return -1;
 	for (size_t i = 0; i < L->n_pats; i++)
-		if (!L->pats[i].tokens && L->pats[i].rest == rest && L->pats[i].group == g)
+		if (!L->pats[i].tokens && L->pats[i].rest == rest &&
+		    (g < 0 || L->pats[i].group == g))
 			which[n++] = (uint32_t)i;
-	rc = compile_pats(L, r, which, n, out, err);
+	rc = compile_pats(L, r, which, n, g < 0, out, err);
 	free(which);
 	return rc;
 }
@@ -1626,7 +1643,8 @@ static int bucket_compile(struct loader *L, struct logcheck_rules *r, size_t fro
 		for (size_t i = from; i < to; i++)
 			if (L->pats[L->toks[i].pat].rest == (pass == 0))
 				which[n++] = L->toks[i].pat;
-		if ((rc = compile_pats(L, r, which, n, pass == 0 ? &b->rest : &b->line, err)) < 0)
+		if ((rc = compile_pats(L, r, which, n, false, pass == 0 ? &b->rest : &b->line,
+				       err)) < 0)
 			break;
 	}
 	free(which);
@@ -1686,12 +1704,11 @@ static int build_groups(struct loader *L, struct logcheck_rules *r, struct conf_
 
 		while (i < L->n_toks && L->toks[i].group == g)
 			i++;
-		if (compile_shared(L, r, g, false, &r->group[g].full, err) < 0 ||
-		    compile_shared(L, r, g, true, &r->group[g].generic, err) < 0 ||
+		if (compile_shared(L, r, g, true, &r->group[g].generic, err) < 0 ||
 		    build_buckets(L, r, &r->group[g], from, i, err) < 0)
 			return -1;
 	}
-	return 0;
+	return compile_shared(L, r, -1, false, &r->whole, err);
 }
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -1715,7 +1732,7 @@ static int build_masks(struct logcheck_rules *r)
 	static const enum logcheck_dir quiet_dir[2] = {LOGCHECK_CRACKING_IGNORE,
 						       LOGCHECK_VIOLATIONS_IGNORE};
 
-	r->words = (r->n_files + 63) / 64 + 1;
+	r->words = (r->n_files + 1 + 63) / 64; /* and bit n_files: ignored_id's */
 	r->cracking = calloc(r->words, sizeof(uint64_t));
 	r->violations = calloc(r->words, sizeof(uint64_t));
 	if (!r->cracking || !r->violations)
@@ -1772,7 +1789,6 @@ void logcheck_rules_free(struct logcheck_rules *r)
 	for (int g = 0; g < N_GROUPS; g++) {
 		struct group *gr = &r->group[g];
 
-		multire_free(gr->full);
 		multire_free(gr->generic);
 		for (size_t b = 0; b < gr->n_buckets; b++) {
 			free(gr->buckets[b].token);
@@ -1782,6 +1798,7 @@ void logcheck_rules_free(struct logcheck_rules *r)
 		free(gr->buckets);
 		free(gr->table);
 	}
+	multire_free(r->whole);
 	free(r);
 }
 
@@ -1887,14 +1904,14 @@ struct logcheck_worker *logcheck_worker_new(const struct logcheck_rules *r)
 	w->s = multire_scratch_new();
 	w->hits = calloc(r->id_bits / 64 + 1, sizeof(uint64_t));
 	w->match = calloc(r->words, sizeof(uint64_t));
-	w->hint = malloc((2 + 2 * r->group[GROUP_IGNORE].n_buckets) * sizeof(*w->hint));
-	ok = w->s && w->hits && w->match && w->hint;
-	for (size_t i = 0; ok && i < 2 + 2 * r->group[GROUP_IGNORE].n_buckets; i++)
+	w->hint = malloc((1 + 2 * r->group[GROUP_IGNORE].n_buckets) * sizeof(*w->hint));
+	ok = w->s && w->hits && w->match && w->hint && fit(w->s, r->whole) == 0;
+	for (size_t i = 0; ok && i < 1 + 2 * r->group[GROUP_IGNORE].n_buckets; i++)
 		multire_hint_init(&w->hint[i]);
 	for (int g = 0; ok && g < N_GROUPS; g++) {
 		const struct group *gr = &r->group[g];
 
-		ok = fit(w->s, gr->full) == 0 && fit(w->s, gr->generic) == 0;
+		ok = fit(w->s, gr->generic) == 0;
 		for (size_t b = 0; ok && b < gr->n_buckets; b++)
 			ok = fit(w->s, gr->buckets[b].rest) == 0 &&
 			     fit(w->s, gr->buckets[b].line) == 0;
@@ -1952,11 +1969,11 @@ struct head {
 	uint32_t token_hash;
 };
 
-/* Every pattern of group g that matches, into w->hits. */
+/* Every pattern of group g that matches the text after the host name or is
+ * filed under a token, into w->hits. */
 static void scan_all(const struct group *g, struct logcheck_worker *w, const char *line, size_t len,
 		     const struct head *h)
 {
-	scan(g->full, w, line, len);
 	if (h->ok) {
 		const struct bucket *b = bucket_find(g, h->token, h->token_len, h->token_hash);
 
@@ -1981,21 +1998,22 @@ static bool any(const struct multire *m, struct logcheck_worker *w, size_t hint,
 	return m && multire_any(m, w->s, s, n, accepted, &accept, &w->hint[hint]);
 }
 
-/* Does some rule of the ignore group match?  The likeliest databases first. */
+/* Does some rule of the ignore group that is filed under a token or matched
+ * after the host name match?  The likeliest databases first. */
 static bool match_any(const struct group *g, struct logcheck_worker *w, const char *line,
 		      size_t len, const struct head *h)
 {
-	if (h->ok) {
-		const struct bucket *b = bucket_find(g, h->token, h->token_len, h->token_hash);
-		size_t k = b ? 2 + 2 * (size_t)(b - g->buckets) : 0;
+	const struct bucket *b;
+	size_t k;
 
-		if (b && (any(b->rest, w, k, h->rest, h->rest_len, h->accept) ||
-			  any(b->line, w, k + 1, line, len, h->accept)))
-			return true;
-		if (any(g->generic, w, 1, h->rest, h->rest_len, h->accept))
-			return true;
-	}
-	return any(g->full, w, 0, line, len, h->accept);
+	if (!h->ok)
+		return false;
+	b = bucket_find(g, h->token, h->token_len, h->token_hash);
+	k = b ? 1 + 2 * (size_t)(b - g->buckets) : 0;
+	if (b && (any(b->rest, w, k, h->rest, h->rest_len, h->accept) ||
+		  any(b->line, w, k + 1, line, len, h->accept)))
+		return true;
+	return any(g->generic, w, 0, h->rest, h->rest_len, h->accept);
 }
 
 /* The first file of raise set k that reports the matched line, or -1. */
@@ -2028,6 +2046,7 @@ enum logcheck_section logcheck_classify(const struct logcheck_rules *r, struct l
 		h.token_hash = util_hash(h.token, h.token_len);
 	}
 	memset(w->hits, 0, (r->id_bits / 64 + 1) * sizeof(uint64_t));
+	scan(r->whole, w, line, len);
 	scan_all(&r->group[GROUP_REPORT], w, line, len, &h);
 	files_matched(w, h.accept);
 	if (sets_meet(w->match, r->cracking, r->words)) {
@@ -2037,7 +2056,8 @@ enum logcheck_section logcheck_classify(const struct logcheck_rules *r, struct l
 		if ((f = reporter(r, w->match, 1)) < 0)
 			return LOGCHECK_IGNORED;
 	} else {
-		return match_any(&r->group[GROUP_IGNORE], w, line, len, &h)
+		return get_bit(w->match, r->n_files) ||
+			       match_any(&r->group[GROUP_IGNORE], w, line, len, &h)
 			   ? LOGCHECK_IGNORED
 			   : LOGCHECK_SYSTEM_EVENTS;
 	}

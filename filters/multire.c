@@ -46,6 +46,7 @@
 
 struct mpat {
 	pcre2_code *re; /* NULL when broken */
+	bool jit;       /* re has JIT code: pcre2_jit_match, without pcre2_match's checks */
 	unsigned id;
 	enum multire_engine engine;
 	char *why;
@@ -216,7 +217,7 @@ static int alone_index(struct multire *m, unsigned flags)
 		if (m->p[i].engine == MULTIRE_BROKEN ||
 		    (m->p[i].engine == MULTIRE_BATCHED && !(flags & MULTIRE_JIT_ALL)))
 			continue;
-		(void)pcre2_jit_compile(m->p[i].re, PCRE2_JIT_COMPLETE);
+		m->p[i].jit = pcre2_jit_compile(m->p[i].re, PCRE2_JIT_COMPLETE) == 0;
 		if (m->p[i].engine == MULTIRE_ALONE)
 			m->alone[m->n_alone++] = i;
 	}
@@ -465,10 +466,14 @@ static void hit_set(uint64_t *hits, unsigned id)
 static bool pcre2_test(const struct mpat *p, struct multire_scratch *s, const char *text,
 		       size_t len)
 {
+	PCRE2_SPTR t = (PCRE2_SPTR)(text ? text : "");
+
 	if (!p->re)
 		return false;
 	/* rc 0: it matched and the ovector was too small to say where */
-	return pcre2_match(p->re, (PCRE2_SPTR)(text ? text : ""), len, 0, 0, s->md, s->mc) >= 0;
+	if (p->jit)
+		return pcre2_jit_match(p->re, t, len, 0, 0, s->md, s->mc) >= 0;
+	return pcre2_match(p->re, t, len, 0, 0, s->md, s->mc) >= 0;
 }
 
 bool multire_match(const struct multire *m, struct multire_scratch *s, size_t i, const char *text,

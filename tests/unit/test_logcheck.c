@@ -395,6 +395,8 @@ static const struct {
     {N "alt: x", {I, I, I}, NULL},
     {N "alt: y", {S, S, S}, NULL},
     {"zzz without a header", {I, I, I}, NULL},
+    /* both groups' whole-line rules share a database: the report group's still wins */
+    {"zzz kernel: Oversized packet", {A, A, A}, "kernel"},
     {"", {S, S, S}, NULL},
 };
 
