@@ -65,19 +65,13 @@ static void put(struct out *o, const void *s, size_t n)
 	*o->len += n;
 }
 
-/* v in decimal and a blank (by hand: a state holds a number or ten per
- * line, and the journal is rewritten as states in a storm). */
+/* v in decimal and a blank. */
 static void put_num(struct out *o, long long v)
 {
-	char tmp[24], *p = tmp + sizeof(tmp);
-	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	char tmp[24], *p;
 
-	*--p = ' ';
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) > 0);
-	if (v < 0)
-		*--p = '-';
+	tmp[sizeof(tmp) - 1] = ' ';
+	p = util_decimal(tmp + sizeof(tmp) - 1, v);
 	put(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 

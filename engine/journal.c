@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -225,30 +224,42 @@ static bool put_raw(struct jbuf *b, const char *s)
 	return true;
 }
 
+/* Append v in decimal, then sep.  (A record has five numbers, and a storm
+ * writes a record for every message: no snprintf.) */
+static bool put_num(struct jbuf *b, long long v, char sep)
+{
+	char tmp[24], *p;
+
+	tmp[sizeof(tmp) - 1] = sep;
+	p = util_decimal(tmp + sizeof(tmp) - 1, v);
+	if (!reserve(b, sizeof(tmp)))
+		return false;
+	memcpy(b->buf + b->len, p, (size_t)(tmp + sizeof(tmp) - p));
+	b->len += (size_t)(tmp + sizeof(tmp) - p);
+	return true;
+}
+
 enum journal_status journal_add_many(struct journal *j, const char *const *to, size_t n,
 				     const struct digest_msg *m)
 {
 	struct jbuf *b = &j->stage;
 	size_t mark = b->len, tlen;
-	char head[32], nums[96];
 	const char *text = m->text ? m->text : "";
+	bool ok;
 
 	if (n == 0)
 		return JOURNAL_OK;
 	tlen = m->text_len == (size_t)-1 || m->text == NULL ? strlen(text) : m->text_len;
 	if (m->section > 0 && m->section < DIGEST_SECTIONS)
-		snprintf(head, sizeof(head), "4\t%d\t%zu\t", m->section, n);
+		ok = put_raw(b, "4\t") && put_num(b, m->section, '\t');
 	else
-		snprintf(head, sizeof(head), "2\t%zu\t", n);
-	snprintf(nums, sizeof(nums), "%" PRId64 "\t%d\t%d\t", (int64_t)m->ts, m->severity,
-		 m->facility);
-	if (!put_raw(b, head))
-		goto nomem;
-	for (size_t i = 0; i < n; i++)
-		if (!put_str(b, to[i], '\t'))
-			goto nomem;
-	if (!put_raw(b, nums) || !put_str(b, m->host, '\t') || !put_str(b, m->program, '\t') ||
-	    !put_field(b, text, tlen, '\n'))
+		ok = put_raw(b, "2\t");
+	ok = ok && put_num(b, (long long)n, '\t');
+	for (size_t i = 0; ok && i < n; i++)
+		ok = put_str(b, to[i], '\t');
+	if (!ok || !put_num(b, (long long)m->ts, '\t') || !put_num(b, m->severity, '\t') ||
+	    !put_num(b, m->facility, '\t') || !put_str(b, m->host, '\t') ||
+	    !put_str(b, m->program, '\t') || !put_field(b, text, tlen, '\n'))
 		goto nomem;
 	return JOURNAL_OK;
 nomem:

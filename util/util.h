@@ -117,6 +117,21 @@ static inline char *util_two_digits(char *p, unsigned v, bool pad)
 	return p + 2;
 }
 
+/* v in decimal, written to end just before end; returns where it starts (at
+ * most 20 octets before end).  By hand, not snprintf: the journal and the
+ * digest states write numbers for every message. */
+static inline char *util_decimal(char *end, long long v)
+{
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--end = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		*--end = '-';
+	return end;
+}
+
 /* Room for need elements of size octets in *v, of which *cap are allocated:
  * first of them the first time, then twice as many as before.  false when
  * out of memory (*v and *cap as they were). */
