@@ -61,11 +61,13 @@
  * database first, and each database first tries, alone, the few rules that
  * answered yes last (multire_any's hint): logs repeat a few kinds of lines,
  * and most lines are ignored by a rule that ignored one shortly before.
- * The whole-line rules of both groups share one database, scanned once for
- * every line: a Vectorscan call costs about as much as the report group's
- * few whole-line rules, so the ignore group's come almost free there, and
- * a line no rule ignores (the System Events, where every database is
- * asked) is spared a call.  bench/README.md has the numbers.
+ * With Vectorscan, the whole-line rules of both groups share one database,
+ * scanned once for every line: a call costs about as much as the report
+ * group's few whole-line rules, so the ignore group's come almost free
+ * there, and a line no rule ignores (the System Events, where every
+ * database is asked) is spared a call.  (PCRE2 alone runs each rule on its
+ * own, and there the ignore group's keep their early stop.)
+ * bench/README.md has the numbers.
  *
  * Ids
  * ---
@@ -75,8 +77,10 @@
  * not `\w{3}`), and the sections follow from which files matched
  * (logcheck_classify).  In the second group the file does not matter, and
  * the id is 5 * the rule's place in its database + the spelling; in the
- * whole-line database all its rules have one id, 5 * the number of files,
- * which reads as a file of its own that no section reports.
+ * shared whole-line database it is 5 * (the number of files + its place),
+ * and any of them reads as the one file after the last, which no section
+ * reports.  (Distinct ids: Vectorscan merges the rules of one id into one
+ * automaton, which for a thousand of them takes minutes to build.)
  */
 #include "filters/logcheck.h"
 
@@ -624,13 +628,6 @@ static const struct header {
 };
 #define N_HEADERS  (sizeof(headers) / sizeof(headers[0]))
 #define N_VARIANTS 5 /* 0: whole line; 1..4: a header spelling */
-
-/* The id of the ignore group's rules in the whole-line database: that of a
- * file after the last. */
-static unsigned ignored_id(size_t n_files)
-{
-	return N_VARIANTS * (unsigned)n_files;
-}
 
 static unsigned variant_of(const struct header *h)
 {
@@ -1508,7 +1505,8 @@ struct logcheck_rules {
 	struct raise *raise[2]; /* [0] cracking.d, [1] violations.d, in byte order */
 	size_t n_raise[2];
 	struct group group[N_GROUPS];
-	struct multire *whole; /* both groups' rules matched against whole lines */
+	struct multire *whole;        /* the rules matched against whole lines: both groups' */
+	struct multire *ignore_whole; /* ...or, without Vectorscan, the ignore group's here */
 	unsigned id_bits;
 };
 
@@ -1517,7 +1515,7 @@ struct logcheck_worker {
 	struct multire_scratch *s;
 	uint64_t *hits;  /* pattern ids */
 	uint64_t *match; /* files */
-	struct multire_hint *hint; /* the ignore group's: generic, then rest and line per bucket */
+	struct multire_hint *hint; /* the ignore group's: generic, whole, rest and line per bucket */
 };
 
 static const struct bucket *bucket_find(const struct group *g, const char *t, size_t len,
@@ -1576,7 +1574,7 @@ static int compile_pats(struct loader *L, struct logcheck_rules *r, const uint32
 
 			re[k] = p->re;
 			if (whole && p->group == GROUP_IGNORE)
-				ids[k] = ignored_id(L->n_files);
+				ids[k] = (unsigned)(N_VARIANTS * (L->n_files + k));
 			else
 				ids[k] = ignore ? (unsigned)(N_VARIANTS * k) + p->id % N_VARIANTS : p->id;
 		}
@@ -1708,7 +1706,11 @@ static int build_groups(struct loader *L, struct logcheck_rules *r, struct conf_
 		    build_buckets(L, r, &r->group[g], from, i, err) < 0)
 			return -1;
 	}
-	return compile_shared(L, r, -1, false, &r->whole, err);
+	if (!(L->flags & LOGCHECK_PCRE2_ONLY) && multire_vectorscan_available())
+		return compile_shared(L, r, -1, false, &r->whole, err);
+	if (compile_shared(L, r, GROUP_REPORT, false, &r->whole, err) < 0)
+		return -1;
+	return compile_shared(L, r, GROUP_IGNORE, false, &r->ignore_whole, err);
 }
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -1732,7 +1734,7 @@ static int build_masks(struct logcheck_rules *r)
 	static const enum logcheck_dir quiet_dir[2] = {LOGCHECK_CRACKING_IGNORE,
 						       LOGCHECK_VIOLATIONS_IGNORE};
 
-	r->words = (r->n_files + 1 + 63) / 64; /* and bit n_files: ignored_id's */
+	r->words = (r->n_files + 1 + 63) / 64; /* and bit n_files: the shared ignore one */
 	r->cracking = calloc(r->words, sizeof(uint64_t));
 	r->violations = calloc(r->words, sizeof(uint64_t));
 	if (!r->cracking || !r->violations)
@@ -1799,6 +1801,7 @@ void logcheck_rules_free(struct logcheck_rules *r)
 		free(gr->table);
 	}
 	multire_free(r->whole);
+	multire_free(r->ignore_whole);
 	free(r);
 }
 
@@ -1904,9 +1907,10 @@ struct logcheck_worker *logcheck_worker_new(const struct logcheck_rules *r)
 	w->s = multire_scratch_new();
 	w->hits = calloc(r->id_bits / 64 + 1, sizeof(uint64_t));
 	w->match = calloc(r->words, sizeof(uint64_t));
-	w->hint = malloc((1 + 2 * r->group[GROUP_IGNORE].n_buckets) * sizeof(*w->hint));
-	ok = w->s && w->hits && w->match && w->hint && fit(w->s, r->whole) == 0;
-	for (size_t i = 0; ok && i < 1 + 2 * r->group[GROUP_IGNORE].n_buckets; i++)
+	w->hint = malloc((2 + 2 * r->group[GROUP_IGNORE].n_buckets) * sizeof(*w->hint));
+	ok = w->s && w->hits && w->match && w->hint && fit(w->s, r->whole) == 0 &&
+	     fit(w->s, r->ignore_whole) == 0;
+	for (size_t i = 0; ok && i < 2 + 2 * r->group[GROUP_IGNORE].n_buckets; i++)
 		multire_hint_init(&w->hint[i]);
 	for (int g = 0; ok && g < N_GROUPS; g++) {
 		const struct group *gr = &r->group[g];
@@ -1947,7 +1951,8 @@ static void files_matched(struct logcheck_worker *w, unsigned accept)
 			unsigned v = id % N_VARIANTS;
 
 			if (v == 0 || accept >> v & 1)
-				set_bit(w->match, id / N_VARIANTS);
+				set_bit(w->match, id / N_VARIANTS < r->n_files ? id / N_VARIANTS
+										: r->n_files);
 		}
 	}
 }
@@ -1998,22 +2003,22 @@ static bool any(const struct multire *m, struct logcheck_worker *w, size_t hint,
 	return m && multire_any(m, w->s, s, n, accepted, &accept, &w->hint[hint]);
 }
 
-/* Does some rule of the ignore group that is filed under a token or matched
- * after the host name match?  The likeliest databases first. */
+/* Does some rule of the ignore group match (those of the shared whole-line
+ * database already asked)?  The likeliest databases first. */
 static bool match_any(const struct group *g, struct logcheck_worker *w, const char *line,
 		      size_t len, const struct head *h)
 {
-	const struct bucket *b;
-	size_t k;
+	if (h->ok) {
+		const struct bucket *b = bucket_find(g, h->token, h->token_len, h->token_hash);
+		size_t k = b ? 2 + 2 * (size_t)(b - g->buckets) : 0;
 
-	if (!h->ok)
-		return false;
-	b = bucket_find(g, h->token, h->token_len, h->token_hash);
-	k = b ? 1 + 2 * (size_t)(b - g->buckets) : 0;
-	if (b && (any(b->rest, w, k, h->rest, h->rest_len, h->accept) ||
-		  any(b->line, w, k + 1, line, len, h->accept)))
-		return true;
-	return any(g->generic, w, 0, h->rest, h->rest_len, h->accept);
+		if (b && (any(b->rest, w, k, h->rest, h->rest_len, h->accept) ||
+			  any(b->line, w, k + 1, line, len, h->accept)))
+			return true;
+		if (any(g->generic, w, 0, h->rest, h->rest_len, h->accept))
+			return true;
+	}
+	return any(w->r->ignore_whole, w, 1, line, len, h->accept);
 }
 
 /* The first file of raise set k that reports the matched line, or -1. */
