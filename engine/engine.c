@@ -13,6 +13,7 @@
 #include "engine/internal.h"
 
 #define STATS_NAME "stats"
+#define CACHE_NAME "cache"
 
 void engine_log(struct engine *e, int level, enum engine_fault fault, const char *fmt, ...)
 {
@@ -285,6 +286,7 @@ static void engine_destroy(struct engine *e)
 	free(e->config_path);
 	free(e->spool_dir);
 	free(e->stats_path);
+	free(e->cache_dir);
 	free(e);
 }
 
@@ -319,6 +321,11 @@ static bool copy_params(struct engine *e, const struct engine_params *p)
 		if (e->spool_dir == NULL ||
 		    asprintf(&e->stats_path, "%s/%s", e->spool_dir, STATS_NAME) < 0) {
 			e->stats_path = NULL;
+			return false;
+		}
+		if (p->cache_dir != NULL ? *p->cache_dir && !(e->cache_dir = strdup(p->cache_dir))
+					 : asprintf(&e->cache_dir, "%s/%s", e->spool_dir, CACHE_NAME) < 0) {
+			e->cache_dir = NULL;
 			return false;
 		}
 	}

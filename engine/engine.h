@@ -5,7 +5,9 @@
  * `logmail test filters` (cli/test_filters.c) drive it; neither holds any
  * of this logic.
  *
- *   engine_new      load the configuration (nothing touches the spool yet)
+ *   engine_new      load the configuration (nothing touches the spool yet,
+ *                   but for <spool>/cache: compiled logcheck rules, see
+ *                   engine_params.cache_dir)
  *   engine_start    open the spool, start the threads, replay a crash's journal
  *   engine_accept   a batch of messages; returns once the batch is journaled
  *   engine_tick     close the digests whose time has come
@@ -177,6 +179,9 @@ struct engine_params {
 	size_t n_extra_lines;
 	const char *extra_label;  /* the file name of their errors */
 	const char *spool_dir;    /* the spool; unused by a dry run */
+	const char *cache_dir;    /* compiled logcheck rules, kept between runs
+				   * (filters/hscache.h); NULL: <spool>/cache, "":
+				   * none; unused by a dry run */
 	bool sync;                /* fdatasync the journal for every batch */
 	engine_digest_fn dry_run; /* not NULL: a dry run (see the top) */
 	void *dry_run_arg;

@@ -60,6 +60,7 @@ struct engine {
 	char *config_path;
 	char *spool_dir;  /* NULL in a dry run */
 	char *stats_path; /* <spool>/stats; NULL in a dry run */
+	char *cache_dir;  /* compiled logcheck rules; NULL: none (a dry run, or "") */
 	char **extra_lines;
 	size_t n_extra_lines;
 	char *extra_label;

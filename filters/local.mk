@@ -4,8 +4,11 @@
 noinst_LTLIBRARIES += filters/libfilters.la
 filters_libfilters_la_SOURCES = filters/filter.h filters/filter.c filters/stats.c filters/show.c \
 	filters/multire.h filters/multire.c filters/logcheck.h filters/logcheck.c
-filters_libfilters_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) $(VECTORSCAN_CFLAGS)
-filters_libfilters_la_LIBADD = $(PCRE2_LIBS) $(VECTORSCAN_LIBS)
+if HAVE_VECTORSCAN
+filters_libfilters_la_SOURCES += filters/hscache.h filters/hscache.c
+endif
+filters_libfilters_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) $(VECTORSCAN_CFLAGS) $(OPENSSL_CFLAGS)
+filters_libfilters_la_LIBADD = $(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_filters tests/unit/test_multire tests/unit/test_logcheck
@@ -15,7 +18,7 @@ tests_unit_test_logcheck_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_logcheck_LDADD = filters/libfilters.la config/libconf.la $(CRITERION_LIBS) \
 	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 tests_unit_test_multire_SOURCES = tests/unit/test_multire.c
-tests_unit_test_multire_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_multire_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(VECTORSCAN_CFLAGS)
 tests_unit_test_multire_LDADD = filters/libfilters.la config/libconf.la $(CRITERION_LIBS) \
 	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 tests_unit_test_filters_SOURCES = tests/unit/test_filters.c cli/show_log.c

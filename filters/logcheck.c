@@ -1026,6 +1026,7 @@ struct tok_entry {
 struct loader {
 	const char *dir;
 	unsigned flags;
+	const char *cache; /* for Vectorscan's databases (multire_compile_cached) */
 	struct logcheck_report *rep;
 	struct lc_file *files;
 	size_t n_files;
@@ -1578,7 +1579,7 @@ static int compile_pats(struct loader *L, struct logcheck_rules *r, const uint32
 			else
 				ids[k] = ignore ? (unsigned)(N_VARIANTS * k) + p->id % N_VARIANTS : p->id;
 		}
-		rc = multire_compile(re, ids, n, flags, out, err);
+		rc = multire_compile_cached(re, ids, n, flags, L->cache, out, err);
 	}
 	for (size_t k = 0; rc == 0 && *out && k < n; k++)
 		rule_engine(&L->rules[L->pats[which[k]].rule], multire_engine_of(*out, k),
@@ -1841,7 +1842,15 @@ static int load_fail(struct conf_err *err, const char *dir, const char *why)
 int logcheck_load(const char *dir, int level, unsigned flags, struct logcheck_rules **out,
 		  struct logcheck_report *rep, struct conf_err *err)
 {
-	struct loader L = {.dir = dir ? dir : LOGCHECK_DEFAULT_DIR, .flags = flags, .rep = rep};
+	return logcheck_load_cached(dir, level, flags, NULL, out, rep, err);
+}
+
+int logcheck_load_cached(const char *dir, int level, unsigned flags, const char *cache,
+			 struct logcheck_rules **out, struct logcheck_report *rep,
+			 struct conf_err *err)
+{
+	struct loader L = {
+	    .dir = dir ? dir : LOGCHECK_DEFAULT_DIR, .flags = flags, .cache = cache, .rep = rep};
 	struct logcheck_rules *r = NULL;
 	struct stat st;
 

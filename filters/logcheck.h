@@ -145,6 +145,12 @@ const char *logcheck_section_name(enum logcheck_section s); /* "Security Alerts"
  * memory runs out; everything else is a note in rep, and the rest loads. */
 int logcheck_load(const char *dir, int level, unsigned flags, struct logcheck_rules **out,
 		  struct logcheck_report *rep, struct conf_err *err);
+/* The same, with the rules' Vectorscan databases kept in the directory
+ * cache (multire_compile_cached; NULL: not kept), so that loading the same
+ * rules again, in this process or the next, does not compile them. */
+int logcheck_load_cached(const char *dir, int level, unsigned flags, const char *cache,
+			 struct logcheck_rules **out, struct logcheck_report *rep,
+			 struct conf_err *err);
 void logcheck_rules_free(struct logcheck_rules *r); /* NULL is safe */
 void logcheck_report_free(struct logcheck_report *rep);
 

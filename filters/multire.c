@@ -37,6 +37,8 @@
 #include <dlfcn.h>
 #include <hs.h>
 #include <pthread.h>
+
+#include "filters/hscache.h"
 #define HS_FLAGS (HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY)
 #endif
 
@@ -257,11 +259,16 @@ static int hs_screen(struct multire *m, const char *const *patterns)
 	return 0;
 }
 
-/* Compile the batched patterns into one database.  A pattern the full
+/* Compile the batched patterns into one database, or take it from cache
+ * (filters/hscache.h) when it was compiled before.  A pattern the full
  * compile still rejects falls back and the compile is retried; a failure
- * that names no pattern sends them all to PCRE2. */
-static int hs_build(struct multire *m, const char *const *patterns)
+ * that names no pattern sends them all to PCRE2.  (Such a database is not
+ * cached: the key names the patterns the first compile was given.) */
+static int hs_build(struct multire *m, const char *const *patterns, const char *cache)
 {
+	unsigned char key[HSCACHE_KEY];
+	bool first = true;
+
 	const char **exprs = calloc(m->n ? m->n : 1, sizeof(*exprs));
 	unsigned *flags = calloc(m->n ? m->n : 1, sizeof(*flags));
 	unsigned *ids = calloc(m->n ? m->n : 1, sizeof(*ids));
@@ -282,11 +289,21 @@ static int hs_build(struct multire *m, const char *const *patterns)
 			ids[k] = m->p[i].id;
 			which[k++] = i;
 		}
+		if (first && k > 0 && cache) {
+			hscache_key(exprs, flags, ids, k, platform, key);
+			if ((m->db = hscache_load(cache, key)) != NULL) {
+				rc = 0;
+				break;
+			}
+		}
 		if (k == 0 || hs_compile_multi(exprs, flags, ids, k, HS_MODE_BLOCK, platform,
 					       &m->db, &ce) == HS_SUCCESS) {
+			if (first && k > 0 && cache)
+				hscache_store(cache, key, m->db);
 			rc = 0;
 			break;
 		}
+		first = false;
 		if (ce && ce->expression >= 0 && (unsigned)ce->expression < k) {
 			rc = fall_back(&m->p[which[ce->expression]], ce->message);
 		} else {
@@ -341,6 +358,13 @@ enum multire_engine multire_check(const char *pattern, unsigned flags, char *why
 int multire_compile(const char *const *patterns, const unsigned *ids, size_t n, unsigned flags,
 		    struct multire **out, struct conf_err *err)
 {
+	return multire_compile_cached(patterns, ids, n, flags, NULL, out, err);
+}
+
+int multire_compile_cached(const char *const *patterns, const unsigned *ids, size_t n,
+			   unsigned flags, const char *cache, struct multire **out,
+			   struct conf_err *err)
+{
 	struct multire *m = calloc(1, sizeof(*m));
 
 	*out = NULL;
@@ -361,7 +385,7 @@ int multire_compile(const char *const *patterns, const unsigned *ids, size_t n, 
 		goto nomem;
 #ifdef HAVE_VECTORSCAN
 	if (!(flags & MULTIRE_PCRE2_ONLY) && multire_vectorscan_available() &&
-	    (hs_screen(m, patterns) < 0 || hs_build(m, patterns) < 0))
+	    (hs_screen(m, patterns) < 0 || hs_build(m, patterns, cache) < 0))
 		goto nomem;
 #endif
 	if (alone_index(m, flags) < 0)

@@ -60,6 +60,12 @@ enum multire_engine {
  * Broken patterns do not fail the call. */
 int multire_compile(const char *const *patterns, const unsigned *ids, size_t n, unsigned flags,
 		    struct multire **out, struct conf_err *err);
+/* The same, with Vectorscan's database kept in the directory cache between
+ * runs (filters/hscache.h; NULL: not kept): the second compile of the same
+ * patterns reads it back instead of compiling. */
+int multire_compile_cached(const char *const *patterns, const unsigned *ids, size_t n,
+			   unsigned flags, const char *cache, struct multire **out,
+			   struct conf_err *err);
 void multire_free(struct multire *m); /* NULL is safe */
 
 size_t multire_size(const struct multire *m);      /* n */

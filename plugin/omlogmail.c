@@ -5,7 +5,7 @@
  *
  *   module(load="omlogmail")
  *   action(type="omlogmail" config="/etc/logmail/logmail.conf"
- *          spool="/var/spool/logmail" sync="off"
+ *          spool="/var/spool/logmail" sync="off" cache="/var/spool/logmail/cache"
  *          filters=["log email ops@example.com level errors"])
  *
  * This file and plugin/stats.c (statistics) are the only ones of logmail
@@ -69,6 +69,7 @@ static struct cnfparamdescr om_params[] = {
     {"spool", eCmdHdlrString, 0},
     {"filters", eCmdHdlrArray, 0},
     {"sync", eCmdHdlrBinary, 0},
+    {"cache", eCmdHdlrString, 0},
 };
 static struct cnfparamblk om_param_block = {
     CNFPARAMBLK_VERSION,
@@ -90,6 +91,7 @@ typedef struct _instanceData {
 	struct engine *engine;
 	struct om_stats *stats; /* NULL: no statistics (logged) */
 	char *config_path, *spool_dir;
+	char *cache_dir; /* NULL: the engine's default, <spool>/cache */
 	char **filter_lines;
 	size_t n_filter_lines;
 	bool sync;
@@ -132,6 +134,18 @@ static void om_inst_free(instanceData *d)
 	free(d->filter_lines);
 	free(d->config_path);
 	free(d->spool_dir);
+	free(d->cache_dir);
+}
+
+/* A path parameter (NULL or "": not given) is absolute, or logged. */
+static bool om_absolute(const char *name, const char *path)
+{
+	if (path == NULL || *path == '\0' || *path == '/')
+		return true;
+	LogError(0, RS_RET_CONFIG_ERROR,
+		 "omlogmail: %s=\"%s\" must be an absolute path (rsyslogd changes directory to /)",
+		 name, path);
+	return false;
 }
 
 /* Take the action's parameters.  false (and the error logged) on a bad one. */
@@ -148,6 +162,9 @@ static bool om_inst_params(instanceData *d, struct cnfparamvals *pv)
 		} else if (strcmp(name, "spool") == 0) {
 			free(d->spool_dir);
 			d->spool_dir = es_str2cstr(pv[i].val.d.estr, NULL);
+		} else if (strcmp(name, "cache") == 0) {
+			free(d->cache_dir);
+			d->cache_dir = es_str2cstr(pv[i].val.d.estr, NULL);
 		} else if (strcmp(name, "sync") == 0) {
 			d->sync = pv[i].val.d.n != 0;
 		} else if (strcmp(name, "filters") == 0) {
@@ -170,14 +187,9 @@ static bool om_inst_params(instanceData *d, struct cnfparamvals *pv)
 		d->spool_dir = strdup(SPOOL_DEFAULT_DIR);
 	if (d->config_path == NULL || d->spool_dir == NULL)
 		return false;
-	if (*d->config_path != '/' || *d->spool_dir != '/') {
-		LogError(0, RS_RET_CONFIG_ERROR,
-			 "omlogmail: config=\"%s\" and spool=\"%s\" must be absolute paths "
-			 "(rsyslogd changes directory to /)",
-			 d->config_path, d->spool_dir);
-		return false;
-	}
-	return true;
+	/* &, not &&: each bad one is named */
+	return om_absolute("config", d->config_path) & om_absolute("spool", d->spool_dir) &
+	       om_absolute("cache", d->cache_dir);
 }
 
 /* The engine for the action's parameters: its configuration loaded. */
@@ -189,6 +201,7 @@ static bool om_inst_engine(instanceData *d)
 	    .n_extra_lines = d->n_filter_lines,
 	    .extra_label = OM_FILTERS_LABEL,
 	    .spool_dir = d->spool_dir,
+	    .cache_dir = d->cache_dir,
 	    .sync = d->sync,
 	    .log = om_log,
 	};

@@ -38,7 +38,8 @@ for level in paranoid server workstation; do
 			lm_fail "$level: logcheck reported no $section: the test log needs more lines"
 	done
 	for mode in "" -p; do
-		"$DRIVER" -t $mode -r "$LM_TMP/rules" "$level" "$log" >"$LM_TMP/$level$mode.ours" \
+		"$DRIVER" -t $mode ${LOGMAIL_TEST_CACHE:+-c "$LOGMAIL_TEST_CACHE"} -r "$LM_TMP/rules" \
+			"$level" "$log" >"$LM_TMP/$level$mode.ours" \
 			2>"$LM_TMP/$level$mode.err" || lm_fail "$level $mode: the driver failed: $(cat "$LM_TMP/$level$mode.err")"
 		lc_compare "$level${mode:+ ($mode)}" "$LM_TMP/$level.theirs" "$LM_TMP/$level$mode.ours"
 	done

@@ -17,6 +17,7 @@
  *
  *   -p  PCRE2 only (no Vectorscan)     -1  one database (no header split,
  *                                          no grouping by program)
+ *   -c DIR  keep the compiled rules in DIR (logcheck_load_cached)
  *
  * LEVEL is paranoid, server or workstation; DIR defaults to /etc/logcheck.
  * Lines are read whole (up to the newline); a line with a NUL byte is
@@ -118,7 +119,7 @@ static int translate_stdin(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: logcheck_driver [-t|-n] [-p] [-1] [-r DIR] LEVEL [FILE]\n");
+	fprintf(stderr, "usage: logcheck_driver [-t|-n] [-p] [-1] [-r DIR] [-c DIR] LEVEL [FILE]\n");
 	return 2;
 }
 
@@ -164,7 +165,7 @@ static int classify_file(const struct logcheck_rules *r, FILE *in, bool pairs)
 
 int main(int argc, char **argv)
 {
-	const char *dir = NULL;
+	const char *dir = NULL, *cache = NULL;
 	unsigned flags = 0;
 	bool pairs = false, load_only = false;
 	struct logcheck_rules *r = NULL;
@@ -173,8 +174,11 @@ int main(int argc, char **argv)
 	int level, opt, rc;
 	FILE *in;
 
-	while ((opt = getopt(argc, argv, "tnp1r:x")) != -1) {
+	while ((opt = getopt(argc, argv, "tnp1r:c:x")) != -1) {
 		switch (opt) {
+		case 'c':
+			cache = optarg;
+			break;
 		case 'x':
 			return translate_stdin();
 		case 't':
@@ -201,7 +205,7 @@ int main(int argc, char **argv)
 		return usage();
 	if (load_only)
 		flags |= LOGCHECK_NO_COMPILE;
-	if (logcheck_load(dir, level, flags, load_only ? NULL : &r, &rep, &err) < 0) {
+	if (logcheck_load_cached(dir, level, flags, cache, load_only ? NULL : &r, &rep, &err) < 0) {
 		fprintf(stderr, "logcheck_driver: %s\n", err.msg);
 		return 1;
 	}

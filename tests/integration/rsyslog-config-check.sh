@@ -86,11 +86,14 @@ lm_assert_match "bad filter: line 2 of filters" "omlogmail: omlogmail filters:2:
 # Relative paths would be wrong once rsyslogd has changed directory to /.
 cat >"$RS_DIR/relative.conf" <<EOF
 module(load="$OMLOGMAIL")
-action(type="omlogmail" config="logmail.conf" spool="$RS_DIR/spool")
+action(type="omlogmail" config="logmail.conf" spool="$RS_DIR/spool" cache="cache")
 EOF
 check_conf relative
 lm_assert_match "relative path: status" "^[1-9]" "$rc"
-lm_assert_match "relative path: said" "omlogmail: config=\"logmail.conf\" .* must be absolute" "$out"
+lm_assert_match "relative path: said" \
+	"omlogmail: config=\"logmail.conf\" must be an absolute path \(rsyslogd changes directory to /\)" "$out"
+lm_assert_match "relative cache: said" "omlogmail: cache=\"cache\" must be an absolute path" "$out"
+lm_assert_eq "the spool's absolute path: not named" 0 "$(grep -c 'spool=.* must be' <<<"$out")"
 
 # An unknown parameter is rsyslog's own error.
 cat >"$RS_DIR/unknown.conf" <<EOF

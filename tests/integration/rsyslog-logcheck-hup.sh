@@ -6,7 +6,8 @@
 # mailed, while other lines still are.  (RFC 3164 from logger, so that the
 # tag is "appx:" as the rules expect; an RFC 5424 message's is "appx".
 # rsyslogd's own lines are excluded: no rule ignores them, and they would
-# make digests of their own, as many as the timing gives.)
+# make digests of their own, as many as the timing gives.)  Then the
+# compiled rules kept in <spool>/cache, and a restart over a damaged cache.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
 rs_setup
@@ -54,4 +55,25 @@ all=$(for f in $(rs_mail_to lc@example.com); do rs_body "$f"; done)
 lm_assert_eq "two mails" 2 "$(rs_mail_to lc@example.com | wc -l)"
 lm_assert_match "after: the other line is mailed" 'appx\[notice\]: still reported after the HUP' "$all"
 lm_assert_eq "after: the newly ignored line is not" 0 "$(grep -c 'ignore me after' <<<"$all")"
+
+# The compiled rules are kept in the spool's cache, private.  A restart
+# over cache files that were all damaged compiles the rules again and
+# answers the same.
+cache=$RS_DIR/spool/cache
+lm_assert_eq "the cache directory is private" 700 "$(stat -c %a "$cache")"
+lm_assert_eq "cache files: at least the ignore rules' database" 1 \
+	"$(find "$cache" -type f | grep -c -m 1 .)"
+lm_assert_eq "cache files are 0600" "" "$(find "$cache" -type f ! -perm 600)"
+for f in "$cache"/*; do
+	printf 'garbage' | dd of="$f" bs=1 seek=200 conv=notrunc status=none
+done
+rs_start || exit 99
+rs_wait_log "omlogmail: logcheck rules $rules \(server\): 2 rules loaded" 2 || exit 1
+rs_log --rfc3164 -p user.notice -t appx "ignore me after the restart"
+rs_log --rfc3164 -p user.notice -t appx "still reported after the restart"
+lm_wait_mails "$SMTPD_MAILDIR" 3 || lm_fail "no mail after the restart"
+rs_stop
+all=$(for f in $(rs_mail_to lc@example.com); do rs_body "$f"; done)
+lm_assert_match "restart: the other line is mailed" 'appx\[notice\]: still reported after the restart' "$all"
+lm_assert_eq "restart: the ignored line is not" 0 "$(grep -c 'ignore me after the restart' <<<"$all")"
 lm_done

@@ -358,3 +358,120 @@ Test(multire, id_out_of_range)
 	cr_assert_null(m);
 	cr_assert_str_eq(err.msg, "pattern id out of range");
 }
+
+/* ---- the database cache (filters/hscache.h) ---------------------------------------- */
+
+#ifdef HAVE_VECTORSCAN
+#include "filters/hscache.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char cache_root[] = "/tmp/test_multire.XXXXXX";
+static char cache[sizeof(cache_root) + 32];
+
+static void cache_setup(void)
+{
+	cr_assert_not_null(mkdtemp(cache_root));
+	snprintf(cache, sizeof(cache), "%s/cache", cache_root);
+}
+
+static void cache_teardown(void)
+{
+	char cmd[sizeof(cache_root) + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_root);
+	cr_expect_eq(system(cmd), 0);
+}
+
+/* The one file in the cache; its name is the key in hex. */
+static void only_file(char name[2 * HSCACHE_KEY + 1])
+{
+	DIR *d = opendir(cache);
+	struct dirent *de;
+	int n = 0;
+
+	cr_assert_not_null(d, "the cache directory was made");
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || n++ > 0)
+			continue;
+		cr_assert_eq(strlen(de->d_name), 2 * HSCACHE_KEY, "%s: named by its key", de->d_name);
+		memcpy(name, de->d_name, 2 * HSCACHE_KEY + 1);
+	}
+	closedir(d);
+	cr_assert_eq(n, 1, "one database, one file");
+}
+
+static uint64_t scan_cached(const char *const *p, const unsigned *ids, size_t n, const char *text)
+{
+	struct multire *m = NULL;
+	struct multire_scratch *s;
+	uint64_t hits = 0;
+
+	cr_assert_eq(multire_compile_cached(p, ids, n, 0, cache, &m, NULL), 0);
+	s = scratch_for(m, m);
+	multire_scan(m, s, text, strlen(text), &hits);
+	multire_scratch_free(s);
+	multire_free(m);
+	return hits;
+}
+
+Test(cache, used_checked_and_replaced, .init = cache_setup, .fini = cache_teardown)
+{
+	const char *cats[] = {"cat", "dog"}, *birds[] = {"bird"};
+	unsigned ids[] = {0, 1};
+	char name[2 * HSCACHE_KEY + 1], path[200];
+	unsigned char key[HSCACHE_KEY];
+	hs_database_t *other;
+	hs_compile_error_t *ce = NULL;
+	struct stat st;
+	FILE *f;
+
+	if (!multire_vectorscan_available())
+		cr_skip_test("Vectorscan does not run on this CPU");
+	cr_assert_eq(scan_cached(cats, ids, 2, "a cat"), 1);
+	only_file(name);
+	snprintf(path, sizeof(path), "%s/%s", cache, name);
+	cr_assert_eq(stat(cache, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0700);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600);
+	cr_assert_eq(scan_cached(cats, ids, 2, "a dog"), 2, "the same answers from the cache");
+
+	/* Under the key of {cat, dog}, a database of other patterns: answers that
+	 * come from it prove the file is read. */
+	for (size_t i = 0; i < HSCACHE_KEY; i++)
+		cr_assert_eq(sscanf(name + 2 * i, "%2hhx", &key[i]), 1);
+	cr_assert_eq(hs_compile_multi(birds, (unsigned[]){HS_FLAG_SINGLEMATCH}, ids, 1,
+				      HS_MODE_BLOCK, NULL, &other, &ce),
+		     HS_SUCCESS);
+	hscache_store(cache, key, other);
+	hs_free_database(other);
+	cr_assert_eq(scan_cached(cats, ids, 2, "a bird"), 1, "the cached database answers");
+
+	/* One byte of the database changed: the file is refused, the patterns
+	 * compiled again and the file written anew. */
+	cr_assert_not_null(f = fopen(path, "r+b"));
+	cr_assert_eq(fseek(f, -1, SEEK_END), 0);
+	cr_assert_eq(fputc(0x5a ^ 0xff, f), 0x5a ^ 0xff);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(scan_cached(cats, ids, 2, "a bird"), 0, "a damaged file is not used");
+	cr_assert_eq(scan_cached(cats, ids, 2, "a cat"), 1);
+	only_file(name);
+}
+
+Test(cache, none_to_be_had, .init = cache_setup, .fini = cache_teardown)
+{
+	const char *cats[] = {"cat"};
+	unsigned ids[] = {0};
+	struct multire *m = NULL;
+
+	if (!multire_vectorscan_available())
+		cr_skip_test("Vectorscan does not run on this CPU");
+	snprintf(cache, sizeof(cache), "%s/no/such/dir", cache_root);
+	cr_assert_eq(scan_cached(cats, ids, 1, "a cat"), 1, "a cache that cannot be made misses");
+	cr_assert_eq(multire_compile_cached(cats, ids, 1, MULTIRE_PCRE2_ONLY, cache, &m, NULL), 0);
+	multire_free(m);
+}
+#endif
