@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/util.h"
+
 /* "<PRI>" (0..191) at *p. */
 static bool parse_pri(const char **p, int *sev, int *fac)
 {
@@ -34,13 +36,12 @@ static bool parse_pri(const char **p, int *sev, int *fac)
  * at most a day after ref. */
 static bool parse_traditional(const char **p, time_t ref, time_t *ts)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	const char *s = *p;
 	struct tm now, tm = {0};
 	int n = 0;
 
 	for (tm.tm_mon = 0; tm.tm_mon < 12; tm.tm_mon++)
-		if (strncmp(s, months + 3 * tm.tm_mon, 3) == 0)
+		if (strncmp(s, util_month((unsigned)tm.tm_mon), 3) == 0)
 			break;
 	if (tm.tm_mon == 12 || s[3] != ' ')
 		return false;

@@ -182,13 +182,12 @@ void engine_rules_free(struct engine_gen *g)
  * (RFC 3164: the day padded with a blank), into out (16 octets). */
 static void rfc3164_time(time_t ts, char out[16])
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	struct tm tm;
 	char *p = out;
 
 	if (localtime_r(&ts, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	memcpy(p, months + 3 * ((unsigned)tm.tm_mon % 12u), 3);
+	memcpy(p, util_month((unsigned)tm.tm_mon), 3);
 	p[3] = ' ';
 	p = util_two_digits(p + 4, (unsigned)tm.tm_mday, true);
 	*p++ = ' ';

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "smtp/smtp-internal.h"
+#include "util/util.h"
 
 #define LINE_SOFT 78
 #define LINE_HARD 998
@@ -141,8 +142,6 @@ int smtp_subject_header(const char *subject, char *out, size_t size)
 void smtp_rfc5322_date(time_t t, char *out, size_t size)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;
 	char zone[8];
 
@@ -150,7 +149,7 @@ void smtp_rfc5322_date(time_t t, char *out, size_t size)
 	/* Not %a/%b: they follow the locale, RFC 5322 does not. */
 	strftime(zone, sizeof(zone), "%z", &tm);
 	snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d %s", days[tm.tm_wday % 7], tm.tm_mday,
-		 months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
+		 util_month((unsigned)tm.tm_mon), tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
 }
 
 /* Body: CRLF line ends, lines wrapped at 998 octets, a final CRLF. */

@@ -117,6 +117,16 @@ static inline char *util_two_digits(char *p, unsigned v, bool pad)
 	return p + 2;
 }
 
+/* The abbreviation of month mon (0 Jan ... 11 Dec) that syslog lines and
+ * RFC 5322 dates use whatever the locale: three letters, NUL-terminated. */
+static inline const char *util_month(unsigned mon)
+{
+	static const char names[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+	return names[mon % 12];
+}
+
 /* v in decimal, written to end just before end; returns where it starts (at
  * most 20 octets before end).  By hand, not snprintf: the journal and the
  * digest states write numbers for every message. */
