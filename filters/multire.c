@@ -266,13 +266,12 @@ static int hs_screen(struct multire *m, const char *const *patterns)
  * cached: the key names the patterns the first compile was given.) */
 static int hs_build(struct multire *m, const char *const *patterns, const char *cache)
 {
-	unsigned char key[HSCACHE_KEY];
-	bool first = true;
-
 	const char **exprs = calloc(m->n ? m->n : 1, sizeof(*exprs));
 	unsigned *flags = calloc(m->n ? m->n : 1, sizeof(*flags));
 	unsigned *ids = calloc(m->n ? m->n : 1, sizeof(*ids));
 	size_t *which = calloc(m->n ? m->n : 1, sizeof(*which));
+	unsigned char key[HSCACHE_KEY];
+	bool first = true; /* the patterns hs_screen passed, as the key names them */
 	int rc = -1;
 
 	if (!exprs || !flags || !ids || !which)
