@@ -163,7 +163,20 @@ hs_database_t *hscache_load(const char *dir, const unsigned char key[HSCACHE_KEY
 	return db;
 }
 
-/* Remove the files of dir (ours: named by a key) not used for HSCACHE_DAYS. */
+/* A name of ours: a key, or the temporary name a key is written under
+ * (".KEY.PID", left behind by a crash). */
+static bool is_ours(const char *s)
+{
+	bool tmp = *s == '.';
+
+	s += tmp;
+	if (strspn(s, "0123456789abcdef") != NAME_LEN - 1)
+		return false;
+	s += NAME_LEN - 1;
+	return tmp ? *s == '.' && s[1] && strspn(s + 1, "0123456789") == strlen(s + 1) : !*s;
+}
+
+/* Remove the files of dir (ours) not used for HSCACHE_DAYS. */
 static void prune(int dirfd)
 {
 	int fd = dup(dirfd);
@@ -179,9 +192,7 @@ static void prune(int dirfd)
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 
-		if (strlen(de->d_name) == NAME_LEN - 1 &&
-		    strspn(de->d_name, "0123456789abcdef") == NAME_LEN - 1 &&
-		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (is_ours(de->d_name) && fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISREG(st.st_mode) && st.st_mtime < old)
 			(void)unlinkat(dirfd, de->d_name, 0);
 	}

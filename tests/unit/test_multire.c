@@ -365,7 +365,9 @@ Test(multire, id_out_of_range)
 #include "filters/hscache.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char cache_root[] = "/tmp/test_multire.XXXXXX";
@@ -459,6 +461,54 @@ Test(cache, used_checked_and_replaced, .init = cache_setup, .fini = cache_teardo
 	cr_assert_eq(scan_cached(cats, ids, 2, "a bird"), 0, "a damaged file is not used");
 	cr_assert_eq(scan_cached(cats, ids, 2, "a cat"), 1);
 	only_file(name);
+}
+
+/* A file of the cache dir with its time n days ago. */
+static void cache_file(const char *name, int days)
+{
+	char path[200];
+	struct timespec t[2] = {{time(NULL) - days * 86400L, 0}, {time(NULL) - days * 86400L, 0}};
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", cache, name);
+	cr_assert_not_null(f = fopen(path, "w"));
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static bool cache_has(const char *name)
+{
+	char path[200];
+
+	snprintf(path, sizeof(path), "%s/%s", cache, name);
+	return access(path, F_OK) == 0;
+}
+
+Test(cache, unused_files_pruned, .init = cache_setup, .fini = cache_teardown)
+{
+	const char *cats[] = {"cat"};
+	unsigned char key[HSCACHE_KEY] = {1};
+	hs_database_t *db;
+	hs_compile_error_t *ce = NULL;
+	char old[80], recent[80], tmp[90];
+
+	memset(old, 'a', 64), old[64] = '\0';
+	memset(recent, 'b', 64), recent[64] = '\0';
+	snprintf(tmp, sizeof(tmp), ".%s.123", old);
+	cr_assert_eq(mkdir(cache, 0700), 0);
+	cache_file(old, HSCACHE_DAYS + 1);
+	cache_file(tmp, HSCACHE_DAYS + 1);
+	cache_file(recent, HSCACHE_DAYS - 1);
+	cache_file("notes.txt", HSCACHE_DAYS + 1);
+	cr_assert_eq(hs_compile_multi(cats, (unsigned[]){HS_FLAG_SINGLEMATCH}, (unsigned[]){0}, 1,
+				      HS_MODE_BLOCK, NULL, &db, &ce),
+		     HS_SUCCESS);
+	hscache_store(cache, key, db);
+	hs_free_database(db);
+	cr_expect(!cache_has(old), "a database not used for %d days is removed", HSCACHE_DAYS);
+	cr_expect(!cache_has(tmp), "so is a crash's temporary file");
+	cr_expect(cache_has(recent), "a database used lately stays");
+	cr_expect(cache_has("notes.txt"), "a file that is not ours stays");
 }
 
 Test(cache, none_to_be_had, .init = cache_setup, .fini = cache_teardown)
