@@ -386,6 +386,8 @@ int multire_compile_cached(const char *const *patterns, const unsigned *ids, siz
 	if (!(flags & MULTIRE_PCRE2_ONLY) && multire_vectorscan_available() &&
 	    (hs_screen(m, patterns) < 0 || hs_build(m, patterns, cache) < 0))
 		goto nomem;
+#else
+	(void)cache; /* nothing compiled to keep */
 #endif
 	if (alone_index(m, flags) < 0)
 		goto nomem;

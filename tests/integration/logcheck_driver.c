@@ -14,6 +14,9 @@
  *   logcheck_driver -x
  *       each line of stdin, a GNU ERE, translated to PCRE2 syntax (or
  *       "error: why")
+ *   logcheck_driver -v
+ *       "vectorscan" when rules run with Vectorscan here (a build with it,
+ *       a CPU it runs on), else "pcre2"
  *
  *   -p  PCRE2 only (no Vectorscan)     -1  one database (no header split,
  *                                          no grouping by program)
@@ -25,6 +28,7 @@
  * when the rules cannot be loaded, 2 on usage errors.
  */
 #include "filters/logcheck.h"
+#include "filters/multire.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -174,8 +178,11 @@ int main(int argc, char **argv)
 	int level, opt, rc;
 	FILE *in;
 
-	while ((opt = getopt(argc, argv, "tnp1r:c:x")) != -1) {
+	while ((opt = getopt(argc, argv, "tnp1r:c:xv")) != -1) {
 		switch (opt) {
+		case 'v':
+			puts(multire_vectorscan_available() ? "vectorscan" : "pcre2");
+			return 0;
 		case 'c':
 			cache = optarg;
 			break;

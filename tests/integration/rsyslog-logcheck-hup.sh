@@ -56,17 +56,21 @@ lm_assert_eq "two mails" 2 "$(rs_mail_to lc@example.com | wc -l)"
 lm_assert_match "after: the other line is mailed" 'appx\[notice\]: still reported after the HUP' "$all"
 lm_assert_eq "after: the newly ignored line is not" 0 "$(grep -c 'ignore me after' <<<"$all")"
 
-# The compiled rules are kept in the spool's cache, private.  A restart
-# over cache files that were all damaged compiles the rules again and
-# answers the same.
+# With Vectorscan, the compiled rules are kept in the spool's cache,
+# private.  A restart over cache files that were all damaged compiles the
+# rules again and answers the same.
 cache=$RS_DIR/spool/cache
-lm_assert_eq "the cache directory is private" 700 "$(stat -c %a "$cache")"
-lm_assert_eq "cache files: at least the ignore rules' database" 1 \
-	"$(find "$cache" -type f | grep -c -m 1 .)"
-lm_assert_eq "cache files are 0600" "" "$(find "$cache" -type f ! -perm 600)"
-for f in "$cache"/*; do
-	printf 'garbage' | dd of="$f" bs=1 seek=200 conv=notrunc status=none
-done
+if [ "$("$top_builddir/tests/integration/logcheck_driver" -v)" = vectorscan ]; then
+	lm_assert_eq "the cache directory is private" 700 "$(stat -c %a "$cache")"
+	lm_assert_eq "cache files: at least the ignore rules' database" 1 \
+		"$(find "$cache" -type f | grep -c -m 1 .)"
+	lm_assert_eq "cache files are 0600" "" "$(find "$cache" -type f ! -perm 600)"
+	for f in "$cache"/*; do
+		printf 'garbage' | dd of="$f" bs=1 seek=200 conv=notrunc status=none
+	done
+else
+	lm_assert_eq "without Vectorscan, nothing to keep" no "$([ -e "$cache" ] && echo yes || echo no)"
+fi
 rs_start || exit 99
 rs_wait_log "omlogmail: logcheck rules $rules \(server\): 2 rules loaded" 2 || exit 1
 rs_log --rfc3164 -p user.notice -t appx "ignore me after the restart"
