@@ -137,10 +137,10 @@ static void om_inst_free(instanceData *d)
 	free(d->cache_dir);
 }
 
-/* A path parameter (NULL or "": not given) is absolute, or logged. */
-static bool om_absolute(const char *name, const char *path)
+/* A path parameter is absolute (or, when optional, empty: none), or logged. */
+static bool om_absolute(const char *name, const char *path, bool optional)
 {
-	if (path == NULL || *path == '\0' || *path == '/')
+	if (*path == '/' || (optional && *path == '\0'))
 		return true;
 	LogError(0, RS_RET_CONFIG_ERROR,
 		 "omlogmail: %s=\"%s\" must be an absolute path (rsyslogd changes directory to /)",
@@ -188,8 +188,9 @@ static bool om_inst_params(instanceData *d, struct cnfparamvals *pv)
 	if (d->config_path == NULL || d->spool_dir == NULL)
 		return false;
 	/* &, not &&: each bad one is named */
-	return om_absolute("config", d->config_path) & om_absolute("spool", d->spool_dir) &
-	       om_absolute("cache", d->cache_dir);
+	return om_absolute("config", d->config_path, false) &
+	       om_absolute("spool", d->spool_dir, false) &
+	       (d->cache_dir == NULL || om_absolute("cache", d->cache_dir, true));
 }
 
 /* The engine for the action's parameters: its configuration loaded. */
