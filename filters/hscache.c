@@ -66,7 +66,8 @@ void hscache_key(const char *const *exprs, const unsigned *flags, const unsigned
 		feed(c, exprs[i], strlen(exprs[i]));
 		feed(c, fi, sizeof(fi));
 	}
-	EVP_DigestFinal_ex(c, key, NULL);
+	if (!EVP_DigestFinal_ex(c, key, NULL))
+		memset(key, 0, HSCACHE_KEY);
 	EVP_MD_CTX_free(c);
 }
 
