@@ -62,8 +62,8 @@ lm_assert_eq "after: the newly ignored line is not" 0 "$(grep -c 'ignore me afte
 cache=$RS_DIR/spool/cache
 if [ "$("$top_builddir/tests/integration/logcheck_driver" -v)" = vectorscan ]; then
 	lm_assert_eq "the cache directory is private" 700 "$(stat -c %a "$cache")"
-	lm_assert_eq "cache files: at least the ignore rules' database" 1 \
-		"$(find "$cache" -type f | grep -c -m 1 .)"
+	lm_assert_eq "cache files: at least the ignore rules' database" yes \
+		"$([ -n "$(find "$cache" -type f -print -quit)" ] && echo yes)"
 	lm_assert_eq "cache files are 0600" "" "$(find "$cache" -type f ! -perm 600)"
 	for f in "$cache"/*; do
 		printf 'garbage' | dd of="$f" bs=1 seek=200 conv=notrunc status=none
