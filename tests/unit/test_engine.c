@@ -732,6 +732,16 @@ static void held_child(int ready)
 }
 
 /* The bodies of the mails to `to` in the server's maildir, CR removed. */
+/* How many times what occurs in s. */
+static size_t count_in(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
+}
+
 static char *bodies_to(const char *to)
 {
 	char cmd[800], *text = malloc(1 << 20);
@@ -1186,14 +1196,16 @@ Test(engine, a_journal_of_the_previous_version_replays)
 	engine_free(e);
 	deliver_all();
 	body = bodies_to("a@example.com");
-	/* (the restored digest's window has long passed: it goes out with the
-	 * next message; the last comes in a mail of its own) */
-	cr_assert_not_null(strstr(body, "2026-07-01 12:00:00 +0000 web1 app[err]: old state\n"
-					"2026-07-01 12:00:01 +0000 web1 app[err]: old v2\n"
-					"-- \n"),
-			   "%s", body);
-	cr_assert_not_null(strstr(body, "\n2026-07-01 12:00:02 +0000 web1 app[err]: old v1\n"),
-			   "%s", body);
+	/* Each line once.  (The restored digest's window has long passed: the
+	 * delivery thread, already running while the journal replays, may send
+	 * it before or after the next record joins it, so which lines share a
+	 * mail, and so the mails' order, is not asserted.) */
+	cr_assert_eq(count_in(body, "2026-07-01 12:00:00 +0000 web1 app[err]: old state\n"), 1,
+		     "%s", body);
+	cr_assert_eq(count_in(body, "2026-07-01 12:00:01 +0000 web1 app[err]: old v2\n"), 1, "%s",
+		     body);
+	cr_assert_eq(count_in(body, "2026-07-01 12:00:02 +0000 web1 app[err]: old v1\n"), 1, "%s",
+		     body);
 	free(body);
 	body = bodies_to("lc@example.com");
 	cr_assert_not_null(strstr(body,
@@ -1207,11 +1219,10 @@ Test(engine, a_journal_of_the_previous_version_replays)
 
 static size_t count_logged(const char *what)
 {
-	size_t n = 0;
+	size_t n;
 
 	pthread_mutex_lock(&log_lock);
-	for (const char *p = log_text; (p = strstr(p, what)) != NULL; p++)
-		n++;
+	n = count_in(log_text, what);
 	pthread_mutex_unlock(&log_lock);
 	return n;
 }
