@@ -17,33 +17,29 @@ struct accepted {
 	size_t first, n; /* w->rcpt[first .. first + n) */
 };
 
+/* The per-generation part of a worker: everything sized by the
+ * configuration. */
+struct worker_gen {
+	struct filter_worker *fw;
+	struct logcheck_worker **lcw; /* per rule set (NULL: a set without rules) */
+	uint8_t *section;             /* per rule set: where the message is */
+	size_t *match;                /* filter_match's output, one per recipient */
+	size_t *held;                 /* the recipients whose logcheck filter holds */
+	size_t *split;                /* scratch: the recipients of one section */
+	const char **to;              /* scratch: the addresses of one message's recipients */
+};
+
 struct engine_worker {
 	struct engine *e;
-	struct engine_gen *gen; /* the generation fw, lcw and match were made for */
-	struct filter_worker *fw;
-	struct logcheck_worker **lcw; /* per rule set of gen (NULL: a set without rules) */
-	uint8_t *section;             /* per rule set: where the message is */
-	struct engine_line line;      /* the message as logcheck's rules see it */
+	struct engine_gen *gen; /* the generation cur was made for */
+	struct worker_gen cur;
+	struct engine_line line; /* the message as logcheck's rules see it */
 	struct digest_time_cache *tc;
-	size_t *match;        /* filter_match's output, one per recipient */
-	size_t *held;         /* the recipients whose logcheck filter holds */
-	size_t *split;        /* scratch: the recipients of one section */
-	const char **to;      /* scratch: the addresses of one message's recipients */
 	struct accepted *acc; /* the batch's accepted messages */
 	size_t n_acc, cap_acc;
 	size_t *rcpt; /* their recipients, acc[i].first onwards */
 	size_t n_rcpt, cap_rcpt;
 	size_t n_msgs; /* the batch's accepted messages (an accepted per section) */
-};
-
-/* The per-generation part of a worker: everything sized by the
- * configuration. */
-struct worker_gen {
-	struct filter_worker *fw;
-	struct logcheck_worker **lcw;
-	uint8_t *section;
-	size_t *match, *held, *split;
-	const char **to;
 };
 
 static void worker_gen_free(struct worker_gen *x, size_t n_lc)
@@ -82,22 +78,6 @@ static bool worker_gen_new(struct worker_gen *x, const struct engine_gen *g)
 	return ok;
 }
 
-static void worker_gen_get(struct engine_worker *w, struct worker_gen *x)
-{
-	*x = (struct worker_gen){w->fw, w->lcw, w->section, w->match, w->held, w->split, w->to};
-}
-
-static void worker_gen_set(struct engine_worker *w, const struct worker_gen *x)
-{
-	w->fw = x->fw;
-	w->lcw = x->lcw;
-	w->section = x->section;
-	w->match = x->match;
-	w->held = x->held;
-	w->split = x->split;
-	w->to = x->to;
-}
-
 /* Make w use the engine's current generation (after a reload). */
 static enum engine_status worker_sync(struct engine_worker *w)
 {
@@ -106,7 +86,7 @@ static enum engine_status worker_sync(struct engine_worker *w)
 
 	if (g == NULL) /* the engine stopped */
 		return ENGINE_ESTOPPED;
-	if (g == old && w->fw != NULL) {
+	if (g == old && w->cur.fw != NULL) {
 		engine_gen_put(g); /* never the last: w holds one */
 		return ENGINE_OK;
 	}
@@ -114,8 +94,8 @@ static enum engine_status worker_sync(struct engine_worker *w)
 		engine_gen_put(g);
 		return ENGINE_ENOMEM;
 	}
-	worker_gen_get(w, &prev);
-	worker_gen_set(w, &x);
+	prev = w->cur;
+	w->cur = x;
 	w->gen = g;
 	/* the old rules' workers before the old generation, which may free them */
 	worker_gen_free(&prev, old != NULL ? old->n_lc : 0);
@@ -144,10 +124,7 @@ void engine_worker_free(struct engine_worker *w)
 {
 	if (w == NULL)
 		return;
-	struct worker_gen x;
-
-	worker_gen_get(w, &x);
-	worker_gen_free(&x, w->gen != NULL ? w->gen->n_lc : 0);
+	worker_gen_free(&w->cur, w->gen != NULL ? w->gen->n_lc : 0);
 	free(w->line.buf);
 	free(w->acc);
 	free(w->rcpt);
@@ -176,10 +153,10 @@ static int section_of(const struct engine_worker *w, size_t r)
 {
 	int32_t k = w->gen->lc_of[r];
 
-	return k >= 0 ? w->section[k] : DIGEST_SECTION_NONE;
+	return k >= 0 ? w->cur.section[k] : DIGEST_SECTION_NONE;
 }
 
-/* The message's n recipients (w->match), one accepted per section among
+/* The message's n recipients (w->cur.match), one accepted per section among
  * them: the section travels with the message into the journal and the
  * digests.  false on ENOMEM. */
 static bool accepted_push_sections(struct engine_worker *w, struct digest_msg *dm, size_t n)
@@ -188,18 +165,18 @@ static bool accepted_push_sections(struct engine_worker *w, struct digest_msg *d
 		size_t k = 0;
 
 		for (size_t i = 0; i < n; i++)
-			if (section_of(w, w->match[i]) == sec)
-				w->split[k++] = w->match[i];
+			if (section_of(w, w->cur.match[i]) == sec)
+				w->cur.split[k++] = w->cur.match[i];
 		dm->section = sec;
 		if (k == n) /* all of them: the usual case */
-			return accepted_push(w, dm, w->match, n);
-		if (k > 0 && !accepted_push(w, dm, w->split, k))
+			return accepted_push(w, dm, w->cur.match, n);
+		if (k > 0 && !accepted_push(w, dm, w->cur.split, k))
 			return false;
 	}
 	return true;
 }
 
-/* Classify m with each rule set of the generation and list, in w->held,
+/* Classify m with each rule set of the generation and list, in w->cur.held,
  * the recipients whose logcheck filter holds; their number, or -1 when
  * out of memory. */
 static long logcheck_held(struct engine_worker *w, const struct engine_msg *m, time_t ts)
@@ -212,13 +189,13 @@ static long logcheck_held(struct engine_worker *w, const struct engine_msg *m, t
 	if (!engine_line_render(&w->line, m, ts))
 		return -1;
 	for (size_t k = 0; k < g->n_lc; k++)
-		w->section[k] = w->lcw[k] == NULL
+		w->cur.section[k] = w->cur.lcw[k] == NULL
 				    ? LOGCHECK_IGNORED
-				    : (uint8_t)logcheck_classify(g->lc[k]->rules, w->lcw[k],
+				    : (uint8_t)logcheck_classify(g->lc[k]->rules, w->cur.lcw[k],
 								 w->line.buf, w->line.len, NULL);
 	for (size_t i = 0; i < g->n_lc_rcpt; i++)
-		if (w->section[g->lc_of[g->lc_rcpt[i]]] != LOGCHECK_IGNORED)
-			w->held[n++] = g->lc_rcpt[i];
+		if (w->cur.section[g->lc_of[g->lc_rcpt[i]]] != LOGCHECK_IGNORED)
+			w->cur.held[n++] = g->lc_rcpt[i];
 	return (long)n;
 }
 
@@ -244,7 +221,8 @@ static bool process(struct engine_worker *w, const struct engine_msg *m, time_t 
 
 	if (held < 0)
 		return false;
-	n = filter_match_with(w->gen->filters, w->fw, &fm, w->held, (size_t)held, w->match);
+	n = filter_match_with(w->gen->filters, w->cur.fw, &fm, w->cur.held, (size_t)held,
+			      w->cur.match);
 	if (n == 0)
 		return true;
 	dm = (struct digest_msg){
@@ -258,7 +236,7 @@ static bool process(struct engine_worker *w, const struct engine_msg *m, time_t 
 	};
 	w->n_msgs++;
 	if (w->gen->n_lc == 0)
-		return accepted_push(w, &dm, w->match, n);
+		return accepted_push(w, &dm, w->cur.match, n);
 	return accepted_push_sections(w, &dm, n);
 }
 
@@ -268,8 +246,8 @@ static enum journal_status stage(struct engine_worker *w, const struct accepted 
 	const struct conf_recipient *r = w->gen->conf->recipients;
 
 	for (size_t k = 0; k < a->n; k++)
-		w->to[k] = r[w->rcpt[a->first + k]].address;
-	return journal_add_many(w->e->journal, w->to, a->n, &a->dm);
+		w->cur.to[k] = r[w->rcpt[a->first + k]].address;
+	return journal_add_many(w->e->journal, w->cur.to, a->n, &a->dm);
 }
 
 static void add_to_digests(struct engine_worker *w, time_t now)
@@ -337,7 +315,7 @@ enum engine_status engine_accept(struct engine_worker *w, const struct engine_ms
 	for (i = 0; i < n; i++)
 		if (!process(w, &msgs[i], now))
 			break;
-	filter_worker_flush(w->fw);
+	filter_worker_flush(w->cur.fw);
 	n_acc = w->n_acc;
 	n_msgs = w->n_msgs;
 	if (i < n)
