@@ -93,39 +93,6 @@ static void sha256(const void *p, size_t n, unsigned char out[32])
 		memset(out, 0, 32);
 }
 
-/* The whole of file name in dir, at most max octets; NULL otherwise. */
-static unsigned char *read_file(int dirfd, const char *name, size_t max, size_t *len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	unsigned char *buf = NULL;
-	struct stat st;
-	size_t got = 0, size = 0;
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size <= max)
-		size = (size_t)st.st_size;
-	if (size > 0 && (buf = malloc(size)) != NULL) {
-		while (got < size) {
-			ssize_t r = read(fd, buf + got, size - got);
-
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		if (got == size)
-			(void)futimens(fd, NULL); /* in use: not to be pruned */
-	}
-	close(fd);
-	if (buf && got != size) {
-		free(buf);
-		buf = NULL;
-	}
-	*len = got;
-	return buf;
-}
-
 static uint64_t get_le64(const unsigned char *p)
 {
 	uint64_t v = 0;
@@ -137,7 +104,7 @@ static uint64_t get_le64(const unsigned char *p)
 
 hs_database_t *hscache_load(const char *dir, const unsigned char key[HSCACHE_KEY])
 {
-	char name[NAME_LEN];
+	char name[NAME_LEN], *file;
 	unsigned char *buf, sum[32];
 	hs_database_t *db = NULL;
 	size_t len;
@@ -147,9 +114,10 @@ hs_database_t *hscache_load(const char *dir, const unsigned char key[HSCACHE_KEY
 	    (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return NULL;
 	key_name(key, name);
-	buf = read_file(dirfd, name, (size_t)1 << 30, &len);
+	if (util_read_file(dirfd, name, (size_t)1 << 30, &file, &len) == 0)
+		(void)utimensat(dirfd, name, NULL, AT_SYMLINK_NOFOLLOW); /* in use: not pruned */
 	close(dirfd);
-	if (!buf)
+	if (!(buf = (unsigned char *)file))
 		return NULL;
 	if (len > HEAD_LEN && memcmp(buf, MAGIC, MAGIC_LEN) == 0 &&
 	    memcmp(buf + MAGIC_LEN, key, HSCACHE_KEY) == 0 &&

@@ -234,46 +234,11 @@ static int open_tmp(struct spool *s, char *name, size_t size)
 	return -1;
 }
 
-/* Read a whole file below the spool into a malloc'd, NUL-terminated buffer. */
+/* Read a whole file below the spool into a malloc'd, NUL-terminated buffer
+ * (EFBIG: not a regular file, or larger than any mail). */
 static int read_file(struct spool *s, const char *name, char **out, size_t *len)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-	*out = NULL;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > SPOOL_MAIL_MAX) {
-		errno = EFBIG;
-		goto fail;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		goto fail;
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	buf[got] = '\0';
-	close(fd);
-	*out = buf;
-	*len = got;
-	return 0;
-fail:
-	free(buf);
-	close(fd);
-	return -1;
+	return util_read_file(s->dirfd, name, SPOOL_MAIL_MAX, out, len);
 }
 
 /* Write a value on one line: CR, LF and other control bytes become spaces. */

@@ -1,6 +1,7 @@
 /*
  * util/util.h: the few helpers that several libraries share, so that each
- * exists once: writing a whole buffer, making a directory entry durable,
+ * exists once: writing a whole buffer, reading a whole file, making a
+ * directory entry durable,
  * hashing a string, making a background thread nicer, writing the two
  * digits of a time field, growing an array.
  *
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Write the n octets at p to fd, resuming after short writes and EINTR.
@@ -41,6 +43,53 @@ static inline int util_write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* The whole of the regular file name (relative to dirfd, or AT_FDCWD; a
+ * symbolic link is refused) into a malloc'd buffer, NUL-terminated, when it
+ * holds at most max octets: 0 with *out and *len set, or -1 (errno set;
+ * EFBIG: not a regular file, or larger than max) with *out NULL. */
+static inline int util_read_file(int dirfd, const char *name, size_t max, char **out,
+				 size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), saved;
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+
+	*out = NULL;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1)))
+		goto fail;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	close(fd);
+	*out = buf;
+	*len = got;
+	return 0;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 /* fsync the directory path (relative to dirfd, or AT_FDCWD; "." for dirfd
