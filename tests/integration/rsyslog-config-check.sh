@@ -55,6 +55,32 @@ done
 lm_assert_match "examples checked" "^[3-9]$" "$n"
 [ -e "$RS_DIR/spool" ] && lm_fail "rsyslogd -N1 created the spool"
 
+# cache= says where compiled logcheck rules are kept (with Vectorscan: without
+# it nothing is compiled to keep); cache="" keeps them nowhere, not even in
+# the spool's cache, the default (the spool made beforehand, as a package
+# does).
+rules=$RS_DIR/rules
+mkdir -m 700 "$RS_DIR/sp"
+mkdir -p "$rules"/{cracking.d,violations.d,ignore.d.paranoid,ignore.d.server}
+printf '%s\n' '^\w{3} [ :[:digit:]]{11} [._[:alnum:]-]+ appx\[[0-9]+\]: routine$' \
+	>"$rules/ignore.d.server/appx"
+rs_logmail_conf <<<"mail smtpserver smtp.example.com"
+for cache in "$RS_DIR/kept" ""; do
+	cat >"$RS_DIR/cache.conf" <<EOF
+module(load="$OMLOGMAIL")
+action(type="omlogmail" config="$RS_DIR/logmail.conf" spool="$RS_DIR/sp" cache="$cache"
+       filters=["log email lc@example.com logcheck server rules \\"$rules\\""])
+EOF
+	check_conf cache
+	lm_assert_eq "cache=\"$cache\": rsyslogd -N1 status" 0 "$rc" || echo "$out" >&2
+done
+if [ "$("$top_builddir/tests/integration/logcheck_driver" -v)" = vectorscan ]; then
+	lm_assert_eq "cache=DIR: the compiled rules kept there" yes \
+		"$([ -n "$(find "$RS_DIR/kept" -type f -print -quit 2>/dev/null)" ] && echo yes)"
+fi
+lm_assert_eq "cache=\"\": nothing kept in the spool" no \
+	"$([ -e "$RS_DIR/sp/cache" ] && echo yes || echo no)"
+
 # A bad line in the shared file: file, line and column through rsyslog.
 rs_logmail_conf <<'EOF'
 mail smtpserver smtp.example.com
