@@ -54,54 +54,35 @@ static enum journal_status sys_fail(struct journal_err *err, const char *what,
 	return e == ENOMEM ? JOURNAL_ENOMEM : JOURNAL_EIO;
 }
 
-/* Read the whole file at fd into a malloc'd buffer. */
-static char *read_all(int fd, size_t *len)
-{
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-
-	if (fstat(fd, &st) < 0)
-		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL)
-		return NULL;
-	while (got < (size_t)st.st_size) {
-		ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(buf);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	buf[got] = '\0';
-	*len = got;
-	return buf;
-}
-
 /* ---- open / close -------------------------------------------------------- */
 
-/* Cut an incomplete last record (a crash in the middle of a write). */
+/* Cut an incomplete last record (a crash in the middle of a write): the
+ * file ends after its last '\n'.  Read back from the end a block at a
+ * time: the journal may be large, and its tail is all that matters. */
 static int cut_partial(struct journal *j)
 {
-	char *buf;
-	size_t len, keep;
+	char block[4096];
+	struct stat st;
+	off_t keep, from;
 
-	buf = read_all(j->fd, &len);
-	if (buf == NULL)
+	if (fstat(j->fd, &st) < 0)
 		return -1;
-	keep = len;
-	while (keep > 0 && buf[keep - 1] != '\n')
-		keep--;
-	free(buf);
-	if (keep != len && ftruncate(j->fd, (off_t)keep) < 0)
+	for (keep = st.st_size; keep > 0; keep = from) {
+		size_t n;
+		const char *nl;
+
+		from = keep > (off_t)sizeof(block) ? keep - (off_t)sizeof(block) : 0;
+		n = (size_t)(keep - from);
+		if (util_pread_all(j->fd, block, n, from) != (ssize_t)n)
+			return -1;
+		if ((nl = memrchr(block, '\n', n)) != NULL) {
+			keep = from + (nl - block) + 1;
+			break;
+		}
+	}
+	if (keep != st.st_size && ftruncate(j->fd, keep) < 0)
 		return -1;
-	j->size = (off_t)keep;
+	j->size = keep;
 	return 0;
 }
 
@@ -499,8 +480,7 @@ enum journal_status journal_replay(struct journal *j, journal_fn fn, journal_sta
 
 	if (bad != NULL)
 		*bad = 0;
-	buf = read_all(j->fd, &len);
-	if (buf == NULL)
+	if (util_read_fd(j->fd, SIZE_MAX - 1, &buf, &len) < 0)
 		return sys_fail(err, "cannot read", j);
 	for (line = buf; !stop && (nl = memchr(line, '\n', len - (size_t)(line - buf))) != NULL;
 	     line = nl + 1) {

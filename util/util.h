@@ -45,51 +45,73 @@ static inline int util_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* The whole of the regular file name (relative to dirfd, or AT_FDCWD; a
- * symbolic link is refused) into a malloc'd buffer, NUL-terminated, when it
- * holds at most max octets: 0 with *out and *len set, or -1 (errno set;
- * EFBIG: not a regular file, or larger than max) with *out NULL. */
-static inline int util_read_file(int dirfd, const char *name, size_t max, char **out,
-				 size_t *len)
+/* pread(2) exactly n octets at off into p, resuming after short reads
+ * and EINTR: n, fewer at the end of the file, or -1 (errno set). */
+static inline ssize_t util_pread_all(int fd, void *p, size_t n, off_t off)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), saved;
-	struct stat st;
-	char *buf = NULL;
 	size_t got = 0;
 
-	*out = NULL;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > max) {
-		errno = EFBIG;
-		goto fail;
-	}
-	if (!(buf = malloc((size_t)st.st_size + 1)))
-		goto fail;
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)p + got, n - got, off + (off_t)got);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			goto fail;
+			return -1;
 		if (r == 0)
 			break;
 		got += (size_t)r;
 	}
+	return (ssize_t)got;
+}
+
+/* The whole of the regular file open at fd (from its start, whatever the
+ * fd's offset) into a malloc'd buffer, NUL-terminated, when it holds at
+ * most max octets: 0 with *out and *len set, or -1 (errno set; EFBIG: not
+ * a regular file, or larger than max) with *out NULL. */
+static inline int util_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	ssize_t got;
+	char *buf;
+
+	*out = NULL;
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > max) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1)))
+		return -1;
+	if ((got = util_pread_all(fd, buf, (size_t)st.st_size, 0)) < 0) {
+		int saved = errno;
+
+		free(buf);
+		errno = saved;
+		return -1;
+	}
 	buf[got] = '\0';
-	close(fd);
 	*out = buf;
-	*len = got;
+	*len = (size_t)got;
 	return 0;
-fail:
+}
+
+/* The same for the file name (relative to dirfd, or AT_FDCWD; a symbolic
+ * link is refused). */
+static inline int util_read_file(int dirfd, const char *name, size_t max, char **out,
+				 size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc, saved;
+
+	*out = NULL;
+	if (fd < 0)
+		return -1;
+	rc = util_read_fd(fd, max, out, len);
 	saved = errno;
-	free(buf);
 	close(fd);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 /* fsync the directory path (relative to dirfd, or AT_FDCWD; "." for dirfd

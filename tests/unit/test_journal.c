@@ -467,6 +467,49 @@ static int states_fn(void *arg, size_t i, const char **to, const char **state, s
 	return 1;
 }
 
+/* The cut reads the file back from its end a block at a time: a torn
+ * record longer than a block, after records that fill several, is cut at
+ * the last record's end; a file with no whole record is cut to nothing. */
+Test(journal, partial_record_longer_than_a_block_is_cut)
+{
+	static char tail[10000];
+	const char *head = "1\ta@example.com\t1\t3\t4\th\tp\t";
+	struct journal *j = open_j();
+	struct journal_err err;
+	struct digest_msg m;
+	struct seen s = {0};
+	char text[100];
+	size_t bad;
+	off_t whole;
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(text, sizeof(text), "record %d %080d", i, i);
+		m = msg(text);
+		cr_assert_eq(journal_add(j, "a@example.com", &m), JOURNAL_OK);
+	}
+	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK);
+	journal_close(j);
+	whole = file_size();
+	memset(tail, 'x', sizeof(tail) - 1);
+	memcpy(tail, head, strlen(head));
+	append_raw(tail);
+	cr_assert_gt(file_size() - whole, 8192, "the torn record spans blocks");
+
+	j = open_j();
+	cr_assert_eq(file_size(), whole, "cut at the last record's end");
+	cr_assert_eq(journal_replay(j, collect, collect_state, &s, &bad, &err), JOURNAL_OK);
+	cr_assert_eq(s.n, 8);
+	cr_assert_str_eq(s.text[7], "record 7 00000000000000000000000000000000000000000000000000000000000000000000000000000007");
+	cr_assert_eq(bad, 0);
+	journal_close(j);
+
+	cr_assert_eq(truncate(path, 0), 0);
+	append_raw(tail);
+	j = open_j();
+	cr_assert_eq(file_size(), 0, "no whole record: nothing kept");
+	journal_close(j);
+}
+
 Test(journal, rewrite_replaces_the_records_with_states)
 {
 	struct journal *j = open_j();
