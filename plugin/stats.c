@@ -5,10 +5,14 @@
  * holds no logic of the pipeline: the figures come from engine_counters and
  * engine_recipient_counters.
  */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rsyslog.h"
 #include "obj.h"
@@ -53,6 +57,10 @@ struct om_stats {
 	struct om_obj *action;
 	struct om_obj **rcpts; /* every recipient seen since the start */
 	size_t n_rcpts;
+	pthread_mutex_t lock; /* the copies' seen, and rcpts */
+	pthread_cond_t stop;  /* to the refresher (CLOCK_MONOTONIC) */
+	bool started, stopping;
+	pthread_t refresher;
 };
 
 static bool om_is_gauge(const char *name)
@@ -71,10 +79,14 @@ static uint64_t om_field(const void *values, size_t offset)
 	return v;
 }
 
+/* Under the object's counter lock: rsyslog reads and resets the copies
+ * under it (plugin/stats.h, "Threads"). */
 static void om_obj_update(struct om_obj *o, const void *values)
 {
+	pthread_mutex_lock(&o->obj->mutCtr);
 	for (size_t i = 0; i < o->n; i++)
 		om_copy_update(&o->c[i], om_field(values, o->offsets[i]));
+	pthread_mutex_unlock(&o->obj->mutCtr);
 }
 
 static void om_obj_free(struct om_obj *o)
@@ -102,20 +114,31 @@ static bool om_rcpt_find(struct om_obj *o, struct engine_recipient_counters *rc)
 	return false;
 }
 
-/* statsobj_read_notifier_t of a recipient's object */
-static void om_rcpt_read(statsobj_t *obj, void *arg)
+/* Bring a recipient's copies up to date; under s->lock. */
+static void om_rcpt_refresh(struct om_obj *o)
 {
-	struct om_obj *o = arg;
 	struct engine_recipient_counters rc;
 
-	(void)obj;
 	if (om_rcpt_find(o, &rc)) {
 		om_obj_update(o, &rc);
 		return;
 	}
+	pthread_mutex_lock(&o->obj->mutCtr);
 	for (size_t i = 0; i < o->n; i++) /* gone: nothing held, counts frozen */
 		if (o->c[i].gauge)
 			o->c[i].shown = 0;
+	pthread_mutex_unlock(&o->obj->mutCtr);
+}
+
+/* statsobj_read_notifier_t of a recipient's object */
+static void om_rcpt_read(statsobj_t *obj, void *arg)
+{
+	struct om_obj *o = arg;
+
+	(void)obj;
+	pthread_mutex_lock(&o->owner->lock);
+	om_rcpt_refresh(o);
+	pthread_mutex_unlock(&o->owner->lock);
 }
 
 /* A statistics object named name with the counters names[i] at offsets[i]
@@ -193,18 +216,76 @@ static bool om_rcpts_sync(struct om_stats *s, bool running)
 	return true;
 }
 
+/* Bring every copy up to date; under s->lock. */
+static void om_refresh(struct om_stats *s)
+{
+	struct engine_counters c;
+
+	engine_counters(s->engine, &c);
+	om_obj_update(s->action, &c);
+	for (size_t i = 0; i < s->n_rcpts; i++)
+		om_rcpt_refresh(s->rcpts[i]);
+}
+
+/* The refresher: the copies brought up to date every OM_REFRESH_SECONDS
+ * until om_stats_free. */
+static void *om_refresher(void *arg)
+{
+	struct om_stats *s = arg;
+	struct timespec at;
+
+	pthread_mutex_lock(&s->lock);
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	while (!s->stopping) {
+		at.tv_sec += OM_REFRESH_SECONDS;
+		while (!s->stopping && pthread_cond_timedwait(&s->stop, &s->lock, &at) != ETIMEDOUT)
+			;
+		if (!s->stopping)
+			om_refresh(s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Start the refresher, at impstats' first read: only when statistics are
+ * read, and never before rsyslogd forks into the background.  Its signals
+ * blocked: they are rsyslogd's main thread's.  Without it (logged), the
+ * notifiers alone bring the copies up to date, a report late. */
+static void om_refresher_start(struct om_stats *s)
+{
+	sigset_t all, old;
+	int rc;
+
+	s->started = true;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&s->refresher, NULL, om_refresher, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		s->started = false;
+		LogError(rc, RS_RET_ERR,
+			 "omlogmail: statistics of %s: no refresher thread, each report "
+			 "shows the figures of the one before", s->name);
+	}
+}
+
 /* statsobj_read_notifier_t of the action's object: also gives recipients
  * a reload added their objects (created here, on impstats' thread, they
- * are read later in this same round). */
+ * are read later in this same round), and starts the refresher. */
 static void om_action_read(statsobj_t *obj, void *arg)
 {
 	struct om_obj *o = arg;
+	struct om_stats *s = o->owner;
 	struct engine_counters c;
 
 	(void)obj;
-	engine_counters(o->owner->engine, &c);
+	pthread_mutex_lock(&s->lock);
+	engine_counters(s->engine, &c);
 	om_obj_update(o, &c);
-	(void)om_rcpts_sync(o->owner, true);
+	(void)om_rcpts_sync(s, true);
+	if (!s->started && !s->stopping)
+		om_refresher_start(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int om_stats_use(struct obj_if_s *obj)
@@ -217,11 +298,33 @@ void om_stats_release(struct obj_if_s *obj)
 	(void)obj->ReleaseObj(__FILE__, (uchar *)"statsobj", CORE_COMPONENT, (void *)&statsobj);
 }
 
+/* s's lock and condition; false when they cannot be made. */
+static bool om_sync_init(struct om_stats *s)
+{
+	pthread_condattr_t ca;
+	bool ok;
+
+	if (pthread_condattr_init(&ca) != 0)
+		return false;
+	ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+	     pthread_cond_init(&s->stop, &ca) == 0;
+	pthread_condattr_destroy(&ca);
+	if (ok && pthread_mutex_init(&s->lock, NULL) != 0) {
+		pthread_cond_destroy(&s->stop);
+		ok = false;
+	}
+	return ok;
+}
+
 struct om_stats *om_stats_new(struct engine *e, const char *spool_dir)
 {
 	struct om_stats *s = calloc(1, sizeof(*s));
 	struct engine_counters c;
 
+	if (s != NULL && !om_sync_init(s)) {
+		free(s);
+		s = NULL;
+	}
 	if (s != NULL && asprintf(&s->name, "omlogmail-%s", spool_dir) < 0)
 		s->name = NULL;
 	if (s != NULL && s->name != NULL) {
@@ -240,12 +343,23 @@ struct om_stats *om_stats_new(struct engine *e, const char *spool_dir)
 
 void om_stats_free(struct om_stats *s)
 {
+	bool started;
+
 	if (s == NULL)
 		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	started = s->started;
+	pthread_cond_signal(&s->stop);
+	pthread_mutex_unlock(&s->lock);
+	if (started)
+		pthread_join(s->refresher, NULL);
 	for (size_t i = 0; i < s->n_rcpts; i++)
 		om_obj_free(s->rcpts[i]);
 	om_obj_free(s->action);
 	free(s->rcpts);
 	free(s->name);
+	pthread_cond_destroy(&s->stop);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -12,24 +12,31 @@
  *
  * rsyslog reads a counter from memory and, with impstats' resetCounters,
  * writes 0 to it after the read; it then calls the object's read notifier.
- * So each counter rsyslog sees is a copy (struct om_copy) that the notifier
- * brings up to date from the engine for the next read: an impstats line
- * shows the figures as they were at the previous report.  A monotonic
- * counter's copy grows by what the engine counted since the last update,
- * so a reset gives the count of the interval and a counter that the engine
- * started again (a recipient's, after a reload) never goes backwards; a
- * gauge's copy is the engine's value.  Counts start at 0 when rsyslogd
- * starts, as rsyslog's own do (what <spool>/stats carried over from the
- * last run is not counted again); a recipient a reload added counts from
- * the reload.
+ * So each counter rsyslog sees is a copy (struct om_copy) of the engine's
+ * figure, and a thread of ours (the refresher, started by impstats' first
+ * read) brings the copies up to date every OM_REFRESH_SECONDS: an impstats
+ * line shows the figures as they were at most that long before.  (Brought
+ * up to date by the notifiers alone, the action's object, read before any
+ * notifier of ours runs, would show the previous report's figures.)  A
+ * monotonic counter's copy grows by what the engine counted since the
+ * last update, so a reset gives the count of the interval and a counter
+ * that the engine started again (a recipient's, after a reload) never goes
+ * backwards; a gauge's copy is the engine's value.  Counts start at 0 when
+ * rsyslogd starts, as rsyslog's own do (what <spool>/stats carried over
+ * from the last run is not counted again); a recipient a reload added
+ * counts from the reload.
  *
  * Threads: om_stats_new and om_stats_free on rsyslog's main thread, while
  * impstats does not run (configuration load; shutdown, after the inputs
- * stopped); the notifiers on impstats' thread, which alone reads the
- * copies and alone creates the objects of recipients a reload added.  An
- * object is never destroyed while rsyslogd runs (impstats walks the
- * objects without a lock): a recipient a reload removed keeps its line,
- * counters frozen, gauges 0, until rsyslogd stops.
+ * stopped); the notifiers on impstats' thread, which alone creates the
+ * objects of recipients a reload added; the refresher on its own.  The
+ * notifiers and the refresher update the copies under the om_stats' lock
+ * and the statistics object's own (mutCtr), which rsyslog holds while it
+ * reads and resets them: no count is lost between a read and its reset,
+ * none is counted twice.  An object is never destroyed
+ * while rsyslogd runs (impstats walks the objects without a lock): a
+ * recipient a reload removed keeps its line, counters frozen, gauges 0,
+ * until rsyslogd stops.
  */
 #ifndef LOGMAIL_PLUGIN_STATS_H
 #define LOGMAIL_PLUGIN_STATS_H
@@ -64,6 +71,9 @@ static inline void om_copy_update(struct om_copy *c, uint64_t v)
 		c->shown += v >= c->seen ? v - c->seen : v;
 	c->seen = v;
 }
+
+/* How often the refresher brings the copies up to date. */
+#define OM_REFRESH_SECONDS 1
 
 struct om_stats;
 struct obj_if_s; /* rsyslog's obj_if_t */

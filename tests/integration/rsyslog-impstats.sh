@@ -7,7 +7,8 @@
 # mails_deferred moves while the mail server is down and nothing is sent;
 # after a HUP (a new server, one more recipient) the counters carry on from
 # where they were, the held digest is mailed, and the new recipient gets an
-# object of its own.
+# object of its own; with resetCounters the lines add up; and a report
+# shows a message logged just after the one before it, not a report late.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
 rs_setup
@@ -19,14 +20,15 @@ OPS="$ACTION recipient ops@example.com"
 AUDIT="$ACTION recipient audit@example.com"
 NEW="$ACTION recipient new@example.com"
 
-# stats last|sum NAME FIELD=VALUE...: NAME's last line in $STATS (or the
-# sum of all its lines) has these values (VALUE ">0": any positive value);
-# prints what differs, status 1.
+# stats last|sum|line:K NAME FIELD=VALUE...: NAME's last line in $STATS
+# (the sum of all its lines, its K-th line) has these values (VALUE ">0":
+# any positive value); prints what differs, status 1.
+# stats count NAME: prints how many lines NAME has.
 stats() {
 	"$PY" - "$STATS" "$@" <<'EOF'
 import collections, json, sys
 path, mode, name, *want = sys.argv[1:]
-last, total = None, collections.Counter()
+lines, total = [], collections.Counter()
 try:
     f = open(path, encoding="utf-8", errors="replace")
 except FileNotFoundError:  # before impstats' first round
@@ -38,15 +40,20 @@ for line in f:
     except ValueError:
         continue
     if o.get("name") == name:
-        last = o
+        lines.append(o)
         total.update({k: v for k, v in o.items() if isinstance(v, int)})
-if last is None:
-    print(f"no line for {name}")
+if mode == "count":
+    print(len(lines))
+    sys.exit(0)
+k = int(mode[5:]) if mode.startswith("line:") else len(lines)
+if not 1 <= k <= len(lines):
+    print(f"no line {k} for {name}")
     sys.exit(1)
+last = lines[k - 1]
 bad = []
 for w in want:
     field, value = w.split("=")
-    got = last.get(field) if mode == "last" else total[field]
+    got = total[field] if mode == "sum" else last.get(field)
     ok = got is not None and (got > 0 if value == ">0" else str(got) == value)
     if not ok:
         bad.append(f"{field}={got} (expected {value})")
@@ -57,8 +64,9 @@ EOF
 
 # stats_assert WHAT [sum] NAME FIELD=VALUE...: NAME's last line (the sum
 # of its lines) has these values within 10 s.  impstats writes a line a
-# second, each showing the figures of the round before (plugin/stats.h);
-# counts only grow, so a count that went past its value never comes back.
+# second, each showing the figures of at most a second before (the
+# refresher, plugin/stats.h); counts only grow, so a count that went past
+# its value never comes back.
 stats_assert() {
 	local what=$1 mode=last out i
 	shift
@@ -177,5 +185,37 @@ stats_assert "reset: the lines add up" sum "$ACTION" received=4 accepted=4 diges
 	mails_spooled=1 mails_sent=1 mails_deferred=0
 stats_assert "reset: the last line" "$ACTION" received=0 accepted=0 mails_sent=0 'journal_bytes=>0'
 stats_assert "reset: audit's held message" "$ACTION recipient audit@example.com" accepted=0 held=1
+rs_stop
+
+# Not a report late: with reports 5 s apart, a message logged just after
+# one is in the next, for the action and for its recipient (the refresher
+# brings the figures up to date every second; rsyslog's read notifiers
+# alone would show them one report later).  A new spool, a new object.
+sed -i -e 's/ resetCounters="on"//' -e 's/interval="1"/interval="5"/' \
+	-e "s|$RS_DIR/spool2\"|$RS_DIR/spool3\"|" "$RS_DIR/rsyslog.conf"
+rm -f "$STATS"
+ACTION="omlogmail-$RS_DIR/spool3"
+AUDIT="$ACTION recipient audit@example.com"
+rs_start || exit 99
+# lines_past NAME N: NAME has more than N lines within 15 s
+lines_past() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		[ "$(stats count "$1")" -gt "$2" ] && return 0
+		sleep 0.1
+	done
+	lm_fail "no report after line $2 of $1"
+	return 1
+}
+lines_past "$ACTION" 0 || exit 1
+n=$(stats count "$ACTION")
+lines_past "$ACTION" "$n" || exit 1 # a report just now: log at once
+n=$((n + 1))
+rs_log -p user.notice -t appb "for audit, just after a report"
+lines_past "$AUDIT" "$n" || exit 1
+out=$(stats "line:$((n + 1))" "$ACTION" received=1 accepted=1) ||
+	lm_fail "the report after the message: $out"
+out=$(stats "line:$((n + 1))" "$AUDIT" accepted=1 held=1) ||
+	lm_fail "audit's report after the message: $out"
 rs_stop
 lm_done
