@@ -235,8 +235,8 @@ static void *om_refresher(void *arg)
 	struct timespec at;
 
 	pthread_mutex_lock(&s->lock);
-	clock_gettime(CLOCK_MONOTONIC, &at);
 	while (!s->stopping) {
+		clock_gettime(CLOCK_MONOTONIC, &at);
 		at.tv_sec += OM_REFRESH_SECONDS;
 		while (!s->stopping && pthread_cond_timedwait(&s->stop, &s->lock, &at) != ETIMEDOUT)
 			;
