@@ -20,6 +20,7 @@
 #include "statsobj.h"
 
 #include "plugin/stats.h"
+#include "util/util.h"
 
 #define OM_N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -301,19 +302,13 @@ void om_stats_release(struct obj_if_s *obj)
 /* s's lock and condition; false when they cannot be made. */
 static bool om_sync_init(struct om_stats *s)
 {
-	pthread_condattr_t ca;
-	bool ok;
-
-	if (pthread_condattr_init(&ca) != 0)
+	if (pthread_mutex_init(&s->lock, NULL) != 0)
 		return false;
-	ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-	     pthread_cond_init(&s->stop, &ca) == 0;
-	pthread_condattr_destroy(&ca);
-	if (ok && pthread_mutex_init(&s->lock, NULL) != 0) {
-		pthread_cond_destroy(&s->stop);
-		ok = false;
+	if (util_cond_init_monotonic(&s->stop) != 0) {
+		pthread_mutex_destroy(&s->lock);
+		return false;
 	}
-	return ok;
+	return true;
 }
 
 struct om_stats *om_stats_new(struct engine *e, const char *spool_dir)

@@ -224,24 +224,18 @@ static void outbox_free(struct outbox *ob)
 
 static bool init_sync(struct outbox *ob)
 {
-	pthread_condattr_t ca;
-	bool ok;
-
-	if (pthread_condattr_init(&ca) != 0)
+	if (pthread_mutex_init(&ob->lock, NULL) != 0)
 		return false;
-	ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-	     pthread_mutex_init(&ob->lock, NULL) == 0;
-	if (ok && pthread_cond_init(&ob->work, &ca) != 0) {
+	if (util_cond_init_monotonic(&ob->work) != 0) {
 		pthread_mutex_destroy(&ob->lock);
-		ok = false;
+		return false;
 	}
-	if (ok && pthread_cond_init(&ob->room, &ca) != 0) {
+	if (util_cond_init_monotonic(&ob->room) != 0) {
 		pthread_cond_destroy(&ob->work);
 		pthread_mutex_destroy(&ob->lock);
-		ok = false;
+		return false;
 	}
-	pthread_condattr_destroy(&ca);
-	return ok;
+	return true;
 }
 
 enum smtp_status outbox_start(struct outbox **out, const struct outbox_params *p,

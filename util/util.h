@@ -17,12 +17,14 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Write the n octets at p to fd, resuming after short writes and EINTR.
@@ -111,6 +113,22 @@ static inline int util_read_file(int dirfd, const char *name, size_t max, char *
 	saved = errno;
 	close(fd);
 	errno = saved;
+	return rc;
+}
+
+/* A condition variable whose timed waits count on CLOCK_MONOTONIC (the
+ * wall clock set back never stretches a wait): 0, or an error number. */
+static inline int util_cond_init_monotonic(pthread_cond_t *c)
+{
+	pthread_condattr_t ca;
+	int rc = pthread_condattr_init(&ca);
+
+	if (rc != 0)
+		return rc;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = pthread_cond_init(c, &ca);
+	pthread_condattr_destroy(&ca);
 	return rc;
 }
 
