@@ -33,10 +33,9 @@
  * notifiers and the refresher update the copies under the om_stats' lock
  * and the statistics object's own (mutCtr), which rsyslog holds while it
  * reads and resets them: no count is lost between a read and its reset,
- * none is counted twice.  An object is never destroyed
- * while rsyslogd runs (impstats walks the objects without a lock): a
- * recipient a reload removed keeps its line, counters frozen, gauges 0,
- * until rsyslogd stops.
+ * none is counted twice.  An object is never destroyed while rsyslogd runs
+ * (impstats walks the objects without a lock): a recipient a reload
+ * removed keeps its line, counters frozen, gauges 0, until rsyslogd stops.
  */
 #ifndef LOGMAIL_PLUGIN_STATS_H
 #define LOGMAIL_PLUGIN_STATS_H
