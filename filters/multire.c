@@ -10,12 +10,16 @@
  *
  * Trust, but check: Debian 12's Vectorscan 5.4.9, on a CPU with AVX-512,
  * misses matches of some patterns ("}", "a[xy]", "}.*": a single byte found
- * by its AVX-512 accelerators) past the 64th byte of the text; its AVX2 code
- * does not.  So before the first use, a self-test (engine_probe) runs such
- * patterns through hs_scan and, if they fail, through the scan functions the
- * library's fat runtime exports per CPU family (avx2_hs_scan, then older),
- * with databases compiled without AVX-512; the first that passes is used,
- * and if none does Vectorscan is not used at all (PCRE2 for everything).
+ * by its AVX-512 accelerators) past the 64th byte of the text; and with its
+ * AVX2 code too, a two-byte literal that ends a text of 18 to 32 bytes,
+ * when the database also holds a pattern with a repeat ({"q[0-9]+r", "ab"}
+ * misses "xxxxxxxxxxxxxxxxab"; found by tests/fuzz/fuzz_ere.c).  Its SSE4.2
+ * code gets both right.  So before the first use, a self-test
+ * (engine_probe, probe_cases) runs such cases through hs_scan and, if they
+ * fail, through the scan functions the library's fat runtime exports per
+ * CPU family (avx2_hs_scan, then older), with databases compiled for that
+ * family; the first that passes is used, and if none does Vectorscan is
+ * not used at all (PCRE2 for everything).
  *
  * Vectorscan flags: HS_FLAG_SINGLEMATCH (one callback per id is all we
  * need) and HS_FLAG_ALLOWEMPTY (a pattern that can match the empty string
@@ -98,11 +102,29 @@ static int probe_hit(unsigned id, unsigned long long from, unsigned long long to
 	return 0;
 }
 
-/* Does scan find pattern in fill repeated 100 times then tail (and not in
- * the fill alone)? */
-static bool probe_one(scan_fn scan, const hs_platform_info_t *pl, const char *pattern, char fill,
-		      const char *tail)
+/* Texts Vectorscan 5.4.9 was seen to get wrong, each with the patterns of
+ * one database: a single byte past the 64th (its AVX-512 code), and a
+ * two-byte literal ending a text of 18 to 32 bytes beside a pattern with a
+ * repeat (its AVX2 code too).  Each text is count fill bytes, then tail;
+ * the last pattern must match it, and nothing the fill alone. */
+static const struct probe_case {
+	const char *patterns[2]; /* one or two */
+	char fill;
+	unsigned count;
+	const char *tail;
+} probe_cases[] = {
+    {{"}"}, 'a', 100, "}"},
+    {{"}b?"}, 'a', 100, "}"},
+    {{"a[xy]"}, 'b', 100, "ax"},
+    {{"}.*"}, 'a', 100, "}"},
+    {{"zy"}, 'a', 100, "zy"},
+    {{"q[0-9]+r", "ab"}, 'x', 16, "ab"},
+};
+
+static bool probe_one(scan_fn scan, const hs_platform_info_t *pl, const struct probe_case *c)
 {
+	static const unsigned flags[] = {HS_FLAGS, HS_FLAGS}, ids[] = {0, 1};
+	unsigned n = c->patterns[1] ? 2 : 1;
 	hs_database_t *db = NULL;
 	hs_compile_error_t *ce = NULL;
 	hs_scratch_t *sc = NULL;
@@ -110,15 +132,16 @@ static bool probe_one(scan_fn scan, const hs_platform_info_t *pl, const char *pa
 	int hit = 0, miss = 0;
 	bool ok = false;
 
-	memset(text, fill, 100);
-	snprintf(text + 100, sizeof(text) - 100, "%s", tail);
-	if (hs_compile(pattern, HS_FLAGS, HS_MODE_BLOCK, pl, &db, &ce) != HS_SUCCESS) {
+	memset(text, c->fill, c->count);
+	snprintf(text + c->count, sizeof(text) - c->count, "%s", c->tail);
+	if (hs_compile_multi(c->patterns, flags, ids, n, HS_MODE_BLOCK, pl, &db, &ce) !=
+	    HS_SUCCESS) {
 		hs_free_compile_error(ce);
 		return false;
 	}
 	if (hs_alloc_scratch(db, &sc) == HS_SUCCESS &&
 	    scan(db, text, (unsigned)strlen(text), 0, sc, probe_hit, &hit) == HS_SUCCESS &&
-	    scan(db, text, 100, 0, sc, probe_hit, &miss) == HS_SUCCESS)
+	    scan(db, text, c->count, 0, sc, probe_hit, &miss) == HS_SUCCESS)
 		ok = hit && !miss;
 	hs_free_scratch(sc);
 	hs_free_database(db);
@@ -127,14 +150,27 @@ static bool probe_one(scan_fn scan, const hs_platform_info_t *pl, const char *pa
 
 static bool probe(scan_fn scan, const hs_platform_info_t *pl)
 {
-	return scan && probe_one(scan, pl, "}", 'a', "}") && probe_one(scan, pl, "}b?", 'a', "}") &&
-	       probe_one(scan, pl, "a[xy]", 'b', "ax") && probe_one(scan, pl, "}.*", 'a', "}") &&
-	       probe_one(scan, pl, "zy", 'a', "zy");
+	for (size_t i = 0; scan && i < sizeof(probe_cases) / sizeof(probe_cases[0]); i++)
+		if (!probe_one(scan, pl, &probe_cases[i]))
+			return false;
+	return scan != NULL;
 }
 
 static void engine_probe(void)
 {
-	static const char *const fallbacks[] = {"avx2_hs_scan", "corei7_hs_scan", "core2_hs_scan"};
+	/* the fat runtime's scan per CPU family, and the features its
+	 * databases may use */
+	static const struct {
+		const char *scan;
+		unsigned long long drop;
+	} fallbacks[] = {
+	    {"avx2_hs_scan", HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI},
+	    {"corei7_hs_scan",
+	     HS_CPU_FEATURES_AVX2 | HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI},
+	    {"core2_hs_scan",
+	     HS_CPU_FEATURES_AVX2 | HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI},
+	};
+	hs_platform_info_t here;
 
 	if (hs_valid_platform() != HS_SUCCESS)
 		return;
@@ -142,15 +178,15 @@ static void engine_probe(void)
 		scan_ok = hs_scan;
 		return;
 	}
-	if (hs_populate_platform(&platform_storage) != HS_SUCCESS)
+	if (hs_populate_platform(&here) != HS_SUCCESS)
 		return;
-	platform_storage.cpu_features &=
-	    ~(unsigned long long)(HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI);
 	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]); i++) {
 		scan_fn f;
-		void *sym = dlsym(RTLD_DEFAULT, fallbacks[i]);
+		void *sym = dlsym(RTLD_DEFAULT, fallbacks[i].scan);
 
 		memcpy(&f, &sym, sizeof(f)); /* a data pointer to a function pointer */
+		platform_storage = here;
+		platform_storage.cpu_features &= ~fallbacks[i].drop;
 		if (probe(f, &platform_storage)) {
 			scan_ok = f;
 			platform = &platform_storage;

@@ -241,6 +241,27 @@ Test(multire, alone_past_64_bytes)
 	}
 }
 
+/* Two patterns in one database, the literal one ending texts of every
+ * length up to 71: Debian's Vectorscan 5.4.9, with its AVX2 code (and its
+ * AVX-512 code), misses it in texts of 18 to 32 bytes unless multire's
+ * self-test picked a scan function that does not. */
+Test(multire, two_byte_literal_at_the_end)
+{
+	static const char *const pairs[][2] = {
+	    {"q[0-9]+r", "ab"}, {"sshd\\[[0-9]+\\]: Accepted", "ok"}, {"qa+b", "zL"}};
+	static const unsigned ids[] = {0, 1};
+	char text[80];
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		for (size_t n = 0; n < 70; n++) {
+			struct text t = {text, n + 2};
+
+			memset(text, 'x', n);
+			memcpy(text + n, pairs[i][1], 3);
+			same_answers(pairs[i], ids, 2, &t, 1);
+		}
+}
+
 Test(multire, engines_and_reasons)
 {
 	unsigned ids[N_PATTERNS];
