@@ -272,6 +272,46 @@ static int fall_back(struct mpat *p, const char *why)
 	return (p->why = strdup(why)) ? 0 : -1;
 }
 
+/* Counted repeats above this go to PCRE2: in some shapes Vectorscan's
+ * compile time grows with the cube of the count (the rule fuzz_ere made,
+ * ^(u{3} [ :\[b]\]{N}|)a+[-_]+ s+\]:? a{2,}b?, compiled in 0.14 s with N
+ * 255, in 3.3 s with N 1,000), and one rule would hold up rsyslogd's
+ * start.  Debian's logcheck rules count to 39 at most. */
+#define HS_MAX_COUNT 255
+
+/* The largest count of a counted repeat ({n}, {n,}, {n,m}) in a PCRE2
+ * pattern, escapes and bracket expressions skipped (roughly: a count read
+ * where there is none only costs speed, the pattern going to PCRE2). */
+static unsigned long largest_count(const char *re)
+{
+	unsigned long max = 0;
+
+	for (const char *p = re; *p; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			const char *close = p[2] == '{' ? strchr(p + 2, '}') : NULL;
+
+			p = close && strchr("xogkNpP", p[1]) ? close : p + 1; /* \x{41} and such */
+		} else if (*p == '[') {
+			p += 1 + (p[1] == '^') + (p[1 + (p[1] == '^')] == ']');
+			while (*p && *p != ']')
+				p += *p == '\\' && p[1] ? 2 : 1;
+			if (!*p)
+				break;
+		} else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
+			char *end;
+			unsigned long n = strtoul(p + 1, &end, 10), m = 0;
+
+			if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+				m = strtoul(end + 1, &end, 10);
+			else if (*end == ',')
+				end++;
+			if (*end == '}' && (n > max || m > max))
+				max = n > m ? n : m;
+		}
+	}
+	return max;
+}
+
 /* Patterns Vectorscan takes one by one; the others fall back. */
 static int hs_screen(struct multire *m, const char *const *patterns)
 {
@@ -281,6 +321,11 @@ static int hs_screen(struct multire *m, const char *const *patterns)
 
 		if (m->p[i].engine == MULTIRE_BROKEN)
 			continue;
+		if (largest_count(patterns[i]) > HS_MAX_COUNT) {
+			if (fall_back(&m->p[i], "a count above 255 (slow to compile for Vectorscan)") < 0)
+				return -1;
+			continue;
+		}
 		if (hs_expression_info(patterns[i], HS_FLAGS, &info, &ce) == HS_SUCCESS) {
 			m->p[i].engine = MULTIRE_BATCHED;
 			free(info);
