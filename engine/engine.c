@@ -310,6 +310,19 @@ void engine_put(struct engine *e)
 		engine_destroy(e);
 }
 
+/* Where the compiled logcheck rules are kept: dir, or <spool>/cache when
+ * it is NULL, or nowhere when it is "".  false when out of memory. */
+static bool copy_cache_dir(struct engine *e, const char *dir)
+{
+	if (dir != NULL)
+		return *dir == '\0' || (e->cache_dir = strdup(dir)) != NULL;
+	if (asprintf(&e->cache_dir, "%s/%s", e->spool_dir, CACHE_NAME) < 0) {
+		e->cache_dir = NULL;
+		return false;
+	}
+	return true;
+}
+
 static bool copy_params(struct engine *e, const struct engine_params *p)
 {
 	e->config_path = strdup(p->config_path != NULL ? p->config_path : CONF_DEFAULT_PATH);
@@ -323,11 +336,8 @@ static bool copy_params(struct engine *e, const struct engine_params *p)
 			e->stats_path = NULL;
 			return false;
 		}
-		if (p->cache_dir != NULL ? *p->cache_dir && !(e->cache_dir = strdup(p->cache_dir))
-					 : asprintf(&e->cache_dir, "%s/%s", e->spool_dir, CACHE_NAME) < 0) {
-			e->cache_dir = NULL;
+		if (!copy_cache_dir(e, p->cache_dir))
 			return false;
-		}
 	}
 	if (p->n_extra_lines > 0) {
 		e->extra_lines = calloc(p->n_extra_lines, sizeof(*e->extra_lines));

@@ -161,7 +161,8 @@ static void prune(int dirfd)
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 
-		if (is_ours(de->d_name) && fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (is_ours(de->d_name) &&
+		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISREG(st.st_mode) && st.st_mtime < old)
 			(void)unlinkat(dirfd, de->d_name, 0);
 	}

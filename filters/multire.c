@@ -323,7 +323,8 @@ static int hs_screen(struct multire *m, const char *const *patterns)
 		if (m->p[i].engine == MULTIRE_BROKEN)
 			continue;
 		if (largest_count(patterns[i]) > HS_MAX_COUNT) {
-			if (fall_back(&m->p[i], "a count above 255 (slow to compile for Vectorscan)") < 0)
+			if (fall_back(&m->p[i],
+				      "a count above 255 (slow to compile for Vectorscan)") < 0)
 				return -1;
 			continue;
 		}

@@ -149,7 +149,8 @@ void smtp_rfc5322_date(time_t t, char *out, size_t size)
 	/* Not %a/%b: they follow the locale, RFC 5322 does not. */
 	strftime(zone, sizeof(zone), "%z", &tm);
 	snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d %s", days[tm.tm_wday % 7], tm.tm_mday,
-		 util_month((unsigned)tm.tm_mon), tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
+		 util_month((unsigned)tm.tm_mon), tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, zone);
 }
 
 /* Body: CRLF line ends, lines wrapped at 998 octets, a final CRLF. */

@@ -293,8 +293,8 @@ Test(multire, large_counts_go_to_pcre2)
 		cr_expect_eq(multire_check(p[i], 0, why, sizeof(why)), multire_engine_of(m, i),
 			     "pattern %zu", i);
 		if (alone[i])
-			cr_expect_not_null(strstr(multire_why(m, i), "count above 255"), "%zu: %s", i,
-					   multire_why(m, i));
+			cr_expect_not_null(strstr(multire_why(m, i), "count above 255"),
+					   "%zu: %s", i, multire_why(m, i));
 	}
 	multire_free(m);
 	cr_assert_gt(same_answers(p, ids, 6, t, 3), 3);
@@ -457,7 +457,8 @@ static void only_file(char name[2 * HSCACHE_KEY + 1])
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || n++ > 0)
 			continue;
-		cr_assert_eq(strlen(de->d_name), 2 * HSCACHE_KEY, "%s: named by its key", de->d_name);
+		cr_assert_eq(strlen(de->d_name), 2 * HSCACHE_KEY, "%s: named by its key",
+			     de->d_name);
 		memcpy(name, de->d_name, 2 * HSCACHE_KEY + 1);
 	}
 	closedir(d);
