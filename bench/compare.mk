@@ -7,6 +7,9 @@ EXTRA_PROGRAMS += bench/compare/spool_bench
 bench_compare_spool_bench_SOURCES = bench/compare/spool_bench.c
 bench_compare_spool_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bench_compare_spool_bench_LDADD = smtp/libsmtp.la $(OPENSSL_LIBS)
+# RESULTS.md keeps what is written by hand about the results (analysis.md)
+TESTS += tests/integration/bench-analysis.sh
+EXTRA_DIST += tests/integration/bench-analysis.sh
 EXTRA_DIST += bench/compare/run.sh bench/compare/gen.py bench/compare/countsmtpd.py bench/compare/report.sh bench/compare/analysis.md \
 	bench/RESULTS.md
 
