@@ -276,9 +276,10 @@ static int fall_back(struct mpat *p, const char *why)
  * compile time grows faster than the square of the count (the rule
  * fuzz_ere made, ^(u{3} [ :\[b]\]{N}|)a+[-_]+ s+\]:? a{2,}b?, compiled in
  * 0.14 s with N 255, 0.87 s with 600, 3.3 s with 1,000), and one rule
- * would hold up rsyslogd's start.  Debian's logcheck rules count to 39 at
- * most. */
-#define HS_MAX_COUNT 255
+ * would hold up rsyslogd's start.  Debian's logcheck rules count to 43,
+ * but for one of ssh's, `.{0,256}`, whose sshd lines are common: it must
+ * stay with Vectorscan. */
+#define HS_MAX_COUNT 256
 
 /* The largest count of a counted repeat ({n}, {n,}, {n,m}) in a PCRE2
  * pattern, escapes and bracket expressions skipped (roughly: a count read
@@ -324,7 +325,7 @@ static int hs_screen(struct multire *m, const char *const *patterns)
 			continue;
 		if (largest_count(patterns[i]) > HS_MAX_COUNT) {
 			if (fall_back(&m->p[i],
-				      "a count above 255 (slow to compile for Vectorscan)") < 0)
+				      "a count above 256 (slow to compile for Vectorscan)") < 0)
 				return -1;
 			continue;
 		}
