@@ -2,7 +2,7 @@
  * bench/bench_logcheck.c: lines per second through logcheck's rules
  * (filters/logcheck.h), one thread.
  *
- *   bench/bench_logcheck [-r DIR] [-l LEVEL] [-n LINES] [-k ROUNDS] [-w FILE]
+ *   bench/bench_logcheck [-r DIR] [-l LEVEL] [-n LINES] [-k ROUNDS] [-w FILE] [-f FILE]
  *
  * Makes LINES syslog lines (default 1,000,000) from the templates below,
  * a mix of what logcheck ignores at the server level (cron, sessions,
@@ -19,11 +19,15 @@
  *   one-db       Vectorscan, every rule in one database scanned whole-line
  *
  * With -w FILE it also writes the lines to FILE, for grep (bench/local.mk
- * times `grep -E -v -f` on a sample of them).  Nothing here asserts on time;
+ * times `grep -E -v -f` on a sample of them).  With -f FILE it reads the
+ * lines from FILE instead (at most LINES of them): a host's own syslog
+ * file, or the lines of make bench-compare's corpus, for what the rules
+ * cost on other logs than these.  Nothing here asserts on time;
  * a disagreement between the three exits 1.
  */
 #include "bench/bench.h"
 #include "filters/logcheck.h"
+#include "util/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -151,6 +155,31 @@ static int corpus_make(struct corpus *c, size_t n)
 	return 0;
 }
 
+/* The first max lines of the file at path, as they are. */
+static int corpus_read(struct corpus *c, const char *path, size_t max)
+{
+	size_t size, cap_off = 0, cap_len = 0;
+
+	if (util_read_file(AT_FDCWD, path, SIZE_MAX, &c->buf, &size) < 0) {
+		perror(path);
+		return -1;
+	}
+	c->n = 0;
+	c->off = c->len = NULL;
+	for (size_t at = 0; at < size && c->n < max; c->n++) {
+		const char *nl = memchr(c->buf + at, '\n', size - at);
+		size_t end = nl ? (size_t)(nl - c->buf) : size;
+
+		if (!util_reserve((void **)&c->off, &cap_off, c->n + 1, sizeof(*c->off), 4096) ||
+		    !util_reserve((void **)&c->len, &cap_len, c->n + 1, sizeof(*c->len), 4096))
+			return -1;
+		c->off[c->n] = at;
+		c->len[c->n] = end - at;
+		at = end + 1;
+	}
+	return c->n > 0 ? 0 : -1;
+}
+
 /* CPU time of this thread: what one core spends, whatever else the machine
  * runs (a shared machine takes the core away now and then). */
 static double now(void)
@@ -237,13 +266,13 @@ int main(int argc, char **argv)
 	struct way ways[] = {{.name = "vectorscan"},
 			     {.name = "pcre2", .flags = LOGCHECK_PCRE2_ONLY},
 			     {.name = "one-db", .flags = LOGCHECK_ONE_DB}};
-	const char *dir = NULL, *write_to = NULL;
+	const char *dir = NULL, *write_to = NULL, *read_from = NULL;
 	int level = CONF_LOGCHECK_SERVER, rounds = 5, opt;
 	size_t n = 1000000;
 	unsigned count[4] = {0};
 	struct corpus c;
 
-	while ((opt = getopt(argc, argv, "r:l:n:k:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:l:n:k:w:f:")) != -1) {
 		if (opt == 'r')
 			dir = optarg;
 		else if (opt == 'l')
@@ -254,16 +283,18 @@ int main(int argc, char **argv)
 			rounds = atoi(optarg);
 		else if (opt == 'w')
 			write_to = optarg;
+		else if (opt == 'f')
+			read_from = optarg;
 		else
 			return 2;
 	}
 	if (level == CONF_LOGCHECK_NONE || n == 0 || rounds < 1 || rounds > 16) {
 		fprintf(stderr,
 			"usage: bench_logcheck [-r DIR] [-l LEVEL] [-n LINES] [-k ROUNDS 1-16] "
-			"[-w FILE]\n");
+			"[-w FILE] [-f FILE]\n");
 		return 2;
 	}
-	if (corpus_make(&c, n) < 0)
+	if (read_from ? corpus_read(&c, read_from, n) < 0 : corpus_make(&c, n) < 0)
 		return 1;
 	if (write_to) {
 		FILE *f = fopen(write_to, "we");
