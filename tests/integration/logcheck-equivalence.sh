@@ -72,11 +72,14 @@ lm_assert_match "a line another violations.d file reports goes there" \
 
 # Debian's rules all run with Vectorscan but for the few it cannot take at
 # all: a rule sent to PCRE2 for another reason (a long count: ssh's
-# `.{0,256}`) costs a PCRE2 call on every line of its program.
+# `.{0,256}`) costs a PCRE2 call for each line of its program that no
+# other rule ignores.
 if [ "$("$DRIVER" -v)" = vectorscan ]; then
 	"$DRIVER" -n -r "$LM_TMP/rules" workstation >"$LM_TMP/load" 2>&1
+	grep '^note .*run by PCRE2' "$LM_TMP/load" |
+		grep -v -E 'Back-references|Embedded start anchors' >"$LM_TMP/other"
 	lm_assert_eq "Debian's rules: only back-references and embedded anchors run by PCRE2" "" \
-		"$(grep '^note .*run by PCRE2' "$LM_TMP/load" | grep -v -E 'Back-references|Embedded start anchors')"
+		"$(cat "$LM_TMP/other")"
 	lm_assert_match "Debian's rules: some run by PCRE2" "Back-references" "$(cat "$LM_TMP/load")"
 fi
 lm_done

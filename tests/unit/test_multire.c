@@ -265,9 +265,10 @@ Test(multire, two_byte_literal_at_the_end)
 }
 
 /* A counted repeat above 256 goes to PCRE2 (Vectorscan compiled the first
- * pattern for 12 s); 256 and below (Debian's ssh rules count to 256) stay with Vectorscan, and so do braces
- * in a bracket expression or escaped.  The answers are the same either
- * way, and multire_check says what the compile does. */
+ * pattern for 12 s); 256 and below (one of Debian's ssh rules counts to
+ * 256) stay with Vectorscan, and so do braces in a bracket expression or
+ * escaped.  The answers are the same either way, and multire_check says
+ * what the compile does. */
 Test(multire, large_counts_go_to_pcre2)
 {
 	static const char *const p[] = {"^(u{3} [ :\\[b]\\]{1111}|)a+", "x]{256}y", "[{1000}]z",
