@@ -171,13 +171,19 @@ static int corpus_read(struct corpus *c, const char *path, size_t max)
 		size_t end = nl ? (size_t)(nl - c->buf) : size;
 
 		if (!util_reserve((void **)&c->off, &cap_off, c->n + 1, sizeof(*c->off), 4096) ||
-		    !util_reserve((void **)&c->len, &cap_len, c->n + 1, sizeof(*c->len), 4096))
+		    !util_reserve((void **)&c->len, &cap_len, c->n + 1, sizeof(*c->len), 4096)) {
+			fprintf(stderr, "bench_logcheck: %s: out of memory\n", path);
 			return -1;
+		}
 		c->off[c->n] = at;
 		c->len[c->n] = end - at;
 		at = end + 1;
 	}
-	return c->n > 0 ? 0 : -1;
+	if (c->n == 0) {
+		fprintf(stderr, "bench_logcheck: %s: no lines\n", path);
+		return -1;
+	}
+	return 0;
 }
 
 /* CPU time of this thread: what one core spends, whatever else the machine
