@@ -468,8 +468,9 @@ static int states_fn(void *arg, size_t i, const char **to, const char **state, s
 }
 
 /* The cut reads the file back from its end a block at a time: a torn
- * record longer than a block, after records that fill several, is cut at
- * the last record's end; a file with no whole record is cut to nothing. */
+ * record longer than two blocks, after eight whole records (about 1 KB,
+ * so the last newline is in the third block read), is cut at the last
+ * record's end; a file with no whole record is cut to nothing. */
 Test(journal, partial_record_longer_than_a_block_is_cut)
 {
 	static char tail[10000];
