@@ -1,6 +1,6 @@
 # bench: benchmarks, built and run only by `make bench` (never by `make` or
 # `make check`).  Results and how they were made: bench/README.md.
-EXTRA_PROGRAMS = bench/bench_filters bench/bench_digest bench/bench_logcheck
+EXTRA_PROGRAMS = bench/bench_filters bench/bench_digest bench/bench_logcheck bench/bench_engine
 BENCH_CORPUS = bench/bench.h bench/corpus.h bench/corpus.c
 bench_bench_filters_SOURCES = bench/bench_filters.c $(BENCH_CORPUS)
 bench_bench_filters_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
@@ -11,13 +11,17 @@ bench_bench_digest_LDADD = digest/libdigest.la smtp/libsmtp.la $(OPENSSL_LIBS) $
 bench_bench_logcheck_SOURCES = bench/bench_logcheck.c bench/bench.h
 bench_bench_logcheck_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
 	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
+bench_bench_engine_SOURCES = bench/bench_engine.c bench/bench.h
+bench_bench_engine_LDADD = $(ENGINE_LIBS) $(VECTORSCAN_LIBS)
 CLEANFILES += $(EXTRA_PROGRAMS)
-EXTRA_DIST += bench/README.md bench/bench-logcheck.sh
+EXTRA_DIST += bench/README.md bench/bench-logcheck.sh bench/bench-engine.sh
 
 # BENCH_LINES: lines for the logcheck benchmark (bench/bench-logcheck.sh).
 BENCH_LINES = 1000000
 .PHONY: bench
-bench: bench/bench_filters$(EXEEXT) bench/bench_digest$(EXEEXT) bench/bench_logcheck$(EXEEXT)
+bench: bench/bench_filters$(EXEEXT) bench/bench_digest$(EXEEXT) bench/bench_logcheck$(EXEEXT) \
+	bench/bench_engine$(EXEEXT)
 	$(builddir)/bench/bench_filters
 	$(builddir)/bench/bench_digest
 	$(srcdir)/bench/bench-logcheck.sh $(builddir) $(BENCH_LINES)
+	$(srcdir)/bench/bench-engine.sh $(builddir)

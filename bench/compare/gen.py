@@ -12,11 +12,20 @@
         NR recipients x 5 filters (the kinds of bench_filters.c) twice: as
         `log email` lines for omlogmail, and as the equivalent RainerScript
         `if ... then omfile` rules, one omfile per recipient under OUTDIR.
+    gen.py configs OUTDIR PORT
+        The module's configurations of bench-compare (mail to 127.0.0.1:PORT),
+        mode 0600, in OUTDIR: mod.conf, the 100 recipients of `filters` (and
+        their RainerScript twin, rules.conf, writing under OUTDIR/rules);
+        none.conf, no recipient; lc.conf, mod.conf and a `logcheck server`
+        recipient; lcx.conf, lc.conf with that recipient excluding everything;
+        share.conf, mod.conf and a recipient of the five programs that make
+        up most of lc.conf's System Events.
     gen.py send PORT FILE
         FILE over one TCP connection to 127.0.0.1:PORT (sendfile).
 
 Seeded: the same inputs every run.
 """
+import os
 import random
 import socket
 import sys
@@ -144,6 +153,30 @@ def filters(nr, logmail_path, rainer_path, outdir):
         f.write("\n".join(rs) + "\n")
 
 
+def configs(outdir, port):
+    server = "mail smtpserver 127.0.0.1\nmail smtpserver port %s\n" % port
+    path = lambda name: "%s/%s" % (outdir, name)
+    os.makedirs(path("rules"), exist_ok=True)
+    with open(path("mod.conf"), "w") as f:
+        f.write(server + "mail from bench@example.com\n")
+    filters(100, path("mod.conf"), path("rules.conf"), path("rules"))
+    with open(path("mod.conf")) as f:
+        mod = f.read()
+    more = {
+        "none.conf": server,
+        "lc.conf": mod + "log email logcheck@example.com logcheck server\n",
+        "lcx.conf": mod + "log email logcheck@example.com logcheck server\n"
+                    "log email logcheck@example.com exclude level debugging\n",
+        "share.conf": mod + "".join("log email share@example.com program %s\n" % p
+                                    for p in ["postfix", "nginx", "cron", "kernel", "named"]),
+    }
+    for name, text in more.items():
+        with open(path(name), "w") as f:
+            f.write(text)
+    for name in ["mod.conf"] + list(more):
+        os.chmod(path(name), 0o600)
+
+
 def send(port, path):
     with socket.create_connection(("127.0.0.1", port)) as s, open(path, "rb") as f:
         s.sendfile(f)
@@ -157,6 +190,8 @@ def main(argv):
         corpus(int(argv[2]), argv[3], "--all-match" in argv, marker, programs)
     elif argv[1] == "filters":
         filters(int(argv[2]), argv[3], argv[4], argv[5])
+    elif argv[1] == "configs":
+        configs(argv[2], argv[3])
     elif argv[1] == "send":
         send(int(argv[2]), argv[3])
     else:

@@ -175,25 +175,13 @@ of_b() {
 # p b plus a recipient of five programs (about the share l's receives)
 MOD_KEYS=${MOD_KEYS:-a b c s y n l m p} # a subset with SECTIONS=module, e.g. "a b"
 bench_module() {
-	local r k d secs i
+	local r k d secs
 	log "1. module overhead: $N_MOD messages, $ROUNDS rounds"
 	$PY "$GEN" corpus "$N_MOD" "$T/corpus" --end END || die "corpus"
 	sink_start mod
-	printf 'mail smtpserver 127.0.0.1\nmail smtpserver port %s\nmail from bench@example.com\n' \
-		"$SINK_PORT" >"$T/mod.conf"
-	mkdir -p "$T/rules"
-	$PY "$GEN" filters 100 "$T/mod.conf" "$T/rules.conf" "$T/rules" || die "filters"
-	chmod 600 "$T/mod.conf"
+	$PY "$GEN" configs "$T" "$SINK_PORT" || die "configs"
 	MOD_FILTERS=$(grep -c '^log email' "$T/mod.conf")
 	SHM=$(mktemp -d /dev/shm/bench-compare.XXXXXX)
-	printf 'mail smtpserver 127.0.0.1\nmail smtpserver port %s\n' "$SINK_PORT" >"$T/none.conf"
-	{ cat "$T/mod.conf"; echo "log email logcheck@example.com logcheck server"; } >"$T/lc.conf"
-	{ cat "$T/lc.conf"; echo "log email logcheck@example.com exclude level debugging"; } >"$T/lcx.conf"
-	{
-		cat "$T/mod.conf"
-		for i in postfix nginx cron kernel named; do echo "log email share@example.com program $i"; done
-	} >"$T/share.conf"
-	chmod 600 "$T/lc.conf" "$T/lcx.conf" "$T/share.conf"
 	for k in $MOD_KEYS; do
 		d=$T/mod-$k
 		mkdir -p "$d"
