@@ -20,6 +20,12 @@
         recipient; lcx.conf, lc.conf with that recipient excluding everything;
         share.conf, mod.conf and a recipient of the five programs that make
         up most of lc.conf's System Events.
+    gen.py syslog IN OUT [--end MARKER]
+        The lines of IN as `corpus` writes them: IN's lines are in the form
+        rsyslog writes to files ("Nov 30 12:00:01 HOST TAG TEXT", or with an
+        RFC 3339 time), as bench/bench_logcheck -w writes its corpus; each
+        gets a priority by its program (and an error's words), the time of
+        `corpus`'s lines.
     gen.py send PORT FILE
         FILE over one TCP connection to 127.0.0.1:PORT (sendfile).
 
@@ -177,6 +183,29 @@ def configs(outdir, port):
         os.chmod(path(name), 0o600)
 
 
+# The facility and severity of a program's lines in bench_logcheck's
+# corpus, as Debian's daemons log them; then texts that are errors.
+PROGRAM_PRI = {"CRON": (9, 6), "sshd": (10, 6), "systemd": (3, 6), "postfix": (2, 6),
+               "kernel": (0, 6), "sudo": (10, 5), "su": (4, 5), "dhclient": (3, 6),
+               "named": (3, 6), "myapp": (1, 6), "nginx": (23, 3)}
+ERRORS = ["Failed to start", "Out of memory"]
+
+
+def syslog(src, dst, marker):
+    with open(src) as f, open(dst, "w") as out:
+        for line in f:
+            line = line.rstrip("\n")
+            rfc3339 = "T" in line.split(None, 1)[0]
+            host, text = line.split(None, 4 if not rfc3339 else 2)[-2:]
+            program = text.split(" ", 1)[0].split("[")[0].split("/")[0].rstrip(":")
+            fac, sev = PROGRAM_PRI.get(program, (1, 6))
+            if any(e in text for e in ERRORS):
+                sev = 3
+            out.write("<%d>Nov 23 10:00:00 %s %s\n" % (fac * 8 + sev, host, text))
+        if marker:
+            out.write("<14>Nov 23 10:00:00 benchhost benchend[1]: %s\n" % marker)
+
+
 def send(port, path):
     with socket.create_connection(("127.0.0.1", port)) as s, open(path, "rb") as f:
         s.sendfile(f)
@@ -190,6 +219,9 @@ def main(argv):
         corpus(int(argv[2]), argv[3], "--all-match" in argv, marker, programs)
     elif argv[1] == "filters":
         filters(int(argv[2]), argv[3], argv[4], argv[5])
+    elif argv[1] == "syslog":
+        marker = argv[argv.index("--end") + 1] if "--end" in argv else None
+        syslog(argv[2], argv[3], marker)
     elif argv[1] == "configs":
         configs(argv[2], argv[3])
     elif argv[1] == "send":

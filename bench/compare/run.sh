@@ -21,6 +21,10 @@
 # Sizes come from the environment (defaults keep the run near 5 minutes on
 # 2 cores): SECTIONS ROUNDS N_MOD N_DEL N_MSMTP N_OMMAIL N_TLS N_STORM
 # N_STORM_RCPT N_URGENT.
+# MOD_LINES=FILE: the module section's corpus made of FILE's lines instead
+# (gen.py syslog: lines as rsyslog writes them to files), for instance
+# `bench/bench_logcheck -n 200000 -w FILE`'s, lines logcheck's rules were
+# written for; with MOD_LINES, SECTIONS must be a subset (no report).
 # To compare two builds of the module side by side, alternate runs of
 # SECTIONS=module MOD_KEYS="a b" with OMLOGMAIL=<the other build's .so>.
 # Nothing here asserts on time (never part of `make check`).
@@ -37,6 +41,8 @@ N_STORM=${N_STORM:-1000000}
 N_URGENT=${N_URGENT:-20}
 ALL_SECTIONS="module delivery tls storm urgent"
 SECTIONS=${SECTIONS:-$ALL_SECTIONS} # a subset runs those and writes no report
+[ -z "${MOD_LINES:-}" ] || [ "$SECTIONS" != "$ALL_SECTIONS" ] ||
+	{ echo "run.sh: MOD_LINES needs SECTIONS (the report is of gen.py's corpus)" >&2; exit 2; }
 PY=/usr/bin/python3
 RSYSLOGD=${RSYSLOGD:-/usr/sbin/rsyslogd}
 OMLOGMAIL=${OMLOGMAIL:-$top_builddir/plugin/.libs/omlogmail.so} # another build's, to compare
@@ -132,10 +138,10 @@ rs_stop() {
 	kill -TERM "$RS_PID" 2>/dev/null
 	wait "$RS_PID" 2>/dev/null
 }
-rs_head() { # DIR
+rs_head() { # DIR [WORKERS]
 	cat <<EOF
 global(workDirectory="$1/work")
-main_queue(queue.workerThreads="1")
+main_queue(queue.workerThreads="${2:-1}")
 module(load="imtcp")
 input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName="$1/tcp.port")
 if \$programname == "benchend" then {
@@ -172,12 +178,18 @@ of_b() {
 # y b with sync="on", n omlogmail without recipients (the action's floor),
 # l b plus a recipient `logcheck server` (/etc/logcheck), m l whose logcheck
 # recipient excludes everything (the rules still classify every message),
-# p b plus a recipient of five programs (about the share l's receives)
-MOD_KEYS=${MOD_KEYS:-a b c s y n l m p} # a subset with SECTIONS=module, e.g. "a b"
+# p b plus a recipient of five programs (about the share l's receives),
+# B and L: b and l with two main-queue workers, rsyslog's default (the end
+# marker may then come in while the other worker ends its last batch)
+MOD_KEYS=${MOD_KEYS:-a b c s y n l m p B L} # a subset with SECTIONS=module, e.g. "a b"
 bench_module() {
 	local r k d secs
 	log "1. module overhead: $N_MOD messages, $ROUNDS rounds"
-	$PY "$GEN" corpus "$N_MOD" "$T/corpus" --end END || die "corpus"
+	if [ -n "${MOD_LINES:-}" ]; then
+		$PY "$GEN" syslog "$MOD_LINES" "$T/corpus" --end END || die "corpus from $MOD_LINES"
+	else
+		$PY "$GEN" corpus "$N_MOD" "$T/corpus" --end END || die "corpus"
+	fi
 	sink_start mod
 	$PY "$GEN" configs "$T" "$SINK_PORT" || die "configs"
 	MOD_FILTERS=$(grep -c '^log email' "$T/mod.conf")
@@ -185,10 +197,10 @@ bench_module() {
 	for k in $MOD_KEYS; do
 		d=$T/mod-$k
 		mkdir -p "$d"
-		rs_head "$d" >"$d/rsyslog.conf"
+		rs_head "$d" "$(case $k in B | L) echo 2 ;; *) echo 1 ;; esac)" >"$d/rsyslog.conf"
 		case $k in
 		a) echo 'stop' >>"$d/rsyslog.conf" ;;
-		b) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
+		b | B) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
 			"$OMLOGMAIL" "$T/mod.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
 		c) cat "$T/rules.conf" >>"$d/rsyslog.conf" ;;
 		s) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
@@ -197,7 +209,7 @@ bench_module() {
 			"$OMLOGMAIL" "$T/mod.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
 		n) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
 			"$OMLOGMAIL" "$T/none.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
-		l) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
+		l | L) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
 			"$OMLOGMAIL" "$T/lc.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
 		m) printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \
 			"$OMLOGMAIL" "$T/lcx.conf" "$d/spool" >>"$d/rsyslog.conf" ;;
@@ -229,7 +241,7 @@ bench_module() {
 	log "   msg/s:$(for k in $MOD_KEYS; do eval "printf ' (%s) %s' $k \$MOD_$k"; done);" \
 		"CPU s:$(for k in $MOD_KEYS; do eval "printf ' (%s) %s' $k \$MOD_CPU_$k"; done)" \
 		"$([ -n "${MOD_a:-}" ] && [ -n "${MOD_b:-}" ] && echo "(b)/(a) $(calc "$MOD_b / $MOD_a" 2)")" \
-		"$(for k in l m p; do of_b "$k"; done)"
+		"$(for k in l m p B L; do of_b "$k"; done)"
 }
 
 # ---- 2. delivery ------------------------------------------------------------------
