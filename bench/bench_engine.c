@@ -23,6 +23,7 @@
  * deliveries) run beside the caller, as they do beside rsyslogd's worker.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 
 #include "bench/bench.h"
 #include "engine/engine.h"
+#include "util/util.h"
 
 #define MAX_CONFS 8
 #define MAX_ROUNDS 64
@@ -75,28 +77,38 @@ static bool parse(char *s, struct engine_msg *m)
 	return true;
 }
 
+/* The lines of the file at path, split; false (said why) when it has none
+ * or cannot be read. */
 static bool read_lines(const char *path, struct lines *l)
 {
-	FILE *f = fopen(path, "r");
-	size_t cap = 0, len = 0, k = 0;
-	char *s;
+	size_t size, len = 0, k = 0;
+	char *s, *save;
 
-	if (f == NULL)
-		return false;
-	l->buf = NULL;
-	if (getdelim(&l->buf, &cap, '\0', f) < 0) {
-		fclose(f);
+	if (util_read_file(AT_FDCWD, path, SIZE_MAX, &l->buf, &size) < 0) {
+		fprintf(stderr, "bench_engine: %s: %s\n", path, strerror(errno));
 		return false;
 	}
-	fclose(f);
-	for (s = l->buf; *s; s++)
-		len += *s == '\n';
-	l->m = calloc(len + 1, sizeof(*l->m));
-	for (s = strtok(l->buf, "\n"); s != NULL && l->m; s = strtok(NULL, "\n"))
+	for (size_t i = 0; i < size; i++)
+		len += l->buf[i] == '\n';
+	if ((l->m = calloc(len + 1, sizeof(*l->m))) == NULL) {
+		fprintf(stderr, "bench_engine: %s: out of memory\n", path);
+		return false;
+	}
+	for (s = strtok_r(l->buf, "\n", &save); s != NULL && k <= len; s = strtok_r(NULL, "\n", &save))
 		if (parse(s, &l->m[k]))
 			k++;
-	l->n = k;
-	return l->m != NULL && k > 0;
+	if ((l->n = k) == 0)
+		fprintf(stderr, "bench_engine: %s: no line of the form <PRI>Mmm dd hh:mm:ss HOST TAG TEXT\n",
+			path);
+	return k > 0;
+}
+
+static void lines_free(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free((char *)l->m[i].program);
+	free(l->m);
+	free(l->buf);
 }
 
 static double thread_cpu(void)
@@ -225,11 +237,8 @@ int main(int argc, char **argv)
 	if (argc - optind < 2 || n_conf > MAX_CONFS || rounds < 2 || rounds > MAX_ROUNDS ||
 	    batch == 0)
 		usage();
-	if (!read_lines(argv[optind], &l)) {
-		fprintf(stderr, "bench_engine: %s: %s\n", argv[optind],
-			errno ? strerror(errno) : "no lines");
+	if (!read_lines(argv[optind], &l))
 		return 1;
-	}
 	if (top == NULL && (top = mkdtemp(top_tmp)) == NULL) {
 		perror("bench_engine: mkdtemp");
 		return 1;
@@ -252,6 +261,7 @@ int main(int argc, char **argv)
 		engine_stop(e[k]);
 		engine_free(e[k]);
 	}
+	lines_free(&l);
 	if (top == top_tmp) {
 		char cmd[64];
 
