@@ -21,11 +21,11 @@
         share.conf, mod.conf and a recipient of the five programs that make
         up most of lc.conf's System Events.
     gen.py syslog IN OUT [--end MARKER]
-        The lines of IN as `corpus` writes them: IN's lines are in the form
-        rsyslog writes to files ("Nov 30 12:00:01 HOST TAG TEXT", or with an
-        RFC 3339 time), as bench/bench_logcheck -w writes its corpus; each
-        gets a priority by its program (and an error's words), the time of
-        `corpus`'s lines.
+        IN's lines, in the form rsyslog writes to files ("Nov 30 12:00:01
+        HOST TAG TEXT", or with an RFC 3339 time; bench/bench_logcheck -w
+        writes its corpus so), rewritten as `corpus` writes its lines: each
+        gets a priority by its program (and an error's words) and the time
+        of `corpus`'s lines.
     gen.py send PORT FILE
         FILE over one TCP connection to 127.0.0.1:PORT (sendfile).
 
@@ -161,7 +161,10 @@ def filters(nr, logmail_path, rainer_path, outdir):
 
 def configs(outdir, port):
     server = "mail smtpserver 127.0.0.1\nmail smtpserver port %s\n" % port
-    path = lambda name: "%s/%s" % (outdir, name)
+
+    def path(name):
+        return os.path.join(outdir, name)
+
     os.makedirs(path("rules"), exist_ok=True)
     with open(path("mod.conf"), "w") as f:
         f.write(server + "mail from bench@example.com\n")
