@@ -1,8 +1,9 @@
 # bench-compare: side-by-side benchmarks against the tools users would pick
 # instead (Debian's rsyslogd with RainerScript rules and ommail, Postfix's
 # smtp-source/smtp-sink, msmtp).  Run only by `make bench-compare` (never by
-# `make` or `make check`); it installs postfix from Debian when missing and
-# writes bench/RESULTS.md in the source tree.  See bench/compare/run.sh.
+# `make` or `make check`); it installs postfix, msmtp and logcheck-database
+# from Debian when missing and writes bench/RESULTS.md in the source tree.
+# See bench/compare/run.sh.
 EXTRA_PROGRAMS += bench/compare/spool_bench
 bench_compare_spool_bench_SOURCES = bench/compare/spool_bench.c
 bench_compare_spool_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)

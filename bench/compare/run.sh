@@ -86,6 +86,10 @@ ensure_packages() {
 	fi
 	command -v msmtp >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q msmtp \
 		>>"$T/apt.log" 2>&1 || die "apt-get install msmtp"
+	# (l), (m), (L): without the rules their recipient would match nothing
+	[ -d /etc/logcheck/ignore.d.server ] || DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q logcheck-database >>"$T/apt.log" 2>&1 ||
+		die "apt-get install logcheck-database"
 	PATH=$PATH:/usr/sbin
 }
 
