@@ -184,6 +184,16 @@ static void usage(void)
 	exit(2);
 }
 
+/* rm -rf the spools' directory this run made (a mkdtemp name: no quoting
+ * needed); 0, or 1 when that failed. */
+static int remove_spools(const char *dir)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : 1;
+}
+
 /* The engine of one configuration, its spool top/N. */
 static struct engine_worker *start(struct engine **e, const char *conf, const char *top, size_t n,
 				   const char *cache)
@@ -249,8 +259,11 @@ int main(int argc, char **argv)
 			*eq = '\0';
 			conf[k] = eq + 1;
 		}
-		if ((w[k] = start(&e[k], conf[k], top, k, cache)) == NULL)
+		if ((w[k] = start(&e[k], conf[k], top, k, cache)) == NULL) {
+			if (top == top_tmp)
+				(void)remove_spools(top_tmp);
 			return 1;
+		}
 	}
 	for (size_t r = 0; r < rounds; r++)
 		for (size_t k = 0; k < n_conf; k++)
@@ -262,11 +275,5 @@ int main(int argc, char **argv)
 		engine_free(e[k]);
 	}
 	lines_free(&l);
-	if (top == top_tmp) {
-		char cmd[64];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", top_tmp);
-		return system(cmd) == 0 ? 0 : 1;
-	}
-	return 0;
+	return top == top_tmp ? remove_spools(top_tmp) : 0;
 }
