@@ -34,6 +34,7 @@
 
 #include "bench/bench.h"
 #include "engine/engine.h"
+#include "plugin/fields.h"
 #include "util/util.h"
 
 #define MAX_CONFS 8
@@ -42,39 +43,38 @@
 struct lines {
 	char *buf;
 	struct engine_msg *m;
+	char **head; /* per message, the module's head template string */
 	size_t n;
 };
 
-/* Split one line in place into m: "<PRI>Mmm dd hh:mm:ss HOST TAG TEXT".
- * false when it has not that shape. */
-static bool parse(char *s, struct engine_msg *m)
+/* One line, "<PRI>Mmm dd hh:mm:ss HOST TAG TEXT", into m as the module
+ * gets it: rsyslog's two template strings (plugin/fields.h), the head
+ * made here into *head, the text (rsyslog's msg, with its leading space)
+ * left in the line, then split by the module's own om_fields.  false when
+ * the line has not that shape, or is one the module skips. */
+static bool parse(char *s, struct engine_msg *m, char **head)
 {
-	char *end, *host, *tag, *text, *p;
+	char *end, *host, *tag, *text;
 	long pri;
+	int host_len, tag_len, program_len;
 
+	*head = NULL;
 	if (*s != '<' || (pri = strtol(s + 1, &end, 10)) < 0 || *end != '>' || strlen(end) < 17)
 		return false;
 	host = end + 1 + 16; /* "Nov 23 10:00:00 " */
-	if ((tag = strchr(host, ' ')) == NULL)
+	if ((tag = strchr(host, ' ')) == NULL || (text = strchr(tag + 1, ' ')) == NULL)
 		return false;
-	*tag++ = '\0';
-	if ((text = strchr(tag, ' ')) == NULL)
-		return false;
-	*text++ = '\0';
-	*m = (struct engine_msg){.severity = (int)(pri & 7),
-				 .facility = (int)(pri >> 3),
-				 .host = host,
-				 .tag = tag,
-				 .text = text,
-				 .lead_spaces = 1};
+	host_len = (int)(tag++ - host);
+	tag_len = (int)(text - tag);
 	/* rsyslog's programname: the tag up to '[', ':' or '/' */
-	p = strndup(tag, strcspn(tag, "[:/"));
-	m->program = p;
-	if ((p = strchr(tag, '[')) != NULL && (end = strchr(p, ']')) != NULL) {
-		m->procid = p + 1;
-		m->procid_len = (size_t)(end - p - 1);
+	program_len = (int)strcspn(tag, "[:/ ");
+	/* time 0: the engine takes the batch's */
+	if (asprintf(head, "%ld 0 %.*s %.*s %.*s", pri, host_len, host, program_len, tag, tag_len,
+		     tag) < 0) {
+		*head = NULL;
+		return false;
 	}
-	return true;
+	return om_fields(*head, text, m);
 }
 
 /* The lines of the file at path, split; false (said why) when it has none
@@ -90,13 +90,17 @@ static bool read_lines(const char *path, struct lines *l)
 	}
 	for (size_t i = 0; i < size; i++)
 		len += l->buf[i] == '\n';
-	if ((l->m = calloc(len + 1, sizeof(*l->m))) == NULL) {
+	l->m = calloc(len + 1, sizeof(*l->m));
+	l->head = calloc(len + 1, sizeof(*l->head));
+	if (l->m == NULL || l->head == NULL) {
 		fprintf(stderr, "bench_engine: %s: out of memory\n", path);
 		return false;
 	}
 	for (s = strtok_r(l->buf, "\n", &save); s != NULL && k <= len; s = strtok_r(NULL, "\n", &save))
-		if (parse(s, &l->m[k]))
+		if (parse(s, &l->m[k], &l->head[k]))
 			k++;
+		else
+			free(l->head[k]);
 	if ((l->n = k) == 0)
 		fprintf(stderr, "bench_engine: %s: no line of the form <PRI>Mmm dd hh:mm:ss HOST TAG TEXT\n",
 			path);
@@ -106,7 +110,8 @@ static bool read_lines(const char *path, struct lines *l)
 static void lines_free(struct lines *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		free((char *)l->m[i].program);
+		free(l->head[i]);
+	free(l->head);
 	free(l->m);
 	free(l->buf);
 }
