@@ -196,10 +196,14 @@ ERRORS = ["Failed to start", "Out of memory"]
 
 def syslog(src, dst, marker):
     with open(src) as f, open(dst, "w") as out:
-        for line in f:
-            line = line.rstrip("\n")
-            rfc3339 = "T" in line.split(None, 1)[0]
-            host, text = line.split(None, 4 if not rfc3339 else 2)[-2:]
+        for number, line in enumerate(f, 1):
+            words = line.split(None, 1)
+            rfc3339 = bool(words) and "T" in words[0]
+            fields = line.rstrip("\n").split(None, 2 if rfc3339 else 4)
+            if len(fields) != (3 if rfc3339 else 5):
+                sys.exit("gen.py: %s:%d: expected TIME HOST TAG TEXT, as rsyslog writes "
+                         "files" % (src, number))
+            host, text = fields[-2:]
             program = text.split(" ", 1)[0].split("[")[0].split("/")[0].rstrip(":")
             fac, sev = PROGRAM_PRI.get(program, (1, 6))
             if any(e in text for e in ERRORS):
