@@ -47,6 +47,12 @@
  *
  * ---- Locks, and what each protects --------------------------------------
  *
+ *   e->genlock     which generation the workers use: a worker holds it
+ *                  shared for a whole engine_accept (from its match to its
+ *                  digests and counters), engine_reload exclusively while it
+ *                  hands the digests and counts over and swaps the new
+ *                  generation in.  Writers first, so a reload does not wait
+ *                  for a pause in the traffic.
  *   e->lock        the current generation pointer and every generation's
  *                  reference count; the engine's own reference count; the
  *                  number of generations alive; the outbox pointer; the
@@ -67,7 +73,7 @@
  *   run with it released), the outbox's mutex (outbox.h), the spool's file
  *   locks (smtp.h).
  *
- * Lock order: jlock, then spool_lock, then lock, then the outbox's mutex
+ * Lock order: genlock, then jlock, then spool_lock, then lock, then the outbox's mutex
  * (engine_counters asks the outbox its depth under lock); a digest's mutex
  * is taken under jlock and released before anything else is taken.
  * Nobody takes jlock while holding another lock, and the outbox's thread
@@ -86,9 +92,17 @@
  * under e->lock: the engine holds one reference to the current generation,
  * every worker one to the generation it was made for, the delivery thread
  * one while it polls.  engine_reload builds a new generation and swaps it
- * in; a worker moves to it at its next engine_accept; the old one is
- * retired (its digests flushed into the spool) when its last holder lets
- * go, so no message held in memory is lost.
+ * in: under genlock exclusively, each recipient's digest of the old
+ * generation moves to the recipient of the same address in the new one
+ * (digest_set_carry: its lines, window, rate-limit times and counters, as
+ * they are), the filters' counters are added to the new ones
+ * (filter_stats_carry), and the new generation becomes current.  So a
+ * digest open at a reload closes when its window passes, whether or not
+ * anything is logged after it, no rate limit starts a new hour, and every
+ * message is counted once.  What the old generation still holds (the
+ * digests of recipients the new configuration no longer has) is mailed at
+ * once.  A worker moves to the new generation at its next engine_accept;
+ * the old one is freed when its last holder lets go.
  *
  * ---- Crash safety --------------------------------------------------------
  *
@@ -110,8 +124,8 @@
  * grow with the messages it counts.  The rewrite runs under jlock (no worker
  * between its journal write and its digests) and gives up while any digest's
  * mail is being emitted; both are skipped while a reload's old generation
- * still holds messages, or the outbox holds mails (they are only in
- * memory).  The first time the journal is opened (engine_start, else the
+ * still holds messages (it could not mail them), or the outbox holds mails
+ * (they are only in memory).  The first time the journal is opened (engine_start, else the
  * first batch) a leftover journal, the mark of a crash, is replayed into
  * the digests: states restored (digest_restore), then the messages after
  * them added; messages for recipients no longer configured are logged and
@@ -255,8 +269,9 @@ enum engine_status engine_accept(struct engine_worker *w, const struct engine_ms
 void engine_tick(struct engine *e, time_t now);
 
 /* Load the configuration again; on success the new generation takes over
- * (the old one's digests are flushed when its last worker moves on), the
- * statistics carry over and the queue is retried at once.  On error the old
+ * with the old one's digests, rate limits and counters ("Generations"), the
+ * digests of recipients no longer configured are mailed, and the queue is
+ * retried at once.  On error the old
  * one stays and err says why (also logged).  ENGINE_OK, ENGINE_ECONF,
  * ENGINE_ESTOPPED. */
 enum engine_status engine_reload(struct engine *e, struct conf_err *err);

@@ -45,6 +45,7 @@ struct engine_gen {
 	size_t n_lc_rcpt;
 	char from[320];        /* `mail from`, else logmail@<this host> */
 	unsigned refs;         /* under e->lock */
+	bool counted;          /* in e->gens: it may hold messages (under e->lock) */
 	bool no_server_logged; /* the delivery thread's */
 };
 
@@ -70,11 +71,13 @@ struct engine {
 	engine_log_fn log;
 	void *log_arg;
 
-	pthread_mutex_t lock; /* engine.h: "Locks" */
+	pthread_rwlock_t genlock; /* engine.h: "Locks"; writers first */
+	pthread_mutex_t lock;
 	pthread_cond_t wake;  /* to the delivery thread */
 	unsigned refs;        /* the front end's and each worker's */
 	struct engine_gen *gen;
-	unsigned gens; /* generations alive (after a reload: 2 for a while) */
+	unsigned gens; /* generations that may hold messages (after a reload
+			* whose old one could not mail what it had: 2 for a while) */
 	struct outbox *outbox;
 	bool thread_started, stop, stopped;
 	bool spooled;   /* a mail was spooled: deliver (unless backing off) */

@@ -301,8 +301,10 @@ out:
 	return ok;
 }
 
-enum engine_status engine_accept(struct engine_worker *w, const struct engine_msg *msgs, size_t n,
-				 time_t now)
+/* engine_accept under genlock: from the match to the digests, one
+ * generation. */
+static enum engine_status accept_locked(struct engine_worker *w, const struct engine_msg *msgs,
+					size_t n, time_t now)
 {
 	struct engine *e = w->e;
 	enum engine_status st = worker_sync(w);
@@ -331,7 +333,19 @@ enum engine_status engine_accept(struct engine_worker *w, const struct engine_ms
 	}
 	atomic_fetch_add_explicit(&e->tally.received, n, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->tally.accepted, n_msgs, memory_order_relaxed);
-	if (e->dry_run == NULL)
-		engine_rewake(e, digest_next_deadline(w->gen->digests));
 	return ENGINE_OK;
+}
+
+enum engine_status engine_accept(struct engine_worker *w, const struct engine_msg *msgs, size_t n,
+				 time_t now)
+{
+	struct engine *e = w->e;
+	enum engine_status st;
+
+	pthread_rwlock_rdlock(&e->genlock);
+	st = accept_locked(w, msgs, n, now);
+	pthread_rwlock_unlock(&e->genlock);
+	if (st == ENGINE_OK && e->dry_run == NULL)
+		engine_rewake(e, digest_next_deadline(w->gen->digests));
+	return st;
 }
