@@ -281,6 +281,7 @@ static void engine_destroy(struct engine *e)
 	pthread_mutex_destroy(&e->jlock);
 	pthread_cond_destroy(&e->wake);
 	pthread_mutex_destroy(&e->spool_lock);
+	pthread_mutex_destroy(&e->reload_lock);
 	pthread_mutex_destroy(&e->lock);
 	pthread_rwlock_destroy(&e->genlock);
 	for (size_t i = 0; i < e->n_extra_lines; i++)
@@ -383,8 +384,10 @@ static bool init_locks(struct engine *e)
 		return false;
 	if (pthread_mutex_init(&e->lock, NULL) != 0)
 		goto genlock;
-	if (pthread_mutex_init(&e->spool_lock, NULL) != 0)
+	if (pthread_mutex_init(&e->reload_lock, NULL) != 0)
 		goto lock;
+	if (pthread_mutex_init(&e->spool_lock, NULL) != 0)
+		goto reload_lock;
 	if (pthread_cond_init(&e->wake, NULL) != 0)
 		goto spool_lock;
 	if (pthread_mutex_init(&e->jlock, NULL) != 0)
@@ -394,6 +397,8 @@ wake:
 	pthread_cond_destroy(&e->wake);
 spool_lock:
 	pthread_mutex_destroy(&e->spool_lock);
+reload_lock:
+	pthread_mutex_destroy(&e->reload_lock);
 lock:
 	pthread_mutex_destroy(&e->lock);
 genlock:
@@ -419,6 +424,8 @@ enum engine_status engine_new(struct engine **out, const struct engine_params *p
 		engine_destroy(e);
 		goto nomem;
 	}
+	conf_stamp_get(e->config_path, &e->stamp);
+	e->polled = e->stamp;
 	if (gen_load(e, &e->gen, NULL, err) != 0) {
 		engine_destroy(e);
 		return ENGINE_ECONF;
@@ -479,7 +486,8 @@ static void gen_retire_early(struct engine *e, struct engine_gen *old)
 	pthread_mutex_unlock(&e->lock);
 }
 
-enum engine_status engine_reload(struct engine *e, struct conf_err *err)
+/* engine_reload with reload_lock held. */
+static enum engine_status reload_locked(struct engine *e, struct conf_err *err)
 {
 	struct engine_gen *old = engine_gen_get(e), *g;
 
@@ -487,6 +495,8 @@ enum engine_status engine_reload(struct engine *e, struct conf_err *err)
 		snprintf(err->msg, sizeof(err->msg), "the engine is stopping");
 		return ENGINE_ESTOPPED;
 	}
+	/* before reading: a change made while it is read is seen next time */
+	conf_stamp_get(e->config_path, &e->stamp);
 	if (gen_load(e, &g, old, err) != 0) {
 		engine_log_conf_err(
 		    e, "configuration not reloaded, the previous one stays in effect: ", err);
@@ -500,6 +510,36 @@ enum engine_status engine_reload(struct engine *e, struct conf_err *err)
 	engine_log(e, LOG_INFO, ENGINE_FAULT_NONE, "%s reloaded, %zu recipients", e->config_path,
 		   filter_set_recipients(g->filters));
 	return ENGINE_OK;
+}
+
+enum engine_status engine_reload(struct engine *e, struct conf_err *err)
+{
+	enum engine_status st;
+
+	pthread_mutex_lock(&e->reload_lock);
+	st = reload_locked(e, err);
+	pthread_mutex_unlock(&e->reload_lock);
+	return st;
+}
+
+void engine_reload_if_changed(struct engine *e)
+{
+	struct conf_stamp now;
+	struct conf_err err;
+	bool settled;
+
+	conf_stamp_get(e->config_path, &now);
+	settled = conf_stamp_equal(&now, &e->polled);
+	e->polled = now;
+	if (!settled)
+		return;
+	pthread_mutex_lock(&e->reload_lock);
+	if (!conf_stamp_equal(&now, &e->stamp)) {
+		engine_log(e, LOG_INFO, ENGINE_FAULT_NONE, "%s changed: reading it again",
+			   e->config_path);
+		(void)reload_locked(e, &err); /* logged; a broken file is tried once */
+	}
+	pthread_mutex_unlock(&e->reload_lock);
 }
 
 void engine_clock_advance(struct engine *e, time_t now)

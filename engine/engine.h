@@ -11,7 +11,8 @@
  *   engine_start    open the spool, start the threads, replay a crash's journal
  *   engine_accept   a batch of messages; returns once the batch is journaled
  *   engine_tick     close the digests whose time has come
- *   engine_reload   re-read the configuration (rsyslog's HUP)
+ *   engine_reload   re-read the configuration (rsyslog's HUP; on its own when
+ *                   the file changes)
  *   engine_stop     flush every digest into the spool, stop the threads
  *   engine_counters what happened, for statistics
  *
@@ -20,6 +21,8 @@
  *   control    the front end's thread that calls engine_new, engine_start,
  *              engine_reload, engine_stop, engine_free (rsyslog's main
  *              thread: configuration, HUP, shutdown).  One at a time.
+ *              engine_reload is also called by the delivery thread (the
+ *              file changed); e->reload_lock makes them take turns.
  *   workers    any number of threads calling engine_accept (rsyslog's action
  *              workers), each with a struct engine_worker of its own: the
  *              filter worker (PCRE2 match data), a logcheck worker per rule
@@ -36,7 +39,11 @@
  *              closes due digests (digest_poll), settles and syncs the
  *              journal, runs spool_deliver over a spool handle of its own
  *              (so a slow server holds no lock anyone waits for) with
- *              back-off after failures, and saves <spool>/stats.  Nice +10.
+ *              back-off after failures, and saves <spool>/stats.  Every
+ *              ENGINE_CONF_POLL_SEC it looks at the configuration file and
+ *              reloads when it changed (the CLI saves by atomic rename: a
+ *              command takes effect within two seconds, no HUP needed).
+ *              Nice +10.
  *   outbox     one per engine (smtp/outbox.h): writes closed digests into
  *              the spool, so no worker waits for a mail's fsync.  Nice +10.
  *
@@ -53,6 +60,9 @@
  *                  hands the digests and counts over and swaps the new
  *                  generation in.  Writers first, so a reload does not wait
  *                  for a pause in the traffic.
+ *   e->reload_lock one engine_reload at a time, and e->stamp (what the
+ *                  configuration file was when last read).  Taken before
+ *                  genlock.
  *   e->lock        the current generation pointer and every generation's
  *                  reference count; the engine's own reference count; the
  *                  number of generations alive; the outbox pointer; the
@@ -73,13 +83,24 @@
  *   run with it released), the outbox's mutex (outbox.h), the spool's file
  *   locks (smtp.h).
  *
- * Lock order: genlock, then jlock, then spool_lock, then lock, then the outbox's mutex
- * (engine_counters asks the outbox its depth under lock); a digest's mutex
- * is taken under jlock and released before anything else is taken.
- * Nobody takes jlock while holding another lock, and the outbox's thread
- * never takes jlock: a worker holding jlock may wait (bounded) for room in
- * the outbox, so the outbox's callback only sets a flag under e->lock and
- * wakes the delivery thread, which settles the journal.
+ * Lock order: reload_lock, genlock, jlock, spool_lock, lock, then the
+ * outbox's mutex (engine_counters asks the outbox its depth under lock); a
+ * digest's mutex is taken under jlock and released before anything else is
+ * taken.  Nobody takes jlock while holding another lock but reload_lock
+ * and genlock, and the outbox's thread never takes jlock: a worker holding
+ * jlock may wait (bounded) for room in the outbox, so the outbox's callback
+ * only sets a flag under e->lock and wakes the delivery thread, which
+ * settles the journal.
+ *
+ * Two waits that hold jlock: a worker adding to a full digest whose
+ * previous mail another thread (the delivery thread's poll, or another
+ * worker) is emitting waits in digest_add for that emit to end (digest.h:
+ * backpressure of one emit); the emit itself never takes jlock, so it
+ * ends.  And engine_emit reads e->outbox under lock and then uses it
+ * without: that is safe only because of engine_stop's order, which stops
+ * every other thread that emits first (the workers before it is called,
+ * the delivery thread in engine_stop_threads), then flushes the digests
+ * on its own thread, and only then stops and frees the outbox.
  *
  * ---- Generations ---------------------------------------------------------
  *
@@ -156,6 +177,7 @@
 #define ENGINE_JOURNAL_MAX    (256 * 1024) /* compact the journal past this size */
 #define ENGINE_SYNC_PERIOD    1  /* seconds a journal write may stay unsynced (sync=false) */
 #define ENGINE_NICE           10 /* the delivery and outbox threads' nice increment */
+#define ENGINE_CONF_POLL_SEC  1  /* seconds between looks at the configuration file */
 
 enum engine_status {
 	ENGINE_OK = 0,
@@ -268,7 +290,8 @@ enum engine_status engine_accept(struct engine_worker *w, const struct engine_ms
  * drives its clock with it (the time of the log lines). */
 void engine_tick(struct engine *e, time_t now);
 
-/* Load the configuration again; on success the new generation takes over
+/* Load the configuration again (rsyslog's HUP; the delivery thread does it
+ * too when the file changed); on success the new generation takes over
  * with the old one's digests, rate limits and counters ("Generations"), the
  * digests of recipients no longer configured are mailed, and the queue is
  * retried at once.  On error the old

@@ -86,6 +86,10 @@ struct engine {
 	time_t wake_at; /* when the sleeping thread wakes; 0 while it works */
 	pthread_t thread;
 
+	pthread_mutex_t reload_lock; /* one engine_reload at a time (HUP, the file changed) */
+	struct conf_stamp stamp;     /* config_path when last read (under reload_lock) */
+	struct conf_stamp polled;    /* ...when the delivery thread last looked (its own) */
+
 	pthread_mutex_t spool_lock;
 	struct spool *spool; /* the submitting handle */
 
@@ -146,6 +150,12 @@ struct engine_line {
 
 /* Render m, logged at ts, into l; false when out of memory. */
 bool engine_line_render(struct engine_line *l, const struct engine_msg *m, time_t ts);
+
+/* Reload when the configuration file changed since it was last read and
+ * has stayed as it is since the last look (the delivery thread, every
+ * ENGINE_CONF_POLL_SEC): a file being written in place is read once it is
+ * whole. */
+void engine_reload_if_changed(struct engine *e);
 
 /* delivery.c */
 void engine_stop_threads(struct engine *e);  /* the delivery thread */

@@ -40,6 +40,7 @@ RSYSLOG_IT = \
 	tests/integration/rsyslog-shutdown.sh \
 	tests/integration/rsyslog-hup.sh \
 	tests/integration/rsyslog-hup-storm.sh \
+	tests/integration/rsyslog-live-config.sh \
 	tests/integration/rsyslog-logcheck-hup.sh \
 	tests/integration/rsyslog-server-down.sh \
 	tests/integration/rsyslog-tls-auth.sh \

@@ -99,6 +99,26 @@ static bool logged_cond(void *what)
 	return logged(what);
 }
 
+/* How many times what occurs in s. */
+static size_t count_in(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static size_t count_logged(const char *what)
+{
+	size_t n;
+
+	pthread_mutex_lock(&log_lock);
+	n = count_in(log_text, what);
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
 /* ---- the server -------------------------------------------------------- */
 
 static bool file_has(void *path)
@@ -503,6 +523,40 @@ Test(engine, a_reload_keeps_an_open_digest_on_time)
 	cr_assert_eq(journal_bytes(), 0);
 }
 
+/* The file replaced (as the CLI saves it): read again within seconds,
+ * without engine_reload; a broken one is logged with its line, once, and
+ * the running configuration stays. */
+Test(engine, a_changed_file_is_read_again)
+{
+	char tmp[400];
+	struct engine *e;
+	FILE *f;
+
+	write_conf("log email a@example.com level errors\n");
+	e = engine_open();
+	cr_assert_eq(engine_start(e), ENGINE_OK);
+	snprintf(tmp, sizeof(tmp), "%s.new", conf_path);
+	cr_assert_not_null(f = fopen(tmp, "w"));
+	fputs("log email a@example.com level errors\nlog email b@example.com level errors\n", f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(rename(tmp, conf_path), 0);
+	cr_assert(wait_for(logged_cond, "reloaded, 2 recipients"), "%s", log_text);
+	cr_assert_eq(engine_recipients(e), 2);
+
+	cr_assert_not_null(f = fopen(tmp, "w"));
+	fputs("log email a@example.com level errors\nlog email c@example.com level shouting\n", f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(rename(tmp, conf_path), 0);
+	cr_assert(wait_for(logged_cond, "configuration not reloaded, the previous one stays in "
+					 "effect: "),
+		  "%s", log_text);
+	cr_assert(logged("logmail.conf:2:"), "%s", log_text);
+	cr_assert_eq(engine_recipients(e), 2, "the running configuration stays");
+	usleep(2500 * 1000); /* the broken file is not read again and again */
+	cr_assert_eq(count_logged("configuration not reloaded"), 1, "%s", log_text);
+	engine_free(e);
+}
+
 /* rate-limit 2 with a mail per message (each urgent): reloads in between do not start
  * a new hour. */
 Test(engine, a_reload_keeps_the_rate_limit)
@@ -849,16 +903,6 @@ static void held_child(int ready)
 }
 
 /* The bodies of the mails to `to` in the server's maildir, CR removed. */
-/* How many times what occurs in s. */
-static size_t count_in(const char *s, const char *what)
-{
-	size_t n = 0;
-
-	for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
-		n++;
-	return n;
-}
-
 static char *bodies_to(const char *to)
 {
 	char cmd[800], *text = malloc(1 << 20);
@@ -1332,16 +1376,6 @@ Test(engine, a_journal_of_the_previous_version_replays)
 				  "-- \n"),
 			   "%s", body);
 	free(body);
-}
-
-static size_t count_logged(const char *what)
-{
-	size_t n;
-
-	pthread_mutex_lock(&log_lock);
-	n = count_in(log_text, what);
-	pthread_mutex_unlock(&log_lock);
-	return n;
 }
 
 /* A reload keeps the compiled rules while no rule file changed, and reads
