@@ -618,15 +618,16 @@ void engine_free(struct engine *e)
 /* ---- counters ----------------------------------------------------------- */
 
 const char *const engine_counter_names[] = {
-    "received",     "accepted",      "batches_refused", "digests_closed",
-    "not_shown",    "mails_spooled", "mails_sent",      "mails_deferred",
-    "mails_failed", "journal_bytes", "outbox_depth",
+    "received",      "accepted",      "batches_refused", "unjournaled",
+    "digests_closed", "not_shown",    "mails_spooled",   "mails_sent",
+    "mails_deferred", "mails_failed", "journal_bytes",   "outbox_depth",
 };
 
 const size_t engine_counter_offsets[] = {
     offsetof(struct engine_counters, received),
     offsetof(struct engine_counters, accepted),
     offsetof(struct engine_counters, batches_refused),
+    offsetof(struct engine_counters, unjournaled),
     offsetof(struct engine_counters, digests_closed),
     offsetof(struct engine_counters, not_shown),
     offsetof(struct engine_counters, mails_spooled),
@@ -657,6 +658,7 @@ void engine_counters(struct engine *e, struct engine_counters *out)
 	    .received = load(&t->received),
 	    .accepted = load(&t->accepted),
 	    .batches_refused = load(&t->batches_refused),
+	    .unjournaled = load(&t->unjournaled),
 	    .digests_closed = load(&t->digests_closed),
 	    .not_shown = load(&t->not_shown),
 	    .mails_spooled = load(&t->mails_spooled),

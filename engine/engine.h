@@ -130,12 +130,16 @@
  * engine_accept first stages every (recipients, message) the filters
  * accepted in the engine's journal (<spool>/pending/journal, engine/journal.h),
  * appends them in one write, and only then adds the messages to the
- * digests and returns ENGINE_OK; when the journal cannot be written the
- * batch is refused (ENGINE_EJOURNAL): nothing of it reached a digest, and
- * the caller offers it again.  The write survives a crash of the process at
- * once; the fdatasync that makes it survive a crash of the machine runs for
- * every batch with sync=true, else at most ENGINE_SYNC_PERIOD later (like
- * rsyslog omfile's sync parameter).  A record is obsolete once its message
+ * digests and returns ENGINE_OK.  When the journal cannot be written (a
+ * full disk) the batch is taken all the same, held in memory only: the
+ * caller (rsyslog with its default settings) would drop a refused batch.
+ * Until a rewrite of the journal covers what it holds (the delivery
+ * thread's next settle once there is room: the spool first), nothing more
+ * is appended, and nothing ever is past ENGINE_JOURNAL_LIMIT.  The write
+ * survives a crash of the process at once; the fdatasync that makes it
+ * survive a crash of the machine runs for every batch with sync=true,
+ * else at most ENGINE_SYNC_PERIOD later (like rsyslog omfile's sync
+ * parameter).  A record is obsolete once its message
  * is in the spool: on each pass of the delivery thread the journal is
  * emptied when every digest is empty and no mail is in flight, and, when it
  * has doubled, rewritten as one state record per digest (digest_save: its
@@ -175,6 +179,7 @@
 #define ENGINE_BACKOFF_MIN    5  /* seconds before retrying a failed delivery, doubling */
 #define ENGINE_BACKOFF_MAX    300
 #define ENGINE_JOURNAL_MAX    (256 * 1024) /* compact the journal past this size */
+#define ENGINE_JOURNAL_LIMIT  (64 << 20)   /* never append past this size */
 #define ENGINE_SYNC_PERIOD    1  /* seconds a journal write may stay unsynced (sync=false) */
 #define ENGINE_NICE           10 /* the delivery and outbox threads' nice increment */
 #define ENGINE_CONF_POLL_SEC  1  /* seconds between looks at the configuration file */
@@ -183,7 +188,6 @@ enum engine_status {
 	ENGINE_OK = 0,
 	ENGINE_ECONF,    /* the configuration cannot be used (err says where) */
 	ENGINE_ESPOOL,   /* the spool cannot be used now (logged): try again later */
-	ENGINE_EJOURNAL, /* the batch could not be journaled: none of it was taken */
 	ENGINE_ESTOPPED, /* engine_stop ran */
 	ENGINE_ENOMEM,
 };
@@ -279,9 +283,9 @@ void engine_worker_free(struct engine_worker *w);
  * ones (one write), add them to their digests and wake the delivery thread
  * when a digest is due sooner than it sleeps.  now is the batch's time:
  * windows, rate limits and messages without a time follow it.  Returns
- * only once the batch is journaled: ENGINE_OK, or ENGINE_EJOURNAL,
- * ENGINE_ENOMEM, ENGINE_ESTOPPED with nothing of the batch taken (logged
- * once while it lasts; offer the batch again). */
+ * once the batch is journaled (or held in memory, when the journal cannot
+ * be written: "Crash safety"): ENGINE_OK, or ENGINE_ENOMEM,
+ * ENGINE_ESTOPPED with nothing of the batch taken (offer it again). */
 enum engine_status engine_accept(struct engine_worker *w, const struct engine_msg *msgs, size_t n,
 				 time_t now);
 
@@ -318,7 +322,9 @@ size_t engine_recipients(struct engine *e);
 struct engine_counters {
 	uint64_t received;        /* messages in batches engine_accept took */
 	uint64_t accepted;        /* of them, messages some recipient's filters took */
-	uint64_t batches_refused; /* engine_accept calls refused (the journal failed) */
+	uint64_t batches_refused; /* engine_accept calls refused (out of memory, stopped) */
+	uint64_t unjournaled;     /* accepted messages held in memory only: the journal
+				   * could not be written (a full disk) */
 	uint64_t digests_closed;  /* digests closed into mails (the spool's or the dry run's) */
 	uint64_t not_shown;       /* messages counted in those mails but not shown
 				   * (rate limit, caps) */

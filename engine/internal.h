@@ -52,8 +52,8 @@ struct engine_gen {
 /* engine_counters' totals, counted as they happen (relaxed atomics: each
  * is a count on its own, no other memory depends on it). */
 struct engine_tally {
-	_Atomic uint64_t received, accepted, batches_refused, digests_closed, not_shown,
-	    mails_spooled, mails_sent, mails_deferred, mails_failed;
+	_Atomic uint64_t received, accepted, batches_refused, unjournaled, digests_closed,
+	    not_shown, mails_spooled, mails_sent, mails_deferred, mails_failed;
 };
 
 struct engine {
@@ -96,6 +96,10 @@ struct engine {
 	pthread_mutex_t jlock;
 	struct journal *journal; /* NULL until first opened */
 	bool journal_failed;     /* the last open or write failed (logged once) */
+	uint64_t unjournaled;    /* messages in the digests that no journal record
+				  * covers (the journal failed: a full disk); until
+				  * a rewrite covers them, the journal is left alone
+				  * so the spool gets the disk's room first */
 	bool unsynced;           /* written since the last journal_sync */
 	time_t synced_at;        /* when journal_sync last ran */
 	off_t journal_compacted; /* size after the last compaction */
@@ -124,7 +128,9 @@ void engine_hold(struct engine *e);
 long engine_recipient_index(const struct engine_gen *g, const char *address);
 
 /* journaling.c: every function but engine_journal_start with jlock held */
-bool engine_journal_ready(struct engine *e, struct engine_gen *g);
+/* Open the journal (replaying a crash's) unless it is open; false with err
+ * filled (not logged) when it cannot be. */
+bool engine_journal_ready(struct engine *e, struct engine_gen *g, struct journal_err *err);
 void engine_journal_start(struct engine *e);
 enum journal_status engine_journal_write(struct engine *e, time_t now, struct journal_err *err);
 void engine_journal_sync(struct engine *e, time_t now);

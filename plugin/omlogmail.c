@@ -20,7 +20,8 @@
  *   createWrkrInstance engine_worker_new (filter worker, scratch)
  *   commitTransaction  the batch's template strings -> struct engine_msg
  *                      (plugin/fields.h) -> engine_accept, which returns once
- *                      the batch is journaled; refused: SUSPENDED (retried)
+ *                      the batch is journaled (or held in memory on a full
+ *                      disk); refused (out of memory, stopped): SUSPENDED
  *   doHUP              engine_reload
  *   freeInstance       engine_free: digests flushed into the spool
  * The engine's messages go to LogError/LogMsg, its faults to RS_RET_*.

@@ -7,8 +7,8 @@
  *     reloaded again and again; every message is mailed exactly once;
  *   - stop with digests pending: engine_stop flushes them into the spool
  *     and leaves the journal empty;
- *   - a journal write that fails (RLIMIT_FSIZE): the batch is refused and
- *     nothing of it reaches a digest; offered again, it is taken whole;
+ *   - a journal write that fails (RLIMIT_FSIZE): the batch is taken and held
+ *     in memory, and the journal's rewrite covers it once it can be written;
  *   - the server down, then up on the same port: the mail waits in the
  *     queue, and the delivery thread's retry sends it;
  *   - a crash: a child accepts batches and is killed (SIGKILL) mid-batch;
@@ -644,9 +644,20 @@ Test(engine, stop_flushes_pending_digests_into_the_spool)
 
 /* ---- a journal write that fails ------------------------------------------ */
 
-Test(engine, journal_write_failure_refuses_the_whole_batch)
+static bool journal_written_again(void *arg)
+{
+	(void)arg;
+	return logged("the journal is written again");
+}
+
+/* A journal write that fails (a full disk) does not refuse the batch: with
+ * rsyslog's default action settings a refused batch is lost.  It is held in
+ * memory, the journal is left alone (the spool gets the room first), and
+ * once the journal can be written its rewrite covers the held messages. */
+Test(engine, journal_write_failure_holds_the_batch_in_memory)
 {
 	struct engine_recipient_counters rc;
+	struct engine_counters c;
 	struct engine_worker *w;
 	struct engine *e;
 	struct batch b;
@@ -674,21 +685,34 @@ Test(engine, journal_write_failure_refuses_the_whole_batch)
 	lim.rlim_cur = (rlim_t)before + 100;
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	make_batch(&b, "j", 5, 40);
-	cr_assert_eq(engine_accept(w, b.m, 40, time(NULL)), ENGINE_EJOURNAL);
+	cr_assert_eq(engine_accept(w, b.m, 40, time(NULL)), ENGINE_OK, "taken, in memory");
 	cr_assert_eq(journal_bytes(), before, "the half-written records are cut off");
+	cr_assert(logged("messages are held in memory (not safe from a crash)"), "%s", log_text);
+	make_batch(&b, "j", 45, 1); /* it would fit: not written, the spool comes first */
+	cr_assert_eq(engine_accept(w, b.m, 1, time(NULL)), ENGINE_OK);
+	cr_assert_eq(journal_bytes(), before);
 	cr_assert(engine_recipient_counters(e, 0, &rc));
-	cr_assert_eq(rc.held, 5, "no message of the refused batch reached the digest");
-	cr_assert(logged("(the batch is retried)"));
+	cr_assert_eq(rc.held, 46);
+	engine_counters(e, &c);
+	cr_assert_eq(c.unjournaled, 41);
+	cr_assert_eq(c.batches_refused, 0);
 
+	/* room again: the delivery thread's next pass rewrites the journal as
+	 * the digest's state, which covers all 46 */
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
-	cr_assert_eq(engine_accept(w, b.m, 40, time(NULL)), ENGINE_OK, "offered again: taken");
-	cr_assert(engine_recipient_counters(e, 0, &rc));
-	cr_assert_eq(rc.held, 45);
+	cr_assert(wait_for(journal_written_again, NULL), "%s", log_text);
+	cr_assert(logged("the 41 messages held in memory only are safe from a crash"), "%s",
+		  log_text);
+	cr_assert_gt(journal_bytes(), 0);
+	make_batch(&b, "j", 46, 4); /* journaled again */
+	cr_assert_eq(engine_accept(w, b.m, 4, time(NULL)), ENGINE_OK);
+	engine_counters(e, &c);
+	cr_assert_eq(c.unjournaled, 41);
 	engine_worker_free(w);
 	engine_free(e);
 	deliver_all();
 	a = arrived_in(maildir, "a@example.com", "j");
-	for (unsigned k = 0; k < 45; k++)
+	for (unsigned k = 0; k < 50; k++)
 		cr_assert_eq(a.count[k], 1, "j-%u", k);
 	free(a.count);
 }
