@@ -31,6 +31,7 @@ endif
 
 CLI_TESTS = \
 	tests/integration/cli-configure.sh \
+	tests/integration/cli-fleet.sh \
 	tests/integration/cli-debug-syslog.sh \
 	tests/integration/cli-editors.sh \
 	tests/integration/cli-trigger.sh \
