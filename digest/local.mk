@@ -10,7 +10,9 @@ digest_libdigest_la_SOURCES = \
 	digest/fold.c \
 	digest/summary.c \
 	digest/state.c \
-	digest/render.c
+	digest/render.c \
+	digest/miner.h \
+	digest/miner.c
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_digest
