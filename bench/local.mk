@@ -17,14 +17,16 @@ bench_bench_logcheck_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIB
 bench_bench_engine_SOURCES = bench/bench_engine.c bench/bench.h plugin/fields.h plugin/fields.c
 bench_bench_engine_LDADD = $(ENGINE_LIBS) $(VECTORSCAN_LIBS)
 CLEANFILES += $(EXTRA_PROGRAMS)
-EXTRA_DIST += bench/README.md bench/bench-logcheck.sh bench/bench-engine.sh
+EXTRA_DIST += bench/README.md bench/bench-logcheck.sh bench/bench-engine.sh bench/bench-miner.sh \
+	bench/drain.py bench/ga.py
 
 # BENCH_LINES: lines for the logcheck benchmark (bench/bench-logcheck.sh).
 BENCH_LINES = 1000000
 .PHONY: bench
 bench: bench/bench_filters$(EXEEXT) bench/bench_digest$(EXEEXT) bench/bench_logcheck$(EXEEXT) \
-	bench/bench_engine$(EXEEXT)
+	bench/bench_engine$(EXEEXT) bench/bench_miner$(EXEEXT) logmail$(EXEEXT)
 	$(builddir)/bench/bench_filters
 	$(builddir)/bench/bench_digest
 	$(srcdir)/bench/bench-logcheck.sh $(builddir) $(BENCH_LINES)
 	$(srcdir)/bench/bench-engine.sh $(builddir)
+	$(srcdir)/bench/bench-miner.sh $(builddir)
