@@ -182,6 +182,10 @@ static enum word_class classify(const char *s, size_t n)
 			return C_HOST;
 		return C_NONE;
 	}
+	if (n >= 8 && hex == n && alpha > 0)
+		return C_HEX;
+	if (is_alpha((unsigned char)s[0]) && alpha + digits == n)
+		return C_NONE; /* a name: ssh2, eth0, user17 (varies by evidence) */
 	if (digits + dots + (s[0] == '-' || s[0] == '+') == n && dots <= 1)
 		return C_NUM;
 	if (dots == 3 && colons <= 1) {
@@ -194,8 +198,6 @@ static enum word_class classify(const char *s, size_t n)
 		return C_TIME;
 	if (digits + dots == n)
 		return C_NUM; /* a version: 1.2.3 */
-	if (n >= 8 && hex == n)
-		return C_HEX;
 	if (dots >= 2 && other == 0 && alpha > 0)
 		return C_HOST;
 	return C_ANY;

@@ -9,7 +9,8 @@
  * How a line finds its kind (digest/miner.c has the details):
  *   - The text is cut into words at blanks.  A word whose core (without
  *     brackets, quotes, trailing punctuation and a leading "key=") holds a
- *     digit, or is a path, a dotted host name, a long hex run or a month
+ *     digit (but is not a name, letters then letters and digits: "ssh2",
+ *     "eth0"), or is a path, a dotted host name, a long hex run or a month
  *     or weekday name, is variable at once (a *class* word: "port 4242",
  *     "rhost=203.0.113.7", "(uid=0)").  Every other word is a constant.
  *   - Kinds are grouped by number of words.  A line takes the first kind
