@@ -39,6 +39,7 @@ CLI_TESTS = \
 	tests/integration/cli-script.sh \
 	tests/integration/cli-shell.sh \
 	tests/integration/cli-test-filters.sh \
-	tests/integration/cli-test-filters-logcheck.sh
+	tests/integration/cli-test-filters-logcheck.sh \
+	tests/integration/cli-test-patterns.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/integration/ptyscreen.py

@@ -627,13 +627,15 @@ static void make_variable(struct miner_kind *k, struct miner_kind *const *sib, s
 	q->type = P_VAR;
 }
 
-/* Merge the siblings into the one with most lines; returns it. */
+/* Merge the siblings into the one with most lines (the oldest of
+ * those); returns it. */
 static struct miner_kind *merge(struct miner *m, struct miner_kind **sib, size_t n, uint64_t mask)
 {
 	struct miner_kind *keep = sib[0];
 
-	for (size_t i = 1; i < n; i++)
-		if (sib[i]->count > keep->count)
+	for (size_t i = 1; i < n; i++) /* the largest; among equals the oldest */
+		if (sib[i]->count > keep->count ||
+		    (sib[i]->count == keep->count && sib[i]->id < keep->id))
 			keep = sib[i];
 	for (size_t p = 0; p < keep->nwords; p++)
 		if (mask & ((uint64_t)1 << p))
