@@ -17,8 +17,9 @@
  * Data: each kind has its words (struct pos: a constant word, a class word
  * with the brackets and key around it, or a variable), in one allocation
  * with their text; its sketches of values; a bucket chain by group (hash
- * of the number of words); a slot in m->slots (for eviction and
- * iteration).  Merged ids go to a small open-addressing table of aliases.
+ * of the number of words); a slot in m->slots (for iteration); a place in
+ * the list of kinds by the time last seen (eviction takes the oldest).
+ * Merged ids go to a small open-addressing table of aliases.
  */
 #include "digest/miner.h"
 
@@ -64,6 +65,7 @@ struct miner_kind {
 	uint32_t group;           /* hash of nwords */
 	size_t slot;              /* index in m->slots */
 	struct miner_kind *next;  /* in its bucket */
+	struct miner_kind *older, *newer; /* in the order last seen */
 	uint64_t count, seen;     /* lines, m->clock at the last one */
 	uint8_t nwords, nsk;
 	struct pos *pos;          /* nwords, then the text they point into */
@@ -81,6 +83,7 @@ struct alias {
 struct miner {
 	size_t max, n;                /* kinds at most, kinds live (slots[0..n)) */
 	struct miner_kind **slots;
+	struct miner_kind *oldest, *newest; /* the least and the most recently seen */
 	struct miner_kind **buckets;  /* nbuckets, a power of two */
 	size_t nbuckets;
 	struct alias *aliases;        /* naliases (power of two), used of them */
@@ -434,10 +437,35 @@ static bool differ(const struct miner_kind *a, const struct miner_kind *b, size_
 	return true;
 }
 
+static void lru_detach(struct miner *m, struct miner_kind *k)
+{
+	*(k->older ? &k->older->newer : &m->oldest) = k->newer;
+	*(k->newer ? &k->newer->older : &m->newest) = k->older;
+	k->older = k->newer = NULL;
+}
+
+static void lru_append(struct miner *m, struct miner_kind *k)
+{
+	k->older = m->newest;
+	k->newer = NULL;
+	*(m->newest ? &m->newest->newer : &m->oldest) = k;
+	m->newest = k;
+}
+
+/* k was seen just now. */
+static void touch(struct miner *m, struct miner_kind *k)
+{
+	k->seen = m->clock;
+	if (m->newest != k) {
+		lru_detach(m, k);
+		lru_append(m, k);
+	}
+}
+
 static void count_line(struct miner *m, struct miner_kind *k, const struct word *w)
 {
 	k->count++;
-	k->seen = m->clock;
+	touch(m, k);
 	for (size_t i = 0; i < k->nwords; i++) {
 		const struct pos *p = &k->pos[i];
 		const char *v;
@@ -529,6 +557,7 @@ static void link_kind(struct miner *m, struct miner_kind *k)
 	*b = k;
 	k->slot = m->n;
 	m->slots[m->n++] = k;
+	lru_append(m, k);
 }
 
 static void unlink_kind(struct miner *m, struct miner_kind *k)
@@ -540,15 +569,13 @@ static void unlink_kind(struct miner *m, struct miner_kind *k)
 	*b = k->next;
 	m->slots[k->slot] = m->slots[--m->n];
 	m->slots[k->slot]->slot = k->slot;
+	lru_detach(m, k);
 }
 
 static void evict_oldest(struct miner *m)
 {
-	struct miner_kind *old = m->slots[0];
+	struct miner_kind *old = m->oldest;
 
-	for (size_t i = 1; i < m->n; i++)
-		if (m->slots[i]->seen < old->seen)
-			old = m->slots[i];
 	unlink_kind(m, old);
 	kind_free(old);
 }
@@ -650,12 +677,11 @@ static struct miner_kind *merge(struct miner *m, struct miner_kind **sib, size_t
 				sketch_take(&keep->sk[keep->pos[p].sk], k, p, false);
 		sketch_merge(&keep->programs, &k->programs);
 		keep->count += k->count;
-		if (k->seen > keep->seen)
-			keep->seen = k->seen;
 		alias_put(m, k->id, keep->id);
 		unlink_kind(m, k);
 		kind_free(k);
 	}
+	touch(m, keep); /* a merge happens as a line of it comes */
 	return keep;
 }
 
@@ -702,7 +728,9 @@ struct miner *miner_new(size_t max_kinds)
 
 	if (m == NULL)
 		return NULL;
-	m->max = max_kinds ? max_kinds : MINER_DEFAULT_KINDS;
+	m->max = max_kinds == 0 ? MINER_DEFAULT_KINDS
+		 : max_kinds > MINER_MAX_KINDS ? MINER_MAX_KINDS
+					       : max_kinds;
 	for (m->nbuckets = 16; m->nbuckets < 2 * m->max; m->nbuckets *= 2)
 		;
 	m->naliases = 2 * m->nbuckets * 2; /* 4 * max merges at half load */
@@ -840,6 +868,26 @@ static void put(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
+/* Text of a line: a control octet as rsyslog escapes it ("#011"), so
+ * that a template is one printable line and never holds a NUL. */
+static void put_text(struct out *o, const char *s, size_t n)
+{
+	size_t from = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[5];
+
+		if (c >= 0x20 && c != 0x7F)
+			continue;
+		put(o, s + from, i - from);
+		snprintf(esc, sizeof(esc), "#%03o", c);
+		put(o, esc, 4);
+		from = i + 1;
+	}
+	put(o, s + from, n - from);
+}
+
 static void put_str(struct out *o, const char *s)
 {
 	put(o, s, strlen(s));
@@ -858,7 +906,7 @@ static bool put_values(struct out *o, const struct miner_kind *k, const struct s
 	size_t n = 0;
 
 	if (s->n == 1 && s->v[0].count == k->count) {
-		put(o, s->v[0].s, s->v[0].len);
+		put_text(o, s->v[0].s, s->v[0].len);
 		return true;
 	}
 	for (size_t i = 0; i < s->n; i++) { /* the three largest, in order */
@@ -876,7 +924,7 @@ static bool put_values(struct out *o, const struct miner_kind *k, const struct s
 	for (; n < 3 && top[n] != NULL; n++) {
 		if (n > 0)
 			put_str(o, ", ");
-		put(o, top[n]->s, top[n]->len);
+		put_text(o, top[n]->s, top[n]->len);
 		if (top[n]->err == 0)
 			snprintf(num, sizeof(num), " (x%llu)", (unsigned long long)top[n]->count);
 		else
@@ -913,22 +961,24 @@ size_t miner_render(const struct miner_kind *k, unsigned flags, char *buf, size_
 		if (i > 0)
 			put(&o, " ", 1);
 		if (p->type == P_WORD) {
-			put(&o, t, p->len);
+			put_text(&o, t, p->len);
 			continue;
 		}
 		if (p->type == P_CLASS)
-			put(&o, t, p->pre);
+			put_text(&o, t, p->pre);
 		if (!(flags & MINER_VALUES) || p->sk == NO_SKETCH ||
 		    !put_values(&o, k, &k->sk[p->sk]))
 			put_str(&o, placeholder[p->cls < C_COUNT ? p->cls : C_ANY]);
 		if (p->type == P_CLASS)
-			put(&o, t + p->pre, (size_t)(p->len - p->pre));
+			put_text(&o, t + p->pre, (size_t)(p->len - p->pre));
 	}
 	return o.len;
 }
 
 /* ---- saving ---------------------------------------------------------------
- * The text, one record a line, fields separated by one blank:
+ * The text, one record a line, fields separated by one blank, the kinds
+ * from the least to the most recently seen (restored in that order, so
+ * that the same kind is evicted next):
  *   logmail-miner 1 NEXT_ID CLOCK
  *   k ID COUNT SEEN PROGRAM EXAMPLE          a kind; then its positions:
  *   w WORD                                   a constant word
@@ -1019,8 +1069,8 @@ int miner_save(const struct miner *m, char **out, size_t *len)
 		snprintf(head, sizeof(head), "logmail-miner 1 %lu %llu\n", (unsigned long)m->next_id,
 			 (unsigned long long)m->clock);
 		put_str(&o, head);
-		for (size_t i = 0; i < m->n; i++)
-			save_kind(&o, m->slots[i]);
+		for (const struct miner_kind *k = m->oldest; k != NULL; k = k->newer)
+			save_kind(&o, k);
 		put_str(&o, "end\n");
 		if (pass == 0) {
 			o.size = o.len + 1;

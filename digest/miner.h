@@ -62,6 +62,7 @@
 #include <stdint.h>
 
 #define MINER_DEFAULT_KINDS 512
+#define MINER_MAX_KINDS     (1u << 20) /* a larger max_kinds is taken as this */
 #define MINER_MAX_WORDS     48
 #define MINER_TEXT_MAX      1024
 #define MINER_PROGRAM_MAX   64
@@ -115,7 +116,8 @@ const char *miner_kind_program(const struct miner_kind *k);
 const char *miner_kind_example(const struct miner_kind *k);
 
 /* The template into buf (size octets, always NUL-terminated when size > 0),
- * words joined by one blank.  A variable position is a placeholder, <n>
+ * words joined by one blank, control octets escaped as rsyslog does
+ * ("#011").  A variable position is a placeholder, <n>
  * (a number), <ip>, <hex>, <time>, <host>, <path>, <date> or <*> (anything
  * else), around which its class word's brackets and "key=" stay.  With
  * MINER_VALUES, a position whose values are known is shown by them
