@@ -1105,6 +1105,7 @@ static bool field(struct reader *r, char *buf, size_t size, size_t *n)
 	const char *s = r->p;
 
 	*n = 0;
+	buf[0] = '\0';
 	if (s >= r->end || *s == '\n')
 		return false;
 	if (*s == ' ')
