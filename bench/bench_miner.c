@@ -2,12 +2,15 @@
  * bench/bench_miner.c: event kinds per second on one core
  * (digest/miner.h's miner_add), over a replicated corpus.
  *
- *   bench/bench_miner [LINES [ROUNDS [FILE...]]]
+ *   bench/bench_miner [LINES [ROUNDS [FILE...|different]]]
  *
  * The corpus: LINES lines (default 1,000,000) drawn in turn from the
  * lines of the FILEs (syslog lines: the text after the tag is mined, the
  * program is the tag's), or, without FILEs, from bench/corpus.c's
- * server-like mix.  Each round feeds them all to a fresh miner of the
+ * server-like mix, or with "different" from 200,000 lines of 4 to 10
+ * words drawn from 20 (a third of them with a digit after), nearly all
+ * different: the worst case, where lines keep making kinds that are
+ * compared with the others of their length, merged and evicted.  Each round feeds them all to a fresh miner of the
  * default size (so the first lines of a round make the kinds, and the
  * rest find them, as in a storm); the figure is the median round, CPU
  * time of the thread.  Prints lines/s and the kinds found.
@@ -85,6 +88,33 @@ static size_t read_files(char **names, int n, struct line **out)
 	return count;
 }
 
+static size_t make_different(struct line **out)
+{
+	static const char *const words[] = {
+	    "alpha", "bravo", "charlie", "delta",    "echo",  "foxtrot", "golf",
+	    "hotel", "india", "juliet",  "kilo",     "lima",  "mike",    "november",
+	    "oscar", "papa",  "quebec",  "romeo",    "sierra", "tango"};
+	size_t n = 200000;
+	struct line *v = calloc(n, sizeof(*v));
+
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		char text[256];
+		size_t len = 0;
+		uint32_t count = 4 + bench_rnd(7);
+
+		for (uint32_t w = 0; w < count; w++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", w ? " " : "",
+						words[bench_rnd(20)]);
+		if (bench_rnd(3) == 0)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%u", bench_rnd(10));
+		snprintf(v[i].program, sizeof(v[i].program), "app");
+		v[i].text = strdup(text);
+		v[i].len = len;
+	}
+	*out = v;
+	return v != NULL ? n : 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t lines = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000, n = 0, kinds = 0;
@@ -97,7 +127,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_miner [LINES [ROUNDS [FILE...]]]\n");
 		return 2;
 	}
-	if (argc > 3) {
+	if (argc == 4 && strcmp(argv[3], "different") == 0) {
+		n = make_different(&src);
+	} else if (argc > 3) {
 		n = read_files(argv + 3, argc - 3, &src);
 	} else {
 		if (bench_corpus_make(&c, 200000) != 0)
@@ -125,7 +157,7 @@ int main(int argc, char **argv)
 		kinds = miner_kinds(m);
 		miner_free(m);
 	}
-	printf("%zu lines (%zu distinct, replicated), %d rounds: %.0f lines/s, %zu kinds\n", lines,
+	printf("%zu lines (%zu source lines, repeated), %d rounds: %.0f lines/s, %zu kinds\n", lines,
 	       n, rounds, (double)lines / bench_median(t, rounds), kinds);
 	free(t);
 	return 0;

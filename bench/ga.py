@@ -61,7 +61,7 @@ def main(argv):
         for kind, lines in sorted(wrong, key=lambda w: -len(w[1])):
             events = collections.Counter(labels[i] for i in lines)
             sys.stderr.write("kind %s: %d lines, events %s\n" % (kind, len(lines), dict(events)))
-    print("%.3f %d %d %d" % (ga, len(labels), len(set(labels)), len(set(kinds))))
+    print("%.4f %d %d %d" % (ga, len(labels), len(set(labels)), len(set(kinds))))
     return 0
 
 
