@@ -41,7 +41,7 @@ static const char *const placeholder[C_COUNT] = {
 #define NO_SKETCH 0xFF
 
 struct value {
-	uint64_t count, err; /* count over-estimates by at most err */
+	uint32_t count, err; /* count over-estimates by at most err (both saturate) */
 	uint8_t len;
 	char s[MINER_VALUE_MAX];
 };
@@ -73,7 +73,7 @@ struct miner_kind {
 	struct sketch *sk;        /* nsk */
 	struct sketch programs;   /* the programs that logged it */
 	char program[MINER_PROGRAM_MAX]; /* the first one */
-	char example[MINER_EXAMPLE_MAX];
+	char *example;            /* after the text, in the same allocation */
 };
 
 struct alias {
@@ -282,6 +282,11 @@ static void word_value(const struct word *w, enum pos_type type, const char **v,
 /* Space-Saving: count c more of the value v (cut to MINER_VALUE_MAX),
  * known within err.  A new value takes the place of the least counted one
  * when the sketch is full, and its count and error start from that one's. */
+static uint32_t plus(uint32_t a, uint64_t b)
+{
+	return b >= UINT32_MAX - a ? UINT32_MAX : (uint32_t)(a + b);
+}
+
 static void sketch_count(struct sketch *s, const char *v, size_t n, uint64_t c, uint64_t err)
 {
 	size_t low = 0;
@@ -290,8 +295,8 @@ static void sketch_count(struct sketch *s, const char *v, size_t n, uint64_t c, 
 		n = MINER_VALUE_MAX;
 	for (size_t i = 0; i < s->n; i++) {
 		if (s->v[i].len == n && memcmp(s->v[i].s, v, n) == 0) {
-			s->v[i].count += c;
-			s->v[i].err += err;
+			s->v[i].count = plus(s->v[i].count, c);
+			s->v[i].err = plus(s->v[i].err, err);
 			return;
 		}
 		if (s->v[i].count < s->v[low].count)
@@ -301,8 +306,8 @@ static void sketch_count(struct sketch *s, const char *v, size_t n, uint64_t c, 
 		low = s->n++;
 		s->v[low].count = s->v[low].err = 0;
 	}
-	s->v[low].err = s->v[low].count + err;
-	s->v[low].count += c;
+	s->v[low].err = plus(s->v[low].count, err);
+	s->v[low].count = plus(s->v[low].count, c);
 	s->v[low].len = (uint8_t)n;
 	memcpy(s->v[low].s, v, n);
 }
@@ -487,19 +492,29 @@ static void kind_free(struct miner_kind *k)
 	free(k);
 }
 
-/* A kind of nwords positions and text_len octets of text, not linked. */
-static struct miner_kind *kind_alloc(const char *program, size_t nwords, size_t text_len)
+/* A kind of nwords positions, text_len octets of text and the example
+ * (up to a NUL, cut to MINER_EXAMPLE_MAX - 1), not linked. */
+static struct miner_kind *kind_alloc(const char *program, size_t nwords, size_t text_len,
+				     const char *example, size_t example_len)
 {
 	struct miner_kind *k = calloc(1, sizeof(*k));
+	const char *nul = memchr(example, '\0', example_len);
 
 	if (k == NULL)
 		return NULL;
-	k->pos = malloc(nwords * sizeof(*k->pos) + text_len + 1);
+	if (nul != NULL)
+		example_len = (size_t)(nul - example);
+	if (example_len > MINER_EXAMPLE_MAX - 1)
+		example_len = MINER_EXAMPLE_MAX - 1;
+	k->pos = malloc(nwords * sizeof(*k->pos) + text_len + 1 + example_len + 1);
 	if (k->pos == NULL) {
 		free(k);
 		return NULL;
 	}
 	k->text = (char *)(k->pos + nwords);
+	k->example = k->text + text_len + 1;
+	memcpy(k->example, example, example_len);
+	k->example[example_len] = '\0';
 	k->nwords = (uint8_t)nwords;
 	snprintf(k->program, sizeof(k->program), "%s", program);
 	return k;
@@ -514,7 +529,7 @@ static struct miner_kind *kind_from_line(const char *program, const struct word 
 
 	for (size_t i = 0; i < n; i++)
 		text_len += w[i].cls == C_NONE ? w[i].len : (size_t)(w[i].pre + w[i].suf);
-	if ((k = kind_alloc(program, n, text_len)) == NULL)
+	if ((k = kind_alloc(program, n, text_len, text, len)) == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct pos *p = &k->pos[i];
@@ -537,8 +552,6 @@ static struct miner_kind *kind_from_line(const char *program, const struct word 
 	}
 	k->text[off] = '\0';
 	k->group = group_of(n);
-	snprintf(k->example, sizeof(k->example), "%.*s", (int)(len < MINER_TEXT_MAX ? len : MINER_TEXT_MAX),
-		 text);
 	return k;
 }
 
@@ -1227,7 +1240,7 @@ static bool read_counted(struct reader *r, struct sketch *s)
 	uint64_t count, err;
 	size_t n;
 
-	if (!number(r, &count, UINT64_MAX / 4) || count == 0 || !number(r, &err, count - 1) ||
+	if (!number(r, &count, UINT32_MAX) || count == 0 || !number(r, &err, count - 1) ||
 	    !field(r, v, sizeof(v), &n) || !end_line(r))
 		return false;
 	for (size_t i = 0; i < s->n; i++)
@@ -1264,12 +1277,12 @@ static bool read_kind(struct reader *r, struct miner *m, struct pending *pk)
 	char program[MINER_PROGRAM_MAX], example[MINER_EXAMPLE_MAX];
 	uint64_t id, count, seen;
 	struct miner_kind *k;
-	size_t n;
+	size_t n, n_example;
 
 	if (!number(r, &id, m->next_id - 1u) || id == 0 || !number(r, &count, UINT64_MAX / 4) ||
 	    count == 0 || !number(r, &seen, m->clock) ||
 	    !field(r, program, sizeof(program), &n) || strlen(program) != n ||
-	    !field(r, example, sizeof(example), &n) || !end_line(r))
+	    !field(r, example, sizeof(example), &n_example) || !end_line(r))
 		return fail(r, "k ID COUNT SEEN PROGRAM EXAMPLE expected");
 	for (size_t i = 0; i < m->n; i++)
 		if (m->slots[i]->id == id)
@@ -1281,12 +1294,11 @@ static bool read_kind(struct reader *r, struct miner *m, struct pending *pk)
 		return false;
 	if (pk->n == 0)
 		return fail(r, "a kind without words");
-	if ((k = kind_alloc(program, pk->n, pk->text_len)) == NULL)
+	if ((k = kind_alloc(program, pk->n, pk->text_len, example, n_example)) == NULL)
 		return fail(r, "out of memory");
 	memcpy(k->pos, pk->pos, pk->n * sizeof(*pk->pos));
 	memcpy(k->text, pk->text, pk->text_len);
 	k->text[pk->text_len] = '\0';
-	memcpy(k->example, example, sizeof(example));
 	k->id = (uint32_t)id;
 	k->count = count;
 	k->seen = seen;
@@ -1353,3 +1365,8 @@ int miner_restore(struct miner *m, const char *text, size_t len, char *err, size
 	miner_free(fresh);
 	return 0;
 }
+
+_Static_assert(sizeof(struct miner_kind) + MINER_MAX_WORDS * sizeof(struct pos) + MINER_TEXT_MAX +
+			   1 + MINER_EXAMPLE_MAX + MINER_TRACKED * sizeof(struct sketch) <=
+		       MINER_KIND_BYTES,
+	       "MINER_KIND_BYTES bounds a kind");

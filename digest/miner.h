@@ -66,15 +66,17 @@
 #define MINER_MAX_WORDS     48
 #define MINER_TEXT_MAX      1024
 #define MINER_PROGRAM_MAX   64
-#define MINER_VALUE_MAX     40
+#define MINER_VALUE_MAX     32
 #define MINER_EXAMPLE_MAX   256
 #define MINER_TOP           6 /* Space-Saving counters per variable position */
 #define MINER_TRACKED       8 /* variable positions of a kind with values */
 #define MINER_DISTINCT      5 /* distinct values that make a position variable */
-/* The most one kind holds (words, text, sketches, example), for budgets. */
+/* The most one kind holds (words, text, sketches, example), for budgets
+ * (checked in miner.c); a kind of 10 words with two variable positions
+ * takes about 1.2 KiB. */
 #define MINER_KIND_BYTES                                                                      \
-	(256 + MINER_MAX_WORDS * 16 + 2 * MINER_TEXT_MAX + MINER_EXAMPLE_MAX +                     \
-	 MINER_TRACKED * (8 + MINER_TOP * (8 + MINER_VALUE_MAX)))
+	(256 + MINER_PROGRAM_MAX + MINER_MAX_WORDS * 16 + MINER_TEXT_MAX + MINER_EXAMPLE_MAX +     \
+	 (MINER_TRACKED + 1) * (8 + MINER_TOP * (12 + MINER_VALUE_MAX)))
 
 struct miner;
 struct miner_kind;
