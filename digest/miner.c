@@ -206,6 +206,11 @@ static enum word_class classify(const char *s, size_t n)
 	return C_ANY;
 }
 
+static bool one_of(char c, const char *set)
+{
+	return c != '\0' && strchr(set, c) != NULL;
+}
+
 /* The word s[0..n): its core without the brackets and quotes before,
  * a "key=" (a letter, then letters, digits, '_', '-', '.'), and the
  * brackets, quotes and punctuation after. */
@@ -215,7 +220,7 @@ static void cut_word(struct word *w, const char *s, size_t n)
 
 	w->s = s;
 	w->len = (uint16_t)n;
-	while (pre < n && strchr("([{<'\"", s[pre]) != NULL && s[pre] != '\0')
+	while (pre < n && one_of(s[pre], "([{<'\""))
 		pre++;
 	if (pre < n && is_alpha((unsigned char)s[pre])) {
 		size_t k = pre + 1;
@@ -226,7 +231,7 @@ static void cut_word(struct word *w, const char *s, size_t n)
 		if (k < n && s[k] == '=')
 			pre = k + 1;
 	}
-	while (suf < n - pre && strchr(")]}>'\",;:.", s[n - 1 - suf]) != NULL && s[n - 1 - suf] != '\0')
+	while (suf < n - pre && one_of(s[n - 1 - suf], ")]}>'\",;:."))
 		suf++;
 	w->pre = (uint16_t)pre;
 	w->suf = (uint16_t)suf;

@@ -29,13 +29,13 @@
  *     while "for user cyrus|news|test" becomes "for user <*>".  A kind is
  *     compared again each time its count reaches a power of two, so that
  *     variation that shows only later still merges.
- * A merge keeps the id of the largest of the kinds it merges; the others'
- * ids then resolve to it (miner_resolve).
+ * A merge keeps the id of the largest of the kinds it merges (the oldest
+ * among equals); the others' ids then resolve to it (miner_resolve).
  *
  * Values: each variable position of a kind (the first MINER_TRACKED of
  * them) keeps its most frequent values in a Space-Saving sketch of
  * MINER_TOP counters (counts exact while a position has seen at most
- * MINER_TOP values, else over-estimates by at most the smallest counter),
+ * MINER_TOP values, else known within a range; they stop at 2^32 - 1),
  * which miner_render shows: "Failed password for root from 203.0.113.45
  * (x12), 198.51.100.7 (x5), 3 others port <n> ssh2".
  *
@@ -136,10 +136,12 @@ size_t miner_render(const struct miner_kind *k, unsigned flags, char *buf, size_
 
 /* ---- Saving and restoring (for the journal) ------------------------------
  * miner_save writes the miner's state as text into a malloc'd buffer
- * (*out, NUL-terminated, *len octets; at most max_kinds * MINER_KIND_BYTES
- * * 2 octets): kinds, counts, values, ids, so that a restored miner gives
- * the next lines the kinds and ids the saved one would have (merged ids
- * aside).  0, or -1 when out of memory.
+ * (*out, NUL-terminated, *len octets; escaping makes it at most
+ * 4 * MINER_KIND_BYTES octets a kind): kinds, counts, values, ids, in the
+ * order last seen, so that a restored miner gives the next lines the
+ * kinds, ids and "new kind" answers the saved one would have, and evicts
+ * the same kind next (merged ids aside: they are not saved).  0, or -1
+ * when out of memory.
  *
  * miner_restore replaces m's state with the saved text (len octets, any
  * octets: it is data from disk, checked in full).  0; or -1 with one line

@@ -275,3 +275,49 @@ Test(miner, a_bad_state_is_refused_and_changes_nothing)
 	cr_expect_eq(add(m, "sshd", "a line before").id, id);
 	miner_free(m);
 }
+
+Test(miner, a_rare_value_is_not_shown)
+{
+	struct miner *m = miner_new(0);
+	char line[128];
+	uint32_t id = 0;
+
+	for (int i = 0; i < 50; i++) {
+		const char *ip = i < 45 ? "203.0.113.45" : i < 47 ? "198.51.100.7" : NULL;
+		char other[32];
+
+		if (ip == NULL) {
+			snprintf(other, sizeof(other), "192.0.2.%d", i);
+			ip = other;
+		}
+		snprintf(line, sizeof(line), "Connection closed by %s [preauth]", ip);
+		id = add(m, "sshd", line).id;
+	}
+	/* 198.51.100.7 is in two lines, fewer than one in twenty */
+	cr_expect_str_eq(render(m, id, MINER_VALUES),
+			 "Connection closed by 203.0.113.45 (x45), 5 others [preauth]");
+	miner_free(m);
+}
+
+Test(miner, variation_that_shows_later_still_merges)
+{
+	/* the line without a host comes while the hosts are one value: no
+	 * evidence; the hosts then vary without a line that matches no kind,
+	 * and the host kind is compared again when its count reaches 4 */
+	static const char *const hosts[] = {"(a.example.org)", "()", "(b.example.org)",
+					    "(c.example.org)", "(d.example.org)", "()"};
+	struct miner *m = miner_new(0);
+	uint32_t ids[6];
+
+	for (size_t i = 0; i < 6; i++) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "connection from 192.0.2.1 %s at noon", hosts[i]);
+		ids[i] = add(m, "ftpd", line).id;
+	}
+	cr_expect_neq(ids[1], ids[0], "kept apart at first");
+	cr_expect_eq(miner_kinds(m), 1);
+	cr_expect_eq(miner_resolve(m, ids[1]), ids[0]);
+	cr_expect_eq(miner_kind_count(miner_find(m, ids[0])), 6);
+	miner_free(m);
+}
