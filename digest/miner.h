@@ -40,7 +40,8 @@
  * (x12), 198.51.100.7 (x5), 3 others port <n> ssh2".
  *
  * Memory: at most max_kinds kinds (miner_new; the least recently seen is
- * evicted to make room), each at most MINER_KIND_BYTES octets: a line's
+ * evicted to make room, also for a line that matches no kind and then
+ * merges into one), each at most MINER_KIND_BYTES octets: a line's
  * first MINER_TEXT_MAX octets and MINER_MAX_WORDS words are mined (the
  * rest of a longer line is its last word), values are cut to
  * MINER_VALUE_MAX octets, the example line to MINER_EXAMPLE_MAX.  Merged
