@@ -511,8 +511,12 @@ static enum smtp_status tls_setup(struct smtp_client *c, const struct smtp_param
 	c->ctx = SSL_CTX_new(TLS_client_method());
 	if (!c->ctx || !SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION))
 		return fail(c, err, SMTP_ETEMP, "TLS: cannot set up OpenSSL: %s", tls_error());
+	/* Verified whenever tls_verify says so; the handshake fails on an
+	 * unverified server only when TLS was configured.  Opportunistic
+	 * STARTTLS (tls unset) goes on and notes the result (tls_verified). */
 	if (p->tls_verify) {
-		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+		if (p->tls != SMTP_TLS_NONE)
+			SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
 		if (p->ca_file ? !SSL_CTX_load_verify_locations(c->ctx, p->ca_file, NULL)
 			       : !SSL_CTX_set_default_verify_paths(c->ctx))
 			return fail(
@@ -580,6 +584,10 @@ static enum smtp_status tls_start(struct smtp_client *c, const struct smtp_param
 			    tls_error());
 	}
 	c->d.tls_active = true;
+	c->d.tls_verified = p->tls_verify && SSL_get_verify_result(c->ssl) == X509_V_OK &&
+			    SSL_get0_peer_certificate(c->ssl) != NULL;
+	event(c, "TLS session with %s (certificate %s)", p->host,
+	      c->d.tls_verified ? "verified" : "not verified");
 	return SMTP_OK;
 }
 

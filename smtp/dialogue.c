@@ -113,19 +113,26 @@ enum smtp_action smtp_dlg_after_hello(struct smtp_dlg *d, struct smtp_err *err)
 				  "EHLO: server does not offer STARTTLS, which the "
 				  "configuration requires");
 	}
+	/* tls unset: encrypt whenever the server offers it (Postfix's `may`) */
+	if (!d->tls_active && d->caps.starttls && !d->tls_declined)
+		return start_tls(d);
 	if (d->auth == SMTP_AUTH_NONE || d->authed) {
 		smtp_dlg_set_state(d, SMTP_ST_READY);
 		return SMTP_ACT_READY;
 	}
-	if (!d->tls_active) {
-		/* Never send credentials in the clear when we could avoid it. */
-		if (d->caps.starttls)
-			return start_tls(d);
-		if (!d->auth_cleartext && !smtp_auth_challenge_response(d->auth))
+	/* Never send credentials in the clear, nor to a server whose identity
+	 * a TLS session we were not asked for did not prove. */
+	if (!d->auth_cleartext && !smtp_auth_challenge_response(d->auth)) {
+		if (!d->tls_active)
 			return fail_local(d, SMTP_EPERM, err,
 					  "AUTH: refusing to send credentials over an "
 					  "unencrypted connection (the server does not offer "
 					  "STARTTLS; configure tls or allow cleartext)");
+		if (d->tls == SMTP_TLS_NONE && !d->tls_verified)
+			return fail_local(d, SMTP_EPERM, err,
+					  "AUTH: refusing to send credentials: the server's "
+					  "certificate was not verified (configure tls starttls "
+					  "with its CA, or allow cleartext)");
 	}
 	if (!(d->caps.auth & auth_bit(d->auth))) {
 		snprintf(msg, sizeof(msg), "AUTH: server does not offer AUTH %s (offers: %s)",
@@ -190,6 +197,10 @@ enum smtp_action smtp_dlg_next(struct smtp_dlg *d, const struct smtp_reply *r, s
 	case SMTP_ST_HELO:
 		return on_hello(d, r, err);
 	case SMTP_ST_STARTTLS:
+		if (r->code != 220 && d->tls == SMTP_TLS_NONE && r->code != 421) {
+			d->tls_declined = true; /* opportunistic: the clear will do */
+			return smtp_dlg_after_hello(d, err);
+		}
 		if (r->code != 220)
 			return fail_reply(d, r, err);
 		/* RFC 3207 4.2: forget everything learnt in the clear. */

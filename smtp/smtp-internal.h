@@ -122,7 +122,9 @@ struct smtp_dlg {
 	enum smtp_tls tls;
 	enum smtp_auth auth;
 	bool auth_cleartext;
-	bool tls_active; /* the connection is encrypted now */
+	bool tls_active;   /* the connection is encrypted now */
+	bool tls_verified; /* ...and the server's certificate and name were verified */
+	bool tls_declined; /* opportunistic STARTTLS (tls unset) refused: go on in clear */
 	bool authed;
 	bool pipelined; /* the current MAIL/RCPT/DATA went out in one write */
 	unsigned auth_step;

@@ -74,9 +74,24 @@ expect "CR/LF in the subject" 65 \
 	"INVALID: the subject contains a line break (CR or LF), refused"
 lm_smtpd_stop clear
 
-lm_smtpd_start must --mode starttls "${TLS[@]}" --require-starttls
+
+# tls unset: STARTTLS whenever offered (Postfix's `may`), verified or not,
+# so a server that insists on it gets the mail encrypted; but credentials
+# go only to a server whose certificate was verified (or with allow
+# cleartext).
+lm_smtpd_start must --mode starttls "${BAD[@]}" --require-starttls --auth plain --user tim \
+	--password right
 lm_send --tls none
-expect "server insists on STARTTLS" 69 "PERMANENT: MAIL FROM: 530 Must issue a STARTTLS command first"
+lm_assert_eq "tls unset, server insists on STARTTLS: sent" "sent 1" "$LM_OUT"
+lm_wait_mails "$SMTPD_MAILDIR" 1
+lm_assert_eq "tls unset: encrypted, though the certificate is for another name" yes \
+	"$(lm_env_value "$SMTPD_MAILDIR/0001.env" tls)"
+rm -f "$SMTPD_MAILDIR"/*
+lm_send --tls none --ca-file "$LM_CA" --auth plain --user tim --password right
+expect "tls unset, certificate not verified: no credentials" 69 \
+	"PERMANENT: AUTH: refusing to send credentials: the server's certificate was not verified (configure tls starttls with its CA, or allow cleartext)"
+lm_send --tls none --ca-file "$LM_CA" --auth plain --user tim --password right --auth-cleartext
+lm_assert_eq "tls unset, not verified, allow cleartext: sent" "sent 1" "$LM_OUT"
 lm_smtpd_stop must
 
 lm_done

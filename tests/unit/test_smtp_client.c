@@ -214,10 +214,59 @@ Test(dialogue, plain_no_auth)
 
 	cr_assert_eq(step(&d, "220 mx ESMTP\r\n", &err), SMTP_ACT_EHLO);
 	cr_assert_eq(d.state, SMTP_ST_EHLO);
-	/* STARTTLS offered but not asked for and no credentials: stay plain. */
-	cr_assert_eq(step(&d, EHLO_TLS_AUTH, &err), SMTP_ACT_READY);
+	/* no STARTTLS offered: plain */
+	cr_assert_eq(step(&d, "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", &err), SMTP_ACT_READY);
 	cr_assert_eq(d.state, SMTP_ST_READY);
 	cr_assert_str_eq(smtp_state_names[d.state], "ready");
+}
+
+/* tls unset: STARTTLS whenever offered (Postfix's `may`); refused, the
+ * clear will do. */
+Test(dialogue, unset_tls_takes_starttls_when_offered)
+{
+	struct smtp_dlg d = dlg(SMTP_TLS_NONE, SMTP_AUTH_NONE);
+	struct smtp_err err = {0};
+
+	cr_assert_eq(step(&d, "220 mx ESMTP\r\n", &err), SMTP_ACT_EHLO);
+	cr_assert_eq(step(&d, EHLO_TLS_AUTH, &err), SMTP_ACT_STARTTLS);
+	cr_assert_eq(step(&d, "454 4.7.0 TLS not available\r\n", &err), SMTP_ACT_READY,
+		     "refused: on in the clear");
+	cr_assert_not(d.tls_active);
+
+	d = dlg(SMTP_TLS_NONE, SMTP_AUTH_NONE);
+	cr_assert_eq(step(&d, "220 mx ESMTP\r\n", &err), SMTP_ACT_EHLO);
+	cr_assert_eq(step(&d, EHLO_TLS_AUTH, &err), SMTP_ACT_STARTTLS);
+	cr_assert_eq(step(&d, "220 go ahead\r\n", &err), SMTP_ACT_TLS);
+	cr_assert_eq(step(&d, EHLO_TLS_AUTH, &err), SMTP_ACT_READY, "STARTTLS once only");
+}
+
+/* Credentials over opportunistic TLS only when the certificate was
+ * verified (or cleartext is allowed); CRAM-MD5 sends no password. */
+Test(dialogue, unset_tls_sends_credentials_only_when_verified)
+{
+	struct smtp_dlg d = dlg(SMTP_TLS_NONE, SMTP_AUTH_PLAIN);
+	struct smtp_err err = {0};
+
+	cr_assert_eq(step(&d, "220 mx ESMTP\r\n", &err), SMTP_ACT_EHLO);
+	cr_assert_eq(step(&d, EHLO_TLS_AUTH, &err), SMTP_ACT_STARTTLS);
+	cr_assert_eq(step(&d, "220 go ahead\r\n", &err), SMTP_ACT_TLS);
+	d.tls_verified = false; /* what the client found */
+	cr_assert_eq(step(&d, EHLO_TLS_AUTH, &err), SMTP_ACT_FAIL);
+	cr_assert_str_eq(err.msg, "AUTH: refusing to send credentials: the server's certificate "
+				  "was not verified (configure tls starttls with its CA, or allow "
+				  "cleartext)");
+	cr_assert_eq(d.status, SMTP_EPERM);
+
+	d = dlg(SMTP_TLS_NONE, SMTP_AUTH_PLAIN);
+	d.tls_active = d.tls_verified = true;
+	smtp_dlg_set_state(&d, SMTP_ST_EHLO);
+	cr_assert_eq(step(&d, EHLO_TLS_AUTH, &err), SMTP_ACT_AUTH, "verified: AUTH");
+
+	d = dlg(SMTP_TLS_NONE, SMTP_AUTH_CRAMMD5);
+	d.tls_active = true;
+	smtp_dlg_set_state(&d, SMTP_ST_EHLO);
+	cr_assert_eq(step(&d, "250-mx\r\n250 AUTH CRAM-MD5\r\n", &err), SMTP_ACT_AUTH,
+		     "CRAM-MD5: no password sent");
 }
 
 Test(dialogue, helo_fallback)
