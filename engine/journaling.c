@@ -142,6 +142,8 @@ bool engine_journal_ready(struct engine *e, struct engine_gen *g)
 		return false;
 	}
 	e->journal_failed = false;
+	if (*journal_note(e->journal))
+		engine_log(e, LOG_ERR, ENGINE_FAULT_DATA, "%s", journal_note(e->journal));
 	if (journal_size(e->journal) == 0)
 		return true;
 	before = added(g);
