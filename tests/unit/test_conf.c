@@ -333,6 +333,23 @@ Test(conf, key_file_refused_when_readable)
 	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_ESECRET);
 }
 
+/* A key file another user owns is refused like a configuration file. */
+Test(conf, key_file_refused_when_owned_by_another_user)
+{
+	char buf[256];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give the key away");
+	ok("mail smtpserver authentication login username bob password secret");
+	cr_assert_eq(chown(key_path, 65534, 65534), 0);
+	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_ESECRET);
+	snprintf(buf, sizeof(buf), "key file %s is owned by nobody with mode 0600: not trusted",
+		 key_path);
+	cr_assert(strncmp(err.msg, buf, strlen(buf)) == 0, "%s", err.msg);
+	cr_assert_eq(chown(key_path, 0, 0), 0);
+	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_OK, "%s", err.msg);
+}
+
 Test(conf, password_decrypts)
 {
 	char buf[64];
