@@ -169,13 +169,17 @@ void smtp_close(struct smtp_client *c);
  *   queue/      one file per queued mail, named by its mail-id (format:
  *               smtp/spool.c).
  *   failed/     mails that met a permanent failure or expired, as they were
- *               in queue/, each with ID.reason: one line, the reason.
+ *               in queue/, each with ID.reason: one line, the reason ("RCPT
+ *               TO: 550 5.1.1 unknown user", "expired after 12 attempts:
+ *               ...", "corrupt spool file: ...").
  *   pending/journal  the module's write-ahead journal of messages held in
  *               digests (engine/journal.h).
  *   cache/      compiled logcheck rules (filters/hscache.h); the module's
  *               cache parameter may put it elsewhere.
  *   lock        flock()ed by the one process delivering the queue.
- *   counters    "sent N\nfailed N\nauth-failed N\n" (`show counter mail`).
+ *   counters    "sent N\nfailed N\nauth-failed N\n" (`show counter mail`),
+ *               replaced under the lock (a missing line counts 0; unknown
+ *               lines are ignored).
  *   state       "Server-Address: ADDR\n": where delivery last connected.
  *   debug       exists while `debug mail` is on; "detail" or "on".
  *   stats       the module's per-recipient statistics, 0644 (`show log
