@@ -20,14 +20,15 @@ printf 'mail smtpserver 127.0.0.1\nmail smtpserver port %s\nmail from logmail@te
 chmod 600 "$conf"
 lm show mail >/dev/null || lm_fail "show mail with a fresh spool"
 
-# refused: STEP WHAT-REGEX COMMAND...: exit non-zero, the line on stderr,
-# nothing on stdout but what precedes the error.
+# refused: WHAT REGEX COMMAND...: exit 73 for the spool (EX_CANTCREAT), 78
+# for the configuration (EX_CONFIG), one line on stderr matching REGEX.
 refused() {
-	local what=$1 re=$2 out rc
+	local what=$1 re=$2 out rc want=73
 	shift 2
+	[[ $what == *configuration* ]] && want=78
 	out=$("$@" 2>&1 >/dev/null)
 	rc=$?
-	[ $rc -ne 0 ] || lm_fail "$what: exit 0"
+	lm_assert_eq "$what: exit status" "$want" "$rc"
 	lm_assert_match "$what" "$re" "$out"
 	lm_assert_eq "$what: one line" 1 "$(grep -c . <<<"$out")"
 }
