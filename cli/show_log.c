@@ -8,6 +8,7 @@
  */
 #include "cli/cli.h"
 #include "filters/filter.h"
+#include "smtp/smtp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ int cmd_show_log_config(struct cli *cli, const struct conf_args *a)
 		fprintf(cli->err, "%% Error: no configuration loaded\n");
 		return EX_SOFTWARE;
 	}
-	if (cli->spool_dir && asprintf(&path, "%s/%s", cli->spool_dir, FILTER_STATS_FILE) < 0)
+	if (cli->spool_dir && asprintf(&path, "%s/%s", cli->spool_dir, SPOOL_NAME_STATS) < 0)
 		path = NULL;
 	st = path ? filter_stats_load(path, &t, &err) : FILTER_ENOENT;
 	if (st != FILTER_OK && st != FILTER_ENOENT) {

@@ -18,6 +18,7 @@
  * rename; a line that holds a password never enters the history.
  */
 #include "cli/cli.h"
+#include "util/replace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,29 +202,30 @@ static void load_history(struct cli_term *t)
 		history(t->h, &ev, H_LOAD, t->file);
 }
 
+/* Replaced atomically (util/replace.h), mode 0600, without fsync (after
+ * every line: not worth a disk flush); a symbolic link there is replaced,
+ * not followed, as load_history reads only a regular file of the user's.
+ * libedit writes to a FILE of a real file (it fchmods it): one on a dup of
+ * the temporary file's descriptor. */
 static void save_history(struct cli_term *t)
 {
-	char *tmp = NULL;
+	struct util_replace r;
 	HistEvent ev;
-	FILE *f;
+	FILE *f = NULL;
 	int fd;
 
-	if (!t->file || asprintf(&tmp, "%s.%ld", t->file, (long)getpid()) < 0)
+	if (!t->file)
 		return;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		free(tmp);
-		return;
+	if (util_replace_open(&r, AT_FDCWD, t->file, 0600, UTIL_REPLACE_NOSYNC) == 0 &&
+	    (fd = dup(r.fd)) >= 0 && !(f = fdopen(fd, "w")))
+		close(fd);
+	if (f) {
+		bool ok = history(t->h, &ev, H_SAVE_FP, f) >= 0;
+
+		if (fclose(f) == 0 && ok)
+			(void)util_replace_commit(&r);
 	}
-	fchmod(fd, 0600);
-	if (history(t->h, &ev, H_SAVE_FP, f) >= 0 && fclose(f) == 0)
-		rename(tmp, t->file);
-	else
-		unlink(tmp);
-	free(tmp);
+	util_replace_close(&r);
 }
 
 struct cli_term *cli_term_new(struct cli *cli, FILE *in, FILE *out)

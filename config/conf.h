@@ -119,7 +119,8 @@ enum conf_status {
 	CONF_ESTATE,    /* refused in this state (e.g. auth still configured) */
 	CONF_ENOTFOUND, /* `no log email A <criteria>` names no such filter */
 	CONF_EIO,       /* reading or writing a file failed */
-	CONF_ESECRET,   /* key file or password 8 could not be used */
+	CONF_ESECRET,   /* key file or password 8 could not be used, or the
+			   file is not trusted (owner, mode: conf_load) */
 	CONF_ENOMEM,
 	CONF_ECHANGED, /* the file changed since it was read: nothing saved */
 };
@@ -153,7 +154,11 @@ enum conf_status conf_exec(struct conf *c, const char *line, const char *file, u
  * output gives back the same configuration. */
 int conf_write(const struct conf *c, FILE *out);
 
-/* Write c to path atomically: temporary file, fsync, rename, mode 0600. */
+/* Write c to path atomically (util/replace.h: temporary file, fsync,
+ * rename, fsync of the directory), mode 0600.  A symbolic link at path is
+ * saved through to its final target and stays a link; a dangling link, or
+ * one to something other than a regular file, is refused (CONF_EIO, err
+ * says which) and nothing changes. */
 enum conf_status conf_save(const struct conf *c, const char *path, struct conf_err *err);
 
 /* ---- One file, many editors (config/file.c) ----------------------------------
@@ -186,7 +191,8 @@ bool conf_stamp_equal(const struct conf_stamp *a, const struct conf_stamp *b);
 bool conf_changed(const char *path, const struct conf_stamp *stamp);
 
 /* Take the editors' lock: flock(LOCK_EX) on PATH.lock, created 0600 beside
- * the file.  It is held for a read-modify-save, never while waiting for a
+ * the file (beside the final target when path is a symbolic link, so that
+ * editors through the link and through the target share it).  It is held for a read-modify-save, never while waiting for a
  * person, so it waits.  *fd is released by conf_unlock. */
 enum conf_status conf_lock(const char *path, int *fd, struct conf_err *err);
 void conf_unlock(int fd);
@@ -227,7 +233,10 @@ void conf_err_format(const struct conf_err *err, char *buf, size_t size);
  *   a successful conf_exec or conf_load: look it up again.
  * - conf_load sets the key path (absolute, beside the file) when none is
  *   set, also for a missing file; it refuses (CONF_ESECRET) a file that holds
- *   a password and is accessible by group or others (any 077 bit, as msmtp).
+ *   a password and is accessible by group or others (any 077 bit, as msmtp),
+ *   and any file (password or not) owned by another user than the running
+ *   one or root, or writable by group or others (util/trust.h); err names
+ *   the owner and mode and the chown/chmod that fixes it.
  * - The key file is refused likewise; a plain `password P` without a key
  *   path is CONF_ESECRET.
  * - Quoting: inside "...", \" is a quote and \\ a backslash; any other

@@ -62,13 +62,15 @@ bool conf_changed(const char *path, const struct conf_stamp *stamp)
 
 enum conf_status conf_lock(const char *path, int *fd, struct conf_err *err)
 {
-	char *lock = NULL;
+	char *real = realpath(path, NULL), *lock = NULL; /* real NULL: a new file */
 
 	*fd = -1;
-	if (asprintf(&lock, "%s.lock", path) < 0) {
+	if (asprintf(&lock, "%s.lock", real ? real : path) < 0) {
+		free(real);
 		conf_err_set(err, "out of memory");
 		return CONF_ENOMEM;
 	}
+	free(real);
 	*fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (*fd < 0) {
 		conf_err_set(err, "cannot open the lock file %s: %s", lock, strerror(errno));

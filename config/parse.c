@@ -27,6 +27,7 @@
  * conf_load runs the whole file against one copy.
  */
 #include "config/internal.h"
+#include "util/trust.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -1033,6 +1034,21 @@ static enum conf_status check_private(const struct stat *st, struct conf_err *er
 	return CONF_OK;
 }
 
+/* Any configuration, with a password or not, must be one that only the
+ * user reading it or root can change (util/trust.h), as Postfix and msmtp
+ * require: it names the server, the sender and who gets which log lines. */
+static enum conf_status check_trusted(const char *path, const struct stat *st,
+				      struct conf_err *err)
+{
+	char why[sizeof(err->msg) - 16];
+
+	if (util_trusted(st, path, why, sizeof(why)))
+		return CONF_OK;
+	err->line = err->column = 0;
+	conf_err_set(err, "the file is %s", why);
+	return CONF_ESECRET;
+}
+
 enum conf_status conf_load_stamped(struct conf *c, const char *path, struct conf_stamp *stamp,
 				   struct conf_err *err)
 {
@@ -1065,7 +1081,9 @@ enum conf_status conf_load_stamped(struct conf *c, const char *path, struct conf
 		conf_free(copy);
 		return CONF_EIO;
 	}
-	st = load_lines(copy, f, err, &saw_password);
+	st = check_trusted(path, &sb, err);
+	if (st == CONF_OK)
+		st = load_lines(copy, f, err, &saw_password);
 	if (st == CONF_OK && saw_password)
 		st = check_private(&sb, err);
 	fclose(f);

@@ -12,6 +12,7 @@
  * before they are released; no message here ever contains a password.
  */
 #include "config/internal.h"
+#include "util/trust.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -61,6 +62,7 @@ bool conf_secret_valid(const char *b64)
 
 static enum conf_status key_read(const char *path, int fd, unsigned char *key, struct conf_err *err)
 {
+	char why[sizeof(err->msg) - 64];
 	struct stat st;
 	ssize_t got;
 
@@ -77,6 +79,10 @@ static enum conf_status key_read(const char *path, int fd, unsigned char *key, s
 			     "key file %s must not be accessible by group or others (mode %04o); "
 			     "chmod 600 it",
 			     path, (unsigned)(st.st_mode & 07777));
+		return CONF_ESECRET;
+	}
+	if (!util_trusted(&st, path, why, sizeof(why))) { /* another user's key */
+		conf_err_set(err, "key file %s is %s", path, why);
 		return CONF_ESECRET;
 	}
 	got = read(fd, key, CONF_KEY_LEN);

@@ -5,7 +5,7 @@
  * could be read as a keyword (or an abbreviation of one) is quoted.
  */
 #include "config/internal.h"
-#include "util/util.h"
+#include "util/replace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -169,59 +169,30 @@ int conf_write(const struct conf *c, FILE *out)
 
 /* ---- conf_save ----------------------------------------------------------------- */
 
-static enum conf_status io_fail(struct conf_err *err, const char *what)
-{
-	conf_err_set(err, "%s: %s", what, strerror(errno));
-	return CONF_EIO;
-}
-
-/* Write c into the open temporary fd and make it durable; closes fd. */
-static enum conf_status write_tmp(const struct conf *c, int fd, struct conf_err *err)
-{
-	FILE *f;
-	enum conf_status st = CONF_OK;
-
-	if (fchmod(fd, 0600) < 0) {
-		close(fd);
-		return io_fail(err, "cannot chmod the temporary file");
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return io_fail(err, "cannot write the temporary file");
-	}
-	if (conf_write(c, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0)
-		st = io_fail(err, "cannot write the temporary file");
-	if (fclose(f) != 0 && st == CONF_OK)
-		st = io_fail(err, "cannot write the temporary file");
-	return st;
-}
-
+/* Atomically (util/replace.h), mode 0600 (it may hold a password); a
+ * symbolic link is saved through to its final target and stays a link. */
 enum conf_status conf_save(const struct conf *c, const char *path, struct conf_err *err)
 {
 	struct conf_err dummy;
-	char tmp[PATH_MAX];
-	enum conf_status st;
-	int fd;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
 
 	err = err ? err : &dummy;
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", path);
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
-		conf_err_set(err, "path too long");
-		return CONF_EIO;
+	f = open_memstream(&text, &len);
+	rc = f ? conf_write(c, f) : -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	if (rc < 0) {
+		free(text);
+		conf_err_set(err, "out of memory");
+		return CONF_ENOMEM;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return io_fail(err, "cannot create a temporary file");
-	st = write_tmp(c, fd, err);
-	if (st == CONF_OK && rename(tmp, path) < 0)
-		st = io_fail(err, "cannot rename the temporary file");
-	if (st != CONF_OK) {
-		unlink(tmp);
-		return st;
-	}
-	if (util_fsync_parent(path) < 0)
-		return io_fail(err, "cannot fsync the directory");
-	return CONF_OK;
+	rc = util_replace_write(AT_FDCWD, path, 0600, UTIL_REPLACE_FOLLOW, text, len, err->msg,
+				sizeof(err->msg));
+	free(text);
+	return rc < 0 ? CONF_EIO : CONF_OK;
 }

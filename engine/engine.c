@@ -12,9 +12,6 @@
 
 #include "engine/internal.h"
 
-#define STATS_NAME "stats"
-#define CACHE_NAME "cache"
-
 void engine_log(struct engine *e, int level, enum engine_fault fault, const char *fmt, ...)
 {
 	char buf[1024];
@@ -321,7 +318,7 @@ static bool copy_cache_dir(struct engine *e, const char *dir)
 {
 	if (dir != NULL)
 		return *dir == '\0' || (e->cache_dir = strdup(dir)) != NULL;
-	if (asprintf(&e->cache_dir, "%s/%s", e->spool_dir, CACHE_NAME) < 0) {
+	if (asprintf(&e->cache_dir, "%s/%s", e->spool_dir, SPOOL_NAME_CACHE) < 0) {
 		e->cache_dir = NULL;
 		return false;
 	}
@@ -337,7 +334,7 @@ static bool copy_params(struct engine *e, const struct engine_params *p)
 	if (p->dry_run == NULL) {
 		e->spool_dir = strdup(p->spool_dir != NULL ? p->spool_dir : SPOOL_DEFAULT_DIR);
 		if (e->spool_dir == NULL ||
-		    asprintf(&e->stats_path, "%s/%s", e->spool_dir, STATS_NAME) < 0) {
+		    asprintf(&e->stats_path, "%s/%s", e->spool_dir, SPOOL_NAME_STATS) < 0) {
 			e->stats_path = NULL;
 			return false;
 		}

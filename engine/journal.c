@@ -13,9 +13,8 @@
 #include <unistd.h>
 
 #include "engine/journal.h"
-#include "util/util.h"
-
-#define JOURNAL_TMP JOURNAL_NAME ".tmp"
+#include "util/replace.h"
+#include "util/trust.h"
 
 /* Records being built, before they are written. */
 struct jbuf {
@@ -31,6 +30,7 @@ struct journal {
 	bool torn;         /* the file may hold a failed write past size */
 	struct jbuf stage; /* staged records */
 	char *spool_dir;
+	char note[512]; /* journal_note */
 };
 
 static void errf(struct journal_err *err, const char *fmt, ...)
@@ -86,6 +86,76 @@ static int cut_partial(struct journal *j)
 	return 0;
 }
 
+/* Is the directory open at fd (sub of the spool, or "" for the spool
+ * itself) trusted (util/trust.h)?  err says why not. */
+static bool trusted_dir(struct journal *j, int fd, const char *sub, struct journal_err *err)
+{
+	char path[4096 + 16], why[sizeof(err->msg)];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s%s", j->spool_dir, *sub ? "/" : "", sub);
+	if (fstat(fd, &st) < 0) {
+		errf(err, "journal: cannot stat %s: %s", path, strerror(errno));
+		return false;
+	}
+	if (!util_trusted(&st, path, why, sizeof(why))) {
+		errf(err, "journal: spool directory %s is %s", path, why);
+		return false;
+	}
+	return true;
+}
+
+/* Is fd a regular file?  (errno EINVAL when not.) */
+static bool regular(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	errno = EINVAL;
+	return S_ISREG(st.st_mode);
+}
+
+static int open_nofollow(struct journal *j)
+{
+	return openat(j->dirfd, JOURNAL_NAME,
+		      O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+/* Open pending/journal, never through a symbolic link: it would be
+ * written and cut (ftruncate).  A link there (which only root or this user
+ * could plant: the spool is trusted) is removed, not followed, and a new
+ * journal started, so that messages go on being accepted; j->note says
+ * so for the log. */
+static enum journal_status open_file(struct journal *j, struct journal_err *err)
+{
+	char to[256];
+	ssize_t n;
+
+	j->fd = open_nofollow(j);
+	if (j->fd < 0 && errno == ELOOP) {
+		n = readlinkat(j->dirfd, JOURNAL_NAME, to, sizeof(to) - 1);
+		to[n > 0 ? n : 0] = '\0';
+		if (unlinkat(j->dirfd, JOURNAL_NAME, 0) < 0)
+			return sys_fail(err, "a symbolic link, not followed, cannot be removed", j);
+		snprintf(j->note, sizeof(j->note),
+			 "journal %s/%s/%s was a symbolic link (to %s): not followed, removed, and a "
+			 "new journal started",
+			 j->spool_dir, JOURNAL_DIR, JOURNAL_NAME, to);
+		j->fd = open_nofollow(j);
+	}
+	if (j->fd < 0)
+		return sys_fail(err, "cannot open", j);
+	if (!regular(j->fd))
+		return sys_fail(err, "not a regular file, not used; remove it", j);
+	return JOURNAL_OK;
+}
+
+const char *journal_note(const struct journal *j)
+{
+	return j->note;
+}
+
 enum journal_status journal_open(struct journal **out, const char *spool_dir,
 				 struct journal_err *err)
 {
@@ -105,22 +175,27 @@ enum journal_status journal_open(struct journal **out, const char *spool_dir,
 		st = sys_fail(err, "cannot open the spool", j);
 		goto fail;
 	}
+	if (!trusted_dir(j, spoolfd, "", err)) {
+		st = JOURNAL_EIO;
+		goto fail;
+	}
 	if (mkdirat(spoolfd, JOURNAL_DIR, 0700) == 0) {
 		(void)fsync(spoolfd); /* the new pending/ itself survives a power cut */
 	} else if (errno != EEXIST) {
 		st = sys_fail(err, "cannot create " JOURNAL_DIR, j);
 		goto fail;
 	}
-	j->dirfd = openat(spoolfd, JOURNAL_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	j->dirfd = openat(spoolfd, JOURNAL_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (j->dirfd < 0) {
 		st = sys_fail(err, "cannot open " JOURNAL_DIR, j);
 		goto fail;
 	}
-	j->fd = openat(j->dirfd, JOURNAL_NAME, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (j->fd < 0) {
-		st = sys_fail(err, "cannot open", j);
+	if (!trusted_dir(j, j->dirfd, JOURNAL_DIR, err)) {
+		st = JOURNAL_EIO;
 		goto fail;
 	}
+	if ((st = open_file(j, err)) != JOURNAL_OK)
+		goto fail;
 	if (cut_partial(j) < 0) {
 		st = sys_fail(err, "cannot read", j);
 		goto fail;
@@ -555,39 +630,39 @@ fail:
 	return -1;
 }
 
+/* The new journal is built by util_replace (util/replace.h) in pending/,
+ * opened as the journal is used (O_APPEND): after the rename it is the
+ * journal, and this descriptor goes on appending to it. */
 enum journal_status journal_rewrite(struct journal *j, journal_snapshot_fn fn, void *arg,
 				    struct journal_err *err)
 {
-	enum journal_status st;
-	off_t size;
-	int fd, done;
+	struct util_replace r;
+	enum journal_status st = JOURNAL_OK;
+	off_t size = 0;
+	int done = -1;
 
-	(void)unlinkat(j->dirfd, JOURNAL_TMP, 0);
-	/* opened as the journal will be used: after the rename it is the journal */
-	fd = openat(j->dirfd, JOURNAL_TMP, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return sys_fail(err, "cannot create " JOURNAL_TMP, j);
-	done = fill(fd, fn, arg, &size);
-	if (done == 1 &&
-	    (fsync(fd) < 0 || renameat(j->dirfd, JOURNAL_TMP, j->dirfd, JOURNAL_NAME) < 0))
+	if (util_replace_open(&r, j->dirfd, JOURNAL_NAME, 0600, UTIL_REPLACE_APPEND) == 0)
+		done = fill(r.fd, fn, arg, &size);
+	if (done == 1 && util_replace_commit(&r) < 0 && !r.committed)
 		done = -1;
-	if (done != 1) {
-		st = done == 0 ? JOURNAL_EAGAIN : done == -2 ? JOURNAL_ENOMEM : JOURNAL_EIO;
-		if (done == -1)
-			st = sys_fail(err, "cannot rewrite", j);
-		else if (done == -2)
-			errf(err, "journal: out of memory");
-		else
-			errf(err, "journal: rewrite abandoned");
-		close(fd);
-		(void)unlinkat(j->dirfd, JOURNAL_TMP, 0);
-		return st;
+	if (done == -1) {
+		st = errno == ENOMEM ? JOURNAL_ENOMEM : JOURNAL_EIO;
+		errf(err, "journal %s/%s/%s: cannot rewrite: %s", j->spool_dir, JOURNAL_DIR,
+		     JOURNAL_NAME, r.why[0] ? r.why : strerror(errno));
+	} else if (done == -2) {
+		errf(err, "journal: out of memory");
+		st = JOURNAL_ENOMEM;
+	} else if (done == 0) {
+		errf(err, "journal: rewrite abandoned");
+		st = JOURNAL_EAGAIN;
+	} else { /* renamed: the new file is the journal, even if pending/'s fsync failed */
+		close(j->fd);
+		j->fd = r.fd;
+		r.fd = -1;
+		j->size = size;
+		j->dirty = false;
+		j->torn = false;
 	}
-	(void)fsync(j->dirfd);
-	close(j->fd);
-	j->fd = fd;
-	j->size = size;
-	j->dirty = false;
-	j->torn = false;
-	return JOURNAL_OK;
+	util_replace_close(&r);
+	return st;
 }

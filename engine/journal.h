@@ -49,8 +49,11 @@
  * the recipients, host, program, text and state a backslash is "\\", TAB
  * "\t", LF "\n", CR "\r", so a record is exactly one line.  A crash while
  * appending leaves at most one incomplete last line: journal_open cuts it
- * off.  journal_rewrite writes pending/journal.tmp, fsyncs it and renames it
- * over the journal, so the journal is always either the old or the new one.
+ * off.  journal_rewrite replaces the journal with util_replace
+ * (util/replace.h: a temporary file beside it, fsync, rename), so the
+ * journal is always either the old or the new one.  The journal is never
+ * opened, written or cut through a symbolic link, and journal_open refuses
+ * a spool or pending/ that another user could change (util/trust.h).
  *
  * No locking inside: the caller serialises every call on one journal, and
  * only one process (one engine: one omlogmail action) may use a spool's
@@ -63,9 +66,11 @@
 #include <sys/types.h>
 
 #include "digest/digest.h"
+#include "smtp/smtp.h"
 
-#define JOURNAL_DIR  "pending"
-#define JOURNAL_NAME "journal"
+/* <spool>/pending/journal: smtp/smtp.h's layout */
+#define JOURNAL_DIR  SPOOL_NAME_PENDING
+#define JOURNAL_NAME SPOOL_NAME_JOURNAL
 
 enum journal_status {
 	JOURNAL_OK = 0,
@@ -81,9 +86,16 @@ struct journal_err {
 struct journal;
 
 /* Open (creating them) <spool_dir>/pending/ and its journal, cutting an
- * incomplete last record. */
+ * incomplete last record.  A spool or pending/ that another user could
+ * change (util/trust.h) is refused (JOURNAL_EIO, err names the owner, mode
+ * and fix); the journal is never opened through a symbolic link: a link
+ * there is removed and a new journal started (journal_note says so). */
 enum journal_status journal_open(struct journal **out, const char *spool_dir,
 				 struct journal_err *err);
+/* What journal_open repaired and the log should say ("" when nothing):
+ * a symbolic link at pending/journal, removed and not followed. */
+const char *journal_note(const struct journal *j);
+
 /* Staged records are dropped.  NULL is safe. */
 void journal_close(struct journal *j);
 

@@ -166,6 +166,8 @@ bool engine_journal_ready(struct engine *e, struct engine_gen *g, struct journal
 		return true;
 	if (journal_open(&e->journal, e->spool_dir, err) != JOURNAL_OK)
 		return false;
+	if (*journal_note(e->journal))
+		engine_log(e, LOG_ERR, ENGINE_FAULT_DATA, "%s", journal_note(e->journal));
 	if (journal_size(e->journal) == 0)
 		return true;
 	before = added(g);

@@ -161,12 +161,12 @@ struct filter_stats_table {
  *   <address> <received> <accepted> <mailed> <since>
  *
  * where each recipient repeated the received count (its first is taken).
- * Written to a temporary file in the same directory,
- * fsynced, then renamed over path, so a reader sees the old or the new file.
- * Its place: FILTER_STATS_FILE in the spool directory (`show log config`
- * reads <spool>/stats); the module saves it from time to time and on exit.
+ * Replaced whole by util_replace (util/replace.h: a temporary file in the
+ * same directory, fsynced, renamed over path), so a reader sees the old or
+ * the new file; read and replaced without following a symbolic link.  Its
+ * place: <spool>/stats (SPOOL_NAME_STATS in smtp/smtp.h's layout); the
+ * module saves it from time to time and on exit.
  */
-#define FILTER_STATS_FILE "stats"
 
 enum filter_status filter_stats_save(const struct filter_set *set, const char *path,
 				     struct conf_err *err);

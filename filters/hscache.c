@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/util.h"
+#include "util/replace.h"
 
 #define MAGIC     "logmail vectorscan database 1\n"
 #define MAGIC_LEN (sizeof(MAGIC) - 1)
@@ -111,7 +111,7 @@ hs_database_t *hscache_load(const char *dir, const unsigned char key[HSCACHE_KEY
 	int dirfd;
 
 	if (!dir || key_zero(key) ||
-	    (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	    (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return NULL;
 	key_name(key, name);
 	if (util_read_file(dirfd, name, (size_t)1 << 30, &file, &len) == 0)
@@ -132,8 +132,8 @@ hs_database_t *hscache_load(const char *dir, const unsigned char key[HSCACHE_KEY
 	return db;
 }
 
-/* A name of ours: a key, or the temporary name a key is written under
- * (".KEY.PID", left behind by a crash). */
+/* A name of ours: a key, or the temporary name util_replace writes a key
+ * under (".KEY.XXXXXX", left behind by a crash). */
 static bool is_ours(const char *s)
 {
 	bool tmp = *s == '.';
@@ -142,7 +142,7 @@ static bool is_ours(const char *s)
 	if (strspn(s, "0123456789abcdef") != NAME_LEN - 1)
 		return false;
 	s += NAME_LEN - 1;
-	return tmp ? *s == '.' && s[1] && strspn(s + 1, "0123456789") == strlen(s + 1) : !*s;
+	return tmp ? *s == '.' && s[1] && strspn(s + 1, "0123456789abcdef") == strlen(s + 1) : !*s;
 }
 
 /* Remove the files of dir (ours) not used for HSCACHE_DAYS. */
@@ -169,30 +169,25 @@ static void prune(int dirfd)
 	closedir(d);
 }
 
-/* The file's header, then its bytes, under a temporary name in dirfd;
- * renamed over name when all is written. */
+/* The file's header, then its bytes, replacing name in dirfd atomically
+ * (util/replace.h) without fsync: a cache, checked by its SHA-256 when
+ * read, whose loss costs a compilation. */
 static void write_file(int dirfd, const char *name, const unsigned char key[HSCACHE_KEY],
 		       const char *bytes, size_t len)
 {
 	unsigned char head[HEAD_LEN];
-	char tmp[NAME_LEN + 16];
+	struct util_replace r;
 	uint64_t v = len;
-	bool ok;
-	int fd;
 
 	memcpy(head, MAGIC, MAGIC_LEN);
 	memcpy(head + MAGIC_LEN, key, HSCACHE_KEY);
 	for (int i = 0; i < 8; i++, v >>= 8)
 		head[MAGIC_LEN + HSCACHE_KEY + i] = (unsigned char)(v & 0xff);
 	sha256(bytes, len, head + MAGIC_LEN + HSCACHE_KEY + 8);
-	snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return;
-	ok = util_write_all(fd, head, sizeof(head)) == 0 && util_write_all(fd, bytes, len) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
-		(void)unlinkat(dirfd, tmp, 0);
+	if (util_replace_open(&r, dirfd, name, 0600, UTIL_REPLACE_NOSYNC) == 0 &&
+	    util_write_all(r.fd, head, sizeof(head)) == 0 && util_write_all(r.fd, bytes, len) == 0)
+		(void)util_replace_commit(&r);
+	util_replace_close(&r);
 }
 
 void hscache_store(const char *dir, const unsigned char key[HSCACHE_KEY], const hs_database_t *db)
@@ -205,7 +200,7 @@ void hscache_store(const char *dir, const unsigned char key[HSCACHE_KEY], const 
 		return;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return;
-	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return;
 	if (hs_serialize_database(db, &bytes, &len) == HS_SUCCESS) {
 		key_name(key, name);

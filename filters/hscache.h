@@ -14,7 +14,8 @@
  * found: the caller compiles, and hscache_store replaces it.
  *
  * Files are 0600 in a 0700 directory (made when missing; its parent must
- * exist).  A file used by hscache_load has its time set to now; storing
+ * exist), written by util_replace (util/replace.h) without fsync; neither
+ * the directory nor a file in it is followed when it is a symbolic link.  A file used by hscache_load has its time set to now; storing
  * removes the files not used for HSCACHE_DAYS days, so rule edits and
  * library upgrades do not pile up.  Nothing here fails its caller: a cache
  * that cannot be read or written is a cache that misses.

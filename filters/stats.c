@@ -9,7 +9,7 @@
  * filter engine itself knows nothing of this file.
  */
 #include "filters/filter.h"
-#include "util/util.h"
+#include "util/replace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,52 +54,34 @@ static int stats_write(const struct filter_set *set, FILE *f)
 		fprintf(f, "%s %" PRIu64 " %" PRIu64 " %lld %lld\n", filter_set_address(set, r),
 			st.accepted, st.mailed, (long long)st.since, (long long)st.last_mail);
 	}
-	return fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0 ? 0 : -1;
+	return ferror(f) ? -1 : 0;
 }
 
+/* Replaced atomically (util/replace.h), mode 0644: counters are not secret
+ * and the CLI may read them.  A symbolic link planted at path is replaced,
+ * never followed. */
 enum filter_status filter_stats_save(const struct filter_set *set, const char *path,
 				     struct conf_err *err)
 {
-	size_t len = strlen(path);
-	char *tmp = malloc(len + sizeof(".XXXXXX"));
-	FILE *f = NULL;
-	int fd = -1;
+	char *text = NULL, why[sizeof(err->msg)];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc = f ? stats_write(set, f) : -1;
 
-	if (!tmp) {
+	if (f && fclose(f) != 0)
+		rc = -1;
+	if (rc < 0) {
+		free(text);
 		err_set(err, path, 0, "out of memory");
 		return FILTER_ENOMEM;
 	}
-	memcpy(tmp, path, len);
-	memcpy(tmp + len, ".XXXXXX", sizeof(".XXXXXX"));
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	(void)fchmod(fd, 0644); /* counters are not secret; the CLI may read them */
-	f = fdopen(fd, "w");
-	if (!f)
-		goto fail;
-	fd = -1;
-	if (stats_write(set, f) != 0)
-		goto fail;
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto fail;
+	rc = util_replace_write(AT_FDCWD, path, 0644, 0, text, len, why, sizeof(why));
+	free(text);
+	if (rc < 0) {
+		err_set(err, path, 0, "cannot write statistics: %s", why);
+		return FILTER_EIO;
 	}
-	f = NULL;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	(void)util_fsync_parent(path);
-	free(tmp);
 	return FILTER_OK;
-fail:
-	err_set(err, path, 0, "cannot write statistics: %s", strerror(errno));
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return FILTER_EIO;
 }
 
 /* One recipient's line of a version 2 file, or (v1) of a version 1 file,
@@ -150,10 +132,14 @@ enum filter_status filter_stats_load(const char *path, struct filter_stats_table
 	size_t cap = 0;
 	unsigned lineno = 0;
 	bool v1 = false;
+	int fd;
 
 	memset(t, 0, sizeof(*t));
-	f = fopen(path, "re");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW); /* a link in the spool: refused */
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		err_set(err, path, 0, "cannot read statistics: %s", strerror(errno));
 		return errno == ENOENT ? FILTER_ENOENT : FILTER_EIO;
 	}

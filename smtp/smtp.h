@@ -156,6 +156,52 @@ void smtp_close(struct smtp_client *c);
 #define SPOOL_DIR_ENV     "LOGMAIL_SPOOL"
 #define SPOOL_ID_MAX      32 /* "YYYYMMDDhhmmss.PID" plus room for a suffix */
 
+/*
+ * The spool's layout, every name in it, for every program that uses it
+ * (logmail, omlogmail).  Each directory is owned by the running user or
+ * root and writable by no one else, or spool_open refuses it (util/trust.h);
+ * no file in it is followed when it is a symbolic link.  Files are 0600
+ * and directories 0700 unless said otherwise.
+ *
+ *   tmp/        files being written by the spool (smtp/spool.c); a file
+ *               left by a crash is not a queued mail: the delivery run
+ *               removes those older than a day.
+ *   queue/      one file per queued mail, named by its mail-id (format:
+ *               smtp/spool.c).
+ *   failed/     mails that met a permanent failure or expired, as they were
+ *               in queue/, each with ID.reason: one line, the reason ("RCPT
+ *               TO: 550 5.1.1 unknown user", "expired after 12 attempts:
+ *               ...", "corrupt spool file: ...").
+ *   pending/journal  the module's write-ahead journal of messages held in
+ *               digests (engine/journal.h).
+ *   cache/      compiled logcheck rules (filters/hscache.h); the module's
+ *               cache parameter may put it elsewhere.
+ *   lock        flock()ed by the one process delivering the queue.
+ *   counters    "sent N\nfailed N\nauth-failed N\n" (`show counter mail`),
+ *               replaced under the lock (a missing line counts 0; unknown
+ *               lines are ignored).
+ *   state       "Server-Address: ADDR\n": where delivery last connected.
+ *   debug       exists while `debug mail` is on; "detail" or "on".
+ *   stats       the module's per-recipient statistics, 0644 (`show log
+ *               config`; format: filters/filter.h).
+ *
+ * Every file other than a mail (counters, state, debug, stats, a reason,
+ * a cache entry, the journal's compaction) is replaced whole by
+ * util_replace (util/replace.h): a temporary ".NAME.XXXXXX" beside it,
+ * renamed over it.  Dot files are never mails.
+ */
+#define SPOOL_NAME_TMP      "tmp"
+#define SPOOL_NAME_QUEUE    "queue"
+#define SPOOL_NAME_FAILED   "failed"
+#define SPOOL_NAME_PENDING  "pending"
+#define SPOOL_NAME_JOURNAL  "journal" /* in pending/ */
+#define SPOOL_NAME_CACHE    "cache"
+#define SPOOL_NAME_LOCK     "lock"
+#define SPOOL_NAME_COUNTERS "counters"
+#define SPOOL_NAME_STATE    "state"
+#define SPOOL_NAME_DEBUG    "debug"
+#define SPOOL_NAME_STATS    "stats"
+
 struct spool;
 
 /* One queued (or failed) mail as `show mail` lists it. */
@@ -181,7 +227,10 @@ struct spool_state {
 	char server_address[64]; /* the address a session last connected to; "" */
 };
 
-/* Open (creating it when missing, mode 0700) the spool at dir. */
+/* Open (creating it when missing, mode 0700) the spool at dir.  SMTP_EIO
+ * with one line in err when dir or one of its directories is not trusted
+ * (owned by another user than the running one or root, writable by group
+ * or others, or not a directory). */
 enum smtp_status spool_open(struct spool **out, const char *dir, struct smtp_err *err);
 void spool_close(struct spool *s);
 

@@ -1,23 +1,8 @@
 /*
  * smtp/spool.c: the persistent mail queue shared by logmail and omlogmail.
  *
- * On disk, under the spool directory (default /var/spool/logmail, 0700):
- *
- *   tmp/         files being written.  Never read by anyone but their
- *                writer; a file left here by a crash is not a queued mail
- *                (the delivery run removes those older than a day).
- *   queue/       one file per queued mail, named by its mail-id.
- *   failed/      mails that met a permanent failure or expired: the mail
- *                file as it was in queue/, plus ID.reason holding one line,
- *                the reason ("RCPT TO: 550 5.1.1 unknown user",
- *                "expired after 12 attempts: ...", "corrupt spool file: ...").
- *   lock         flock()ed (LOCK_EX|LOCK_NB) by the one delivering process.
- *   counters     "sent N\nfailed N\nauth-failed N\n", replaced under the lock
- *                by rename (a missing line counts 0; unknown lines are ignored).
- *   state        "Server-Address: ADDR\n": the address a delivery session
- *                last connected to, for `show mail`; replaced likewise.
- *   debug        exists while `debug mail` is on; holds "detail" for
- *                `debug mail detail`, else "on".
+ * The spool's layout, every name in it: smtp/smtp.h.  This file keeps
+ * tmp/, queue/, failed/, lock, counters, state and debug.
  *
  * A mail-id is the AWP feature guide's YYYYMMDDhhmmss.PID (local time of submission, the
  * submitting process's pid), with ".N" appended when that name is taken in
@@ -86,7 +71,8 @@
 #include <unistd.h>
 
 #include "smtp/spool-internal.h"
-#include "util/util.h"
+#include "util/replace.h"
+#include "util/trust.h"
 
 #define SPOOL_MAIL_MAX (64u << 20) /* a larger file in queue/ is corrupt */
 
@@ -117,7 +103,7 @@ static DIR *open_queue_dir(struct spool *s, int *fd)
 	DIR *d;
 	int e;
 
-	*fd = openat(s->dirfd, "queue", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*fd = openat(s->dirfd, SPOOL_NAME_QUEUE, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (*fd < 0)
 		return NULL;
 	d = fdopendir(*fd);
@@ -167,9 +153,33 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+/* Is dir (the spool) or its sub (NULL: itself) trusted (util/trust.h)?  A
+ * sub that does not exist (pending/ and cache/ until first used) is. */
+static enum smtp_status check_trusted(struct spool *s, const char *dir, const char *sub,
+				      struct smtp_err *err)
+{
+	char path[4096 + 16], why[sizeof(err->msg)];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
+	if (fstatat(s->dirfd, sub ? sub : ".", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT && sub ? SMTP_OK : sys_fail(err, "cannot stat", path);
+	if (!S_ISDIR(st.st_mode)) {
+		spool_errf(err, "spool: %s is not a directory (a symbolic link is not followed); "
+				"remove it", path);
+		return SMTP_EIO;
+	}
+	if (!util_trusted(&st, path, why, sizeof(why))) {
+		spool_errf(err, "spool: directory %s is %s", path, why);
+		return SMTP_EIO;
+	}
+	return SMTP_OK;
+}
+
 enum smtp_status spool_open(struct spool **out, const char *dir, struct smtp_err *err)
 {
-	static const char *const subdirs[] = {"tmp", "queue", "failed"};
+	static const char *const subdirs[] = {SPOOL_NAME_TMP, SPOOL_NAME_QUEUE, SPOOL_NAME_FAILED};
+	static const char *const others[] = {SPOOL_NAME_PENDING, SPOOL_NAME_CACHE};
 	struct spool *s = NULL;
 	enum smtp_status st;
 
@@ -192,12 +202,19 @@ enum smtp_status spool_open(struct spool **out, const char *dir, struct smtp_err
 		st = sys_fail(err, "cannot open", dir);
 		goto fail;
 	}
+	if ((st = check_trusted(s, dir, NULL, err)) != SMTP_OK)
+		goto fail;
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		if (mkdirat(s->dirfd, subdirs[i], 0700) < 0 && errno != EEXIST) {
 			st = sys_fail(err, "cannot create", subdirs[i]);
 			goto fail;
 		}
+		if ((st = check_trusted(s, dir, subdirs[i], err)) != SMTP_OK)
+			goto fail;
 	}
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		if ((st = check_trusted(s, dir, others[i], err)) != SMTP_OK)
+			goto fail;
 	atomic_init(&s->seq, 0);
 	*out = s;
 	return SMTP_OK;
@@ -218,15 +235,15 @@ void spool_close(struct spool *s)
 
 /* ---- files --------------------------------------------------------------- */
 
-/* Open a new file in tmp/ with a name no one else uses; *name gets "tmp/.N". */
+/* Open a new file in tmp/ with a name no one else uses; *name gets SPOOL_NAME_TMP "/.N". */
 static int open_tmp(struct spool *s, char *name, size_t size)
 {
 	for (int tries = 0; tries < 100; tries++) {
 		unsigned long n = atomic_fetch_add(&s->seq, 1);
 		int fd;
 
-		snprintf(name, size, "tmp/.%ld.%lu.%ld", (long)getpid(), n, (long)time(NULL));
-		fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		snprintf(name, size, SPOOL_NAME_TMP "/.%ld.%lu.%ld", (long)getpid(), n, (long)time(NULL));
+		fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
@@ -300,26 +317,19 @@ static enum smtp_status sync_mail(int fd, const char *name, struct smtp_err *err
 	return SMTP_OK;
 }
 
-/* Write text to a new tmp/ file and rename it to dst; fsync dst's folder. */
+/* Replace dst (a name in the spool) by text: util_replace (util/replace.h),
+ * 0600; a symbolic link at dst is replaced, never followed. */
 static enum smtp_status publish_text(struct spool *s, const char *text, const char *dst,
-				     const char *dstdir, struct smtp_err *err)
+				     struct smtp_err *err)
 {
-	char tmp[128];
-	int fd = open_tmp(s, tmp, sizeof(tmp));
+	char why[sizeof(err->msg)];
 
-	if (fd < 0)
-		return sys_fail(err, "cannot create", tmp);
-	if (util_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		close(fd);
-		unlinkat(s->dirfd, tmp, 0);
-		return sys_fail(err, "cannot write", tmp);
+	if (util_replace_write(s->dirfd, dst, 0600, 0, text, strlen(text), why, sizeof(why)) < 0) {
+		int e = errno;
+
+		spool_errf(err, "spool: %s: %s", dst, why);
+		return e == ENOMEM ? SMTP_ENOMEM : SMTP_EIO;
 	}
-	close(fd);
-	if (renameat(s->dirfd, tmp, s->dirfd, dst) < 0) {
-		unlinkat(s->dirfd, tmp, 0);
-		return sys_fail(err, "cannot rename to", dst);
-	}
-	(void)util_fsync_dir(s->dirfd, dstdir);
 	return SMTP_OK;
 }
 
@@ -468,13 +478,14 @@ static enum smtp_status scan_one(struct spool *s, const char *name, bool quarant
 	char *buf;
 	size_t len;
 
-	snprintf(path, sizeof(path), "queue/%s", name);
+	snprintf(path, sizeof(path), SPOOL_NAME_QUEUE "/%s", name);
 	if (read_file(s, path, &buf, &len) < 0) {
 		if (errno == ENOENT)
 			return SMTP_OK;
 		if (errno == ENOMEM)
 			return sys_fail(err, "cannot read", path);
-		snprintf(why, sizeof(why), "%s", strerror(errno));
+		snprintf(why, sizeof(why), "%s",
+			 errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno));
 	} else if (spool_mail_parse(&m, buf, len, why, sizeof(why))) {
 		if (strcmp(m.id, name) != 0) {
 			snprintf(why, sizeof(why), "Id %s does not match the file name", m.id);
@@ -510,7 +521,7 @@ enum smtp_status spool_scan(struct spool *s, bool quarantine, struct spool_set *
 	set->n = 0;
 	d = open_queue_dir(s, &fd);
 	if (!d)
-		return sys_fail(err, "cannot open", "queue/");
+		return sys_fail(err, "cannot open", SPOOL_NAME_QUEUE "/");
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -569,23 +580,23 @@ static enum smtp_status reserve_id(struct spool *s, time_t now, char id[SPOOL_ID
 			snprintf(id, SPOOL_ID_MAX, "%.14s.%u", base, (unsigned)getpid());
 		else
 			snprintf(id, SPOOL_ID_MAX, "%.14s.%u.%u", base, (unsigned)getpid(), n);
-		snprintf(path, sizeof(path), "tmp/%s", id);
-		*fd = openat(s->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		snprintf(path, sizeof(path), SPOOL_NAME_TMP "/%s", id);
+		*fd = openat(s->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (*fd < 0 && errno == EEXIST)
 			continue;
 		if (*fd < 0)
 			return sys_fail(err, "cannot create", path);
-		snprintf(path, sizeof(path), "queue/%s", id);
-		if (faccessat(s->dirfd, path, F_OK, 0) < 0) {
-			snprintf(path, sizeof(path), "failed/%s", id);
-			if (faccessat(s->dirfd, path, F_OK, 0) < 0) {
+		snprintf(path, sizeof(path), SPOOL_NAME_QUEUE "/%s", id);
+		if (faccessat(s->dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+			snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s", id);
+			if (faccessat(s->dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 				remember_id(s, now, n + 1);
 				return SMTP_OK;
 			}
 		}
 		close(*fd);
 		*fd = -1;
-		snprintf(path, sizeof(path), "tmp/%s", id);
+		snprintf(path, sizeof(path), SPOOL_NAME_TMP "/%s", id);
 		unlinkat(s->dirfd, path, 0);
 	}
 	spool_errf(err, "spool: no free mail-id for %s", base);
@@ -632,7 +643,7 @@ static enum smtp_status write_one(struct spool *s, const struct smtp_message *m,
 	st = reserve_id(s, now, sm.id, fd, err);
 	if (st != SMTP_OK)
 		return st;
-	snprintf(tmp, sizeof(tmp), "tmp/%s", sm.id);
+	snprintf(tmp, sizeof(tmp), SPOOL_NAME_TMP "/%s", sm.id);
 	message_domain(s, m, domain, sizeof(domain));
 	snprintf(mid, sizeof(mid), "%s@%s", sm.id, domain);
 	msg.message_id = mid;
@@ -706,7 +717,7 @@ static void submit_chunk(struct spool *s, const struct smtp_message *const *msgs
 	for (i = 0; i < n; i++) {
 		if (status[i] != SMTP_OK)
 			continue;
-		snprintf(tmp, sizeof(tmp), "tmp/%s", ids[i]);
+		snprintf(tmp, sizeof(tmp), SPOOL_NAME_TMP "/%s", ids[i]);
 		status[i] = sync_mail(fds[i], tmp, &e);
 		close(fds[i]);
 		if (status[i] != SMTP_OK) {
@@ -717,8 +728,8 @@ static void submit_chunk(struct spool *s, const struct smtp_message *const *msgs
 	for (i = 0; i < n; i++) {
 		if (status[i] != SMTP_OK)
 			continue;
-		snprintf(tmp, sizeof(tmp), "tmp/%s", ids[i]);
-		snprintf(dst, sizeof(dst), "queue/%s", ids[i]);
+		snprintf(tmp, sizeof(tmp), SPOOL_NAME_TMP "/%s", ids[i]);
+		snprintf(dst, sizeof(dst), SPOOL_NAME_QUEUE "/%s", ids[i]);
 		if (renameat(s->dirfd, tmp, s->dirfd, dst) < 0) {
 			status[i] = sys_fail(&e, "cannot rename to", dst);
 			unlinkat(s->dirfd, tmp, 0);
@@ -730,7 +741,7 @@ static void submit_chunk(struct spool *s, const struct smtp_message *const *msgs
 	/* Not reported when it fails: the mails are in queue/ already, and
 	 * calling them not queued would have the caller queue them twice. */
 	if (renamed)
-		(void)util_fsync_dir(s->dirfd, "queue");
+		(void)util_fsync_dir(s->dirfd, SPOOL_NAME_QUEUE);
 	for (i = 0; i < n; i++)
 		if (status[i] != SMTP_OK)
 			ids[i][0] = '\0';
@@ -799,15 +810,15 @@ static enum smtp_status delete_failed(struct spool *s, const char *id, struct sm
 {
 	char path[SPOOL_ID_MAX + 16];
 
-	snprintf(path, sizeof(path), "failed/%s", id);
+	snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s", id);
 	if (unlinkat(s->dirfd, path, 0) < 0) {
 		if (errno == ENOENT)
 			return no_such_mail(id, err);
 		return sys_fail(err, "cannot delete", path);
 	}
-	snprintf(path, sizeof(path), "failed/%s.reason", id);
+	snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s.reason", id);
 	unlinkat(s->dirfd, path, 0);
-	util_fsync_dir(s->dirfd, "failed");
+	util_fsync_dir(s->dirfd, SPOOL_NAME_FAILED);
 	return SMTP_OK;
 }
 
@@ -817,13 +828,13 @@ enum smtp_status spool_delete(struct spool *s, const char *id, struct smtp_err *
 
 	if (!id || !valid_id(id))
 		return no_such_mail(id ? id : "", err);
-	snprintf(path, sizeof(path), "queue/%s", id);
+	snprintf(path, sizeof(path), SPOOL_NAME_QUEUE "/%s", id);
 	if (unlinkat(s->dirfd, path, 0) < 0) {
 		if (errno == ENOENT)
 			return delete_failed(s, id, err);
 		return sys_fail(err, "cannot delete", path);
 	}
-	(void)util_fsync_dir(s->dirfd, "queue");
+	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_QUEUE);
 	return SMTP_OK;
 }
 
@@ -832,7 +843,7 @@ static enum smtp_status delete_dir(struct spool *s, const char *sub, struct smtp
 {
 	enum smtp_status st = SMTP_OK;
 	struct dirent *de;
-	int fd = openat(s->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(s->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
 	if (!d) {
@@ -853,9 +864,9 @@ static enum smtp_status delete_dir(struct spool *s, const char *sub, struct smtp
 
 enum smtp_status spool_delete_all(struct spool *s, struct smtp_err *err)
 {
-	enum smtp_status st = delete_dir(s, "queue", err);
+	enum smtp_status st = delete_dir(s, SPOOL_NAME_QUEUE, err);
 
-	return st != SMTP_OK ? st : delete_dir(s, "failed", err);
+	return st != SMTP_OK ? st : delete_dir(s, SPOOL_NAME_FAILED, err);
 }
 
 /* ---- used by the delivery run -------------------------------------------- */
@@ -875,7 +886,7 @@ enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 	close(fd);
 	if (st != SMTP_OK)
 		goto fail;
-	snprintf(dst, sizeof(dst), "queue/%s", m->id);
+	snprintf(dst, sizeof(dst), SPOOL_NAME_QUEUE "/%s", m->id);
 	/* Exchange, not rename: a mail deleted meanwhile must stay deleted. */
 	if (renameat2(s->dirfd, tmp, s->dirfd, dst, RENAME_EXCHANGE) < 0) {
 		if (errno == ENOENT) {
@@ -887,7 +898,7 @@ enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 			goto fail;
 		}
 		/* No RENAME_EXCHANGE on this file system: check, then rename. */
-		if (faccessat(s->dirfd, dst, F_OK, 0) < 0) {
+		if (faccessat(s->dirfd, dst, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 			st = no_such_mail(m->id, err);
 			goto fail;
 		}
@@ -897,7 +908,7 @@ enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 		}
 	}
 	unlinkat(s->dirfd, tmp, 0); /* the old content, after an exchange */
-	(void)util_fsync_dir(s->dirfd, "queue");
+	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_QUEUE);
 	return SMTP_OK;
 fail:
 	unlinkat(s->dirfd, tmp, 0);
@@ -910,16 +921,16 @@ enum smtp_status spool_fail(struct spool *s, const char *name, const char *reaso
 	char src[300], dst[300], why[300], text[600];
 	enum smtp_status st;
 
-	snprintf(src, sizeof(src), "queue/%s", name);
-	snprintf(dst, sizeof(dst), "failed/%s", name);
-	snprintf(why, sizeof(why), "failed/%s.reason", name);
+	snprintf(src, sizeof(src), SPOOL_NAME_QUEUE "/%s", name);
+	snprintf(dst, sizeof(dst), SPOOL_NAME_FAILED "/%s", name);
+	snprintf(why, sizeof(why), SPOOL_NAME_FAILED "/%s.reason", name);
 	snprintf(text, sizeof(text), "%s\n", reason);
 	for (char *p = text; p[1]; p++)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	/* The reason first: a crash between the two steps leaves the mail
 	 * queued (tried again), never failed without its reason. */
-	st = publish_text(s, text, why, "failed", err);
+	st = publish_text(s, text, why, err);
 	if (st != SMTP_OK)
 		return st;
 	if (renameat(s->dirfd, src, s->dirfd, dst) < 0) {
@@ -931,8 +942,8 @@ enum smtp_status spool_fail(struct spool *s, const char *name, const char *reaso
 			return no_such_mail(name, err);
 		return sys_fail(err, "cannot move to", dst);
 	}
-	(void)util_fsync_dir(s->dirfd, "failed");
-	(void)util_fsync_dir(s->dirfd, "queue");
+	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_FAILED);
+	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_QUEUE);
 	return SMTP_OK;
 }
 
@@ -940,7 +951,7 @@ enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *
 {
 	char path[SPOOL_ID_MAX + 8];
 
-	snprintf(path, sizeof(path), "queue/%s", id);
+	snprintf(path, sizeof(path), SPOOL_NAME_QUEUE "/%s", id);
 	if (unlinkat(s->dirfd, path, 0) < 0 && errno != ENOENT)
 		return sys_fail(err, "cannot delete", path);
 	return SMTP_OK; /* not fsync'd: see "Removing" at the top */
@@ -948,15 +959,17 @@ enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *
 
 void spool_sync_queue(struct spool *s)
 {
-	(void)util_fsync_dir(s->dirfd, "queue");
+	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_QUEUE);
 }
 
-void spool_clean_tmp(struct spool *s, time_t now)
+/* Remove the files of sub (dot files only when dot_only: util_replace's
+ * temporaries) older than SPOOL_TMP_STALE_SEC. */
+static void clean_stale(struct spool *s, const char *sub, bool dot_only, time_t now)
 {
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int fd = openat(s->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(s->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
 		return;
@@ -966,13 +979,22 @@ void spool_clean_tmp(struct spool *s, time_t now)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (dot_only && de->d_name[0] != '.'))
 			continue;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
 		    now - st.st_mtime > SPOOL_TMP_STALE_SEC)
 			unlinkat(fd, de->d_name, 0);
 	}
 	closedir(d);
+}
+
+void spool_clean_tmp(struct spool *s, time_t now)
+{
+	clean_stale(s, SPOOL_NAME_TMP, false, now);
+	/* what a crash left of a replacement of counters, state, debug, a reason */
+	clean_stale(s, ".", true, now);
+	clean_stale(s, SPOOL_NAME_FAILED, true, now);
 }
 
 unsigned spool_backoff(unsigned attempts)
@@ -992,10 +1014,10 @@ enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, str
 	size_t len;
 
 	memset(out, 0, sizeof(*out));
-	if (read_file(s, "counters", &buf, &len) < 0) {
+	if (read_file(s, SPOOL_NAME_COUNTERS, &buf, &len) < 0) {
 		if (errno == ENOENT)
 			return SMTP_OK;
-		return sys_fail(err, "cannot read", "counters");
+		return sys_fail(err, "cannot read", SPOOL_NAME_COUNTERS);
 	}
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long n;
@@ -1025,7 +1047,7 @@ enum smtp_status spool_counters_add(struct spool *s, const struct spool_counters
 		return st;
 	snprintf(text, sizeof(text), "sent %lu\nfailed %lu\nauth-failed %lu\n", c.sent + add->sent,
 		 c.failed + add->failed, c.auth_failed + add->auth_failed);
-	return publish_text(s, text, "counters", ".", err);
+	return publish_text(s, text, SPOOL_NAME_COUNTERS, err);
 }
 
 enum smtp_status spool_state(struct spool *s, struct spool_state *out, struct smtp_err *err)
@@ -1034,10 +1056,10 @@ enum smtp_status spool_state(struct spool *s, struct spool_state *out, struct sm
 	size_t len;
 
 	memset(out, 0, sizeof(*out));
-	if (read_file(s, "state", &buf, &len) < 0) {
+	if (read_file(s, SPOOL_NAME_STATE, &buf, &len) < 0) {
 		if (errno == ENOENT)
 			return SMTP_OK;
-		return sys_fail(err, "cannot read", "state");
+		return sys_fail(err, "cannot read", SPOOL_NAME_STATE);
 	}
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!strncmp(line, "Server-Address: ", 16))
@@ -1055,7 +1077,7 @@ enum smtp_status spool_state_save(struct spool *s, const struct spool_state *st,
 	if (spool_state(s, &now, err) == SMTP_OK && !strcmp(now.server_address, st->server_address))
 		return SMTP_OK;
 	snprintf(text, sizeof(text), "Server-Address: %s\n", st->server_address);
-	return publish_text(s, text, "state", ".", err);
+	return publish_text(s, text, SPOOL_NAME_STATE, err);
 }
 
 enum smtp_status spool_counters_clear(struct spool *s, struct smtp_err *err)
@@ -1065,7 +1087,7 @@ enum smtp_status spool_counters_clear(struct spool *s, struct smtp_err *err)
 
 	if (lock < 0)
 		return errno == EWOULDBLOCK ? SMTP_EBUSY : SMTP_EIO;
-	st = publish_text(s, "sent 0\nfailed 0\nauth-failed 0\n", "counters", ".", err);
+	st = publish_text(s, "sent 0\nfailed 0\nauth-failed 0\n", SPOOL_NAME_COUNTERS, err);
 	close(lock);
 	return st;
 }
@@ -1076,8 +1098,9 @@ enum spool_debug spool_debug_level(struct spool *s)
 	size_t len;
 	enum spool_debug level;
 
-	if (!s || read_file(s, "debug", &buf, &len) < 0)
-		return s && errno != ENOENT && faccessat(s->dirfd, "debug", F_OK, 0) == 0
+	if (!s || read_file(s, SPOOL_NAME_DEBUG, &buf, &len) < 0)
+		return s && errno != ENOENT &&
+			       faccessat(s->dirfd, SPOOL_NAME_DEBUG, F_OK, AT_SYMLINK_NOFOLLOW) == 0
 			   ? SPOOL_DEBUG_ON
 			   : SPOOL_DEBUG_OFF;
 	level = strncmp(buf, "detail", 6) == 0 ? SPOOL_DEBUG_DETAIL : SPOOL_DEBUG_ON;
@@ -1094,13 +1117,12 @@ enum smtp_status spool_set_debug_level(struct spool *s, enum spool_debug level,
 				       struct smtp_err *err)
 {
 	if (level == SPOOL_DEBUG_OFF) {
-		if (unlinkat(s->dirfd, "debug", 0) < 0 && errno != ENOENT)
-			return sys_fail(err, "cannot remove", "debug");
+		if (unlinkat(s->dirfd, SPOOL_NAME_DEBUG, 0) < 0 && errno != ENOENT)
+			return sys_fail(err, "cannot remove", SPOOL_NAME_DEBUG);
 		util_fsync_dir(s->dirfd, ".");
 		return SMTP_OK;
 	}
-	return publish_text(s, level == SPOOL_DEBUG_DETAIL ? "detail\n" : "on\n", "debug", ".",
-			    err);
+	return publish_text(s, level == SPOOL_DEBUG_DETAIL ? "detail\n" : "on\n", SPOOL_NAME_DEBUG, err);
 }
 
 enum smtp_status spool_set_debug(struct spool *s, bool on, struct smtp_err *err)
@@ -1112,10 +1134,14 @@ enum smtp_status spool_set_debug(struct spool *s, bool on, struct smtp_err *err)
 
 int spool_lock(struct spool *s, struct smtp_err *err)
 {
-	int fd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = openat(s->dirfd, SPOOL_NAME_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0) {
-		spool_errf(err, "spool: cannot open lock: %s", strerror(errno));
+		int e = errno;
+
+		spool_errf(err, "spool: cannot open lock: %s",
+			   e == ELOOP ? "a symbolic link, not followed: remove it" : strerror(e));
+		errno = e;
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -1139,10 +1165,10 @@ static bool read_failed(struct spool *s, const char *name, struct spool_mail *m,
 	char path[300], why[200], *buf = NULL;
 	size_t len;
 
-	snprintf(path, sizeof(path), "failed/%s.reason", name);
+	snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s.reason", name);
 	if (read_file(s, path, reason, &len) == 0)
 		(*reason)[strcspn(*reason, "\n")] = '\0';
-	snprintf(path, sizeof(path), "failed/%s", name);
+	snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s", name);
 	if (read_file(s, path, &buf, &len) < 0) {
 		free(*reason);
 		*reason = NULL;
@@ -1163,13 +1189,13 @@ static enum smtp_status scan_failed(struct spool *s, struct spool_set *set, stru
 	enum smtp_status st = SMTP_OK;
 	struct dirent *de;
 	size_t cap = 0;
-	int fd = openat(s->dirfd, "failed", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(s->dirfd, SPOOL_NAME_FAILED, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
-		return sys_fail(err, "cannot open", "failed/");
+		return sys_fail(err, "cannot open", SPOOL_NAME_FAILED "/");
 	}
 	while (st == SMTP_OK && (de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
@@ -1241,7 +1267,7 @@ enum smtp_status spool_note(struct spool *s, const char *id, const char *reason,
 	lock = spool_lock(s, err);
 	if (lock < 0)
 		return errno == EWOULDBLOCK ? SMTP_EBUSY : SMTP_EIO;
-	snprintf(path, sizeof(path), "queue/%s", id);
+	snprintf(path, sizeof(path), SPOOL_NAME_QUEUE "/%s", id);
 	if (read_file(s, path, &buf, &len) < 0) {
 		st = errno == ENOENT ? no_such_mail(id, err) : sys_fail(err, "cannot read", path);
 	} else if (!spool_mail_parse(&m, buf, len, why, sizeof(why))) {

@@ -21,6 +21,8 @@ RELIABILITY_TESTS = \
 	tests/integration/valgrind-send.sh \
 	tests/integration/security-tls.sh \
 	tests/integration/security-injection.sh \
+	tests/integration/cli-trust.sh \
+	tests/integration/rsyslog-trust.sh \
 	tests/integration/rsyslog-accounting.sh
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += $(RELIABILITY_TESTS)

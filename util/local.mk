@@ -1,2 +1,11 @@
-# util/: the system helpers several libraries share (util/util.h, header only).
-noinst_HEADERS += util/util.h
+# util/: the system helpers several libraries share (header only): util.h,
+# replace.h (atomic file replacement), trust.h (ownership and mode checks).
+noinst_HEADERS += util/util.h util/replace.h util/trust.h
+
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_util
+TESTS += tests/unit/test_util
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_util_LDADD = $(CRITERION_LIBS)
+endif

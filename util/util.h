@@ -5,6 +5,10 @@
  * hashing a string, making a background thread nicer, writing the two
  * digits of a time field, growing an array.
  *
+ * Two siblings, header only too: util/replace.h replaces a file atomically
+ * (the one way the tree does it), util/trust.h says whether a file or
+ * directory is one that only the right user can change.
+ *
  * Header only (static inline): every library of the tree may include it
  * without a library of its own to link, and the module, which links the
  * others with --whole-archive, gets no duplicate symbols.

@@ -333,6 +333,23 @@ Test(conf, key_file_refused_when_readable)
 	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_ESECRET);
 }
 
+/* A key file another user owns is refused like a configuration file. */
+Test(conf, key_file_refused_when_owned_by_another_user)
+{
+	char buf[256];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give the key away");
+	ok("mail smtpserver authentication login username bob password secret");
+	cr_assert_eq(chown(key_path, 65534, 65534), 0);
+	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_ESECRET);
+	snprintf(buf, sizeof(buf), "key file %s is owned by nobody with mode 0600: not trusted",
+		 key_path);
+	cr_assert(strncmp(err.msg, buf, strlen(buf)) == 0, "%s", err.msg);
+	cr_assert_eq(chown(key_path, 0, 0), 0);
+	cr_assert_eq(conf_password(c, buf, sizeof(buf), &err), CONF_OK, "%s", err.msg);
+}
+
 Test(conf, password_decrypts)
 {
 	char buf[64];
@@ -981,6 +998,63 @@ Test(conf, dup_equal_free)
 	cr_assert_not(conf_equal(c, d));
 	conf_free(d);
 	conf_free(NULL);
+}
+
+/* Any file, password or not, that another user could change is refused,
+ * with its name, owner, mode and the fix; root's and our own are used. */
+Test(conf, load_refuses_a_file_another_user_could_change)
+{
+	char path[160], buf[900];
+
+	snprintf(path, sizeof(path), "%s/plain.conf", dir);
+	write_file(path, "mail smtpserver smtp.example.com\n", 0666);
+	cr_assert_eq(conf_load(c, path, &err), CONF_ESECRET);
+	conf_err_format(&err, buf, sizeof(buf));
+	cr_assert_not_null(strstr(buf, "/plain.conf: the file is owned by "), "%s", buf);
+	cr_assert_not_null(strstr(buf, " with mode 0666: not trusted"), "%s", buf);
+	cr_assert_not_null(strstr(buf, "; chmod go-w "), "%s", buf);
+	cr_assert_null(c->server);
+	cr_assert_eq(chmod(path, 0664), 0); /* group write alone */
+	cr_assert_eq(conf_load(c, path, &err), CONF_ESECRET);
+	cr_assert_eq(chmod(path, 0644), 0); /* readable by all, no password: fine */
+	cr_assert_eq(conf_load(c, path, &err), CONF_OK, "%s", err.msg);
+	cr_assert_str_eq(c->server, "smtp.example.com");
+	if (geteuid() == 0) { /* root can give the file away */
+		cr_assert_eq(chown(path, 65534, 65534), 0);
+		cr_assert_eq(conf_load(c, path, &err), CONF_ESECRET);
+		conf_err_format(&err, buf, sizeof(buf));
+		cr_assert_not_null(strstr(buf, "the file is owned by nobody with mode 0644"), "%s",
+				   buf);
+		cr_assert_not_null(strstr(buf, "; chown root "), "%s", buf);
+	}
+}
+
+/* A symbolic link to the configuration stays one after a save; its target
+ * gets the content; a dangling link is refused and left as it was. */
+Test(conf, save_writes_through_a_symbolic_link)
+{
+	char real[160], link[160], target[200];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(real, sizeof(real), "%s/real.conf", dir);
+	snprintf(link, sizeof(link), "%s/logmail.conf", dir);
+	write_file(real, "mail smtpserver old.example.com\n", 0600);
+	cr_assert_eq(symlink("real.conf", link), 0);
+	ok("mail smtpserver new.example.com");
+	cr_assert_eq(conf_save(c, link, &err), CONF_OK, "%s", err.msg);
+	cr_assert_eq(lstat(link, &st), 0);
+	cr_assert(S_ISLNK(st.st_mode), "the link stays a link");
+	n = readlink(link, target, sizeof(target) - 1);
+	cr_assert_eq(n, (ssize_t)strlen("real.conf"));
+	cr_assert(file_contains(real, "mail smtpserver new.example.com\n", 32));
+	cr_assert_eq(file_mode(real), 0600);
+	cr_assert_eq(unlink(real), 0);
+	cr_assert_eq(conf_save(c, link, &err), CONF_EIO);
+	cr_assert_not_null(strstr(err.msg, "is a symbolic link to "), "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "real.conf, which does not exist; nothing saved"), "%s",
+			   err.msg);
+	cr_assert_eq(access(real, F_OK), -1);
 }
 
 Test(conf, io_errors)

@@ -2,6 +2,9 @@
  * tests/unit/test_journal.c: the digest journal (engine/journal.h).
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,22 +176,25 @@ Test(journal, clear_and_discard)
 	journal_close(j);
 }
 
+static off_t file_size(void);
+
 Test(journal, commit_failure_is_reported)
 {
+	struct rlimit none = {0, 0};
 	struct journal *j;
 	struct journal_err err;
 	struct digest_msg m = msg("x");
-	char full[300];
 
-	/* /dev/full as the journal: every write fails with ENOSPC */
-	snprintf(full, sizeof(full), "%s/" JOURNAL_DIR, dir);
-	cr_assert_eq(mkdir(full, 0700), 0);
-	cr_assert_eq(symlink("/dev/full", path), 0);
-	if (journal_open(&j, dir, &err) != JOURNAL_OK)
-		cr_skip_test("cannot open /dev/full: %s", err.msg);
+	/* Every write fails (EFBIG past RLIMIT_FSIZE, SIGXFSZ ignored), as on a
+	 * full disk.  (The journal is never opened through a symbolic link,
+	 * so /dev/full cannot stand in for it.) */
+	j = open_j();
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &none), 0);
 	cr_assert_eq(journal_add(j, "a@example.com", &m), JOURNAL_OK);
 	cr_assert_eq(journal_commit(j, &err), JOURNAL_EIO);
-	cr_assert(strstr(err.msg, "No space left") != NULL, "%s", err.msg);
+	cr_assert(strstr(err.msg, "File too large") != NULL, "%s", err.msg);
+	cr_assert_eq(file_size(), 0, "cut back");
 	journal_close(j);
 }
 
@@ -222,6 +228,23 @@ static void append_raw(const char *text)
 	cr_assert_not_null(f);
 	fputs(text, f);
 	cr_assert_eq(fclose(f), 0);
+}
+
+/* pending/ holds the journal and nothing else (no temporary file of a
+ * rewrite left behind). */
+static void only_the_journal(void)
+{
+	char pending[300];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(pending, sizeof(pending), "%s/" JOURNAL_DIR, dir);
+	cr_assert_not_null(d = opendir(pending));
+	while ((de = readdir(d)) != NULL)
+		cr_assert(!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+			      !strcmp(de->d_name, JOURNAL_NAME),
+			  "%s left in pending/", de->d_name);
+	closedir(d);
 }
 
 static off_t file_size(void)
@@ -552,12 +575,7 @@ Test(journal, rewrite_replaces_the_records_with_states)
 	assert_pairs(&s, want, 3);
 	journal_close(j);
 	cr_assert_neq(access(path, F_OK), -1);
-	{
-		char tmp[300];
-
-		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-		cr_assert_eq(access(tmp, F_OK), -1, "no journal.tmp left");
-	}
+	only_the_journal();
 }
 
 Test(journal, rewrite_given_up_leaves_the_journal_as_it_was)
@@ -569,7 +587,6 @@ Test(journal, rewrite_given_up_leaves_the_journal_as_it_was)
 	const char *want[] = {"a@x:kept"};
 	struct seen s;
 	off_t size;
-	char tmp[300];
 
 	cr_assert_eq(journal_add(j, "a@x", &m), JOURNAL_OK);
 	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK);
@@ -577,8 +594,7 @@ Test(journal, rewrite_given_up_leaves_the_journal_as_it_was)
 	cr_assert_eq(journal_rewrite(j, states_fn, &st, &err), JOURNAL_EAGAIN);
 	cr_assert_eq(file_size(), size);
 	cr_assert_eq(journal_size(j), size);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	cr_assert_eq(access(tmp, F_OK), -1, "no journal.tmp left");
+	only_the_journal();
 	s = replayed(j, NULL);
 	assert_pairs(&s, want, 1);
 	/* nothing to write: an empty journal */
@@ -615,5 +631,69 @@ Test(journal, states_and_messages_of_every_version_replay_in_order)
 	s = replayed(j, &bad);
 	assert_pairs(&s, want, 4);
 	cr_assert_eq(bad, 2);
+	journal_close(j);
+}
+
+/* A symbolic link planted at pending/journal is never followed: what it
+ * points to keeps its content and time; the link is replaced by a new
+ * journal, and the note says so. */
+Test(journal, a_planted_link_is_not_followed)
+{
+	char victim[300], pending[300];
+	struct journal *j;
+	struct journal_err err;
+	struct digest_msg m = msg("kept");
+	struct stat before, after, st;
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(pending, sizeof(pending), "%s/" JOURNAL_DIR, dir);
+	cr_assert_eq(mkdir(pending, 0700), 0);
+	{
+		FILE *f = fopen(victim, "w");
+
+		cr_assert_not_null(f);
+		fputs("precious, no newline at the end", f); /* open would cut this */
+		fclose(f);
+	}
+	cr_assert_eq(stat(victim, &before), 0);
+	cr_assert_eq(symlink(victim, path), 0);
+	j = open_j();
+	cr_assert_not_null(strstr(journal_note(j), "was a symbolic link (to "), "%s",
+			   journal_note(j));
+	cr_assert_not_null(strstr(journal_note(j), "not followed, removed"));
+	cr_assert_eq(journal_add(j, "a@x", &m), JOURNAL_OK);
+	cr_assert_eq(journal_commit(j, &err), JOURNAL_OK, "%s", err.msg);
+	journal_close(j);
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(stat(victim, &after), 0);
+	cr_assert_eq(after.st_size, before.st_size);
+	cr_assert_eq(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	cr_assert_eq(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	j = open_j();
+	cr_assert_str_eq(journal_note(j), "");
+	journal_close(j);
+}
+
+/* A spool another user could change is refused, naming what to do. */
+Test(journal, an_untrusted_spool_is_refused)
+{
+	struct journal *j = NULL;
+	struct journal_err err;
+	char pending[300];
+
+	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(journal_open(&j, dir, &err), JOURNAL_EIO);
+	cr_assert_null(j);
+	cr_assert_not_null(strstr(err.msg, "with mode 0777: not trusted"), "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "chmod go-w"), "%s", err.msg);
+	cr_assert_eq(chmod(dir, 0700), 0);
+	snprintf(pending, sizeof(pending), "%s/" JOURNAL_DIR, dir);
+	cr_assert_eq(mkdir(pending, 0770), 0);
+	cr_assert_eq(chmod(pending, 0770), 0);
+	cr_assert_eq(journal_open(&j, dir, &err), JOURNAL_EIO);
+	cr_assert_not_null(strstr(err.msg, "/" JOURNAL_DIR " is owned by"), "%s", err.msg);
+	cr_assert_eq(chmod(pending, 0700), 0);
+	j = open_j();
 	journal_close(j);
 }
