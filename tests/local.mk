@@ -1,6 +1,18 @@
 # Shared test fixtures; each folder's local.mk adds its own tests.
 EXTRA_DIST += tests/servers/smtpd.py tests/integration/lib.sh
 
+# util/address.h (header only, so its test is here): util_address_check on
+# the shared list of tricky addresses, tests/addresses.txt, which
+# tests/integration/cli-addresses.sh puts to every entry point.
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_address
+TESTS += tests/unit/test_address
+tests_unit_test_address_SOURCES = tests/unit/test_address.c
+tests_unit_test_address_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_address_LDADD = $(CRITERION_LIBS)
+endif
+EXTRA_DIST += tests/addresses.txt
+
 # ---- fuzzing (owner: fuzz; tests/fuzz/README.md) ---------------------------
 #
 # Always: each fuzz target's source linked with tests/fuzz/replay.c (a plain
