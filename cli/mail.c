@@ -476,9 +476,13 @@ static int submit_and_send(struct cli *cli, const char *to, const char *subject,
 	}
 	rc = delivery_start(cli, d);
 	st = spool_submit(cli->spool, &m, id, &err);
-	if (st != SMTP_OK) {
+	if (st == SMTP_EPERM) { /* check_input let through what composing refused */
+		fprintf(cli->err, "%% Error: mail %s not sent, kept in failed mail: %s\n", id,
+			err.msg);
+		rc = EX_DATAERR;
+	} else if (st != SMTP_OK) {
 		fprintf(cli->err, "%% Error: mail not queued: %s\n", err.msg);
-		rc = st == SMTP_EINVAL ? EX_DATAERR : st == SMTP_ENOMEM ? EX_OSERR : EX_IOERR;
+		rc = st == SMTP_ENOMEM ? EX_OSERR : EX_IOERR;
 	} else if (rc != EX_OK) {
 		rc = queue_only(cli, id, d->why);
 	} else {

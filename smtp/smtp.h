@@ -187,7 +187,7 @@ void spool_close(struct spool *s);
 
 /* Queue m crash-safely; m->message_id is ignored and built from the new
  * mail-id and the host name.  id receives the mail-id.  (The batch of one of
- * spool_submit_batch.) */
+ * spool_submit_batch: SMTP_EPERM when m went to failed/.) */
 enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m, char id[SPOOL_ID_MAX],
 			      struct smtp_err *err);
 
@@ -195,11 +195,16 @@ enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m, cha
  * mail's file is written, then each is fsync'd, then each renamed into
  * queue/, then queue/ is fsync'd once per 64 mails.  Each mail is
  * crash-safe on its own (never half a mail in queue/).  For each i,
- * status[i] says how msgs[i] fared and ids[i] receives its mail-id ("" when
- * it was not queued); a mail refused (SMTP_EINVAL: no address, CR/LF in an
- * address or the subject) or that could not be written (SMTP_EIO,
- * SMTP_ENOMEM) fails alone, the others are queued.  Returns SMTP_OK when
- * every mail was queued, else the status of the first (by position) that was
+ * status[i] says how msgs[i] fared and ids[i] receives its mail-id:
+ *   SMTP_OK      queued;
+ *   SMTP_EPERM   it can never be sent (smtp_compose refuses it: an address
+ *                util/address.h refuses, CR or LF in the subject): nothing
+ *                is lost, it is in failed/ with that reason (spool_list_failed,
+ *                `show mail`) and counted as failed (spool_counters);
+ *   SMTP_EIO, SMTP_ENOMEM   it could not be written: ids[i] is "", nothing
+ *                of it is in the spool, the caller tries again.
+ * A mail fails alone, the others are queued.  Returns SMTP_OK when every
+ * mail was queued, else the status of the first (by position) that was
  * not, err describing it.  ids and status hold n entries each; n may be 0.
  * Not atomic as a whole: after a crash in the middle, some mails of the batch
  * may be queued and others not. */
