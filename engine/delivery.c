@@ -31,6 +31,9 @@ static void failed_at_submission(struct engine *e, size_t n, const struct smtp_e
 	atomic_fetch_add_explicit(&e->tally.mails_failed, n, memory_order_relaxed);
 }
 
+/* m into the spool on the caller's thread (no outbox).  SMTP_OK also when
+ * the spool kept m in failed/ because it can never be sent (logged and
+ * counted): retrying could only put it there again. */
 enum smtp_status engine_spool_now(struct engine *e, const struct smtp_message *m,
 				  struct smtp_err *err)
 {

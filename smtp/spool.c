@@ -563,7 +563,9 @@ static enum smtp_status move_to_failed(struct spool *s, const char *dir, const c
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	/* The reason first: a crash between the two steps leaves the mail
-	 * queued (tried again), never failed without its reason. */
+	 * queued (tried again), never failed without its reason.  (From tmp/,
+	 * a mail being submitted: it was not taken yet, its producer still
+	 * holds it, e.g. the module's journal.) */
 	st = publish_text(s, text, why, "failed", err);
 	if (st != SMTP_OK)
 		return st;
@@ -670,12 +672,13 @@ static void message_domain(struct spool *s, const struct smtp_message *m, char *
 	pthread_mutex_unlock(&s->id_lock);
 }
 
-/* A mail that can never be sent (smtp_compose refused it: an invalid
- * address, CR or LF in the subject), so that nothing the spool was given is
- * lost: its header block, with err's reason as Last-Error, and its body as
- * given are written to tmp (open at fd), which then moves to failed/ with
- * the reason and is counted as failed.  SMTP_EPERM with err the reason, or
- * the local error that kept it out of failed/ (tmp may be left). */
+/* A mail that can never be sent (spool_unsendable or smtp_compose refused
+ * it, err saying why), kept so that nothing the spool was given is lost:
+ * its header block, with the reason as Last-Error, and its body as given
+ * are written to tmp (open at fd) and fsync'd; tmp then moves to failed/
+ * with the reason and is counted as failed.  SMTP_EPERM with err the
+ * reason; or the local error that kept it out of failed/, tmp left for the
+ * caller to remove (the mail was not taken: the caller tries again). */
 static enum smtp_status refuse(struct spool *s, int fd, struct spool_mail *sm, const char *body,
 			       const char *tmp, struct smtp_err *err)
 {
