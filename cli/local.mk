@@ -31,6 +31,7 @@ tests_unit_test_cmdtree_LDADD = $(CLI_SHELL_LDADD)
 endif
 
 CLI_TESTS = \
+	tests/integration/cli-addresses.sh \
 	tests/integration/cli-configure.sh \
 	tests/integration/cli-fleet.sh \
 	tests/integration/cli-debug-syslog.sh \

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "config/conf.h"
 #include "smtp/smtp.h"
+#include "util/address.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -371,31 +372,27 @@ static int ask(struct cli *cli, struct mail_args *a, bool *prompted)
 	return EX_OK;
 }
 
-/* A bare address: no CR/LF or other control bytes, no blanks, no <>. */
-static bool bad_address(const char *s)
-{
-	if (!*s)
-		return true;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>')
-			return true;
-	return false;
-}
-
 /* s with control characters shown as '?': what a user typed may hold a
- * line break or an escape sequence that must not reach the terminal. */
-static void put_visible(FILE *out, const char *s)
+ * line break or an escape sequence that must not reach the terminal.  At
+ * most max octets, then "..." (as the configuration's errors show them). */
+static void put_visible(FILE *out, const char *s, size_t max)
 {
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+	size_t i;
+
+	for (i = 0; s[i] && i < max; i++)
+		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], out);
+	if (s[i])
+		fputs("...", out);
 }
 
 static int check_input(struct cli *cli, const char *to, const char *subject)
 {
-	if (bad_address(to)) {
+	const char *why = util_address_check(to, strlen(to));
+
+	if (why) {
 		fprintf(cli->err, "%% Error: mail: invalid recipient address \"");
-		put_visible(cli->err, to);
-		fprintf(cli->err, "\"\n");
+		put_visible(cli->err, to, 100);
+		fprintf(cli->err, "\" (%s)\n", why);
 		return EX_DATAERR;
 	}
 	if (strpbrk(subject, "\r\n")) {
@@ -479,9 +476,13 @@ static int submit_and_send(struct cli *cli, const char *to, const char *subject,
 	}
 	rc = delivery_start(cli, d);
 	st = spool_submit(cli->spool, &m, id, &err);
-	if (st != SMTP_OK) {
+	if (st == SMTP_EPERM) { /* check_input let through what composing refused */
+		fprintf(cli->err, "%% Error: mail %s not sent, kept in failed mail: %s\n", id,
+			err.msg);
+		rc = EX_DATAERR;
+	} else if (st != SMTP_OK) {
 		fprintf(cli->err, "%% Error: mail not queued: %s\n", err.msg);
-		rc = st == SMTP_EINVAL ? EX_DATAERR : st == SMTP_ENOMEM ? EX_OSERR : EX_IOERR;
+		rc = st == SMTP_ENOMEM ? EX_OSERR : EX_IOERR;
 	} else if (rc != EX_OK) {
 		rc = queue_only(cli, id, d->why);
 	} else {

@@ -14,6 +14,7 @@
  * and a compiled form kept in a global would need a lock in rsyslogd.
  */
 #include "config/internal.h"
+#include "util/address.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -174,20 +175,16 @@ static bool check_host(const struct conf_word *w, char *msg, size_t size)
 	return false;
 }
 
+/* `mail from ADDRESS`, `log email ADDRESS`: the one check (util/address.h). */
 static bool check_address(const struct conf_word *w, char *msg, size_t size)
 {
-	const char *s = w->text, *at = strchr(s, '@');
+	const char *why = util_address_check(w->text, strlen(w->text));
 
-	if (bad_chars(s)) {
-		snprintf(msg, size, "invalid email address \"%.100s\" (no blanks, quotes or <>)",
-			 s);
-		return false;
-	}
-	if (!at || at == s || at[1] == '\0' || strchr(at + 1, '@')) {
-		snprintf(msg, size, "invalid email address \"%.100s\" (expected name@domain)", s);
-		return false;
-	}
-	return true;
+	if (!why)
+		return true;
+	snprintf(msg, size, "invalid email address \"%.100s%s\" (%s)", w->text,
+		 strlen(w->text) > 100 ? "..." : "", why);
+	return false;
 }
 
 static bool check_password(const struct conf_word *w, char *msg, size_t size)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,8 +68,11 @@ static void write_mail(const struct conf *c, FILE *out)
 		fprintf(out, "mail smtpserver timeout %u\n", c->timeout_sec);
 	if (c->helo)
 		fprintf(out, "mail smtpserver helo %s\n", c->helo);
-	if (c->from)
-		fprintf(out, "mail from %s\n", c->from);
+	if (c->from) {
+		fputs("mail from ", out);
+		put_word(out, c->from);
+		fputc('\n', out);
+	}
 	if (c->serial) {
 		fputs("mail serial-number ", out);
 		put_word(out, c->serial);
@@ -76,9 +80,25 @@ static void write_mail(const struct conf *c, FILE *out)
 	}
 }
 
+static void log_email(FILE *out, const char *addr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "log email ADDRESS" and the rest (fmt): an address with a blank or a
+ * quote (a quoted local part, "john doe"@example.com) as one quoted word. */
+static void log_email(FILE *out, const char *addr, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("log email ", out);
+	put_word(out, addr);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+}
+
 static void write_filter(const char *addr, const char *excl, const struct conf_filter *f, FILE *out)
 {
-	fprintf(out, "log email %s%s", addr, excl);
+	log_email(out, addr, "%s", excl);
 	if (f->level != CONF_LEVEL_ANY)
 		fprintf(out, " level %s", conf_level_name(f->level));
 	if (f->program) {
@@ -115,28 +135,28 @@ static void write_settings(const struct conf_recipient *r, FILE *out)
 	int off = r->offset_min < 0 ? -r->offset_min : r->offset_min;
 
 	if (r->time_type != CONF_TIME_LOCAL || r->offset_min != 0)
-		fprintf(out, "log email %s time %s %c%d:%02d\n", a,
-			r->time_type == CONF_TIME_UTC ? "utc" : "local",
-			r->offset_min < 0 ? '-' : '+', off / 60, off % 60);
+		log_email(out, a, " time %s %c%d:%02d\n",
+			  r->time_type == CONF_TIME_UTC ? "utc" : "local",
+			  r->offset_min < 0 ? '-' : '+', off / 60, off % 60);
 	if (d->window_sec != CONF_DIGEST_WINDOW)
-		fprintf(out, "log email %s digest window %u\n", a, d->window_sec);
+		log_email(out, a, " digest window %u\n", d->window_sec);
 	if (d->max_messages != CONF_DIGEST_MSGS)
-		fprintf(out, "log email %s digest max-messages %u\n", a, d->max_messages);
+		log_email(out, a, " digest max-messages %u\n", d->max_messages);
 	if (d->max_bytes != CONF_DIGEST_BYTES)
-		fprintf(out, "log email %s digest max-bytes %u\n", a, d->max_bytes);
+		log_email(out, a, " digest max-bytes %u\n", d->max_bytes);
 	if (!d->fold) /* on is the default: running-config prints only `off` */
-		fprintf(out, "log email %s digest fold off\n", a);
+		log_email(out, a, " digest fold off\n");
 	if (d->urgent_level != CONF_DIGEST_URGENT && d->urgent_level != CONF_LEVEL_ANY)
-		fprintf(out, "log email %s urgent level %s\n", a, conf_level_name(d->urgent_level));
+		log_email(out, a, " urgent level %s\n", conf_level_name(d->urgent_level));
 	if (d->rate_per_hour != CONF_DIGEST_RATE)
-		fprintf(out, "log email %s rate-limit %u\n", a, d->rate_per_hour);
+		log_email(out, a, " rate-limit %u\n", d->rate_per_hour);
 	if (d->subject) {
-		fprintf(out, "log email %s subject ", a);
+		log_email(out, a, " subject ");
 		conf_write_quoted(out, d->subject);
 		fputc('\n', out);
 	}
 	if (r->logcheck != CONF_LOGCHECK_NONE) {
-		fprintf(out, "log email %s logcheck %s", a, conf_logcheck_name(r->logcheck));
+		log_email(out, a, " logcheck %s", conf_logcheck_name(r->logcheck));
 		if (r->logcheck_rules) {
 			fputs(" rules ", out);
 			put_word(out, r->logcheck_rules);
@@ -144,14 +164,16 @@ static void write_settings(const struct conf_recipient *r, FILE *out)
 		fputc('\n', out);
 	}
 	/* Last: it needs the recipient to exist (see has_creating_line). */
-	if (d->urgent_level == CONF_LEVEL_ANY)
-		fprintf(out, "no log email %s urgent\n", a);
+	if (d->urgent_level == CONF_LEVEL_ANY) {
+		fputs("no ", out);
+		log_email(out, a, " urgent\n");
+	}
 }
 
 static void write_recipient(const struct conf_recipient *r, FILE *out)
 {
 	if (!has_creating_line(r))
-		fprintf(out, "log email %s\n", r->address);
+		log_email(out, r->address, "\n");
 	for (size_t i = 0; i < r->n_filters; i++)
 		write_filter(r->address, "", &r->filters[i], out);
 	for (size_t i = 0; i < r->n_excludes; i++)

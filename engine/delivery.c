@@ -21,6 +21,19 @@ static struct spool *spool_locked(struct engine *e, struct smtp_err *err)
 	return e->spool;
 }
 
+/* n mails the spool put into failed/ at submission (spool_submit_batch's
+ * SMTP_EPERM: they can never be sent), err the first one's reason. */
+static void failed_at_submission(struct engine *e, size_t n, const struct smtp_err *err)
+{
+	engine_log(e, LOG_ERR, ENGINE_FAULT_DATA,
+		   "%zu mails can never be sent and are kept in %s/failed: %s", n, e->spool_dir,
+		   err->msg);
+	atomic_fetch_add_explicit(&e->tally.mails_failed, n, memory_order_relaxed);
+}
+
+/* m into the spool on the caller's thread (no outbox).  SMTP_OK also when
+ * the spool kept m in failed/ because it can never be sent (logged and
+ * counted): retrying could only put it there again. */
 enum smtp_status engine_spool_now(struct engine *e, const struct smtp_message *m,
 				  struct smtp_err *err)
 {
@@ -33,6 +46,10 @@ enum smtp_status engine_spool_now(struct engine *e, const struct smtp_message *m
 	if (sp != NULL)
 		st = spool_submit(sp, m, id, err);
 	pthread_mutex_unlock(&e->spool_lock);
+	if (st == SMTP_EPERM) { /* in failed/: taken, not to be tried again */
+		failed_at_submission(e, 1, err);
+		return SMTP_OK;
+	}
 	if (st == SMTP_OK) {
 		atomic_fetch_add_explicit(&e->tally.mails_spooled, 1, memory_order_relaxed);
 		engine_kick(e);
@@ -43,13 +60,12 @@ enum smtp_status engine_spool_now(struct engine *e, const struct smtp_message *m
 /* outbox_spooled_fn, on the outbox's thread.  It only wakes the delivery
  * thread, which also settles the journal: taking jlock here could wait for
  * a worker that waits for room in this very outbox. */
-static void spooled(void *arg, size_t n, size_t dropped, const struct smtp_err *err)
+static void spooled(void *arg, size_t n, size_t failed, const struct smtp_err *err)
 {
 	struct engine *e = arg;
 
-	if (err != NULL && dropped > 0)
-		engine_log(e, LOG_ERR, ENGINE_FAULT_DATA, "%zu mails refused by the spool %s: %s",
-			   dropped, e->spool_dir, err->msg);
+	if (err != NULL && failed > 0)
+		failed_at_submission(e, failed, err);
 	else if (err != NULL)
 		engine_log(e, LOG_ERR, ENGINE_FAULT_IO,
 			   "cannot queue mails in %s: %s (kept, retried in %d s)", e->spool_dir,

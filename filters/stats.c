@@ -11,6 +11,7 @@
 #include "filters/filter.h"
 #include "util/replace.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -84,29 +85,46 @@ enum filter_status filter_stats_save(const struct filter_set *set, const char *p
 	return FILTER_OK;
 }
 
-/* One recipient's line of a version 2 file, or (v1) of a version 1 file,
- * whose first received count is the set's. */
-static enum filter_status stats_line(struct filter_stats_table *t, const char *line, bool v1)
+/* The n numbers that end line into v[0..n), cut off the line: what stays
+ * is its start, the address.  false when they are not there. */
+static bool trailing_numbers(char *line, unsigned long long *v, int n)
 {
-	char addr[512];
-	unsigned long long rec = 0, acc, mail;
-	long long since, last = 0;
-	struct filter_stats_entry *v;
-	int n = v1 ? sscanf(line, "%511s %llu %llu %llu %lld", addr, &rec, &acc, &mail, &since)
-		   : sscanf(line, "%511s %llu %llu %lld %lld", addr, &acc, &mail, &since, &last);
+	for (int k = n - 1; k >= 0; k--) {
+		char *blank = strrchr(line, ' '), *end;
 
-	if (n != 5)
+		if (blank == NULL || blank == line || !isdigit((unsigned char)blank[1]))
+			return false;
+		errno = 0;
+		v[k] = strtoull(blank + 1, &end, 10);
+		if (*end != '\0' || errno != 0)
+			return false;
+		*blank = '\0';
+	}
+	return true;
+}
+
+/* One recipient's line of a version 2 file, or (v1) of a version 1 file,
+ * whose first received count is the set's.  The numbers are read from the
+ * end of the line and the address is all before them: it may be as long
+ * as any, and a quoted local part ("john doe"@example.com) holds blanks. */
+static enum filter_status stats_line(struct filter_stats_table *t, char *line, bool v1)
+{
+	unsigned long long n[4]; /* v1: received accepted mailed since */
+	struct filter_stats_entry *v;
+
+	if (!trailing_numbers(line, n, 4))
 		return FILTER_EFORMAT;
 	if (v1 && t->n == 0)
-		t->received = (struct filter_received){rec, (time_t)since};
+		t->received = (struct filter_received){n[0], (time_t)n[3]};
 	v = realloc(t->entries, (t->n + 1) * sizeof(*v));
 	if (!v)
 		return FILTER_ENOMEM;
 	t->entries = v;
-	v[t->n].address = strdup(addr);
+	v[t->n].address = strdup(line);
 	if (!v[t->n].address)
 		return FILTER_ENOMEM;
-	v[t->n].stats = (struct filter_stats){acc, mail, (time_t)since, (time_t)last};
+	v[t->n].stats = v1 ? (struct filter_stats){n[1], n[2], (time_t)n[3], 0}
+			   : (struct filter_stats){n[0], n[1], (time_t)n[2], (time_t)n[3]};
 	t->n++;
 	return FILTER_OK;
 }

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "smtp/smtp-internal.h"
+#include "util/address.h"
 #include "util/util.h"
 
 #define LINE_SOFT 78
@@ -209,17 +210,21 @@ static int check_header(const char *what, const char *v, struct smtp_err *err)
 	return 0;
 }
 
-/* RFC 5321 section 4.5.3.1.3: a path is at most 256 octets with its <>. */
-#define ADDRESS_MAX 254
-
+/* The one check of an address (util/address.h): "the recipient address
+ * is not valid (no domain after the @), refused". */
 static int check_address(const char *what, const char *v, struct smtp_err *err)
 {
-	if (check_header(what, v, err) < 0)
-		return -1;
-	if (strlen(v) > ADDRESS_MAX) {
+	const char *why;
+
+	if (!v) {
 		err->code = 0;
-		snprintf(err->msg, sizeof(err->msg), "the %s is longer than %d octets, refused",
-			 what, ADDRESS_MAX);
+		snprintf(err->msg, sizeof(err->msg), "no %s given", what);
+		return -1;
+	}
+	why = util_address_check(v, strlen(v));
+	if (why) {
+		err->code = 0;
+		snprintf(err->msg, sizeof(err->msg), "the %s is not valid (%s), refused", what, why);
 		return -1;
 	}
 	return 0;

@@ -136,10 +136,11 @@ static void list_return(struct outbox *ob, struct outbox_mail **v, size_t k)
 	}
 }
 
-/* Spool v[0..k).  The spooled and the invalid mails are freed; the others
- * are moved to the front of v.  Returns how many are left in v. */
+/* Spool v[0..k).  The queued mails and those the spool put into failed/
+ * are freed; the others are moved to the front of v.  Returns how many are
+ * left in v. */
 static size_t spool_some(struct outbox *ob, struct outbox_mail **v, size_t k, size_t *spooled,
-			 size_t *dropped, struct smtp_err *err)
+			 size_t *failed, struct smtp_err *err)
 {
 	const struct smtp_message *msgs[OUTBOX_BATCH];
 	enum smtp_status status[OUTBOX_BATCH];
@@ -149,10 +150,10 @@ static size_t spool_some(struct outbox *ob, struct outbox_mail **v, size_t k, si
 	for (i = 0; i < k; i++)
 		msgs[i] = &v[i]->m;
 	(void)spool_submit_batch(ob->spool, msgs, k, ids, status, err);
-	*spooled = *dropped = 0;
+	*spooled = *failed = 0;
 	for (i = 0; i < k; i++) {
-		if (status[i] == SMTP_OK || status[i] == SMTP_EINVAL) {
-			*(status[i] == SMTP_OK ? spooled : dropped) += 1;
+		if (status[i] == SMTP_OK || status[i] == SMTP_EPERM) {
+			*(status[i] == SMTP_OK ? spooled : failed) += 1;
 			free(v[i]);
 		} else {
 			v[left++] = v[i];
@@ -167,12 +168,12 @@ static size_t spool_some(struct outbox *ob, struct outbox_mail **v, size_t k, si
 static size_t batch(struct outbox *ob, struct smtp_err *err)
 {
 	struct outbox_mail *v[OUTBOX_BATCH];
-	size_t k, left, spooled, dropped;
+	size_t k, left, spooled, failed;
 
 	k = list_take(ob, v, OUTBOX_BATCH);
 	pthread_mutex_unlock(&ob->lock);
 	err->msg[0] = '\0';
-	left = spool_some(ob, v, k, &spooled, &dropped, err);
+	left = spool_some(ob, v, k, &spooled, &failed, err);
 	pthread_mutex_lock(&ob->lock);
 	list_return(ob, v, left);
 	ob->in_flight = 0;
@@ -180,7 +181,7 @@ static size_t batch(struct outbox *ob, struct smtp_err *err)
 	pthread_cond_broadcast(&ob->room);
 	pthread_mutex_unlock(&ob->lock);
 	if (ob->spooled != NULL)
-		ob->spooled(ob->arg, spooled, dropped, left + dropped > 0 ? err : NULL);
+		ob->spooled(ob->arg, spooled, failed, left + failed > 0 ? err : NULL);
 	pthread_mutex_lock(&ob->lock);
 	return left;
 }

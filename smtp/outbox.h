@@ -15,9 +15,9 @@
  * its own record of what the mail holds (omlogmail's digest journal) until
  * outbox_pending() is 0.  A batch the spool refuses with a local error
  * (disk full, EIO) stays in the list and is tried again every
- * OUTBOX_RETRY_SEC; a mail refused as invalid (SMTP_EINVAL: CR/LF in an
- * address or the subject) is dropped and reported, since retrying cannot
- * cure it.
+ * OUTBOX_RETRY_SEC; a mail that can never be sent (SMTP_EPERM: an invalid
+ * address, CR/LF in the subject) is in the spool's failed/ with the reason
+ * (spool_submit_batch) and is reported as failed: nothing is dropped.
  *
  * Threads: outbox_put and outbox_pending may be called from any number of
  * threads; outbox_stop once, when nobody puts any more.
@@ -48,9 +48,10 @@ struct outbox;
 
 /* Called on the outbox's thread (or in outbox_stop), with no lock held,
  * after each batch:
- * n mails went into the spool; err is NULL, or says why some did not
- * (`dropped` of them were invalid and are gone, the rest stay listed). */
-typedef void (*outbox_spooled_fn)(void *arg, size_t n, size_t dropped, const struct smtp_err *err);
+ * n mails went into the spool's queue; err is NULL, or says why some did
+ * not (`failed` of them can never be sent and went to failed/ with a reason,
+ * err's for the first; the rest stay listed). */
+typedef void (*outbox_spooled_fn)(void *arg, size_t n, size_t failed, const struct smtp_err *err);
 
 struct outbox_params {
 	const char *spool_dir;
@@ -67,8 +68,8 @@ enum smtp_status outbox_start(struct outbox **out, const struct outbox_params *p
 
 /* Copy m (from, to, subject, body, date; message_id is ignored) into the
  * list.  SMTP_ETEMP when the list stayed full for OUTBOX_WAIT_SEC or the
- * outbox is stopping, SMTP_ENOMEM.  (A mail the spool will refuse is
- * reported later, through the spooled function.) */
+ * outbox is stopping, SMTP_ENOMEM.  (A mail the spool puts into failed/
+ * is reported later, through the spooled function.) */
 enum smtp_status outbox_put(struct outbox *ob, const struct smtp_message *m, struct smtp_err *err);
 
 /* Mails put and not yet in the spool (listed or being written). */

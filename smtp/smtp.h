@@ -171,7 +171,10 @@ void smtp_close(struct smtp_client *c);
  *   failed/     mails that met a permanent failure or expired, as they were
  *               in queue/, each with ID.reason: one line, the reason ("RCPT
  *               TO: 550 5.1.1 unknown user", "expired after 12 attempts:
- *               ...", "corrupt spool file: ...").
+ *               ...", "corrupt spool file: ...").  Also a mail a submission
+ *               could never send ("the recipient address is not valid
+ *               (...), refused"): its header block and body as given,
+ *               never in queue/.
  *   pending/journal  the module's write-ahead journal of messages held in
  *               digests (engine/journal.h).
  *   cache/      compiled logcheck rules (filters/hscache.h); the module's
@@ -180,6 +183,9 @@ void smtp_close(struct smtp_client *c);
  *   counters    "sent N\nfailed N\nauth-failed N\n" (`show counter mail`),
  *               replaced under the lock (a missing line counts 0; unknown
  *               lines are ignored).
+ *   refused     one line, "ID", appended (O_APPEND|O_NOFOLLOW, no lock) for
+ *               each submission put straight into failed/; counted with
+ *               counters' fails, removed by `clear counter mail`.
  *   state       "Server-Address: ADDR\n": where delivery last connected.
  *   debug       exists while `debug mail` is on; "detail" or "on".
  *   stats       the module's per-recipient statistics, 0644 (`show log
@@ -198,6 +204,7 @@ void smtp_close(struct smtp_client *c);
 #define SPOOL_NAME_CACHE    "cache"
 #define SPOOL_NAME_LOCK     "lock"
 #define SPOOL_NAME_COUNTERS "counters"
+#define SPOOL_NAME_REFUSED  "refused"
 #define SPOOL_NAME_STATE    "state"
 #define SPOOL_NAME_DEBUG    "debug"
 #define SPOOL_NAME_STATS    "stats"
@@ -236,7 +243,7 @@ void spool_close(struct spool *s);
 
 /* Queue m crash-safely; m->message_id is ignored and built from the new
  * mail-id and the host name.  id receives the mail-id.  (The batch of one of
- * spool_submit_batch.) */
+ * spool_submit_batch: SMTP_EPERM when m went to failed/.) */
 enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m, char id[SPOOL_ID_MAX],
 			      struct smtp_err *err);
 
@@ -244,11 +251,16 @@ enum smtp_status spool_submit(struct spool *s, const struct smtp_message *m, cha
  * mail's file is written, then each is fsync'd, then each renamed into
  * queue/, then queue/ is fsync'd once per 64 mails.  Each mail is
  * crash-safe on its own (never half a mail in queue/).  For each i,
- * status[i] says how msgs[i] fared and ids[i] receives its mail-id ("" when
- * it was not queued); a mail refused (SMTP_EINVAL: no address, CR/LF in an
- * address or the subject) or that could not be written (SMTP_EIO,
- * SMTP_ENOMEM) fails alone, the others are queued.  Returns SMTP_OK when
- * every mail was queued, else the status of the first (by position) that was
+ * status[i] says how msgs[i] fared and ids[i] receives its mail-id:
+ *   SMTP_OK      queued;
+ *   SMTP_EPERM   it can never be sent (smtp_compose refuses it: an address
+ *                util/address.h refuses, CR or LF in the subject): nothing
+ *                is lost, it is in failed/ with that reason (spool_list_failed,
+ *                `show mail`) and counted as failed (spool_counters);
+ *   SMTP_EIO, SMTP_ENOMEM   it could not be written: ids[i] is "", nothing
+ *                of it is in the spool, the caller tries again.
+ * A mail fails alone, the others are queued.  Returns SMTP_OK when every
+ * mail was queued, else the status of the first (by position) that was
  * not, err describing it.  ids and status hold n entries each; n may be 0.
  * Not atomic as a whole: after a crash in the middle, some mails of the batch
  * may be queued and others not. */

@@ -71,6 +71,15 @@ void spool_set_free(struct spool_set *set);
 enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 				   struct smtp_err *err);
 
+/* Whether a mail from, to, with subject (NULL: not checked) can never be
+ * sent, err saying why: an address util/address.h refuses ("the recipient
+ * address is not valid (no domain after the @)"), a line break in the
+ * subject.  smtp_compose checks the same; submission checks first so that
+ * a failed mail's reason is the same whatever composes, and the delivery
+ * run checks what is in queue/ (a file from elsewhere) before sending. */
+bool spool_unsendable(const char *from, const char *to, const char *subject,
+		      struct smtp_err *err);
+
 /* Move queue/name to failed/name and record reason in failed/name.reason. */
 enum smtp_status spool_fail(struct spool *s, const char *name, const char *reason,
 			    struct smtp_err *err);

@@ -2,7 +2,7 @@
  * smtp/spool.c: the persistent mail queue shared by logmail and omlogmail.
  *
  * The spool's layout, every name in it: smtp/smtp.h.  This file keeps
- * tmp/, queue/, failed/, lock, counters, state and debug.
+ * tmp/, queue/, failed/, lock, counters, refused, state and debug.
  *
  * A mail-id is the AWP feature guide's YYYYMMDDhhmmss.PID (local time of submission, the
  * submitting process's pid), with ".N" appended when that name is taken in
@@ -24,8 +24,9 @@
  *
  *   Date: ...\r\n
  *
- * Values never hold CR or LF: addresses and subjects with them are refused
- * at submission, and a server's reply is flattened to one line.  Unknown
+ * Values never hold CR or LF: a mail whose address or subject holds one
+ * goes to failed/ at submission with them written as blanks, and a
+ * server's reply is flattened to one line.  Unknown
  * keys are ignored, so a later version may add some.
  *
  * Publishing is crash-safe: a file is written in tmp/ (O_EXCL, 0600),
@@ -71,8 +72,10 @@
 #include <unistd.h>
 
 #include "smtp/spool-internal.h"
+#include "util/address.h"
 #include "util/replace.h"
 #include "util/trust.h"
+#include "util/util.h"
 
 #define SPOOL_MAIL_MAX (64u << 20) /* a larger file in queue/ is corrupt */
 
@@ -121,11 +124,6 @@ static bool valid_id(const char *id)
 	size_t n = strlen(id);
 
 	return n > 0 && n < SPOOL_ID_MAX && id[0] != '.' && !strchr(id, '/');
-}
-
-static bool has_crlf(const char *s)
-{
-	return s && strpbrk(s, "\r\n");
 }
 
 /* ---- open / close -------------------------------------------------------- */
@@ -548,6 +546,67 @@ void spool_set_free(struct spool_set *set)
 	set->n = 0;
 }
 
+static enum smtp_status no_such_mail(const char *id, struct smtp_err *err)
+{
+	spool_errf(err, "no mail with mail-id %s in the queue", id);
+	return SMTP_ENOENT;
+}
+
+/* Move dir/name (dir: queue, or tmp for a mail refused at submission) to
+ * failed/name, its reason first in failed/name.reason. */
+static enum smtp_status move_to_failed(struct spool *s, const char *dir, const char *name,
+				       const char *reason, struct smtp_err *err)
+{
+	char src[300], dst[300], why[300], text[600];
+	enum smtp_status st;
+
+	snprintf(src, sizeof(src), "%s/%s", dir, name);
+	snprintf(dst, sizeof(dst), SPOOL_NAME_FAILED "/%s", name);
+	snprintf(why, sizeof(why), SPOOL_NAME_FAILED "/%s.reason", name);
+	snprintf(text, sizeof(text), "%s\n", reason);
+	for (char *p = text; p[1]; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	/* The reason first: a crash between the two steps leaves the mail
+	 * queued (tried again), never failed without its reason.  (From tmp/,
+	 * a mail being submitted: it was not taken yet, its producer still
+	 * holds it, e.g. the module's journal.) */
+	st = publish_text(s, text, why, err);
+	if (st != SMTP_OK)
+		return st;
+	if (renameat(s->dirfd, src, s->dirfd, dst) < 0) {
+		int e = errno;
+
+		unlinkat(s->dirfd, why, 0);
+		errno = e;
+		if (e == ENOENT)
+			return no_such_mail(name, err);
+		return sys_fail(err, "cannot move to", dst);
+	}
+	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_FAILED);
+	(void)util_fsync_dir(s->dirfd, dir);
+	return SMTP_OK;
+}
+
+/* A mail put into failed/ at submission is counted by a line appended to
+ * "refused" (spool_counters adds them to the fails): "counters" is
+ * replaced under the delivery lock, which a delivery run holds for as long
+ * as its sessions last, and one write with O_APPEND needs no lock.  Best
+ * effort: the mail is in failed/ whether or not it is counted. */
+static void count_refused(struct spool *s, const char *id)
+{
+	char line[SPOOL_ID_MAX + 1];
+	int n = snprintf(line, sizeof(line), "%s\n", id);
+	int fd = openat(s->dirfd, SPOOL_NAME_REFUSED, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			0600);
+
+	if (fd < 0)
+		return;
+	if (util_write_all(fd, line, (size_t)n) == 0)
+		(void)fsync(fd);
+	close(fd);
+}
+
 /* ---- submit -------------------------------------------------------------- */
 
 static void remember_id(struct spool *s, time_t now, unsigned next)
@@ -618,8 +677,55 @@ static void message_domain(struct spool *s, const struct smtp_message *m, char *
 	pthread_mutex_unlock(&s->id_lock);
 }
 
-/* Phase 1 of a submission: check m, reserve its mail-id (tmp/ID, left open
- * in *fd), compose it and write it there, not yet fsync'd.  On failure
+/* A mail that can never be sent (spool_unsendable or smtp_compose refused
+ * it, err saying why), kept so that nothing the spool was given is lost:
+ * its header block, with the reason as Last-Error, and its body as given
+ * are written to tmp (open at fd) and fsync'd; tmp then moves to failed/
+ * with the reason and is counted as failed.  SMTP_EPERM with err the
+ * reason; or the local error that kept it out of failed/, tmp left for the
+ * caller to remove (the mail was not taken: the caller tries again). */
+static enum smtp_status refuse(struct spool *s, int fd, struct spool_mail *sm, const char *body,
+			       const char *tmp, struct smtp_err *err)
+{
+	char reason[sizeof(err->msg)];
+	enum smtp_status st;
+
+	snprintf(reason, sizeof(reason), "%s", err->msg);
+	sm->last_error = reason;
+	sm->msg = body && *body ? body : "\n"; /* a mail file has a message part */
+	sm->len = strlen(sm->msg);
+	st = write_mail(fd, sm, tmp, err);
+	if (st == SMTP_OK)
+		st = sync_mail(fd, tmp, err);
+	if (st == SMTP_OK)
+		st = move_to_failed(s, SPOOL_NAME_TMP, sm->id, reason, err);
+	if (st != SMTP_OK)
+		return st;
+	count_refused(s, sm->id);
+	spool_errf(err, "%s", reason);
+	return SMTP_EPERM;
+}
+
+bool spool_unsendable(const char *from, const char *to, const char *subject,
+		      struct smtp_err *err)
+{
+	const char *why;
+
+	if ((why = util_address_check(from, strlen(from))))
+		spool_errf(err, "the sender address is not valid (%s)", why);
+	else if ((why = util_address_check(to, strlen(to))))
+		spool_errf(err, "the recipient address is not valid (%s)", why);
+	else if (subject && strpbrk(subject, "\r\n"))
+		spool_errf(err, "the subject contains a line break (CR or LF)");
+	else
+		return false;
+	return true;
+}
+
+/* Phase 1 of a submission: reserve m's mail-id (tmp/ID, left open in *fd),
+ * compose it and write it there, not yet fsync'd.  A mail that can never
+ * be sent (spool_unsendable, or smtp_compose refuses it) goes to failed/ at once
+ * (refuse): SMTP_EPERM, its mail-id in id, *fd -1.  On any other failure
  * nothing is left in tmp/ and *fd is -1. */
 static enum smtp_status write_one(struct spool *s, const struct smtp_message *m, time_t now,
 				  char id[SPOOL_ID_MAX], int *fd, struct smtp_err *err)
@@ -632,14 +738,6 @@ static enum smtp_status write_one(struct spool *s, const struct smtp_message *m,
 	enum smtp_status st;
 
 	*fd = -1;
-	if (!m->from || !m->to || !*m->from || !*m->to) {
-		spool_errf(err, "a mail needs a sender and a recipient");
-		return SMTP_EINVAL;
-	}
-	if (has_crlf(m->from) || has_crlf(m->to) || has_crlf(m->subject)) {
-		spool_errf(err, "CR or LF in the %s", has_crlf(m->subject) ? "subject" : "address");
-		return SMTP_EINVAL;
-	}
 	st = reserve_id(s, now, sm.id, fd, err);
 	if (st != SMTP_OK)
 		return st;
@@ -649,20 +747,29 @@ static enum smtp_status write_one(struct spool *s, const struct smtp_message *m,
 	msg.message_id = mid;
 	if (!msg.date)
 		msg.date = now;
-	st = smtp_compose(&msg, &text, &len, err);
+	sm.from = (char *)(m->from ? m->from : "");
+	sm.to = (char *)(m->to ? m->to : "");
+	sm.subject = (char *)(m->subject ? m->subject : "");
+	sm.message_id = mid;
+	sm.last_error = "";
+	sm.queued = now;
+	sm.next_try = now;
+	st = spool_unsendable(sm.from, sm.to, sm.subject, err) ? SMTP_EINVAL
+							      : smtp_compose(&msg, &text, &len, err);
 	if (st == SMTP_OK) {
-		sm.from = (char *)m->from;
-		sm.to = (char *)m->to;
-		sm.subject = (char *)(m->subject ? m->subject : "");
-		sm.message_id = mid;
-		sm.last_error = "";
-		sm.queued = now;
-		sm.next_try = now;
 		sm.msg = text;
 		sm.len = len;
 		st = write_mail(*fd, &sm, tmp, err);
+	} else if (st == SMTP_EINVAL) {
+		st = refuse(s, *fd, &sm, m->body, tmp, err);
 	}
 	free(text);
+	if (st == SMTP_EPERM) {
+		close(*fd);
+		*fd = -1;
+		memcpy(id, sm.id, SPOOL_ID_MAX);
+		return st;
+	}
 	if (st != SMTP_OK) {
 		close(*fd);
 		*fd = -1;
@@ -743,7 +850,7 @@ static void submit_chunk(struct spool *s, const struct smtp_message *const *msgs
 	if (renamed)
 		(void)util_fsync_dir(s->dirfd, SPOOL_NAME_QUEUE);
 	for (i = 0; i < n; i++)
-		if (status[i] != SMTP_OK)
+		if (status[i] != SMTP_OK && status[i] != SMTP_EPERM) /* EPERM: in failed/ */
 			ids[i][0] = '\0';
 }
 
@@ -797,12 +904,6 @@ enum smtp_status spool_list(struct spool *s, int (*fn)(void *arg, const struct s
 	}
 	spool_set_free(&set);
 	return SMTP_OK;
-}
-
-static enum smtp_status no_such_mail(const char *id, struct smtp_err *err)
-{
-	spool_errf(err, "no mail with mail-id %s in the queue", id);
-	return SMTP_ENOENT;
 }
 
 /* A failed mail: failed/ID and its reason. */
@@ -918,33 +1019,7 @@ fail:
 enum smtp_status spool_fail(struct spool *s, const char *name, const char *reason,
 			    struct smtp_err *err)
 {
-	char src[300], dst[300], why[300], text[600];
-	enum smtp_status st;
-
-	snprintf(src, sizeof(src), SPOOL_NAME_QUEUE "/%s", name);
-	snprintf(dst, sizeof(dst), SPOOL_NAME_FAILED "/%s", name);
-	snprintf(why, sizeof(why), SPOOL_NAME_FAILED "/%s.reason", name);
-	snprintf(text, sizeof(text), "%s\n", reason);
-	for (char *p = text; p[1]; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
-	/* The reason first: a crash between the two steps leaves the mail
-	 * queued (tried again), never failed without its reason. */
-	st = publish_text(s, text, why, err);
-	if (st != SMTP_OK)
-		return st;
-	if (renameat(s->dirfd, src, s->dirfd, dst) < 0) {
-		int e = errno;
-
-		unlinkat(s->dirfd, why, 0);
-		errno = e;
-		if (e == ENOENT)
-			return no_such_mail(name, err);
-		return sys_fail(err, "cannot move to", dst);
-	}
-	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_FAILED);
-	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_QUEUE);
-	return SMTP_OK;
+	return move_to_failed(s, SPOOL_NAME_QUEUE, name, reason, err);
 }
 
 enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *err)
@@ -1008,7 +1083,9 @@ unsigned spool_backoff(unsigned attempts)
 
 /* ---- counters and debug -------------------------------------------------- */
 
-enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, struct smtp_err *err)
+/* The counters file alone (what spool_counters_add adds to). */
+static enum smtp_status read_counters(struct spool *s, struct spool_counters *out,
+				      struct smtp_err *err)
 {
 	char *buf, *line, *save = NULL;
 	size_t len;
@@ -1033,6 +1110,30 @@ enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, str
 	return SMTP_OK;
 }
 
+/* The mails counted in "refused" (count_refused): its lines. */
+static unsigned long count_lines(struct spool *s, const char *name)
+{
+	unsigned long n = 0;
+	size_t len;
+	char *buf;
+
+	if (read_file(s, name, &buf, &len) < 0)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\n';
+	free(buf);
+	return n;
+}
+
+enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, struct smtp_err *err)
+{
+	enum smtp_status st = read_counters(s, out, err);
+
+	if (st == SMTP_OK)
+		out->failed += count_lines(s, SPOOL_NAME_REFUSED);
+	return st;
+}
+
 enum smtp_status spool_counters_add(struct spool *s, const struct spool_counters *add,
 				    struct smtp_err *err)
 {
@@ -1042,7 +1143,7 @@ enum smtp_status spool_counters_add(struct spool *s, const struct spool_counters
 
 	if (add->sent == 0 && add->failed == 0 && add->auth_failed == 0)
 		return SMTP_OK;
-	st = spool_counters(s, &c, err);
+	st = read_counters(s, &c, err);
 	if (st != SMTP_OK)
 		return st;
 	snprintf(text, sizeof(text), "sent %lu\nfailed %lu\nauth-failed %lu\n", c.sent + add->sent,
@@ -1088,6 +1189,8 @@ enum smtp_status spool_counters_clear(struct spool *s, struct smtp_err *err)
 	if (lock < 0)
 		return errno == EWOULDBLOCK ? SMTP_EBUSY : SMTP_EIO;
 	st = publish_text(s, "sent 0\nfailed 0\nauth-failed 0\n", SPOOL_NAME_COUNTERS, err);
+	if (st == SMTP_OK && unlinkat(s->dirfd, SPOOL_NAME_REFUSED, 0) < 0 && errno != ENOENT)
+		st = sys_fail(err, "cannot remove", SPOOL_NAME_REFUSED);
 	close(lock);
 	return st;
 }

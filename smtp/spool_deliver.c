@@ -5,7 +5,9 @@
  * process at a time, so nothing is sent twice), the run:
  *   1. reads queue/, moving corrupt files to failed/ (counted as fails);
  *   2. moves mails queued longer than SPOOL_EXPIRE_SEC to failed/ as
- *      "expired after N attempts: <last error>";
+ *      "expired after N attempts: <last error>", and those with an address
+ *      util/address.h refuses (a file put in queue/ by other means than
+ *      spool_submit, which sends those to failed/ itself) with its verdict;
  *   3. picks the due ones (Next-Try <= now, all when force, or just `only`),
  *      oldest first, and sends them over one session:
  *        - sent: removed from queue/ (queue/ is fsync'd once, when the
@@ -155,6 +157,7 @@ static bool expire(struct run *r, struct spool_mail *m)
 /* Mark what this run will not touch as done; true when something is left. */
 static bool pick(struct run *r, struct spool_set *set, bool force, const char *only)
 {
+	struct smtp_err e = {0};
 	bool any = false;
 
 	for (size_t i = 0; i < set->n; i++) {
@@ -164,6 +167,9 @@ static bool pick(struct run *r, struct spool_set *set, bool force, const char *o
 			m->done = true;
 		else if (r->now - m->queued >= SPOOL_EXPIRE_SEC) {
 			if (expire(r, m))
+				return false;
+		} else if (spool_unsendable(m->from, m->to, NULL, &e)) {
+			if (fail_mail(r, m, e.msg))
 				return false;
 		} else if (!only && !force && m->next_try > r->now)
 			m->done = true;

@@ -1,16 +1,28 @@
 # Shared test fixtures; each folder's local.mk adds its own tests.
 EXTRA_DIST += tests/servers/smtpd.py tests/integration/lib.sh
 
+# util/address.h (header only, so its test is here): util_address_check on
+# the shared list of tricky addresses, tests/addresses.txt, which
+# tests/integration/cli-addresses.sh puts to every entry point.
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_address
+TESTS += tests/unit/test_address
+tests_unit_test_address_SOURCES = tests/unit/test_address.c
+tests_unit_test_address_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_address_LDADD = $(CRITERION_LIBS)
+endif
+EXTRA_DIST += tests/addresses.txt
+
 # ---- fuzzing (owner: fuzz; tests/fuzz/README.md) ---------------------------
 #
 # Always: each fuzz target's source linked with tests/fuzz/replay.c (a plain
 # main, no libFuzzer) replays tests/fuzz/corpus/<target>/ and every kept
 # crash in tests/fuzz/regressions/<target>/, so they are tests of `make check`.
-FUZZ_TARGETS = conf filters reply compose log_line ere digest_state journal miner_state
+FUZZ_TARGETS = conf filters reply compose log_line ere digest_state journal miner_state address
 FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_filters \
 	tests/fuzz/replay_reply tests/fuzz/replay_compose tests/fuzz/replay_log_line \
 	tests/fuzz/replay_ere tests/fuzz/replay_digest_state tests/fuzz/replay_journal \
-	tests/fuzz/replay_miner_state
+	tests/fuzz/replay_miner_state tests/fuzz/replay_address
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -44,6 +56,10 @@ tests_fuzz_replay_digest_state_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"diges
 tests_fuzz_replay_digest_state_LDADD = digest/libdigest.la smtp/libsmtp.la $(OPENSSL_LIBS) \
 	$(PTHREAD_LIBS)
 
+tests_fuzz_replay_address_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_address.c
+tests_fuzz_replay_address_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"address"'
+tests_fuzz_replay_address_LDADD = config/libconf.la smtp/libsmtp.la
+
 tests_fuzz_replay_journal_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_journal.c
 tests_fuzz_replay_journal_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"journal"'
 tests_fuzz_replay_journal_LDADD = engine/libengine.la
@@ -54,18 +70,24 @@ tests_fuzz_replay_miner_state_LDADD = digest/libdigest.la
 
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/corpus/reply tests/fuzz/corpus/compose \
 	tests/fuzz/corpus/log_line tests/fuzz/corpus/ere tests/fuzz/corpus/digest_state \
-	tests/fuzz/corpus/journal tests/fuzz/corpus/miner_state tests/fuzz/regressions
+	tests/fuzz/corpus/journal tests/fuzz/corpus/miner_state tests/fuzz/corpus/address \
+	tests/fuzz/regressions
 
 # With --enable-fuzzing (CC=clang): the libFuzzer programs.  fuzz_conf,
 # fuzz_filters and fuzz_digest_state are defined in config/local.mk,
 # filters/local.mk and digest/local.mk.
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_reply tests/fuzz/fuzz_compose tests/fuzz/fuzz_log_line tests/fuzz/fuzz_ere \
-	tests/fuzz/fuzz_journal tests/fuzz/fuzz_miner_state
+	tests/fuzz/fuzz_journal tests/fuzz/fuzz_miner_state \
+	tests/fuzz/fuzz_address
 tests_fuzz_fuzz_miner_state_SOURCES = tests/fuzz/fuzz_miner_state.c
 tests_fuzz_fuzz_miner_state_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_miner_state_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_miner_state_LDADD = digest/libdigest.la
+tests_fuzz_fuzz_address_SOURCES = tests/fuzz/fuzz_address.c
+tests_fuzz_fuzz_address_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_address_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_address_LDADD = config/libconf.la smtp/libsmtp.la
 tests_fuzz_fuzz_journal_SOURCES = tests/fuzz/fuzz_journal.c
 tests_fuzz_fuzz_journal_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_journal_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer

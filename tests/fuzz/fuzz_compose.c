@@ -20,10 +20,12 @@
  *   - re-encoded for a server without 8BITMIME (smtp_downgrade_body), the
  *     body is 7-bit, its lines at most 76 octets, and the body
  *     decodes (quoted-printable) back to the composed body octet for octet.
- * On a refusal (SMTP_EINVAL): a header value really had CR or LF, or an
- * address too long for a 998-octet line; any other status traps.
+ * On a refusal (SMTP_EINVAL): the subject really had CR or LF, or
+ * util_address_check refuses an address (CR, LF, longer than 254 octets,
+ * not RFC 5321 syntax); any other status traps.
  */
 #include "smtp/smtp-internal.h"
+#include "util/address.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -73,11 +75,11 @@ static void split(const uint8_t *data, size_t size, struct fields *f, char *copy
 
 static bool refusal_justified(const struct fields *f)
 {
-	for (int i = 0; i < 3; i++)
-		if (strpbrk(f->v[i], "\r\n"))
-			return true;
-	/* RFC 5321 4.5.3.1.3: longer addresses are refused. */
-	return strlen(f->v[0]) > 254 || strlen(f->v[1]) > 254;
+	if (strpbrk(f->v[2], "\r\n"))
+		return true;
+	/* the one check of an address: CR, LF, RFC 5321 lengths and syntax */
+	return util_address_check(f->v[0], strlen(f->v[0])) != NULL ||
+	       util_address_check(f->v[1], strlen(f->v[1])) != NULL;
 }
 
 /* Every line ends in CRLF and is at most 998 octets. */

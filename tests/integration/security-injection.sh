@@ -49,7 +49,7 @@ for v in $'\r\n' $'\r' $'\n'; do
 done
 out=$(lm mail to $'x@example.com\r\nRCPT TO:<y@example.com>' subject s file /dev/null 2>&1 </dev/null)
 lm_assert_eq "a refused address is shown without its line break" \
-	'% Error: mail: invalid recipient address "x@example.com??RCPT TO:<y@example.com>"' "$out"
+	'% Error: mail: invalid recipient address "x@example.com??RCPT TO:<y@example.com>" (CR or LF in the address)' "$out"
 refuse "mail from with >" 64 'invalid email address' mail from 'a@example.com> SIZE=1'
 refuse "mail to with >" 65 'invalid recipient address' mail to 'x@example.com> NOTIFY=NEVER' \
 	subject s file /dev/null

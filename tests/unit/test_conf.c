@@ -373,15 +373,41 @@ Test(conf, from_and_serial)
 	ok("mail from example@example.com");
 	cr_assert_str_eq(c->from, "example@example.com");
 	bad("mail from example.com", CONF_ESYNTAX, 11,
-	    "invalid email address \"example.com\" (expected name@domain)");
+	    "invalid email address \"example.com\" (no @ (expected name@domain))");
 	bad("mail from a@b@c", CONF_ESYNTAX, 11,
-	    "invalid email address \"a@b@c\" (expected name@domain)");
+	    "invalid email address \"a@b@c\" (two @ (an @ in the local part must be quoted: "
+	    "\"a@b\"@domain))");
 	bad("mail from @b", CONF_ESYNTAX, 11,
-	    "invalid email address \"@b\" (expected name@domain)");
+	    "invalid email address \"@b\" (no local part before the @)");
 	bad("mail from a@", CONF_ESYNTAX, 11,
-	    "invalid email address \"a@\" (expected name@domain)");
+	    "invalid email address \"a@\" (no domain after the @)");
 	bad("mail from <a@b>", CONF_ESYNTAX, 11,
-	    "invalid email address \"<a@b>\" (no blanks, quotes or <>)");
+	    "invalid email address \"<a@b>\" (<> around or in the address (give it bare: "
+	    "name@domain))");
+	/* RFC 5321 lengths: the whole at most 254 octets, the local part 64 */
+	bad("mail from "
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "@example.com",
+	    CONF_ESYNTAX, 11,
+	    "invalid email address "
+	    "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxx...\" (longer than 254 octets)");
+	bad("mail from xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@example.com",
+	    CONF_ESYNTAX, 11,
+	    "invalid email address "
+	    "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@example.com\" (local "
+	    "part longer than 64 octets)");
+	/* a quoted local part is written back as one quoted word */
+	ok("mail from \"\\\"john doe\\\"@example.com\"");
+	cr_assert_str_eq(c->from, "\"john doe\"@example.com");
+	ok("log email \"\\\"john doe\\\"@example.com\" level errors");
+	ok("log email \"\\\"john doe\\\"@example.com\" rate-limit 5");
+	expect_written("mail from \"\\\"john doe\\\"@example.com\"\n"
+		       "log email \"\\\"john doe\\\"@example.com\" level errors\n"
+		       "log email \"\\\"john doe\\\"@example.com\" rate-limit 5\n");
+	ok("no log email \"\\\"john doe\\\"@example.com\"");
 	ok("no mail from");
 	cr_assert_null(c->from);
 	ok("mail serial-number A05049G154200043");
@@ -413,7 +439,7 @@ Test(conf, log_email_recipient)
 	bad("no log email admin@example.com", CONF_ENOTFOUND, 14,
 	    "no email log target \"admin@example.com\"");
 	bad("log email admin", CONF_ESYNTAX, 11,
-	    "invalid email address \"admin\" (expected name@domain)");
+	    "invalid email address \"admin\" (no @ (expected name@domain))");
 	bad("log email", CONF_ESYNTAX, 10, "expected an email address after \"email\"");
 }
 

@@ -36,17 +36,17 @@ TestSuite(outbox, .init = setup, .fini = teardown, .timeout = 30);
 /* What the spooled callback saw. */
 struct seen {
 	pthread_mutex_t lock;
-	size_t spooled, dropped, errors;
+	size_t spooled, failed, errors;
 	char last_err[512];
 };
 
-static void on_spooled(void *arg, size_t n, size_t dropped, const struct smtp_err *err)
+static void on_spooled(void *arg, size_t n, size_t failed, const struct smtp_err *err)
 {
 	struct seen *s = arg;
 
 	pthread_mutex_lock(&s->lock);
 	s->spooled += n;
-	s->dropped += dropped;
+	s->failed += failed;
 	if (err != NULL) {
 		s->errors++;
 		snprintf(s->last_err, sizeof(s->last_err), "%s", err->msg);
@@ -147,11 +147,15 @@ Test(outbox, every_mail_put_is_queued)
 	cr_assert_eq(outbox_stop(ob, &err), 0);
 }
 
-Test(outbox, an_invalid_mail_is_dropped_and_reported_the_others_go_in)
+/* Nothing put is dropped: a mail that can never be sent goes to failed/
+ * with the reason, the others are queued. */
+Test(outbox, an_unsendable_mail_goes_to_failed_and_is_reported_the_others_go_in)
 {
 	struct seen s = {0};
 	struct outbox *ob = start(&s, 0);
 	struct smtp_err err = {0};
+	struct listing l = {0};
+	struct spool *sp;
 
 	cr_assert_eq(put(ob, 1, "fine"), SMTP_OK);
 	cr_assert_eq(put(ob, 2, "bad\r\nBcc: victim@example.com"), SMTP_OK);
@@ -160,8 +164,13 @@ Test(outbox, an_invalid_mail_is_dropped_and_reported_the_others_go_in)
 	cr_assert_eq(outbox_stop(ob, &err), 0);
 	cr_assert_eq(queued()->n, 2);
 	cr_assert(has_to(queued(), 1) && has_to(queued(), 3));
-	cr_assert_eq(s.dropped, 1);
+	cr_assert_eq(s.failed, 1);
 	cr_assert(strstr(s.last_err, "CR or LF") != NULL, "%s", s.last_err);
+	cr_assert_eq(spool_open(&sp, dir, &err), SMTP_OK, "%s", err.msg);
+	cr_assert_eq(spool_list_failed(sp, list_one, &l, &err), SMTP_OK, "%s", err.msg);
+	spool_close(sp);
+	cr_assert_eq(l.n, 1);
+	cr_assert(has_to(&l, 2), "the bad one is in failed/");
 }
 
 /* Replace queue/ by a file: the spool cannot rename into it. */

@@ -250,13 +250,24 @@ Test(compose, refuses_overlong_address)
 	memset(addr, 'x', sizeof(addr) - 1);
 	addr[sizeof(addr) - 1] = '\0';
 	addr[10] = '@';
+	for (size_t i = 50; i < sizeof(addr) - 1; i += 50)
+		addr[i] = '.'; /* labels of at most 63 octets */
 	addr[254] = '\0'; /* 254 octets: the longest path RFC 5321 allows */
 	cr_assert_eq(smtp_compose(&m, &out, &len, &err), SMTP_OK);
 	free(out);
 	addr[254] = 'x';
 	addr[255] = '\0';
 	cr_assert_eq(smtp_compose(&m, &out, &len, &err), SMTP_EINVAL);
-	cr_assert_str_eq(err.msg, "the recipient address is longer than 254 octets, refused");
+	cr_assert_str_eq(err.msg,
+			 "the recipient address is not valid (longer than 254 octets), refused");
+	/* the verdict of util/address.h, as at every other entry point */
+	m.to = "a@";
+	cr_assert_eq(smtp_compose(&m, &out, &len, &err), SMTP_EINVAL);
+	cr_assert_str_eq(err.msg, "the recipient address is not valid (no domain after the @), refused");
+	m.to = "c@d";
+	m.from = "a@b@example.com";
+	cr_assert_eq(smtp_compose(&m, &out, &len, &err), SMTP_EINVAL);
+	cr_assert(strstr(err.msg, "the sender address is not valid (two @"), "%s", err.msg);
 }
 
 Test(compose, long_body_lines_wrapped)

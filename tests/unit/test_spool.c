@@ -296,22 +296,81 @@ Test(spool, ids_unique_under_many_submits)
 	cr_assert_eq(count, N);
 }
 
-Test(spool, refuses_cr_lf_before_queuing)
+/* A mail the spool can never send is not lost: it goes to failed/ with the
+ * reason (shown by spool_list_failed, as `show mail` does), never through
+ * queue/, and counts as failed until `clear counter mail`. */
+Test(spool, unsendable_mail_kept_in_failed_with_its_reason)
 {
+	char longer[300];
 	struct smtp_message m = {.from = "me@example.com",
 				 .to = "a@example.com",
 				 .subject = "x\r\nBcc: evil@example.com",
-				 .body = "b"};
+				 .body = "the body\n"};
 	struct smtp_err err = {0};
-	char id[SPOOL_ID_MAX];
+	struct spool_counters c;
+	char id[3][SPOOL_ID_MAX], buf[1024];
 	struct listing l;
 
-	cr_assert_eq(spool_submit(sp, &m, id, &err), SMTP_EINVAL);
+	cr_assert_eq(spool_submit(sp, &m, id[0], &err), SMTP_EPERM);
+	cr_assert_str_eq(err.msg, "the subject contains a line break (CR or LF)");
 	m.subject = "ok";
 	m.to = "a@example.com\nRCPT TO:<b@example.com>";
-	cr_assert_eq(spool_submit(sp, &m, id, &err), SMTP_EINVAL);
+	cr_assert_eq(spool_submit(sp, &m, id[1], &err), SMTP_EPERM);
+	cr_assert_str_eq(err.msg, "the recipient address is not valid (CR or LF in the address)");
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	memcpy(longer + sizeof(longer) - 13, "@example.com", 13);
+	m.to = "admin@example.com";
+	m.from = longer;
+	cr_assert_eq(spool_submit(sp, &m, id[2], &err), SMTP_EPERM);
+	cr_assert_str_eq(err.msg, "the sender address is not valid (longer than 254 octets)");
+
 	list(&l);
-	cr_assert_eq(l.n, 0);
+	cr_assert_eq(l.n, 0, "nothing queued");
+	memset(&l, 0, sizeof(l));
+	cr_assert_eq(spool_list_failed(sp, collect, &l, &err), SMTP_OK, "%s", err.msg);
+	cr_assert_eq(l.n, 3);
+	cr_assert_str_eq(l.id[0], id[0]);
+	cr_assert_str_eq(l.subject[0], "x  Bcc: evil@example.com", "on one line");
+	cr_assert_str_eq(l.last_error[0], "the subject contains a line break (CR or LF)");
+	cr_assert_str_eq(l.id[1], id[1]);
+	cr_assert_str_eq(l.to[1], "a@example.com RCPT TO:<b@example.com>");
+	cr_assert_str_eq(l.last_error[1],
+			 "the recipient address is not valid (CR or LF in the address)");
+	cr_assert_str_eq(l.id[2], id[2]);
+	cr_assert_str_eq(l.to[2], "admin@example.com");
+	cr_assert_str_eq(l.last_error[2], "the sender address is not valid (longer than 254 octets)");
+	slurp("failed/%s", id[2], buf, sizeof(buf));
+	cr_assert_not_null(strstr(buf, "\nFrom: xxxxxxxx"), "%s", buf);
+	cr_assert_not_null(strstr(buf, "\n\nthe body\n"), "the body as given: %s", buf);
+	slurp("failed/%s.reason", id[2], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "the sender address is not valid (longer than 254 octets)\n");
+
+	cr_assert_eq(spool_counters(sp, &c, &err), SMTP_OK);
+	cr_assert_eq(c.failed, 3);
+	cr_assert_eq(c.sent, 0);
+	cr_assert_eq(spool_counters_clear(sp, &err), SMTP_OK, "%s", err.msg);
+	cr_assert_eq(spool_counters(sp, &c, &err), SMTP_OK);
+	cr_assert_eq(c.failed, 0);
+}
+
+/* A delivery run adds its own fails to those of submission. */
+Test(spool, refused_and_delivery_fails_add_up)
+{
+	struct smtp_message m = {.from = "me@example.com", .to = "a@", .subject = "s", .body = "b"};
+	struct spool_counters c;
+	struct spool_run run;
+	struct smtp_err err = {0};
+	char id[SPOOL_ID_MAX];
+
+	cr_assert_eq(spool_submit(sp, &m, id, &err), SMTP_EPERM);
+	cr_assert_str_eq(err.msg, "the recipient address is not valid (no domain after the @)");
+	submit("b@example.com", "2", id);
+	send_replies[0] = (struct reply){SMTP_EPERM, 550, "RCPT TO: 550 5.1.1 unknown user", false};
+	cr_assert_eq(deliver(false, NULL, &run, &err), SMTP_EPERM);
+	cr_assert_eq(n_sends, 1, "the refused mail is never sent");
+	cr_assert_eq(spool_counters(sp, &c, &err), SMTP_OK);
+	cr_assert_eq(c.failed, 2);
 }
 
 /* ---- batches --------------------------------------------------------------- */
@@ -425,16 +484,17 @@ Test(spool, batch_bad_mail_fails_alone)
 	size_t n;
 
 	memset(ids, 'x', sizeof(ids));
-	cr_assert_eq(spool_submit_batch(sp, mp, 5, ids, status, &err), SMTP_EINVAL);
-	cr_assert_str_eq(err.msg, "CR or LF in the subject", "the first failure is reported");
+	cr_assert_eq(spool_submit_batch(sp, mp, 5, ids, status, &err), SMTP_EPERM);
+	cr_assert_str_eq(err.msg, "the subject contains a line break (CR or LF)",
+			 "the first failure is reported");
 	cr_assert_eq(status[0], SMTP_OK);
-	cr_assert_eq(status[1], SMTP_EINVAL);
+	cr_assert_eq(status[1], SMTP_EPERM);
 	cr_assert_eq(status[2], SMTP_OK);
-	cr_assert_eq(status[3], SMTP_EINVAL);
-	cr_assert_eq(status[4], SMTP_EINVAL);
-	cr_assert_str_eq(ids[1], "");
-	cr_assert_str_eq(ids[3], "");
-	cr_assert_str_eq(ids[4], "");
+	cr_assert_eq(status[3], SMTP_EPERM);
+	cr_assert_eq(status[4], SMTP_EPERM);
+	cr_assert(exists("failed/%s", ids[1]));
+	cr_assert(exists("failed/%s", ids[3]));
+	cr_assert(exists("failed/%s", ids[4]));
 	queue_parses(&n);
 	cr_assert_eq(n, 2);
 	list(&l);
@@ -859,6 +919,31 @@ Test(spool, expired_mail_fails)
 	cr_assert_eq(run.failed, 1);
 	slurp("failed/%s.reason", "20200101000000.7", buf, sizeof(buf));
 	cr_assert_str_eq(buf, "expired after 9 attempts: greeting: 421 busy\n");
+}
+
+/* A file in queue/ with an address the spool would not have taken (put
+ * there by hand, or by another program) fails with the verdict, unsent. */
+Test(spool, queued_mail_with_a_bad_address_fails_unsent)
+{
+	struct spool_run run;
+	struct smtp_err err;
+	char buf[512], text[1024], id[SPOOL_ID_MAX];
+
+	snprintf(text, sizeof(text),
+		 "Version: 1\nId: 20200101000000.8\nFrom: me@example.com\nTo: a@b@example.com\n"
+		 "Subject: s\nMessage-Id: 20200101000000.8@h\nQueued: %ld\nAttempts: 0\n"
+		 "Next-Try: 0\nLast-Error: \n\nSubject: s\r\n\r\nx\r\n",
+		 (long)time(NULL));
+	put("queue/20200101000000.8", text);
+	submit("good@example.com", "fine", id);
+	cr_assert_eq(deliver(false, NULL, &run, &err), SMTP_EPERM);
+	cr_assert_eq(n_sends, 1, "only the good one is sent");
+	cr_assert_str_eq(sent_to[0], "good@example.com");
+	cr_assert_eq(run.failed, 1);
+	cr_assert_eq(run.sent, 1);
+	slurp("failed/%s.reason", "20200101000000.8", buf, sizeof(buf));
+	cr_assert_str_eq(buf, "the recipient address is not valid (two @ (an @ in the local part "
+			      "must be quoted: \"a@b\"@domain))\n");
 }
 
 Test(spool, busy_when_another_process_delivers)
