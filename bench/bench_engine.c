@@ -43,20 +43,21 @@
 struct lines {
 	char *buf;
 	struct engine_msg *m;
-	char **head; /* per message, the module's head template string */
+	char **head; /* per message, the module's head template string, split */
 	size_t n;
 };
 
 /* One line, "<PRI>Mmm dd hh:mm:ss HOST TAG TEXT", into m as the module
  * gets it: rsyslog's two template strings (plugin/fields.h), the head
- * made here into *head, the text (rsyslog's msg, with its leading space)
- * left in the line, then split by the module's own om_fields.  false when
- * the line has not that shape, or is one the module skips. */
+ * made here, the text (rsyslog's msg, with its leading space) left in the
+ * line, then split by the module's own om_fields into *head (its copy).
+ * false when the line has not that shape, or is one the module skips. */
 static bool parse(char *s, struct engine_msg *m, char **head)
 {
-	char *end, *host, *tag, *text;
+	char *end, *host, *tag, *text, *made;
 	long pri;
 	int host_len, tag_len, program_len;
+	bool kept;
 
 	*head = NULL;
 	if (*s != '<' || (pri = strtol(s + 1, &end, 10)) < 0 || *end != '>' || strlen(end) < 17)
@@ -69,12 +70,16 @@ static bool parse(char *s, struct engine_msg *m, char **head)
 	/* rsyslog's programname: the tag up to '[', ':' or '/' */
 	program_len = (int)strcspn(tag, "[:/ ");
 	/* time 0: the engine takes the batch's */
-	if (asprintf(head, "%ld 0 %.*s %.*s %.*s", pri, host_len, host, program_len, tag, tag_len,
-		     tag) < 0) {
-		*head = NULL;
+	if (asprintf(&made, "%ld 0 %.*s %.*s %.*s", pri, host_len, host, program_len, tag, tag_len,
+		     tag) < 0)
+		return false;
+	if ((*head = malloc(strlen(made) + 1)) == NULL) {
+		free(made);
 		return false;
 	}
-	return om_fields(*head, text, m);
+	kept = om_fields(made, text, m, *head);
+	free(made);
+	return kept;
 }
 
 /* The lines of the file at path, split; false (said why) when it has none
