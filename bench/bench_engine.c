@@ -34,7 +34,7 @@
 
 #include "bench/bench.h"
 #include "engine/engine.h"
-#include "plugin/fields.h"
+#include "bench/line.h"
 #include "util/util.h"
 
 #define MAX_CONFS 8
@@ -46,41 +46,6 @@ struct lines {
 	char **head; /* per message, the module's head template string, split */
 	size_t n;
 };
-
-/* One line, "<PRI>Mmm dd hh:mm:ss HOST TAG TEXT", into m as the module
- * gets it: rsyslog's two template strings (plugin/fields.h), the head
- * made here, the text (rsyslog's msg, with its leading space) left in the
- * line, then split by the module's own om_fields into *head (its copy).
- * false when the line has not that shape, or is one the module skips. */
-static bool parse(char *s, struct engine_msg *m, char **head)
-{
-	char *end, *host, *tag, *text, *made;
-	long pri;
-	int host_len, tag_len, program_len;
-	bool kept;
-
-	*head = NULL;
-	if (*s != '<' || (pri = strtol(s + 1, &end, 10)) < 0 || *end != '>' || strlen(end) < 17)
-		return false;
-	host = end + 1 + 16; /* "Nov 23 10:00:00 " */
-	if ((tag = strchr(host, ' ')) == NULL || (text = strchr(tag + 1, ' ')) == NULL)
-		return false;
-	host_len = (int)(tag++ - host);
-	tag_len = (int)(text - tag);
-	/* rsyslog's programname: the tag up to '[', ':' or '/' */
-	program_len = (int)strcspn(tag, "[:/ ");
-	/* time 0: the engine takes the batch's */
-	if (asprintf(&made, "%ld 0 %.*s %.*s %.*s", pri, host_len, host, program_len, tag, tag_len,
-		     tag) < 0)
-		return false;
-	if ((*head = malloc(strlen(made) + 1)) == NULL) {
-		free(made);
-		return false;
-	}
-	kept = om_fields(made, text, m, *head);
-	free(made);
-	return kept;
-}
 
 /* The lines of the file at path, split; false (said why) when it has none
  * or cannot be read. */
@@ -102,7 +67,7 @@ static bool read_lines(const char *path, struct lines *l)
 		return false;
 	}
 	for (s = strtok_r(l->buf, "\n", &save); s != NULL && k <= len; s = strtok_r(NULL, "\n", &save))
-		if (parse(s, &l->m[k], &l->head[k]))
+		if (bench_line_split(s, &l->m[k], &l->head[k]))
 			k++;
 		else
 			free(l->head[k]);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plugin/fields.h"
+#include "util/syslog_line.h"
 
 /* Cut the last space-separated field off s: returns it, an empty string
  * when s has no space. */
@@ -22,12 +23,10 @@ static char *cut_last(char *s)
 /* The process id in m->tag ("sshd[123]:" -> "123"), if any. */
 static void procid_of(struct engine_msg *m)
 {
-	const char *open = strchr(m->tag, '['), *close;
+	struct syslog_tag t = syslog_tag_split(m->tag, strlen(m->tag));
 
-	if (open == NULL || (close = strchr(open + 1, ']')) == NULL)
-		return;
-	m->procid = open + 1;
-	m->procid_len = (size_t)(close - open - 1);
+	m->procid = t.procid;
+	m->procid_len = t.procid_len;
 }
 
 static bool own_message(const char *program, const char *text)

@@ -28,8 +28,9 @@
  * the last two from the right, the host is what lies between.
  *
  * The process id is the part of the tag between its first '[' and the
- * next ']', as rsyslog makes %procid% of a traditional message; %procid%
- * itself would cost rsyslog a lock and a malloc per message.
+ * next ']', as rsyslog makes %procid% of a traditional message
+ * (syslog_tag_split, util/syslog_line.h); %procid% itself would cost rsyslog a
+ * lock and a malloc per message.
  */
 #define OM_TPL_HEAD_LINE                                                                           \
 	"\"%pri% %timereported:::date-unixtimestamp% %hostname% %programname% %syslogtag%\""
