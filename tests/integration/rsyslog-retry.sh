@@ -59,14 +59,16 @@ pad=$(printf 'x%.0s' $(seq 4500))
 	printf '<77>Nov 23 10:00:02 web1 cron[99]: (root) CMD (backup) %s\n' "$pad"
 	printf '<29>Nov 23 10:00:03 web1 ntpd[7]: time stepped %s\n' "$pad"
 } >"/dev/tcp/127.0.0.1/$RS_PORT"
-# The refusal is logged once, on rsyslogd's stderr.
+# The module logs the full disk once, on rsyslogd's stderr: the batch
+# has reached it.  (Today it refuses the batch, "the batch is retried", and
+# rsyslog offers it again; a module that holds such a batch in memory
+# instead must give the same mails below, so only the disk is waited for.)
 for ((i = 0; i < 200; i++)); do
-	grep -q 'No space left on device (the batch is retried)' "$RS_DIR/rsyslogd.log" && break
+	grep -q 'omlogmail: .*No space left on device' "$RS_DIR/rsyslogd.log" && break
 	sleep 0.05
 done
-lm_assert_match "the module refused the batch" \
-	'omlogmail: journal .*: cannot write: No space left on device \(the batch is retried\)' \
-	"$(cat "$RS_DIR/rsyslogd.log")"
+grep -q 'No space left on device (the batch is retried)' "$RS_DIR/rsyslogd.log" &&
+	echo "note: the module refused the batch; rsyslog offers it again"
 lm_assert_eq "nothing mailed while the disk is full" 0 "$(lm_mail_count "$SMTPD_MAILDIR")"
 
 # Space is back: rsyslog's next offer of the batch is taken.
