@@ -94,6 +94,8 @@ int cmd_flush(struct cli *cli, const struct conf_args *a);
 int cmd_show_log_config(struct cli *cli, const struct conf_args *a);
 /* cli/test_filters.c: test filters FILE */
 int cmd_test_filters(struct cli *cli, const struct conf_args *a);
+/* cli/test_patterns.c: test patterns FILE [--by-line] */
+int cmd_test_patterns(struct cli *cli, const struct conf_args *a);
 
 /* One line of a syslog file ("[<PRI>]Nov 30 12:00:01 web1 sshd[123]: text"
  * or with an RFC 3339 time, Debian 12's default) into m, changing line in

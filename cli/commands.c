@@ -77,6 +77,13 @@ static const struct cli_command exec[] = {
       "A syslog file (traditional or RFC 3339 times), - for standard input\n",
       0},
      cmd_test_filters},
+    {{"test patterns FILE$file [--by-line]",
+      "Try the configuration on something\n"
+      "The kinds of event in a log file, most frequent first, as digests find them\n"
+      "A syslog file (traditional or RFC 3339 times), - for standard input\n"
+      "Instead, one line per input line: its number and its kind's id\n",
+      0},
+     cmd_test_patterns},
     {{"write [memory]",
       "Save the configuration (it is saved after every change already)\n"
       "The configuration file\n",

@@ -1,7 +1,8 @@
 # cli: logmail, the command front end (see cli/cli.h).
 bin_PROGRAMS += logmail
 logmail_SOURCES = cli/cli.h cli/main.c cli/commands.c cli/shell.c cli/term.c cli/filter.c \
-	cli/split.c cli/mail.c cli/show_log.c cli/test_filters.c cli/log_line.c
+	cli/split.c cli/mail.c cli/show_log.c cli/test_filters.c cli/log_line.c \
+	cli/test_patterns.c
 logmail_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(PCRE2_CFLAGS) $(LIBEDIT_CFLAGS)
 logmail_LDADD = $(ENGINE_LIBS) $(LIBEDIT_LIBS)
 
@@ -31,6 +32,7 @@ endif
 
 CLI_TESTS = \
 	tests/integration/cli-configure.sh \
+	tests/integration/cli-fleet.sh \
 	tests/integration/cli-debug-syslog.sh \
 	tests/integration/cli-editors.sh \
 	tests/integration/cli-trigger.sh \
@@ -38,6 +40,7 @@ CLI_TESTS = \
 	tests/integration/cli-script.sh \
 	tests/integration/cli-shell.sh \
 	tests/integration/cli-test-filters.sh \
-	tests/integration/cli-test-filters-logcheck.sh
+	tests/integration/cli-test-filters-logcheck.sh \
+	tests/integration/cli-test-patterns.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/integration/ptyscreen.py

@@ -758,7 +758,9 @@ static bool queue_empty(struct cli *cli)
  * every minute.  It prints the summary only when it tried a mail, and exits
  * 0 saying nothing when the queue is empty (configured or not) or when
  * another process (omlogmail) holds the delivery lock: that process
- * delivers what is due itself. */
+ * delivers what is due itself.  With mail queued and no server or sender
+ * configured it says so in one line and exits 0: the unit did its job, the
+ * mails wait for the configuration. */
 int cmd_flush(struct cli *cli, const struct conf_args *a)
 {
 	bool due = conf_arg(a, "due") != NULL;
@@ -770,6 +772,12 @@ int cmd_flush(struct cli *cli, const struct conf_args *a)
 
 	if (due && (!cli_spool(cli) || queue_empty(cli)))
 		return cli->spool ? EX_OK : EX_CANTCREAT;
+	if (due && (!cli->conf || !cli->conf->server || !cli->conf->from)) {
+		/* the timer's run is not a failure of its unit: the mails wait */
+		fprintf(cli->out, "mails stay queued: no %s configured\n",
+			cli->conf && cli->conf->server ? "mail from" : "mail smtpserver");
+		return EX_OK;
+	}
 	rc = need_server(cli);
 	if (rc != EX_OK)
 		return rc;

@@ -35,6 +35,7 @@ static void usage(FILE *out)
 	      "  debug mail [detail] | no debug mail | undebug mail | clear counter mail\n"
 	      "  flush [due]\n"
 	      "  test filters FILE  (the mails a log file would produce; - for stdin)\n"
+	      "  test patterns FILE [--by-line]  (the kinds of event in a log file)\n"
 	      "  configure [terminal]\n"
 	      "  and every configuration command (mail smtpserver ..., mail from ...,\n"
 	      "  log email ..., no ..., default log email ...), saved at once\n"

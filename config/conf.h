@@ -176,6 +176,12 @@ struct conf_stamp {
 enum conf_status conf_load_stamped(struct conf *c, const char *path, struct conf_stamp *stamp,
 				   struct conf_err *err);
 
+/* path's stamp as it is now (exists false when it cannot be stat'ed). */
+void conf_stamp_get(const char *path, struct conf_stamp *stamp);
+
+/* The same file, as it was? */
+bool conf_stamp_equal(const struct conf_stamp *a, const struct conf_stamp *b);
+
 /* Has path changed (appeared, vanished, replaced, written) since stamp? */
 bool conf_changed(const char *path, const struct conf_stamp *stamp);
 

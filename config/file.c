@@ -26,9 +26,27 @@ void conf_stamp_of(struct conf_stamp *s, const struct stat *st)
 	};
 }
 
+void conf_stamp_get(const char *path, struct conf_stamp *stamp)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		conf_stamp_of(stamp, &st);
+	else
+		*stamp = (struct conf_stamp){.exists = false};
+}
+
 static bool same_time(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+bool conf_stamp_equal(const struct conf_stamp *a, const struct conf_stamp *b)
+{
+	if (!a->exists || !b->exists)
+		return a->exists == b->exists;
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       same_time(&a->mtime, &b->mtime) && same_time(&a->ctime, &b->ctime);
 }
 
 bool conf_changed(const char *path, const struct conf_stamp *stamp)
@@ -38,11 +56,8 @@ bool conf_changed(const char *path, const struct conf_stamp *stamp)
 
 	if (stat(path, &st) < 0)
 		return stamp->exists || errno != ENOENT;
-	if (!stamp->exists)
-		return true;
 	conf_stamp_of(&now, &st);
-	return now.dev != stamp->dev || now.ino != stamp->ino || now.size != stamp->size ||
-	       !same_time(&now.mtime, &stamp->mtime) || !same_time(&now.ctime, &stamp->ctime);
+	return !conf_stamp_equal(&now, stamp);
 }
 
 enum conf_status conf_lock(const char *path, int *fd, struct conf_err *err)

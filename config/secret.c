@@ -145,6 +145,12 @@ static enum conf_status key_load(const char *path, bool create, unsigned char *k
 			return st;
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	}
+	if (fd < 0 && errno == ENOENT) {
+		conf_err_set(err, "key file %s is missing: password 8 was encrypted with another "
+			     "host's key; copy that key file here (mode 0600, see logmail.conf(5), "
+			     "FLEETS) or enter the password again", path);
+		return CONF_ESECRET;
+	}
 	if (fd < 0) {
 		conf_err_set(err, "key file %s: %s", path, strerror(errno));
 		return CONF_ESECRET;
@@ -230,7 +236,9 @@ static enum conf_status decrypt_raw(const unsigned char *key, unsigned char *raw
 				raw + CONF_NONCE_LEN + clen) != 1 ||
 	    EVP_DecryptFinal_ex(ctx, plain + len, &len2) != 1) {
 		conf_err_set(err, "password 8 cannot be decrypted with this key file "
-				  "(wrong key or damaged value)");
+				  "(another host's key, or a damaged value): copy the key file "
+				  "of the host where the password was entered (see logmail.conf(5), "
+				  "FLEETS) or enter the password again");
 		goto fail;
 	}
 	if (clen + 1 > size || memchr(plain, '\0', clen)) {

@@ -297,6 +297,18 @@ enum digest_status digest_save(const struct digest_set *s, size_t recipient, cha
 enum digest_status digest_restore(struct digest_set *s, size_t recipient, const char *state,
 				  size_t len);
 
+/* A reload: each recipient of dst takes over the digest of src's recipient
+ * of the same address, as it is (its lines, counts and summary, when it
+ * opened and whether it is due, its retry time, the times of its mails of
+ * the last hour for the rate limit, and its counters), its lines rendered
+ * again in dst's zone; src's recipient is left empty, so that flushing src
+ * afterwards mails only what dst has no recipient for.  A mail of src's
+ * being emitted is waited for, so no message is mailed by both sets or by
+ * neither.  dst must be new (nothing added to it) and used by no other
+ * thread yet; src may be polled meanwhile.  DIGEST_ENOMEM when a digest
+ * could not be moved (it stays in src, whole); DIGEST_EINVAL for NULL. */
+enum digest_status digest_set_carry(struct digest_set *dst, struct digest_set *src);
+
 /* Accounting of one recipient.  Always: added == mailed + not_shown + held. */
 struct digest_counters {
 	unsigned long added;        /* messages given to digest_add */

@@ -10,7 +10,9 @@ digest_libdigest_la_SOURCES = \
 	digest/fold.c \
 	digest/summary.c \
 	digest/state.c \
-	digest/render.c
+	digest/render.c \
+	digest/miner.h \
+	digest/miner.c
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_digest
@@ -19,6 +21,11 @@ tests_unit_test_digest_SOURCES = tests/unit/test_digest.c
 tests_unit_test_digest_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_digest_LDADD = digest/libdigest.la smtp/libsmtp.la $(CRITERION_LIBS) \
 	$(PTHREAD_LIBS)
+check_PROGRAMS += tests/unit/test_miner
+TESTS += tests/unit/test_miner
+tests_unit_test_miner_SOURCES = tests/unit/test_miner.c
+tests_unit_test_miner_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_miner_LDADD = digest/libdigest.la $(CRITERION_LIBS)
 endif
 
 # The digest states a journal keeps, fuzzed (tests/fuzz/README.md).

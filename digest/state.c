@@ -511,3 +511,84 @@ enum digest_status digest_restore(struct digest_set *s, size_t recipient, const 
 		digest_batch_free(&b);
 	return st;
 }
+
+/* ---- a reload: one recipient's digest into the next set ------------------ */
+
+/* The mail times of from's last hour into to's ring, the newest when to
+ * keeps fewer (its rate limit changed). */
+static void carry_sent(struct digest_recipient *to, const struct digest_recipient *from)
+{
+	unsigned n = from->n_sent, skip;
+
+	if (to->rate_per_hour == 0 || n == 0)
+		return;
+	skip = n > to->rate_per_hour ? n - to->rate_per_hour : 0;
+	for (unsigned i = skip; i < n; i++)
+		to->sent[i - skip] = from->sent[(from->sent_head + i) % from->rate_per_hour];
+	to->n_sent = n - skip;
+	to->sent_head = 0;
+}
+
+/* Move from's pending digest (as digest_save writes it, read back in to's
+ * zone), rate-limit times and counters into to, which is new, and empty
+ * from.  Under from's lock throughout, after any mail of it in flight, so
+ * nothing is mailed by both or by neither.  false (nothing moved) on
+ * ENOMEM. */
+static bool carry_one(struct digest_recipient *to, struct digest_recipient *from)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct out o = {&buf, &len, &cap, false};
+	struct digest_batch b;
+	time_t *sent = calloc(to->rate_per_hour + 1, sizeof(*sent));
+	unsigned n_sent;
+	bool ok = sent != NULL;
+
+	digest_batch_init(&b);
+	pthread_mutex_lock(&from->lock);
+	while (from->busy)
+		pthread_cond_wait(&from->idle, &from->lock);
+	if (ok && !digest_batch_empty(&from->pending)) {
+		struct in in;
+
+		save(&o, from);
+		in = (struct in){buf, buf + len, false};
+		ok = !o.failed && load(&in, to, &b, sent, &n_sent);
+	}
+	if (ok) {
+		pthread_mutex_lock(&to->lock);
+		digest_batch_recycle(&to->pending, &to->spare, to->mem);
+		to->pending = b;
+		digest_recharge(to);
+		to->count = from->count;
+		to->retry_after = from->retry_after;
+		to->rate_counted = from->rate_counted;
+		carry_sent(to, from);
+		pthread_mutex_unlock(&to->lock);
+		digest_batch_recycle(&from->pending, &from->spare, from->mem);
+		digest_recharge(from);
+		from->count = (struct digest_counters){0};
+	}
+	pthread_mutex_unlock(&from->lock);
+	if (!ok)
+		digest_batch_free(&b);
+	free(sent);
+	free(buf);
+	return ok;
+}
+
+enum digest_status digest_set_carry(struct digest_set *dst, struct digest_set *src)
+{
+	enum digest_status st = DIGEST_OK;
+
+	if (!dst || !src)
+		return DIGEST_EINVAL;
+	for (size_t j = 0; j < dst->n; j++)
+		for (size_t i = 0; i < src->n; i++)
+			if (strcmp(dst->r[j].address, src->r[i].address) == 0) {
+				if (!carry_one(&dst->r[j], &src->r[i]))
+					st = DIGEST_ENOMEM;
+				break;
+			}
+	return st;
+}

@@ -194,7 +194,7 @@ static time_t min_deadline(time_t a, time_t b)
 
 /* The delivery thread's schedule, its own. */
 struct schedule {
-	time_t next_deliver, next_stats, backoff;
+	time_t next_deliver, next_stats, next_conf, backoff;
 };
 
 /* One pass: close due digests, settle and sync the journal, deliver when
@@ -256,6 +256,11 @@ static void *thread_main(void *arg)
 		}
 		deadline = pass(e, g, &sp, &s, spooled, force);
 		engine_gen_put(g);
+		if (now >= s.next_conf) { /* a save of the CLI's takes effect */
+			engine_reload_if_changed(e);
+			s.next_conf = now + ENGINE_CONF_POLL_SEC;
+		}
+		deadline = min_deadline(deadline, s.next_conf);
 
 		pthread_mutex_lock(&e->lock);
 		if (!e->spooled && !e->force && !e->rewake && !e->stop && deadline > now) {

@@ -75,7 +75,8 @@ void engine_stats_save(struct engine_gen *g)
 
 /* Parse the file, then the extra lines, compile the filters (the logcheck
  * rules unchanged since old, when not NULL, taken from it) and make the
- * digests.  One reference, for the caller.  0, or -1 with err filled. */
+ * digests, all empty, the counters at zero.  One reference, for the
+ * caller.  0, or -1 with err filled. */
 static int gen_load(struct engine *e, struct engine_gen **out, const struct engine_gen *old,
 		    struct conf_err *err)
 {
@@ -98,7 +99,6 @@ static int gen_load(struct engine *e, struct engine_gen **out, const struct engi
 		goto fail;
 	if (engine_rules_build(e, g, old) != 0)
 		goto nomem;
-	stats_restore(g, e->stats_path);
 	smtp_subst_default(&subst, g->conf->serial);
 	g->digests = digest_set_new(g->conf, subst.hostname, subst.serial);
 	if (g->digests == NULL)
@@ -114,6 +114,7 @@ static int gen_load(struct engine *e, struct engine_gen **out, const struct engi
 	}
 	pthread_mutex_lock(&e->lock);
 	e->gens++;
+	g->counted = true;
 	pthread_mutex_unlock(&e->lock);
 	*out = g;
 	return 0;
@@ -160,10 +161,11 @@ static void gen_retire(struct engine_gen *g)
 	struct engine *e = g->e;
 
 	engine_gen_flush(g, engine_now(e));
-	gen_free(g);
 	pthread_mutex_lock(&e->lock);
-	e->gens--;
+	if (g->counted)
+		e->gens--;
 	pthread_mutex_unlock(&e->lock);
+	gen_free(g);
 }
 
 void engine_gen_put(struct engine_gen *g)
@@ -210,10 +212,11 @@ long engine_recipient_index(const struct engine_gen *g, const char *address)
 	return r == NULL ? -1 : (long)(r - g->conf->recipients);
 }
 
-/* Count m's messages as mailed.  A reload's old generation flushes its
- * digests after the new one took over (and after filter_stats_carry): its
- * counts go to the same recipient in the current generation, else
- * `show log config` and impstats would never see them. */
+/* Count m's messages as mailed.  A reload's old generation may emit a
+ * mail after the new one took over (one being emitted while the reload
+ * carried the counts, or the digest of a recipient no longer configured):
+ * its counts go to the same recipient in the current generation, when it
+ * has one, else `show log config` and impstats would never see them. */
 static void count_mailed(struct engine_gen *g, const struct digest_mail *m)
 {
 	struct engine_gen *cur = engine_gen_get(g->e);
@@ -278,7 +281,9 @@ static void engine_destroy(struct engine *e)
 	pthread_mutex_destroy(&e->jlock);
 	pthread_cond_destroy(&e->wake);
 	pthread_mutex_destroy(&e->spool_lock);
+	pthread_mutex_destroy(&e->reload_lock);
 	pthread_mutex_destroy(&e->lock);
+	pthread_rwlock_destroy(&e->genlock);
 	for (size_t i = 0; i < e->n_extra_lines; i++)
 		free(e->extra_lines[i]);
 	free(e->extra_lines);
@@ -357,13 +362,32 @@ static bool copy_params(struct engine *e, const struct engine_params *p)
 	return true;
 }
 
+/* genlock prefers writers: workers hold it one batch at a time, back to
+ * back, and a reload must not wait for a pause in the traffic. */
+static bool init_genlock(struct engine *e)
+{
+	pthread_rwlockattr_t a;
+	bool ok;
+
+	if (pthread_rwlockattr_init(&a) != 0)
+		return false;
+	pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	ok = pthread_rwlock_init(&e->genlock, &a) == 0;
+	pthread_rwlockattr_destroy(&a);
+	return ok;
+}
+
 /* The engine's locks; false (nothing left made) on failure. */
 static bool init_locks(struct engine *e)
 {
-	if (pthread_mutex_init(&e->lock, NULL) != 0)
+	if (!init_genlock(e))
 		return false;
-	if (pthread_mutex_init(&e->spool_lock, NULL) != 0)
+	if (pthread_mutex_init(&e->lock, NULL) != 0)
+		goto genlock;
+	if (pthread_mutex_init(&e->reload_lock, NULL) != 0)
 		goto lock;
+	if (pthread_mutex_init(&e->spool_lock, NULL) != 0)
+		goto reload_lock;
 	if (pthread_cond_init(&e->wake, NULL) != 0)
 		goto spool_lock;
 	if (pthread_mutex_init(&e->jlock, NULL) != 0)
@@ -373,8 +397,12 @@ wake:
 	pthread_cond_destroy(&e->wake);
 spool_lock:
 	pthread_mutex_destroy(&e->spool_lock);
+reload_lock:
+	pthread_mutex_destroy(&e->reload_lock);
 lock:
 	pthread_mutex_destroy(&e->lock);
+genlock:
+	pthread_rwlock_destroy(&e->genlock);
 	return false;
 }
 
@@ -396,10 +424,13 @@ enum engine_status engine_new(struct engine **out, const struct engine_params *p
 		engine_destroy(e);
 		goto nomem;
 	}
+	conf_stamp_get(e->config_path, &e->stamp);
+	e->polled = e->stamp;
 	if (gen_load(e, &e->gen, NULL, err) != 0) {
 		engine_destroy(e);
 		return ENGINE_ECONF;
 	}
+	stats_restore(e->gen, e->stats_path);
 	*out = e;
 	return ENGINE_OK;
 nomem:
@@ -418,7 +449,45 @@ size_t engine_recipients(struct engine *e)
 	return n;
 }
 
-enum engine_status engine_reload(struct engine *e, struct conf_err *err)
+/* Hand old's digests and counts to g and make g current.  Under genlock
+ * (no worker between its match and its digests, none counting) and jlock
+ * (no compaction reading the digests).  A digest's window, rate limit and
+ * counts go on in g as if nothing happened; old keeps only the digests of
+ * recipients g does not have. */
+static void gen_take_over(struct engine *e, struct engine_gen *old, struct engine_gen *g)
+{
+	pthread_rwlock_wrlock(&e->genlock);
+	pthread_mutex_lock(&e->jlock);
+	if (digest_set_carry(g->digests, old->digests) != DIGEST_OK)
+		engine_log(e, LOG_ERR, ENGINE_FAULT_DATA,
+			   "reload: out of memory carrying digests over; they are mailed now");
+	pthread_mutex_lock(&e->lock);
+	e->gen = g;
+	e->force = true; /* the server may have been fixed: retry the queue now */
+	pthread_cond_signal(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+	/* after the swap: a mail old emits from here on counts in g (count_mailed) */
+	filter_stats_carry(g->filters, old->filters);
+	pthread_mutex_unlock(&e->jlock);
+	pthread_rwlock_unlock(&e->genlock);
+}
+
+/* old's digests of recipients no longer configured go out now, not when
+ * its last worker moves on (which, in silence, may be never).  Once old
+ * holds nothing, it no longer keeps the journal from being settled. */
+static void gen_retire_early(struct engine *e, struct engine_gen *old)
+{
+	engine_gen_flush(old, engine_now(e));
+	if (!digest_set_idle(old->digests))
+		return; /* gen_retire tries again */
+	pthread_mutex_lock(&e->lock);
+	old->counted = false;
+	e->gens--;
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* engine_reload with reload_lock held. */
+static enum engine_status reload_locked(struct engine *e, struct conf_err *err)
 {
 	struct engine_gen *old = engine_gen_get(e), *g;
 
@@ -426,23 +495,51 @@ enum engine_status engine_reload(struct engine *e, struct conf_err *err)
 		snprintf(err->msg, sizeof(err->msg), "the engine is stopping");
 		return ENGINE_ESTOPPED;
 	}
-	engine_stats_save(old);
+	/* before reading: a change made while it is read is seen next time */
+	conf_stamp_get(e->config_path, &e->stamp);
 	if (gen_load(e, &g, old, err) != 0) {
 		engine_log_conf_err(
 		    e, "configuration not reloaded, the previous one stays in effect: ", err);
 		engine_gen_put(old);
 		return ENGINE_ECONF;
 	}
-	pthread_mutex_lock(&e->lock);
-	e->gen = g;
-	e->force = true; /* the server may have been fixed: retry the queue now */
-	pthread_cond_signal(&e->wake);
-	pthread_mutex_unlock(&e->lock);
+	gen_take_over(e, old, g);
+	gen_retire_early(e, old);
 	engine_gen_put(old); /* ours */
 	engine_gen_put(old); /* the engine's */
 	engine_log(e, LOG_INFO, ENGINE_FAULT_NONE, "%s reloaded, %zu recipients", e->config_path,
 		   filter_set_recipients(g->filters));
 	return ENGINE_OK;
+}
+
+enum engine_status engine_reload(struct engine *e, struct conf_err *err)
+{
+	enum engine_status st;
+
+	pthread_mutex_lock(&e->reload_lock);
+	st = reload_locked(e, err);
+	pthread_mutex_unlock(&e->reload_lock);
+	return st;
+}
+
+void engine_reload_if_changed(struct engine *e)
+{
+	struct conf_stamp now;
+	struct conf_err err;
+	bool settled;
+
+	conf_stamp_get(e->config_path, &now);
+	settled = conf_stamp_equal(&now, &e->polled);
+	e->polled = now;
+	if (!settled)
+		return;
+	pthread_mutex_lock(&e->reload_lock);
+	if (!conf_stamp_equal(&now, &e->stamp)) {
+		engine_log(e, LOG_INFO, ENGINE_FAULT_NONE, "%s changed: reading it again",
+			   e->config_path);
+		(void)reload_locked(e, &err); /* logged; a broken file is tried once */
+	}
+	pthread_mutex_unlock(&e->reload_lock);
 }
 
 void engine_clock_advance(struct engine *e, time_t now)
@@ -521,15 +618,16 @@ void engine_free(struct engine *e)
 /* ---- counters ----------------------------------------------------------- */
 
 const char *const engine_counter_names[] = {
-    "received",     "accepted",      "batches_refused", "digests_closed",
-    "not_shown",    "mails_spooled", "mails_sent",      "mails_deferred",
-    "mails_failed", "journal_bytes", "outbox_depth",
+    "received",      "accepted",      "batches_refused", "unjournaled",
+    "digests_closed", "not_shown",    "mails_spooled",   "mails_sent",
+    "mails_deferred", "mails_failed", "journal_bytes",   "outbox_depth",
 };
 
 const size_t engine_counter_offsets[] = {
     offsetof(struct engine_counters, received),
     offsetof(struct engine_counters, accepted),
     offsetof(struct engine_counters, batches_refused),
+    offsetof(struct engine_counters, unjournaled),
     offsetof(struct engine_counters, digests_closed),
     offsetof(struct engine_counters, not_shown),
     offsetof(struct engine_counters, mails_spooled),
@@ -560,6 +658,7 @@ void engine_counters(struct engine *e, struct engine_counters *out)
 	    .received = load(&t->received),
 	    .accepted = load(&t->accepted),
 	    .batches_refused = load(&t->batches_refused),
+	    .unjournaled = load(&t->unjournaled),
 	    .digests_closed = load(&t->digests_closed),
 	    .not_shown = load(&t->not_shown),
 	    .mails_spooled = load(&t->mails_spooled),

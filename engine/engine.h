@@ -11,7 +11,8 @@
  *   engine_start    open the spool, start the threads, replay a crash's journal
  *   engine_accept   a batch of messages; returns once the batch is journaled
  *   engine_tick     close the digests whose time has come
- *   engine_reload   re-read the configuration (rsyslog's HUP)
+ *   engine_reload   re-read the configuration (rsyslog's HUP; on its own when
+ *                   the file changes)
  *   engine_stop     flush every digest into the spool, stop the threads
  *   engine_counters what happened, for statistics
  *
@@ -20,6 +21,8 @@
  *   control    the front end's thread that calls engine_new, engine_start,
  *              engine_reload, engine_stop, engine_free (rsyslog's main
  *              thread: configuration, HUP, shutdown).  One at a time.
+ *              engine_reload is also called by the delivery thread (the
+ *              file changed); e->reload_lock makes them take turns.
  *   workers    any number of threads calling engine_accept (rsyslog's action
  *              workers), each with a struct engine_worker of its own: the
  *              filter worker (PCRE2 match data), a logcheck worker per rule
@@ -36,7 +39,11 @@
  *              closes due digests (digest_poll), settles and syncs the
  *              journal, runs spool_deliver over a spool handle of its own
  *              (so a slow server holds no lock anyone waits for) with
- *              back-off after failures, and saves <spool>/stats.  Nice +10.
+ *              back-off after failures, and saves <spool>/stats.  Every
+ *              ENGINE_CONF_POLL_SEC it looks at the configuration file and
+ *              reloads when it changed (the CLI saves by atomic rename: a
+ *              command takes effect within two seconds, no HUP needed).
+ *              Nice +10.
  *   outbox     one per engine (smtp/outbox.h): writes closed digests into
  *              the spool, so no worker waits for a mail's fsync.  Nice +10.
  *
@@ -47,6 +54,15 @@
  *
  * ---- Locks, and what each protects --------------------------------------
  *
+ *   e->genlock     which generation the workers use: a worker holds it
+ *                  shared for a whole engine_accept (from its match to its
+ *                  digests and counters), engine_reload exclusively while it
+ *                  hands the digests and counts over and swaps the new
+ *                  generation in.  Writers first, so a reload does not wait
+ *                  for a pause in the traffic.
+ *   e->reload_lock one engine_reload at a time, and e->stamp (what the
+ *                  configuration file was when last read).  Taken before
+ *                  genlock.
  *   e->lock        the current generation pointer and every generation's
  *                  reference count; the engine's own reference count; the
  *                  number of generations alive; the outbox pointer; the
@@ -67,13 +83,24 @@
  *   run with it released), the outbox's mutex (outbox.h), the spool's file
  *   locks (smtp.h).
  *
- * Lock order: jlock, then spool_lock, then lock, then the outbox's mutex
- * (engine_counters asks the outbox its depth under lock); a digest's mutex
- * is taken under jlock and released before anything else is taken.
- * Nobody takes jlock while holding another lock, and the outbox's thread
- * never takes jlock: a worker holding jlock may wait (bounded) for room in
- * the outbox, so the outbox's callback only sets a flag under e->lock and
- * wakes the delivery thread, which settles the journal.
+ * Lock order: reload_lock, genlock, jlock, spool_lock, lock, then the
+ * outbox's mutex (engine_counters asks the outbox its depth under lock); a
+ * digest's mutex is taken under jlock and released before anything else is
+ * taken.  Nobody takes jlock while holding another lock but reload_lock
+ * and genlock, and the outbox's thread never takes jlock: a worker holding
+ * jlock may wait (bounded) for room in the outbox, so the outbox's callback
+ * only sets a flag under e->lock and wakes the delivery thread, which
+ * settles the journal.
+ *
+ * Two waits that hold jlock: a worker adding to a full digest whose
+ * previous mail another thread (the delivery thread's poll, or another
+ * worker) is emitting waits in digest_add for that emit to end (digest.h:
+ * backpressure of one emit); the emit itself never takes jlock, so it
+ * ends.  And engine_emit reads e->outbox under lock and then uses it
+ * without: that is safe only because of engine_stop's order, which stops
+ * every other thread that emits first (the workers before it is called,
+ * the delivery thread in engine_stop_threads), then flushes the digests
+ * on its own thread, and only then stops and frees the outbox.
  *
  * ---- Generations ---------------------------------------------------------
  *
@@ -86,21 +113,33 @@
  * under e->lock: the engine holds one reference to the current generation,
  * every worker one to the generation it was made for, the delivery thread
  * one while it polls.  engine_reload builds a new generation and swaps it
- * in; a worker moves to it at its next engine_accept; the old one is
- * retired (its digests flushed into the spool) when its last holder lets
- * go, so no message held in memory is lost.
+ * in: under genlock exclusively, each recipient's digest of the old
+ * generation moves to the recipient of the same address in the new one
+ * (digest_set_carry: its lines, window, rate-limit times and counters, as
+ * they are), the filters' counters are added to the new ones
+ * (filter_stats_carry), and the new generation becomes current.  So a
+ * digest open at a reload closes when its window passes, whether or not
+ * anything is logged after it, no rate limit starts a new hour, and every
+ * message is counted once.  What the old generation still holds (the
+ * digests of recipients the new configuration no longer has) is mailed at
+ * once.  A worker moves to the new generation at its next engine_accept;
+ * the old one is freed when its last holder lets go.
  *
  * ---- Crash safety --------------------------------------------------------
  *
  * engine_accept first stages every (recipients, message) the filters
  * accepted in the engine's journal (<spool>/pending/journal, engine/journal.h),
  * appends them in one write, and only then adds the messages to the
- * digests and returns ENGINE_OK; when the journal cannot be written the
- * batch is refused (ENGINE_EJOURNAL): nothing of it reached a digest, and
- * the caller offers it again.  The write survives a crash of the process at
- * once; the fdatasync that makes it survive a crash of the machine runs for
- * every batch with sync=true, else at most ENGINE_SYNC_PERIOD later (like
- * rsyslog omfile's sync parameter).  A record is obsolete once its message
+ * digests and returns ENGINE_OK.  When the journal cannot be written (a
+ * full disk) the batch is taken all the same, held in memory only: the
+ * caller (rsyslog with its default settings) would drop a refused batch.
+ * Until a rewrite of the journal covers what it holds (the delivery
+ * thread's next settle once there is room: the spool first), nothing more
+ * is appended, and nothing ever is past ENGINE_JOURNAL_LIMIT.  The write
+ * survives a crash of the process at once; the fdatasync that makes it
+ * survive a crash of the machine runs for every batch with sync=true,
+ * else at most ENGINE_SYNC_PERIOD later (like rsyslog omfile's sync
+ * parameter).  A record is obsolete once its message
  * is in the spool: on each pass of the delivery thread the journal is
  * emptied when every digest is empty and no mail is in flight, and, when it
  * has doubled, rewritten as one state record per digest (digest_save: its
@@ -110,8 +149,8 @@
  * grow with the messages it counts.  The rewrite runs under jlock (no worker
  * between its journal write and its digests) and gives up while any digest's
  * mail is being emitted; both are skipped while a reload's old generation
- * still holds messages, or the outbox holds mails (they are only in
- * memory).  The first time the journal is opened (engine_start, else the
+ * still holds messages (it could not mail them), or the outbox holds mails
+ * (they are only in memory).  The first time the journal is opened (engine_start, else the
  * first batch) a leftover journal, the mark of a crash, is replayed into
  * the digests: states restored (digest_restore), then the messages after
  * them added; messages for recipients no longer configured are logged and
@@ -140,14 +179,15 @@
 #define ENGINE_BACKOFF_MIN    5  /* seconds before retrying a failed delivery, doubling */
 #define ENGINE_BACKOFF_MAX    300
 #define ENGINE_JOURNAL_MAX    (256 * 1024) /* compact the journal past this size */
+#define ENGINE_JOURNAL_LIMIT  (64 << 20)   /* never append past this size */
 #define ENGINE_SYNC_PERIOD    1  /* seconds a journal write may stay unsynced (sync=false) */
 #define ENGINE_NICE           10 /* the delivery and outbox threads' nice increment */
+#define ENGINE_CONF_POLL_SEC  1  /* seconds between looks at the configuration file */
 
 enum engine_status {
 	ENGINE_OK = 0,
 	ENGINE_ECONF,    /* the configuration cannot be used (err says where) */
 	ENGINE_ESPOOL,   /* the spool cannot be used now (logged): try again later */
-	ENGINE_EJOURNAL, /* the batch could not be journaled: none of it was taken */
 	ENGINE_ESTOPPED, /* engine_stop ran */
 	ENGINE_ENOMEM,
 };
@@ -243,9 +283,9 @@ void engine_worker_free(struct engine_worker *w);
  * ones (one write), add them to their digests and wake the delivery thread
  * when a digest is due sooner than it sleeps.  now is the batch's time:
  * windows, rate limits and messages without a time follow it.  Returns
- * only once the batch is journaled: ENGINE_OK, or ENGINE_EJOURNAL,
- * ENGINE_ENOMEM, ENGINE_ESTOPPED with nothing of the batch taken (logged
- * once while it lasts; offer the batch again). */
+ * once the batch is journaled (or held in memory, when the journal cannot
+ * be written: "Crash safety"): ENGINE_OK, or ENGINE_ENOMEM,
+ * ENGINE_ESTOPPED with nothing of the batch taken (offer it again). */
 enum engine_status engine_accept(struct engine_worker *w, const struct engine_msg *msgs, size_t n,
 				 time_t now);
 
@@ -254,9 +294,11 @@ enum engine_status engine_accept(struct engine_worker *w, const struct engine_ms
  * drives its clock with it (the time of the log lines). */
 void engine_tick(struct engine *e, time_t now);
 
-/* Load the configuration again; on success the new generation takes over
- * (the old one's digests are flushed when its last worker moves on), the
- * statistics carry over and the queue is retried at once.  On error the old
+/* Load the configuration again (rsyslog's HUP; the delivery thread does it
+ * too when the file changed); on success the new generation takes over
+ * with the old one's digests, rate limits and counters ("Generations"), the
+ * digests of recipients no longer configured are mailed, and the queue is
+ * retried at once.  On error the old
  * one stays and err says why (also logged).  ENGINE_OK, ENGINE_ECONF,
  * ENGINE_ESTOPPED. */
 enum engine_status engine_reload(struct engine *e, struct conf_err *err);
@@ -280,7 +322,9 @@ size_t engine_recipients(struct engine *e);
 struct engine_counters {
 	uint64_t received;        /* messages in batches engine_accept took */
 	uint64_t accepted;        /* of them, messages some recipient's filters took */
-	uint64_t batches_refused; /* engine_accept calls refused (the journal failed) */
+	uint64_t batches_refused; /* engine_accept calls refused (out of memory, stopped) */
+	uint64_t unjournaled;     /* accepted messages held in memory only: the journal
+				   * could not be written (a full disk) */
 	uint64_t digests_closed;  /* digests closed into mails (the spool's or the dry run's) */
 	uint64_t not_shown;       /* messages counted in those mails but not shown
 				   * (rate limit, caps) */

@@ -45,14 +45,15 @@ struct engine_gen {
 	size_t n_lc_rcpt;
 	char from[320];        /* `mail from`, else logmail@<this host> */
 	unsigned refs;         /* under e->lock */
+	bool counted;          /* in e->gens: it may hold messages (under e->lock) */
 	bool no_server_logged; /* the delivery thread's */
 };
 
 /* engine_counters' totals, counted as they happen (relaxed atomics: each
  * is a count on its own, no other memory depends on it). */
 struct engine_tally {
-	_Atomic uint64_t received, accepted, batches_refused, digests_closed, not_shown,
-	    mails_spooled, mails_sent, mails_deferred, mails_failed;
+	_Atomic uint64_t received, accepted, batches_refused, unjournaled, digests_closed,
+	    not_shown, mails_spooled, mails_sent, mails_deferred, mails_failed;
 };
 
 struct engine {
@@ -70,11 +71,13 @@ struct engine {
 	engine_log_fn log;
 	void *log_arg;
 
-	pthread_mutex_t lock; /* engine.h: "Locks" */
+	pthread_rwlock_t genlock; /* engine.h: "Locks"; writers first */
+	pthread_mutex_t lock;
 	pthread_cond_t wake;  /* to the delivery thread */
 	unsigned refs;        /* the front end's and each worker's */
 	struct engine_gen *gen;
-	unsigned gens; /* generations alive (after a reload: 2 for a while) */
+	unsigned gens; /* generations that may hold messages (after a reload
+			* whose old one could not mail what it had: 2 for a while) */
 	struct outbox *outbox;
 	bool thread_started, stop, stopped;
 	bool spooled;   /* a mail was spooled: deliver (unless backing off) */
@@ -83,12 +86,20 @@ struct engine {
 	time_t wake_at; /* when the sleeping thread wakes; 0 while it works */
 	pthread_t thread;
 
+	pthread_mutex_t reload_lock; /* one engine_reload at a time (HUP, the file changed) */
+	struct conf_stamp stamp;     /* config_path when last read (under reload_lock) */
+	struct conf_stamp polled;    /* ...when the delivery thread last looked (its own) */
+
 	pthread_mutex_t spool_lock;
 	struct spool *spool; /* the submitting handle */
 
 	pthread_mutex_t jlock;
 	struct journal *journal; /* NULL until first opened */
 	bool journal_failed;     /* the last open or write failed (logged once) */
+	uint64_t unjournaled;    /* messages in the digests that no journal record
+				  * covers (the journal failed: a full disk); until
+				  * a rewrite covers them, the journal is left alone
+				  * so the spool gets the disk's room first */
 	bool unsynced;           /* written since the last journal_sync */
 	time_t synced_at;        /* when journal_sync last ran */
 	off_t journal_compacted; /* size after the last compaction */
@@ -117,7 +128,9 @@ void engine_hold(struct engine *e);
 long engine_recipient_index(const struct engine_gen *g, const char *address);
 
 /* journaling.c: every function but engine_journal_start with jlock held */
-bool engine_journal_ready(struct engine *e, struct engine_gen *g);
+/* Open the journal (replaying a crash's) unless it is open; false with err
+ * filled (not logged) when it cannot be. */
+bool engine_journal_ready(struct engine *e, struct engine_gen *g, struct journal_err *err);
 void engine_journal_start(struct engine *e);
 enum journal_status engine_journal_write(struct engine *e, time_t now, struct journal_err *err);
 void engine_journal_sync(struct engine *e, time_t now);
@@ -143,6 +156,12 @@ struct engine_line {
 
 /* Render m, logged at ts, into l; false when out of memory. */
 bool engine_line_render(struct engine_line *l, const struct engine_msg *m, time_t ts);
+
+/* Reload when the configuration file changed since it was last read and
+ * has stayed as it is since the last look (the delivery thread, every
+ * ENGINE_CONF_POLL_SEC): a file being written in place is read once it is
+ * whole. */
+void engine_reload_if_changed(struct engine *e);
 
 /* delivery.c */
 void engine_stop_threads(struct engine *e);  /* the delivery thread */

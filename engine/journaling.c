@@ -41,44 +41,74 @@ static int snapshot(void *arg, size_t i, const char **to, const char **state, si
 	return 1;
 }
 
-void engine_journal_settle(struct engine *e, struct engine_gen *g)
+/* The journal covers every message the digests hold again. */
+static void covered(struct engine *e)
 {
-	struct snapshot sn = {.g = g};
-	struct outbox *ob;
-	struct journal_err err;
-	enum journal_status st;
-	bool idle;
-	unsigned gens;
+	if (e->unjournaled > 0)
+		engine_log(e, LOG_WARNING, ENGINE_FAULT_NONE,
+			   "the journal is written again: the %llu messages held in memory "
+			   "only are safe from a crash",
+			   (unsigned long long)e->unjournaled);
+	e->unjournaled = 0;
+	e->journal_failed = false;
+}
 
-	if (e->journal == NULL || journal_size(e->journal) == 0)
-		return;
+/* May the journal be emptied or rewritten now?  Not while a reload's old
+ * generation holds messages (its digests are not in g's), nor while the
+ * outbox holds mails (they are only in memory). */
+static bool settle_allowed(struct engine *e)
+{
+	struct outbox *ob;
+	unsigned gens;
+	bool ok;
+
 	pthread_mutex_lock(&e->lock);
 	gens = e->gens;
 	ob = e->outbox;
+	/* outbox_pending under e->lock: the outbox is not stopped meanwhile */
+	ok = gens == 1 && (ob == NULL || outbox_pending(ob) == 0);
 	pthread_mutex_unlock(&e->lock);
-	if (gens != 1) /* an old generation's digests are not counted here */
+	return ok;
+}
+
+void engine_journal_settle(struct engine *e, struct engine_gen *g)
+{
+	struct snapshot sn = {.g = g};
+	struct journal_err err;
+	enum journal_status st;
+	bool idle;
+
+	/* held in memory since the journal could not be opened: open it now */
+	if (e->journal == NULL && (e->unjournaled == 0 || !engine_journal_ready(e, g, &err)))
 		return;
-	idle = digest_set_idle(g->digests);
+	if (journal_size(e->journal) == 0 && e->unjournaled == 0)
+		return;
 	/* the digests first, the outbox second: an emitted mail enters the
 	 * outbox before it leaves its digest, so none slips between the two */
-	if (ob != NULL && outbox_pending(ob) > 0)
+	idle = digest_set_idle(g->digests);
+	if (!settle_allowed(e))
 		return;
 	if (idle) {
-		if (journal_clear(e->journal, &err) != JOURNAL_OK)
+		if (journal_clear(e->journal, &err) != JOURNAL_OK) {
 			engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "%s", err.msg);
+			return;
+		}
 		e->journal_compacted = 0;
+		covered(e);
 		return;
 	}
-	if (!engine_journal_grown(e))
+	if (e->unjournaled == 0 && !engine_journal_grown(e))
 		return;
 	/* what the digests hold and count replaces the messages' records;
 	 * jlock keeps workers out, and no mail is in flight (else: later) */
 	st = journal_rewrite(e->journal, snapshot, &sn, &err);
 	free(sn.buf);
-	if (st == JOURNAL_OK)
+	if (st == JOURNAL_OK) {
 		e->journal_compacted = journal_size(e->journal);
-	else if (st != JOURNAL_EAGAIN)
+		covered(e);
+	} else if (st != JOURNAL_EAGAIN && e->unjournaled == 0) { /* else: said */
 		engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "%s", err.msg);
+	}
 }
 
 struct replay {
@@ -126,27 +156,20 @@ static unsigned long added(const struct engine_gen *g)
 	return n;
 }
 
-bool engine_journal_ready(struct engine *e, struct engine_gen *g)
+bool engine_journal_ready(struct engine *e, struct engine_gen *g, struct journal_err *err)
 {
 	struct replay r = {.g = g, .now = time(NULL)};
-	struct journal_err err;
 	unsigned long before;
 	size_t bad = 0;
 
 	if (e->journal != NULL)
 		return true;
-	if (journal_open(&e->journal, e->spool_dir, &err) != JOURNAL_OK) {
-		if (!e->journal_failed)
-			engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "%s", err.msg);
-		e->journal_failed = true;
+	if (journal_open(&e->journal, e->spool_dir, err) != JOURNAL_OK)
 		return false;
-	}
-	e->journal_failed = false;
 	if (journal_size(e->journal) == 0)
 		return true;
 	before = added(g);
-	if (journal_replay(e->journal, replay_one, replay_state, &r, &bad, &err) != JOURNAL_OK) {
-		engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "%s", err.msg);
+	if (journal_replay(e->journal, replay_one, replay_state, &r, &bad, err) != JOURNAL_OK) {
 		journal_close(e->journal);
 		e->journal = NULL;
 		return false;
@@ -170,11 +193,16 @@ bool engine_journal_ready(struct engine *e, struct engine_gen *g)
 void engine_journal_start(struct engine *e)
 {
 	struct engine_gen *g = engine_gen_get(e);
+	struct journal_err err;
 
 	if (g == NULL)
 		return;
+
 	pthread_mutex_lock(&e->jlock);
-	(void)engine_journal_ready(e, g);
+	if (!engine_journal_ready(e, g, &err) && !e->journal_failed) {
+		engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "%s", err.msg);
+		e->journal_failed = true;
+	}
 	pthread_mutex_unlock(&e->jlock);
 	engine_rewake(e, digest_next_deadline(g->digests));
 	engine_gen_put(g);
@@ -196,11 +224,19 @@ void engine_journal_sync(struct engine *e, time_t now)
 }
 
 /* Append the staged records: fdatasync'd at once with sync, else within
- * ENGINE_SYNC_PERIOD. */
+ * ENGINE_SYNC_PERIOD.  Past ENGINE_JOURNAL_LIMIT (its rewrite cannot run:
+ * mails wait in the outbox for room on the disk) nothing is appended, so
+ * the journal never fills the disk by itself. */
 enum journal_status engine_journal_write(struct engine *e, time_t now, struct journal_err *err)
 {
 	enum journal_status st;
 
+	if (journal_size(e->journal) >= ENGINE_JOURNAL_LIMIT) {
+		journal_discard(e->journal);
+		snprintf(err->msg, sizeof(err->msg), "journal %s/" JOURNAL_DIR "/" JOURNAL_NAME
+			 " at its limit of %d MiB", e->spool_dir, ENGINE_JOURNAL_LIMIT >> 20);
+		return JOURNAL_EIO;
+	}
 	if (e->sync)
 		return journal_commit(e->journal, err);
 	st = journal_write(e->journal, err);

@@ -259,50 +259,63 @@ static void add_to_digests(struct engine_worker *w, time_t now)
 				      &w->acc[i].dm, now, engine_emit, g);
 }
 
-/* Write the batch's accepted messages to the journal, then give them to
- * the digests.  false when the journal failed: nothing was added. */
-static bool journal_then_add(struct engine_worker *w, time_t now)
+/* Stage and append the batch's records.  false (nothing appended, err
+ * says why) when the journal cannot take them. */
+static bool journal_batch(struct engine_worker *w, time_t now, struct journal_err *err)
 {
 	struct engine *e = w->e;
-	struct journal_err err;
-	bool ok = true, grown = false;
-	size_t i;
+	bool ok = true;
 
-	pthread_mutex_lock(&e->jlock);
-	if (!engine_journal_ready(e, w->gen)) {
-		ok = false;
-		goto out;
-	}
-	for (i = 0; i < w->n_acc && ok; i++)
+	for (size_t i = 0; i < w->n_acc && ok; i++)
 		ok = stage(w, &w->acc[i]) == JOURNAL_OK;
 	if (!ok) {
 		journal_discard(e->journal);
-		snprintf(err.msg, sizeof(err.msg), "journal: out of memory");
-	} else {
-		ok = engine_journal_write(e, now, &err) == JOURNAL_OK;
+		snprintf(err->msg, sizeof(err->msg), "journal: out of memory");
+		return false;
 	}
-	if (!ok) {
+	return engine_journal_write(e, now, err) == JOURNAL_OK;
+}
+
+/* Write the batch's accepted messages to the journal, then give them to
+ * the digests.  When the journal cannot take them (a full disk), they go
+ * to the digests all the same, held in memory only, and the journal is
+ * left alone until a rewrite covers them (engine_journal_settle): the
+ * spool, which turns digests into mail, gets the disk's room first, and
+ * rsyslog, told the batch was taken, loses nothing whatever its action's
+ * retry settings. */
+static void journal_then_add(struct engine_worker *w, time_t now)
+{
+	struct engine *e = w->e;
+	struct journal_err err = {.msg = "the journal waits for a rewrite"};
+	bool journaled, grown;
+
+	pthread_mutex_lock(&e->jlock);
+	journaled = e->unjournaled == 0 && engine_journal_ready(e, w->gen, &err) &&
+		    journal_batch(w, now, &err);
+	if (!journaled) {
 		if (!e->journal_failed)
-			engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "%s (the batch is retried)",
+			engine_log(e, LOG_ERR, ENGINE_FAULT_IO,
+				   "%s: messages are held in memory (not safe from a crash) "
+				   "until it can be written",
 				   err.msg);
 		e->journal_failed = true;
-		goto out;
+		e->unjournaled += w->n_msgs;
+		atomic_fetch_add_explicit(&e->tally.unjournaled, w->n_msgs, memory_order_relaxed);
 	}
-	e->journal_failed = false;
 	add_to_digests(w, now);
 	/* settling is the delivery thread's work, off the workers; in a storm
 	 * that sends no mail it must still be woken, or the journal (and the
 	 * memory its compaction reads it into) grows unchecked */
-	grown = engine_journal_grown(e);
-out:
+	grown = journaled && engine_journal_grown(e);
 	pthread_mutex_unlock(&e->jlock);
 	if (grown)
 		engine_rewake(e, now);
-	return ok;
 }
 
-enum engine_status engine_accept(struct engine_worker *w, const struct engine_msg *msgs, size_t n,
-				 time_t now)
+/* engine_accept under genlock: from the match to the digests, one
+ * generation. */
+static enum engine_status accept_locked(struct engine_worker *w, const struct engine_msg *msgs,
+					size_t n, time_t now)
 {
 	struct engine *e = w->e;
 	enum engine_status st = worker_sync(w);
@@ -322,8 +335,8 @@ enum engine_status engine_accept(struct engine_worker *w, const struct engine_ms
 		st = ENGINE_ENOMEM;
 	else if (n_acc > 0 && e->dry_run != NULL)
 		add_to_digests(w, now);
-	else if (n_acc > 0 && !journal_then_add(w, now))
-		st = ENGINE_EJOURNAL;
+	else if (n_acc > 0)
+		journal_then_add(w, now);
 	w->n_acc = w->n_rcpt = 0;
 	if (st != ENGINE_OK) {
 		atomic_fetch_add_explicit(&e->tally.batches_refused, 1, memory_order_relaxed);
@@ -331,7 +344,19 @@ enum engine_status engine_accept(struct engine_worker *w, const struct engine_ms
 	}
 	atomic_fetch_add_explicit(&e->tally.received, n, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->tally.accepted, n_msgs, memory_order_relaxed);
-	if (e->dry_run == NULL)
-		engine_rewake(e, digest_next_deadline(w->gen->digests));
 	return ENGINE_OK;
+}
+
+enum engine_status engine_accept(struct engine_worker *w, const struct engine_msg *msgs, size_t n,
+				 time_t now)
+{
+	struct engine *e = w->e;
+	enum engine_status st;
+
+	pthread_rwlock_rdlock(&e->genlock);
+	st = accept_locked(w, msgs, n, now);
+	pthread_rwlock_unlock(&e->genlock);
+	if (st == ENGINE_OK && e->dry_run == NULL)
+		engine_rewake(e, digest_next_deadline(w->gen->digests));
+	return st;
 }

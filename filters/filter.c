@@ -151,7 +151,7 @@ struct rcounters {
 	_Atomic uint64_t accepted;
 	_Atomic uint64_t mailed;
 	_Atomic int64_t last_mail;
-	time_t since;
+	_Atomic int64_t since; /* atomics: a reload carries counts into a set in use */
 };
 
 /* The only mutable part of a set, behind a pointer so that matching can take
@@ -159,7 +159,7 @@ struct rcounters {
 struct counters {
 	_Atomic uint64_t evaluated;
 	_Atomic uint64_t received_base; /* carried over by filter_stats_restore */
-	time_t since;
+	_Atomic int64_t since;
 	struct rcounters *r;
 };
 
@@ -586,7 +586,7 @@ static enum filter_status set_alloc(struct filter_set *set, const struct conf *c
 		return FILTER_ENOMEM;
 	set->ctr->since = time(NULL);
 	for (size_t r = 0; r < c->n_recipients; r++)
-		set->ctr->r[r].since = set->ctr->since;
+		set->ctr->r[r].since = atomic_load(&set->ctr->since);
 	return FILTER_OK;
 }
 
@@ -1040,7 +1040,7 @@ void filter_stats_get(const struct filter_set *set, size_t recipient, struct fil
 
 	out->accepted = atomic_load_explicit(&rc->accepted, memory_order_relaxed);
 	out->mailed = atomic_load_explicit(&rc->mailed, memory_order_relaxed);
-	out->since = rc->since;
+	out->since = (time_t)atomic_load_explicit(&rc->since, memory_order_relaxed);
 	out->last_mail = (time_t)atomic_load_explicit(&rc->last_mail, memory_order_relaxed);
 }
 
@@ -1048,22 +1048,38 @@ void filter_stats_received(const struct filter_set *set, struct filter_received 
 {
 	out->received = atomic_load_explicit(&set->ctr->received_base, memory_order_relaxed) +
 			atomic_load_explicit(&set->ctr->evaluated, memory_order_relaxed);
-	out->since = set->ctr->since;
+	out->since = (time_t)atomic_load_explicit(&set->ctr->since, memory_order_relaxed);
+}
+
+/* *v = max(*v, t): a later last mail. */
+static void raise_to(_Atomic int64_t *v, time_t t)
+{
+	int64_t seen = atomic_load_explicit(v, memory_order_relaxed);
+
+	while (t > seen && !atomic_compare_exchange_weak(v, &seen, (int64_t)t))
+		;
+}
+
+/* *v = min(*v, t), where 0 is "not known": an earlier start of counting. */
+static void lower_to(_Atomic int64_t *v, time_t t)
+{
+	int64_t seen = atomic_load_explicit(v, memory_order_relaxed);
+
+	while (t != 0 && (seen == 0 || t < seen) &&
+	       !atomic_compare_exchange_weak(v, &seen, (int64_t)t))
+		;
 }
 
 void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uint64_t n,
 			     time_t when)
 {
 	struct rcounters *rc;
-	int64_t seen;
 
 	if (recipient >= set->n_recipients)
 		return;
 	rc = &set->ctr->r[recipient];
 	atomic_fetch_add_explicit(&rc->mailed, n, memory_order_relaxed);
-	seen = atomic_load_explicit(&rc->last_mail, memory_order_relaxed);
-	while (when > seen && !atomic_compare_exchange_weak(&rc->last_mail, &seen, (int64_t)when))
-		;
+	raise_to(&rc->last_mail, when);
 }
 
 static void counters_set(struct rcounters *rc, const struct filter_stats *st)
@@ -1087,6 +1103,15 @@ void filter_stats_set_received(struct filter_set *set, const struct filter_recei
 	set->ctr->since = st->since;
 }
 
+/* Add st to rc (filter_stats_carry). */
+static void counters_add(struct rcounters *rc, const struct filter_stats *st)
+{
+	atomic_fetch_add(&rc->accepted, st->accepted);
+	atomic_fetch_add(&rc->mailed, st->mailed);
+	lower_to(&rc->since, st->since);
+	raise_to(&rc->last_mail, st->last_mail);
+}
+
 void filter_stats_carry(struct filter_set *dst, const struct filter_set *src)
 {
 	struct filter_received rcv;
@@ -1094,7 +1119,8 @@ void filter_stats_carry(struct filter_set *dst, const struct filter_set *src)
 	if (!src)
 		return;
 	filter_stats_received(src, &rcv);
-	filter_stats_set_received(dst, &rcv);
+	atomic_fetch_add(&dst->ctr->received_base, rcv.received);
+	lower_to(&dst->ctr->since, rcv.since);
 	for (size_t r = 0; r < dst->n_recipients; r++) {
 		const char *address = dst->conf->recipients[r].address;
 
@@ -1104,7 +1130,7 @@ void filter_stats_carry(struct filter_set *dst, const struct filter_set *src)
 			if (strcmp(src->conf->recipients[i].address, address) != 0)
 				continue;
 			filter_stats_get(src, i, &st);
-			counters_set(&dst->ctr->r[r], &st);
+			counters_add(&dst->ctr->r[r], &st);
 			break;
 		}
 	}

@@ -186,8 +186,11 @@ const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *
 void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t);
 
 /* The same for a configuration re-read while running (rsyslog's HUP): each
- * recipient of dst that src also has carries on from src's counters.  Flush
- * src's workers first; call before dst is shared. */
+ * recipient of dst that src also has carries on from src's counters, and
+ * so does dst's received count.  The counts are added to dst's (and the
+ * earlier `since`, the later last mail kept), so dst may already count
+ * mails made since it took over; src's workers must be flushed and none
+ * may match with src any more. */
 void filter_stats_carry(struct filter_set *dst, const struct filter_set *src);
 
 /* ---- show log config ----------------------------------------------------- */

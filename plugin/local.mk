@@ -20,10 +20,11 @@ if HAVE_RSYSLOG_SRC
 rsyslogmoddir = $(RSYSLOG_MODDIR)
 rsyslogmod_LTLIBRARIES = plugin/omlogmail.la
 plugin_omlogmail_la_SOURCES = plugin/omlogmail.c plugin/logmail-rsyslog-defs.h \
-	plugin/fields.h plugin/fields.c plugin/stats.h plugin/stats.c
+	plugin/fields.h plugin/fields.c plugin/stats.h plugin/stats.c \
+	plugin/version.h plugin/version.c
 plugin_omlogmail_la_CPPFLAGS = -include $(top_srcdir)/plugin/logmail-rsyslog-defs.h \
 	$(AM_CPPFLAGS) -I$(RSYSLOG_SRC) -I$(RSYSLOG_SRC)/runtime -I$(RSYSLOG_SRC)/grammar \
-	$(RSYSLOG_DEPS_CFLAGS)
+	$(RSYSLOG_DEPS_CFLAGS) -DOM_RSYSLOG_VERSION='"$(RSYSLOG_VERSION)"'
 plugin_omlogmail_la_CFLAGS = $(AM_CFLAGS) -fno-strict-aliasing
 # Only modInit is looked up (dlsym); exporting nothing else keeps the
 # libraries' symbols from meeting another module's.
@@ -39,6 +40,9 @@ RSYSLOG_IT = \
 	tests/integration/rsyslog-offsets.sh \
 	tests/integration/rsyslog-shutdown.sh \
 	tests/integration/rsyslog-hup.sh \
+	tests/integration/rsyslog-hup-storm.sh \
+	tests/integration/rsyslog-live-config.sh \
+	tests/integration/rsyslog-version.sh \
 	tests/integration/rsyslog-logcheck-hup.sh \
 	tests/integration/rsyslog-server-down.sh \
 	tests/integration/rsyslog-tls-auth.sh \
@@ -57,6 +61,16 @@ tests_unit_test_plugin_fields_SOURCES = tests/unit/test_plugin_fields.c plugin/f
 	plugin/fields.c
 tests_unit_test_plugin_fields_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_plugin_fields_LDADD = $(CRITERION_LIBS)
+
+# Which rsyslog the module runs in (plugin/version.h), against Debian's
+# rsyslogd binary.
+check_PROGRAMS += tests/unit/test_plugin_version
+TESTS += tests/unit/test_plugin_version
+tests_unit_test_plugin_version_SOURCES = tests/unit/test_plugin_version.c plugin/version.h \
+	plugin/version.c
+tests_unit_test_plugin_version_CPPFLAGS = $(AM_CPPFLAGS) -DOM_RSYSLOG_VERSION='"$(RSYSLOG_VERSION)"'
+tests_unit_test_plugin_version_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_plugin_version_LDADD = $(CRITERION_LIBS)
 
 # The counters' copies that rsyslog reads and resets (plugin/stats.h).
 check_PROGRAMS += tests/unit/test_plugin_stats

@@ -21,8 +21,9 @@
  *   commitTransaction  the batch's template strings, read only (rsyslog
  *                      offers them again after SUSPENDED) -> struct
  *                      engine_msg (plugin/fields.h) -> engine_accept, which
- *                      returns once the batch is journaled; refused:
- *                      SUSPENDED (retried)
+ *                      returns once the batch is journaled (or held in memory
+ *                      on a full disk); refused (out of memory, stopped):
+ *                      SUSPENDED
  *   doHUP              engine_reload
  *   freeInstance       engine_free: digests flushed into the spool
  * The engine's messages go to LogError/LogMsg, its faults to RS_RET_*.
@@ -49,6 +50,7 @@
 #include "engine/engine.h"
 #include "plugin/fields.h"
 #include "plugin/stats.h"
+#include "plugin/version.h"
 #include "smtp/smtp.h"
 
 /* clang-format off */
@@ -247,6 +249,28 @@ static bool om_cnf_add(modConfData_t *cnf, struct engine *e)
 	return true;
 }
 
+/* The module refuses an rsyslogd of another upstream version than the one
+ * it was built for (plugin/version.h): one clear line instead of a crash. */
+static bool om_version_ok(void)
+{
+	char running[64];
+
+	if (!om_rsyslog_version("/proc/self/exe", running, sizeof(running))) {
+		LogMsg(0, NO_ERRCODE, LOG_WARNING,
+		       "omlogmail: cannot tell this rsyslogd's version; the module was built for "
+		       "rsyslog %s",
+		       OM_RSYSLOG_VERSION);
+		return true;
+	}
+	if (om_same_upstream(running, OM_RSYSLOG_VERSION))
+		return true;
+	LogError(0, RS_RET_ERR,
+		 "omlogmail: built for rsyslog %s, but this rsyslogd is %s: not loaded "
+		 "(install the rsyslog-logmail package built for rsyslog %s, or rebuild the module)",
+		 OM_RSYSLOG_VERSION, running, running);
+	return false;
+}
+
 /* ---- rsyslog entry points ---- */
 /* rsyslog's macros are not C statements: */
 /* clang-format off */
@@ -403,6 +427,8 @@ CODESTARTmodInit
 	*ipIFVersProvided = CURR_MOD_IF_VERSION;
 CODEmodInit_QueryRegCFSLineHdlr
 	CHKiRet(om_stats_use(&obj));
+	if (!om_version_ok())
+		ABORT_FINALIZE(RS_RET_ERR);
 	INITChkCoreFeature(bCoreSupportsBatching, CORE_FEATURE_BATCHING);
 	if (!bCoreSupportsBatching) {
 		LogError(0, RS_RET_ERR, "omlogmail: this rsyslog core does not support batching");

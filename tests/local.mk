@@ -6,10 +6,11 @@ EXTRA_DIST += tests/servers/smtpd.py tests/integration/lib.sh
 # Always: each fuzz target's source linked with tests/fuzz/replay.c (a plain
 # main, no libFuzzer) replays tests/fuzz/corpus/<target>/ and every kept
 # crash in tests/fuzz/regressions/<target>/, so they are tests of `make check`.
-FUZZ_TARGETS = conf filters reply compose log_line ere digest_state journal
+FUZZ_TARGETS = conf filters reply compose log_line ere digest_state journal miner_state
 FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_filters \
 	tests/fuzz/replay_reply tests/fuzz/replay_compose tests/fuzz/replay_log_line \
-	tests/fuzz/replay_ere tests/fuzz/replay_digest_state tests/fuzz/replay_journal
+	tests/fuzz/replay_ere tests/fuzz/replay_digest_state tests/fuzz/replay_journal \
+	tests/fuzz/replay_miner_state
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -47,16 +48,24 @@ tests_fuzz_replay_journal_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_journal.
 tests_fuzz_replay_journal_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"journal"'
 tests_fuzz_replay_journal_LDADD = engine/libengine.la
 
+tests_fuzz_replay_miner_state_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_miner_state.c
+tests_fuzz_replay_miner_state_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"miner_state"'
+tests_fuzz_replay_miner_state_LDADD = digest/libdigest.la
+
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/corpus/reply tests/fuzz/corpus/compose \
 	tests/fuzz/corpus/log_line tests/fuzz/corpus/ere tests/fuzz/corpus/digest_state \
-	tests/fuzz/corpus/journal tests/fuzz/regressions
+	tests/fuzz/corpus/journal tests/fuzz/corpus/miner_state tests/fuzz/regressions
 
 # With --enable-fuzzing (CC=clang): the libFuzzer programs.  fuzz_conf,
 # fuzz_filters and fuzz_digest_state are defined in config/local.mk,
 # filters/local.mk and digest/local.mk.
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_reply tests/fuzz/fuzz_compose tests/fuzz/fuzz_log_line tests/fuzz/fuzz_ere \
-	tests/fuzz/fuzz_journal
+	tests/fuzz/fuzz_journal tests/fuzz/fuzz_miner_state
+tests_fuzz_fuzz_miner_state_SOURCES = tests/fuzz/fuzz_miner_state.c
+tests_fuzz_fuzz_miner_state_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_miner_state_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_miner_state_LDADD = digest/libdigest.la
 tests_fuzz_fuzz_journal_SOURCES = tests/fuzz/fuzz_journal.c
 tests_fuzz_fuzz_journal_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_journal_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer

@@ -16,6 +16,7 @@ RELIABILITY_TESTS = \
 	tests/integration/rsyslog-journal-bound.sh \
 	tests/integration/crash-delivery.sh \
 	tests/integration/disk-full.sh \
+	tests/integration/rsyslog-disk-full.sh \
 	tests/integration/disk-corrupt.sh \
 	tests/integration/valgrind-send.sh \
 	tests/integration/security-tls.sh \

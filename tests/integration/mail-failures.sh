@@ -9,7 +9,8 @@
 # process is refused while the spool's lock is held.  `flush due`, what the
 # systemd timer runs, tries only what is due, says nothing when it tried
 # nothing, and exits 0 without a word when another process holds the lock
-# or (unconfigured) when the queue is empty.
+# or (unconfigured) when the queue is empty, and with one line when mail
+# is queued but no server is configured.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 lm_cli_setup
@@ -85,6 +86,15 @@ lm_assert_eq "flush due, nothing due: nothing tried" 4 "$(lm show mail | grep -c
 out=$("$LOGMAIL" --config "$LM_TMP/none.conf" --spool "$LM_TMP/none.spool" flush due 2>&1)
 lm_assert_eq "flush due, unconfigured, empty queue: exit code" 0 $?
 lm_assert_eq "flush due, unconfigured, empty queue: says nothing" "" "$out"
+# Mail queued, no server configured (yet): the timer's run is no failure
+# of its unit; one line says why nothing moves.
+echo 'mail from sender@example.com' >"$LM_TMP/noserver.conf"
+chmod 600 "$LM_TMP/noserver.conf"
+out=$("$LOGMAIL" --config "$LM_TMP/noserver.conf" --spool "$spool" flush due 2>&1)
+lm_assert_eq "flush due, mail queued, no server: exit code" 0 $?
+lm_assert_eq "flush due, mail queued, no server: one line" \
+	"mails stay queued: no mail smtpserver configured" "$out"
+lm_assert_eq "flush due, no server: nothing tried" 4 "$(lm show mail | grep -c '(2 attempts)$')"
 out=$("$LOGMAIL" --config "$LM_TMP/none.conf" --spool "$LM_TMP/none.spool" flush 2>&1)
 lm_assert_eq "flush, unconfigured: exit code" 78 $?
 lm_assert_eq "flush, unconfigured: says why" "% Error: no SMTP server configured (mail smtpserver)" "$out"

@@ -45,6 +45,7 @@ RECORDER(cmd_debug_mail)
 RECORDER(cmd_undebug_mail)
 RECORDER(cmd_show_log_config)
 RECORDER(cmd_test_filters)
+RECORDER(cmd_test_patterns)
 
 int cmd_flush(struct cli *cli, const struct conf_args *a)
 {
