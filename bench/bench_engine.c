@@ -34,7 +34,7 @@
 
 #include "bench/bench.h"
 #include "engine/engine.h"
-#include "plugin/fields.h"
+#include "bench/line.h"
 #include "util/util.h"
 
 #define MAX_CONFS 8
@@ -43,39 +43,9 @@
 struct lines {
 	char *buf;
 	struct engine_msg *m;
-	char **head; /* per message, the module's head template string */
+	char **head; /* per message, the module's head template string, split */
 	size_t n;
 };
-
-/* One line, "<PRI>Mmm dd hh:mm:ss HOST TAG TEXT", into m as the module
- * gets it: rsyslog's two template strings (plugin/fields.h), the head
- * made here into *head, the text (rsyslog's msg, with its leading space)
- * left in the line, then split by the module's own om_fields.  false when
- * the line has not that shape, or is one the module skips. */
-static bool parse(char *s, struct engine_msg *m, char **head)
-{
-	char *end, *host, *tag, *text;
-	long pri;
-	int host_len, tag_len, program_len;
-
-	*head = NULL;
-	if (*s != '<' || (pri = strtol(s + 1, &end, 10)) < 0 || *end != '>' || strlen(end) < 17)
-		return false;
-	host = end + 1 + 16; /* "Nov 23 10:00:00 " */
-	if ((tag = strchr(host, ' ')) == NULL || (text = strchr(tag + 1, ' ')) == NULL)
-		return false;
-	host_len = (int)(tag++ - host);
-	tag_len = (int)(text - tag);
-	/* rsyslog's programname: the tag up to '[', ':' or '/' */
-	program_len = (int)strcspn(tag, "[:/ ");
-	/* time 0: the engine takes the batch's */
-	if (asprintf(head, "%ld 0 %.*s %.*s %.*s", pri, host_len, host, program_len, tag, tag_len,
-		     tag) < 0) {
-		*head = NULL;
-		return false;
-	}
-	return om_fields(*head, text, m);
-}
 
 /* The lines of the file at path, split; false (said why) when it has none
  * or cannot be read. */
@@ -97,7 +67,7 @@ static bool read_lines(const char *path, struct lines *l)
 		return false;
 	}
 	for (s = strtok_r(l->buf, "\n", &save); s != NULL && k <= len; s = strtok_r(NULL, "\n", &save))
-		if (parse(s, &l->m[k], &l->head[k]))
+		if (bench_line_split(s, &l->m[k], &l->head[k]))
 			k++;
 		else
 			free(l->head[k]);

@@ -14,7 +14,8 @@ bench_bench_miner_LDADD = digest/libdigest.la
 bench_bench_logcheck_SOURCES = bench/bench_logcheck.c bench/bench.h
 bench_bench_logcheck_LDADD = filters/libfilters.la config/libconf.la $(PCRE2_LIBS) \
 	$(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
-bench_bench_engine_SOURCES = bench/bench_engine.c bench/bench.h plugin/fields.h plugin/fields.c
+bench_bench_engine_SOURCES = bench/bench_engine.c bench/bench.h bench/line.h bench/line.c \
+	plugin/fields.h plugin/fields.c
 bench_bench_engine_LDADD = $(ENGINE_LIBS) $(VECTORSCAN_LIBS)
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += bench/README.md bench/bench-logcheck.sh bench/bench-engine.sh bench/bench-miner.sh \

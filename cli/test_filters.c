@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "config/conf.h"
 #include "engine/engine.h"
+#include "smtp/smtp.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -96,15 +97,13 @@ static void print_mails(struct run *r, size_t recipient)
 					  [DIGEST_REASON_URGENT] = "urgent",
 					  [DIGEST_REASON_FLUSH] = "end of input"};
 	char date[64];
-	struct tm tm;
 
 	for (size_t i = 0; i < r->n_mails; i++) {
 		struct mail *m = &r->mails[i];
 
 		if (m->recipient != recipient)
 			continue;
-		localtime_r(&m->date, &tm);
-		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+		smtp_rfc5322_date(m->date, date, sizeof(date));
 		fprintf(r->cli->out, "To: %s\nSubject: %s\nDate: %s\nClosed: %s\n\n%s\n", m->to,
 			m->subject, date, why[m->reason], m->body);
 	}

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const level_names[] = {
     "emergencies", "alerts",  "critical",      "errors",
@@ -44,8 +45,17 @@ static const struct {
     {"notify", 5}, {"notifications", 5}, {"info", 6},      {"debug", 7},
 };
 
-/* A unique word among names[] (n of them) and aliases: the index it stands
- * for, given in full or by a prefix that stands for only one index. */
+/* word and the first len octets of name are the same; facility names in
+ * any case (`facility DAEMON`, as program names match), level names as
+ * written (`level Errors` stays an error, as it always was). */
+static bool same_word(const char *word, const char *name, size_t len, bool levels)
+{
+	return levels ? strncmp(word, name, len) == 0 : strncasecmp(word, name, len) == 0;
+}
+
+/* A unique word among names[] (n of them) and, for levels, the aliases:
+ * the index it stands for, given in full or by a prefix that stands for
+ * only one index. */
 static int by_prefix(const char *word, const char *const *names, size_t n, bool levels)
 {
 	size_t len = strlen(word);
@@ -54,13 +64,13 @@ static int by_prefix(const char *word, const char *const *names, size_t n, bool 
 	if (len == 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (names[i] && strcmp(word, names[i]) == 0)
+		if (names[i] && strlen(names[i]) == len && same_word(word, names[i], len, levels))
 			return (int)i;
 	for (size_t i = 0; levels && i < sizeof(level_aliases) / sizeof(level_aliases[0]); i++)
 		if (strcmp(word, level_aliases[i].name) == 0)
 			return level_aliases[i].level;
 	for (size_t i = 0; i < n; i++) {
-		if (!names[i] || strncmp(word, names[i], len) != 0)
+		if (!names[i] || !same_word(word, names[i], len, levels))
 			continue;
 		if (found >= 0 && found != (int)i)
 			return -1;

@@ -24,6 +24,7 @@
 #include <syslog.h>
 
 #include "engine/internal.h"
+#include "util/syslog_line.h"
 #include "util/util.h"
 
 _Static_assert((int)LOGCHECK_SYSTEM_EVENTS == DIGEST_SECTION_SYSTEM_EVENTS &&
@@ -178,27 +179,6 @@ void engine_rules_free(struct engine_gen *g)
 
 /* ---- the traditional line ------------------------------------------------ */
 
-/* "Nov  3 12:00:01" of ts in the local zone, as rsyslog's %TIMESTAMP%
- * (RFC 3164: the day padded with a blank), into out (16 octets). */
-static void rfc3164_time(time_t ts, char out[16])
-{
-	struct tm tm;
-	char *p = out;
-
-	if (localtime_r(&ts, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	memcpy(p, util_month((unsigned)tm.tm_mon), 3);
-	p[3] = ' ';
-	p = util_two_digits(p + 4, (unsigned)tm.tm_mday, true);
-	*p++ = ' ';
-	p = util_two_digits(p, (unsigned)tm.tm_hour, false);
-	*p++ = ':';
-	p = util_two_digits(p, (unsigned)tm.tm_min, false);
-	*p++ = ':';
-	p = util_two_digits(p, (unsigned)tm.tm_sec, false);
-	*p = '\0';
-}
-
 static void put(struct engine_line *l, const char *s, size_t n)
 {
 	memcpy(l->buf + l->len, s, n);
@@ -218,7 +198,7 @@ bool engine_line_render(struct engine_line *l, const struct engine_msg *m, time_
 	if (!util_reserve((void **)&l->buf, &l->cap, 15 + 1 + hn + 1 + tn + lead + xn, 1, 64))
 		return false;
 	if (ts != l->ts_cached || l->ts_text[0] == '\0') {
-		rfc3164_time(ts, l->ts_text);
+		syslog_time_rfc3164_render(ts, l->ts_text);
 		l->ts_cached = ts;
 	}
 	l->len = 0;

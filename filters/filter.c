@@ -211,6 +211,14 @@ struct filter_worker {
 
 /* ---- small helpers -------------------------------------------------------- */
 
+/* Program names match whatever the case of their ASCII letters: Debian
+ * logs cron as CRON, and an admin writes `program cron`.  bucket_of's
+ * hash folds the case too. */
+static bool same_program(const char *a, size_t a_len, const char *b, size_t b_len)
+{
+	return a_len == b_len && strncasecmp(a, b, a_len) == 0;
+}
+
 /* The bucket of program p, or 0 when no filter names it. */
 static uint32_t bucket_of(const struct filter_set *set, const char *p, size_t len)
 {
@@ -219,11 +227,11 @@ static uint32_t bucket_of(const struct filter_set *set, const char *p, size_t le
 
 	if (len == 0 || !p)
 		return 0;
-	h = util_hash(p, len);
+	h = util_hash_nocase(p, len);
 	for (i = h & set->mask; set->table[i].bucket; i = (i + 1) & set->mask) {
 		const struct hslot *s = &set->table[i];
 
-		if (s->hash == h && s->len == len && memcmp(s->name, p, len) == 0)
+		if (s->hash == h && same_program(s->name, s->len, p, len))
 			return s->bucket;
 	}
 	return 0;
@@ -430,7 +438,7 @@ static enum filter_status programs_index(struct filter_set *set)
 		if (!lf->program || lf->program_len == 0 ||
 		    bucket_of(set, lf->program, lf->program_len))
 			continue;
-		h = util_hash(lf->program, lf->program_len);
+		h = util_hash_nocase(lf->program, lf->program_len);
 		for (j = h & set->mask; set->table[j].bucket; j = (j + 1) & set->mask)
 			;
 		set->table[j] =
@@ -991,7 +999,7 @@ static bool lfilter_holds(const struct filter_set *set, struct filter_worker *w,
 	if (lf->facility >= 0 && m->facility != lf->facility)
 		return false;
 	if (lf->program && lf->program_len > 0 &&
-	    (m->program_len != lf->program_len || memcmp(m->program, lf->program, m->program_len)))
+	    !same_program(m->program, m->program_len, lf->program, lf->program_len))
 		return false;
 	if (lf->pattern >= 0 &&
 	    !pattern_test(set, w, &set->patterns[lf->pattern], m->text, m->text_len))

@@ -14,7 +14,8 @@
  * holds; a recipient without filters gets nothing.  `level L` holds for
  * severity <= L.  `msgtext "T"` is a case-sensitive substring of the message
  * text; `msgtext regex "P"` a PCRE2 pattern.  `program P` equals the
- * programname byte for byte; `facility F` the syslog facility number;
+ * programname but for the case of ASCII letters (`program cron` takes
+ * Debian's CRON); `facility F` the syslog facility number;
  * `host H` matches the message's host name as fnmatch(3) with FNM_CASEFOLD
  * (a plain name, or a glob such as `web*`; host names are case-insensitive).
  *

@@ -687,6 +687,15 @@ static bool head_parse(const char *s, size_t n, size_t *rest, unsigned *accept)
 	return true;
 }
 
+/* A line's token is not its program name (syslog_tag_split in
+ * util/syslog_line.h, which the module, `test filters` and the engine use):
+ * it files rules, not messages.  It is cut from the literal start of a
+ * rule's REST as well as from lines, so it ends where logcheck's rules
+ * make a program name end: at '[', ':', a blank, and '(' (a group opens
+ * there: "su(\[[0-9]+\])?:"), but not at '/', which rules spell inside
+ * the program ("postfix/smtpd\[", "(/USR/SBIN/)?CRON\[").  A line and the
+ * rules that can match it get the same token, which is all the filing
+ * needs. */
 static bool token_end(char c)
 {
 	return c == '[' || c == ':' || c == ' ' || c == '(';

@@ -51,6 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/util.h"
+
 #define LABEL_WIDTH 16 /* "Time offset ...." */
 
 static void label(FILE *out, const char *name)
@@ -180,13 +182,17 @@ static void show_logcheck(FILE *out, size_t n, const struct conf_recipient *r)
 	logcheck_report_free(&rep);
 }
 
+/* The guide's "2016 Oct 11 10:36:16", local time; English month names
+ * whatever the locale, as on the switch. */
 static void date(char *out, size_t size, time_t t)
 {
 	struct tm tm;
 
 	out[0] = '\0';
 	if (localtime_r(&t, &tm))
-		strftime(out, size, "%Y %b %d %H:%M:%S", &tm);
+		snprintf(out, size, "%04d %s %02d %02d:%02d:%02d", tm.tm_year + 1900,
+			 util_month((unsigned)tm.tm_mon), tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
 }
 
 static void show_received(FILE *out, const struct filter_stats_table *t)

@@ -49,7 +49,8 @@ RSYSLOG_IT = \
 	tests/integration/rsyslog-collector.sh \
 	tests/integration/rsyslog-impstats.sh \
 	tests/integration/rsyslog-logcheck.sh \
-	tests/integration/rsyslog-unsendable.sh
+	tests/integration/rsyslog-unsendable.sh \
+	tests/integration/rsyslog-retry.sh
 TESTS += $(RSYSLOG_IT)
 EXTRA_DIST += $(RSYSLOG_IT) tests/integration/rsyslog-lib.sh
 

@@ -18,10 +18,12 @@
  *   activateCnf        engine_start: spool, threads, a crash's journal
  *   tryResume, beginTransaction: engine_ready
  *   createWrkrInstance engine_worker_new (filter worker, scratch)
- *   commitTransaction  the batch's template strings -> struct engine_msg
- *                      (plugin/fields.h) -> engine_accept, which returns once
- *                      the batch is journaled (or held in memory on a full
- *                      disk); refused (out of memory, stopped): SUSPENDED
+ *   commitTransaction  the batch's template strings, read only (rsyslog
+ *                      offers them again after SUSPENDED) -> struct
+ *                      engine_msg (plugin/fields.h) -> engine_accept, which
+ *                      returns once the batch is journaled (or held in memory
+ *                      on a full disk); refused (out of memory, stopped):
+ *                      SUSPENDED
  *   doHUP              engine_reload
  *   freeInstance       engine_free: digests flushed into the spool
  * The engine's messages go to LogError/LogMsg, its faults to RS_RET_*.
@@ -125,6 +127,15 @@ static void om_log(void *arg, int level, enum engine_fault fault, const char *ms
 		LogError(0, om_codes[fault], "omlogmail: %s", msg);
 	else
 		LogMsg(0, NO_ERRCODE, level, "omlogmail: %s", msg);
+}
+
+/* Template k's string of message i of a batch, "" when rsyslog gave none.
+ * rsyslog's: read, never written (it offers a suspended batch again). */
+static const char *om_param(actWrkrIParams_t *params, unsigned i, int k)
+{
+	const char *s = (const char *)actParam(params, OM_NTPLS, i, k).param;
+
+	return s != NULL ? s : "";
 }
 
 static void om_inst_free(instanceData *d)
@@ -292,7 +303,7 @@ ENDfreeInstance
 BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
 	engine_worker_free(pWrkrData->w);
-	free(pWrkrData->batch.msgs);
+	om_batch_free(&pWrkrData->batch);
 ENDfreeWrkrInstance
 
 BEGINdbgPrintInstInfo
@@ -315,20 +326,18 @@ ENDbeginTransaction
 
 BEGINcommitTransaction
 	time_t now = time(NULL);
-	size_t n = 0;
+	size_t octets = 0;
 	unsigned i;
 CODESTARTcommitTransaction
-	if (!om_batch_room(&pWrkrData->batch, nParams))
+	for (i = 0; i < nParams; i++)
+		octets += strlen(om_param(pParams, i, OM_TPL_HEAD)) + 1;
+	if (!om_batch_room(&pWrkrData->batch, nParams, octets))
 		ABORT_FINALIZE(RS_RET_SUSPENDED);
-	for (i = 0; i < nParams; i++) {
-		char *head = (char *)actParam(pParams, OM_NTPLS, i, OM_TPL_HEAD).param;
-		const char *text = (const char *)actParam(pParams, OM_NTPLS, i, OM_TPL_MSG).param;
-
-		if (om_fields(head != NULL ? head : (char[]){""}, text != NULL ? text : "",
-			      &pWrkrData->batch.msgs[n]))
-			n++;
-	}
-	if (engine_accept(pWrkrData->w, pWrkrData->batch.msgs, n, now) != ENGINE_OK)
+	for (i = 0; i < nParams; i++)
+		om_batch_add(&pWrkrData->batch, om_param(pParams, i, OM_TPL_HEAD),
+			     om_param(pParams, i, OM_TPL_MSG));
+	if (engine_accept(pWrkrData->w, pWrkrData->batch.msgs, pWrkrData->batch.n, now) !=
+	    ENGINE_OK)
 		ABORT_FINALIZE(RS_RET_SUSPENDED);
 finalize_it:
 ENDcommitTransaction

@@ -220,7 +220,4 @@ enum smtp_status smtp_downgrade_body(const char *msg, size_t len, char **out, si
  * to out (size bytes).  Returns the length written or -1 when too small. */
 int smtp_subject_header(const char *subject, char *out, size_t size);
 
-/* RFC 5322 date: "Tue, 10 Apr 2018 03:45:01 +0000" in the local zone. */
-void smtp_rfc5322_date(time_t t, char *out, size_t size);
-
 #endif

@@ -68,6 +68,12 @@ struct smtp_subst {
  * size).  "%%" is a single "%"; any other %x is left as it is. */
 void smtp_subject_expand(const char *tmpl, const struct smtp_subst *s, char *out, size_t size);
 
+/* t as an RFC 5322 date in the local zone, "Tue, 10 Apr 2018 03:45:01
+ * +0000", into out (size octets, 32 are enough): the Date: header, and
+ * every date shown in its form (`logmail test filters`).  English day and
+ * month names whatever the locale (RFC 5322 has no other). */
+void smtp_rfc5322_date(time_t t, char *out, size_t size);
+
 /* Fill s with this machine's host name and serial number (the configured
  * serial when not NULL, else the DMI product serial, else /etc/machine-id),
  * kept in s's own buffers: valid as long as s, and s must not be copied. */

@@ -189,6 +189,21 @@ static inline uint32_t util_hash(const void *p, size_t len)
 	return h;
 }
 
+/* util_hash with the ASCII letters folded to lower case: the hash of names
+ * that match whatever their case (program names: `program cron` takes
+ * Debian's CRON), compared with strncasecmp. */
+static inline uint32_t util_hash_nocase(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= s[i] >= 'A' && s[i] <= 'Z' ? s[i] + ('a' - 'A') : s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
 /* Add nice (> 0: nicer) to the calling thread's nice value; on Linux it is
  * per thread.  Best effort: an unprivileged process may not lower it again,
  * and a failure leaves the thread as it was. */

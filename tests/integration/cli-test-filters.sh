@@ -4,8 +4,8 @@
 # the exact mails per recipient (two closed by their windows on the lines'
 # own clock, one at the end of the input), the matched lines per
 # recipient, the bad line reported with its number and skipped, the
-# warning about lines without <PRI>, standard input, and nothing written
-# to the spool.
+# warning about lines without <PRI>, standard input, nothing written to
+# the spool, and the README's `exclude program cron` on Debian's CRON.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 lm_cli_setup
@@ -100,4 +100,26 @@ lm_assert_eq "a missing file: said" "logmail: cannot read $LM_TMP/missing: No su
 out=$(lm test filters 2>&1)
 lm_assert_eq "no file: exit status (EX_USAGE)" 64 "$?"
 lm_assert_eq "no file: said" 'logmail: <command>:1:13: expected a value after "filters"' "$out"
+
+# The README's example on Debian's own lines: `exclude program cron`
+# excludes CRON (program names match whatever their case), and
+# `facility DAEMON` is daemon.
+lm configure <<'EOF' || lm_fail "configure the README's example"
+no log email admin@example.com
+no log email ops@example.com
+log email admin@example.com level errors
+log email admin@example.com exclude program cron
+log email ops@example.com facility DAEMON
+EOF
+cat >"$LM_TMP/debian" <<EOF
+<75>Jan  1 00:00:01 web1 CRON[77]: pam_unix(cron:session): error opening session
+<27>Jan  1 00:00:02 web1 ntpd[5]: error: no servers reachable
+EOF
+out=$(lm test filters "$LM_TMP/debian" 2>&1)
+lm_assert_eq "README's example: exit status" 0 "$?"
+lm_assert_eq "exclude program cron: Debian's CRON line is excluded" 0 "$(grep -c 'CRON' <<<"$out")"
+lm_assert_eq "the counts" "$(printf '  admin@example.com  1\n  ops@example.com    1')" \
+	"$(grep '^  [a-z]*@example.com' <<<"$out")"
+lm_assert_match "show running-config writes the facility as the guide does" \
+	'log email ops@example.com facility daemon' "$(lm show running-config)"
 lm_done

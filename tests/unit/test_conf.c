@@ -791,6 +791,9 @@ Test(conf, names)
 	cr_assert_eq(conf_facility_parse("authpriv"), 10);
 	cr_assert_eq(conf_facility_parse("ftp"), 11);
 	cr_assert_eq(conf_facility_parse("ntp"), -1);
+	cr_assert_eq(conf_facility_parse("DAEMON"), 3, "facility names in any case");
+	cr_assert_eq(conf_facility_parse("Local7"), 23);
+	cr_assert_eq(conf_facility_parse("AUTHP"), 10, "and their prefixes");
 	cr_assert_str_eq(conf_facility_name(0), "kern");
 	cr_assert_null(conf_facility_name(12));
 	cr_assert_str_eq(conf_facility_name(CONF_FACILITY_ANY), "any");

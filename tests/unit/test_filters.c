@@ -200,7 +200,11 @@ Test(criteria, program)
 	cr_assert(one(ANY, FAC_ANY, "dhcpd", NULL, false, msg(6, DAEMON, "dhcpd", "t")));
 	cr_assert(!one(ANY, FAC_ANY, "dhcpd", NULL, false, msg(6, DAEMON, "dhcp", "t")));
 	cr_assert(!one(ANY, FAC_ANY, "dhcp", NULL, false, msg(6, DAEMON, "dhcpd", "t")));
-	cr_assert(!one(ANY, FAC_ANY, "dhcpd", NULL, false, msg(6, DAEMON, "DHCPD", "t")));
+	/* whatever the case of its letters: Debian logs cron as CRON */
+	cr_assert(one(ANY, FAC_ANY, "dhcpd", NULL, false, msg(6, DAEMON, "DHCPD", "t")));
+	cr_assert(one(ANY, FAC_ANY, "cron", NULL, false, msg(6, CRON, "CRON", "t")));
+	cr_assert(one(ANY, FAC_ANY, "CRON", NULL, false, msg(6, CRON, "cron", "t")));
+	cr_assert(!one(ANY, FAC_ANY, "cron", NULL, false, msg(6, CRON, "CRONX", "t")));
 	cr_assert(!one(ANY, FAC_ANY, "dhcpd", NULL, false, msg(6, DAEMON, NULL, "t")));
 	cr_assert(one(ANY, FAC_ANY, "postfix/smtpd", NULL, false, msg(6, 2, "postfix/smtpd", "t")));
 	/* program_len, not NUL, ends the name */
@@ -310,6 +314,7 @@ Test(excludes, win_over_includes)
 	tc_filter(fx.c, b, INC, CONF_LEVEL_ERRORS, FAC_ANY, NULL, NULL, false);
 	fx_compile(&fx);
 	cr_assert_str_eq(who(&fx, msg(0, 9, "cron", "t")), "1");
+	cr_assert_str_eq(who(&fx, msg(0, 9, "CRON", "t")), "1", "Debian's CRON is excluded too");
 	cr_assert_str_eq(who(&fx, msg(0, 9, "crond", "t")), "0,1");
 	cr_assert_str_eq(who(&fx, msg(0, 9, "x", "a harmless one")), "1");
 	cr_assert_str_eq(who(&fx, msg(5, 9, "cron", "t")), "");
@@ -488,7 +493,9 @@ Test(programs, hash_collisions)
 		cr_assert_str_eq(who(&fx, msg(6, 3, name, "t")), want);
 		snprintf(name, sizeof(name), "prog%dx", i);
 		cr_assert_str_eq(who(&fx, msg(6, 3, name, "t")), "");
-		snprintf(name, sizeof(name), "Prog%d", i);
+		snprintf(name, sizeof(name), "PROG%d", i);
+		cr_assert_str_eq(who(&fx, msg(6, 3, name, "t")), want, "the case does not matter");
+		snprintf(name, sizeof(name), "Prog%dx", i);
 		cr_assert_str_eq(who(&fx, msg(6, 3, name, "t")), "");
 	}
 	fx_free(&fx);
@@ -551,8 +558,9 @@ Test(programs, same_program_many_recipients)
 
 /* ---- property: the index agrees with the plain loop ----------------------- */
 
-static const char *const programs[] = {"sshd",          "cron",  "kernel", "dhcpd", "systemd",
-				       "postfix/smtpd", "nginx", "su",     "sshd2"};
+static const char *const programs[] = {"sshd",    "cron",          "kernel", "dhcpd",
+				       "systemd", "postfix/smtpd", "nginx",  "su",
+				       "sshd2",   "CRON",          "Sshd"};
 static const char *const texts[] = {
     "Failed", "pool exhausted", "error",          "", "x", "session opened",
     "é",      "timeout",        "Failed password"};
@@ -603,7 +611,7 @@ static bool naive_filter(const struct conf_filter *f, const struct filter_msg *m
 	if (f->facility != FAC_ANY && f->facility != m->facility)
 		return false;
 	if (f->program && (strlen(f->program) != m->program_len ||
-			   memcmp(f->program, m->program, m->program_len) != 0))
+			   strncasecmp(f->program, m->program, m->program_len) != 0))
 		return false;
 	if (f->host && !naive_host(f->host, m->host))
 		return false;

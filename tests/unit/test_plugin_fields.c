@@ -2,8 +2,9 @@
  * tests/unit/test_plugin_fields.c: omlogmail's split of its two template
  * strings (plugin/fields.h) into a struct engine_msg, without rsyslogd:
  * every field in place, an empty program name or tag, a tag without a
- * process id, a host name with spaces, and the messages rsyslogd logs
- * about omlogmail.
+ * process id, a host name with spaces, the messages rsyslogd logs about
+ * omlogmail, and rsyslog's strings left as they were, so that a batch
+ * offered again splits as the first time.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -14,11 +15,11 @@
 
 static struct engine_msg split(const char *head, const char *text, bool *kept)
 {
-	static char buf[256];
+	static char copy[256];
 	struct engine_msg m;
 
-	snprintf(buf, sizeof(buf), "%s", head);
-	*kept = om_fields(buf, text, &m);
+	cr_assert_lt(strlen(head), sizeof(copy));
+	*kept = om_fields(head, text, &m, copy);
 	return m;
 }
 
@@ -105,19 +106,78 @@ Test(fields, rsyslogd_about_omlogmail_is_not_mailed)
 	cr_assert(kept);
 }
 
+/* What a message's fields say, one line, to compare two splits. */
+static void describe(const struct engine_msg *m, char *out, size_t size)
+{
+	snprintf(out, size, "%d %d %lld [%s] [%s] [%s] [%.*s] [%s] %u", m->severity, m->facility,
+		 (long long)m->ts, m->host, m->program, m->tag, (int)m->procid_len,
+		 m->procid != NULL ? m->procid : "", m->text, m->lead_spaces);
+}
+
+/* A batch as rsyslog hands it: the strings are rsyslog's; on
+ * RS_RET_SUSPENDED it offers the very same strings again. */
+static const char *const heads[] = {
+    "86 1782907200 web1 sshd sshd[4242]:",
+    "78 1782907201 web1 CRON CRON[99]:",
+    "13 1782907202 my odd host postfix postfix/smtpd[77]:",
+    "3 1782907203 web1  ",
+};
+static const char *const texts[] = {" Failed password", " (root) CMD (run-parts)", " connect",
+				    "no tag"};
+#define N_MSGS (sizeof(heads) / sizeof(heads[0]))
+
+static void offer(struct om_batch *b, char *const *h, char out[][160])
+{
+	size_t octets = 0;
+
+	for (size_t i = 0; i < N_MSGS; i++)
+		octets += strlen(h[i]) + 1;
+	cr_assert(om_batch_room(b, N_MSGS, octets));
+	for (size_t i = 0; i < N_MSGS; i++)
+		om_batch_add(b, h[i], texts[i]);
+	cr_assert_eq(b->n, N_MSGS);
+	for (size_t i = 0; i < N_MSGS; i++)
+		describe(&b->msgs[i], out[i], 160);
+}
+
+Test(batch, offered_again_splits_the_same_and_leaves_rsyslogs_strings)
+{
+	struct om_batch b = {0};
+	char *h[N_MSGS], first[N_MSGS][160], again[N_MSGS][160];
+
+	for (size_t i = 0; i < N_MSGS; i++)
+		h[i] = strdup(heads[i]);
+	offer(&b, h, first);
+	cr_assert_str_eq(first[0], "6 10 1782907200 [web1] [sshd] [sshd[4242]:] [4242] "
+				   "[Failed password] 1");
+	cr_assert_str_eq(first[1], "6 9 1782907201 [web1] [CRON] [CRON[99]:] [99] "
+				   "[(root) CMD (run-parts)] 1");
+	for (size_t i = 0; i < N_MSGS; i++)
+		cr_assert_str_eq(h[i], heads[i], "rsyslog's string %zu is left as it was", i);
+	offer(&b, h, again);
+	for (size_t i = 0; i < N_MSGS; i++) {
+		cr_assert_str_eq(again[i], first[i], "offered again, message %zu is the same", i);
+		cr_assert_str_eq(h[i], heads[i]);
+		free(h[i]);
+	}
+	om_batch_free(&b);
+	cr_assert_null(b.msgs);
+}
+
 Test(batch, grows_and_keeps_what_it_has)
 {
 	struct om_batch b = {0};
 	struct engine_msg *first;
 
-	cr_assert(om_batch_room(&b, 3));
+	cr_assert(om_batch_room(&b, 3, 10));
 	cr_assert_geq(b.cap, 3);
+	cr_assert_geq(b.heads_cap, 10);
 	b.msgs[2].text = "kept";
 	first = b.msgs;
-	cr_assert(om_batch_room(&b, 2));
+	cr_assert(om_batch_room(&b, 2, 5));
 	cr_assert_eq(b.msgs, first, "enough room: nothing moves");
-	cr_assert(om_batch_room(&b, 300));
+	cr_assert(om_batch_room(&b, 300, 3000));
 	cr_assert_geq(b.cap, 300);
 	cr_assert_str_eq(b.msgs[2].text, "kept");
-	free(b.msgs);
+	om_batch_free(&b);
 }

@@ -4,6 +4,7 @@
  * Times are fixed and TZ is UTC.
  */
 #include <criterion/criterion.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,6 +472,22 @@ Test(date, rfc5322_with_zone)
 	cr_assert_str_eq(d, "Tue, 10 Apr 2018 15:45:01 +1200");
 	setenv("TZ", "UTC", 1);
 	tzset();
+}
+
+/* Under a French locale strftime's %a %b say "mar." and "avril": an RFC
+ * 5322 date must not.  Skipped when fr_FR.UTF-8 is not installed
+ * (scripts/setup makes it). */
+Test(date, english_whatever_the_locale)
+{
+	char d[64];
+
+	if (setlocale(LC_ALL, "fr_FR.UTF-8") == NULL)
+		cr_skip_test("the fr_FR.UTF-8 locale is not installed (scripts/setup)");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	smtp_rfc5322_date(T_2018, d, sizeof(d));
+	setlocale(LC_ALL, "C");
+	cr_assert_str_eq(d, "Tue, 10 Apr 2018 03:45:01 +0000");
 }
 
 Test(subst, all_parameters)
