@@ -10,8 +10,8 @@ smtp_libsmtp_la_SOURCES = \
 	smtp/message.c \
 	smtp/host.c \
 	smtp/subst.c
-smtp_libsmtp_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-smtp_libsmtp_la_LIBADD = $(OPENSSL_LIBS)
+smtp_libsmtp_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
+smtp_libsmtp_la_LIBADD = $(OPENSSL_LIBS) $(JSONC_LIBS)
 
 # Unit tests of the pure pieces (reply parser, dialogue, SASL, composer).
 if HAVE_CRITERION

@@ -1,7 +1,9 @@
 /*
  * smtp/smtp.h: everything logmail needs to get a mail to a server:
  *   - the message composer (RFC 5322) and the subject substitutions,
- *   - the SMTP client (RFC 5321, STARTTLS, SMTPS, AUTH PLAIN/LOGIN/CRAM-MD5),
+ *   - the SMTP client (RFC 5321, STARTTLS, SMTPS, AUTH PLAIN/LOGIN/CRAM-MD5 and
+ *     the OAuth 2.0 bearer-token mechanisms XOAUTH2 and OAUTHBEARER),
+ *   - where an OAuth access token comes from (a command, oauth.c),
  *   - the spool (a persistent queue of composed mails) and its delivery.
  *
  * This library knows nothing of the configuration file, the filters or
@@ -86,7 +88,27 @@ bool smtp_local_domain(const char *configured, char *out, size_t size);
 /* ---- The client -------------------------------------------------------- */
 
 enum smtp_tls { SMTP_TLS_NONE, SMTP_TLS_STARTTLS, SMTP_TLS_SMTPS };
-enum smtp_auth { SMTP_AUTH_NONE, SMTP_AUTH_CRAMMD5, SMTP_AUTH_LOGIN, SMTP_AUTH_PLAIN };
+enum smtp_auth {
+	SMTP_AUTH_NONE,
+	SMTP_AUTH_CRAMMD5,
+	SMTP_AUTH_LOGIN,
+	SMTP_AUTH_PLAIN,
+	SMTP_AUTH_XOAUTH2,     /* Google's and Microsoft's bearer-token SASL */
+	SMTP_AUTH_OAUTHBEARER, /* RFC 7628 */
+};
+
+/* The longest access token taken (Microsoft's are JWTs of 1-3 KB); RFC 4954
+ * allows an AUTH command of 12288 octets. */
+#define SMTP_TOKEN_MAX 8192
+
+/* Where XOAUTH2 and OAUTHBEARER get the access token: called at AUTH with
+ * fresh false (a cached token will do), and once more in the same session
+ * with fresh true after the server refused the token given (get a new one).
+ * Fills out (NUL-terminated, size bytes).  Any status but SMTP_OK ends the
+ * session with it, err saying why in one line that holds no token; the
+ * mails stay queued on SMTP_ETEMP. */
+typedef enum smtp_status (*smtp_token_fn)(void *arg, bool fresh, char *out, size_t size,
+					  struct smtp_err *err);
 
 /* Called with each line of the dialogue when set: dir is 'C' (client) or
  * 'S' (server).  Credentials are already replaced by "***". */
@@ -111,7 +133,10 @@ struct smtp_params {
 	const char *ca_file; /* NULL: the system trust store */
 	enum smtp_auth auth;
 	const char *username;
-	const char *password;  /* borrowed; the caller wipes it */
+	const char *password;  /* borrowed; the caller wipes it.  For XOAUTH2 and
+				* OAUTHBEARER without token: the access token */
+	smtp_token_fn token;   /* XOAUTH2, OAUTHBEARER: NULL: password */
+	void *token_arg;
 	bool auth_cleartext;   /* allow AUTH on an unencrypted connection */
 	const char *helo_name; /* NULL: smtp_local_domain's FQDN, else an
 				* address literal of the local end */
