@@ -166,6 +166,10 @@ static enum smtp_auth auth_of(enum conf_auth a)
 		return SMTP_AUTH_LOGIN;
 	case CONF_AUTH_PLAIN:
 		return SMTP_AUTH_PLAIN;
+	case CONF_AUTH_XOAUTH2:
+		return SMTP_AUTH_XOAUTH2;
+	case CONF_AUTH_OAUTHBEARER:
+		return SMTP_AUTH_OAUTHBEARER;
 	default:
 		return SMTP_AUTH_NONE;
 	}
@@ -176,6 +180,7 @@ struct delivery {
 	struct smtp_params p;
 	struct events ev;
 	char pw[512];  /* the decrypted password, wiped by delivery_end */
+	struct smtp_token_cmd token; /* XOAUTH2, OAUTHBEARER: token-command */
 	char why[600]; /* when the password cannot be used: why */
 	bool syslog;
 };
@@ -218,7 +223,15 @@ static int delivery_start(struct cli *cli, struct delivery *d)
 			p->transcript_arg = &d->ev;
 		}
 	}
-	if (p->auth != SMTP_AUTH_NONE) {
+	if (c->token_command) {
+		if (!smtp_token_cmd_set(&d->token, c->token_command)) {
+			snprintf(d->why, sizeof(d->why), "out of memory");
+			return EX_OSERR;
+		}
+		p->username = c->username;
+		p->token = smtp_token_from_command;
+		p->token_arg = &d->token;
+	} else if (p->auth != SMTP_AUTH_NONE) {
 		struct conf_err err = {0};
 
 		if (conf_password(c, d->pw, sizeof(d->pw), &err) != CONF_OK) {
@@ -236,6 +249,7 @@ static int delivery_start(struct cli *cli, struct delivery *d)
 static void delivery_end(struct delivery *d)
 {
 	explicit_bzero(d->pw, sizeof(d->pw));
+	smtp_token_cmd_clear(&d->token);
 	events_end(&d->ev);
 	if (d->syslog)
 		closelog();
@@ -550,6 +564,10 @@ static const char *auth_name(enum conf_auth a)
 		return "login";
 	case CONF_AUTH_PLAIN:
 		return "plain";
+	case CONF_AUTH_XOAUTH2:
+		return "xoauth2";
+	case CONF_AUTH_OAUTHBEARER:
+		return "oauthbearer";
 	default:
 		return "none";
 	}
@@ -600,8 +618,10 @@ static void show_settings(struct cli *cli)
 		fprintf(cli->out, "%% Warning: authentication allow-cleartext: the password is "
 				  "sent unencrypted when the server offers no STARTTLS\n");
 	else
-		fprintf(cli->out, "%% Note: no TLS configured: the password is sent only after "
-				  "STARTTLS; a server that does not offer it gets no password\n");
+		fprintf(cli->out, "%% Note: no TLS configured: the %s is sent only after "
+				  "STARTTLS; a server that does not offer it gets no %s\n",
+			c->token_command ? "access token" : "password",
+			c->token_command ? "token" : "password");
 }
 
 struct show {

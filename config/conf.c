@@ -222,6 +222,7 @@ static void conf_clear(struct conf *c)
 	if (c->password8)
 		explicit_bzero(c->password8, strlen(c->password8));
 	free(c->password8);
+	free(c->token_command);
 	free(c->from);
 	free(c->serial);
 	free(c->helo);
@@ -438,13 +439,14 @@ struct conf *conf_dup(const struct conf *c)
 		return NULL;
 	*d = *c;
 	d->server = d->tls_ca_file = d->username = d->password8 = NULL;
-	d->from = d->serial = d->key_path = d->helo = NULL;
+	d->from = d->serial = d->key_path = d->helo = d->token_command = NULL;
 	d->recipients = NULL;
 	d->n_recipients = 0;
 	if (dup_str(&d->server, c->server) || dup_str(&d->tls_ca_file, c->tls_ca_file) ||
 	    dup_str(&d->username, c->username) || dup_str(&d->password8, c->password8) ||
 	    dup_str(&d->from, c->from) || dup_str(&d->serial, c->serial) ||
-	    dup_str(&d->key_path, c->key_path) || dup_str(&d->helo, c->helo))
+	    dup_str(&d->key_path, c->key_path) || dup_str(&d->helo, c->helo) ||
+	    dup_str(&d->token_command, c->token_command))
 		goto fail;
 	if (c->n_recipients) {
 		d->recipients = calloc(c->n_recipients, sizeof(*d->recipients));
@@ -493,7 +495,8 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	if (!str_equal(a->server, b->server) || a->port != b->port || a->tls != b->tls ||
 	    a->tls_verify != b->tls_verify || !str_equal(a->tls_ca_file, b->tls_ca_file) ||
 	    a->auth != b->auth || !str_equal(a->username, b->username) ||
-	    !str_equal(a->password8, b->password8) || a->auth_cleartext != b->auth_cleartext ||
+	    !str_equal(a->password8, b->password8) ||
+	    !str_equal(a->token_command, b->token_command) || a->auth_cleartext != b->auth_cleartext ||
 	    a->timeout_sec != b->timeout_sec || !str_equal(a->from, b->from) ||
 	    !str_equal(a->serial, b->serial) || !str_equal(a->helo, b->helo) ||
 	    a->n_recipients != b->n_recipients)

@@ -50,7 +50,14 @@ enum conf_logcheck {
 };
 
 enum conf_tls { CONF_TLS_NONE, CONF_TLS_STARTTLS, CONF_TLS_SMTPS };
-enum conf_auth { CONF_AUTH_NONE, CONF_AUTH_CRAMMD5, CONF_AUTH_LOGIN, CONF_AUTH_PLAIN };
+enum conf_auth {
+	CONF_AUTH_NONE,
+	CONF_AUTH_CRAMMD5,
+	CONF_AUTH_LOGIN,
+	CONF_AUTH_PLAIN,
+	CONF_AUTH_XOAUTH2,     /* OAuth 2.0 bearer tokens: token_command */
+	CONF_AUTH_OAUTHBEARER, /* RFC 7628 */
+};
 enum conf_time { CONF_TIME_LOCAL, CONF_TIME_UTC };
 
 /* One `log email ADDR [level L] [program P] [facility F] [host H]
@@ -101,6 +108,10 @@ struct conf {
 	enum conf_auth auth; /* `mail smtpserver authentication M username U password [8] P` */
 	char *username;
 	char *password8;      /* the stored form: base64 of the AES-256-GCM ciphertext */
+	/* `mail smtpserver authentication {xoauth2|oauthbearer} username U
+	 * token-command "CMD"`: run through /bin/sh, its first line of output
+	 * is the access token (password8 is then NULL) */
+	char *token_command;
 	bool auth_cleartext;  /* `mail smtpserver authentication allow-cleartext` */
 	unsigned timeout_sec; /* `mail smtpserver timeout S`; 0: RFC 5321 4.5.3.2 values */
 	char *helo;           /* `mail smtpserver helo NAME`: EHLO, Message-IDs, default

@@ -283,13 +283,30 @@ static enum conf_status cmd_auth(struct ctx *x)
 	free(x->c->password8);
 	x->c->password8 = b64;
 	x->c->auth = method;
-	return CONF_OK;
+	return set_str(x, &x->c->token_command, NULL);
+}
+
+/* `... {xoauth2|oauthbearer} username U token-command "CMD"`: the token is
+ * not configuration, so there is nothing to encrypt; the command runs at
+ * delivery (smtp/oauth.c). */
+static enum conf_status cmd_auth_oauth(struct ctx *x)
+{
+	enum conf_status st;
+
+	if ((st = nonempty(x, W(x, "user"), "a user name")) != CONF_OK ||
+	    (st = nonempty(x, W(x, "command"), "a command")) != CONF_OK ||
+	    (st = set_str(x, &x->c->token_command, W(x, "command")->text)) != CONF_OK ||
+	    (st = set_str(x, &x->c->username, W(x, "user")->text)) != CONF_OK)
+		return st;
+	x->c->auth = W(x, "xoauth2") ? CONF_AUTH_XOAUTH2 : CONF_AUTH_OAUTHBEARER;
+	return set_str(x, &x->c->password8, NULL);
 }
 
 static enum conf_status cmd_no_auth(struct ctx *x)
 {
 	x->c->auth = CONF_AUTH_NONE;
 	set_str(x, &x->c->username, NULL);
+	set_str(x, &x->c->token_command, NULL);
 	return set_str(x, &x->c->password8, NULL);
 }
 
@@ -778,6 +795,16 @@ static const struct conf_command commands[] = {
 			     "Password\n",
       0},
      cmd_auth},
+    {{"mail smtpserver authentication {xoauth2|oauthbearer} username WORD$user token-command "
+      "LINE$command",
+      H_MAIL H_SERVER H_AUTH "XOAUTH2: an OAuth 2.0 access token (Microsoft 365, Gmail)\n"
+			     "OAUTHBEARER: an OAuth 2.0 access token (RFC 7628)\n"
+			     "The user name registered on the SMTP server\n"
+			     "User name (the mailbox's address)\n"
+			     "A command that prints the access token (run by /bin/sh)\n"
+			     "The command (quote it when it has blanks)\n",
+      0},
+     cmd_auth_oauth},
     {{"mail smtpserver authentication allow-cleartext",
       H_MAIL H_SERVER H_AUTH "Allow AUTH without TLS when the server offers no STARTTLS\n", 0},
      cmd_cleartext},

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char *const tls_names[] = {"", "starttls", "smtps"};
-static const char *const auth_names[] = {"", "crammd5", "login", "plain"};
+static const char *const auth_names[] = {"", "crammd5", "login", "plain", "xoauth2", "oauthbearer"};
 
 void conf_write_quoted(FILE *out, const char *s)
 {
@@ -49,6 +49,13 @@ static void write_mail(const struct conf *c, FILE *out)
 		fprintf(out, "mail smtpserver authentication %s username ", auth_names[c->auth]);
 		put_word(out, c->username);
 		fprintf(out, " password 8 %s\n", c->password8);
+	}
+	if (c->auth != CONF_AUTH_NONE && c->username && c->token_command) {
+		fprintf(out, "mail smtpserver authentication %s username ", auth_names[c->auth]);
+		put_word(out, c->username);
+		fputs(" token-command ", out);
+		conf_write_quoted(out, c->token_command);
+		fputc('\n', out);
 	}
 	if (c->port)
 		fprintf(out, "mail smtpserver port %u\n", c->port);

@@ -107,6 +107,8 @@ static void params_from_conf(const struct conf *c, struct smtp_params *p)
 	p->auth = c->auth == CONF_AUTH_CRAMMD5 ? SMTP_AUTH_CRAMMD5
 		  : c->auth == CONF_AUTH_LOGIN ? SMTP_AUTH_LOGIN
 		  : c->auth == CONF_AUTH_PLAIN ? SMTP_AUTH_PLAIN
+		  : c->auth == CONF_AUTH_XOAUTH2 ? SMTP_AUTH_XOAUTH2
+		  : c->auth == CONF_AUTH_OAUTHBEARER ? SMTP_AUTH_OAUTHBEARER
 					       : SMTP_AUTH_NONE;
 	p->username = c->username;
 	p->auth_cleartext = c->auth_cleartext;
@@ -122,8 +124,10 @@ static void tally_run(struct engine *e, const struct spool_run *run)
 }
 
 /* One delivery run.  Returns true when the server could not be reached or
- * deferred mails (back off), false otherwise. */
-static bool deliver(struct engine_gen *g, struct spool **sp, bool force)
+ * deferred mails (back off), false otherwise.  token: the thread's
+ * token-command cache, kept across runs (smtp.h). */
+static bool deliver(struct engine_gen *g, struct spool **sp, struct smtp_token_cmd *token,
+		    bool force)
 {
 	struct engine *e = g->e;
 	struct smtp_params p;
@@ -147,7 +151,14 @@ static bool deliver(struct engine_gen *g, struct spool **sp, bool force)
 		return true;
 	}
 	params_from_conf(g->conf, &p);
-	if (g->conf->auth != CONF_AUTH_NONE) {
+	if (g->conf->token_command) {
+		if (!smtp_token_cmd_set(token, g->conf->token_command)) {
+			engine_log(e, LOG_ERR, ENGINE_FAULT_INTERNAL, "out of memory");
+			return true;
+		}
+		p.token = smtp_token_from_command;
+		p.token_arg = token;
+	} else if (g->conf->auth != CONF_AUTH_NONE) {
 		if (conf_password(g->conf, password, sizeof(password), &cerr) != CONF_OK) {
 			engine_log_conf_err(e, "cannot use the SMTP password: ", &cerr);
 			return true;
@@ -199,8 +210,8 @@ struct schedule {
 
 /* One pass: close due digests, settle and sync the journal, deliver when
  * it is time, save the statistics.  Returns when the thread should wake. */
-static time_t pass(struct engine *e, struct engine_gen *g, struct spool **sp, struct schedule *s,
-		   bool spooled, bool force)
+static time_t pass(struct engine *e, struct engine_gen *g, struct spool **sp,
+		   struct smtp_token_cmd *token, struct schedule *s, bool spooled, bool force)
 {
 	time_t now = time(NULL), deadline, sync_at;
 
@@ -211,7 +222,7 @@ static time_t pass(struct engine *e, struct engine_gen *g, struct spool **sp, st
 	sync_at = e->unsynced ? e->synced_at + ENGINE_SYNC_PERIOD : 0;
 	pthread_mutex_unlock(&e->jlock);
 	if (force || now >= s->next_deliver || (spooled && s->backoff == 0)) {
-		if (deliver(g, sp, force)) {
+		if (deliver(g, sp, token, force)) {
 			s->backoff = s->backoff == 0 ? ENGINE_BACKOFF_MIN : s->backoff * 2;
 			if (s->backoff > ENGINE_BACKOFF_MAX)
 				s->backoff = ENGINE_BACKOFF_MAX;
@@ -234,6 +245,7 @@ static void *thread_main(void *arg)
 {
 	struct engine *e = arg;
 	struct spool *sp = NULL;
+	struct smtp_token_cmd token = {0};
 	struct schedule s = {0};
 	struct timespec ts;
 	bool spooled, force;
@@ -254,7 +266,7 @@ static void *thread_main(void *arg)
 			pthread_mutex_lock(&e->lock);
 			break;
 		}
-		deadline = pass(e, g, &sp, &s, spooled, force);
+		deadline = pass(e, g, &sp, &token, &s, spooled, force);
 		engine_gen_put(g);
 
 		pthread_mutex_lock(&e->lock);
@@ -267,6 +279,7 @@ static void *thread_main(void *arg)
 	}
 	pthread_mutex_unlock(&e->lock);
 	spool_close(sp);
+	smtp_token_cmd_clear(&token);
 	return NULL;
 }
 

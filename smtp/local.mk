@@ -6,6 +6,7 @@ smtp_libsmtp_la_SOURCES = \
 	smtp/reply.c \
 	smtp/dialogue.c \
 	smtp/sasl.c \
+	smtp/oauth.c \
 	smtp/client.c \
 	smtp/message.c \
 	smtp/host.c \
@@ -73,6 +74,7 @@ endif
 MAIL_IT = \
 	tests/integration/mail-send.sh \
 	tests/integration/mail-queue.sh \
-	tests/integration/mail-failures.sh
+	tests/integration/mail-failures.sh \
+	tests/integration/mail-oauth.sh
 TESTS += $(MAIL_IT)
 EXTRA_DIST += $(MAIL_IT)

@@ -154,6 +154,25 @@ struct smtp_params {
 
 struct smtp_client;
 
+/* A token-command as smtp_params.token (token_arg points to it; start
+ * from {0}).  The token is cached here, across sessions, until the server
+ * refuses it (fresh), then the command runs again.  A failure is SMTP_ETEMP
+ * with err->msg "token command exited with status N: FIRST LINE OF STDERR"
+ * (or "killed by signal N", "gave no token within S s", "printed no
+ * token"). */
+struct smtp_token_cmd {
+	char *command;        /* owned (smtp_token_cmd_set); run as /bin/sh -c */
+	unsigned timeout_sec; /* 0: 30 s */
+	char cached[SMTP_TOKEN_MAX];
+};
+enum smtp_status smtp_token_from_command(void *arg, bool fresh, char *out, size_t size,
+					 struct smtp_err *err);
+/* Use command from now on; a different one than before forgets the cached
+ * token.  false when out of memory. */
+bool smtp_token_cmd_set(struct smtp_token_cmd *t, const char *command);
+/* Wipe the cached token and free the command; t can be set again. */
+void smtp_token_cmd_clear(struct smtp_token_cmd *t);
+
 /* Connect, read the greeting, EHLO (HELO fallback), STARTTLS and EHLO again
  * when asked or offered, AUTH.  On success *out is a session ready for
  * smtp_send. */

@@ -293,7 +293,8 @@ Test(conf, authentication)
 	cr_assert_eq(file_mode(key_path), 0600);
 
 	bad("mail smtpserver authentication md5 username bob password x", CONF_ESYNTAX, 32,
-	    "unknown word \"md5\" (expected crammd5, login, plain or allow-cleartext)");
+	    "unknown word \"md5\" (expected crammd5, login, plain, xoauth2, oauthbearer or "
+	    "allow-cleartext)");
 	bad("mail smtpserver authentication login usr bob password x", CONF_ESYNTAX, 38,
 	    "unknown word \"usr\" (expected username)");
 	bad("mail smtpserver authentication login username bob", CONF_ESYNTAX, 50,
@@ -305,7 +306,40 @@ Test(conf, authentication)
 	bad("mail smtpserver authentication login username bob password my secret", CONF_ESYNTAX,
 	    63, "unexpected word after the password (quote a password that contains blanks)");
 	bad("mail smtpserver authentication", CONF_ESYNTAX, 31,
-	    "expected crammd5, login, plain or allow-cleartext after \"authentication\"");
+	    "expected crammd5, login, plain, xoauth2, oauthbearer or allow-cleartext after "
+	    "\"authentication\"");
+}
+
+/* OAuth 2.0: a command gives the token; nothing secret is stored. */
+Test(conf, authentication_token_command)
+{
+	ok("mail smtpserver authentication plain username bob password secret");
+	ok("mail smtpserver authentication xoauth2 username bob@example.com token-command "
+	   "\"oauth2l fetch --scope \\\"https://mail.google.com/\\\"\"");
+	cr_assert_eq(c->auth, CONF_AUTH_XOAUTH2);
+	cr_assert_str_eq(c->username, "bob@example.com");
+	cr_assert_str_eq(c->token_command, "oauth2l fetch --scope \"https://mail.google.com/\"");
+	cr_assert_null(c->password8);
+	expect_written("mail smtpserver authentication xoauth2 username bob@example.com "
+		       "token-command \"oauth2l fetch --scope \\\"https://mail.google.com/\\\"\"\n");
+	assert_round_trip();
+	ok("mail smtpserver authentication oauthbearer username bob token-command cat");
+	cr_assert_eq(c->auth, CONF_AUTH_OAUTHBEARER);
+	expect_written("mail smtpserver authentication oauthbearer username bob token-command "
+		       "\"cat\"\n");
+	/* A password method replaces the command, and `no` removes both. */
+	ok("mail smtpserver authentication login username bob password secret");
+	cr_assert_null(c->token_command);
+	ok("mail smtpserver authentication xoauth2 username bob token-command cat");
+	ok("no mail smtpserver authentication");
+	cr_assert_eq(c->auth, CONF_AUTH_NONE);
+	cr_assert_null(c->token_command);
+	bad("mail smtpserver authentication xoauth2 username bob token-command \"\"", CONF_ESYNTAX,
+	    67, "expected a command, got an empty string");
+	bad("mail smtpserver authentication xoauth2 username bob", CONF_ESYNTAX, 52,
+	    "expected token-command after \"bob\"");
+	bad("mail smtpserver authentication xoauth2 username bob password x", CONF_ESYNTAX, 53,
+	    "unknown word \"password\" (expected token-command)");
 }
 
 Test(conf, password_never_in_errors)
