@@ -10,6 +10,7 @@
  */
 #include "cli/cli.h"
 #include "config/conf.h"
+#include "engine/oauth.h"
 #include "smtp/smtp.h"
 
 #include <errno.h>
@@ -180,7 +181,7 @@ struct delivery {
 	struct smtp_params p;
 	struct events ev;
 	char pw[512];  /* the decrypted password, wiped by delivery_end */
-	struct smtp_token_cmd token; /* XOAUTH2, OAUTHBEARER: token-command */
+	struct engine_oauth oauth; /* XOAUTH2, OAUTHBEARER: the token source */
 	char why[600]; /* when the password cannot be used: why */
 	bool syslog;
 };
@@ -223,14 +224,11 @@ static int delivery_start(struct cli *cli, struct delivery *d)
 			p->transcript_arg = &d->ev;
 		}
 	}
-	if (c->token_command) {
-		if (!smtp_token_cmd_set(&d->token, c->token_command)) {
-			snprintf(d->why, sizeof(d->why), "out of memory");
-			return EX_OSERR;
-		}
+	if (p->auth == SMTP_AUTH_XOAUTH2 || p->auth == SMTP_AUTH_OAUTHBEARER) {
 		p->username = c->username;
-		p->token = smtp_token_from_command;
-		p->token_arg = &d->token;
+		if (engine_oauth_params(&d->oauth, c, cli->config_path, cli->spool, p, d->why,
+					sizeof(d->why)) < 0)
+			return EX_CONFIG;
 	} else if (p->auth != SMTP_AUTH_NONE) {
 		struct conf_err err = {0};
 
@@ -249,7 +247,7 @@ static int delivery_start(struct cli *cli, struct delivery *d)
 static void delivery_end(struct delivery *d)
 {
 	explicit_bzero(d->pw, sizeof(d->pw));
-	smtp_token_cmd_clear(&d->token);
+	engine_oauth_clear(&d->oauth);
 	events_end(&d->ev);
 	if (d->syslog)
 		closelog();

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "engine/oauth.h"
 #include "util/util.h"
 
 /* The submitting spool handle, opened on first use.  Caller holds
@@ -124,9 +125,9 @@ static void tally_run(struct engine *e, const struct spool_run *run)
 }
 
 /* One delivery run.  Returns true when the server could not be reached or
- * deferred mails (back off), false otherwise.  token: the thread's
- * token-command cache, kept across runs (smtp.h). */
-static bool deliver(struct engine_gen *g, struct spool **sp, struct smtp_token_cmd *token,
+ * deferred mails (back off), false otherwise.  oauth: the thread's access
+ * token source, its token kept across runs (engine/oauth.h). */
+static bool deliver(struct engine_gen *g, struct spool **sp, struct engine_oauth *oauth,
 		    bool force)
 {
 	struct engine *e = g->e;
@@ -134,7 +135,7 @@ static bool deliver(struct engine_gen *g, struct spool **sp, struct smtp_token_c
 	struct smtp_err err = {0};
 	struct conf_err cerr;
 	struct spool_run run = {0};
-	char password[512] = "";
+	char password[512] = "", why[600];
 	enum smtp_status st;
 
 	if (g->conf->server == NULL) {
@@ -151,13 +152,12 @@ static bool deliver(struct engine_gen *g, struct spool **sp, struct smtp_token_c
 		return true;
 	}
 	params_from_conf(g->conf, &p);
-	if (g->conf->token_command) {
-		if (!smtp_token_cmd_set(token, g->conf->token_command)) {
-			engine_log(e, LOG_ERR, ENGINE_FAULT_INTERNAL, "out of memory");
+	if (p.auth == SMTP_AUTH_XOAUTH2 || p.auth == SMTP_AUTH_OAUTHBEARER) {
+		if (engine_oauth_params(oauth, g->conf, e->config_path, *sp, &p, why,
+					sizeof(why)) < 0) {
+			engine_log(e, LOG_ERR, ENGINE_FAULT_UNAVAILABLE, "%s", why);
 			return true;
 		}
-		p.token = smtp_token_from_command;
-		p.token_arg = token;
 	} else if (g->conf->auth != CONF_AUTH_NONE) {
 		if (conf_password(g->conf, password, sizeof(password), &cerr) != CONF_OK) {
 			engine_log_conf_err(e, "cannot use the SMTP password: ", &cerr);
@@ -211,7 +211,7 @@ struct schedule {
 /* One pass: close due digests, settle and sync the journal, deliver when
  * it is time, save the statistics.  Returns when the thread should wake. */
 static time_t pass(struct engine *e, struct engine_gen *g, struct spool **sp,
-		   struct smtp_token_cmd *token, struct schedule *s, bool spooled, bool force)
+		   struct engine_oauth *oauth, struct schedule *s, bool spooled, bool force)
 {
 	time_t now = time(NULL), deadline, sync_at;
 
@@ -222,7 +222,7 @@ static time_t pass(struct engine *e, struct engine_gen *g, struct spool **sp,
 	sync_at = e->unsynced ? e->synced_at + ENGINE_SYNC_PERIOD : 0;
 	pthread_mutex_unlock(&e->jlock);
 	if (force || now >= s->next_deliver || (spooled && s->backoff == 0)) {
-		if (deliver(g, sp, token, force)) {
+		if (deliver(g, sp, oauth, force)) {
 			s->backoff = s->backoff == 0 ? ENGINE_BACKOFF_MIN : s->backoff * 2;
 			if (s->backoff > ENGINE_BACKOFF_MAX)
 				s->backoff = ENGINE_BACKOFF_MAX;
@@ -245,7 +245,7 @@ static void *thread_main(void *arg)
 {
 	struct engine *e = arg;
 	struct spool *sp = NULL;
-	struct smtp_token_cmd token = {0};
+	struct engine_oauth oauth = {0};
 	struct schedule s = {0};
 	struct timespec ts;
 	bool spooled, force;
@@ -266,7 +266,7 @@ static void *thread_main(void *arg)
 			pthread_mutex_lock(&e->lock);
 			break;
 		}
-		deadline = pass(e, g, &sp, &token, &s, spooled, force);
+		deadline = pass(e, g, &sp, &oauth, &s, spooled, force);
 		engine_gen_put(g);
 
 		pthread_mutex_lock(&e->lock);
@@ -279,7 +279,7 @@ static void *thread_main(void *arg)
 	}
 	pthread_mutex_unlock(&e->lock);
 	spool_close(sp);
-	smtp_token_cmd_clear(&token);
+	engine_oauth_clear(&oauth);
 	return NULL;
 }
 

@@ -194,6 +194,35 @@ const char *smtp_peer(const struct smtp_client *c);
 /* QUIT (without waiting long for the 221) and free.  NULL is safe. */
 void smtp_close(struct smtp_client *c);
 
+/* The built-in grants (smtp/grant.c) as smtp_params.token (token_arg
+ * points to it): the refresh-token grant (RFC 6749 6) when refresh_token is
+ * set, else client credentials (4.4), POSTed to token_url (https only).
+ * The access token is cached in memory and in the spool until a minute
+ * before it expires or the server refuses it.  Failures are SMTP_ETEMP (the
+ * mail stays queued): "token endpoint URL: HTTP 400: invalid_grant: ...",
+ * "token endpoint URL: Failed to connect ...".  Strings are borrowed; the
+ * caller wipes the secrets, and clears g (smtp_oauth_grant_clear) after. */
+struct spool;
+struct smtp_oauth_grant {
+	const char *token_url, *client_id;
+	const char *client_secret; /* NULL: none (a public client) */
+	const char *scope;         /* NULL: none */
+	const char *refresh_token; /* NULL: the client-credentials grant */
+	const char *ca_file;       /* the endpoint's CA; NULL: the system store */
+	const char *user;          /* the SMTP user: part of the cache's key */
+	struct spool *spool;       /* the cache; NULL: memory only */
+	unsigned timeout_sec;      /* 0: 30 s */
+	/* Called when the endpoint rotated the refresh token: store it (the
+	 * configuration).  NULL: the new one is not kept. */
+	void (*rotated)(void *arg, const char *refresh_token);
+	void *rotated_arg;
+	char token[SMTP_TOKEN_MAX]; /* the token got last, and when it expires */
+	time_t expires;
+};
+enum smtp_status smtp_token_from_grant(void *arg, bool fresh, char *out, size_t size,
+				       struct smtp_err *err);
+void smtp_oauth_grant_clear(struct smtp_oauth_grant *g);
+
 /* ---- The spool ---------------------------------------------------------- */
 
 #define SPOOL_DEFAULT_DIR "/var/spool/logmail"
@@ -301,6 +330,13 @@ enum smtp_status spool_list_failed(struct spool *s,
  * another process delivers (the mail stays queued either way). */
 enum smtp_status spool_note(struct spool *s, const char *id, const char *reason,
 			    struct smtp_err *err);
+
+/* The built-in OAuth grants' access token cache (smtp/grant.c says what is
+ * in it): <spool>/oauth-token, mode 0600, read without following a symbolic
+ * link, replaced atomically (tmp/, fsync, rename).  load: *text malloc'd
+ * (the caller wipes and frees it), SMTP_ENOENT when there is none. */
+enum smtp_status spool_oauth_load(struct spool *s, char **text, struct smtp_err *err);
+enum smtp_status spool_oauth_save(struct spool *s, const char *text, struct smtp_err *err);
 
 /* `debug mail` state, shared through the spool by the CLI and the module:
  * the debug file exists while it is on, and holds "detail" for `debug mail

@@ -1,5 +1,5 @@
 # Shared test fixtures; each folder's local.mk adds its own tests.
-EXTRA_DIST += tests/servers/smtpd.py tests/integration/lib.sh
+EXTRA_DIST += tests/servers/smtpd.py tests/servers/tokend.py tests/integration/lib.sh
 
 # ---- fuzzing (owner: fuzz; tests/fuzz/README.md) ---------------------------
 #
