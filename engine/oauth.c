@@ -86,6 +86,9 @@ int engine_oauth_params(struct engine_oauth *o, const struct conf *c, const char
 			struct spool *sp, struct smtp_params *p, char *why, size_t size)
 {
 	o->config_path = config_path;
+	/* `mail smtpserver timeout` bounds every wait, these too. */
+	o->cmd.timeout_sec = c->timeout_sec;
+	o->grant.timeout_sec = c->timeout_sec;
 	if (c->token_command) {
 		if (!smtp_token_cmd_set(&o->cmd, c->token_command)) {
 			snprintf(why, size, "out of memory");

@@ -102,6 +102,21 @@ lm_assert_match "failing command: show mail" \
 	'token command exited with status 3: invalid_grant: refresh token revoked' "$show"
 lm_assert_eq "failing command: no AUTH was tried" "$tried" \
 	"$(wc -l <"$LM_TMP/refresh.tokens")"
+# One that hangs is killed, with its children, after `mail smtpserver timeout`.
+lm configure <<EOF || lm_fail "configure a hanging command"
+mail smtpserver timeout 2
+mail smtpserver authentication xoauth2 username fred@example.com token-command "sleep 300 & echo \$! >$LM_TMP/child.pid; wait"
+EOF
+start=$(date +%s)
+out=$(lm flush 2>&1)
+lm_assert_match "hanging command: the reason" 'token command gave no token within 2 s' \
+	"$(lm show mail 2>&1)"
+lm_assert_match "hanging command: given up after the timeout" '^[2-5]$' $(($(date +%s) - start))
+# (Killed, it may stay a zombie until PID 1 reaps it.)
+state=$(ps -o stat= -p "$(cat "$LM_TMP/child.pid")" 2>/dev/null)
+[[ -z "$state" || "$state" == Z* ]] && echo "ok: the command's child was killed too" ||
+	lm_fail "the command's child survived ($state)"
+lm configure <<<"no mail smtpserver timeout"
 # One that prints nothing says so.
 lm configure <<<'mail smtpserver authentication xoauth2 username fred@example.com token-command "true"'
 out=$(lm flush 2>&1)
