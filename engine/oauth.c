@@ -3,6 +3,7 @@
  * (engine/oauth.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -25,16 +26,19 @@ static void rotated(void *arg, const char *refresh)
 		       err.msg);
 }
 
-/* What the grant was made for: a change (a reload, another editor) starts
- * over with the new secrets. */
-static void grant_key(const struct conf *c, char *out, size_t size)
+/* What the grant was made for (malloc'd; NULL on ENOMEM): a change (a
+ * reload, another editor) starts over with the new secrets. */
+static char *grant_key(const struct conf *c)
 {
 	const struct conf_oauth *a = &c->oauth;
+	char *key = NULL;
 
-	snprintf(out, size, "%s\n%s\n%s\n%s\n%s\n%s\n%s", a->token_url, a->client_id,
-		 a->secret8 ? a->secret8 : "", a->scope ? a->scope : "",
-		 a->refresh8 ? a->refresh8 : "", a->ca_file ? a->ca_file : "",
-		 c->username ? c->username : "");
+	if (asprintf(&key, "%s\n%s\n%s\n%s\n%s\n%s\n%s", a->token_url, a->client_id,
+		     a->secret8 ? a->secret8 : "", a->scope ? a->scope : "",
+		     a->refresh8 ? a->refresh8 : "", a->ca_file ? a->ca_file : "",
+		     c->username ? c->username : "") < 0)
+		return NULL;
+	return key;
 }
 
 static int decrypt(const struct conf *c, const char *b64, char *buf, size_t size,
@@ -53,19 +57,25 @@ static int grant_params(struct engine_oauth *o, const struct conf *c, struct spo
 			char *why, size_t size)
 {
 	const struct conf_oauth *a = &c->oauth;
-	char key[sizeof(o->grant_key)];
+	char *key = grant_key(c);
 
-	grant_key(c, key, sizeof(key));
-	if (strcmp(key, o->grant_key) != 0) {
+	if (!key) {
+		snprintf(why, size, "out of memory");
+		return -1;
+	}
+	if (!o->grant_key || strcmp(key, o->grant_key) != 0) {
 		engine_oauth_clear(o);
 		if (decrypt(c, a->secret8, o->secret, sizeof(o->secret), "client secret", why,
 			    size) < 0 ||
 		    decrypt(c, a->refresh8, o->refresh, sizeof(o->refresh), "refresh token", why,
 			    size) < 0) {
 			engine_oauth_clear(o);
+			free(key);
 			return -1;
 		}
-		memcpy(o->grant_key, key, sizeof(key));
+		o->grant_key = key;
+	} else {
+		free(key);
 	}
 	/* The configuration's strings may go with a reload: point at them anew
 	 * each time. */
@@ -117,5 +127,6 @@ void engine_oauth_clear(struct engine_oauth *o)
 	smtp_oauth_grant_clear(&o->grant);
 	explicit_bzero(o->secret, sizeof(o->secret));
 	explicit_bzero(o->refresh, sizeof(o->refresh));
-	o->grant_key[0] = '\0';
+	free(o->grant_key);
+	o->grant_key = NULL;
 }

@@ -19,7 +19,7 @@
 struct engine_oauth {
 	struct smtp_token_cmd cmd;
 	struct smtp_oauth_grant grant;
-	char grant_key[2048]; /* the settings grant was made for ("" none) */
+	char *grant_key;      /* the settings grant was made for (malloc'd; NULL none) */
 	char secret[4200];    /* decrypted client secret */
 	char refresh[4200];   /* decrypted refresh token (rotations replace it) */
 	const char *config_path;

@@ -160,6 +160,7 @@ static enum smtp_status run(const char *command, unsigned timeout, char *token, 
 	pid = spawn(command, out[1], errp[1]);
 	close(out[1]);
 	close(errp[1]);
+	out[1] = errp[1] = -1;
 	if (pid < 0) {
 		snprintf(err->msg, sizeof(err->msg), "token command: cannot run /bin/sh");
 		goto out;
@@ -185,10 +186,12 @@ static enum smtp_status run(const char *command, unsigned timeout, char *token, 
 		st = SMTP_OK;
 	}
 out:
-	if (out[0] >= 0)
-		close(out[0]);
-	if (errp[0] >= 0)
-		close(errp[0]);
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
 	if (o)
 		explicit_bzero(o, sizeof(*o));
 	free(o);
