@@ -849,7 +849,7 @@ static const struct conf_command commands[] = {
     {{"mail smtpserver oauth token-url WORD$url client-id WORD$client [client-secret [8$secret8] "
       "SECRET$secret] [scope LINE$scope] [refresh-token [8$refresh8] SECRET$refresh] "
       "[ca-file FILE$cafile]",
-      H_MAIL H_SERVER "OAuth 2.0 access tokens from a token endpoint (xoauth2, oauthbearer)\n"
+      H_MAIL H_SERVER "OAuth 2.0 access tokens from a token endpoint\n"
 		      "The token endpoint\n"
 		      "URL (https://)\n"
 		      "The application's client ID\n"
