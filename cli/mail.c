@@ -10,6 +10,7 @@
  */
 #include "cli/cli.h"
 #include "config/conf.h"
+#include "engine/oauth.h"
 #include "smtp/smtp.h"
 #include "util/address.h"
 
@@ -167,6 +168,10 @@ static enum smtp_auth auth_of(enum conf_auth a)
 		return SMTP_AUTH_LOGIN;
 	case CONF_AUTH_PLAIN:
 		return SMTP_AUTH_PLAIN;
+	case CONF_AUTH_XOAUTH2:
+		return SMTP_AUTH_XOAUTH2;
+	case CONF_AUTH_OAUTHBEARER:
+		return SMTP_AUTH_OAUTHBEARER;
 	default:
 		return SMTP_AUTH_NONE;
 	}
@@ -177,6 +182,7 @@ struct delivery {
 	struct smtp_params p;
 	struct events ev;
 	char pw[512];  /* the decrypted password, wiped by delivery_end */
+	struct engine_oauth oauth; /* XOAUTH2, OAUTHBEARER: the token source */
 	char why[600]; /* when the password cannot be used: why */
 	bool syslog;
 };
@@ -219,7 +225,12 @@ static int delivery_start(struct cli *cli, struct delivery *d)
 			p->transcript_arg = &d->ev;
 		}
 	}
-	if (p->auth != SMTP_AUTH_NONE) {
+	if (p->auth == SMTP_AUTH_XOAUTH2 || p->auth == SMTP_AUTH_OAUTHBEARER) {
+		p->username = c->username;
+		if (engine_oauth_params(&d->oauth, c, cli->config_path, cli->spool, p, d->why,
+					sizeof(d->why)) < 0)
+			return EX_CONFIG;
+	} else if (p->auth != SMTP_AUTH_NONE) {
 		struct conf_err err = {0};
 
 		if (conf_password(c, d->pw, sizeof(d->pw), &err) != CONF_OK) {
@@ -237,6 +248,7 @@ static int delivery_start(struct cli *cli, struct delivery *d)
 static void delivery_end(struct delivery *d)
 {
 	explicit_bzero(d->pw, sizeof(d->pw));
+	engine_oauth_clear(&d->oauth);
 	events_end(&d->ev);
 	if (d->syslog)
 		closelog();
@@ -551,6 +563,10 @@ static const char *auth_name(enum conf_auth a)
 		return "login";
 	case CONF_AUTH_PLAIN:
 		return "plain";
+	case CONF_AUTH_XOAUTH2:
+		return "xoauth2";
+	case CONF_AUTH_OAUTHBEARER:
+		return "oauthbearer";
 	default:
 		return "none";
 	}
@@ -601,8 +617,10 @@ static void show_settings(struct cli *cli)
 		fprintf(cli->out, "%% Warning: authentication allow-cleartext: the password is "
 				  "sent unencrypted when the server offers no STARTTLS\n");
 	else
-		fprintf(cli->out, "%% Note: no TLS configured: the password is sent only after "
-				  "STARTTLS; a server that does not offer it gets no password\n");
+		fprintf(cli->out, "%% Note: no TLS configured: the %s is sent only after "
+				  "STARTTLS; a server that does not offer it gets no %s\n",
+			c->token_command ? "access token" : "password",
+			c->token_command ? "token" : "password");
 }
 
 struct show {

@@ -187,14 +187,26 @@ static bool check_address(const struct conf_word *w, char *msg, size_t size)
 	return false;
 }
 
-static bool check_password(const struct conf_word *w, char *msg, size_t size)
+static bool check_length(const struct conf_word *w, size_t max, const char *noun, char *msg,
+			 size_t size)
 {
 	size_t n = strlen(w->text);
 
-	if (n > 0 && n <= CONF_PASSWORD_MAX)
+	if (n > 0 && n <= max)
 		return true;
-	snprintf(msg, size, "expected a password of 1-%d characters", CONF_PASSWORD_MAX);
+	snprintf(msg, size, "expected a %s of 1-%zu characters", noun, max);
 	return false;
+}
+
+static bool check_password(const struct conf_word *w, char *msg, size_t size)
+{
+	return check_length(w, CONF_PASSWORD_MAX, "password", msg, size);
+}
+
+/* OAuth client secrets and refresh tokens: longer than passwords. */
+static bool check_secret(const struct conf_word *w, char *msg, size_t size)
+{
+	return check_length(w, CONF_SECRET_MAX, "secret", msg, size);
 }
 
 static bool check_level(const struct conf_word *w, char *msg, size_t size)
@@ -267,6 +279,7 @@ static const struct vtype vtypes[] = {
     {"HOST", "a value", false, false, NULL, check_host},
     {"ADDRESS", "an email address", false, false, NULL, check_address},
     {"PASSWORD", "a value", true, false, NULL, check_password},
+    {"SECRET", "a value", true, false, NULL, check_secret},
     {"LEVEL", "a value", false, false, level_choices, check_level},
     {"FACILITY", "a value", false, false, facility_choices, check_facility},
     {"OFFSET", "a value", false, false, NULL, check_offset},

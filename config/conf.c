@@ -224,6 +224,24 @@ static void recipient_clear(struct conf_recipient *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void wipe_free(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void conf_oauth_clear(struct conf_oauth *o)
+{
+	free(o->token_url);
+	free(o->client_id);
+	wipe_free(o->secret8);
+	free(o->scope);
+	wipe_free(o->refresh8);
+	free(o->ca_file);
+	memset(o, 0, sizeof(*o));
+}
+
 static void conf_clear(struct conf *c)
 {
 	free(c->server);
@@ -232,6 +250,8 @@ static void conf_clear(struct conf *c)
 	if (c->password8)
 		explicit_bzero(c->password8, strlen(c->password8));
 	free(c->password8);
+	free(c->token_command);
+	conf_oauth_clear(&c->oauth);
 	free(c->from);
 	free(c->serial);
 	free(c->helo);
@@ -440,6 +460,23 @@ static int recipient_dup(struct conf_recipient *dst, const struct conf_recipient
 	return 0;
 }
 
+/* d is a shallow copy of s: give it strings of its own.  Non-zero on ENOMEM
+ * (d then holds what was copied, for conf_free). */
+static int oauth_dup(struct conf_oauth *d, const struct conf_oauth *s)
+{
+	*d = (struct conf_oauth){0};
+	return dup_str(&d->token_url, s->token_url) || dup_str(&d->client_id, s->client_id) ||
+	       dup_str(&d->secret8, s->secret8) || dup_str(&d->scope, s->scope) ||
+	       dup_str(&d->refresh8, s->refresh8) || dup_str(&d->ca_file, s->ca_file);
+}
+
+static bool oauth_equal(const struct conf_oauth *a, const struct conf_oauth *b)
+{
+	return str_equal(a->token_url, b->token_url) && str_equal(a->client_id, b->client_id) &&
+	       str_equal(a->secret8, b->secret8) && str_equal(a->scope, b->scope) &&
+	       str_equal(a->refresh8, b->refresh8) && str_equal(a->ca_file, b->ca_file);
+}
+
 struct conf *conf_dup(const struct conf *c)
 {
 	struct conf *d = conf_new();
@@ -448,13 +485,15 @@ struct conf *conf_dup(const struct conf *c)
 		return NULL;
 	*d = *c;
 	d->server = d->tls_ca_file = d->username = d->password8 = NULL;
-	d->from = d->serial = d->key_path = d->helo = NULL;
+	d->from = d->serial = d->key_path = d->helo = d->token_command = NULL;
+	d->oauth = (struct conf_oauth){0};
 	d->recipients = NULL;
 	d->n_recipients = 0;
 	if (dup_str(&d->server, c->server) || dup_str(&d->tls_ca_file, c->tls_ca_file) ||
 	    dup_str(&d->username, c->username) || dup_str(&d->password8, c->password8) ||
 	    dup_str(&d->from, c->from) || dup_str(&d->serial, c->serial) ||
-	    dup_str(&d->key_path, c->key_path) || dup_str(&d->helo, c->helo))
+	    dup_str(&d->key_path, c->key_path) || dup_str(&d->helo, c->helo) ||
+	    dup_str(&d->token_command, c->token_command) || oauth_dup(&d->oauth, &c->oauth))
 		goto fail;
 	if (c->n_recipients) {
 		d->recipients = calloc(c->n_recipients, sizeof(*d->recipients));
@@ -503,7 +542,9 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	if (!str_equal(a->server, b->server) || a->port != b->port || a->tls != b->tls ||
 	    a->tls_verify != b->tls_verify || !str_equal(a->tls_ca_file, b->tls_ca_file) ||
 	    a->auth != b->auth || !str_equal(a->username, b->username) ||
-	    !str_equal(a->password8, b->password8) || a->auth_cleartext != b->auth_cleartext ||
+	    !str_equal(a->password8, b->password8) ||
+	    !str_equal(a->token_command, b->token_command) || !oauth_equal(&a->oauth, &b->oauth) ||
+	    a->auth_cleartext != b->auth_cleartext ||
 	    a->timeout_sec != b->timeout_sec || !str_equal(a->from, b->from) ||
 	    !str_equal(a->serial, b->serial) || !str_equal(a->helo, b->helo) ||
 	    a->n_recipients != b->n_recipients)

@@ -50,7 +50,14 @@ enum conf_logcheck {
 };
 
 enum conf_tls { CONF_TLS_NONE, CONF_TLS_STARTTLS, CONF_TLS_SMTPS };
-enum conf_auth { CONF_AUTH_NONE, CONF_AUTH_CRAMMD5, CONF_AUTH_LOGIN, CONF_AUTH_PLAIN };
+enum conf_auth {
+	CONF_AUTH_NONE,
+	CONF_AUTH_CRAMMD5,
+	CONF_AUTH_LOGIN,
+	CONF_AUTH_PLAIN,
+	CONF_AUTH_XOAUTH2,     /* OAuth 2.0 bearer tokens: token_command */
+	CONF_AUTH_OAUTHBEARER, /* RFC 7628 */
+};
 enum conf_time { CONF_TIME_LOCAL, CONF_TIME_UTC };
 
 /* One `log email ADDR [level L] [program P] [facility F] [host H]
@@ -101,6 +108,23 @@ struct conf {
 	enum conf_auth auth; /* `mail smtpserver authentication M username U password [8] P` */
 	char *username;
 	char *password8;      /* the stored form: base64 of the AES-256-GCM ciphertext */
+	/* `mail smtpserver authentication {xoauth2|oauthbearer} username U
+	 * token-command "CMD"`: run through /bin/sh, its first line of output
+	 * is the access token (password8 is then NULL) */
+	char *token_command;
+	/* `mail smtpserver oauth token-url URL client-id ID [client-secret [8] S]
+	 * [scope SCOPE] [refresh-token [8] T] [ca-file FILE]`: the token from
+	 * the refresh-token grant when refresh8 is set, else the
+	 * client-credentials grant (RFC 6749 6, 4.4), when token_command is
+	 * NULL.  Secrets stored as password 8 is. */
+	struct conf_oauth {
+		char *token_url;   /* NULL: not configured */
+		char *client_id;
+		char *secret8;     /* encrypted client secret; NULL: none */
+		char *scope;       /* NULL: none */
+		char *refresh8;    /* encrypted refresh token; NULL: none */
+		char *ca_file;     /* the endpoint's CA; NULL: the system store */
+	} oauth;
 	bool auth_cleartext;  /* `mail smtpserver authentication allow-cleartext` */
 	unsigned timeout_sec; /* `mail smtpserver timeout S`; 0: RFC 5321 4.5.3.2 values */
 	char *helo;           /* `mail smtpserver helo NAME`: EHLO, Message-IDs, default
@@ -136,6 +160,8 @@ struct conf_err {
 
 struct conf *conf_new(void);
 void conf_free(struct conf *c);
+/* Free (wiping the secrets) and zero o: `no mail smtpserver oauth`. */
+void conf_oauth_clear(struct conf_oauth *o);
 
 /* The key file that protects `password 8`: by default `logmail.key` in the
  * directory of the configuration file.  Created 0600 on first use. */
@@ -203,9 +229,23 @@ void conf_unlock(int fd);
 enum conf_status conf_save_stamped(const struct conf *c, const char *path, struct conf_stamp *stamp,
 				   struct conf_err *err);
 
+/* Replace the stored OAuth refresh token of the file at path (a rotation,
+ * RFC 6749 6): read, change and save under the editors' lock.  Nothing is
+ * changed when the file has no refresh token any more. */
+enum conf_status conf_store_refresh_token(const char *path, const char *refresh,
+					  struct conf_err *err);
+
 /* Decrypt the configured password into buf (NUL-terminated).  The caller
  * explicit_bzero()s buf after use. */
 enum conf_status conf_password(const struct conf *c, char *buf, size_t size, struct conf_err *err);
+
+/* The same for another secret of c stored as password 8 is (b64, e.g.
+ * c->oauth.refresh8), and the reverse: plain encrypted with c's key into
+ * *b64 (malloc'd). */
+enum conf_status conf_secret_decrypt(const struct conf *c, const char *b64, char *buf, size_t size,
+				     struct conf_err *err);
+enum conf_status conf_secret_store(const struct conf *c, const char *plain, char **b64,
+				   struct conf_err *err);
 
 /* The port in effect: the configured one, else 25, 587 or 465 by TLS mode. */
 unsigned conf_effective_port(const struct conf *c);

@@ -116,3 +116,32 @@ enum conf_status conf_save_stamped(const struct conf *c, const char *path, struc
 		conf_stamp_of(stamp, &sb);
 	return st;
 }
+
+enum conf_status conf_store_refresh_token(const char *path, const char *refresh,
+					  struct conf_err *err)
+{
+	struct conf *c = conf_new();
+	struct conf_stamp stamp;
+	enum conf_status st;
+	char *b64 = NULL;
+	int lock = -1;
+
+	if (!c) {
+		conf_err_set(err, "out of memory");
+		return CONF_ENOMEM;
+	}
+	st = conf_lock(path, &lock, err);
+	if (st == CONF_OK)
+		st = conf_load_stamped(c, path, &stamp, err);
+	if (st == CONF_OK && c->oauth.refresh8)
+		st = conf_secret_store(c, refresh, &b64, err);
+	if (st == CONF_OK && b64) {
+		explicit_bzero(c->oauth.refresh8, strlen(c->oauth.refresh8));
+		free(c->oauth.refresh8);
+		c->oauth.refresh8 = b64;
+		st = conf_save_stamped(c, path, &stamp, err);
+	}
+	conf_unlock(lock);
+	conf_free(c);
+	return st;
+}

@@ -20,6 +20,7 @@
 #define CONF_NONCE_LEN     12
 #define CONF_TAG_LEN       16
 #define CONF_PASSWORD_MAX  1024
+#define CONF_SECRET_MAX    4096 /* OAuth client secrets and refresh tokens */
 
 /* Printf into err->msg (file, line and column are left alone). */
 void conf_err_set(struct conf_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -245,24 +245,28 @@ static enum conf_status cmd_no_helo(struct ctx *x)
 	return set_str(x, &x->c->helo, NULL);
 }
 
-/* `password 8 B` (already encrypted) or `password P` (plain, to encrypt):
- * *b64 gets the stored form.  Never echoes the value. */
-static enum conf_status auth_password(struct ctx *x, char **b64)
+/* The secret word `name`: after the word `eight` (`password 8 B`) already
+ * encrypted, else plain, to encrypt (`password P`); *b64 gets the stored
+ * form, or stays NULL when the word is absent.  Never echoes the value. */
+static enum conf_status stored_secret(struct ctx *x, const char *name, const char *eight,
+				      const char *noun, char **b64)
 {
-	const struct conf_word *p = W(x, "password");
+	const struct conf_word *w = W(x, name);
 	enum conf_status st;
 
 	*b64 = NULL;
-	if (W(x, "8")) {
-		if (!conf_secret_valid(p->text))
-			return fail(x, CONF_ESYNTAX, p->col,
-				    "expected an encrypted password (base64) after \"8\"");
-		*b64 = strdup(p->text);
+	if (!w)
+		return CONF_OK;
+	if (W(x, eight)) {
+		if (!conf_secret_valid(w->text))
+			return fail(x, CONF_ESYNTAX, w->col,
+				    "expected an encrypted %s (base64) after \"8\"", noun);
+		*b64 = strdup(w->text);
 		return *b64 ? CONF_OK : nomem(x);
 	}
-	st = conf_secret_encrypt(x->c->key_path, p->text, b64, x->err);
+	st = conf_secret_encrypt(x->c->key_path, w->text, b64, x->err);
 	if (st != CONF_OK)
-		x->err->column = p->col;
+		x->err->column = w->col;
 	return st;
 }
 
@@ -275,7 +279,7 @@ static enum conf_status cmd_auth(struct ctx *x)
 	char *b64 = NULL;
 
 	if ((st = nonempty(x, W(x, "user"), "a user name")) != CONF_OK ||
-	    (st = auth_password(x, &b64)) != CONF_OK)
+	    (st = stored_secret(x, "password", "8", "password", &b64)) != CONF_OK)
 		return st;
 	if ((st = set_str(x, &x->c->username, W(x, "user")->text)) != CONF_OK) {
 		free(b64);
@@ -284,6 +288,58 @@ static enum conf_status cmd_auth(struct ctx *x)
 	free(x->c->password8);
 	x->c->password8 = b64;
 	x->c->auth = method;
+	return set_str(x, &x->c->token_command, NULL);
+}
+
+/* `... {xoauth2|oauthbearer} username U token-command "CMD"`: the token is
+ * not configuration, so there is nothing to encrypt; the command runs at
+ * delivery (smtp/oauth.c). */
+static enum conf_status cmd_auth_oauth(struct ctx *x)
+{
+	const struct conf_word *cmd = W(x, "command");
+	enum conf_status st;
+
+	if ((st = nonempty(x, W(x, "user"), "a user name")) != CONF_OK ||
+	    (st = nonempty(x, cmd, "a command")) != CONF_OK ||
+	    (st = set_str(x, &x->c->token_command, cmd ? cmd->text : NULL)) != CONF_OK ||
+	    (st = set_str(x, &x->c->username, W(x, "user")->text)) != CONF_OK)
+		return st;
+	x->c->auth = W(x, "xoauth2") ? CONF_AUTH_XOAUTH2 : CONF_AUTH_OAUTHBEARER;
+	return set_str(x, &x->c->password8, NULL);
+}
+
+/* `mail smtpserver oauth ...`: the whole block is replaced.  The token URL
+ * is HTTPS: the client secret and refresh token go there. */
+static enum conf_status cmd_oauth(struct ctx *x)
+{
+	const struct conf_word *url = W(x, "url"), *scope = W(x, "scope"), *ca = W(x, "cafile");
+	struct conf_oauth o = {0};
+	enum conf_status st;
+
+	if (strncasecmp(url->text, "https://", 8) != 0 || !url->text[8])
+		return fail(x, CONF_ESYNTAX, url->col,
+			    "expected an https:// URL for the token endpoint, got \"%.100s\"",
+			    url->text);
+	if ((st = nonempty(x, W(x, "client"), "a client ID")) != CONF_OK ||
+	    (st = nonempty(x, ca, "a file name")) != CONF_OK)
+		return st;
+	if ((st = stored_secret(x, "secret", "secret8", "secret", &o.secret8)) != CONF_OK ||
+	    (st = stored_secret(x, "refresh", "refresh8", "secret", &o.refresh8)) != CONF_OK ||
+	    (st = set_str(x, &o.token_url, url->text)) != CONF_OK ||
+	    (st = set_str(x, &o.client_id, W(x, "client")->text)) != CONF_OK ||
+	    (st = set_str(x, &o.scope, scope && *scope->text ? scope->text : NULL)) != CONF_OK ||
+	    (st = set_str(x, &o.ca_file, ca ? ca->text : NULL)) != CONF_OK) {
+		conf_oauth_clear(&o);
+		return st;
+	}
+	conf_oauth_clear(&x->c->oauth);
+	x->c->oauth = o;
+	return CONF_OK;
+}
+
+static enum conf_status cmd_no_oauth(struct ctx *x)
+{
+	conf_oauth_clear(&x->c->oauth);
 	return CONF_OK;
 }
 
@@ -291,6 +347,7 @@ static enum conf_status cmd_no_auth(struct ctx *x)
 {
 	x->c->auth = CONF_AUTH_NONE;
 	set_str(x, &x->c->username, NULL);
+	set_str(x, &x->c->token_command, NULL);
 	return set_str(x, &x->c->password8, NULL);
 }
 
@@ -779,6 +836,39 @@ static const struct conf_command commands[] = {
 			     "Password\n",
       0},
      cmd_auth},
+    {{"mail smtpserver authentication {xoauth2|oauthbearer} username WORD$user [token-command "
+      "LINE$command]",
+      H_MAIL H_SERVER H_AUTH "XOAUTH2: an OAuth 2.0 access token (Microsoft 365, Gmail)\n"
+			     "OAUTHBEARER: an OAuth 2.0 access token (RFC 7628)\n"
+			     "The user name registered on the SMTP server\n"
+			     "User name (the mailbox's address)\n"
+			     "A command that prints the access token (run by /bin/sh); "
+			     "without it, mail smtpserver oauth\n"
+			     "The command (quote it when it has blanks)\n",
+      0},
+     cmd_auth_oauth},
+    {{"mail smtpserver oauth token-url WORD$url client-id WORD$client [client-secret [8$secret8] "
+      "SECRET$secret] [scope LINE$scope] [refresh-token [8$refresh8] SECRET$refresh] "
+      "[ca-file FILE$cafile]",
+      H_MAIL H_SERVER "OAuth 2.0 access tokens from a token endpoint\n"
+		      "The token endpoint\n"
+		      "URL (https://)\n"
+		      "The application's client ID\n"
+		      "Client ID\n"
+		      "The application's client secret\n"
+		      "The secret that follows is encrypted (as show running-config prints "
+		      "it)\n"
+		      "Client secret\n"
+		      "The scope asked for\n"
+		      "Scope, e.g. https://outlook.office365.com/.default\n"
+		      "A refresh token: the refresh-token grant (else client credentials)\n"
+		      "The token that follows is encrypted (as show running-config prints "
+		      "it)\n"
+		      "Refresh token\n"
+		      "Trust this CA file for the endpoint instead of the system store\n"
+		      "File of PEM certificates\n",
+      0},
+     cmd_oauth},
     {{"mail smtpserver authentication allow-cleartext",
       H_MAIL H_SERVER H_AUTH "Allow AUTH without TLS when the server offers no STARTTLS\n", 0},
      cmd_cleartext},
@@ -869,6 +959,9 @@ static const struct conf_command commands[] = {
       H_NO H_MAIL H_SERVER H_TLS "Do not verify the server's certificate\n", 0},
      cmd_no_verify},
     {{"no mail smtpserver authentication", H_NO H_MAIL H_SERVER H_AUTH, 0}, cmd_no_auth},
+    {{"no mail smtpserver oauth",
+      H_NO H_MAIL H_SERVER "OAuth 2.0 access tokens from a token endpoint\n", 0},
+     cmd_no_oauth},
     {{"no mail smtpserver authentication allow-cleartext",
       H_NO H_MAIL H_SERVER H_AUTH "Never send a password without TLS\n", 0},
      cmd_no_cleartext},

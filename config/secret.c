@@ -264,6 +264,18 @@ fail:
 
 enum conf_status conf_password(const struct conf *c, char *buf, size_t size, struct conf_err *err)
 {
+	return conf_secret_decrypt(c, c->password8, buf, size, err);
+}
+
+enum conf_status conf_secret_store(const struct conf *c, const char *plain, char **b64,
+				   struct conf_err *err)
+{
+	return conf_secret_encrypt(c->key_path, plain, b64, err);
+}
+
+enum conf_status conf_secret_decrypt(const struct conf *c, const char *b64, char *buf, size_t size,
+				     struct conf_err *err)
+{
 	unsigned char key[CONF_KEY_LEN];
 	unsigned char *raw = NULL;
 	enum conf_status st;
@@ -271,9 +283,9 @@ enum conf_status conf_password(const struct conf *c, char *buf, size_t size, str
 
 	if (err)
 		memset(err, 0, sizeof(*err));
-	if (!c->password8 || (rawlen = b64_decoded_len(c->password8)) < MIN_DECODED) {
-		conf_err_set(err, c->password8 ? "password 8 is not a valid encrypted password"
-					       : "no password configured");
+	if (!b64 || (rawlen = b64_decoded_len(b64)) < MIN_DECODED) {
+		conf_err_set(err, b64 ? "password 8 is not a valid encrypted password"
+				      : "no password configured");
 		return CONF_ESECRET;
 	}
 	if (!buf || size == 0) {
@@ -289,7 +301,7 @@ enum conf_status conf_password(const struct conf *c, char *buf, size_t size, str
 		st = CONF_ENOMEM;
 		goto fail;
 	}
-	EVP_DecodeBlock(raw, (const unsigned char *)c->password8, (int)strlen(c->password8));
+	EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)strlen(b64));
 	st = decrypt_raw(key, raw, (size_t)rawlen, buf, size, err);
 fail:
 	explicit_bzero(key, sizeof(key));

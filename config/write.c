@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 static const char *const tls_names[] = {"", "starttls", "smtps"};
-static const char *const auth_names[] = {"", "crammd5", "login", "plain"};
+static const char *const auth_names[] = {"", "crammd5", "login", "plain", "xoauth2", "oauthbearer"};
 
 void conf_write_quoted(FILE *out, const char *s)
 {
@@ -39,6 +39,29 @@ static void put_word(FILE *out, const char *s)
 		fputs(s, out);
 }
 
+static void write_oauth(const struct conf_oauth *o, FILE *out)
+{
+	if (!o->token_url)
+		return;
+	fputs("mail smtpserver oauth token-url ", out);
+	put_word(out, o->token_url);
+	fputs(" client-id ", out);
+	put_word(out, o->client_id);
+	if (o->secret8)
+		fprintf(out, " client-secret 8 %s", o->secret8);
+	if (o->scope) {
+		fputs(" scope ", out);
+		conf_write_quoted(out, o->scope);
+	}
+	if (o->refresh8)
+		fprintf(out, " refresh-token 8 %s", o->refresh8);
+	if (o->ca_file) {
+		fputs(" ca-file ", out);
+		put_word(out, o->ca_file);
+	}
+	fputc('\n', out);
+}
+
 static void write_mail(const struct conf *c, FILE *out)
 {
 	if (c->server) {
@@ -51,6 +74,16 @@ static void write_mail(const struct conf *c, FILE *out)
 		put_word(out, c->username);
 		fprintf(out, " password 8 %s\n", c->password8);
 	}
+	if ((c->auth == CONF_AUTH_XOAUTH2 || c->auth == CONF_AUTH_OAUTHBEARER) && c->username) {
+		fprintf(out, "mail smtpserver authentication %s username ", auth_names[c->auth]);
+		put_word(out, c->username);
+		if (c->token_command) {
+			fputs(" token-command ", out);
+			conf_write_quoted(out, c->token_command);
+		}
+		fputc('\n', out);
+	}
+	write_oauth(&c->oauth, out);
 	if (c->port)
 		fprintf(out, "mail smtpserver port %u\n", c->port);
 	if (c->tls != CONF_TLS_NONE)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "engine/oauth.h"
 #include "util/util.h"
 
 /* The submitting spool handle, opened on first use.  Caller holds
@@ -123,6 +124,8 @@ static void params_from_conf(const struct conf *c, struct smtp_params *p)
 	p->auth = c->auth == CONF_AUTH_CRAMMD5 ? SMTP_AUTH_CRAMMD5
 		  : c->auth == CONF_AUTH_LOGIN ? SMTP_AUTH_LOGIN
 		  : c->auth == CONF_AUTH_PLAIN ? SMTP_AUTH_PLAIN
+		  : c->auth == CONF_AUTH_XOAUTH2 ? SMTP_AUTH_XOAUTH2
+		  : c->auth == CONF_AUTH_OAUTHBEARER ? SMTP_AUTH_OAUTHBEARER
 					       : SMTP_AUTH_NONE;
 	p->username = c->username;
 	p->auth_cleartext = c->auth_cleartext;
@@ -138,15 +141,17 @@ static void tally_run(struct engine *e, const struct spool_run *run)
 }
 
 /* One delivery run.  Returns true when the server could not be reached or
- * deferred mails (back off), false otherwise. */
-static bool deliver(struct engine_gen *g, struct spool **sp, bool force)
+ * deferred mails (back off), false otherwise.  oauth: the thread's access
+ * token source, its token kept across runs (engine/oauth.h). */
+static bool deliver(struct engine_gen *g, struct spool **sp, struct engine_oauth *oauth,
+		    bool force)
 {
 	struct engine *e = g->e;
 	struct smtp_params p;
 	struct smtp_err err = {0};
 	struct conf_err cerr;
 	struct spool_run run = {0};
-	char password[512] = "";
+	char password[512] = "", why[600];
 	enum smtp_status st;
 
 	if (g->conf->server == NULL) {
@@ -163,7 +168,13 @@ static bool deliver(struct engine_gen *g, struct spool **sp, bool force)
 		return true;
 	}
 	params_from_conf(g->conf, &p);
-	if (g->conf->auth != CONF_AUTH_NONE) {
+	if (p.auth == SMTP_AUTH_XOAUTH2 || p.auth == SMTP_AUTH_OAUTHBEARER) {
+		if (engine_oauth_params(oauth, g->conf, e->config_path, *sp, &p, why,
+					sizeof(why)) < 0) {
+			engine_log(e, LOG_ERR, ENGINE_FAULT_UNAVAILABLE, "%s", why);
+			return true;
+		}
+	} else if (g->conf->auth != CONF_AUTH_NONE) {
 		if (conf_password(g->conf, password, sizeof(password), &cerr) != CONF_OK) {
 			engine_log_conf_err(e, "cannot use the SMTP password: ", &cerr);
 			return true;
@@ -215,8 +226,8 @@ struct schedule {
 
 /* One pass: close due digests, settle and sync the journal, deliver when
  * it is time, save the statistics.  Returns when the thread should wake. */
-static time_t pass(struct engine *e, struct engine_gen *g, struct spool **sp, struct schedule *s,
-		   bool spooled, bool force)
+static time_t pass(struct engine *e, struct engine_gen *g, struct spool **sp,
+		   struct engine_oauth *oauth, struct schedule *s, bool spooled, bool force)
 {
 	time_t now = time(NULL), deadline, sync_at;
 
@@ -227,7 +238,7 @@ static time_t pass(struct engine *e, struct engine_gen *g, struct spool **sp, st
 	sync_at = e->unsynced ? e->synced_at + ENGINE_SYNC_PERIOD : 0;
 	pthread_mutex_unlock(&e->jlock);
 	if (force || now >= s->next_deliver || (spooled && s->backoff == 0)) {
-		if (deliver(g, sp, force)) {
+		if (deliver(g, sp, oauth, force)) {
 			s->backoff = s->backoff == 0 ? ENGINE_BACKOFF_MIN : s->backoff * 2;
 			if (s->backoff > ENGINE_BACKOFF_MAX)
 				s->backoff = ENGINE_BACKOFF_MAX;
@@ -250,6 +261,7 @@ static void *thread_main(void *arg)
 {
 	struct engine *e = arg;
 	struct spool *sp = NULL;
+	struct engine_oauth oauth = {0};
 	struct schedule s = {0};
 	struct timespec ts;
 	bool spooled, force;
@@ -270,7 +282,7 @@ static void *thread_main(void *arg)
 			pthread_mutex_lock(&e->lock);
 			break;
 		}
-		deadline = pass(e, g, &sp, &s, spooled, force);
+		deadline = pass(e, g, &sp, &oauth, &s, spooled, force);
 		engine_gen_put(g);
 		if (now >= s.next_conf) { /* a save of the CLI's takes effect */
 			engine_reload_if_changed(e);
@@ -288,6 +300,7 @@ static void *thread_main(void *arg)
 	}
 	pthread_mutex_unlock(&e->lock);
 	spool_close(sp);
+	engine_oauth_clear(&oauth);
 	return NULL;
 }
 

@@ -11,6 +11,8 @@ engine_libengine_la_SOURCES = \
 	engine/journaling.c \
 	engine/delivery.c \
 	engine/rules.c \
+	engine/oauth.h \
+	engine/oauth.c \
 	engine/journal.h \
 	engine/journal.c
 engine_libengine_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)

@@ -46,6 +46,8 @@ RSYSLOG_IT = \
 	tests/integration/rsyslog-logcheck-hup.sh \
 	tests/integration/rsyslog-server-down.sh \
 	tests/integration/rsyslog-tls-auth.sh \
+	tests/integration/rsyslog-oauth.sh \
+	tests/integration/rsyslog-oauth-grant.sh \
 	tests/integration/rsyslog-collector.sh \
 	tests/integration/rsyslog-impstats.sh \
 	tests/integration/rsyslog-logcheck.sh \

@@ -43,6 +43,7 @@ struct smtp_client {
 	void *cancel_arg;
 	const char *user; /* borrowed from the params, for those lines */
 	bool told;        /* the failure at hand has had its line */
+	bool token_fresh; /* the server refused the first token: a fresh one was asked */
 	/* A transaction was started and did not end with the server's 2xx to
 	 * the data: RSET before the next.  After that 2xx the server has
 	 * already reset (RFC 5321 4.1.1.4), so an RSET would only cost a round
@@ -386,7 +387,7 @@ static enum smtp_status send_cmd(struct smtp_client *c, const char *line, const 
 				 struct smtp_err *err)
 {
 	size_t n = strlen(line);
-	char buf[1024];
+	char buf[SMTP_AUTH_LINE_MAX + 2];
 	enum smtp_status st;
 
 	if (n + 3 > sizeof(buf))
@@ -593,17 +594,86 @@ static enum smtp_status tls_start(struct smtp_client *c, const struct smtp_param
 
 /* ---- AUTH --------------------------------------------------------------- */
 
+static unsigned default_port(enum smtp_tls tls)
+{
+	return tls == SMTP_TLS_SMTPS ? 465 : tls == SMTP_TLS_STARTTLS ? 587 : 25;
+}
+
+
+/* XOAUTH2, OAUTHBEARER: the access token from p->token (a fresh one when
+ * the server refused the first), else the password. */
+static enum smtp_status oauth_token(struct smtp_client *c, const struct smtp_params *p, char *out,
+				    size_t size, struct smtp_err *err)
+{
+	enum smtp_status st;
+
+	if (!p->token) {
+		if (snprintf(out, size, "%s", p->password ? p->password : "") >= (int)size)
+			return fail(c, err, SMTP_EPERM, "AUTH: the access token is too long");
+		return SMTP_OK;
+	}
+	st = p->token(p->token_arg, c->token_fresh, out, size, err);
+	if (st == SMTP_OK)
+		return SMTP_OK;
+	/* Nothing was sent: the session is in step and QUIT ends it. */
+	err->code = 0;
+	err->auth_refused = false;
+	event(c, "Authentication failed [%s]: %s", c->user, err->msg);
+	c->told = true;
+	smtp_dlg_set_state(&c->d, SMTP_ST_READY);
+	return st;
+}
+
+/* "AUTH XOAUTH2 <initial response>": the token goes with the command, so
+ * no round trip is spent on an empty challenge. */
+static enum smtp_status auth_oauth(struct smtp_client *c, const struct smtp_params *p,
+				   char *line, size_t size, struct smtp_err *err)
+{
+	char token[SMTP_TOKEN_MAX], b64[SMTP_AUTH_LINE_MAX];
+	const char *user = p->username ? p->username : "";
+	const char *mech = smtp_auth_name(p->auth);
+	enum smtp_status st;
+	int n;
+
+	st = oauth_token(c, p, token, sizeof(token), err);
+	if (st != SMTP_OK)
+		return st;
+	if (p->auth == SMTP_AUTH_XOAUTH2)
+		n = smtp_sasl_xoauth2(user, token, b64, sizeof(b64));
+	else
+		n = smtp_sasl_oauthbearer(user, p->host,
+					  p->port ? p->port : default_port(p->tls), token, b64,
+					  sizeof(b64));
+	explicit_bzero(token, sizeof(token));
+	if (n < 0)
+		st = fail(c, err, SMTP_EPERM,
+			  "AUTH: the access token is too long or not a bearer token "
+			  "(RFC 6750 b64token)");
+	else if (snprintf(line, size, "AUTH %s %s", mech, b64) >= (int)size)
+		st = fail(c, err, SMTP_EPERM, "AUTH: the access token is too long");
+	else {
+		char shown[32];
+
+		snprintf(shown, sizeof(shown), "AUTH %s ***", mech);
+		st = send_cmd(c, line, shown, err);
+	}
+	explicit_bzero(b64, sizeof(b64));
+	return st;
+}
+
 static enum smtp_status auth_send(struct smtp_client *c, const struct smtp_params *p,
 				  const struct smtp_reply *r, struct smtp_err *err)
 {
 	const char *user = p->username ? p->username : "";
 	const char *pass = p->password ? p->password : "";
-	char line[SMTP_LINE_MAX * 2 + 16], b64[SMTP_LINE_MAX * 2];
+	char line[SMTP_AUTH_LINE_MAX], b64[SMTP_LINE_MAX * 2];
 	enum smtp_status st = SMTP_OK;
 	int n = 0;
 
 	line[0] = '\0';
-	if (!r) { /* the AUTH command itself */
+	if (!r && smtp_auth_oauth(p->auth)) {
+		st = auth_oauth(c, p, line, sizeof(line), err);
+	} else if (!r) { /* the AUTH command itself */
 		if (p->auth == SMTP_AUTH_PLAIN) {
 			n = smtp_sasl_plain(user, pass, b64, sizeof(b64));
 			if (n >= 0) {
@@ -614,6 +684,10 @@ static enum smtp_status auth_send(struct smtp_client *c, const struct smtp_param
 			snprintf(line, sizeof(line), "AUTH %s", smtp_auth_name(p->auth));
 			st = send_cmd(c, line, NULL, err);
 		}
+	} else if (smtp_auth_oauth(p->auth) && c->d.auth_step == 1) {
+		/* RFC 7628 3.2.2: answer the error so the server ends the
+		 * exchange with its final reply.  Holds no secret. */
+		return send_cmd(c, smtp_sasl_oauth_abort(p->auth), NULL, err);
 	} else if (p->auth == SMTP_AUTH_CRAMMD5 && c->d.auth_step == 1) {
 		const char *chal = r->len > 4 ? r->text + 4 : "";
 
@@ -634,6 +708,19 @@ static enum smtp_status auth_send(struct smtp_client *c, const struct smtp_param
 	if (n < 0)
 		return fail(c, err, SMTP_EPERM, "AUTH: credentials or challenge too long");
 	return st;
+}
+
+/* The server refused a token that p->token gave: ask it once more for a
+ * fresh one (a cached token may have been revoked or expired early) and
+ * try AUTH again in the same session (RFC 4954 allows it after a failure). */
+static bool retry_with_fresh_token(struct smtp_client *c, const struct smtp_params *p,
+				   const struct smtp_err *err)
+{
+	if (!smtp_auth_oauth(p->auth) || !p->token || c->token_fresh || !err->auth_refused ||
+	    c->d.status != SMTP_EPERM || c->d.state != SMTP_ST_READY)
+		return false;
+	c->token_fresh = true;
+	return true;
 }
 
 /* ---- Opening ------------------------------------------------------------ */
@@ -669,6 +756,8 @@ static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_p
 				event(c, "Authentication failed [%s]: %s", c->user,
 				      reply_of(err, SMTP_ST_AUTH));
 			c->told = act == SMTP_ACT_FAIL;
+			if (act == SMTP_ACT_FAIL && retry_with_fresh_token(c, p, err))
+				act = smtp_dlg_after_hello(&c->d, err);
 		}
 		switch (act) {
 		case SMTP_ACT_EHLO:
@@ -702,11 +791,6 @@ static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_p
 		if (st != SMTP_OK)
 			return st;
 	}
-}
-
-static unsigned default_port(enum smtp_tls tls)
-{
-	return tls == SMTP_TLS_SMTPS ? 465 : tls == SMTP_TLS_STARTTLS ? 587 : 25;
 }
 
 enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p,

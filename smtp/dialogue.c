@@ -34,6 +34,10 @@ const char *smtp_auth_name(enum smtp_auth a)
 		return "LOGIN";
 	case SMTP_AUTH_CRAMMD5:
 		return "CRAM-MD5";
+	case SMTP_AUTH_XOAUTH2:
+		return "XOAUTH2";
+	case SMTP_AUTH_OAUTHBEARER:
+		return "OAUTHBEARER";
 	default:
 		return "none";
 	}
@@ -48,6 +52,13 @@ bool smtp_auth_challenge_response(enum smtp_auth a)
 	return a == SMTP_AUTH_CRAMMD5;
 }
 
+/* A bearer token is as good as a password to whoever reads it: it goes
+ * only where a password would (smtp_auth_challenge_response is false). */
+bool smtp_auth_oauth(enum smtp_auth a)
+{
+	return a == SMTP_AUTH_XOAUTH2 || a == SMTP_AUTH_OAUTHBEARER;
+}
+
 static unsigned auth_bit(enum smtp_auth a)
 {
 	switch (a) {
@@ -57,12 +68,18 @@ static unsigned auth_bit(enum smtp_auth a)
 		return SMTP_MECH_LOGIN;
 	case SMTP_AUTH_CRAMMD5:
 		return SMTP_MECH_CRAMMD5;
+	case SMTP_AUTH_XOAUTH2:
+		return SMTP_MECH_XOAUTH2;
+	case SMTP_AUTH_OAUTHBEARER:
+		return SMTP_MECH_OAUTHBEARER;
 	default:
 		return 0;
 	}
 }
 
-/* Fail with the server's reply: "RCPT TO: 550 5.1.1 unknown user". */
+/* Fail with the server's reply: "RCPT TO: 550 5.1.1 unknown user", or for
+ * a refused bearer token "AUTH: invalid_token (scope S): 535 5.7.8 ...":
+ * the error the server explained in its 334 first. */
 static enum smtp_action fail_reply(struct smtp_dlg *d, const struct smtp_reply *r,
 				   struct smtp_err *err)
 {
@@ -72,6 +89,8 @@ static enum smtp_action fail_reply(struct smtp_dlg *d, const struct smtp_reply *
 	err->code = r->code;
 	err->auth_refused = at == SMTP_ST_AUTH;
 	n = snprintf(err->msg, sizeof(err->msg), "%s: ", smtp_state_names[at]);
+	if (at == SMTP_ST_AUTH && d->auth_detail[0])
+		n += snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, "%s: ", d->auth_detail);
 	smtp_reply_summary(r, err->msg + n, sizeof(err->msg) - (size_t)n);
 	d->status = r->code >= 500 && r->code < 600 ? SMTP_EPERM : SMTP_ETEMP;
 	/* After a failure the state says whether the session is still in step
@@ -141,6 +160,7 @@ enum smtp_action smtp_dlg_after_hello(struct smtp_dlg *d, struct smtp_err *err)
 		return fail_local(d, SMTP_EPERM, err, msg);
 	}
 	d->auth_step = 0;
+	d->auth_detail[0] = '\0';
 	smtp_dlg_set_state(d, SMTP_ST_AUTH);
 	return SMTP_ACT_AUTH;
 }
@@ -171,6 +191,11 @@ static enum smtp_action on_auth(struct smtp_dlg *d, const struct smtp_reply *r,
 		return SMTP_ACT_READY;
 	}
 	if (r->code == 334 && d->auth_step < 2) {
+		/* The token went with AUTH: a 334 can only be the server's
+		 * error (RFC 7628 3.2.2), answered, then refused for good. */
+		if (smtp_auth_oauth(d->auth) && d->auth_step == 0)
+			smtp_oauth_error(r->len > 4 ? r->text + 4 : "", d->auth_detail,
+					 sizeof(d->auth_detail));
 		d->auth_step++;
 		return SMTP_ACT_AUTH_STEP;
 	}

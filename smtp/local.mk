@@ -6,12 +6,14 @@ smtp_libsmtp_la_SOURCES = \
 	smtp/reply.c \
 	smtp/dialogue.c \
 	smtp/sasl.c \
+	smtp/oauth.c \
+	smtp/grant.c \
 	smtp/client.c \
 	smtp/message.c \
 	smtp/host.c \
 	smtp/subst.c
-smtp_libsmtp_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-smtp_libsmtp_la_LIBADD = $(OPENSSL_LIBS)
+smtp_libsmtp_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JSONC_CFLAGS) $(LIBCURL_CFLAGS)
+smtp_libsmtp_la_LIBADD = $(OPENSSL_LIBS) $(JSONC_LIBS) $(LIBCURL_LIBS)
 
 # Unit tests of the pure pieces (reply parser, dialogue, SASL, composer).
 if HAVE_CRITERION
@@ -73,6 +75,8 @@ endif
 MAIL_IT = \
 	tests/integration/mail-send.sh \
 	tests/integration/mail-queue.sh \
-	tests/integration/mail-failures.sh
+	tests/integration/mail-failures.sh \
+	tests/integration/mail-oauth.sh \
+	tests/integration/mail-oauth-grant.sh
 TESTS += $(MAIL_IT)
 EXTRA_DIST += $(MAIL_IT)

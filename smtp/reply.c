@@ -165,6 +165,10 @@ static void caps_auth_word(struct smtp_caps *c, const char *w, size_t n)
 		c->auth |= SMTP_MECH_LOGIN;
 	else if (n == 8 && strncasecmp(w, "CRAM-MD5", 8) == 0)
 		c->auth |= SMTP_MECH_CRAMMD5;
+	else if (n == 7 && strncasecmp(w, "XOAUTH2", 7) == 0)
+		c->auth |= SMTP_MECH_XOAUTH2;
+	else if (n == 11 && strncasecmp(w, "OAUTHBEARER", 11) == 0)
+		c->auth |= SMTP_MECH_OAUTHBEARER;
 	/* Remember each name once for "(offers: ...)". */
 	for (const char *p = c->auth_list; *p;) {
 		size_t l = strcspn(p, " ");

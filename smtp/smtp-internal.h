@@ -5,7 +5,8 @@
  *   - the EHLO capability parser,
  *   - the dialogue: states, one setter, and smtp_dlg_next() which takes a
  *     parsed reply and says what to do next,
- *   - SASL message builders (RFC 4616 PLAIN, LOGIN, RFC 2195 CRAM-MD5),
+ *   - SASL message builders (RFC 4616 PLAIN, LOGIN, RFC 2195 CRAM-MD5,
+ *     Google's XOAUTH2, RFC 7628 OAUTHBEARER and its error challenge),
  *   - dot-stuffing and the header encoders used by smtp_compose.
  */
 #ifndef LOGMAIL_SMTP_INTERNAL_H
@@ -17,6 +18,7 @@
 
 #define SMTP_LINE_MAX  512  /* RFC 5321 4.5.3.1.5, CRLF included */
 #define SMTP_REPLY_MAX 2048 /* text kept from one (multi-line) reply */
+#define SMTP_AUTH_LINE_MAX 12288 /* RFC 4954 4: the longest AUTH command line */
 
 /* One complete reply.  text holds its lines as received (code included,
  * CRLF stripped), separated by '\n'; lines longer than SMTP_LINE_MAX and
@@ -65,6 +67,8 @@ enum {
 	SMTP_MECH_PLAIN = 1 << 0,
 	SMTP_MECH_LOGIN = 1 << 1,
 	SMTP_MECH_CRAMMD5 = 1 << 2,
+	SMTP_MECH_XOAUTH2 = 1 << 3,
+	SMTP_MECH_OAUTHBEARER = 1 << 4,
 };
 
 struct smtp_caps {
@@ -128,6 +132,9 @@ struct smtp_dlg {
 	bool authed;
 	bool pipelined; /* the current MAIL/RCPT/DATA went out in one write */
 	unsigned auth_step;
+	/* XOAUTH2, OAUTHBEARER: the error the server sent in a 334 before its
+	 * final refusal (RFC 7628 3.2.2), as smtp_oauth_error put it; "" */
+	char auth_detail[200];
 	enum smtp_status status; /* after SMTP_ACT_FAIL */
 };
 
@@ -147,6 +154,9 @@ enum smtp_action smtp_dlg_next(struct smtp_dlg *d, const struct smtp_reply *r,
 enum smtp_action smtp_dlg_after_hello(struct smtp_dlg *d, struct smtp_err *err);
 
 const char *smtp_auth_name(enum smtp_auth a);
+
+/* true for XOAUTH2 and OAUTHBEARER, whose credential is an access token. */
+bool smtp_auth_oauth(enum smtp_auth a);
 
 /* true for a mechanism that never sends the password itself (CRAM-MD5):
  * allowed on an unencrypted connection without auth_cleartext. */
@@ -195,6 +205,26 @@ int smtp_cram_md5(const char *user, const char *secret, const char *challenge, c
  * base64. */
 int smtp_sasl_cram_md5(const char *user, const char *secret, const char *challenge_b64, char *out,
 		       size_t size);
+
+/* Google's XOAUTH2 initial response:
+ * base64("user=" USER "\1auth=Bearer " TOKEN "\1\1"). */
+int smtp_sasl_xoauth2(const char *user, const char *token, char *out, size_t size);
+/* RFC 7628 3.1 OAUTHBEARER initial response: base64("n,a=" USER ","
+ * "\1host=" HOST "\1port=" PORT "\1auth=Bearer " TOKEN "\1\1"), with ','
+ * and '=' in USER as "=2C" and "=3D" (RFC 5801 saslname); without host= and
+ * port= when host is NULL.  -1 when out is too small or the token holds a
+ * character RFC 6750's b64token does not allow (it would end the field). */
+int smtp_sasl_oauthbearer(const char *user, const char *host, unsigned port, const char *token,
+			  char *out, size_t size);
+/* The client's answer to the error challenge of RFC 7628 3.2.2, after which
+ * the server sends its final refusal: "AQ==" (base64 of %x01) for
+ * OAUTHBEARER, an empty line for XOAUTH2 as Google's description says. */
+const char *smtp_sasl_oauth_abort(enum smtp_auth a);
+/* The error challenge (base64 of a JSON object, RFC 7628 3.2.2) in one line
+ * of out: its "status" ("invalid_token", or Google's "401" as "status 401"),
+ * then "(scope S)" when it names one.  Returns the length, or -1 (out "")
+ * when it is not such an object. */
+int smtp_oauth_error(const char *challenge_b64, char *out, size_t size);
 
 /* ---- Message helpers ---------------------------------------------------- */
 

@@ -1,7 +1,9 @@
 /*
  * smtp/smtp.h: everything logmail needs to get a mail to a server:
  *   - the message composer (RFC 5322) and the subject substitutions,
- *   - the SMTP client (RFC 5321, STARTTLS, SMTPS, AUTH PLAIN/LOGIN/CRAM-MD5),
+ *   - the SMTP client (RFC 5321, STARTTLS, SMTPS, AUTH PLAIN/LOGIN/CRAM-MD5 and
+ *     the OAuth 2.0 bearer-token mechanisms XOAUTH2 and OAUTHBEARER),
+ *   - where an OAuth access token comes from (a command, oauth.c),
  *   - the spool (a persistent queue of composed mails) and its delivery.
  *
  * This library knows nothing of the configuration file, the filters or
@@ -92,7 +94,27 @@ bool smtp_local_domain(const char *configured, char *out, size_t size);
 /* ---- The client -------------------------------------------------------- */
 
 enum smtp_tls { SMTP_TLS_NONE, SMTP_TLS_STARTTLS, SMTP_TLS_SMTPS };
-enum smtp_auth { SMTP_AUTH_NONE, SMTP_AUTH_CRAMMD5, SMTP_AUTH_LOGIN, SMTP_AUTH_PLAIN };
+enum smtp_auth {
+	SMTP_AUTH_NONE,
+	SMTP_AUTH_CRAMMD5,
+	SMTP_AUTH_LOGIN,
+	SMTP_AUTH_PLAIN,
+	SMTP_AUTH_XOAUTH2,     /* Google's and Microsoft's bearer-token SASL */
+	SMTP_AUTH_OAUTHBEARER, /* RFC 7628 */
+};
+
+/* The longest access token taken (Microsoft's are JWTs of 1-3 KB); RFC 4954
+ * allows an AUTH command of 12288 octets. */
+#define SMTP_TOKEN_MAX 8192
+
+/* Where XOAUTH2 and OAUTHBEARER get the access token: called at AUTH with
+ * fresh false (a cached token will do), and once more in the same session
+ * with fresh true after the server refused the token given (get a new one).
+ * Fills out (NUL-terminated, size bytes).  Any status but SMTP_OK ends the
+ * session with it, err saying why in one line that holds no token; the
+ * mails stay queued on SMTP_ETEMP. */
+typedef enum smtp_status (*smtp_token_fn)(void *arg, bool fresh, char *out, size_t size,
+					  struct smtp_err *err);
 
 /* Called with each line of the dialogue when set: dir is 'C' (client) or
  * 'S' (server).  Credentials are already replaced by "***". */
@@ -117,7 +139,10 @@ struct smtp_params {
 	const char *ca_file; /* NULL: the system trust store */
 	enum smtp_auth auth;
 	const char *username;
-	const char *password;  /* borrowed; the caller wipes it */
+	const char *password;  /* borrowed; the caller wipes it.  For XOAUTH2 and
+				* OAUTHBEARER without token: the access token */
+	smtp_token_fn token;   /* XOAUTH2, OAUTHBEARER: NULL: password */
+	void *token_arg;
 	bool auth_cleartext;   /* allow AUTH on an unencrypted connection */
 	const char *helo_name; /* NULL: smtp_local_domain's FQDN, else an
 				* address literal of the local end */
@@ -134,6 +159,25 @@ struct smtp_params {
 };
 
 struct smtp_client;
+
+/* A token-command as smtp_params.token (token_arg points to it; start
+ * from {0}).  The token is cached here, across sessions, until the server
+ * refuses it (fresh), then the command runs again.  A failure is SMTP_ETEMP
+ * with err->msg "token command exited with status N: FIRST LINE OF STDERR"
+ * (or "killed by signal N", "gave no token within S s", "printed no
+ * token"). */
+struct smtp_token_cmd {
+	char *command;        /* owned (smtp_token_cmd_set); run as /bin/sh -c */
+	unsigned timeout_sec; /* 0: 30 s */
+	char cached[SMTP_TOKEN_MAX];
+};
+enum smtp_status smtp_token_from_command(void *arg, bool fresh, char *out, size_t size,
+					 struct smtp_err *err);
+/* Use command from now on; a different one than before forgets the cached
+ * token.  false when out of memory. */
+bool smtp_token_cmd_set(struct smtp_token_cmd *t, const char *command);
+/* Wipe the cached token and free the command; t can be set again. */
+void smtp_token_cmd_clear(struct smtp_token_cmd *t);
 
 /* Connect, read the greeting, EHLO (HELO fallback), STARTTLS and EHLO again
  * when asked or offered, AUTH.  On success *out is a session ready for
@@ -155,6 +199,35 @@ const char *smtp_peer(const struct smtp_client *c);
 
 /* QUIT (without waiting long for the 221) and free.  NULL is safe. */
 void smtp_close(struct smtp_client *c);
+
+/* The built-in grants (smtp/grant.c) as smtp_params.token (token_arg
+ * points to it): the refresh-token grant (RFC 6749 6) when refresh_token is
+ * set, else client credentials (4.4), POSTed to token_url (https only).
+ * The access token is cached in memory and in the spool until a minute
+ * before it expires or the server refuses it.  Failures are SMTP_ETEMP (the
+ * mail stays queued): "token endpoint URL: HTTP 400: invalid_grant: ...",
+ * "token endpoint URL: Failed to connect ...".  Strings are borrowed; the
+ * caller wipes the secrets, and clears g (smtp_oauth_grant_clear) after. */
+struct spool;
+struct smtp_oauth_grant {
+	const char *token_url, *client_id;
+	const char *client_secret; /* NULL: none (a public client) */
+	const char *scope;         /* NULL: none */
+	const char *refresh_token; /* NULL: the client-credentials grant */
+	const char *ca_file;       /* the endpoint's CA; NULL: the system store */
+	const char *user;          /* the SMTP user: part of the cache's key */
+	struct spool *spool;       /* the cache; NULL: memory only */
+	unsigned timeout_sec;      /* 0: 30 s */
+	/* Called when the endpoint rotated the refresh token: store it (the
+	 * configuration).  NULL: the new one is not kept. */
+	void (*rotated)(void *arg, const char *refresh_token);
+	void *rotated_arg;
+	char token[SMTP_TOKEN_MAX]; /* the token got last, and when it expires */
+	time_t expires;
+};
+enum smtp_status smtp_token_from_grant(void *arg, bool fresh, char *out, size_t size,
+				       struct smtp_err *err);
+void smtp_oauth_grant_clear(struct smtp_oauth_grant *g);
 
 /* ---- The spool ---------------------------------------------------------- */
 
@@ -324,6 +397,13 @@ enum smtp_status spool_list_failed(struct spool *s,
  * another process delivers (the mail stays queued either way). */
 enum smtp_status spool_note(struct spool *s, const char *id, const char *reason,
 			    struct smtp_err *err);
+
+/* The built-in OAuth grants' access token cache (smtp/grant.c says what is
+ * in it): <spool>/oauth-token, mode 0600, read without following a symbolic
+ * link, replaced atomically (tmp/, fsync, rename).  load: *text malloc'd
+ * (the caller wipes and frees it), SMTP_ENOENT when there is none. */
+enum smtp_status spool_oauth_load(struct spool *s, char **text, struct smtp_err *err);
+enum smtp_status spool_oauth_save(struct spool *s, const char *text, struct smtp_err *err);
 
 /* `debug mail` state, shared through the spool by the CLI and the module:
  * the debug file exists while it is on, and holds "detail" for `debug mail

@@ -1,5 +1,5 @@
 # Shared test fixtures; each folder's local.mk adds its own tests.
-EXTRA_DIST += tests/servers/smtpd.py tests/integration/lib.sh
+EXTRA_DIST += tests/servers/smtpd.py tests/servers/tokend.py tests/integration/lib.sh
 
 # util/address.h (header only, so its test is here): util_address_check on
 # the shared list of tricky addresses, tests/addresses.txt, which

@@ -37,6 +37,7 @@ logmail(config)#mail smtpserver ?
 HOST             IP address or host name of the SMTP server
 authentication   Authentication on the SMTP server (SMTP AUTH)
 helo             The name this host gives in EHLO and Message-IDs
+oauth            OAuth 2.0 access tokens from a token endpoint
 port             The port of the SMTP server
 timeout          Limit every wait for the server
 tls              TLS for the connection to the SMTP server

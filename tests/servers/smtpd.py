@@ -16,7 +16,11 @@ The .env is renamed last, so a test that sees NNNN.env can read NNNN.eml.
 
 Modes: plain, starttls (STARTTLS offered; --require-starttls to insist),
 smtps (implicit TLS, RFC 8314).  AUTH: --auth none|plain|login|cram-md5|all
-with --user/--password.  Misbehaviour for the reliability tests:
+with --user/--password, or --auth xoauth2|oauthbearer with --user/--token:
+the one access token accepted; any other is answered as RFC 7628 3.2.2
+says (334 with base64 JSON {"status":"invalid_token",...}, the client's
+answer, then 535), and each token tried is appended to --token-log.
+Misbehaviour for the reliability tests:
 
     --greeting-421      greet with 421 and close
     --hang              accept and never say anything
@@ -49,8 +53,10 @@ with --user/--password.  Misbehaviour for the reliability tests:
 
 import argparse
 import asyncio
+import base64
 import hashlib
 import hmac
+import json
 import os
 import signal
 import ssl
@@ -180,6 +186,55 @@ class Handler:
         return AuthResult(success=ok, handled=False,
                           auth_data=LoginPassword(user.encode(), b""))
 
+    # OAuth 2.0 bearer tokens.  The initial response comes with AUTH (or
+    # after an empty 334 when the client sent none).
+    async def oauth(self, server, args, parse):
+        blob = args[1] if len(args) > 1 else None
+        if blob is None:
+            raw = await server.challenge_auth(b"")
+        else:
+            try:
+                raw = base64.b64decode(blob, validate=True)
+            except ValueError:
+                return AuthResult(success=False, handled=False)
+        if not isinstance(raw, bytes):
+            return AuthResult(success=False, handled=False)
+        user, token = parse(raw.decode(errors="replace"))
+        if self.args.token_log:
+            with open(self.args.token_log, "a") as f:
+                f.write("%s %s\n" % (args[0], token))
+        if user == self.args.user and token == self.args.token:
+            return AuthResult(success=True, handled=False,
+                              auth_data=LoginPassword(user.encode(), b""))
+        error = json.dumps({"status": "invalid_token", "scope": "https://mail.test/",
+                            "openid-configuration":
+                                "https://auth.test/.well-known/openid-configuration"})
+        answer = await server.challenge_auth(error.encode())
+        # RFC 7628 3.2.3: OAUTHBEARER answers %x01; XOAUTH2 an empty line.
+        want = b"\x01" if args[0].upper() == "OAUTHBEARER" else b""
+        if answer != want:
+            server.transport.close()
+        return AuthResult(success=False, handled=False)
+
+    async def auth_XOAUTH2(self, server, args):
+        def parse(s):
+            # user=U ^A auth=Bearer T ^A ^A
+            fields = dict(f.split("=", 1) for f in s.split("\x01") if "=" in f)
+            return fields.get("user"), fields.get("auth", "").removeprefix("Bearer ")
+        return await self.oauth(server, args, parse)
+
+    async def auth_OAUTHBEARER(self, server, args):
+        def parse(s):
+            # n,a=U,^Ahost=H^Aport=P^Aauth=Bearer T^A^A (RFC 7628 3.1)
+            gs2, _, rest = s.partition("\x01")
+            parts = gs2.split(",")
+            user = None
+            if len(parts) >= 2 and parts[1].startswith("a="):
+                user = parts[1][2:].replace("=2C", ",").replace("=3D", "=")
+            fields = dict(f.split("=", 1) for f in rest.split("\x01") if "=" in f)
+            return user, fields.get("auth", "").removeprefix("Bearer ")
+        return await self.oauth(server, args, parse)
+
 
 def make_authenticator(args):
     def authenticator(server, session, envelope, mechanism, auth_data):
@@ -190,7 +245,9 @@ def make_authenticator(args):
     return authenticator
 
 
-ALL_MECHS = {"plain": "PLAIN", "login": "LOGIN", "cram-md5": "CRAM-MD5"}
+ALL_MECHS = {"plain": "PLAIN", "login": "LOGIN", "cram-md5": "CRAM-MD5",
+             "xoauth2": "XOAUTH2", "oauthbearer": "OAUTHBEARER"}
+PASSWORD_MECHS = {"PLAIN", "LOGIN", "CRAM-MD5"}
 
 
 def smtp_factory(args, handler):
@@ -199,7 +256,7 @@ def smtp_factory(args, handler):
         tls = server_tls_context(args)
     offered = set()
     if not args.no_auth_offer:
-        offered = set(ALL_MECHS.values()) if args.auth == "all" else (
+        offered = PASSWORD_MECHS if args.auth == "all" else (
             {ALL_MECHS[args.auth]} if args.auth in ALL_MECHS else set())
     exclude = [m for m in ALL_MECHS.values() if m not in offered]
     kwargs = dict(
@@ -215,8 +272,15 @@ def smtp_factory(args, handler):
     )
 
     def factory():
-        return SMTP(handler, **kwargs)
+        server = LongAuthSMTP(handler, **kwargs)
+        server.command_size_limits["AUTH"] = 12288
+        return server
     return factory
+
+
+class LongAuthSMTP(SMTP):
+    """RFC 4954 4: an AUTH line may be 12288 octets (a token of some KB)."""
+    line_length_limit = 16384
 
 
 class Greet421(asyncio.Protocol):
@@ -261,8 +325,11 @@ def parse():
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     ap.add_argument("--require-starttls", action="store_true")
-    ap.add_argument("--auth", choices=["none", "plain", "login", "cram-md5", "all"],
+    ap.add_argument("--auth", choices=["none", "plain", "login", "cram-md5", "all",
+                                       "xoauth2", "oauthbearer"],
                     default="none")
+    ap.add_argument("--token", default="token")
+    ap.add_argument("--token-log")
     ap.add_argument("--user", default="user")
     ap.add_argument("--password", default="secret")
     ap.add_argument("--size-limit", type=int, default=33554432)

@@ -133,7 +133,11 @@ static void choices(const char *text, const char *want)
 
 Test(cmdtree, choices_follow_the_declarations)
 {
-	choices("mail smtpserver", "HOST authentication helo port timeout tls");
+	choices("mail smtpserver", "HOST authentication helo oauth port timeout tls");
+	choices("mail smtpserver authentication xoauth2 username bob", "token-command <cr>");
+	choices("mail smtpserver oauth token-url https://x client-id a",
+		"ca-file client-secret refresh-token scope <cr>");
+	choices("mail smtpserver oauth token-url https://x client-id a refresh-token", "SECRET 8");
 	choices("mail smtpserver port", "<1-65535>");
 	choices("mail", "file from serial-number smtpserver subject to <cr>");
 	choices("show running-config", " | <cr>");

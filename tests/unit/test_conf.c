@@ -293,7 +293,8 @@ Test(conf, authentication)
 	cr_assert_eq(file_mode(key_path), 0600);
 
 	bad("mail smtpserver authentication md5 username bob password x", CONF_ESYNTAX, 32,
-	    "unknown word \"md5\" (expected crammd5, login, plain or allow-cleartext)");
+	    "unknown word \"md5\" (expected crammd5, login, plain, xoauth2, oauthbearer or "
+	    "allow-cleartext)");
 	bad("mail smtpserver authentication login usr bob password x", CONF_ESYNTAX, 38,
 	    "unknown word \"usr\" (expected username)");
 	bad("mail smtpserver authentication login username bob", CONF_ESYNTAX, 50,
@@ -305,7 +306,81 @@ Test(conf, authentication)
 	bad("mail smtpserver authentication login username bob password my secret", CONF_ESYNTAX,
 	    63, "unexpected word after the password (quote a password that contains blanks)");
 	bad("mail smtpserver authentication", CONF_ESYNTAX, 31,
-	    "expected crammd5, login, plain or allow-cleartext after \"authentication\"");
+	    "expected crammd5, login, plain, xoauth2, oauthbearer or allow-cleartext after "
+	    "\"authentication\"");
+}
+
+/* OAuth 2.0: a command gives the token; nothing secret is stored. */
+Test(conf, authentication_token_command)
+{
+	ok("mail smtpserver authentication plain username bob password secret");
+	ok("mail smtpserver authentication xoauth2 username bob@example.com token-command "
+	   "\"oauth2l fetch --scope \\\"https://mail.google.com/\\\"\"");
+	cr_assert_eq(c->auth, CONF_AUTH_XOAUTH2);
+	cr_assert_str_eq(c->username, "bob@example.com");
+	cr_assert_str_eq(c->token_command, "oauth2l fetch --scope \"https://mail.google.com/\"");
+	cr_assert_null(c->password8);
+	expect_written("mail smtpserver authentication xoauth2 username bob@example.com "
+		       "token-command \"oauth2l fetch --scope \\\"https://mail.google.com/\\\"\"\n");
+	assert_round_trip();
+	ok("mail smtpserver authentication oauthbearer username bob token-command cat");
+	cr_assert_eq(c->auth, CONF_AUTH_OAUTHBEARER);
+	expect_written("mail smtpserver authentication oauthbearer username bob token-command "
+		       "\"cat\"\n");
+	/* A password method replaces the command, and `no` removes both. */
+	ok("mail smtpserver authentication login username bob password secret");
+	cr_assert_null(c->token_command);
+	ok("mail smtpserver authentication xoauth2 username bob token-command cat");
+	ok("no mail smtpserver authentication");
+	cr_assert_eq(c->auth, CONF_AUTH_NONE);
+	cr_assert_null(c->token_command);
+	bad("mail smtpserver authentication xoauth2 username bob token-command \"\"", CONF_ESYNTAX,
+	    67, "expected a command, got an empty string");
+	bad("mail smtpserver authentication xoauth2 username bob password x", CONF_ESYNTAX, 53,
+	    "unknown word \"password\" (expected token-command)");
+	/* Without a command the token comes from `mail smtpserver oauth`. */
+	ok("mail smtpserver authentication xoauth2 username bob");
+	cr_assert_null(c->token_command);
+	expect_written("mail smtpserver authentication xoauth2 username bob\n");
+}
+
+/* The built-in grants: secrets encrypted as password 8 is, never written in
+ * clear; the whole block replaced by each command. */
+Test(conf, oauth_grant)
+{
+	char buf[256], *text;
+
+	ok("mail smtpserver oauth token-url https://login.example.com/token client-id app-1 "
+	   "client-secret Cl1ent-S3cret scope \"https://outlook.office365.com/.default\" "
+	   "refresh-token R3fresh.Tok ca-file /etc/ca.pem");
+	cr_assert_str_eq(c->oauth.token_url, "https://login.example.com/token");
+	cr_assert_str_eq(c->oauth.client_id, "app-1");
+	cr_assert_str_eq(c->oauth.scope, "https://outlook.office365.com/.default");
+	cr_assert_str_eq(c->oauth.ca_file, "/etc/ca.pem");
+	cr_assert_eq(conf_secret_decrypt(c, c->oauth.secret8, buf, sizeof(buf), &err), CONF_OK);
+	cr_assert_str_eq(buf, "Cl1ent-S3cret");
+	cr_assert_eq(conf_secret_decrypt(c, c->oauth.refresh8, buf, sizeof(buf), &err), CONF_OK);
+	cr_assert_str_eq(buf, "R3fresh.Tok");
+	text = written(c);
+	cr_assert_null(strstr(text, "Cl1ent-S3cret"));
+	cr_assert_null(strstr(text, "R3fresh.Tok"));
+	cr_assert(strstr(text, " client-secret 8 "));
+	cr_assert(strstr(text, " refresh-token 8 "));
+	free(text);
+	assert_round_trip();
+	ok("mail smtpserver oauth token-url https://oauth2.googleapis.com/token client-id g");
+	cr_assert_null(c->oauth.secret8);
+	cr_assert_null(c->oauth.refresh8);
+	expect_written("mail smtpserver oauth token-url https://oauth2.googleapis.com/token "
+		       "client-id g\n");
+	ok("no mail smtpserver oauth");
+	cr_assert_null(c->oauth.token_url);
+	expect_written("");
+	bad("mail smtpserver oauth token-url http://login.example.com/token client-id a",
+	    CONF_ESYNTAX, 33,
+	    "expected an https:// URL for the token endpoint, got \"http://login.example.com/token\"");
+	bad("mail smtpserver oauth token-url https://x client-id a refresh-token 8 nope",
+	    CONF_ESYNTAX, 71, "expected an encrypted secret (base64) after \"8\"");
 }
 
 Test(conf, password_never_in_errors)

@@ -172,7 +172,7 @@ Test(caps, ehlo)
 	cr_assert(c.esmtp && c.pipelining && c.eightbitmime && c.starttls && c.smtputf8);
 	cr_assert(c.size);
 	cr_assert_eq(c.size_max, 10240000);
-	cr_assert_eq(c.auth, SMTP_MECH_PLAIN | SMTP_MECH_LOGIN);
+	cr_assert_eq(c.auth, SMTP_MECH_PLAIN | SMTP_MECH_LOGIN | SMTP_MECH_XOAUTH2);
 	cr_assert_str_eq(c.auth_list, "PLAIN LOGIN XOAUTH2");
 }
 
@@ -619,4 +619,126 @@ Test(open, refuses_helo_name_with_line_break)
 	cr_assert_eq(smtp_open(&c, &p, &err), SMTP_EINVAL);
 	cr_assert_null(c);
 	cr_assert_str_eq(err.msg, "the HELO name contains a blank or a line break");
+}
+
+/* ---- OAuth 2.0 bearer tokens ----------------------------------------------- */
+
+/* Google's XOAUTH2 description, "Initial Client Response". */
+Test(sasl, xoauth2_google_example)
+{
+	char out[512];
+
+	cr_assert_gt(smtp_sasl_xoauth2("someuser@example.com",
+				       "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg", out,
+				       sizeof(out)),
+		     0);
+	cr_assert_str_eq(out, "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRx"
+			      "bVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==");
+}
+
+/* RFC 7628 4.1 (the IMAP example: port 143). */
+Test(sasl, oauthbearer_rfc7628)
+{
+	char out[512];
+
+	cr_assert_gt(smtp_sasl_oauthbearer("user@example.com", "server.example.com", 143,
+					   "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==", out,
+					   sizeof(out)),
+		     0);
+	cr_assert_str_eq(out, "bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9"
+			      "MTQzAWF1dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhiSFJoZG1semRH"
+			      "RXVZMjl0Q2c9PQEB");
+}
+
+/* RFC 5801 saslname: ',' and '=' in the authorization identity escaped. */
+Test(sasl, oauthbearer_escapes_user_and_refuses_bad_tokens)
+{
+	unsigned char raw[256];
+	char out[512];
+	int n;
+
+	cr_assert_gt(smtp_sasl_oauthbearer("a,b=c", NULL, 0, "tok", out, sizeof(out)), 0);
+	n = smtp_b64_decode(out, raw, sizeof(raw));
+	cr_assert_eq(n, (int)strlen("n,a=a=2Cb=3Dc,\001auth=Bearer tok\001\001"));
+	cr_assert(memcmp(raw, "n,a=a=2Cb=3Dc,\001auth=Bearer tok\001\001", (size_t)n) == 0);
+	/* A token that would end the field or the command is refused. */
+	cr_assert_eq(smtp_sasl_oauthbearer("u", NULL, 0, "to\001ken", out, sizeof(out)), -1);
+	cr_assert_eq(smtp_sasl_xoauth2("u", "tok en", out, sizeof(out)), -1);
+	cr_assert_eq(smtp_sasl_xoauth2("u", "", out, sizeof(out)), -1);
+	cr_assert_eq(smtp_sasl_xoauth2("u", "tok", out, 8), -1);
+}
+
+/* RFC 7628 4.3's failure and Google's (an HTTP status). */
+Test(sasl, oauth_error_decoded)
+{
+	char out[200];
+
+	cr_assert_gt(smtp_oauth_error("eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NvcGUiOiJleGFtcGxlX3Njb3Bl"
+				      "Iiwib3BlbmlkLWNvbmZpZ3VyYXRpb24iOiJodHRwczovL2V4YW1wbGUuY29t"
+				      "Ly53ZWxsLWtub3duL29wZW5pZC1jb25maWd1cmF0aW9uIn0=",
+				      out, sizeof(out)),
+		     0);
+	cr_assert_str_eq(out, "invalid_token (scope example_scope)");
+	cr_assert_gt(smtp_oauth_error("eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRw"
+				      "czovL21haWwuZ29vZ2xlLmNvbS8ifQ==",
+				      out, sizeof(out)),
+		     0);
+	cr_assert_str_eq(out, "status 401 (scope https://mail.google.com/)");
+	cr_assert_eq(smtp_oauth_error("bm90IGpzb24=", out, sizeof(out)), -1); /* "not json" */
+	cr_assert_str_eq(out, "");
+	cr_assert_eq(smtp_oauth_error("e30=", out, sizeof(out)), -1); /* "{}" */
+	cr_assert_eq(smtp_oauth_error("", out, sizeof(out)), -1);
+}
+
+Test(caps, oauth_mechanisms)
+{
+	struct smtp_reply r = reply("250-mx\r\n250 AUTH LOGIN XOAUTH2 oauthbearer\r\n");
+	struct smtp_caps c;
+
+	smtp_caps_parse(&c, &r);
+	cr_assert_eq(c.auth, SMTP_MECH_LOGIN | SMTP_MECH_XOAUTH2 | SMTP_MECH_OAUTHBEARER);
+}
+
+/* RFC 7628 3.2.2: the server's 334 error is answered, then its 5xx is the
+ * failure, which names the decoded error first. */
+Test(dialogue, oauth_error_then_refusal)
+{
+	struct smtp_dlg d = dlg(SMTP_TLS_STARTTLS, SMTP_AUTH_OAUTHBEARER);
+	struct smtp_err err = {0};
+
+	step(&d, "220 mx\r\n", &err);
+	cr_assert_eq(step(&d, "250-mx\r\n250 STARTTLS\r\n", &err), SMTP_ACT_STARTTLS);
+	cr_assert_eq(step(&d, "220 go\r\n", &err), SMTP_ACT_TLS);
+	cr_assert_eq(step(&d, "250-mx\r\n250 AUTH XOAUTH2 OAUTHBEARER\r\n", &err), SMTP_ACT_AUTH);
+	cr_assert_eq(step(&d,
+			  "334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NvcGUiOiJleGFtcGxlX3Njb3Bl"
+			  "In0=\r\n",
+			  &err),
+		     SMTP_ACT_AUTH_STEP);
+	cr_assert_eq(step(&d, "535 5.7.8 Authentication credentials invalid\r\n", &err),
+		     SMTP_ACT_FAIL);
+	cr_assert_eq(d.status, SMTP_EPERM);
+	cr_assert(err.auth_refused);
+	cr_assert_str_eq(err.msg, "AUTH: invalid_token (scope example_scope): 535 5.7.8 "
+				  "Authentication credentials invalid");
+	/* A second try starts clean. */
+	cr_assert_eq(smtp_dlg_after_hello(&d, &err), SMTP_ACT_AUTH);
+	cr_assert_str_eq(d.auth_detail, "");
+	cr_assert_eq(step(&d, "235 2.7.0 ok\r\n", &err), SMTP_ACT_READY);
+}
+
+/* A bearer token is a credential: never in the clear without TLS. */
+Test(dialogue, oauth_in_clear_refused)
+{
+	struct smtp_dlg d = dlg(SMTP_TLS_NONE, SMTP_AUTH_XOAUTH2);
+	struct smtp_err err = {0};
+
+	step(&d, "220 mx\r\n", &err);
+	cr_assert_eq(step(&d, "250-mx\r\n250 AUTH XOAUTH2\r\n", &err), SMTP_ACT_FAIL);
+	cr_assert_eq(d.status, SMTP_EPERM);
+	d = dlg(SMTP_TLS_SMTPS, SMTP_AUTH_OAUTHBEARER);
+	d.tls_active = true;
+	step(&d, "220 mx\r\n", &err);
+	cr_assert_eq(step(&d, "250-mx\r\n250 AUTH XOAUTH2\r\n", &err), SMTP_ACT_FAIL);
+	cr_assert_str_eq(err.msg, "AUTH: server does not offer AUTH OAUTHBEARER (offers: XOAUTH2)");
 }
