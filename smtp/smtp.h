@@ -269,6 +269,8 @@ void smtp_oauth_grant_clear(struct smtp_oauth_grant *g);
  *   debug       exists while `debug mail` is on; "detail" or "on".
  *   stats       the module's per-recipient statistics, 0644 (`show log
  *               config`; format: filters/filter.h).
+ *   oauth-token the access token of `mail smtpserver oauth` and its expiry,
+ *               0600 (smtp/grant.c).
  *
  * Every file other than a mail (counters, state, debug, stats, a reason,
  * a cache entry, the journal's compaction) is replaced whole by
@@ -287,6 +289,7 @@ void smtp_oauth_grant_clear(struct smtp_oauth_grant *g);
 #define SPOOL_NAME_STATE    "state"
 #define SPOOL_NAME_DEBUG    "debug"
 #define SPOOL_NAME_STATS    "stats"
+#define SPOOL_NAME_OAUTH    "oauth-token"
 
 struct spool;
 

@@ -333,25 +333,24 @@ static enum smtp_status publish_text(struct spool *s, const char *text, const ch
 
 /* ---- the OAuth token cache ----------------------------------------------- */
 
-#define OAUTH_CACHE      "oauth-token"
-#define OAUTH_CACHE_MAX  (SMTP_TOKEN_MAX + 512)
+#define OAUTH_CACHE_MAX (SMTP_TOKEN_MAX + 512)
 
 enum smtp_status spool_oauth_load(struct spool *s, char **text, struct smtp_err *err)
 {
 	size_t len;
 
-	if (util_read_file(s->dirfd, OAUTH_CACHE, OAUTH_CACHE_MAX, text, &len) == 0)
+	if (util_read_file(s->dirfd, SPOOL_NAME_OAUTH, OAUTH_CACHE_MAX, text, &len) == 0)
 		return SMTP_OK;
 	if (errno == ENOENT)
 		return SMTP_ENOENT;
-	return sys_fail(err, "cannot read", OAUTH_CACHE);
+	return sys_fail(err, "cannot read", SPOOL_NAME_OAUTH);
 }
 
-/* tmp/ files are created 0600 with O_EXCL: the token is never readable by
- * others, not even for a moment. */
+/* publish_text's temporary file is created 0600 with O_EXCL: the token is
+ * never readable by others, not even for a moment. */
 enum smtp_status spool_oauth_save(struct spool *s, const char *text, struct smtp_err *err)
 {
-	return publish_text(s, text, OAUTH_CACHE, ".", err);
+	return publish_text(s, text, SPOOL_NAME_OAUTH, err);
 }
 
 /* ---- parsing ------------------------------------------------------------- */
