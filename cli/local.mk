@@ -37,6 +37,7 @@ CLI_TESTS = \
 	tests/integration/cli-errors.sh \
 	tests/integration/cli-script.sh \
 	tests/integration/cli-shell.sh \
+	tests/integration/cli-shell-keys.sh \
 	tests/integration/cli-test-filters.sh \
 	tests/integration/cli-test-filters-logcheck.sh
 TESTS += $(CLI_TESTS)

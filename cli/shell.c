@@ -781,11 +781,13 @@ struct place {
 	struct tables ts;
 };
 
+/* Does text end between words?  A line end ends the last word: a whole
+ * line as read (cli_line_secret) has one, and the split drops it. */
 static bool blank_end(const char *text)
 {
 	size_t n = strlen(text);
 
-	return n == 0 || text[n - 1] == ' ' || text[n - 1] == '\t';
+	return n == 0 || strchr(" \t\r\n", text[n - 1]) != NULL;
 }
 
 /* Split text and find the tables that apply after `do` or `|`. */
@@ -803,7 +805,10 @@ static int locate(struct cli *cli, const char *text, unsigned offset, enum cli_m
 		m->col = err.column;
 		return -1;
 	}
-	p->before = blank_end(text) ? p->l.n : p->l.n - 1;
+	/* No words (an empty or blank line) means nothing is being typed:
+	 * l.n - 1 would wrap and every loop over the first `before` words
+	 * would run off the end of l.w. */
+	p->before = p->l.n == 0 || blank_end(text) ? p->l.n : p->l.n - 1;
 	p->partial = p->before < p->l.n ? p->l.w[p->before].text : "";
 	if (p->before < p->l.n && p->l.w[p->before].quoted)
 		p->partial = NULL; /* a quoted value: nothing completes it */
