@@ -42,3 +42,24 @@ CLI_TESTS = \
 	tests/integration/cli-test-filters-logcheck.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/integration/ptyscreen.py
+
+# The shell's line handling (`?`, Tab, history, pipes) under the fuzzer,
+# with the recorders of cli_stubs.c for the mail and spool commands
+# (tests/fuzz/README.md): the replay always, libFuzzer with --enable-fuzzing.
+FUZZ_SHELL_SOURCES = tests/fuzz/fuzz_shell.c cli/shell.c cli/commands.c cli/term.c cli/filter.c \
+	cli/split.c tests/unit/cli_stubs.c
+FUZZ_SHELL_LDADD = config/libconf.la $(OPENSSL_LIBS) $(PCRE2_LIBS) $(LIBEDIT_LIBS)
+check_PROGRAMS += tests/fuzz/replay_shell
+TESTS += tests/fuzz/replay_shell
+tests_fuzz_replay_shell_SOURCES = tests/fuzz/replay.c $(FUZZ_SHELL_SOURCES)
+tests_fuzz_replay_shell_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"shell"'
+tests_fuzz_replay_shell_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS)
+tests_fuzz_replay_shell_LDADD = $(FUZZ_SHELL_LDADD)
+EXTRA_DIST += tests/fuzz/corpus/shell
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_shell
+tests_fuzz_fuzz_shell_SOURCES = $(FUZZ_SHELL_SOURCES)
+tests_fuzz_fuzz_shell_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_shell_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_shell_LDADD = $(FUZZ_SHELL_LDADD)
+endif
