@@ -89,7 +89,12 @@ int cmd_clear_counter_mail(struct cli *cli, const struct conf_args *a);
 int cmd_delete_mail(struct cli *cli, const struct conf_args *a);
 int cmd_debug_mail(struct cli *cli, const struct conf_args *a);
 int cmd_undebug_mail(struct cli *cli, const struct conf_args *a);
+int cmd_show_debugging(struct cli *cli, const struct conf_args *a);
 int cmd_flush(struct cli *cli, const struct conf_args *a);
+/* cli/show.c: show startup-config, show version, show clock */
+int cmd_show_startup_config(struct cli *cli, const struct conf_args *a);
+int cmd_show_version(struct cli *cli, const struct conf_args *a);
+int cmd_show_clock(struct cli *cli, const struct conf_args *a);
 /* cli/show_log.c */
 int cmd_show_log_config(struct cli *cli, const struct conf_args *a);
 /* cli/test_filters.c: test filters FILE */
@@ -145,8 +150,9 @@ int cli_configure(struct cli *cli, FILE *in, const char *name);
  * the end; any other error stops it, naming NAME:LINE. */
 int cli_script(struct cli *cli, FILE *in, const char *name);
 
-/* The interactive shell on the terminal cli->in/cli->out with the
- * `logmail#` and `logmail(config)#` prompts; config_mode starts in
+/* The interactive shell on the terminal cli->in/cli->out with the host
+ * name as prompt (`vm#` and `vm(config)#` on host vm.example.com; `logmail#`
+ * when the host has no name); config_mode starts in
  * configuration mode.  Returns at `exit` from exec mode or end of input. */
 int cli_shell(struct cli *cli, bool config_mode);
 

@@ -737,6 +737,24 @@ int cmd_undebug_mail(struct cli *cli, const struct conf_args *a)
 	return set_debug(cli, SPOOL_DEBUG_OFF);
 }
 
+/* show debugging [mail]: what `debug mail [detail]` turned on, as the
+ * switch shows each protocol's debugging ("... debugging is on"). */
+int cmd_show_debugging(struct cli *cli, const struct conf_args *a)
+{
+	enum spool_debug level;
+
+	(void)a;
+	if (!cli_spool(cli))
+		return EX_CANTCREAT;
+	level = spool_debug_level(cli->spool);
+	fprintf(cli->out,
+		"Mail (SMTP) debugging status:\n"
+		"  Mail debugging is %s\n"
+		"  Mail detail (SMTP dialogue) debugging is %s\n",
+		level != SPOOL_DEBUG_OFF ? "on" : "off", level == SPOOL_DEBUG_DETAIL ? "on" : "off");
+	return EX_OK;
+}
+
 static int count_entry(void *arg, const struct spool_entry *e)
 {
 	(void)e;

@@ -29,6 +29,7 @@
 #include "smtp/smtp.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -37,8 +38,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#define PROMPT_EXEC   "logmail#"
-#define PROMPT_CONFIG "logmail(config)#"
+#define PROMPT_HOST_DEFAULT "logmail" /* when the host has no name */
 #define CONFIG_BANNER "Enter configuration commands, one per line. End with CNTL/Z."
 
 enum style {
@@ -489,11 +489,18 @@ int cmd_show_running(struct cli *cli, const struct conf_args *a)
 
 /* The configuration is saved after every change already; `write` (and its
  * AlliedWare Plus spellings) saves what a batch holds, so that habit does
- * no harm. */
+ * no harm, and says so as the switch does. */
 int cmd_write(struct cli *cli, const struct conf_args *a)
 {
-	(void)cli, (void)a;
-	return current ? save(current) : EX_OK;
+	int rc;
+
+	(void)a;
+	fputs("Building configuration...\n", cli->out);
+	fflush(cli->out);
+	rc = current ? save(current) : EX_OK;
+	if (rc == EX_OK)
+		fputs("[OK]\n", cli->out);
+	return rc;
 }
 
 int cmd_configure(struct cli *cli, const struct conf_args *a)
@@ -1171,8 +1178,29 @@ static int shell_line(struct run *r, const char *line)
 	return rc;
 }
 
+/* The prompts of the two modes: "vm#" and "vm(config)#" on host vm.vm.lan,
+ * as the switch shows its host name (the short one: up to the first dot). */
+struct prompts {
+	char exec[HOST_NAME_MAX + 2];
+	char config[HOST_NAME_MAX + 10];
+};
+
+static void make_prompts(struct prompts *p)
+{
+	char host[HOST_NAME_MAX + 1] = "";
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	host[strcspn(host, ".")] = '\0';
+	if (!host[0])
+		snprintf(host, sizeof(host), "%s", PROMPT_HOST_DEFAULT);
+	snprintf(p->exec, sizeof(p->exec), "%s#", host);
+	snprintf(p->config, sizeof(p->config), "%s(config)#", host);
+}
+
 int cli_shell(struct cli *cli, bool config_mode)
 {
+	struct prompts prompts;
 	struct run r = {.cli = cli, .file = "<terminal>", .style = STYLE_SHELL};
 	struct run *outer = current;
 	struct sigaction old_int, old_tstp;
@@ -1189,12 +1217,13 @@ int cli_shell(struct cli *cli, bool config_mode)
 	cli->monitor = CLI_MONITOR_OFF; /* until `terminal monitor` */
 	if (config_mode)
 		fprintf(cli->out, "%s\n", CONFIG_BANNER);
+	make_prompts(&prompts);
 	catch_signals(true, &old_int, &old_tstp);
 	while (!cli->quit) {
 		const char *line;
 		enum cli_read got;
 
-		cli->prompt = cli->mode == CLI_CONFIG ? PROMPT_CONFIG : PROMPT_EXEC;
+		cli->prompt = cli->mode == CLI_CONFIG ? prompts.config : prompts.exec;
 		got = cli_term_read(term, cli->prompt, &line);
 		if (got == CLI_READ_EOF)
 			break;

@@ -16,7 +16,7 @@ lm_cli_setup
 export HOME=$LM_TMP/home
 mkdir -p "$HOME"
 shell() { # DIALOGUE-NAME: runs the shell on a pty with that dialogue (stdin)
-	cat >"$LM_TMP/$1.dialogue"
+	lm_host_prompts >"$LM_TMP/$1.dialogue"
 	"$PY" "$top_srcdir/tests/integration/ptyscreen.py" "$LM_TMP/$1.dialogue" \
 		"$LOGMAIL" --config "$conf" --spool "$spool" || lm_fail "$1"
 }
@@ -99,5 +99,29 @@ end
 key C-d
 exit 0
 EOF
+
+# ---- the prompt is the host's short name, as the switch shows its own ------
+# (in a UTS namespace of its own, where there is one, to name the host)
+if unshare --uts true 2>/dev/null; then
+	cat >"$LM_TMP/prompt.dialogue" <<'EOF'
+screen
+sw1#
+end
+> conf t
+screen
+sw1#conf t
+Enter configuration commands, one per line. End with CNTL/Z.
+sw1(config)#
+end
+> end
+> exit
+exit 0
+EOF
+	"$PY" "$top_srcdir/tests/integration/ptyscreen.py" "$LM_TMP/prompt.dialogue" \
+		/usr/bin/unshare --uts /bin/sh -c 'hostname sw1.example.com && exec "$@"' sh \
+		"$LOGMAIL" --config "$conf" --spool "$spool" || lm_fail "prompt"
+else
+	echo "the host-name prompt with another name not tested: no unshare --uts here"
+fi
 
 lm_done

@@ -43,6 +43,7 @@ RECORDER(cmd_clear_counter_mail)
 RECORDER(cmd_delete_mail)
 RECORDER(cmd_debug_mail)
 RECORDER(cmd_undebug_mail)
+RECORDER(cmd_show_debugging)
 RECORDER(cmd_show_log_config)
 RECORDER(cmd_test_filters)
 

@@ -141,7 +141,7 @@ Test(cli_shell, errors_of_a_command_from_argv)
 	    err_buf,
 	    "logmail: <command>:1:1: ambiguous word \"d\"\n"
 	    "logmail: <command>:1:6: unknown word \"bogus\" (expected running-config, mail, "
-	    "counter or log)\n"
+	    "counter, startup-config, debugging, version, clock or log)\n"
 	    "logmail: <command>:1:13: expected mail after \"counter\"\n"
 	    "logmail: <command>:1:12: unknown word \"extra\" (expected detail)\n"
 	    "logmail: <command>:1:20: expected a value after \"mail-id\"\n"
