@@ -39,6 +39,7 @@ CLI_TESTS = \
 	tests/integration/cli-shell.sh \
 	tests/integration/cli-shell-keys.sh \
 	tests/integration/cli-show-system.sh \
+	tests/integration/cli-mail-timeout.sh \
 	tests/integration/package-postrm.sh \
 	tests/integration/cli-test-filters.sh \
 	tests/integration/cli-test-filters-logcheck.sh
