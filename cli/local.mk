@@ -1,6 +1,6 @@
 # cli: logmail, the command front end (see cli/cli.h).
 bin_PROGRAMS += logmail
-logmail_SOURCES = cli/cli.h cli/main.c cli/commands.c cli/shell.c cli/term.c cli/filter.c \
+logmail_SOURCES = cli/cli.h cli/main.c cli/commands.c cli/shell.c cli/help.c cli/term.c cli/filter.c \
 	cli/split.c cli/mail.c cli/show.c cli/show_log.c cli/test_filters.c cli/log_line.c
 logmail_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(PCRE2_CFLAGS) $(LIBEDIT_CFLAGS)
 logmail_LDADD = $(ENGINE_LIBS) $(LIBEDIT_LIBS)
@@ -15,7 +15,7 @@ tests_unit_test_cli_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_cli_LDADD = config/libconf.la $(CRITERION_LIBS) $(OPENSSL_LIBS) $(PCRE2_LIBS)
 # The modes and dispatch of shell.c and the tables of commands.c, with
 # recorders (cli_stubs.c) standing in for the cmd_* of mail.c.
-CLI_SHELL_SOURCES = cli/shell.c cli/commands.c cli/term.c cli/filter.c cli/split.c cli/show.c \
+CLI_SHELL_SOURCES = cli/shell.c cli/help.c cli/commands.c cli/term.c cli/filter.c cli/split.c cli/show.c \
 	tests/unit/cli_stubs.c
 CLI_SHELL_LDADD = config/libconf.la $(CRITERION_LIBS) $(OPENSSL_LIBS) $(PCRE2_LIBS) \
 	$(LIBEDIT_LIBS)
@@ -49,7 +49,7 @@ EXTRA_DIST += $(CLI_TESTS) tests/integration/ptyscreen.py
 # The shell's line handling (`?`, Tab, history, pipes) under the fuzzer,
 # with the recorders of cli_stubs.c for the mail and spool commands
 # (tests/fuzz/README.md): the replay always, libFuzzer with --enable-fuzzing.
-FUZZ_SHELL_SOURCES = tests/fuzz/fuzz_shell.c cli/shell.c cli/commands.c cli/term.c cli/filter.c \
+FUZZ_SHELL_SOURCES = tests/fuzz/fuzz_shell.c cli/shell.c cli/help.c cli/commands.c cli/term.c cli/filter.c \
 	cli/split.c cli/show.c tests/unit/cli_stubs.c
 FUZZ_SHELL_LDADD = config/libconf.la $(OPENSSL_LIBS) $(PCRE2_LIBS) $(LIBEDIT_LIBS)
 check_PROGRAMS += tests/fuzz/replay_shell
