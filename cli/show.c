@@ -22,6 +22,28 @@
 
 #define STARTUP_MAX (4u << 20) /* far beyond any configuration file */
 
+/* One line of the file, a password written by hand in the clear shown as
+ * `***` (secrets are never printed; `password 8` is ciphertext). */
+static void show_line(FILE *out, const char *line, size_t len)
+{
+	char *copy = strndup(line, len);
+	struct conf_line l;
+	size_t cut = len;
+
+	if (copy && conf_line_split(&l, copy, true, NULL) == CONF_OK) {
+		for (size_t i = 0; i + 1 < l.n; i++)
+			if (!l.w[i].quoted && strcmp(l.w[i].text, "password") == 0 &&
+			    strcmp(l.w[i + 1].text, "8") != 0)
+				cut = l.w[i + 1].col - 1;
+	}
+	if (copy)
+		conf_line_free(&l);
+	fprintf(out, "%.*s%s\n", (int)cut, line, cut < len ? "***" : "");
+	if (copy)
+		explicit_bzero(copy, len);
+	free(copy);
+}
+
 /* The file as it is on disk, comments and all: what a restart (or the
  * module's next reload) reads, whatever a batch holds unsaved.  A missing
  * file prints nothing (the shell says once that it does not exist). */
@@ -29,18 +51,24 @@ int cmd_show_startup_config(struct cli *cli, const struct conf_args *a)
 {
 	char *text = NULL;
 	size_t len = 0;
+	int e;
 
 	(void)a;
 	if (util_read_file(AT_FDCWD, cli->config_path, STARTUP_MAX, &text, &len) < 0) {
-		if (errno == ENOENT)
+		e = errno;
+		if (e == ENOENT)
 			return EX_OK;
 		fprintf(cli->err, "%% Error: cannot read %s: %s\n", cli->config_path,
-			errno == EFBIG ? "not a regular file, or too large" : strerror(errno));
-		return errno == EACCES ? EX_NOPERM : EX_IOERR;
+			e == EFBIG ? "not a regular file, or too large" : strerror(e));
+		return e == EACCES ? EX_NOPERM : EX_IOERR;
 	}
-	fwrite(text, 1, len, cli->out);
-	if (len && text[len - 1] != '\n')
-		fputc('\n', cli->out);
+	for (size_t at = 0; at < len;) {
+		size_t n = strcspn(text + at, "\n");
+
+		show_line(cli->out, text + at, n);
+		at += n + 1;
+	}
+	explicit_bzero(text, len);
 	free(text);
 	return EX_OK;
 }

@@ -35,6 +35,11 @@ chmod 600 "$conf"
 lm_assert_eq "show startup-config" "$(cat "$conf")" "$(lm show startup-config 2>&1)"
 lm_assert_eq "show startup-config | include" "mail smtpserver smtp.example.com" \
 	"$(lm show startup-config '|' include smtpserver 2>&1)"
+# a password written in the file by hand, in the clear, is never printed
+printf 'mail smtpserver authentication login username u password s3cr3t\n' >"$conf"
+lm_assert_eq "show startup-config hides a password in the clear" \
+	"mail smtpserver authentication login username u password ***" \
+	"$(lm show startup-config 2>&1)"
 rm -f "$conf"
 lm_assert_eq "show startup-config without a file" \
 	"logmail: % Warning: $conf does not exist: the configuration is empty (the first change creates it)" \
