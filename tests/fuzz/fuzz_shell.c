@@ -114,8 +114,10 @@ static void keys_at(struct cli *cli, const char *line, size_t n)
 	if (!text)
 		return;
 	cli_help(cli, cli->out, text);
+	/* the word being typed, as the shell sees it: a line end ends a word
+	 * as a blank does */
 	partial = text + n;
-	while (partial > text && partial[-1] != ' ' && partial[-1] != '\t')
+	while (partial > text && !strchr(" \t\r\n", partial[-1]))
 		partial--;
 	if (cli_completions(cli, text, &words, &count) == 0) {
 		for (size_t i = 0; i < count; i++) {
