@@ -5,8 +5,9 @@
  * `configure`, `-f FILE`, standard input, the interactive shell);
  * cli/shell.c runs lines in those modes against the command tree: the exec
  * commands of cli/commands.c and the configuration commands of config/
- * (conf_commands).  cli/term.c is the terminal (libedit: `?`, Tab,
- * history), cli/filter.c the output modifiers (`| include ...`).
+ * (conf_commands).  cli/help.c is what `?` and Tab show, cli/term.c the
+ * terminal (libedit: the keys, history), cli/filter.c the output modifiers
+ * (`| include ...`), cli/show.c the show commands that are not mail.
  *
  * Exec commands are functions cmd_*(cli, args) that return a sysexits.h
  * code (EX_OK on success) and write their output to cli->out and their
@@ -81,6 +82,18 @@ extern const struct conf_table cli_filter_commands;
 /* The handler of command i of table t (a table of struct cli_command). */
 cli_fn cli_handler(const struct conf_table *t, size_t i);
 
+/* The tables a line of mode is matched against, in that order. */
+struct cli_tables {
+	struct conf_table t[3];
+	size_t n;
+};
+void cli_mode_tables(enum cli_mode mode, struct cli_tables *ts);
+/* Is t conf_commands (a configuration command, not an exec one)? */
+bool cli_is_config_table(const struct conf_table *t);
+/* The first unquoted `|` (an output modifier follows) among the first n
+ * words of l, else n. */
+size_t cli_find_pipe(const struct conf_line *l, size_t n);
+
 /* cli/mail.c */
 int cmd_mail(struct cli *cli, const struct conf_args *a);
 int cmd_show_mail(struct cli *cli, const struct conf_args *a);
@@ -89,7 +102,12 @@ int cmd_clear_counter_mail(struct cli *cli, const struct conf_args *a);
 int cmd_delete_mail(struct cli *cli, const struct conf_args *a);
 int cmd_debug_mail(struct cli *cli, const struct conf_args *a);
 int cmd_undebug_mail(struct cli *cli, const struct conf_args *a);
+int cmd_show_debugging(struct cli *cli, const struct conf_args *a);
 int cmd_flush(struct cli *cli, const struct conf_args *a);
+/* cli/show.c: show startup-config, show version, show clock */
+int cmd_show_startup_config(struct cli *cli, const struct conf_args *a);
+int cmd_show_version(struct cli *cli, const struct conf_args *a);
+int cmd_show_clock(struct cli *cli, const struct conf_args *a);
 /* cli/show_log.c */
 int cmd_show_log_config(struct cli *cli, const struct conf_args *a);
 /* cli/test_filters.c: test filters FILE */
@@ -106,6 +124,9 @@ int cmd_test_patterns(struct cli *cli, const struct conf_args *a);
 bool cli_parse_log_line(char *line, time_t ref, struct engine_msg *m, bool *has_pri, char *program,
 			size_t size);
 /* cli/shell.c */
+/* The AlliedWare Plus message of a failed match (CONF_MATCH_*):
+ * "% Invalid input detected at '^' marker." and the like. */
+const char *cli_awp_message(int kind);
 int cmd_show_running(struct cli *cli, const struct conf_args *a);
 int cmd_write(struct cli *cli, const struct conf_args *a);
 int cmd_configure(struct cli *cli, const struct conf_args *a);
@@ -147,8 +168,9 @@ int cli_configure(struct cli *cli, FILE *in, const char *name);
  * the end; any other error stops it, naming NAME:LINE. */
 int cli_script(struct cli *cli, FILE *in, const char *name);
 
-/* The interactive shell on the terminal cli->in/cli->out with the
- * `logmail#` and `logmail(config)#` prompts; config_mode starts in
+/* The interactive shell on the terminal cli->in/cli->out with the host
+ * name as prompt (`vm#` and `vm(config)#` on host vm.example.com; `logmail#`
+ * when the host has no name); config_mode starts in
  * configuration mode.  Returns at `exit` from exec mode or end of input. */
 int cli_shell(struct cli *cli, bool config_mode);
 
@@ -182,8 +204,10 @@ enum cli_read cli_term_read(struct cli_term *t, const char *prompt, const char *
 /* Remember line in the history (not when it holds a password). */
 void cli_term_remember(struct cli_term *t, const char *line);
 
+/* ---- `?` and Tab (cli/help.c) ---------------------------------------------- */
+
 /* What `?` prints after text (the line up to the cursor), and what Tab
- * completes: cli/shell.c knows the tables of the mode. */
+ * completes, in cli->mode. */
 void cli_help(struct cli *cli, FILE *out, const char *text);
 /* The completions of the last (partial) word of text; *n of them, a
  * malloc'd array of malloc'd words.  0, or -1 when the words before are

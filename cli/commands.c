@@ -9,6 +9,8 @@
  */
 #include "cli/cli.h"
 
+#include <string.h>
+
 #define H_SHOW    "Show running system information\n"
 #define H_MAIL    "Mail (SMTP) client\n"
 #define H_NO      "Negate a command or set its defaults\n"
@@ -24,6 +26,17 @@ static const struct cli_command show[] = {
      cmd_show_mail},
     {{"show counter mail", H_SHOW H_COUNTER "Mails sent and failed\n", CONF_CMD_SHOW},
      cmd_show_counter_mail},
+    {{"show startup-config", H_SHOW "Contents of the configuration file, as saved\n",
+      CONF_CMD_SHOW | CLI_CMD_CONF},
+     cmd_show_startup_config},
+    {{"show debugging [mail]",
+      H_SHOW "Debugging functions that are on (debug mail)\n" H_MAIL, CONF_CMD_SHOW},
+     cmd_show_debugging},
+    {{"show version", H_SHOW "The version of logmail and of what it was built with\n",
+      CONF_CMD_SHOW},
+     cmd_show_version},
+    {{"show clock", H_SHOW "The time and time zone of this host\n", CONF_CMD_SHOW},
+     cmd_show_clock},
     {{"show log config",
       H_SHOW "Logging\n"
 	     "Email log targets, their filters and statistics\n",
@@ -152,4 +165,30 @@ const struct conf_table cli_filter_commands = CONF_TABLE(filters);
 cli_fn cli_handler(const struct conf_table *t, size_t i)
 {
 	return ((const struct cli_command *)conf_table_cmd(t, i))->fn;
+}
+
+void cli_mode_tables(enum cli_mode mode, struct cli_tables *ts)
+{
+	if (mode == CLI_CONFIG) {
+		ts->t[0] = cli_config_mode_commands;
+		ts->t[1] = cli_show_commands;
+	} else {
+		ts->t[0] = cli_show_commands;
+		ts->t[1] = cli_exec_commands;
+	}
+	ts->t[2] = conf_commands;
+	ts->n = 3;
+}
+
+bool cli_is_config_table(const struct conf_table *t)
+{
+	return t->cmds == conf_commands.cmds;
+}
+
+size_t cli_find_pipe(const struct conf_line *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!l->w[i].quoted && strcmp(l->w[i].text, "|") == 0)
+			return i;
+	return n;
 }

@@ -1,8 +1,8 @@
 # cli: logmail, the command front end (see cli/cli.h).
 bin_PROGRAMS += logmail
-logmail_SOURCES = cli/cli.h cli/main.c cli/commands.c cli/shell.c cli/term.c cli/filter.c \
-	cli/split.c cli/mail.c cli/show_log.c cli/test_filters.c cli/log_line.c \
-	cli/test_patterns.c
+logmail_SOURCES = cli/cli.h cli/main.c cli/commands.c cli/shell.c cli/help.c cli/term.c \
+	cli/filter.c cli/split.c cli/mail.c cli/show.c cli/show_log.c cli/test_filters.c \
+	cli/log_line.c cli/test_patterns.c
 logmail_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(PCRE2_CFLAGS) $(LIBEDIT_CFLAGS)
 logmail_LDADD = $(ENGINE_LIBS) $(LIBEDIT_LIBS)
 
@@ -16,7 +16,7 @@ tests_unit_test_cli_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_cli_LDADD = config/libconf.la $(CRITERION_LIBS) $(OPENSSL_LIBS) $(PCRE2_LIBS)
 # The modes and dispatch of shell.c and the tables of commands.c, with
 # recorders (cli_stubs.c) standing in for the cmd_* of mail.c.
-CLI_SHELL_SOURCES = cli/shell.c cli/commands.c cli/term.c cli/filter.c cli/split.c \
+CLI_SHELL_SOURCES = cli/shell.c cli/help.c cli/commands.c cli/term.c cli/filter.c cli/split.c cli/show.c \
 	tests/unit/cli_stubs.c
 CLI_SHELL_LDADD = config/libconf.la $(CRITERION_LIBS) $(OPENSSL_LIBS) $(PCRE2_LIBS) \
 	$(LIBEDIT_LIBS)
@@ -40,8 +40,33 @@ CLI_TESTS = \
 	tests/integration/cli-errors.sh \
 	tests/integration/cli-script.sh \
 	tests/integration/cli-shell.sh \
+	tests/integration/cli-shell-keys.sh \
+	tests/integration/cli-show-system.sh \
+	tests/integration/cli-mail-timeout.sh \
+	tests/integration/package-postrm.sh \
 	tests/integration/cli-test-filters.sh \
 	tests/integration/cli-test-filters-logcheck.sh \
 	tests/integration/cli-test-patterns.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/integration/ptyscreen.py
+
+# The shell's line handling (`?`, Tab, history, pipes) under the fuzzer,
+# with the recorders of cli_stubs.c for the mail and spool commands
+# (tests/fuzz/README.md): the replay always, libFuzzer with --enable-fuzzing.
+FUZZ_SHELL_SOURCES = tests/fuzz/fuzz_shell.c cli/shell.c cli/help.c cli/commands.c cli/term.c cli/filter.c \
+	cli/split.c cli/show.c tests/unit/cli_stubs.c
+FUZZ_SHELL_LDADD = config/libconf.la $(OPENSSL_LIBS) $(PCRE2_LIBS) $(LIBEDIT_LIBS)
+check_PROGRAMS += tests/fuzz/replay_shell
+TESTS += tests/fuzz/replay_shell
+tests_fuzz_replay_shell_SOURCES = tests/fuzz/replay.c $(FUZZ_SHELL_SOURCES)
+tests_fuzz_replay_shell_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"shell"'
+tests_fuzz_replay_shell_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS)
+tests_fuzz_replay_shell_LDADD = $(FUZZ_SHELL_LDADD)
+EXTRA_DIST += tests/fuzz/corpus/shell
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_shell
+tests_fuzz_fuzz_shell_SOURCES = $(FUZZ_SHELL_SOURCES)
+tests_fuzz_fuzz_shell_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_shell_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_shell_LDADD = $(FUZZ_SHELL_LDADD)
+endif

@@ -195,9 +195,15 @@ static bool user_interrupted(void *arg)
 	return cli_interrupted();
 }
 
-/* Fill d->p from the configuration.  EX_OK, or EX_CONFIG with d->why when
- * the password cannot be decrypted (nothing can be sent). */
-static int delivery_start(struct cli *cli, struct delivery *d)
+/* How long `mail` waits for a silent server when `mail smtpserver timeout`
+ * is not set: someone is waiting at the prompt, and the mail is queued
+ * (and retried) anyway.  flush and the module keep RFC 5321's values. */
+#define MAIL_TIMEOUT_SEC 30
+
+/* Fill d->p from the configuration; timeout (seconds, 0: RFC 5321's) caps
+ * every wait when the configuration sets none.  EX_OK, or EX_CONFIG with
+ * d->why when the password cannot be decrypted (nothing can be sent). */
+static int delivery_start(struct cli *cli, struct delivery *d, unsigned timeout)
 {
 	const struct conf *c = cli->conf;
 	struct smtp_params *p = &d->p;
@@ -211,7 +217,7 @@ static int delivery_start(struct cli *cli, struct delivery *d)
 	p->ca_file = c->tls_ca_file;
 	p->auth = auth_of(c->auth);
 	p->auth_cleartext = c->auth_cleartext;
-	p->timeout_sec = c->timeout_sec;
+	p->timeout_sec = c->timeout_sec ? c->timeout_sec : timeout;
 	p->helo_name = c->helo;
 	p->cancelled = user_interrupted;
 	if (level != SPOOL_DEBUG_OFF) {
@@ -486,7 +492,7 @@ static int submit_and_send(struct cli *cli, const char *to, const char *subject,
 		fprintf(cli->err, "%% Error: out of memory\n");
 		return EX_OSERR;
 	}
-	rc = delivery_start(cli, d);
+	rc = delivery_start(cli, d, MAIL_TIMEOUT_SEC);
 	st = spool_submit(cli->spool, &m, id, &err);
 	if (st == SMTP_EPERM) { /* check_input let through what composing refused */
 		fprintf(cli->err, "%% Error: mail %s not sent, kept in failed mail: %s\n", id,
@@ -756,6 +762,24 @@ int cmd_undebug_mail(struct cli *cli, const struct conf_args *a)
 	return set_debug(cli, SPOOL_DEBUG_OFF);
 }
 
+/* show debugging [mail]: what `debug mail [detail]` turned on, as the
+ * switch shows each protocol's debugging ("... debugging is on"). */
+int cmd_show_debugging(struct cli *cli, const struct conf_args *a)
+{
+	enum spool_debug level;
+
+	(void)a;
+	if (!cli_spool(cli))
+		return EX_CANTCREAT;
+	level = spool_debug_level(cli->spool);
+	fprintf(cli->out,
+		"Mail (SMTP) debugging status:\n"
+		"  Mail debugging is %s\n"
+		"  Mail detail (SMTP dialogue) debugging is %s\n",
+		level != SPOOL_DEBUG_OFF ? "on" : "off", level == SPOOL_DEBUG_DETAIL ? "on" : "off");
+	return EX_OK;
+}
+
 static int count_entry(void *arg, const struct spool_entry *e)
 {
 	(void)e;
@@ -807,7 +831,7 @@ int cmd_flush(struct cli *cli, const struct conf_args *a)
 		fprintf(cli->err, "%% Error: out of memory\n");
 		return EX_OSERR;
 	}
-	rc = delivery_start(cli, d);
+	rc = delivery_start(cli, d, 0);
 	if (rc != EX_OK) {
 		fprintf(cli->err, "%% Error: %s\n", d->why);
 		delivery_end(d);

@@ -8,7 +8,7 @@
  * configuration mode knows the configuration commands, `show ...`, `do
  * CMD`, `exit` and `end`.  A show command may be followed by an output
  * modifier (`| include REGEX`, cli/filter.c); a line ending in `?` prints
- * the help for that place instead of running.
+ * the help for that place (cli/help.c) instead of running.
  *
  * Errors come in three forms: the interactive shell and -f scripts print
  * the AlliedWare Plus `% Invalid input detected at '^' marker.` with the
@@ -29,6 +29,7 @@
 #include "smtp/smtp.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -37,8 +38,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#define PROMPT_EXEC   "logmail#"
-#define PROMPT_CONFIG "logmail(config)#"
+#define PROMPT_HOST_DEFAULT "logmail" /* when the host has no name */
 #define CONFIG_BANNER "Enter configuration commands, one per line. End with CNTL/Z."
 
 enum style {
@@ -119,7 +119,7 @@ int cli_conf_exit(int conf_status)
 	}
 }
 
-static const char *awp_message(int kind)
+const char *cli_awp_message(int kind)
 {
 	switch (kind) {
 	case CONF_MATCH_INCOMPLETE:
@@ -149,7 +149,7 @@ static void report_awp(struct run *r, const char *text, unsigned offset, int kin
 	}
 	if (r->style == STYLE_SCRIPT)
 		place(r, out);
-	fprintf(out, "%s\n", awp_message(kind));
+	fprintf(out, "%s\n", cli_awp_message(kind));
 	fflush(out);
 }
 
@@ -441,40 +441,6 @@ static int config_line(struct run *r, const char *text, unsigned offset)
 	return r->batch ? EX_OK : save(r);
 }
 
-/* ---- the tables of a mode ------------------------------------------------- */
-
-struct tables {
-	struct conf_table t[3];
-	size_t n;
-};
-
-static void mode_tables(enum cli_mode mode, struct tables *ts)
-{
-	if (mode == CLI_CONFIG) {
-		ts->t[0] = cli_config_mode_commands;
-		ts->t[1] = cli_show_commands;
-	} else {
-		ts->t[0] = cli_show_commands;
-		ts->t[1] = cli_exec_commands;
-	}
-	ts->t[2] = conf_commands;
-	ts->n = 3;
-}
-
-static bool is_config_table(const struct conf_table *t)
-{
-	return t->cmds == conf_commands.cmds;
-}
-
-/* The first unquoted `|` among the first n words, else n. */
-static size_t find_pipe(const struct conf_line *l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!l->w[i].quoted && strcmp(l->w[i].text, "|") == 0)
-			return i;
-	return n;
-}
-
 /* ---- exec commands -------------------------------------------------------- */
 
 int cmd_show_running(struct cli *cli, const struct conf_args *a)
@@ -489,11 +455,18 @@ int cmd_show_running(struct cli *cli, const struct conf_args *a)
 
 /* The configuration is saved after every change already; `write` (and its
  * AlliedWare Plus spellings) saves what a batch holds, so that habit does
- * no harm. */
+ * no harm, and says so as the switch does. */
 int cmd_write(struct cli *cli, const struct conf_args *a)
 {
-	(void)cli, (void)a;
-	return current ? save(current) : EX_OK;
+	int rc;
+
+	(void)a;
+	fputs("Building configuration...\n", cli->out);
+	fflush(cli->out);
+	rc = current ? save(current) : EX_OK;
+	if (rc == EX_OK)
+		fputs("[OK]\n", cli->out);
+	return rc;
 }
 
 int cmd_configure(struct cli *cli, const struct conf_args *a)
@@ -660,18 +633,18 @@ static int run_exec(struct run *r, const struct conf_cmd *cmd, cli_fn fn,
 
 static int run_words(struct run *r, const struct conf_line *l, const char *text, unsigned offset)
 {
-	struct tables ts;
+	struct cli_tables ts;
 	struct conf_match *m = malloc(sizeof(*m));
 	const struct conf_table *t;
 	const struct conf_cmd *cmd;
-	size_t pipe = find_pipe(l, l->n);
+	size_t pipe = cli_find_pipe(l, l->n);
 	int rc;
 
 	if (!m) {
 		say(r, "%% out of memory");
 		return EX_OSERR;
 	}
-	mode_tables(r->cli->mode, &ts);
+	cli_mode_tables(r->cli->mode, &ts);
 	conf_match(ts.t, ts.n, l, l->n, m);
 	/* A `|` is a modifier unless a command takes it in the rest of its line
 	 * (`do show run | include x`). */
@@ -692,7 +665,7 @@ static int run_words(struct run *r, const struct conf_line *l, const char *text,
 		snprintf(m->msg, sizeof(m->msg), "unexpected word \"|\"");
 		report_match(r, m, text, offset);
 		rc = EX_USAGE;
-	} else if (is_config_table(t)) {
+	} else if (cli_is_config_table(t)) {
 		rc = config_line(r, text, offset);
 	} else {
 		rc = run_exec(r, cmd, cli_handler(t, m->index), m, l, pipe, text, offset);
@@ -768,197 +741,6 @@ int cmd_do(struct cli *cli, const struct conf_args *a)
 	return rc;
 }
 
-/* ---- `?` and Tab ---------------------------------------------------------- */
-
-/* The line up to the cursor, split, with what the words before the one
- * being typed are. */
-struct place {
-	struct conf_line l;
-	size_t before;       /* words complete before the cursor */
-	const char *partial; /* the word being typed ("" after a blank) */
-	const char *text;
-	unsigned offset; /* columns before text on the screen */
-	struct tables ts;
-};
-
-static bool blank_end(const char *text)
-{
-	size_t n = strlen(text);
-
-	return n == 0 || text[n - 1] == ' ' || text[n - 1] == '\t';
-}
-
-/* Split text and find the tables that apply after `do` or `|`. */
-static int locate(struct cli *cli, const char *text, unsigned offset, enum cli_mode mode,
-		  struct place *p, struct conf_match *m)
-{
-	struct conf_err err = {0};
-	size_t pipe;
-
-	memset(p, 0, sizeof(*p));
-	p->text = text;
-	p->offset = offset;
-	if (conf_line_split(&p->l, text, true, &err) != CONF_OK) {
-		m->kind = CONF_MATCH_INVALID;
-		m->col = err.column;
-		return -1;
-	}
-	p->before = blank_end(text) ? p->l.n : p->l.n - 1;
-	p->partial = p->before < p->l.n ? p->l.w[p->before].text : "";
-	if (p->before < p->l.n && p->l.w[p->before].quoted)
-		p->partial = NULL; /* a quoted value: nothing completes it */
-	mode_tables(mode, &p->ts);
-	if (mode == CLI_CONFIG && p->before > 0 && !p->l.w[0].quoted &&
-	    strcmp(p->l.w[0].text, "do") == 0) {
-		unsigned skip = p->l.w[0].end - 1;
-
-		conf_line_free(&p->l);
-		return locate(cli, text + skip, offset + skip, CLI_EXEC, p, m);
-	}
-	pipe = find_pipe(&p->l, p->before);
-	if (pipe < p->before) {
-		unsigned skip = p->l.w[pipe].end - 1;
-
-		conf_match(p->ts.t, p->ts.n, &p->l, pipe, m);
-		if (m->kind == CONF_MATCH_OK &&
-		    !(conf_table_cmd(&p->ts.t[m->table], m->index)->flags & CONF_CMD_SHOW)) {
-			m->kind = CONF_MATCH_INVALID;
-			m->col = p->l.w[pipe].col;
-		}
-		if (m->kind != CONF_MATCH_OK)
-			return -1;
-		conf_line_free(&p->l);
-		if (locate(cli, text + skip, offset + skip, mode, p, m) < 0)
-			return -1;
-		p->ts.t[0] = cli_filter_commands;
-		p->ts.n = 1;
-	}
-	return 0;
-}
-
-static void print_error(FILE *out, const struct conf_match *m, unsigned offset)
-{
-	if (m->kind == CONF_MATCH_INVALID && m->col)
-		fprintf(out, "%*s^\n", (int)(offset + m->col - 1), "");
-	fprintf(out, "%s\n", awp_message(m->kind));
-}
-
-/* "word   help", the help wrapped under itself at 79 columns. */
-static void print_choice(FILE *out, const char *word, const char *help, size_t hlen, int width)
-{
-	int col = width + 3, room = 79 - col > 20 ? 79 - col : 20;
-
-	fprintf(out, "%-*s", col, word);
-	while (hlen > (size_t)room) {
-		size_t cut = (size_t)room;
-
-		while (cut > 0 && help[cut] != ' ')
-			cut--;
-		if (cut == 0)
-			cut = (size_t)room;
-		fprintf(out, "%.*s\n%*s", (int)cut, help, col, "");
-		help += cut;
-		hlen -= cut;
-		while (hlen && *help == ' ')
-			help++, hlen--;
-	}
-	fprintf(out, "%.*s\n", (int)hlen, help);
-}
-
-static bool shown(const struct conf_choice *c, const char *partial, bool keyword_matched)
-{
-	if (!partial)
-		return !c->keyword;
-	if (c->keyword)
-		return strncmp(c->word, partial, strlen(partial)) == 0;
-	return !*partial || !keyword_matched;
-}
-
-void cli_help(struct cli *cli, FILE *out, const char *text)
-{
-	unsigned offset = cli->prompt ? (unsigned)strlen(cli->prompt) : 0;
-	struct conf_match *m = calloc(1, sizeof(*m));
-	struct conf_choices ch = {0};
-	struct place p;
-	bool kw = false;
-	int width = 4;
-
-	if (!m)
-		return;
-	if (locate(cli, text, offset, cli->mode, &p, m) < 0 ||
-	    conf_choices(p.ts.t, p.ts.n, &p.l, p.before, &ch, m) < 0) {
-		print_error(out, m, p.offset);
-		goto out;
-	}
-	for (size_t i = 0; i < ch.n; i++)
-		kw |= ch.v[i].keyword && p.partial && *p.partial &&
-		      strncmp(ch.v[i].word, p.partial, strlen(p.partial)) == 0;
-	for (size_t i = 0; i < ch.n; i++)
-		if (shown(&ch.v[i], p.partial, kw) && (int)strlen(ch.v[i].word) > width)
-			width = (int)strlen(ch.v[i].word);
-	for (size_t i = 0; i < ch.n; i++)
-		if (shown(&ch.v[i], p.partial, kw))
-			print_choice(out, ch.v[i].word, ch.v[i].help, ch.v[i].hlen, width);
-	if (ch.show && p.partial && !*p.partial)
-		print_choice(out, "|", "Output modifiers", 16, width);
-	if (ch.cr && p.partial && !*p.partial)
-		fprintf(out, "<cr>\n");
-out:
-	fflush(out);
-	conf_choices_free(&ch);
-	conf_line_free(&p.l);
-	free(m);
-}
-
-int cli_completions(struct cli *cli, const char *text, char ***words, size_t *n)
-{
-	struct conf_match *m = calloc(1, sizeof(*m));
-	struct conf_choices ch = {0};
-	struct place p;
-	int rc = -1;
-
-	*words = NULL;
-	*n = 0;
-	if (!m)
-		return -1;
-	if (locate(cli, text, 0, cli->mode, &p, m) < 0 ||
-	    conf_choices(p.ts.t, p.ts.n, &p.l, p.before, &ch, m) < 0 || !p.partial)
-		goto out;
-	*words = calloc(ch.n + 1, sizeof(**words));
-	if (!*words)
-		goto out;
-	for (size_t i = 0; i < ch.n; i++)
-		if (ch.v[i].keyword && strncmp(ch.v[i].word, p.partial, strlen(p.partial)) == 0 &&
-		    ((*words)[*n] = strdup(ch.v[i].word)))
-			(*n)++;
-	rc = 0;
-out:
-	conf_choices_free(&ch);
-	conf_line_free(&p.l);
-	free(m);
-	return rc;
-}
-
-bool cli_line_secret(struct cli *cli, const char *line)
-{
-	struct conf_match *m = calloc(1, sizeof(*m));
-	struct place p;
-	bool secret = true; /* when in doubt, not in the history */
-
-	if (!m)
-		return true;
-	if (locate(cli, line, 0, cli->mode, &p, m) == 0) {
-		conf_match(p.ts.t, p.ts.n, &p.l, p.l.n, m);
-		secret = m->secret;
-		for (size_t i = 0; i < p.l.n && !secret; i++)
-			secret = !p.l.w[i].quoted && strlen(p.l.w[i].text) >= 2 &&
-				 strncmp("password", p.l.w[i].text, strlen(p.l.w[i].text)) == 0;
-	}
-	conf_line_free(&p.l);
-	free(m);
-	return secret;
-}
-
 /* ---- the modes ---------------------------------------------------------- */
 
 static int delivery_rank(int rc)
@@ -1018,14 +800,14 @@ static int start(struct run *r, FILE *in)
 static bool exec_command(struct run *r, const struct conf_line *l)
 {
 	struct conf_match *m = malloc(sizeof(*m));
-	struct tables ts;
+	struct cli_tables ts;
 	bool exec;
 
 	if (!m)
 		return false;
-	mode_tables(r->cli->mode, &ts);
+	cli_mode_tables(r->cli->mode, &ts);
 	conf_match(ts.t, ts.n, l, l->n, m);
-	exec = m->kind == CONF_MATCH_OK && !is_config_table(&ts.t[m->table]);
+	exec = m->kind == CONF_MATCH_OK && !cli_is_config_table(&ts.t[m->table]);
 	free(m);
 	return exec;
 }
@@ -1166,8 +948,29 @@ static int shell_line(struct run *r, const char *line)
 	return rc;
 }
 
+/* The prompts of the two modes: "vm#" and "vm(config)#" on host vm.vm.lan,
+ * as the switch shows its host name (the short one: up to the first dot). */
+struct prompts {
+	char exec[HOST_NAME_MAX + 2];
+	char config[HOST_NAME_MAX + 10];
+};
+
+static void make_prompts(struct prompts *p)
+{
+	char host[HOST_NAME_MAX + 1] = "";
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	host[strcspn(host, ".")] = '\0';
+	if (!host[0])
+		snprintf(host, sizeof(host), "%s", PROMPT_HOST_DEFAULT);
+	snprintf(p->exec, sizeof(p->exec), "%s#", host);
+	snprintf(p->config, sizeof(p->config), "%s(config)#", host);
+}
+
 int cli_shell(struct cli *cli, bool config_mode)
 {
+	struct prompts prompts;
 	struct run r = {.cli = cli, .file = "<terminal>", .style = STYLE_SHELL};
 	struct run *outer = current;
 	struct sigaction old_int, old_tstp;
@@ -1184,12 +987,13 @@ int cli_shell(struct cli *cli, bool config_mode)
 	cli->monitor = CLI_MONITOR_OFF; /* until `terminal monitor` */
 	if (config_mode)
 		fprintf(cli->out, "%s\n", CONFIG_BANNER);
+	make_prompts(&prompts);
 	catch_signals(true, &old_int, &old_tstp);
 	while (!cli->quit) {
 		const char *line;
 		enum cli_read got;
 
-		cli->prompt = cli->mode == CLI_CONFIG ? PROMPT_CONFIG : PROMPT_EXEC;
+		cli->prompt = cli->mode == CLI_CONFIG ? prompts.config : prompts.exec;
 		got = cli_term_read(term, cli->prompt, &line);
 		if (got == CLI_READ_EOF)
 			break;

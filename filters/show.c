@@ -1,13 +1,10 @@
 /*
- * filters/show.c: `show log config`: what was received, then the
- * `Email ADDR:` blocks.
+ * filters/show.c: `show log config`: the `Email ADDR:` blocks.
  *
  * The layout is the one of the AlliedWare Plus feature guide (Mail (SMTP)),
- * whose "Statistics ..... 1327 messages received, 821 accepted by filter"
- * lines repeat the system's received count for every target: here it is
- * shown once, first, and each recipient's statistics follow its filters:
+ * each target's statistics line as the guide prints it, and logmail's own
+ * counts on a line of their own after it:
  *
- *   Statistics ..... 1327 messages received (2016 Oct 11 10:36:16)
  *   Email admin@example.com:
  *   Time offset .... +0:00
  *   Offset type .... Local
@@ -33,20 +30,23 @@
  *     1 Level ........ any
  *       Program ...... cron
  *       ...
- *     Statistics ..... 821 accepted by filter, 795 mailed (last mail 2016 Oct 11 11:02:40)
+ *     Statistics ..... 1327 messages received, 821 accepted by filter (2016 Oct 11 10:30:00)
+ *     Mailed ......... 795 messages (last mail 2016 Oct 11 11:02:40)
  *
- * The received count is every message the module was given (each once,
- * however many recipients), since the date shown (when counting started;
- * it carries over restarts).  A recipient's "mailed" counts the messages
- * its mails showed, a folded line all it stands for; "last mail" is when
- * its last mail was made.  A recipient without filters shows `  (none: no
- * messages will be sent)` under Filters.  Without a stats file every count
- * is zero, without dates.  Dates are in local time.
+ * "messages received" is every message the module was given (each once,
+ * however many recipients: the same number in every target, as on the
+ * switch); the date is when the target's counting started (it carries over
+ * restarts).  "Mailed" counts the messages its mails showed, a folded line
+ * all it stands for; "last mail" is when its last mail was made.  A
+ * recipient without filters shows `  (none: no messages will be sent)`
+ * under Filters.  Without a stats file every count is zero, without dates.
+ * Dates are in local time, the month's name in English whatever the locale.
  * The logcheck rules are read (not compiled) to count them and to list the
  * ones that are left out or run by PCRE2.
  */
 #include "filters/filter.h"
 #include "filters/logcheck.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -195,30 +195,22 @@ static void date(char *out, size_t size, time_t t)
 			 tm.tm_sec);
 }
 
-static void show_received(FILE *out, const struct filter_stats_table *t)
+/* The guide's line, then logmail's own counts on a line of their own. */
+static void show_stats(FILE *out, const struct filter_stats_table *t, const struct filter_stats *st)
 {
+	unsigned long long received = t ? (unsigned long long)t->received.received : 0, mailed;
+	time_t since = st && st->since > 0 ? st->since : t ? t->received.since : 0;
 	char when[64];
 
-	if (!t || t->received.since <= 0) {
-		fputs("Statistics ..... 0 messages received\n", out);
-		return;
+	fprintf(out, "  Statistics ..... %llu messages received, %llu accepted by filter", received,
+		st ? (unsigned long long)st->accepted : 0ull);
+	if (since > 0) {
+		date(when, sizeof(when), since);
+		fprintf(out, " (%s)", when);
 	}
-	date(when, sizeof(when), t->received.since);
-	fprintf(out, "Statistics ..... %llu messages received (%s)\n",
-		(unsigned long long)t->received.received, when);
-}
-
-static void show_stats(FILE *out, const struct filter_stats *st)
-{
-	char when[64];
-
-	if (!st) {
-		fputs("  Statistics ..... 0 accepted by filter, 0 mailed\n", out);
-		return;
-	}
-	fprintf(out, "  Statistics ..... %llu accepted by filter, %llu mailed",
-		(unsigned long long)st->accepted, (unsigned long long)st->mailed);
-	if (st->last_mail > 0) {
+	mailed = st ? (unsigned long long)st->mailed : 0ull;
+	fprintf(out, "\n  Mailed ......... %llu message%s", mailed, mailed == 1 ? "" : "s");
+	if (st && st->last_mail > 0) {
 		date(when, sizeof(when), st->last_mail);
 		fprintf(out, " (last mail %s)", when);
 	}
@@ -242,12 +234,11 @@ static void show_recipient(FILE *out, const struct conf_recipient *r,
 		fputs("Exclude filters:\n", out);
 	for (size_t i = 0; i < r->n_excludes; i++)
 		show_filter(out, i + 1, &r->excludes[i]);
-	show_stats(out, filter_stats_lookup(t, r->address));
+	show_stats(out, t, filter_stats_lookup(t, r->address));
 }
 
 int filter_show_config(const struct conf *c, const struct filter_stats_table *t, FILE *out)
 {
-	show_received(out, t);
 	for (size_t i = 0; i < c->n_recipients; i++)
 		show_recipient(out, &c->recipients[i], t);
 	return ferror(out) ? -1 : 0;

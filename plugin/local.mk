@@ -24,7 +24,7 @@ plugin_omlogmail_la_SOURCES = plugin/omlogmail.c plugin/logmail-rsyslog-defs.h \
 	plugin/version.h plugin/version.c
 plugin_omlogmail_la_CPPFLAGS = -include $(top_srcdir)/plugin/logmail-rsyslog-defs.h \
 	$(AM_CPPFLAGS) -I$(RSYSLOG_SRC) -I$(RSYSLOG_SRC)/runtime -I$(RSYSLOG_SRC)/grammar \
-	$(RSYSLOG_DEPS_CFLAGS) -DOM_RSYSLOG_VERSION='"$(RSYSLOG_VERSION)"'
+	$(RSYSLOG_DEPS_CFLAGS)
 plugin_omlogmail_la_CFLAGS = $(AM_CFLAGS) -fno-strict-aliasing
 # Only modInit is looked up (dlsym); exporting nothing else keeps the
 # libraries' symbols from meeting another module's.
@@ -71,7 +71,6 @@ check_PROGRAMS += tests/unit/test_plugin_version
 TESTS += tests/unit/test_plugin_version
 tests_unit_test_plugin_version_SOURCES = tests/unit/test_plugin_version.c plugin/version.h \
 	plugin/version.c
-tests_unit_test_plugin_version_CPPFLAGS = $(AM_CPPFLAGS) -DOM_RSYSLOG_VERSION='"$(RSYSLOG_VERSION)"'
 tests_unit_test_plugin_version_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_plugin_version_LDADD = $(CRITERION_LIBS)
 

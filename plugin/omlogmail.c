@@ -259,15 +259,15 @@ static bool om_version_ok(void)
 		LogMsg(0, NO_ERRCODE, LOG_WARNING,
 		       "omlogmail: cannot tell this rsyslogd's version; the module was built for "
 		       "rsyslog %s",
-		       OM_RSYSLOG_VERSION);
+		       RSYSLOG_BUILD_VERSION);
 		return true;
 	}
-	if (om_same_upstream(running, OM_RSYSLOG_VERSION))
+	if (om_same_upstream(running, RSYSLOG_BUILD_VERSION))
 		return true;
 	LogError(0, RS_RET_ERR,
 		 "omlogmail: built for rsyslog %s, but this rsyslogd is %s: not loaded "
 		 "(install the rsyslog-logmail package built for rsyslog %s, or rebuild the module)",
-		 OM_RSYSLOG_VERSION, running, running);
+		 RSYSLOG_BUILD_VERSION, running, running);
 	return false;
 }
 

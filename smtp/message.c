@@ -142,16 +142,10 @@ int smtp_subject_header(const char *subject, char *out, size_t size)
 
 void smtp_rfc5322_date(time_t t, char *out, size_t size)
 {
-	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	struct tm tm;
-	char zone[8];
 
 	localtime_r(&t, &tm);
-	/* Not %a/%b: they follow the locale, RFC 5322 does not. */
-	strftime(zone, sizeof(zone), "%z", &tm);
-	snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d %s", days[tm.tm_wday % 7], tm.tm_mday,
-		 util_month((unsigned)tm.tm_mon), tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, zone);
+	util_rfc5322_date(&tm, out, size);
 }
 
 /* Body: CRLF line ends, lines wrapped at 998 octets, a final CRLF. */

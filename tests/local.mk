@@ -18,7 +18,8 @@ EXTRA_DIST += tests/addresses.txt
 # Always: each fuzz target's source linked with tests/fuzz/replay.c (a plain
 # main, no libFuzzer) replays tests/fuzz/corpus/<target>/ and every kept
 # crash in tests/fuzz/regressions/<target>/, so they are tests of `make check`.
-FUZZ_TARGETS = conf filters reply compose log_line ere digest_state journal miner_state address
+FUZZ_TARGETS = conf filters reply compose log_line ere digest_state journal miner_state address \
+	shell
 FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_filters \
 	tests/fuzz/replay_reply tests/fuzz/replay_compose tests/fuzz/replay_log_line \
 	tests/fuzz/replay_ere tests/fuzz/replay_digest_state tests/fuzz/replay_journal \
@@ -74,8 +75,8 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/corpus/reply tests/fuzz/corpus/com
 	tests/fuzz/regressions
 
 # With --enable-fuzzing (CC=clang): the libFuzzer programs.  fuzz_conf,
-# fuzz_filters and fuzz_digest_state are defined in config/local.mk,
-# filters/local.mk and digest/local.mk.
+# fuzz_filters, fuzz_digest_state and fuzz_shell are defined in config/local.mk,
+# filters/local.mk, digest/local.mk and cli/local.mk.
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_reply tests/fuzz/fuzz_compose tests/fuzz/fuzz_log_line tests/fuzz/fuzz_ere \
 	tests/fuzz/fuzz_journal tests/fuzz/fuzz_miner_state \

@@ -3,7 +3,7 @@
  * exists once: writing a whole buffer, reading a whole file, making a
  * directory entry durable,
  * hashing a string, making a background thread nicer, writing the two
- * digits of a time field, growing an array.
+ * digits of a time field, an RFC 5322 date, growing an array.
  *
  * Two siblings, header only too: util/replace.h replaces a file atomically
  * (the one way the tree does it), util/trust.h says whether a file or
@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -233,6 +234,23 @@ static inline const char *util_month(unsigned mon)
 					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 	return names[mon % 12];
+}
+
+/* tm as an RFC 5322 date, "Mon, 07 Dec 2026 18:40:12 +0000", in out (size
+ * octets; 32 are enough): the day and month names in English whatever the
+ * locale (not strftime's %a and %b), the zone as tm's offset.  What the
+ * mails' Date: and `show clock` print. */
+static inline void util_rfc5322_date(const struct tm *tm, char *out, size_t size)
+{
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	long off = tm->tm_gmtoff / 60;
+	char sign = off < 0 ? '-' : '+';
+
+	off = off < 0 ? -off : off;
+	snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld",
+		 days[(unsigned)tm->tm_wday % 7], tm->tm_mday, util_month((unsigned)tm->tm_mon),
+		 tm->tm_year + 1900, tm->tm_hour, tm->tm_min, tm->tm_sec, sign, off / 60 % 100,
+		 off % 60);
 }
 
 /* v in decimal, written to end just before end; returns where it starts (at

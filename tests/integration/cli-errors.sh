@@ -77,7 +77,7 @@ expect argv_auth 65 'logmail: <command>:1:17: % Error: authentication configurat
 	mail smtpserver other.example.com </dev/null
 # Unknown, incomplete, ambiguous exec commands, words too many.
 expect unknown 64 'logmail: <command>:1:1: unknown command "xyz"' xyz </dev/null
-expect unknown_show 64 'logmail: <command>:1:6: unknown word "xyz" (expected running-config, mail, counter or log)' show xyz </dev/null
+expect unknown_show 64 'logmail: <command>:1:6: unknown word "xyz" (expected running-config, mail, counter, startup-config, debugging, version, clock or log)' show xyz </dev/null
 expect incomplete 64 'logmail: <command>:1:13: expected mail after "counter"' show counter </dev/null
 expect ambiguous 64 'logmail: <command>:1:1: ambiguous word "d"' d mail </dev/null
 expect trailing 64 'logmail: <command>:1:12: unknown word "extra" (expected detail)' debug mail extra </dev/null

@@ -18,7 +18,7 @@ python3 -c 'import pyte' 2>/dev/null || "$PY" -c 'import pyte' || {
 export HOME=$LM_TMP/home
 mkdir -p "$HOME"
 shell() { # DIALOGUE-NAME: runs the shell on a pty with that dialogue (stdin)
-	cat >"$LM_TMP/$1.dialogue"
+	lm_host_prompts >"$LM_TMP/$1.dialogue"
 	"$PY" "$top_srcdir/tests/integration/ptyscreen.py" "$LM_TMP/$1.dialogue" \
 		"$LOGMAIL" --config "$conf" --spool "$spool" || lm_fail "$1"
 }

@@ -37,8 +37,7 @@ Rate limit ..... 20 per hour
 Subject ........ default'
 
 out=$(lm show log config 2>&1)
-check "without a stats file" "Statistics ..... 0 messages received
-Email admin@example.com:
+check "without a stats file" "Email admin@example.com:
 Time offset .... +0:00
 Offset type .... Local
 $digest_defaults
@@ -47,7 +46,8 @@ Filters:
     Program ...... any
     Facility ..... any
     Message text . any
-  Statistics ..... 0 accepted by filter, 0 mailed
+  Statistics ..... 0 messages received, 0 accepted by filter
+  Mailed ......... 0 messages
 Email ops@example.com:
 Time offset .... +2:00
 Offset type .... UTC
@@ -66,33 +66,39 @@ Exclude filters:
     Program ...... cron
     Facility ..... any
     Message text . any
-  Statistics ..... 0 accepted by filter, 0 mailed
+  Statistics ..... 0 messages received, 0 accepted by filter
+  Mailed ......... 0 messages
 Email idle@example.com:
 Time offset .... -5:30
 Offset type .... Local
 $digest_defaults
 Filters:
   (none: no messages will be sent)
-  Statistics ..... 0 accepted by filter, 0 mailed" "$out"
+  Statistics ..... 0 messages received, 0 accepted by filter
+  Mailed ......... 0 messages" "$out"
 
 printf 'logmail-stats 2\nreceived 1327 1476181800\nadmin@example.com 0 0 1476181800 0\nops@example.com 12 3 1476181800 1476182176\n' \
 	>"$tmp/spool/stats"
-out=$(lm show log config 2>&1 | grep Statistics)
-check "with the module's stats file: received once, each recipient's own last mail" \
-"Statistics ..... 1327 messages received (2016 Oct 11 10:30:00)
-  Statistics ..... 0 accepted by filter, 0 mailed
-  Statistics ..... 12 accepted by filter, 3 mailed (last mail 2016 Oct 11 10:36:16)
-  Statistics ..... 0 accepted by filter, 0 mailed" "$out"
+out=$(lm show log config 2>&1 | grep -E '^  (Statistics|Mailed) ')
+check "with the module's stats file: the guide's line in every target, then its own mails" \
+"  Statistics ..... 1327 messages received, 0 accepted by filter (2016 Oct 11 10:30:00)
+  Mailed ......... 0 messages
+  Statistics ..... 1327 messages received, 12 accepted by filter (2016 Oct 11 10:30:00)
+  Mailed ......... 3 messages (last mail 2016 Oct 11 10:36:16)
+  Statistics ..... 1327 messages received, 0 accepted by filter (2016 Oct 11 10:30:00)
+  Mailed ......... 0 messages" "$out"
 
 # the previous release's file (each recipient repeated the received count)
 printf 'logmail-stats 1\nadmin@example.com 1327 0 0 1476182176\nops@example.com 1327 12 3 1476182176\n' \
 	>"$tmp/spool/stats"
-out=$(lm show log config 2>&1 | grep Statistics)
+out=$(lm show log config 2>&1 | grep -E '^  (Statistics|Mailed) ')
 check "with a stats file of the previous release" \
-"Statistics ..... 1327 messages received (2016 Oct 11 10:36:16)
-  Statistics ..... 0 accepted by filter, 0 mailed
-  Statistics ..... 12 accepted by filter, 3 mailed
-  Statistics ..... 0 accepted by filter, 0 mailed" "$out"
+"  Statistics ..... 1327 messages received, 0 accepted by filter (2016 Oct 11 10:36:16)
+  Mailed ......... 0 messages
+  Statistics ..... 1327 messages received, 12 accepted by filter (2016 Oct 11 10:36:16)
+  Mailed ......... 3 messages
+  Statistics ..... 1327 messages received, 0 accepted by filter (2016 Oct 11 10:36:16)
+  Mailed ......... 0 messages" "$out"
 
 echo "not a stats file" >"$tmp/spool/stats"
 err=$(lm show log config 2>&1 >/dev/null)

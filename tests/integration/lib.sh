@@ -13,6 +13,7 @@
 #   lm_header FILE.eml NAME       # a header's (unfolded, undecoded) value
 #   lm_header_decoded FILE.eml NAME   # the same, RFC 2047 decoded
 #   lm_assert_eq WHAT EXPECTED ACTUAL;  lm_assert_match WHAT REGEX ACTUAL
+#   lm_host_prompts < DIALOGUE    # the shell's prompts of this host (`vm#`) in a pty dialogue
 #   lm_fail MSG
 #
 # Servers listen on 127.0.0.1 port 0 and publish their port in a file; we
@@ -81,6 +82,27 @@ lm_assert_match() {
 		return 1
 	fi
 	echo "ok: $1"
+}
+
+# lm_host_prompts < DIALOGUE: a ptyscreen.py dialogue written with the
+# prompts `logmail#` and `logmail(config)#` at the start of its lines, with
+# them as the shell shows them on this host, its short name (`vm#`), and
+# the carets of its error lines (blanks and `^`) moved as far as the
+# prompt's length changed.
+lm_host_prompts() {
+	local host
+	host=$(uname -n)
+	host=${host%%.*}
+	awk -v host="${host:-logmail}" '
+		/^logmail(#|\(config\)#)/ { $0 = host substr($0, 8) }
+		/^ *\^$/ {
+			n = length($0) - 1 + length(host) - length("logmail")
+			$0 = ""
+			while (n-- > 0)
+				$0 = $0 " "
+			$0 = $0 "^"
+		}
+		{ print }'
 }
 
 # Exit status for the script: 0 when no assertion failed.

@@ -141,7 +141,7 @@ Test(cli_shell, errors_of_a_command_from_argv)
 	    err_buf,
 	    "logmail: <command>:1:1: ambiguous word \"d\"\n"
 	    "logmail: <command>:1:6: unknown word \"bogus\" (expected running-config, mail, "
-	    "counter or log)\n"
+	    "counter, startup-config, debugging, version, clock or log)\n"
 	    "logmail: <command>:1:13: expected mail after \"counter\"\n"
 	    "logmail: <command>:1:12: unknown word \"extra\" (expected detail)\n"
 	    "logmail: <command>:1:20: expected a value after \"mail-id\"\n"
@@ -255,6 +255,29 @@ Test(cli_shell, question_mark_is_help_not_a_value)
 				  "|      Output modifiers\n"
 				  "<cr>\n");
 	cr_assert_neq(access(path, F_OK), 0, "nothing was configured");
+}
+
+/* Lines with no words, as the terminal hands them over (with the line end)
+ * and as `?` and Tab see them: nothing is secret but nothing crashes, and
+ * the help and completions are those of an empty line.  (locate() used to
+ * take the last of no words as the one being typed: SIGSEGV in find_pipe.) */
+Test(cli_shell, lines_without_words)
+{
+	static const char *const lines[] = {"", "\n", "\r\n", "   \n", " \t \t\n", "\t"};
+	char **words;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		cli.mode = i % 2 ? CLI_CONFIG : CLI_EXEC;
+		cr_assert_not(cli_line_secret(&cli, lines[i]), "line %zu", i);
+		cr_assert_eq(cli_completions(&cli, lines[i], &words, &n), 0, "line %zu", i);
+		cr_assert_gt(n, 5, "line %zu: every command completes", i);
+		for (size_t k = 0; k < n; k++)
+			free(words[k]);
+		free(words);
+		cli_help(&cli, cli.out, lines[i]);
+	}
+	cr_assert_not_null(strstr(out_buf, "show "), "the help lists the commands");
 }
 
 /* Another logmail saved meanwhile: the next command acts on the file as it

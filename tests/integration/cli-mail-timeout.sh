@@ -1,0 +1,58 @@
+#!/bin/bash
+# The `mail` command gives up on a silent server after 30 s when `mail
+# smtpserver timeout` is not set, and queues the mail (issue 26, point 9):
+# someone is waiting at the prompt.  `mail smtpserver timeout` still sets
+# the wait, and `flush` (like the module) keeps RFC 5321's values: it is
+# still waiting after 30 s.  The server accepts the connection and never
+# says a word (smtpd.py --hang).
+set -u
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
+lm_cli_setup
+lm_dead_port # (before the server: it sets SMTPD_PORT too)
+lm_smtpd_start silent --hang || { lm_fail "server"; lm_done; }
+lm configure <<EOF || lm_fail "configure"
+mail smtpserver 127.0.0.1
+mail smtpserver port $SMTPD_PORT
+mail from sender@example.com
+EOF
+printf 'body\n' >"$LM_TMP/body"
+
+# flush, meanwhile, with a spool and configuration of its own: one mail
+# queued there while no server listened, then flushed to the silent one
+(
+	conf=$LM_TMP/flush.conf spool=$LM_TMP/flush.spool
+	lm configure <<<"mail smtpserver 127.0.0.1
+mail from sender@example.com" || exit 1
+	lm_queue 1 >/dev/null
+	lm configure <<<"mail smtpserver port $SMTPD_PORT" || exit 1
+	exec "$LOGMAIL" --config "$conf" --spool "$spool" flush
+) >"$LM_TMP/flush.out" 2>&1 &
+flush=$!
+LM_PIDS+=("$flush")
+
+start=$(date +%s)
+out=$(lm mail to admin@example.com subject silent file "$LM_TMP/body" 2>&1)
+rc=$?
+took=$(($(date +%s) - start))
+lm_assert_eq "mail: queued (exit 75)" 75 "$rc"
+lm_assert_match "mail: why" '^Sending [0-9.]+\.\.\. queued: .*30 s' "$out"
+[ "$took" -ge 29 ] && [ "$took" -le 45 ] || lm_fail "mail gave up after ${took} s, not 30"
+lm_assert_eq "mail: the mail is queued" 1 "$(lm show mail | grep -c '^Message-ID ')"
+if kill -0 "$flush" 2>/dev/null; then
+	echo "ok: flush still waits after $took s (RFC 5321's values)"
+	kill "$flush"
+else
+	lm_fail "flush gave up within $took s: $(cat "$LM_TMP/flush.out")"
+fi
+
+# mail smtpserver timeout still sets the wait
+lm configure <<<"mail smtpserver timeout 3" || lm_fail "configure the timeout"
+start=$(date +%s)
+out=$(lm mail to admin@example.com subject short file "$LM_TMP/body" 2>&1)
+rc=$?
+took=$(($(date +%s) - start))
+lm_assert_eq "mail with timeout 3: queued (exit 75)" 75 "$rc"
+lm_assert_match "mail with timeout 3: why" '^Sending [0-9.]+\.\.\. queued: .*3 s' "$out"
+[ "$took" -ge 2 ] && [ "$took" -le 10 ] || lm_fail "mail with timeout 3 gave up after ${took} s"
+
+lm_done
