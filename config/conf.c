@@ -242,6 +242,33 @@ void conf_oauth_clear(struct conf_oauth *o)
 	memset(o, 0, sizeof(*o));
 }
 
+void conf_notes_clear(struct conf *c)
+{
+	for (size_t i = 0; i < c->n_notes; i++) {
+		free(c->notes[i].text);
+		free(c->notes[i].anchor);
+	}
+	free(c->notes);
+	c->notes = NULL;
+	c->n_notes = 0;
+}
+
+int conf_note_add(struct conf *c, const char *text, const char *anchor)
+{
+	struct conf_note *v = realloc(c->notes, (c->n_notes + 1) * sizeof(*v));
+	struct conf_note n = {strdup(text), anchor ? strdup(anchor) : NULL};
+
+	if (v)
+		c->notes = v;
+	if (!v || !n.text || (anchor && !n.anchor)) {
+		free(n.text);
+		free(n.anchor);
+		return -1;
+	}
+	c->notes[c->n_notes++] = n;
+	return 0;
+}
+
 static void conf_clear(struct conf *c)
 {
 	free(c->server);
@@ -259,6 +286,7 @@ static void conf_clear(struct conf *c)
 		recipient_clear(&c->recipients[i]);
 	free(c->recipients);
 	free(c->key_path);
+	conf_notes_clear(c);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -489,6 +517,11 @@ struct conf *conf_dup(const struct conf *c)
 	d->oauth = (struct conf_oauth){0};
 	d->recipients = NULL;
 	d->n_recipients = 0;
+	d->notes = NULL;
+	d->n_notes = 0;
+	for (size_t i = 0; i < c->n_notes; i++)
+		if (conf_note_add(d, c->notes[i].text, c->notes[i].anchor))
+			goto fail;
 	if (dup_str(&d->server, c->server) || dup_str(&d->tls_ca_file, c->tls_ca_file) ||
 	    dup_str(&d->username, c->username) || dup_str(&d->password8, c->password8) ||
 	    dup_str(&d->from, c->from) || dup_str(&d->serial, c->serial) ||

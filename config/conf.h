@@ -135,6 +135,20 @@ struct conf {
 	size_t n_recipients;
 
 	char *key_path; /* not configuration: where the password 8 key lives */
+	/* not configuration: the file's comment blocks, so that a save keeps
+	 * them where they stood (conf_save) */
+	struct conf_note *notes;
+	size_t n_notes;
+};
+
+/* A comment block of the file as it was read (its `!` lines and the blank
+ * lines among them, each ending in '\n') and the command line it stood
+ * before, in `show running-config` form (NULL: the end of the file, or a
+ * line that cannot be put in that form alone).  conf_save writes the
+ * block before that line again, or at the end when the line is gone. */
+struct conf_note {
+	char *text;
+	char *anchor;
 };
 
 enum conf_status {

@@ -42,6 +42,10 @@ void conf_filters_remove(struct conf_filter *v, size_t *n, size_t i);
 /* Move everything of src into dst (dst's old content is freed); src is
  * left empty and is freed. */
 void conf_replace(struct conf *dst, struct conf *src);
+/* The file's comment blocks (struct conf_note): add one (0, or -1 on
+ * ENOMEM), forget them all. */
+int conf_note_add(struct conf *c, const char *text, const char *anchor);
+void conf_notes_clear(struct conf *c);
 
 /* [+|-]H[:MM] under 24 hours into minutes east: 0, or -1 when s is not
  * that (out may be NULL to check only). */

@@ -1085,22 +1085,95 @@ static int default_key_path(struct conf *c, const char *path)
 	return conf_set_key_path(c, key);
 }
 
+/* line (a command) alone, as `show running-config` would print it: its
+ * last line there.  NULL when it does not stand alone (a password to
+ * encrypt, a filter to remove) or out of memory. */
+static char *canonical(const char *line)
+{
+	struct conf *one = conf_new();
+	char *text = NULL, *last, *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (one && conf_exec(one, line, "", 0, NULL) == CONF_OK &&
+	    (f = open_memstream(&text, &len)) != NULL) {
+		int rc = conf_write(one, f);
+
+		if (fclose(f) == 0 && rc == 0 && len > 0) {
+			text[len - 1] = '\0';
+			last = strrchr(text, '\n');
+			out = strdup(last ? last + 1 : text);
+		}
+	}
+	free(text);
+	conf_free(one);
+	return out;
+}
+
+/* The comment block being read: its lines, and whether one is a comment
+ * (blank lines alone are not kept). */
+struct block {
+	char *text;
+	size_t len;
+	bool comment;
+};
+
+static int block_add(struct block *b, const char *line)
+{
+	size_t n = strlen(line);
+	char *v = realloc(b->text, b->len + n + 2);
+
+	if (!v)
+		return -1;
+	b->text = v;
+	memcpy(b->text + b->len, line, n);
+	b->len += n;
+	if (n == 0 || line[n - 1] != '\n')
+		b->text[b->len++] = '\n';
+	b->text[b->len] = '\0';
+	b->comment = b->comment || line[strspn(line, " \t")] == '!';
+	return 0;
+}
+
+/* The block ends before line (NULL: at the end of the file): note it. */
+static enum conf_status block_end(struct conf *c, struct block *b, const char *line,
+				  struct conf_err *err)
+{
+	char *anchor = b->comment && line ? canonical(line) : NULL;
+	int rc = b->comment ? conf_note_add(c, b->text, anchor) : 0;
+
+	free(anchor);
+	free(b->text);
+	*b = (struct block){0};
+	if (rc < 0)
+		conf_err_set(err, "out of memory");
+	return rc < 0 ? CONF_ENOMEM : CONF_OK;
+}
+
 static enum conf_status load_lines(struct conf *c, FILE *f, struct conf_err *err,
 				   bool *saw_password)
 {
+	struct block b = {0};
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	enum conf_status st = CONF_OK;
 
+	conf_notes_clear(c);
 	while (st == CONF_OK && (len = getline(&line, &cap, f)) >= 0) {
 		err->line++;
 		if ((size_t)len != strlen(line)) {
 			err->column = (unsigned)strlen(line) + 1;
 			conf_err_set(err, "NUL byte in line");
 			st = CONF_ESYNTAX;
-		} else if (!trivial(line)) {
-			st = exec_in_place(c, line, err, saw_password);
+		} else if (trivial(line)) {
+			st = block_add(&b, line) < 0 ? CONF_ENOMEM : CONF_OK;
+			if (st != CONF_OK)
+				conf_err_set(err, "out of memory");
+		} else {
+			st = block_end(c, &b, line, err);
+			if (st == CONF_OK)
+				st = exec_in_place(c, line, err, saw_password);
 		}
 		explicit_bzero(line, cap);
 	}
@@ -1109,6 +1182,9 @@ static enum conf_status load_lines(struct conf *c, FILE *f, struct conf_err *err
 		conf_err_set(err, "read error: %s", strerror(errno));
 		st = CONF_EIO;
 	}
+	if (st == CONF_OK)
+		st = block_end(c, &b, NULL, err);
+	free(b.text);
 	free(line);
 	return st;
 }

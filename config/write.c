@@ -224,6 +224,36 @@ int conf_write(const struct conf *c, FILE *out)
 
 /* ---- conf_save ----------------------------------------------------------------- */
 
+/* conf_write with the file's comment blocks (struct conf_note) before the
+ * lines they stood before, and those whose line is gone at the end. */
+static int conf_write_noted(const struct conf *c, FILE *out)
+{
+	char *text = NULL, *line, *nl;
+	size_t len = 0;
+	bool *used = calloc(c->n_notes + 1, sizeof(*used));
+	FILE *f = open_memstream(&text, &len);
+	int rc = f && used ? conf_write(c, f) : -1;
+
+	if (f && fclose(f) != 0)
+		rc = -1;
+	for (line = text; rc == 0 && line && *line; line = nl + 1) {
+		nl = strchr(line, '\n'); /* conf_write ends every line */
+		*nl = '\0';
+		for (size_t i = 0; i < c->n_notes; i++)
+			if (!used[i] && c->notes[i].anchor && strcmp(c->notes[i].anchor, line) == 0) {
+				fputs(c->notes[i].text, out);
+				used[i] = true;
+			}
+		fprintf(out, "%s\n", line);
+	}
+	for (size_t i = 0; rc == 0 && i < c->n_notes; i++)
+		if (!used[i])
+			fputs(c->notes[i].text, out);
+	free(text);
+	free(used);
+	return rc == 0 && !ferror(out) ? 0 : -1;
+}
+
 /* Atomically (util/replace.h), mode 0600 (it may hold a password); a
  * symbolic link is saved through to its final target and stays a link. */
 enum conf_status conf_save(const struct conf *c, const char *path, struct conf_err *err)
@@ -238,7 +268,7 @@ enum conf_status conf_save(const struct conf *c, const char *path, struct conf_e
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", path);
 	f = open_memstream(&text, &len);
-	rc = f ? conf_write(c, f) : -1;
+	rc = f ? conf_write_noted(c, f) : -1;
 	if (f && fclose(f) != 0)
 		rc = -1;
 	if (rc < 0) {

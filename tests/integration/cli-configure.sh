@@ -172,5 +172,19 @@ log email admin@example.com msgtext "Pool exhausted"'
 [ "$got" = "$want" ] || fail "argv: got '$got'"
 [ "$(stat -c %a "$conf")" = 600 ] || fail "argv: mode $(stat -c %a "$conf")"
 
+# `!` comments of a hand-written file survive a save where they stood.
+printf '%s\n' '! the alerts of this host' 'mail smtpserver smtp.example.com' '' \
+	'! who is woken at night' 'log email oncall@example.com level critical' >"$conf"
+chmod 600 "$conf"
+"$LOGMAIL" --config "$conf" configure <<<'log email oncall@example.com rate-limit 5' ||
+	fail "comments: configure"
+want='! the alerts of this host
+mail smtpserver smtp.example.com
+
+! who is woken at night
+log email oncall@example.com level critical
+log email oncall@example.com rate-limit 5'
+[ "$(cat "$conf")" = "$want" ] || fail "comments: got '$(cat "$conf")'"
+
 [ $fails -eq 0 ] || exit 1
 echo "cli-configure: all passed"

@@ -1238,3 +1238,50 @@ Test(conf, save_refused_when_the_file_changed)
 	snprintf(path + strlen(path), sizeof(path) - strlen(path), ".lock");
 	cr_assert_eq(file_mode(path), 0600);
 }
+
+/* A save keeps the file's `!` comments where they stood: before the line
+ * they were written above (in any spelling of it), at the end when that
+ * line is gone; blank lines alone are not kept. */
+Test(conf, save_keeps_comments_where_they_stood)
+{
+	char path[160];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/logmail.conf", dir);
+	write_file(path,
+		   "! logmail.conf: the site's alerts\n"
+		   "! (edited with logmail configure)\n"
+		   "mail smtp mx.example.com\n"
+		   "\n"
+		   "! the on-call team\n"
+		   "log email oncall@example.com level crit\n"
+		   "\n"
+		   "! storage, until the new array is in\n"
+		   "log email disk@example.com msgtext \"I/O error\"\n"
+		   "! the end\n",
+		   0600);
+	cr_assert_eq(conf_load(c, path, &err), CONF_OK, "%s", err.msg);
+	ok("mail from alerts@example.com");
+	ok("no log email disk@example.com");
+	cr_assert_eq(conf_save(c, path, &err), CONF_OK, "%s", err.msg);
+	text = slurp(path);
+	cr_assert_str_eq(text, "! logmail.conf: the site's alerts\n"
+			       "! (edited with logmail configure)\n"
+			       "mail smtpserver mx.example.com\n"
+			       "mail from alerts@example.com\n"
+			       "\n"
+			       "! the on-call team\n"
+			       "log email oncall@example.com level critical\n"
+			       "\n"
+			       "! storage, until the new array is in\n"
+			       "! the end\n");
+	free(text);
+	/* and again, read back: nothing doubles */
+	cr_assert_eq(conf_load(c, path, &err), CONF_OK, "%s", err.msg);
+	cr_assert_eq(conf_save(c, path, &err), CONF_OK, "%s", err.msg);
+	text = slurp(path);
+	cr_assert_eq(strstr(strstr(text, "! the on-call team") + 1, "! the on-call team"), NULL);
+	cr_assert_not_null(strstr(text, "! storage, until the new array is in\n! the end\n"), "%s",
+			   text);
+	free(text);
+}
