@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "config/conf.h"
 #include "engine/oauth.h"
+#include "engine/params.h"
 #include "smtp/smtp.h"
 #include "util/address.h"
 
@@ -147,36 +148,6 @@ static void transcript(void *arg, char dir, const char *line)
 	cli_debug_line(e->cli, LOG_DEBUG, text);
 }
 
-static enum smtp_tls tls_of(enum conf_tls t)
-{
-	switch (t) {
-	case CONF_TLS_STARTTLS:
-		return SMTP_TLS_STARTTLS;
-	case CONF_TLS_SMTPS:
-		return SMTP_TLS_SMTPS;
-	default:
-		return SMTP_TLS_NONE;
-	}
-}
-
-static enum smtp_auth auth_of(enum conf_auth a)
-{
-	switch (a) {
-	case CONF_AUTH_CRAMMD5:
-		return SMTP_AUTH_CRAMMD5;
-	case CONF_AUTH_LOGIN:
-		return SMTP_AUTH_LOGIN;
-	case CONF_AUTH_PLAIN:
-		return SMTP_AUTH_PLAIN;
-	case CONF_AUTH_XOAUTH2:
-		return SMTP_AUTH_XOAUTH2;
-	case CONF_AUTH_OAUTHBEARER:
-		return SMTP_AUTH_OAUTHBEARER;
-	default:
-		return SMTP_AUTH_NONE;
-	}
-}
-
 /* What one delivery needs besides the configuration. */
 struct delivery {
 	struct smtp_params p;
@@ -210,15 +181,8 @@ static int delivery_start(struct cli *cli, struct delivery *d, unsigned timeout)
 	enum spool_debug level = spool_debug_level(cli->spool);
 
 	memset(d, 0, sizeof(*d));
-	p->host = c->server;
-	p->port = conf_effective_port(c);
-	p->tls = tls_of(c->tls);
-	p->tls_verify = c->tls_verify;
-	p->ca_file = c->tls_ca_file;
-	p->auth = auth_of(c->auth);
-	p->auth_cleartext = c->auth_cleartext;
+	engine_smtp_params(c, p);
 	p->timeout_sec = c->timeout_sec ? c->timeout_sec : timeout;
-	p->helo_name = c->helo;
 	p->cancelled = user_interrupted;
 	if (level != SPOOL_DEBUG_OFF) {
 		openlog("logmail", LOG_PID, LOG_MAIL);
@@ -232,7 +196,6 @@ static int delivery_start(struct cli *cli, struct delivery *d, unsigned timeout)
 		}
 	}
 	if (p->auth == SMTP_AUTH_XOAUTH2 || p->auth == SMTP_AUTH_OAUTHBEARER) {
-		p->username = c->username;
 		if (engine_oauth_params(&d->oauth, c, cli->config_path, cli->spool, p, d->why,
 					sizeof(d->why)) < 0)
 			return EX_CONFIG;
@@ -245,7 +208,6 @@ static int delivery_start(struct cli *cli, struct delivery *d, unsigned timeout)
 				 err.msg);
 			return EX_CONFIG;
 		}
-		p->username = c->username;
 		p->password = d->pw;
 	}
 	return EX_OK;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "engine/params.h"
 #include "engine/oauth.h"
 #include "util/util.h"
 
@@ -111,28 +112,6 @@ static void event(void *arg, const char *line)
 	engine_log(arg, LOG_INFO, ENGINE_FAULT_NONE, "%s", line);
 }
 
-static void params_from_conf(const struct conf *c, struct smtp_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->host = c->server;
-	p->port = conf_effective_port(c);
-	p->tls = c->tls == CONF_TLS_STARTTLS ? SMTP_TLS_STARTTLS
-		 : c->tls == CONF_TLS_SMTPS  ? SMTP_TLS_SMTPS
-					     : SMTP_TLS_NONE;
-	p->tls_verify = c->tls_verify;
-	p->ca_file = c->tls_ca_file;
-	p->auth = c->auth == CONF_AUTH_CRAMMD5 ? SMTP_AUTH_CRAMMD5
-		  : c->auth == CONF_AUTH_LOGIN ? SMTP_AUTH_LOGIN
-		  : c->auth == CONF_AUTH_PLAIN ? SMTP_AUTH_PLAIN
-		  : c->auth == CONF_AUTH_XOAUTH2 ? SMTP_AUTH_XOAUTH2
-		  : c->auth == CONF_AUTH_OAUTHBEARER ? SMTP_AUTH_OAUTHBEARER
-					       : SMTP_AUTH_NONE;
-	p->username = c->username;
-	p->auth_cleartext = c->auth_cleartext;
-	p->timeout_sec = c->timeout_sec;
-	p->helo_name = c->helo;
-}
-
 static void tally_run(struct engine *e, const struct spool_run *run)
 {
 	atomic_fetch_add_explicit(&e->tally.mails_sent, run->sent, memory_order_relaxed);
@@ -167,7 +146,7 @@ static bool deliver(struct engine_gen *g, struct spool **sp, struct engine_oauth
 		engine_log(e, LOG_ERR, ENGINE_FAULT_IO, "spool %s: %s", e->spool_dir, err.msg);
 		return true;
 	}
-	params_from_conf(g->conf, &p);
+	engine_smtp_params(g->conf, &p);
 	if (p.auth == SMTP_AUTH_XOAUTH2 || p.auth == SMTP_AUTH_OAUTHBEARER) {
 		if (engine_oauth_params(oauth, g->conf, e->config_path, *sp, &p, why,
 					sizeof(why)) < 0) {

@@ -13,6 +13,8 @@ engine_libengine_la_SOURCES = \
 	engine/rules.c \
 	engine/oauth.h \
 	engine/oauth.c \
+	engine/params.h \
+	engine/params.c \
 	engine/journal.h \
 	engine/journal.c
 engine_libengine_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
