@@ -81,14 +81,12 @@ queued=$(grep -l -x 'To: rate@example.com' "$RS_DIR/spool/queue"/* 2>/dev/null |
 lm_assert_eq "rate@'s held lines spooled at the stop, in one mail" 1 "$queued"
 
 show=$("$LOGMAIL" --config "$RS_DIR/logmail.conf" --spool "$RS_DIR/spool" show log config 2>&1)
+own=$(grep '^syslog\.' "$RS_DIR/all.log" | grep -c -v ' rsyslogd[^:]*: *omlogmail')
+received=$((N + 4 + own))
 lm_assert_match "show log config: burst@ counted once" \
-	"Email burst@example\.com:.*Statistics \.+ $N accepted by filter, $N mailed " \
+	"Email burst@example\.com:.*Statistics \.+ $received messages received, $N accepted by filter \([^)]*\) +Mailed \.+ $N messages " \
 	"$(tr '\n' ' ' <<<"$show")"
 lm_assert_match "show log config: rate@ counted once" \
-	"Email rate@example\.com:.*Statistics \.+ 4 accepted by filter, 4 mailed " \
+	"Email rate@example\.com:.*Statistics \.+ $received messages received, 4 accepted by filter \([^)]*\) +Mailed \.+ 4 messages " \
 	"$(tr '\n' ' ' <<<"$show")"
-own=$(grep '^syslog\.' "$RS_DIR/all.log" | grep -c -v ' rsyslogd[^:]*: *omlogmail')
-lm_assert_eq "show log config: received" \
-	"Statistics ..... $((N + 4 + own)) messages received" \
-	"$(grep -o '^Statistics \.* [0-9]* messages received' <<<"$show")"
 lm_done
