@@ -62,12 +62,24 @@ static void stats_restore(struct engine_gen *g, const char *path)
 	filter_stats_table_free(&t);
 }
 
+/* A failure is logged when it starts and when it ends, not every
+ * ENGINE_STATS_PERIOD: `show log config` shows older figures meanwhile. */
 void engine_stats_save(struct engine_gen *g)
 {
+	struct engine *e = g->e;
 	struct conf_err err;
+	bool ok;
 
-	if (g->e->stats_path != NULL)
-		(void)filter_stats_save(g->filters, g->e->stats_path, &err);
+	if (e->stats_path == NULL)
+		return;
+	ok = filter_stats_save(g->filters, e->stats_path, &err) == FILTER_OK;
+	if (!ok && !atomic_exchange(&e->stats_failed, true))
+		engine_log(e, LOG_WARNING, ENGINE_FAULT_NONE,
+			   "statistics not saved (`show log config` shows older figures): %s",
+			   err.msg);
+	else if (ok && atomic_exchange(&e->stats_failed, false))
+		engine_log(e, LOG_INFO, ENGINE_FAULT_NONE, "statistics saved again in %s",
+			   e->stats_path);
 }
 
 /* Parse the file, then the extra lines, compile the filters (the logcheck

@@ -104,7 +104,8 @@ struct engine {
 	time_t synced_at;        /* when journal_sync last ran */
 	off_t journal_compacted; /* size after the last compaction */
 
-	_Atomic time_t clock; /* a dry run's latest now */
+	_Atomic time_t clock;      /* a dry run's latest now */
+	_Atomic bool stats_failed; /* the last save of <spool>/stats failed (logged) */
 	struct engine_tally tally;
 };
 

@@ -244,6 +244,7 @@ enum smtp_status outbox_start(struct outbox **out, const struct outbox_params *p
 {
 	struct outbox *ob = calloc(1, sizeof(*ob));
 	enum smtp_status st;
+	int rc;
 
 	*out = NULL;
 	if (ob == NULL || !init_sync(ob)) {
@@ -263,9 +264,10 @@ enum smtp_status outbox_start(struct outbox **out, const struct outbox_params *p
 		outbox_free(ob);
 		return st;
 	}
-	if (pthread_create(&ob->thread, NULL, outbox_main, ob) != 0) {
+	rc = pthread_create(&ob->thread, NULL, outbox_main, ob);
+	if (rc != 0) { /* pthread_create returns its error; errno is not set */
 		snprintf(err->msg, sizeof(err->msg), "outbox: cannot start a thread: %s",
-			 strerror(errno));
+			 strerror(rc));
 		outbox_free(ob);
 		return SMTP_ENOMEM;
 	}

@@ -557,6 +557,23 @@ Test(engine, a_changed_file_is_read_again)
 	engine_free(e);
 }
 
+/* A stats file that cannot be written is said, once. */
+Test(engine, a_failed_stats_save_is_logged)
+{
+	char path[400];
+	struct engine *e;
+
+	write_conf("log email a@example.com level errors\n");
+	e = engine_open();
+	cr_assert_eq(engine_start(e), ENGINE_OK);
+	snprintf(path, sizeof(path), "%s/stats", spool);
+	unlink(path);
+	cr_assert_eq(mkdir(path, 0700), 0); /* nothing can be renamed over it */
+	engine_free(e);
+	cr_assert_eq(count_logged("statistics not saved (`show log config` shows older figures): "),
+		     1, "%s", log_text);
+}
+
 /* rate-limit 2 with a mail per message (each urgent): reloads in between do not start
  * a new hour. */
 Test(engine, a_reload_keeps_the_rate_limit)
