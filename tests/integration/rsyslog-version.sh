@@ -10,7 +10,7 @@ trap 'rs_show_failure; lm_cleanup' EXIT
 
 rs_logmail_conf <<<"log email a@example.com level errors"
 rs_conf
-out=$("$RSYSLOGD" -N1 -f "$RS_DIR/rsyslog.conf" 2>&1)
+out=$("${RS_PRELOAD[@]}" "$RSYSLOGD" -N1 -f "$RS_DIR/rsyslog.conf" 2>&1)
 lm_assert_eq "the installed rsyslogd: -N1 status" 0 $?
 lm_assert_eq "the installed rsyslogd: nothing said" "" "$(grep 'omlogmail' <<<"$out")"
 
