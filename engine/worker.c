@@ -301,6 +301,8 @@ static void journal_then_add(struct engine_worker *w, time_t now)
 		e->journal_failed = true;
 		e->unjournaled += w->n_msgs;
 		atomic_fetch_add_explicit(&e->tally.unjournaled, w->n_msgs, memory_order_relaxed);
+	} else {
+		e->journal_failed = false; /* the next failure is said again */
 	}
 	add_to_digests(w, now);
 	/* settling is the delivery thread's work, off the workers; in a storm
