@@ -317,7 +317,7 @@ const struct conf_recipient *conf_recipient_find(const struct conf *c, const cha
 #define CONF_DEFAULT_RATE_PER_HOUR 20
 #define CONF_DEFAULT_FOLD          true
 
-/* ---- The command tree (config/cmdtree.c) ------------------------------------
+/* ---- The command tree (config/words.c, declare.c, vtypes.c, cmdtree.c) ---------
  *
  * Every command logmail knows is declared once, as a struct conf_cmd: its
  * syntax in the AlliedWare Plus notation and one help line per word.  The
@@ -330,7 +330,7 @@ const struct conf_recipient *conf_recipient_find(const struct conf *c, const cha
  *   keyword          lower case, digits and '-': matched as typed or by any
  *                    prefix that no other keyword at that place shares
  *   WORD, LINE ...   an upper-case placeholder: a value of that type (the
- *                    types are listed in cmdtree.c: WORD, LINE, FILE, HOST,
+ *                    types are listed in vtypes.c: WORD, LINE, FILE, HOST,
  *                    ADDRESS, PASSWORD, LEVEL, FACILITY, OFFSET; REGEX and
  *                    COMMAND take the rest of the line)
  *   <1-65535>        a number in that range
