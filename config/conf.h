@@ -324,7 +324,8 @@ const struct conf_recipient *conf_recipient_find(const struct conf *c, const cha
  * parser, `?` help, Tab completion, abbreviations, the errors and the
  * command list of logmail(1) all come from these declarations.  The
  * configuration commands are conf_commands (config/parse.c, with their
- * handlers); the exec commands are the CLI's (cli/commands.c).
+ * handlers there and in parse_log.c); the exec commands are the CLI's
+ * (cli/commands.c).
  *
  * The notation:
  *   keyword          lower case, digits and '-': matched as typed or by any

@@ -51,6 +51,16 @@ void conf_notes_clear(struct conf *c);
  * that (out may be NULL to check only). */
 int conf_offset_parse(const char *s, int *out);
 
+/* Running one command (parse.c), shared with the file loader (load.c).
+ * conf_err_start clears err and names the file and line; conf_line_trivial
+ * is true for a comment or a blank line; conf_exec_in_place runs line
+ * against c itself, which may be half changed on error (callers work on a
+ * copy), and sets *saw_password when the line gave a password. */
+void conf_err_start(struct conf_err *err, const char *file, unsigned lineno);
+bool conf_line_trivial(const char *line);
+enum conf_status conf_exec_in_place(struct conf *c, const char *line, struct conf_err *err,
+				    bool *saw_password);
+
 /* The stamp of a file from its stat. */
 void conf_stamp_of(struct conf_stamp *s, const struct stat *st);
 
