@@ -3,7 +3,8 @@
 # and facilities with conf_level_name / conf_facility_name).
 noinst_LTLIBRARIES += filters/libfilters.la
 filters_libfilters_la_SOURCES = filters/filter.h filters/filter.c filters/stats.c filters/show.c \
-	filters/multire.h filters/multire.c filters/logcheck.h filters/logcheck.c
+	filters/multire.h filters/multire.c filters/logcheck.h filters/logcheck-internal.h \
+	filters/logcheck.c
 if HAVE_VECTORSCAN
 filters_libfilters_la_SOURCES += filters/hscache.h filters/hscache.c
 endif

@@ -27,11 +27,11 @@
  *
  *   ^(\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ REST
  *
- * (see headers[] below).  Where the header matches a line it ends at one
+ * (see lc_headers[] below).  Where the header matches a line it ends at one
  * place only: the first alternative is 15 bytes with a blank at [3], the
  * second 32 bytes without, and the host name cannot hold a blank, so it
  * runs to the first blank after it.  So "the rule matches" is "the header
- * matches (head_parse, a few byte comparisons) and ^REST matches the text
+ * matches (lc_head_parse, a few byte comparisons) and ^REST matches the text
  * after the host name".  REST is matched on its own only when that says
  * the same thing: no `|` outside a group (the alternation would take the
  * header with it), no anchor to the start of the text and no
@@ -47,42 +47,11 @@
  * `(`.  When the start of a REST can only be one of a few literal strings,
  * each running into one of those characters ("sshd\[", "(/USR/SBIN/)?CRON\[",
  * "su(\[[0-9]+\])?:"), every line it matches has one of those tokens, and it
- * goes into those tokens' databases (rest_tokens); the others go into one
+ * goes into those tokens' databases (lc_rest_tokens); the others go into one
  * generic database.  A line is scanned by its token's database, the generic
  * one and the whole-line one, not by the rules of the other programs.
- *
- * Two groups
- * ----------
- * The rules of cracking.d, cracking.ignore.d, violations.d and
- * violations.ignore.d (a few dozen) decide the Security sections, and every
- * one of them that matches is wanted.  The ignore.d.* rules (over a
- * thousand) only decide whether a line that none of those reported is a
- * System Event, and one match is enough: they are asked last, token
- * database first, and each database first tries, alone, the few rules that
- * answered yes last (multire_any's hint): logs repeat a few kinds of lines,
- * and most lines are ignored by a rule that ignored one shortly before.
- * With Vectorscan, the whole-line rules of both groups share one database,
- * scanned once for every line: a call costs about as much as the report
- * group's few whole-line rules, so the ignore group's come almost free
- * there, and a line no rule ignores (the System Events, where every
- * database is asked) is spared a call.  (PCRE2 alone runs each rule on its
- * own, and there the ignore group's keep their early stop.)
- * bench/README.md has the numbers.
- *
- * Ids
- * ---
- * In the first group a rule's id is 5 * its file + the header spelling it
- * was written with (0 for rules matched whole); a hit counts for the file
- * when the line's header is one that spelling accepts (`[[:alpha:]]{3}` is
- * not `\w{3}`), and the sections follow from which files matched
- * (logcheck_classify).  In the second group the file does not matter, and
- * the id is 5 * the rule's place in its database + the spelling; in the
- * shared whole-line database it is 5 * (the number of files + its place),
- * and any of them reads as the one file after the last, which no section
- * reports.  (Distinct ids: Vectorscan merges the rules of one id into one
- * automaton, which for a thousand of them takes minutes to build.)
  */
-#include "filters/logcheck.h"
+#include "filters/logcheck-internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -92,31 +61,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "filters/multire.h"
 #include "util/util.h"
 
 /* ---- bytes ------------------------------------------------------------------ */
-
-static bool is_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_word(unsigned char c)
-{
-	return is_alpha(c) || is_digit(c) || c == '_';
-}
-
-/* [[:space:]] in the C locale */
-static bool is_space(unsigned char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
 
 size_t logcheck_trim(const char *line, size_t len)
 {
@@ -125,14 +72,7 @@ size_t logcheck_trim(const char *line, size_t len)
 	return len;
 }
 
-/* A growing string. */
-struct buf {
-	char *s;
-	size_t n, cap;
-	bool nomem;
-};
-
-static void buf_put(struct buf *b, const char *s, size_t n)
+void lc_buf_put(struct buf *b, const char *s, size_t n)
 {
 	if (b->nomem)
 		return;
@@ -152,16 +92,16 @@ static void buf_put(struct buf *b, const char *s, size_t n)
 	b->s[b->n] = '\0';
 }
 
-static void buf_str(struct buf *b, const char *s)
+void lc_buf_str(struct buf *b, const char *s)
 {
-	buf_put(b, s, strlen(s));
+	lc_buf_put(b, s, strlen(s));
 }
 
 static void buf_insert(struct buf *b, size_t at, const char *s)
 {
 	size_t n = strlen(s), tail = b->n - at;
 
-	buf_put(b, s, n); /* grow by n */
+	lc_buf_put(b, s, n); /* grow by n */
 	if (!b->nomem) {
 		memmove(b->s + at + n, b->s + at, tail);
 		memcpy(b->s + at, s, n);
@@ -169,29 +109,6 @@ static void buf_insert(struct buf *b, size_t at, const char *s)
 }
 
 /* ---- bracket expressions ----------------------------------------------------- */
-
-struct byteset {
-	uint64_t w[4];
-};
-
-static void set_add(struct byteset *s, unsigned c)
-{
-	s->w[c / 64] |= 1ull << (c % 64);
-}
-
-static bool set_has(const struct byteset *s, unsigned c)
-{
-	return s->w[c / 64] >> (c % 64) & 1;
-}
-
-static int set_count(const struct byteset *s)
-{
-	int n = 0;
-
-	for (int i = 0; i < 4; i++)
-		n += __builtin_popcountll(s->w[i]);
-	return n;
-}
 
 /* The POSIX classes in the C locale. */
 static bool class_has(const char *name, size_t len, unsigned c, bool *known)
@@ -266,9 +183,7 @@ static int bracket_element(const char *s, size_t *i, struct byteset *set, unsign
 	return 1;
 }
 
-/* The bracket expression at s[*i] (just after its `[`) into set; *i moves
- * past its `]`.  0, or -1 with *why. */
-static int bracket(const char *s, size_t *i, struct byteset *set, const char **why)
+int lc_bracket(const char *s, size_t *i, struct byteset *set, const char **why)
 {
 	bool neg = s[*i] == '^', first = true;
 
@@ -323,17 +238,17 @@ static void put_byte(struct buf *b, unsigned c)
 		snprintf(tmp, sizeof(tmp), "%c", (char)c);
 	else
 		snprintf(tmp, sizeof(tmp), "\\x%02x", c);
-	buf_str(b, tmp);
+	lc_buf_str(b, tmp);
 }
 
 /* A set as a PCRE2 class of ranges. */
 static void put_set(struct buf *b, const struct byteset *set)
 {
 	if (set_count(set) == 0) {
-		buf_str(b, "[^\\x00-\\xff]");
+		lc_buf_str(b, "[^\\x00-\\xff]");
 		return;
 	}
-	buf_str(b, "[");
+	lc_buf_str(b, "[");
 	for (unsigned c = 0; c < 256; c++) {
 		unsigned end = c;
 
@@ -344,22 +259,19 @@ static void put_set(struct buf *b, const struct byteset *set)
 		put_byte(b, c);
 		if (end > c) {
 			if (end > c + 1)
-				buf_str(b, "-");
+				lc_buf_str(b, "-");
 			put_byte(b, end);
 		}
 		c = end;
 	}
-	buf_str(b, "]");
+	lc_buf_str(b, "]");
 }
 
 /* ---- intervals --------------------------------------------------------------- */
 
 #define RE_DUP_MAX_GNU 32767
 
-/* A GNU interval at s (its `{`): its length with *lo, *hi (-1: no upper
- * bound); 0 when s starts no interval (the `{` is a character); -1 when it
- * is an invalid one. */
-static int interval(const char *s, long *lo, long *hi)
+int lc_interval(const char *s, long *lo, long *hi)
 {
 	const char *p = s + 1;
 	char *end;
@@ -394,10 +306,6 @@ static int interval(const char *s, long *lo, long *hi)
 
 #define XL_DEPTH 64
 
-#define XL_ANCHOR  1u /* `^` or \` : anchored to the start of the text */
-#define XL_BACKREF 2u
-#define XL_TOP_ALT 4u /* `|` outside any group */
-
 struct xl {
 	struct buf out;
 	size_t atom;  /* where the last atom starts in out */
@@ -413,7 +321,7 @@ static void xl_atom(struct xl *x, const char *s, bool assertion)
 {
 	x->atom = x->out.n;
 	x->last = assertion ? ASSERTION : ATOM;
-	buf_str(&x->out, s);
+	lc_buf_str(&x->out, s);
 }
 
 static void xl_char(struct xl *x, unsigned c)
@@ -446,10 +354,10 @@ static void xl_quant(struct xl *x, const char *q)
 		return;
 	if (x->last != ATOM) {
 		buf_insert(&x->out, x->atom, "(?:");
-		buf_str(&x->out, ")");
+		lc_buf_str(&x->out, ")");
 	}
 	x->quant = x->out.n;
-	buf_str(&x->out, q);
+	lc_buf_str(&x->out, q);
 	x->last = QUANTIFIED;
 }
 
@@ -486,7 +394,7 @@ static int xl_backslash(struct xl *x, unsigned char c)
 static int xl_interval(struct xl *x, const char *s, size_t *i)
 {
 	long lo, hi;
-	int n = interval(s + *i, &lo, &hi);
+	int n = lc_interval(s + *i, &lo, &hi);
 	char q[48];
 
 	if (n < 0) {
@@ -520,7 +428,7 @@ static int xl_step(struct xl *x, const char *s, size_t *i)
 		return xl_backslash(x, (unsigned char)s[*i - 1]);
 	case '[':
 		(*i)++;
-		if (bracket(s, i, &set, &x->why) < 0)
+		if (lc_bracket(s, i, &set, &x->why) < 0)
 			return -1;
 		x->atom = x->out.n;
 		x->last = ATOM;
@@ -532,7 +440,7 @@ static int xl_step(struct xl *x, const char *s, size_t *i)
 			return -1;
 		}
 		x->group[x->depth++] = x->out.n;
-		buf_str(&x->out, "(");
+		lc_buf_str(&x->out, "(");
 		x->last = NOTHING;
 		break;
 	case ')':
@@ -542,12 +450,12 @@ static int xl_step(struct xl *x, const char *s, size_t *i)
 		}
 		x->atom = x->group[--x->depth];
 		x->last = ATOM;
-		buf_str(&x->out, ")");
+		lc_buf_str(&x->out, ")");
 		break;
 	case '|':
 		if (x->depth == 0)
 			x->flags |= XL_TOP_ALT;
-		buf_str(&x->out, "|");
+		lc_buf_str(&x->out, "|");
 		x->last = NOTHING;
 		break;
 	case '^':
@@ -579,7 +487,7 @@ static int xl_step(struct xl *x, const char *s, size_t *i)
 }
 
 /* The translation of ere with its XL_* flags in *flags. */
-static char *translate(const char *ere, unsigned *flags, char *why, size_t why_size)
+char *lc_translate(const char *ere, unsigned *flags, char *why, size_t why_size)
 {
 	struct xl x = {.last = NOTHING};
 	size_t i = 0;
@@ -592,7 +500,7 @@ static char *translate(const char *ere, unsigned *flags, char *why, size_t why_s
 	if (!x.why && x.out.nomem)
 		x.why = "out of memory";
 	if (!x.why && !x.out.s)
-		buf_str(&x.out, ""); /* the empty ERE matches everything */
+		lc_buf_str(&x.out, ""); /* the empty ERE matches everything */
 	if (x.why || x.out.nomem) {
 		snprintf(why, why_size, "%s", x.why ? x.why : "out of memory");
 		free(x.out.s);
@@ -606,17 +514,12 @@ char *logcheck_ere_to_pcre(const char *ere, char *why, size_t why_size)
 {
 	unsigned flags;
 
-	return translate(ere, &flags, why, why_size);
+	return lc_translate(ere, &flags, why, why_size);
 }
 
 /* ---- the header --------------------------------------------------------------- */
 
-/* Header spellings: variant 1 + 2 * alpha + !rfc, so 1..4. */
-static const struct header {
-	const char *ere;
-	bool alpha; /* [[:alpha:]]{3} rather than \w{3} */
-	bool rfc;   /* |[0-9T:.+-]{32}: the RFC 3339 timestamp too */
-} headers[] = {
+const struct header lc_headers[LC_N_HEADERS] = {
     {"^(\\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ", false, true},
     {"^(\\w{3} [ :0-9]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ", false, true},
     {"^([[:alpha:]]{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ ", true, true},
@@ -626,14 +529,6 @@ static const struct header {
     {"^[[:alpha:]]{3} [ :[:digit:]]{11} [._[:alnum:]-]+ ", true, false},
     {"^[[:alpha:]]{3} [ :0-9]{11} [._[:alnum:]-]+ ", true, false},
 };
-#define N_HEADERS  (sizeof(headers) / sizeof(headers[0]))
-#define N_VARIANTS 5 /* 0: whole line; 1..4: a header spelling */
-
-static unsigned variant_of(const struct header *h)
-{
-	return 1 + 2 * h->alpha + !h->rfc;
-}
-
 /* The bytes of `[ :[:digit:]]{11}` and of `[0-9T:.+-]{32}`. */
 static bool trad_time_char(unsigned char c)
 {
@@ -658,9 +553,7 @@ static bool host_char(unsigned char c)
 	return is_alpha(c) || is_digit(c) || c == '.' || c == '_' || c == '-';
 }
 
-/* Where the text after the host name starts, and which variants accept the
- * line's header (bit v); false when no header spelling matches. */
-static bool head_parse(const char *s, size_t n, size_t *rest, unsigned *accept)
+bool lc_head_parse(const char *s, size_t n, size_t *rest, unsigned *accept)
 {
 	size_t i, j;
 
@@ -696,33 +589,21 @@ static bool head_parse(const char *s, size_t n, size_t *rest, unsigned *accept)
  * the program ("postfix/smtpd\[", "(/USR/SBIN/)?CRON\[").  A line and the
  * rules that can match it get the same token, which is all the filing
  * needs. */
-static bool token_end(char c)
+bool lc_token_end(char c)
 {
 	return c == '[' || c == ':' || c == ' ' || c == '(';
 }
 
-static size_t token_len(const char *s, size_t n)
+size_t lc_token_len(const char *s, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n && !token_end(s[i]))
+	while (i < n && !lc_token_end(s[i]))
 		i++;
 	return i;
 }
 
 /* ---- the tokens a rule's rest can start with ------------------------------------ */
-
-#define TOK_MAX 32 /* strings followed at once */
-#define TOK_LEN 64
-
-/* Literal strings; a "closed" one has reached a token end, and what follows
- * it does not matter. */
-struct strs {
-	char s[TOK_MAX][TOK_LEN];
-	uint8_t len[TOK_MAX];
-	bool closed[TOK_MAX];
-	int n;
-};
 
 static bool strs_all_closed(const struct strs *a)
 {
@@ -756,7 +637,7 @@ static int strs_cat(struct strs *a, const struct strs *b)
 					return -1;
 				}
 				d[n++] = b->s[j][k];
-				closed = token_end(b->s[j][k]);
+				closed = lc_token_end(b->s[j][k]);
 			}
 			r->len[r->n] = (uint8_t)n;
 			r->closed[r->n++] = closed;
@@ -785,7 +666,7 @@ static int strs_add(struct strs *a, unsigned char c)
 		return -1;
 	a->s[a->n][0] = (char)c;
 	a->len[a->n] = 1;
-	a->closed[a->n++] = token_end((char)c);
+	a->closed[a->n++] = lc_token_end((char)c);
 	return 0;
 }
 
@@ -815,12 +696,12 @@ static int item_quantifier(const char *re, size_t *i, struct strs *out)
 		lo = 0, hi = -1;
 	else if (re[*i] == '+')
 		hi = -1;
-	else if (re[*i] != '{' || (n = interval(re + *i, &lo, &hi)) == 0)
+	else if (re[*i] != '{' || (n = lc_interval(re + *i, &lo, &hi)) == 0)
 		return 0; /* none */
 	if (n < 0 || (lo == 0 && hi != 1))
 		return -1;
 	*i += (size_t)n;
-	if (re[*i] && (strchr("*+?", re[*i]) || (re[*i] == '{' && interval(re + *i, &lo, &hi))))
+	if (re[*i] && (strchr("*+?", re[*i]) || (re[*i] == '{' && lc_interval(re + *i, &lo, &hi))))
 		return -1; /* quantifiers on quantifiers: not worth it */
 	if (lo == 0)
 		return strs_add_empty(out);
@@ -847,7 +728,7 @@ static int item_strings(const char *re, size_t *i, struct strs *out, int depth)
 		*i += 2;
 	} else if (c == '[') {
 		(*i)++;
-		if (bracket(re, i, &set, &why) < 0 || set_count(&set) > 8)
+		if (lc_bracket(re, i, &set, &why) < 0 || set_count(&set) > 8)
 			return -1;
 		for (unsigned b = 0; b < 256; b++)
 			if (set_has(&set, b) && strs_add(out, (unsigned char)b) < 0)
@@ -856,7 +737,7 @@ static int item_strings(const char *re, size_t *i, struct strs *out, int depth)
 		(*i)++;
 		if (depth >= TOK_DEPTH || seq_strings(re, i, out, true, depth + 1) < 0)
 			return -1;
-	} else if (c == '{' && interval(re + *i, &lo, &hi) == 0) {
+	} else if (c == '{' && lc_interval(re + *i, &lo, &hi) == 0) {
 		strs_add(out, c);
 		(*i)++;
 	} else if (c && !strchr(".*+?{|^$()", c)) {
@@ -888,7 +769,7 @@ static int skip_alternative(const char *re, size_t *i)
 		}
 		if (c == '[') {
 			(*i)++;
-			if (bracket(re, i, &set, &why) < 0)
+			if (lc_bracket(re, i, &set, &why) < 0)
 				return -1;
 			continue;
 		}
@@ -954,10 +835,7 @@ out:
 	return rc;
 }
 
-/* The tokens a line must have for rest (an ERE matched from the start of the
- * text after the host name) to match it: 0 with them in *tokens, each cut at
- * its token end, or -1 when there is no such short list. */
-static int rest_tokens(const char *rest, struct strs *tokens)
+int lc_rest_tokens(const char *rest, struct strs *tokens)
 {
 	size_t i = 0;
 
@@ -965,7 +843,7 @@ static int rest_tokens(const char *rest, struct strs *tokens)
 	    !strs_all_closed(tokens))
 		return -1;
 	for (int k = 0; k < tokens->n; k++)
-		tokens->len[k] = (uint8_t)token_len(tokens->s[k], tokens->len[k]);
+		tokens->len[k] = (uint8_t)lc_token_len(tokens->s[k], tokens->len[k]);
 	return 0;
 }
 
@@ -996,58 +874,6 @@ void logcheck_heading(enum logcheck_section s, const char *file, char *buf, size
 		snprintf(buf, size, "%s", logcheck_section_name(s));
 }
 
-struct lc_file {
-	char *name; /* its name in its directory */
-	enum logcheck_dir dir;
-};
-
-enum rule_state { RULE_OK, RULE_FAILED, RULE_FALLBACK };
-
-struct rule {
-	uint32_t file;
-	unsigned line;
-	char *ere;
-	enum rule_state state;
-	char *msg; /* why FAILED or FALLBACK */
-};
-
-/* One pattern handed to multire: a rule, whole or from after its header. */
-struct pat {
-	char *re;    /* PCRE2 syntax */
-	unsigned id; /* 5 * file + header spelling (0: the pattern checks the header itself) */
-	uint32_t rule;
-	bool rest;   /* matched against the text after the host name, else the whole line */
-	bool tokens; /* in the token databases (tok_entry), else in the shared one */
-	int group;   /* GROUP_REPORT or GROUP_IGNORE */
-};
-
-/* The rules that decide the Security sections, all evaluated; the ignore.d.*
- * rules, of which one match is enough. */
-enum { GROUP_REPORT, GROUP_IGNORE, N_GROUPS };
-
-struct tok_entry {
-	int group;
-	char token[TOK_LEN];
-	uint8_t len;
-	uint32_t pat;
-};
-
-struct loader {
-	const char *dir;
-	unsigned flags;
-	const char *cache; /* for Vectorscan's databases (multire_compile_cached) */
-	struct logcheck_report *rep;
-	struct lc_file *files;
-	size_t n_files;
-	struct rule *rules;
-	size_t n_rules;
-	struct pat *pats;
-	size_t n_pats;
-	struct tok_entry *toks;
-	size_t n_toks;
-	bool nomem;
-};
-
 static void *grow(void *v, size_t n, size_t size, bool *nomem)
 {
 	void *p;
@@ -1062,10 +888,7 @@ static void *grow(void *v, size_t n, size_t size, bool *nomem)
 	return p;
 }
 
-/* Room for one more element at the end of the vector whose pointer is at
- * vecp and whose length is *n: the new element, zeroed and counted; NULL
- * (and *nomem) when out of memory, the vector left as it was. */
-static void *push(void *vecp, size_t *n, size_t size, bool *nomem)
+void *lc_push(void *vecp, size_t *n, size_t size, bool *nomem)
 {
 	void *v, *nv;
 
@@ -1077,8 +900,6 @@ static void *push(void *vecp, size_t *n, size_t size, bool *nomem)
 	return (char *)nv + (*n)++ * size;
 }
 
-#define PUSH(L, vec, cnt) push(&(L)->vec, &(L)->cnt, sizeof(*(L)->vec), &(L)->nomem)
-
 static void note(struct loader *L, enum logcheck_note_kind kind, const char *file, unsigned line,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -1086,7 +907,7 @@ static void note(struct loader *L, enum logcheck_note_kind kind, const char *fil
 		 const char *fmt, ...)
 {
 	struct logcheck_report *rep = L->rep;
-	struct logcheck_note *n = push(&rep->notes, &rep->n_notes, sizeof(*n), &L->nomem);
+	struct logcheck_note *n = lc_push(&rep->notes, &rep->n_notes, sizeof(*n), &L->nomem);
 	char msg[512];
 	va_list ap;
 
@@ -1163,7 +984,7 @@ static void read_rules(struct loader *L, uint32_t file, const char *path, FILE *
 	free(line);
 }
 
-static int name_cmp(const void *a, const void *b)
+int lc_name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -1190,7 +1011,7 @@ static char **list_files(struct loader *L, enum logcheck_dir d, const char *path
 			break;
 		}
 		if (run_parts_name(e->d_name) && stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (slot = push(&names, n, sizeof(*names), &L->nomem)) &&
+		    (slot = lc_push(&names, n, sizeof(*names), &L->nomem)) &&
 		    !(*slot = strdup(e->d_name))) {
 			(*n)--;
 			L->nomem = true;
@@ -1199,7 +1020,7 @@ static char **list_files(struct loader *L, enum logcheck_dir d, const char *path
 	}
 	closedir(dp);
 	if (*n)
-		qsort(names, *n, sizeof(*names), name_cmp);
+		qsort(names, *n, sizeof(*names), lc_name_cmp);
 	return names;
 }
 
@@ -1246,7 +1067,7 @@ static void sig_stat(struct buf *b, const char *path, const char *name)
 	struct stat st;
 	char tmp[192];
 
-	buf_str(b, name);
+	lc_buf_str(b, name);
 	if (stat(path, &st) < 0) {
 		snprintf(tmp, sizeof(tmp), " -%d\n", errno);
 	} else {
@@ -1255,7 +1076,7 @@ static void sig_stat(struct buf *b, const char *path, const char *name)
 			 st.st_mtim.tv_nsec, (intmax_t)st.st_ctim.tv_sec, st.st_ctim.tv_nsec,
 			 (unsigned)st.st_mode);
 	}
-	buf_str(b, tmp);
+	lc_buf_str(b, tmp);
 }
 
 /* The lines of directory path's entries, sorted (readdir's order may
@@ -1273,7 +1094,7 @@ static void sig_dir(struct buf *b, const char *path)
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if ((slot = push(&names, &n, sizeof(*names), &nomem)) &&
+		if ((slot = lc_push(&names, &n, sizeof(*names), &nomem)) &&
 		    !(*slot = strdup(e->d_name)))
 			n--, nomem = true;
 	}
@@ -1281,7 +1102,7 @@ static void sig_dir(struct buf *b, const char *path)
 		closedir(dp);
 	b->nomem = b->nomem || nomem;
 	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
+		qsort(names, n, sizeof(*names), lc_name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		char *full = NULL;
 
@@ -1358,7 +1179,7 @@ static bool starts_with_quantifier(const char *s)
 {
 	long lo, hi;
 
-	return *s == '*' || *s == '+' || *s == '?' || (*s == '{' && interval(s, &lo, &hi) != 0);
+	return *s == '*' || *s == '+' || *s == '?' || (*s == '{' && lc_interval(s, &lo, &hi) != 0);
 }
 
 /* Rule k, which starts with header h (see the top of the file): matched
@@ -1375,7 +1196,7 @@ static int header_rule(struct loader *L, uint32_t k, const struct header *h)
 	struct pat *p;
 	bool split;
 
-	if (starts_with_quantifier(rest) || !(re = translate(rest, &flags, why, sizeof(why))))
+	if (starts_with_quantifier(rest) || !(re = lc_translate(rest, &flags, why, sizeof(why))))
 		return 1;
 	if (flags & XL_TOP_ALT) { /* the alternation takes the header with it */
 		free(re);
@@ -1383,7 +1204,7 @@ static int header_rule(struct loader *L, uint32_t k, const struct header *h)
 	}
 	split = !(flags & (XL_ANCHOR | XL_BACKREF));
 	if (split ? asprintf(&pattern, "^%s", re) < 0
-		  : !(pattern = translate(r->ere, &flags, why, sizeof(why)))) {
+		  : !(pattern = lc_translate(r->ere, &flags, why, sizeof(why)))) {
 		free(re);
 		return 1;
 	}
@@ -1395,7 +1216,7 @@ static int header_rule(struct loader *L, uint32_t k, const struct header *h)
 		free(t);
 		return 0;
 	}
-	if (rest_tokens(rest, t) == 0) {
+	if (lc_rest_tokens(rest, t) == 0) {
 		p->tokens = true;
 		add_tokens(L, t, (uint32_t)(L->n_pats - 1));
 	}
@@ -1410,19 +1231,19 @@ static void rule_fail(struct rule *r, enum rule_state st, const char *msg)
 	r->msg = strdup(msg);
 }
 
-static void rule_patterns(struct loader *L, uint32_t k)
+void lc_rule_patterns(struct loader *L, uint32_t k)
 {
 	struct rule *r = &L->rules[k];
 	unsigned flags;
 	char why[200], *re;
 
 	if (!(L->flags & LOGCHECK_ONE_DB)) {
-		for (size_t h = 0; h < N_HEADERS; h++)
-			if (strncmp(r->ere, headers[h].ere, strlen(headers[h].ere)) == 0)
-				if (header_rule(L, k, &headers[h]) == 0)
+		for (size_t h = 0; h < LC_N_HEADERS; h++)
+			if (strncmp(r->ere, lc_headers[h].ere, strlen(lc_headers[h].ere)) == 0)
+				if (header_rule(L, k, &lc_headers[h]) == 0)
 					return;
 	}
-	if (!(re = translate(r->ere, &flags, why, sizeof(why)))) {
+	if (!(re = lc_translate(r->ere, &flags, why, sizeof(why)))) {
 		rule_fail(r, RULE_FAILED, why);
 		return;
 	}
@@ -1440,7 +1261,7 @@ static void rule_engine(struct rule *r, enum multire_engine e, const char *why)
 		rule_fail(r, RULE_FALLBACK, why);
 }
 
-static void check_patterns(struct loader *L)
+void lc_check_patterns(struct loader *L)
 {
 	char why[300];
 
@@ -1481,84 +1302,6 @@ static void report_rules(struct loader *L)
 }
 
 /* ---- the compiled rules --------------------------------------------------------- */
-
-struct bucket {
-	char *token;
-	size_t len;
-	uint32_t hash;
-	struct multire *rest; /* matched against the text after the host name */
-	struct multire *line; /* against the whole line (the rules with a back-reference) */
-};
-
-/* The databases of a group of rules. */
-struct group {
-	struct multire *generic; /* matched against the text after the host name */
-	struct bucket *buckets;  /* ...for lines with this token */
-	size_t n_buckets;
-	uint32_t *table; /* bucket index + 1 by token hash; 0: empty */
-	size_t mask;
-};
-
-/* A cracking.d or violations.d file, and the files whose match keeps it
- * from reporting a line. */
-struct raise {
-	uint32_t file;
-	uint64_t *quiet;
-};
-
-struct logcheck_rules {
-	struct lc_file *files;
-	size_t n_files;
-	size_t words;           /* uint64_t words in a set of files */
-	uint64_t *cracking;     /* the cracking.d files */
-	uint64_t *violations;   /* the violations.d files */
-	struct raise *raise[2]; /* [0] cracking.d, [1] violations.d, in byte order */
-	size_t n_raise[2];
-	struct group group[N_GROUPS];
-	struct multire *whole;        /* the rules matched against whole lines: both groups' */
-	struct multire *ignore_whole; /* ...or, without Vectorscan, the ignore group's here */
-	unsigned id_bits;
-};
-
-struct logcheck_worker {
-	const struct logcheck_rules *r;
-	struct multire_scratch *s;
-	uint64_t *hits;  /* pattern ids */
-	uint64_t *match; /* files */
-	struct multire_hint *hint; /* the ignore group's: generic, whole, rest and line per bucket */
-};
-
-static const struct bucket *bucket_find(const struct group *g, const char *t, size_t len,
-					 uint32_t h)
-{
-	if (!g->table)
-		return NULL;
-	for (size_t i = h & g->mask; g->table[i]; i = (i + 1) & g->mask) {
-		const struct bucket *b = &g->buckets[g->table[i] - 1];
-
-		if (b->hash == h && b->len == len && memcmp(b->token, t, len) == 0)
-			return b;
-	}
-	return NULL;
-}
-
-static void set_bit(uint64_t *set, size_t i)
-{
-	set[i / 64] |= 1ull << (i % 64);
-}
-
-static bool get_bit(const uint64_t *set, size_t i)
-{
-	return set[i / 64] >> (i % 64) & 1;
-}
-
-static bool sets_meet(const uint64_t *a, const uint64_t *b, size_t words)
-{
-	for (size_t i = 0; i < words; i++)
-		if (a[i] & b[i])
-			return true;
-	return false;
-}
 
 /* Compile the patterns which[0..n) into *out (NULL when n is 0). */
 /* Compile the patterns which[0..n) into *out (NULL when n is 0).  The
@@ -1696,7 +1439,7 @@ static int build_buckets(struct loader *L, struct logcheck_rules *r, struct grou
 	return 0;
 }
 
-static int build_groups(struct loader *L, struct logcheck_rules *r, struct conf_err *err)
+int lc_build_groups(struct loader *L, struct logcheck_rules *r, struct conf_err *err)
 {
 	size_t i = 0;
 
@@ -1738,7 +1481,7 @@ static bool quiets(const char *x, const char *g)
 	       strcmp(g, "local") == 0 || has_prefix(g, "local-");
 }
 
-static int build_masks(struct logcheck_rules *r)
+int lc_build_masks(struct logcheck_rules *r)
 {
 	static const enum logcheck_dir raise_dir[2] = {LOGCHECK_CRACKING, LOGCHECK_VIOLATIONS};
 	static const enum logcheck_dir quiet_dir[2] = {LOGCHECK_CRACKING_IGNORE,
@@ -1877,12 +1620,12 @@ int logcheck_load_cached(const char *dir, int level, unsigned flags, const char 
 	for (int d = LOGCHECK_CRACKING; d <= LOGCHECK_IGNORE_PARANOID + level - 1; d++)
 		read_dir(&L, (enum logcheck_dir)d);
 	for (size_t k = 0; k < L.n_rules && !L.nomem; k++)
-		rule_patterns(&L, (uint32_t)k);
+		lc_rule_patterns(&L, (uint32_t)k);
 	if (L.nomem)
 		goto fail;
 	if (flags & LOGCHECK_NO_COMPILE || !out)
-		check_patterns(&L);
-	else if (!(r = calloc(1, sizeof(*r))) || build_groups(&L, r, err) < 0)
+		lc_check_patterns(&L);
+	else if (!(r = calloc(1, sizeof(*r))) || lc_build_groups(&L, r, err) < 0)
 		goto fail;
 	report_rules(&L);
 	if (L.nomem)
@@ -1892,7 +1635,7 @@ int logcheck_load_cached(const char *dir, int level, unsigned flags, const char 
 		r->n_files = L.n_files;
 		L.files = NULL;
 		L.n_files = 0;
-		if (build_masks(r) < 0)
+		if (lc_build_masks(r) < 0)
 			goto fail;
 		*out = r;
 	}
@@ -1908,6 +1651,14 @@ fail:
 }
 
 /* ---- classifying --------------------------------------------------------------- */
+
+struct logcheck_worker {
+	const struct logcheck_rules *r;
+	struct multire_scratch *s;
+	uint64_t *hits;  /* pattern ids */
+	uint64_t *match; /* files */
+	struct multire_hint *hint; /* the ignore group's: generic, whole, rest and line per bucket */
+};
 
 static int fit(struct multire_scratch *s, const struct multire *m)
 {
@@ -1954,6 +1705,20 @@ void logcheck_worker_free(struct logcheck_worker *w)
 	free(w->match);
 	free(w->hint);
 	free(w);
+}
+
+static const struct bucket *bucket_find(const struct group *g, const char *t, size_t len,
+					 uint32_t h)
+{
+	if (!g->table)
+		return NULL;
+	for (size_t i = h & g->mask; g->table[i]; i = (i + 1) & g->mask) {
+		const struct bucket *b = &g->buckets[g->table[i] - 1];
+
+		if (b->hash == h && b->len == len && memcmp(b->token, t, len) == 0)
+			return b;
+	}
+	return NULL;
 }
 
 /* Which files have a rule that matches: from the pattern ids that hit, those
@@ -2061,11 +1826,11 @@ enum logcheck_section logcheck_classify(const struct logcheck_rules *r, struct l
 	if (file)
 		*file = NULL;
 	len = logcheck_trim(line, len);
-	if (head_parse(line, len, &rest, &h.accept)) {
+	if (lc_head_parse(line, len, &rest, &h.accept)) {
 		h.ok = true;
 		h.rest = h.token = line + rest;
 		h.rest_len = len - rest;
-		h.token_len = token_len(h.token, h.rest_len);
+		h.token_len = lc_token_len(h.token, h.rest_len);
 		h.token_hash = util_hash(h.token, h.token_len);
 	}
 	memset(w->hits, 0, (r->id_bits / 64 + 1) * sizeof(uint64_t));
