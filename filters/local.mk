@@ -5,7 +5,7 @@ noinst_LTLIBRARIES += filters/libfilters.la
 filters_libfilters_la_SOURCES = filters/filter.h filters/filter.c filters/stats.c filters/show.c \
 	filters/multire.h filters/multire.c filters/logcheck.h filters/logcheck-internal.h \
 	filters/logcheck_ere.c filters/logcheck_head.c filters/logcheck_prefix.c \
-	filters/logcheck_sig.c filters/logcheck_build.c \
+	filters/logcheck_sig.c filters/logcheck_build.c filters/logcheck_load.c \
 	filters/logcheck.c
 if HAVE_VECTORSCAN
 filters_libfilters_la_SOURCES += filters/hscache.h filters/hscache.c

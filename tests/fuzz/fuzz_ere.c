@@ -1,6 +1,6 @@
 /*
  * tests/fuzz/fuzz_ere.c: libFuzzer target for logcheck's rules: the GNU ERE
- * translation (logcheck_ere_to_pcre, filters/logcheck.c) and the two regex
+ * translation (logcheck_ere_to_pcre, filters/logcheck_ere.c) and the two regex
  * engines behind it (filters/multire.h).
  *
  * Input: an ERE on the first line (a rule as logcheck reads it), then texts,
