@@ -24,7 +24,8 @@
  * accepted (sent to the recipient by its filters), mailed and the time of
  * its last mail (set by whoever makes the mails).  They are atomic counters
  * inside the set, so several workers may match at once.  The stats file
- * (filter_stats_save/_load) publishes them to the CLI.
+ * (engine/engine.h, filter_stats_save/_load) publishes them to the CLI and
+ * carries them over restarts.
  *
  * Errors: functions return an enum filter_status (0 is success) and fill a
  * caller-owned struct conf_err with one readable line.  Nothing here aborts.
@@ -136,55 +137,6 @@ void filter_stats_add_mailed(const struct filter_set *set, size_t recipient, uin
 void filter_stats_set(struct filter_set *set, size_t recipient, const struct filter_stats *st);
 void filter_stats_set_received(struct filter_set *set, const struct filter_received *st);
 
-/* Statistics as read back from a stats file, keyed by address. */
-struct filter_stats_entry {
-	char *address;
-	struct filter_stats stats;
-};
-struct filter_stats_table {
-	struct filter_stats_entry *entries;
-	size_t n;
-	struct filter_received received;
-};
-
-/*
- * The stats file, written by the module and read by `show log config`:
- *
- *   logmail-stats 2
- *   received <received> <since>
- *   <address> <accepted> <mailed> <since> <last mail, 0: none>
- *   ...
- *
- * (times in Unix seconds), one line per recipient after the set's received
- * count.  Version 1, written by earlier releases, is still read:
- *
- *   logmail-stats 1
- *   <address> <received> <accepted> <mailed> <since>
- *
- * where each recipient repeated the received count (its first is taken).
- * Replaced whole by util_replace (util/replace.h: a temporary file in the
- * same directory, fsynced, renamed over path), so a reader sees the old or
- * the new file; read and replaced without following a symbolic link.  Its
- * place: <spool>/stats (SPOOL_NAME_STATS in smtp/smtp.h's layout); the
- * module saves it from time to time and on exit.
- */
-
-enum filter_status filter_stats_save(const struct filter_set *set, const char *path,
-				     struct conf_err *err);
-
-/* Read a stats file into *t (zeroed first; free with filter_stats_table_free).
- * FILTER_ENOENT when there is none. */
-enum filter_status filter_stats_load(const char *path, struct filter_stats_table *t,
-				     struct conf_err *err);
-void filter_stats_table_free(struct filter_stats_table *t);
-const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *t,
-					       const char *address);
-
-/* Carry counts over (a restart, a re-read configuration): the set's
- * received count and each recipient of set found in t start from t's.
- * Call before the set is shared with other threads. */
-void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t);
-
 /* The same for a configuration re-read while running (rsyslog's HUP): each
  * recipient of dst that src also has carries on from src's counters, and
  * so does dst's received count.  The counts are added to dst's (and the
@@ -192,12 +144,5 @@ void filter_stats_restore(struct filter_set *set, const struct filter_stats_tabl
  * mails made since it took over; src's workers must be flushed and none
  * may match with src any more. */
 void filter_stats_carry(struct filter_set *dst, const struct filter_set *src);
-
-/* ---- show log config ----------------------------------------------------- */
-
-/* Print the received count and every recipient of c in `show log config`
- * layout (see filters/show.c), with statistics from t when it has the
- * recipient (t may be NULL). */
-int filter_show_config(const struct conf *c, const struct filter_stats_table *t, FILE *out);
 
 #endif

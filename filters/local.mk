@@ -1,8 +1,7 @@
 # filters: the `log email` filter engine (libfilters.la), its tests and fuzz target.
-# Users link filters/libfilters.la and config/libconf.la (show.c names levels
-# and facilities with conf_level_name / conf_facility_name).
+# Users link filters/libfilters.la and config/libconf.la.
 noinst_LTLIBRARIES += filters/libfilters.la
-filters_libfilters_la_SOURCES = filters/filter.h filters/filter.c filters/stats.c filters/show.c \
+filters_libfilters_la_SOURCES = filters/filter.h filters/filter.c \
 	filters/multire.h filters/multire.c filters/logcheck.h filters/logcheck-internal.h \
 	filters/logcheck_ere.c filters/logcheck_head.c filters/logcheck_prefix.c \
 	filters/logcheck_sig.c filters/logcheck_build.c filters/logcheck_load.c \
@@ -26,8 +25,7 @@ tests_unit_test_multire_LDADD = filters/libfilters.la config/libconf.la $(CRITER
 	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 tests_unit_test_filters_SOURCES = tests/unit/test_filters.c cli/show_log.c
 tests_unit_test_filters_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
-tests_unit_test_filters_LDADD = filters/libfilters.la config/libconf.la $(CRITERION_LIBS) \
-	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+tests_unit_test_filters_LDADD = $(ENGINE_LIBS) $(CRITERION_LIBS) $(VECTORSCAN_LIBS)
 endif
 
 if FUZZING
