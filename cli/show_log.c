@@ -49,7 +49,7 @@
  */
 #include "cli/cli.h"
 #include "engine/engine.h"
-#include "filters/logcheck.h"
+#include "filters/filter.h"
 #include "smtp/smtp.h"
 #include "util/util.h"
 

@@ -221,7 +221,7 @@ struct engine_params {
 	const char *extra_label;  /* the file name of their errors */
 	const char *spool_dir;    /* the spool; unused by a dry run */
 	const char *cache_dir;    /* compiled logcheck rules, kept between runs
-				   * (filters/hscache.h); NULL: <spool>/cache, "":
+				   * (filters/internal.h); NULL: <spool>/cache, "":
 				   * none; unused by a dry run */
 	bool sync;                /* fdatasync the journal for every batch */
 	engine_digest_fn dry_run; /* not NULL: a dry run (see the top) */

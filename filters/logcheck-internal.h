@@ -52,8 +52,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "filters/logcheck.h"
-#include "filters/multire.h"
+#include "filters/filter.h"
+#include "filters/internal.h"
 
 /* ---- bytes, in the C locale --------------------------------------------- */
 

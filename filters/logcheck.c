@@ -1,6 +1,6 @@
 /*
  * filters/logcheck.c: logcheck's rules, one line at a time: where logcheck
- * would report a line (logcheck.h says what logcheck does and what we do;
+ * would report a line (filter.h says what logcheck does and what we do;
  * logcheck-internal.h how the files of the database fit together).
  *
  * A line's header is parsed once (lc_head_parse); the report group's

@@ -2,7 +2,7 @@
  * filters/logcheck_load.c: logcheck_load: the rule directories of a level
  * read into a struct loader (the files run-parts would run, in byte order;
  * a rule per line), handed to logcheck_build.c, and what went wrong
- * reported (logcheck.h says what logcheck does and where we differ).
+ * reported (filter.h says what logcheck does and where we differ).
  */
 #include "filters/logcheck-internal.h"
 

@@ -1,6 +1,6 @@
 /*
  * filters/logcheck_sig.c: logcheck_signature, what logcheck_load would
- * read, as a string a caller compares to keep compiled rules (logcheck.h).
+ * read, as a string a caller compares to keep compiled rules (filter.h).
  */
 #include "filters/logcheck-internal.h"
 

@@ -256,7 +256,7 @@ void smtp_oauth_grant_clear(struct smtp_oauth_grant *g);
  *               never in queue/.
  *   pending/journal  the module's write-ahead journal of messages held in
  *               digests (engine/journal.h).
- *   cache/      compiled logcheck rules (filters/hscache.h); the module's
+ *   cache/      compiled logcheck rules (filters/internal.h); the module's
  *               cache parameter may put it elsewhere.
  *   lock        flock()ed by the one process delivering the queue.
  *   counters    "sent N\nfailed N\nauth-failed N\n" (`show counter mail`),
