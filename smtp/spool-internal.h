@@ -115,4 +115,19 @@ int spool_lock(struct spool *s, struct smtp_err *err);
 /* printf into err->msg, code 0. */
 void spool_errf(struct smtp_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* err says "spool: WHAT NAME: strerror(errno)"; SMTP_ENOMEM or SMTP_EIO. */
+enum smtp_status spool_sys_fail(struct smtp_err *err, const char *what, const char *name);
+
+/* Read a whole file below the spool into a malloc'd, NUL-terminated buffer
+ * (EFBIG: not a regular file, or larger than any mail).  0, or -1 with errno. */
+int spool_read_file(struct spool *s, const char *name, char **out, size_t *len);
+
+/* Replace dst (a name in the spool) by text: util_replace (util/replace.h),
+ * 0600; a symbolic link at dst is replaced, never followed. */
+enum smtp_status spool_publish_text(struct spool *s, const char *text, const char *dst,
+				    struct smtp_err *err);
+
+/* Count a mail put into failed/ at submission (smtp/spool_counters.c). */
+void spool_count_refused(struct spool *s, const char *id);
+
 #endif
