@@ -1,0 +1,40 @@
+/*
+ * smtp/spool_state.c: the spool's state file: what the last delivery run
+ * found (its format: smtp/smtp.h's layout), for `show mail`.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtp/spool-internal.h"
+
+enum smtp_status spool_state(struct spool *s, struct spool_state *out, struct smtp_err *err)
+{
+	char *buf, *line, *save = NULL;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if (spool_read_file(s, SPOOL_NAME_STATE, &buf, &len) < 0) {
+		if (errno == ENOENT)
+			return SMTP_OK;
+		return spool_sys_fail(err, "cannot read", SPOOL_NAME_STATE);
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "Server-Address: ", 16))
+			snprintf(out->server_address, sizeof(out->server_address), "%s", line + 16);
+	free(buf);
+	return SMTP_OK;
+}
+
+enum smtp_status spool_state_save(struct spool *s, const struct spool_state *st,
+				  struct smtp_err *err)
+{
+	struct spool_state now;
+	char text[128];
+
+	if (spool_state(s, &now, err) == SMTP_OK && !strcmp(now.server_address, st->server_address))
+		return SMTP_OK;
+	snprintf(text, sizeof(text), "Server-Address: %s\n", st->server_address);
+	return spool_publish_text(s, text, SPOOL_NAME_STATE, err);
+}
