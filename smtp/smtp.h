@@ -268,7 +268,7 @@ void smtp_oauth_grant_clear(struct smtp_oauth_grant *g);
  *   state       "Server-Address: ADDR\n": where delivery last connected.
  *   debug       exists while `debug mail` is on; "detail" or "on".
  *   stats       the module's per-recipient statistics, 0644 (`show log
- *               config`; format: filters/filter.h).
+ *               config`; format: engine/engine.h).
  *   oauth-token the access token of `mail smtpserver oauth` and its expiry,
  *               0600 (smtp/grant.c).
  *

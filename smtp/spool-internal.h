@@ -66,6 +66,13 @@ enum smtp_status spool_scan(struct spool *s, bool quarantine, struct spool_set *
 			    unsigned *corrupt, struct smtp_err *err);
 void spool_set_free(struct spool_set *set);
 
+/* Oldest first (queued, then mail-id): a qsort order for spool_set. */
+int spool_cmp_mail(const void *a, const void *b);
+
+/* Append *m to set (cap: its room); SMTP_ENOMEM with err set. */
+enum smtp_status spool_set_push(struct spool_set *set, size_t *cap, struct spool_mail *m,
+				struct smtp_err *err);
+
 /* Rewrite m's file in queue/ (header block from m, body m->msg) crash-safely.
  * A mail deleted meanwhile stays deleted: SMTP_ENOENT. */
 enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,

@@ -2,7 +2,9 @@
  * smtp/spool.c: the persistent mail queue shared by logmail and omlogmail.
  *
  * The spool's layout, every name in it: smtp/smtp.h.  This file keeps
- * tmp/, queue/, failed/, lock, counters, refused, state and debug.
+ * tmp/, queue/, failed/ and lock; spool_counters.c keeps counters and
+ * refused, spool_state.c state, spool_debug.c debug, spool_failed.c lists
+ * failed/, and spool_deliver.c is the delivery run.
  *
  * A mail-id is the AWP feature guide's YYYYMMDDhhmmss.PID (local time of submission, the
  * submitting process's pid), with ".N" appended when that name is taken in
@@ -468,7 +470,7 @@ void spool_mail_free(struct spool_mail *m)
 
 /* ---- scanning ------------------------------------------------------------ */
 
-static int cmp_mail(const void *a, const void *b)
+int spool_cmp_mail(const void *a, const void *b)
 {
 	const struct spool_mail *x = a, *y = b;
 
@@ -477,8 +479,8 @@ static int cmp_mail(const void *a, const void *b)
 	return strverscmp(x->id, y->id);
 }
 
-static enum smtp_status set_push(struct spool_set *set, size_t *cap, struct spool_mail *m,
-				 struct smtp_err *err)
+enum smtp_status spool_set_push(struct spool_set *set, size_t *cap, struct spool_mail *m,
+				struct smtp_err *err)
 {
 	if (!util_reserve((void **)&set->v, cap, set->n + 1, sizeof(*set->v), 16)) {
 		spool_errf(err, "spool: out of memory");
@@ -510,7 +512,7 @@ static enum smtp_status scan_one(struct spool *s, const char *name, bool quarant
 		if (strcmp(m.id, name) != 0) {
 			snprintf(why, sizeof(why), "Id %s does not match the file name", m.id);
 		} else {
-			enum smtp_status st = set_push(set, cap, &m, err);
+			enum smtp_status st = spool_set_push(set, cap, &m, err);
 
 			if (st != SMTP_OK)
 				spool_mail_free(&m);
@@ -555,7 +557,7 @@ enum smtp_status spool_scan(struct spool *s, bool quarantine, struct spool_set *
 		return st;
 	}
 	if (set->n > 1)
-		qsort(set->v, set->n, sizeof(set->v[0]), cmp_mail);
+		qsort(set->v, set->n, sizeof(set->v[0]), spool_cmp_mail);
 	return SMTP_OK;
 }
 
@@ -1084,7 +1086,7 @@ unsigned spool_backoff(unsigned attempts)
 	return sec < SPOOL_BACKOFF_MAX_SEC ? sec : SPOOL_BACKOFF_MAX_SEC;
 }
 
-/* ---- the delivery lock, failed mails, notes -------------------------------- */
+/* ---- the delivery lock, notes ---------------------------------------------- */
 
 int spool_lock(struct spool *s, struct smtp_err *err)
 {
@@ -1110,101 +1112,6 @@ int spool_lock(struct spool *s, struct smtp_err *err)
 		return -1;
 	}
 	return fd;
-}
-
-/* failed/name and its reason into *m (to and subject empty when the file
- * is the corrupt one that was moved there). */
-static bool read_failed(struct spool *s, const char *name, struct spool_mail *m, char **reason)
-{
-	char path[300], why[200], *buf = NULL;
-	size_t len;
-
-	snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s.reason", name);
-	if (spool_read_file(s, path, reason, &len) == 0)
-		(*reason)[strcspn(*reason, "\n")] = '\0';
-	snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s", name);
-	if (spool_read_file(s, path, &buf, &len) < 0) {
-		free(*reason);
-		*reason = NULL;
-		return false;
-	}
-	if (!spool_mail_parse(m, buf, len, why, sizeof(why))) {
-		free(buf);
-		memset(m, 0, sizeof(*m));
-		snprintf(m->id, sizeof(m->id), "%.*s", SPOOL_ID_MAX - 1, name);
-	}
-	return true;
-}
-
-/* Every mail of failed/, each with its reason in last_error (malloc'd:
- * free_failed frees it). */
-static enum smtp_status scan_failed(struct spool *s, struct spool_set *set, struct smtp_err *err)
-{
-	enum smtp_status st = SMTP_OK;
-	struct dirent *de;
-	size_t cap = 0;
-	int fd = openat(s->dirfd, SPOOL_NAME_FAILED, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return spool_sys_fail(err, "cannot open", SPOOL_NAME_FAILED "/");
-	}
-	while (st == SMTP_OK && (de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-		struct spool_mail m;
-		char *reason = NULL;
-
-		if (de->d_name[0] == '.' || (n > 7 && !strcmp(de->d_name + n - 7, ".reason")) ||
-		    !read_failed(s, de->d_name, &m, &reason))
-			continue;
-		m.last_error = reason;
-		st = set_push(set, &cap, &m, err);
-		if (st != SMTP_OK) {
-			free(reason);
-			spool_mail_free(&m);
-		}
-	}
-	closedir(d);
-	return st;
-}
-
-static void free_failed(struct spool_set *set)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		free(set->v[i].last_error);
-		set->v[i].last_error = NULL;
-	}
-	spool_set_free(set);
-}
-
-enum smtp_status spool_list_failed(struct spool *s,
-				   int (*fn)(void *arg, const struct spool_entry *e), void *arg,
-				   struct smtp_err *err)
-{
-	struct spool_set set = {0};
-	enum smtp_status st = scan_failed(s, &set, err);
-
-	if (st == SMTP_OK && set.n > 1)
-		qsort(set.v, set.n, sizeof(set.v[0]), cmp_mail);
-	for (size_t i = 0; st == SMTP_OK && i < set.n; i++) {
-		const struct spool_mail *m = &set.v[i];
-		struct spool_entry e = {
-		    .to = m->to ? m->to : "",
-		    .subject = m->subject ? m->subject : "",
-		    .message_id = m->message_id ? m->message_id : "",
-		    .queued = m->queued,
-		    .attempts = m->attempts,
-		    .last_error = m->last_error ? m->last_error : "",
-		};
-
-		memcpy(e.id, m->id, sizeof(e.id));
-		if (fn(arg, &e) != 0)
-			break;
-	}
-	free_failed(&set);
-	return st;
 }
 
 enum smtp_status spool_note(struct spool *s, const char *id, const char *reason,
