@@ -20,9 +20,12 @@ enum smtp_status spool_state(struct spool *s, struct spool_state *out, struct sm
 			return SMTP_OK;
 		return spool_sys_fail(err, "cannot read", SPOOL_NAME_STATE);
 	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "Server-Address: ", 16))
 			snprintf(out->server_address, sizeof(out->server_address), "%s", line + 16);
+		else if (!strncmp(line, "TLS: ", 5))
+			snprintf(out->tls, sizeof(out->tls), "%s", line + 5);
+	}
 	free(buf);
 	return SMTP_OK;
 }
@@ -31,10 +34,11 @@ enum smtp_status spool_state_save(struct spool *s, const struct spool_state *st,
 				  struct smtp_err *err)
 {
 	struct spool_state now;
-	char text[128];
+	char text[sizeof(now.server_address) + sizeof(now.tls) + 32];
 
-	if (spool_state(s, &now, err) == SMTP_OK && !strcmp(now.server_address, st->server_address))
+	if (spool_state(s, &now, err) == SMTP_OK && !strcmp(now.server_address, st->server_address) &&
+	    !strcmp(now.tls, st->tls))
 		return SMTP_OK;
-	snprintf(text, sizeof(text), "Server-Address: %s\n", st->server_address);
+	snprintf(text, sizeof(text), "Server-Address: %s\nTLS: %s\n", st->server_address, st->tls);
 	return spool_publish_text(s, text, SPOOL_NAME_STATE, err);
 }
