@@ -129,6 +129,13 @@ enum smtp_status spool_sys_fail(struct smtp_err *err, const char *what, const ch
  * (EFBIG: not a regular file, or larger than any mail).  0, or -1 with errno. */
 int spool_read_file(struct spool *s, const char *name, char **out, size_t *len);
 
+/* Call fn for each non-empty line (without its LF) of a small file of the
+ * spool that may be missing (counters, state): SMTP_OK, with no call when
+ * there is none. */
+enum smtp_status spool_read_lines(struct spool *s, const char *name,
+				  void (*fn)(void *arg, const char *line), void *arg,
+				  struct smtp_err *err);
+
 /* Replace dst (a name in the spool) by text: util_replace (util/replace.h),
  * 0600; a symbolic link at dst is replaced, never followed. */
 enum smtp_status spool_publish_text(struct spool *s, const char *text, const char *dst,

@@ -258,6 +258,21 @@ int spool_read_file(struct spool *s, const char *name, char **out, size_t *len)
 	return util_read_file(s->dirfd, name, SPOOL_MAIL_MAX, out, len);
 }
 
+enum smtp_status spool_read_lines(struct spool *s, const char *name,
+				  void (*fn)(void *arg, const char *line), void *arg,
+				  struct smtp_err *err)
+{
+	char *buf, *line, *save = NULL;
+	size_t len;
+
+	if (spool_read_file(s, name, &buf, &len) < 0)
+		return errno == ENOENT ? SMTP_OK : spool_sys_fail(err, "cannot read", name);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		fn(arg, line);
+	free(buf);
+	return SMTP_OK;
+}
+
 /* Write a value on one line: CR, LF and other control bytes become spaces. */
 static void put_value(FILE *f, const char *key, const char *v)
 {

@@ -31,31 +31,25 @@ void spool_count_refused(struct spool *s, const char *id)
 	close(fd);
 }
 
+static void counters_line(void *arg, const char *line)
+{
+	struct spool_counters *out = arg;
+	unsigned long n;
+
+	if (sscanf(line, "sent %lu", &n) == 1)
+		out->sent = n;
+	else if (sscanf(line, "failed %lu", &n) == 1)
+		out->failed = n;
+	else if (sscanf(line, "auth-failed %lu", &n) == 1)
+		out->auth_failed = n;
+}
+
 /* The counters file alone (what spool_counters_add adds to). */
 static enum smtp_status read_counters(struct spool *s, struct spool_counters *out,
 				      struct smtp_err *err)
 {
-	char *buf, *line, *save = NULL;
-	size_t len;
-
 	memset(out, 0, sizeof(*out));
-	if (spool_read_file(s, SPOOL_NAME_COUNTERS, &buf, &len) < 0) {
-		if (errno == ENOENT)
-			return SMTP_OK;
-		return spool_sys_fail(err, "cannot read", SPOOL_NAME_COUNTERS);
-	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long n;
-
-		if (sscanf(line, "sent %lu", &n) == 1)
-			out->sent = n;
-		else if (sscanf(line, "failed %lu", &n) == 1)
-			out->failed = n;
-		else if (sscanf(line, "auth-failed %lu", &n) == 1)
-			out->auth_failed = n;
-	}
-	free(buf);
-	return SMTP_OK;
+	return spool_read_lines(s, SPOOL_NAME_COUNTERS, counters_line, out, err);
 }
 
 /* The mails counted in "refused" (spool_count_refused): its lines. */

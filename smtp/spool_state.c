@@ -9,25 +9,20 @@
 
 #include "smtp/spool-internal.h"
 
+static void state_line(void *arg, const char *line)
+{
+	struct spool_state *out = arg;
+
+	if (!strncmp(line, "Server-Address: ", 16))
+		snprintf(out->server_address, sizeof(out->server_address), "%s", line + 16);
+	else if (!strncmp(line, "TLS: ", 5))
+		snprintf(out->tls, sizeof(out->tls), "%s", line + 5);
+}
+
 enum smtp_status spool_state(struct spool *s, struct spool_state *out, struct smtp_err *err)
 {
-	char *buf, *line, *save = NULL;
-	size_t len;
-
 	memset(out, 0, sizeof(*out));
-	if (spool_read_file(s, SPOOL_NAME_STATE, &buf, &len) < 0) {
-		if (errno == ENOENT)
-			return SMTP_OK;
-		return spool_sys_fail(err, "cannot read", SPOOL_NAME_STATE);
-	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "Server-Address: ", 16))
-			snprintf(out->server_address, sizeof(out->server_address), "%s", line + 16);
-		else if (!strncmp(line, "TLS: ", 5))
-			snprintf(out->tls, sizeof(out->tls), "%s", line + 5);
-	}
-	free(buf);
-	return SMTP_OK;
+	return spool_read_lines(s, SPOOL_NAME_STATE, state_line, out, err);
 }
 
 enum smtp_status spool_state_save(struct spool *s, const struct spool_state *st,
