@@ -216,8 +216,8 @@ void filter_stats_carry(struct filter_set *dst, const struct filter_set *src);
  * match one program ("sshd\[", "(/USR/SBIN/)?CRON\[") are grouped by that
  * program, so a line is scanned by its program's rules and the few that
  * name none; and the ignore.d.* rules stop at the first match.  All exact
- * rewritings (logcheck.c says why), checked against the one-database form
- * (LOGCHECK_ONE_DB) by the tests.
+ * rewritings (logcheck_head.c and logcheck_prefix.c say why), checked
+ * against the one-database form (LOGCHECK_ONE_DB) by the tests.
  *
  * Threads: struct logcheck_rules is immutable and shared; each thread
  * classifies with its own struct logcheck_worker.

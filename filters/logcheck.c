@@ -30,7 +30,8 @@ struct logcheck_worker {
 	struct multire_scratch *s;
 	uint64_t *hits;  /* pattern ids */
 	uint64_t *match; /* files */
-	struct multire_hint *hint; /* the ignore group's: generic, whole, rest and line per bucket */
+	struct multire_hint
+	    *hint; /* the ignore group's: generic, whole, rest and line per bucket */
 };
 
 static int fit(struct multire_scratch *s, const struct multire *m)
@@ -81,7 +82,7 @@ void logcheck_worker_free(struct logcheck_worker *w)
 }
 
 static const struct bucket *bucket_find(const struct group *g, const char *t, size_t len,
-					 uint32_t h)
+					uint32_t h)
 {
 	if (!g->table)
 		return NULL;
@@ -108,7 +109,7 @@ static void files_matched(struct logcheck_worker *w, unsigned accept)
 
 			if (v == 0 || accept >> v & 1)
 				set_bit(w->match, id / N_VARIANTS < r->n_files ? id / N_VARIANTS
-										: r->n_files);
+									       : r->n_files);
 		}
 	}
 }

@@ -53,7 +53,7 @@ static bool starts_with_quantifier(const char *s)
 	return *s == '*' || *s == '+' || *s == '?' || (*s == '{' && lc_interval(s, &lo, &hi) != 0);
 }
 
-/* Rule k, which starts with header h (see the top of the file): matched
+/* Rule k, which starts with header h (see logcheck_head.c): matched
  * from after the header when that is an exact rewriting, and filed under
  * the tokens its rest can start with when there is a short list of them.
  * 0 when it was added, 1 when it is to be taken as a plain whole-line rule. */
@@ -171,7 +171,8 @@ static int compile_pats(struct loader *L, struct logcheck_rules *r, const uint32
 			if (whole && p->group == GROUP_IGNORE)
 				ids[k] = (unsigned)(N_VARIANTS * (L->n_files + k));
 			else
-				ids[k] = ignore ? (unsigned)(N_VARIANTS * k) + p->id % N_VARIANTS : p->id;
+				ids[k] = ignore ? (unsigned)(N_VARIANTS * k) + p->id % N_VARIANTS
+						: p->id;
 		}
 		rc = multire_compile_cached(re, ids, n, flags, L->cache, out, err);
 	}

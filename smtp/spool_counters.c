@@ -21,8 +21,8 @@ void spool_count_refused(struct spool *s, const char *id)
 {
 	char line[SPOOL_ID_MAX + 1];
 	int n = snprintf(line, sizeof(line), "%s\n", id);
-	int fd = openat(s->dirfd, SPOOL_NAME_REFUSED, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			0600);
+	int fd = openat(s->dirfd, SPOOL_NAME_REFUSED,
+			O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0)
 		return;

@@ -41,7 +41,8 @@ enum smtp_status spool_set_debug_level(struct spool *s, enum spool_debug level,
 		util_fsync_dir(s->dirfd, ".");
 		return SMTP_OK;
 	}
-	return spool_publish_text(s, level == SPOOL_DEBUG_DETAIL ? "detail\n" : "on\n", SPOOL_NAME_DEBUG, err);
+	return spool_publish_text(s, level == SPOOL_DEBUG_DETAIL ? "detail\n" : "on\n",
+				  SPOOL_NAME_DEBUG, err);
 }
 
 enum smtp_status spool_set_debug(struct spool *s, bool on, struct smtp_err *err)

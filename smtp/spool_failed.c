@@ -42,7 +42,8 @@ static enum smtp_status scan_failed(struct spool *s, struct spool_set *set, stru
 	enum smtp_status st = SMTP_OK;
 	struct dirent *de;
 	size_t cap = 0;
-	int fd = openat(s->dirfd, SPOOL_NAME_FAILED, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int fd =
+	    openat(s->dirfd, SPOOL_NAME_FAILED, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
 	if (!d) {

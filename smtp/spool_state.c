@@ -31,8 +31,8 @@ enum smtp_status spool_state_save(struct spool *s, const struct spool_state *st,
 	struct spool_state now;
 	char text[sizeof(now.server_address) + sizeof(now.tls) + 32];
 
-	if (spool_state(s, &now, err) == SMTP_OK && !strcmp(now.server_address, st->server_address) &&
-	    !strcmp(now.tls, st->tls))
+	if (spool_state(s, &now, err) == SMTP_OK &&
+	    !strcmp(now.server_address, st->server_address) && !strcmp(now.tls, st->tls))
 		return SMTP_OK;
 	snprintf(text, sizeof(text), "Server-Address: %s\nTLS: %s\n", st->server_address, st->tls);
 	return spool_publish_text(s, text, SPOOL_NAME_STATE, err);
