@@ -27,7 +27,7 @@
  */
 #include "bench/corpus.h"
 #include "filters/filter.h"
-#include "filters/multire.h"
+#include "filters/internal.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * bench/bench_logcheck.c: lines per second through logcheck's rules
- * (filters/logcheck.h), one thread.
+ * (filters/filter.h), one thread.
  *
  *   bench/bench_logcheck [-r DIR] [-l LEVEL] [-n LINES] [-k ROUNDS] [-w FILE] [-f FILE]
  *
@@ -26,7 +26,7 @@
  * a disagreement between the three exits 1.
  */
 #include "bench/bench.h"
-#include "filters/logcheck.h"
+#include "filters/filter.h"
 #include "util/util.h"
 
 #include <stdint.h>

@@ -110,6 +110,12 @@ int cmd_show_version(struct cli *cli, const struct conf_args *a);
 int cmd_show_clock(struct cli *cli, const struct conf_args *a);
 /* cli/show_log.c */
 int cmd_show_log_config(struct cli *cli, const struct conf_args *a);
+/* Print the received count and every recipient of c in `show log config`
+ * layout (see cli/show_log.c), with statistics from t when it has the
+ * recipient (t may be NULL; struct filter_stats_table: engine/engine.h).
+ * 0, or -1 when out could not be written. */
+struct filter_stats_table;
+int cli_show_log_config(const struct conf *c, const struct filter_stats_table *t, FILE *out);
 /* cli/test_filters.c: test filters FILE */
 int cmd_test_filters(struct cli *cli, const struct conf_args *a);
 /* cli/test_patterns.c: test patterns FILE [--by-line] */

@@ -559,11 +559,11 @@ static void show_settings(struct cli *cli)
 	struct smtp_err err;
 	char port[16];
 
+	/* The guide's lines, State to Debug, as the guide prints them; logmail's
+	 * own (what the last session used) come after them. */
 	fprintf(cli->out, "Mail Settings\n-----\n");
 	field(cli->out, "State", "Alive");
 	field(cli->out, "SMTP Server", c->server ? c->server : "(none)");
-	if (spool_state(cli->spool, &state, &err) == SMTP_OK && state.server_address[0])
-		field(cli->out, "Server Address (last used)", state.server_address);
 	field(cli->out, "Host Name", c->from ? c->from : "(none)");
 	if (c->auth != CONF_AUTH_NONE) {
 		field(cli->out, "Authentication", auth_name(c->auth));
@@ -573,6 +573,11 @@ static void show_settings(struct cli *cli)
 	field(cli->out, "Port", port);
 	field(cli->out, "Use TLS", tls_name(c->tls));
 	field(cli->out, "Debug", spool_debug(cli->spool) ? "Enabled" : "Disabled");
+	if (spool_state(cli->spool, &state, &err) == SMTP_OK && state.server_address[0]) {
+		field(cli->out, "Server Address (last used)", state.server_address);
+		if (state.tls[0])
+			field(cli->out, "TLS (last used)", state.tls);
+	}
 	/* Without `tls` the client upgrades with STARTTLS before AUTH when the
 	 * server offers it, and refuses AUTH otherwise unless allowed. */
 	if (c->auth == CONF_AUTH_NONE || c->tls != CONF_TLS_NONE)

@@ -97,7 +97,7 @@ struct conf_recipient {
 	struct conf_digest digest;
 	/* `log email A logcheck LEVEL [rules DIR]`: one more filter, which holds
 	 * for what logcheck would report at LEVEL with the rules in DIR (see
-	 * filters/logcheck.h) */
+	 * filters/filter.h) */
 	int logcheck;         /* enum conf_logcheck; CONF_LOGCHECK_NONE: none */
 	char *logcheck_rules; /* DIR as given; NULL: /etc/logcheck */
 };

@@ -99,7 +99,7 @@ enum digest_status {
 	DIGEST_EBUSY,  /* digest_save, digest_restore: a mail of it is being emitted */
 };
 
-/* The logcheck section of a line (filters/logcheck.h: the same numbers as
+/* The logcheck section of a line (filters/filter.h: the same numbers as
  * enum logcheck_section), highest last.  A digest holding a line with a
  * section is rendered in groups, highest section first:
  *

@@ -173,6 +173,7 @@
 
 #include "config/conf.h"
 #include "digest/digest.h"
+#include "filters/filter.h"
 
 #define ENGINE_DELIVER_PERIOD 30 /* seconds between delivery runs when idle */
 #define ENGINE_STATS_PERIOD   10 /* seconds between saves of <spool>/stats */
@@ -220,7 +221,7 @@ struct engine_params {
 	const char *extra_label;  /* the file name of their errors */
 	const char *spool_dir;    /* the spool; unused by a dry run */
 	const char *cache_dir;    /* compiled logcheck rules, kept between runs
-				   * (filters/hscache.h); NULL: <spool>/cache, "":
+				   * (filters/internal.h); NULL: <spool>/cache, "":
 				   * none; unused by a dry run */
 	bool sync;                /* fdatasync the journal for every batch */
 	engine_digest_fn dry_run; /* not NULL: a dry run (see the top) */
@@ -361,5 +362,56 @@ struct engine_recipient_counters {
 
 /* false when i >= engine_recipients(e). */
 bool engine_recipient_counters(struct engine *e, size_t i, struct engine_recipient_counters *out);
+
+/* ---- the stats file (engine/stats.c) ------------------------------------ */
+
+/* Statistics as read back from a stats file, keyed by address. */
+struct filter_stats_entry {
+	char *address;
+	struct filter_stats stats;
+};
+struct filter_stats_table {
+	struct filter_stats_entry *entries;
+	size_t n;
+	struct filter_received received;
+};
+
+/*
+ * The stats file, written by the module and read by `show log config`:
+ *
+ *   logmail-stats 2
+ *   received <received> <since>
+ *   <address> <accepted> <mailed> <since> <last mail, 0: none>
+ *   ...
+ *
+ * (times in Unix seconds), one line per recipient after the set's received
+ * count.  Version 1, written by earlier releases, is still read:
+ *
+ *   logmail-stats 1
+ *   <address> <received> <accepted> <mailed> <since>
+ *
+ * where each recipient repeated the received count (its first is taken).
+ * Replaced whole by util_replace (util/replace.h: a temporary file in the
+ * same directory, fsynced, renamed over path), so a reader sees the old or
+ * the new file; read and replaced without following a symbolic link.  Its
+ * place: <spool>/stats (SPOOL_NAME_STATS in smtp/smtp.h's layout); the
+ * module saves it from time to time and on exit.
+ */
+
+enum filter_status filter_stats_save(const struct filter_set *set, const char *path,
+				     struct conf_err *err);
+
+/* Read a stats file into *t (zeroed first; free with filter_stats_table_free).
+ * FILTER_ENOENT when there is none. */
+enum filter_status filter_stats_load(const char *path, struct filter_stats_table *t,
+				     struct conf_err *err);
+void filter_stats_table_free(struct filter_stats_table *t);
+const struct filter_stats *filter_stats_lookup(const struct filter_stats_table *t,
+					       const char *address);
+
+/* Carry counts over (a restart, a re-read configuration): the set's
+ * received count and each recipient of set found in t start from t's.
+ * Call before the set is shared with other threads. */
+void filter_stats_restore(struct filter_set *set, const struct filter_stats_table *t);
 
 #endif

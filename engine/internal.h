@@ -17,7 +17,6 @@
 #include "engine/engine.h"
 #include "engine/journal.h"
 #include "filters/filter.h"
-#include "filters/logcheck.h"
 #include "smtp/outbox.h"
 #include "smtp/smtp.h"
 

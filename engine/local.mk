@@ -11,6 +11,7 @@ engine_libengine_la_SOURCES = \
 	engine/journaling.c \
 	engine/delivery.c \
 	engine/rules.c \
+	engine/stats.c \
 	engine/oauth.h \
 	engine/oauth.c \
 	engine/params.h \

@@ -1,5 +1,5 @@
 /*
- * engine/rules.c: the logcheck rule sets of a generation (filters/logcheck.h)
+ * engine/rules.c: the logcheck rule sets of a generation (filters/filter.h)
  * and the traditional syslog line their rules are matched against.
  *
  * A generation loads one rule set per distinct (directory, level) among
@@ -10,7 +10,7 @@
  * (logcheck's "rules are re-read on HUP").  A set is shared by the
  * generations that use it, reference counted.  Across restarts the
  * compiled databases are kept in the engine's cache directory
- * (<spool>/cache by default, filters/hscache.h): rsyslogd reads no log
+ * (<spool>/cache by default, filters/internal.h): rsyslogd reads no log
  * while its configuration loads, and with the cache a restart with the
  * same rules loads them in a tenth of the time.
  *

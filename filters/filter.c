@@ -39,7 +39,7 @@
  * are present.
  *
  * Regexes: every distinct `msgtext regex` of the configuration goes into one
- * filters/multire.h set.  The filters whose regex Vectorscan takes are not
+ * filters/internal.h set.  The filters whose regex Vectorscan takes are not
  * in the cells: they are listed by regex (rxentry), and a message that any
  * of them could concern (rx_max says, per cell key, the least severe level
  * they admit) gets one Vectorscan pass; only the filters of the regexes
@@ -60,7 +60,7 @@
  * bumping a generation number, never by clearing arrays.
  */
 #include "filters/filter.h"
-#include "filters/multire.h"
+#include "filters/internal.h"
 #include "util/util.h"
 
 #include <fnmatch.h>

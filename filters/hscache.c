@@ -1,11 +1,11 @@
 /*
- * filters/hscache.c: Vectorscan databases kept on disk (see hscache.h).
+ * filters/hscache.c: Vectorscan databases kept on disk (see internal.h).
  *
  * A file: the magic line, the key, the length of the database's bytes (8
  * octets, little-endian), their SHA-256, then the bytes themselves
  * (hs_serialize_database).
  */
-#include "filters/hscache.h"
+#include "filters/internal.h"
 
 #include <dirent.h>
 #include <errno.h>

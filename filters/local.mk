@@ -1,11 +1,13 @@
 # filters: the `log email` filter engine (libfilters.la), its tests and fuzz target.
-# Users link filters/libfilters.la and config/libconf.la (show.c names levels
-# and facilities with conf_level_name / conf_facility_name).
+# Users link filters/libfilters.la and config/libconf.la.
 noinst_LTLIBRARIES += filters/libfilters.la
-filters_libfilters_la_SOURCES = filters/filter.h filters/filter.c filters/stats.c filters/show.c \
-	filters/multire.h filters/multire.c filters/logcheck.h filters/logcheck.c
+filters_libfilters_la_SOURCES = filters/filter.h filters/internal.h filters/filter.c \
+	filters/multire.c filters/logcheck-internal.h \
+	filters/logcheck_ere.c filters/logcheck_head.c filters/logcheck_prefix.c \
+	filters/logcheck_sig.c filters/logcheck_build.c filters/logcheck_load.c \
+	filters/logcheck.c
 if HAVE_VECTORSCAN
-filters_libfilters_la_SOURCES += filters/hscache.h filters/hscache.c
+filters_libfilters_la_SOURCES += filters/hscache.c
 endif
 filters_libfilters_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) $(VECTORSCAN_CFLAGS) $(OPENSSL_CFLAGS)
 filters_libfilters_la_LIBADD = $(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
@@ -23,8 +25,7 @@ tests_unit_test_multire_LDADD = filters/libfilters.la config/libconf.la $(CRITER
 	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS)
 tests_unit_test_filters_SOURCES = tests/unit/test_filters.c cli/show_log.c
 tests_unit_test_filters_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
-tests_unit_test_filters_LDADD = filters/libfilters.la config/libconf.la $(CRITERION_LIBS) \
-	$(PCRE2_LIBS) $(VECTORSCAN_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+tests_unit_test_filters_LDADD = $(ENGINE_LIBS) $(CRITERION_LIBS) $(VECTORSCAN_LIBS)
 endif
 
 if FUZZING
@@ -41,7 +42,7 @@ EXTRA_DIST += tests/fuzz/corpus/filters
 TESTS += tests/integration/filters-show-log-config.sh
 EXTRA_DIST += tests/integration/filters-show-log-config.sh
 
-# logcheck's rule database (filters/logcheck.h): the driver that classifies a
+# logcheck's rule database (filters/filter.h): the driver that classifies a
 # file of lines, and the comparison with logcheck itself at each level.
 check_PROGRAMS += tests/integration/logcheck_driver
 tests_integration_logcheck_driver_SOURCES = tests/integration/logcheck_driver.c

@@ -1,5 +1,5 @@
 /*
- * filters/multire.c: many regexes, one pass (see multire.h).
+ * filters/multire.c: many regexes, one pass (see internal.h).
  *
  * Every pattern is compiled with PCRE2 first: PCRE2 is the reference (it
  * decides what is broken, and multire_match answers with it).  Patterns
@@ -29,7 +29,7 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
-#include "filters/multire.h"
+#include "filters/internal.h"
 
 #include <limits.h>
 #include <pcre2.h>
@@ -42,7 +42,6 @@
 #include <hs.h>
 #include <pthread.h>
 
-#include "filters/hscache.h"
 #define HS_FLAGS (HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY)
 #endif
 
@@ -344,7 +343,7 @@ static int hs_screen(struct multire *m, const char *const *patterns)
 }
 
 /* Compile the batched patterns into one database, or take it from cache
- * (filters/hscache.h) when it was compiled before.  A pattern the full
+ * (filters/internal.h) when it was compiled before.  A pattern the full
  * compile still rejects falls back and the compile is retried; a failure
  * that names no pattern sends them all to PCRE2.  (Such a database is not
  * cached: the key names the patterns the first compile was given.) */

@@ -505,6 +505,20 @@ const char *smtp_peer(const struct smtp_client *c)
 	return c ? c->peer : "";
 }
 
+void smtp_tls_describe(const struct smtp_client *c, char *buf, size_t size)
+{
+	const SSL_CIPHER *cipher;
+
+	if (!c || !c->ssl || !c->d.tls_active) {
+		snprintf(buf, size, "none");
+		return;
+	}
+	cipher = SSL_get_current_cipher(c->ssl);
+	snprintf(buf, size, "%s %s, %s %s", c->d.tls == SMTP_TLS_SMTPS ? "implicit TLS" : "STARTTLS",
+		 c->d.tls_verified ? "verified" : "unverified", SSL_get_version(c->ssl),
+		 cipher ? SSL_CIPHER_get_name(cipher) : "?");
+}
+
 /* ---- TLS ---------------------------------------------------------------- */
 
 static enum smtp_status tls_setup(struct smtp_client *c, const struct smtp_params *p, bool is_ip,

@@ -47,7 +47,8 @@ EXTRA_DIST += $(SMTP_IT) tests/integration/lib.sh tests/integration/postfix-lib.
 	tests/servers/smtpd.py
 
 # The spool and its delivery run (owner: spool).
-smtp_libsmtp_la_SOURCES += smtp/spool-internal.h smtp/spool.c smtp/spool_deliver.c
+smtp_libsmtp_la_SOURCES += smtp/spool-internal.h smtp/spool.c smtp/spool_counters.c \
+	smtp/spool_state.c smtp/spool_debug.c smtp/spool_failed.c smtp/spool_deliver.c
 
 # The outbox: finished mails spooled by a thread of their own (omlogmail).
 smtp_libsmtp_la_SOURCES += smtp/outbox.h smtp/outbox.c
@@ -66,7 +67,8 @@ if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_spool
 TESTS += tests/unit/test_spool
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c smtp/spool-internal.h \
-	smtp/spool.c smtp/spool_deliver.c smtp/host.c
+	smtp/spool.c smtp/spool_counters.c smtp/spool_state.c smtp/spool_debug.c \
+	smtp/spool_failed.c smtp/spool_deliver.c smtp/host.c
 tests_unit_test_spool_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_spool_LDADD = $(CRITERION_LIBS)
 endif

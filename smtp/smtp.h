@@ -197,6 +197,15 @@ enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *
  * "2001:db8::25"); valid as long as c. */
 const char *smtp_peer(const struct smtp_client *c);
 
+/* How this session is protected, one line into buf: "none" (in the clear),
+ * or how TLS started ("STARTTLS" or "implicit TLS", SMTPS), whether the
+ * server's certificate and name were verified, the protocol and the cipher:
+ * "STARTTLS verified, TLSv1.3 TLS_AES_256_GCM_SHA384",
+ * "STARTTLS unverified, TLSv1.3 ..." (opportunistic STARTTLS, `tls` unset,
+ * or verification off), "implicit TLS verified, TLSv1.2 ...". */
+#define SMTP_TLS_DESCRIBE_MAX 128
+void smtp_tls_describe(const struct smtp_client *c, char *buf, size_t size);
+
 /* QUIT (without waiting long for the 221) and free.  NULL is safe. */
 void smtp_close(struct smtp_client *c);
 
@@ -256,7 +265,7 @@ void smtp_oauth_grant_clear(struct smtp_oauth_grant *g);
  *               never in queue/.
  *   pending/journal  the module's write-ahead journal of messages held in
  *               digests (engine/journal.h).
- *   cache/      compiled logcheck rules (filters/hscache.h); the module's
+ *   cache/      compiled logcheck rules (filters/internal.h); the module's
  *               cache parameter may put it elsewhere.
  *   lock        flock()ed by the one process delivering the queue.
  *   counters    "sent N\nfailed N\nauth-failed N\n" (`show counter mail`),
@@ -265,10 +274,15 @@ void smtp_oauth_grant_clear(struct smtp_oauth_grant *g);
  *   refused     one line, "ID", appended (O_APPEND|O_NOFOLLOW, no lock) for
  *               each submission put straight into failed/; counted with
  *               counters' fails, removed by `clear counter mail`.
- *   state       "Server-Address: ADDR\n": where delivery last connected.
+ *   state       "Server-Address: ADDR\nTLS: HOW\n": where the last session
+ *               of a delivery run connected, and how it was protected
+ *               (smtp_tls_describe: "none", "STARTTLS verified, TLSv1.3
+ *               TLS_AES_256_GCM_SHA384"...); `show mail`.  Replaced when
+ *               either changes; a file without the TLS line (earlier
+ *               releases) reads as not known.
  *   debug       exists while `debug mail` is on; "detail" or "on".
  *   stats       the module's per-recipient statistics, 0644 (`show log
- *               config`; format: filters/filter.h).
+ *               config`; format: engine/engine.h).
  *   oauth-token the access token of `mail smtpserver oauth` and its expiry,
  *               0600 (smtp/grant.c).
  *
@@ -314,6 +328,8 @@ struct spool_counters {
 /* What delivery runs leave for `show mail`. */
 struct spool_state {
 	char server_address[64]; /* the address a session last connected to; "" */
+	char tls[SMTP_TLS_DESCRIBE_MAX]; /* ...and how it was protected
+					 * (smtp_tls_describe); "": not known */
 };
 
 /* Open (creating it when missing, mode 0700) the spool at dir.  SMTP_EIO

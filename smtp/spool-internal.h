@@ -66,6 +66,13 @@ enum smtp_status spool_scan(struct spool *s, bool quarantine, struct spool_set *
 			    unsigned *corrupt, struct smtp_err *err);
 void spool_set_free(struct spool_set *set);
 
+/* Oldest first (queued, then mail-id): a qsort order for spool_set. */
+int spool_cmp_mail(const void *a, const void *b);
+
+/* Append *m to set (cap: its room); SMTP_ENOMEM with err set. */
+enum smtp_status spool_set_push(struct spool_set *set, size_t *cap, struct spool_mail *m,
+				struct smtp_err *err);
+
 /* Rewrite m's file in queue/ (header block from m, body m->msg) crash-safely.
  * A mail deleted meanwhile stays deleted: SMTP_ENOENT. */
 enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
@@ -114,5 +121,27 @@ int spool_lock(struct spool *s, struct smtp_err *err);
 
 /* printf into err->msg, code 0. */
 void spool_errf(struct smtp_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* err says "spool: WHAT NAME: strerror(errno)"; SMTP_ENOMEM or SMTP_EIO. */
+enum smtp_status spool_sys_fail(struct smtp_err *err, const char *what, const char *name);
+
+/* Read a whole file below the spool into a malloc'd, NUL-terminated buffer
+ * (EFBIG: not a regular file, or larger than any mail).  0, or -1 with errno. */
+int spool_read_file(struct spool *s, const char *name, char **out, size_t *len);
+
+/* Call fn for each non-empty line (without its LF) of a small file of the
+ * spool that may be missing (counters, state): SMTP_OK, with no call when
+ * there is none. */
+enum smtp_status spool_read_lines(struct spool *s, const char *name,
+				  void (*fn)(void *arg, const char *line), void *arg,
+				  struct smtp_err *err);
+
+/* Replace dst (a name in the spool) by text: util_replace (util/replace.h),
+ * 0600; a symbolic link at dst is replaced, never followed. */
+enum smtp_status spool_publish_text(struct spool *s, const char *text, const char *dst,
+				    struct smtp_err *err);
+
+/* Count a mail put into failed/ at submission (smtp/spool_counters.c). */
+void spool_count_refused(struct spool *s, const char *id);
 
 #endif

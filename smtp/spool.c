@@ -2,7 +2,9 @@
  * smtp/spool.c: the persistent mail queue shared by logmail and omlogmail.
  *
  * The spool's layout, every name in it: smtp/smtp.h.  This file keeps
- * tmp/, queue/, failed/, lock, counters, refused, state and debug.
+ * tmp/, queue/, failed/ and lock; spool_counters.c keeps counters and
+ * refused, spool_state.c state, spool_debug.c debug, spool_failed.c lists
+ * failed/, and spool_deliver.c is the delivery run.
  *
  * A mail-id is the AWP feature guide's YYYYMMDDhhmmss.PID (local time of submission, the
  * submitting process's pid), with ".N" appended when that name is taken in
@@ -91,7 +93,7 @@ void spool_errf(struct smtp_err *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-static enum smtp_status sys_fail(struct smtp_err *err, const char *what, const char *name)
+enum smtp_status spool_sys_fail(struct smtp_err *err, const char *what, const char *name)
 {
 	int e = errno;
 
@@ -161,7 +163,7 @@ static enum smtp_status check_trusted(struct spool *s, const char *dir, const ch
 
 	snprintf(path, sizeof(path), "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
 	if (fstatat(s->dirfd, sub ? sub : ".", &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT && sub ? SMTP_OK : sys_fail(err, "cannot stat", path);
+		return errno == ENOENT && sub ? SMTP_OK : spool_sys_fail(err, "cannot stat", path);
 	if (!S_ISDIR(st.st_mode)) {
 		spool_errf(err, "spool: %s is not a directory (a symbolic link is not followed); "
 				"remove it", path);
@@ -192,19 +194,19 @@ enum smtp_status spool_open(struct spool **out, const char *dir, struct smtp_err
 	s->dirfd = -1;
 	pthread_mutex_init(&s->id_lock, NULL);
 	if (mkdir_p(dir) < 0) {
-		st = sys_fail(err, "cannot create", dir);
+		st = spool_sys_fail(err, "cannot create", dir);
 		goto fail;
 	}
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0) {
-		st = sys_fail(err, "cannot open", dir);
+		st = spool_sys_fail(err, "cannot open", dir);
 		goto fail;
 	}
 	if ((st = check_trusted(s, dir, NULL, err)) != SMTP_OK)
 		goto fail;
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		if (mkdirat(s->dirfd, subdirs[i], 0700) < 0 && errno != EEXIST) {
-			st = sys_fail(err, "cannot create", subdirs[i]);
+			st = spool_sys_fail(err, "cannot create", subdirs[i]);
 			goto fail;
 		}
 		if ((st = check_trusted(s, dir, subdirs[i], err)) != SMTP_OK)
@@ -251,9 +253,24 @@ static int open_tmp(struct spool *s, char *name, size_t size)
 
 /* Read a whole file below the spool into a malloc'd, NUL-terminated buffer
  * (EFBIG: not a regular file, or larger than any mail). */
-static int read_file(struct spool *s, const char *name, char **out, size_t *len)
+int spool_read_file(struct spool *s, const char *name, char **out, size_t *len)
 {
 	return util_read_file(s->dirfd, name, SPOOL_MAIL_MAX, out, len);
+}
+
+enum smtp_status spool_read_lines(struct spool *s, const char *name,
+				  void (*fn)(void *arg, const char *line), void *arg,
+				  struct smtp_err *err)
+{
+	char *buf, *line, *save = NULL;
+	size_t len;
+
+	if (spool_read_file(s, name, &buf, &len) < 0)
+		return errno == ENOENT ? SMTP_OK : spool_sys_fail(err, "cannot read", name);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		fn(arg, line);
+	free(buf);
+	return SMTP_OK;
 }
 
 /* Write a value on one line: CR, LF and other control bytes become spaces. */
@@ -300,7 +317,7 @@ static enum smtp_status write_mail(int fd, const struct spool_mail *m, const cha
 	}
 	if (util_write_all(fd, hdr, hlen) < 0 || util_write_all(fd, m->msg, m->len) < 0) {
 		free(hdr);
-		return sys_fail(err, "cannot write", name);
+		return spool_sys_fail(err, "cannot write", name);
 	}
 	free(hdr);
 	return SMTP_OK;
@@ -311,13 +328,13 @@ static enum smtp_status write_mail(int fd, const struct spool_mail *m, const cha
 static enum smtp_status sync_mail(int fd, const char *name, struct smtp_err *err)
 {
 	if (fsync(fd) < 0)
-		return sys_fail(err, "cannot write", name);
+		return spool_sys_fail(err, "cannot write", name);
 	return SMTP_OK;
 }
 
 /* Replace dst (a name in the spool) by text: util_replace (util/replace.h),
  * 0600; a symbolic link at dst is replaced, never followed. */
-static enum smtp_status publish_text(struct spool *s, const char *text, const char *dst,
+enum smtp_status spool_publish_text(struct spool *s, const char *text, const char *dst,
 				     struct smtp_err *err)
 {
 	char why[sizeof(err->msg)];
@@ -343,14 +360,14 @@ enum smtp_status spool_oauth_load(struct spool *s, char **text, struct smtp_err 
 		return SMTP_OK;
 	if (errno == ENOENT)
 		return SMTP_ENOENT;
-	return sys_fail(err, "cannot read", SPOOL_NAME_OAUTH);
+	return spool_sys_fail(err, "cannot read", SPOOL_NAME_OAUTH);
 }
 
-/* publish_text's temporary file is created 0600 with O_EXCL: the token is
+/* spool_publish_text's temporary file is created 0600 with O_EXCL: the token is
  * never readable by others, not even for a moment. */
 enum smtp_status spool_oauth_save(struct spool *s, const char *text, struct smtp_err *err)
 {
-	return publish_text(s, text, SPOOL_NAME_OAUTH, err);
+	return spool_publish_text(s, text, SPOOL_NAME_OAUTH, err);
 }
 
 /* ---- parsing ------------------------------------------------------------- */
@@ -468,7 +485,7 @@ void spool_mail_free(struct spool_mail *m)
 
 /* ---- scanning ------------------------------------------------------------ */
 
-static int cmp_mail(const void *a, const void *b)
+int spool_cmp_mail(const void *a, const void *b)
 {
 	const struct spool_mail *x = a, *y = b;
 
@@ -477,8 +494,8 @@ static int cmp_mail(const void *a, const void *b)
 	return strverscmp(x->id, y->id);
 }
 
-static enum smtp_status set_push(struct spool_set *set, size_t *cap, struct spool_mail *m,
-				 struct smtp_err *err)
+enum smtp_status spool_set_push(struct spool_set *set, size_t *cap, struct spool_mail *m,
+				struct smtp_err *err)
 {
 	if (!util_reserve((void **)&set->v, cap, set->n + 1, sizeof(*set->v), 16)) {
 		spool_errf(err, "spool: out of memory");
@@ -499,18 +516,18 @@ static enum smtp_status scan_one(struct spool *s, const char *name, bool quarant
 	size_t len;
 
 	snprintf(path, sizeof(path), SPOOL_NAME_QUEUE "/%s", name);
-	if (read_file(s, path, &buf, &len) < 0) {
+	if (spool_read_file(s, path, &buf, &len) < 0) {
 		if (errno == ENOENT)
 			return SMTP_OK;
 		if (errno == ENOMEM)
-			return sys_fail(err, "cannot read", path);
+			return spool_sys_fail(err, "cannot read", path);
 		snprintf(why, sizeof(why), "%s",
 			 errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno));
 	} else if (spool_mail_parse(&m, buf, len, why, sizeof(why))) {
 		if (strcmp(m.id, name) != 0) {
 			snprintf(why, sizeof(why), "Id %s does not match the file name", m.id);
 		} else {
-			enum smtp_status st = set_push(set, cap, &m, err);
+			enum smtp_status st = spool_set_push(set, cap, &m, err);
 
 			if (st != SMTP_OK)
 				spool_mail_free(&m);
@@ -541,7 +558,7 @@ enum smtp_status spool_scan(struct spool *s, bool quarantine, struct spool_set *
 	set->n = 0;
 	d = open_queue_dir(s, &fd);
 	if (!d)
-		return sys_fail(err, "cannot open", SPOOL_NAME_QUEUE "/");
+		return spool_sys_fail(err, "cannot open", SPOOL_NAME_QUEUE "/");
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -555,7 +572,7 @@ enum smtp_status spool_scan(struct spool *s, bool quarantine, struct spool_set *
 		return st;
 	}
 	if (set->n > 1)
-		qsort(set->v, set->n, sizeof(set->v[0]), cmp_mail);
+		qsort(set->v, set->n, sizeof(set->v[0]), spool_cmp_mail);
 	return SMTP_OK;
 }
 
@@ -593,7 +610,7 @@ static enum smtp_status move_to_failed(struct spool *s, const char *dir, const c
 	 * queued (tried again), never failed without its reason.  (From tmp/,
 	 * a mail being submitted: it was not taken yet, its producer still
 	 * holds it, e.g. the module's journal.) */
-	st = publish_text(s, text, why, err);
+	st = spool_publish_text(s, text, why, err);
 	if (st != SMTP_OK)
 		return st;
 	if (renameat(s->dirfd, src, s->dirfd, dst) < 0) {
@@ -603,30 +620,11 @@ static enum smtp_status move_to_failed(struct spool *s, const char *dir, const c
 		errno = e;
 		if (e == ENOENT)
 			return no_such_mail(name, err);
-		return sys_fail(err, "cannot move to", dst);
+		return spool_sys_fail(err, "cannot move to", dst);
 	}
 	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_FAILED);
 	(void)util_fsync_dir(s->dirfd, dir);
 	return SMTP_OK;
-}
-
-/* A mail put into failed/ at submission is counted by a line appended to
- * "refused" (spool_counters adds them to the fails): "counters" is
- * replaced under the delivery lock, which a delivery run holds for as long
- * as its sessions last, and one write with O_APPEND needs no lock.  Best
- * effort: the mail is in failed/ whether or not it is counted. */
-static void count_refused(struct spool *s, const char *id)
-{
-	char line[SPOOL_ID_MAX + 1];
-	int n = snprintf(line, sizeof(line), "%s\n", id);
-	int fd = openat(s->dirfd, SPOOL_NAME_REFUSED, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			0600);
-
-	if (fd < 0)
-		return;
-	if (util_write_all(fd, line, (size_t)n) == 0)
-		(void)fsync(fd);
-	close(fd);
 }
 
 /* ---- submit -------------------------------------------------------------- */
@@ -666,7 +664,7 @@ static enum smtp_status reserve_id(struct spool *s, time_t now, char id[SPOOL_ID
 		if (*fd < 0 && errno == EEXIST)
 			continue;
 		if (*fd < 0)
-			return sys_fail(err, "cannot create", path);
+			return spool_sys_fail(err, "cannot create", path);
 		snprintf(path, sizeof(path), SPOOL_NAME_QUEUE "/%s", id);
 		if (faccessat(s->dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 			snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s", id);
@@ -723,7 +721,7 @@ static enum smtp_status refuse(struct spool *s, int fd, struct spool_mail *sm, c
 		st = move_to_failed(s, SPOOL_NAME_TMP, sm->id, reason, err);
 	if (st != SMTP_OK)
 		return st;
-	count_refused(s, sm->id);
+	spool_count_refused(s, sm->id);
 	spool_errf(err, "%s", reason);
 	return SMTP_EPERM;
 }
@@ -860,7 +858,7 @@ static void submit_chunk(struct spool *s, const struct smtp_message *const *msgs
 		snprintf(tmp, sizeof(tmp), SPOOL_NAME_TMP "/%s", ids[i]);
 		snprintf(dst, sizeof(dst), SPOOL_NAME_QUEUE "/%s", ids[i]);
 		if (renameat(s->dirfd, tmp, s->dirfd, dst) < 0) {
-			status[i] = sys_fail(&e, "cannot rename to", dst);
+			status[i] = spool_sys_fail(&e, "cannot rename to", dst);
 			unlinkat(s->dirfd, tmp, 0);
 			batch_note(b, base + i, &e);
 			continue;
@@ -937,7 +935,7 @@ static enum smtp_status delete_failed(struct spool *s, const char *id, struct sm
 	if (unlinkat(s->dirfd, path, 0) < 0) {
 		if (errno == ENOENT)
 			return no_such_mail(id, err);
-		return sys_fail(err, "cannot delete", path);
+		return spool_sys_fail(err, "cannot delete", path);
 	}
 	snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s.reason", id);
 	unlinkat(s->dirfd, path, 0);
@@ -955,7 +953,7 @@ enum smtp_status spool_delete(struct spool *s, const char *id, struct smtp_err *
 	if (unlinkat(s->dirfd, path, 0) < 0) {
 		if (errno == ENOENT)
 			return delete_failed(s, id, err);
-		return sys_fail(err, "cannot delete", path);
+		return spool_sys_fail(err, "cannot delete", path);
 	}
 	(void)util_fsync_dir(s->dirfd, SPOOL_NAME_QUEUE);
 	return SMTP_OK;
@@ -972,13 +970,13 @@ static enum smtp_status delete_dir(struct spool *s, const char *sub, struct smtp
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
-		return sys_fail(err, "cannot open", sub);
+		return spool_sys_fail(err, "cannot open", sub);
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
-			st = sys_fail(err, "cannot delete", de->d_name);
+			st = spool_sys_fail(err, "cannot delete", de->d_name);
 	}
 	fsync(fd);
 	closedir(d);
@@ -1002,7 +1000,7 @@ enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 	int fd = open_tmp(s, tmp, sizeof(tmp));
 
 	if (fd < 0)
-		return sys_fail(err, "cannot create", tmp);
+		return spool_sys_fail(err, "cannot create", tmp);
 	st = write_mail(fd, m, tmp, err);
 	if (st == SMTP_OK)
 		st = sync_mail(fd, tmp, err);
@@ -1017,7 +1015,7 @@ enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 			goto fail;
 		}
 		if (errno != EINVAL && errno != ENOSYS) {
-			st = sys_fail(err, "cannot rename to", dst);
+			st = spool_sys_fail(err, "cannot rename to", dst);
 			goto fail;
 		}
 		/* No RENAME_EXCHANGE on this file system: check, then rename. */
@@ -1026,7 +1024,7 @@ enum smtp_status spool_mail_update(struct spool *s, const struct spool_mail *m,
 			goto fail;
 		}
 		if (renameat(s->dirfd, tmp, s->dirfd, dst) < 0) {
-			st = sys_fail(err, "cannot rename to", dst);
+			st = spool_sys_fail(err, "cannot rename to", dst);
 			goto fail;
 		}
 	}
@@ -1050,7 +1048,7 @@ enum smtp_status spool_remove(struct spool *s, const char *id, struct smtp_err *
 
 	snprintf(path, sizeof(path), SPOOL_NAME_QUEUE "/%s", id);
 	if (unlinkat(s->dirfd, path, 0) < 0 && errno != ENOENT)
-		return sys_fail(err, "cannot delete", path);
+		return spool_sys_fail(err, "cannot delete", path);
 	return SMTP_OK; /* not fsync'd: see "Removing" at the top */
 }
 
@@ -1103,159 +1101,7 @@ unsigned spool_backoff(unsigned attempts)
 	return sec < SPOOL_BACKOFF_MAX_SEC ? sec : SPOOL_BACKOFF_MAX_SEC;
 }
 
-/* ---- counters and debug -------------------------------------------------- */
-
-/* The counters file alone (what spool_counters_add adds to). */
-static enum smtp_status read_counters(struct spool *s, struct spool_counters *out,
-				      struct smtp_err *err)
-{
-	char *buf, *line, *save = NULL;
-	size_t len;
-
-	memset(out, 0, sizeof(*out));
-	if (read_file(s, SPOOL_NAME_COUNTERS, &buf, &len) < 0) {
-		if (errno == ENOENT)
-			return SMTP_OK;
-		return sys_fail(err, "cannot read", SPOOL_NAME_COUNTERS);
-	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long n;
-
-		if (sscanf(line, "sent %lu", &n) == 1)
-			out->sent = n;
-		else if (sscanf(line, "failed %lu", &n) == 1)
-			out->failed = n;
-		else if (sscanf(line, "auth-failed %lu", &n) == 1)
-			out->auth_failed = n;
-	}
-	free(buf);
-	return SMTP_OK;
-}
-
-/* The mails counted in "refused" (count_refused): its lines. */
-static unsigned long count_lines(struct spool *s, const char *name)
-{
-	unsigned long n = 0;
-	size_t len;
-	char *buf;
-
-	if (read_file(s, name, &buf, &len) < 0)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		n += buf[i] == '\n';
-	free(buf);
-	return n;
-}
-
-enum smtp_status spool_counters(struct spool *s, struct spool_counters *out, struct smtp_err *err)
-{
-	enum smtp_status st = read_counters(s, out, err);
-
-	if (st == SMTP_OK)
-		out->failed += count_lines(s, SPOOL_NAME_REFUSED);
-	return st;
-}
-
-enum smtp_status spool_counters_add(struct spool *s, const struct spool_counters *add,
-				    struct smtp_err *err)
-{
-	struct spool_counters c;
-	enum smtp_status st;
-	char text[128];
-
-	if (add->sent == 0 && add->failed == 0 && add->auth_failed == 0)
-		return SMTP_OK;
-	st = read_counters(s, &c, err);
-	if (st != SMTP_OK)
-		return st;
-	snprintf(text, sizeof(text), "sent %lu\nfailed %lu\nauth-failed %lu\n", c.sent + add->sent,
-		 c.failed + add->failed, c.auth_failed + add->auth_failed);
-	return publish_text(s, text, SPOOL_NAME_COUNTERS, err);
-}
-
-enum smtp_status spool_state(struct spool *s, struct spool_state *out, struct smtp_err *err)
-{
-	char *buf, *line, *save = NULL;
-	size_t len;
-
-	memset(out, 0, sizeof(*out));
-	if (read_file(s, SPOOL_NAME_STATE, &buf, &len) < 0) {
-		if (errno == ENOENT)
-			return SMTP_OK;
-		return sys_fail(err, "cannot read", SPOOL_NAME_STATE);
-	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, "Server-Address: ", 16))
-			snprintf(out->server_address, sizeof(out->server_address), "%s", line + 16);
-	free(buf);
-	return SMTP_OK;
-}
-
-enum smtp_status spool_state_save(struct spool *s, const struct spool_state *st,
-				  struct smtp_err *err)
-{
-	struct spool_state now;
-	char text[128];
-
-	if (spool_state(s, &now, err) == SMTP_OK && !strcmp(now.server_address, st->server_address))
-		return SMTP_OK;
-	snprintf(text, sizeof(text), "Server-Address: %s\n", st->server_address);
-	return publish_text(s, text, SPOOL_NAME_STATE, err);
-}
-
-enum smtp_status spool_counters_clear(struct spool *s, struct smtp_err *err)
-{
-	int lock = spool_lock(s, err);
-	enum smtp_status st;
-
-	if (lock < 0)
-		return errno == EWOULDBLOCK ? SMTP_EBUSY : SMTP_EIO;
-	st = publish_text(s, "sent 0\nfailed 0\nauth-failed 0\n", SPOOL_NAME_COUNTERS, err);
-	if (st == SMTP_OK && unlinkat(s->dirfd, SPOOL_NAME_REFUSED, 0) < 0 && errno != ENOENT)
-		st = sys_fail(err, "cannot remove", SPOOL_NAME_REFUSED);
-	close(lock);
-	return st;
-}
-
-enum spool_debug spool_debug_level(struct spool *s)
-{
-	char *buf = NULL;
-	size_t len;
-	enum spool_debug level;
-
-	if (!s || read_file(s, SPOOL_NAME_DEBUG, &buf, &len) < 0)
-		return s && errno != ENOENT &&
-			       faccessat(s->dirfd, SPOOL_NAME_DEBUG, F_OK, AT_SYMLINK_NOFOLLOW) == 0
-			   ? SPOOL_DEBUG_ON
-			   : SPOOL_DEBUG_OFF;
-	level = strncmp(buf, "detail", 6) == 0 ? SPOOL_DEBUG_DETAIL : SPOOL_DEBUG_ON;
-	free(buf);
-	return level;
-}
-
-bool spool_debug(struct spool *s)
-{
-	return spool_debug_level(s) != SPOOL_DEBUG_OFF;
-}
-
-enum smtp_status spool_set_debug_level(struct spool *s, enum spool_debug level,
-				       struct smtp_err *err)
-{
-	if (level == SPOOL_DEBUG_OFF) {
-		if (unlinkat(s->dirfd, SPOOL_NAME_DEBUG, 0) < 0 && errno != ENOENT)
-			return sys_fail(err, "cannot remove", SPOOL_NAME_DEBUG);
-		util_fsync_dir(s->dirfd, ".");
-		return SMTP_OK;
-	}
-	return publish_text(s, level == SPOOL_DEBUG_DETAIL ? "detail\n" : "on\n", SPOOL_NAME_DEBUG, err);
-}
-
-enum smtp_status spool_set_debug(struct spool *s, bool on, struct smtp_err *err)
-{
-	return spool_set_debug_level(s, on ? SPOOL_DEBUG_ON : SPOOL_DEBUG_OFF, err);
-}
-
-/* ---- the delivery lock, failed mails, notes -------------------------------- */
+/* ---- the delivery lock, notes ---------------------------------------------- */
 
 int spool_lock(struct spool *s, struct smtp_err *err)
 {
@@ -1283,101 +1129,6 @@ int spool_lock(struct spool *s, struct smtp_err *err)
 	return fd;
 }
 
-/* failed/name and its reason into *m (to and subject empty when the file
- * is the corrupt one that was moved there). */
-static bool read_failed(struct spool *s, const char *name, struct spool_mail *m, char **reason)
-{
-	char path[300], why[200], *buf = NULL;
-	size_t len;
-
-	snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s.reason", name);
-	if (read_file(s, path, reason, &len) == 0)
-		(*reason)[strcspn(*reason, "\n")] = '\0';
-	snprintf(path, sizeof(path), SPOOL_NAME_FAILED "/%s", name);
-	if (read_file(s, path, &buf, &len) < 0) {
-		free(*reason);
-		*reason = NULL;
-		return false;
-	}
-	if (!spool_mail_parse(m, buf, len, why, sizeof(why))) {
-		free(buf);
-		memset(m, 0, sizeof(*m));
-		snprintf(m->id, sizeof(m->id), "%.*s", SPOOL_ID_MAX - 1, name);
-	}
-	return true;
-}
-
-/* Every mail of failed/, each with its reason in last_error (malloc'd:
- * free_failed frees it). */
-static enum smtp_status scan_failed(struct spool *s, struct spool_set *set, struct smtp_err *err)
-{
-	enum smtp_status st = SMTP_OK;
-	struct dirent *de;
-	size_t cap = 0;
-	int fd = openat(s->dirfd, SPOOL_NAME_FAILED, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return sys_fail(err, "cannot open", SPOOL_NAME_FAILED "/");
-	}
-	while (st == SMTP_OK && (de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-		struct spool_mail m;
-		char *reason = NULL;
-
-		if (de->d_name[0] == '.' || (n > 7 && !strcmp(de->d_name + n - 7, ".reason")) ||
-		    !read_failed(s, de->d_name, &m, &reason))
-			continue;
-		m.last_error = reason;
-		st = set_push(set, &cap, &m, err);
-		if (st != SMTP_OK) {
-			free(reason);
-			spool_mail_free(&m);
-		}
-	}
-	closedir(d);
-	return st;
-}
-
-static void free_failed(struct spool_set *set)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		free(set->v[i].last_error);
-		set->v[i].last_error = NULL;
-	}
-	spool_set_free(set);
-}
-
-enum smtp_status spool_list_failed(struct spool *s,
-				   int (*fn)(void *arg, const struct spool_entry *e), void *arg,
-				   struct smtp_err *err)
-{
-	struct spool_set set = {0};
-	enum smtp_status st = scan_failed(s, &set, err);
-
-	if (st == SMTP_OK && set.n > 1)
-		qsort(set.v, set.n, sizeof(set.v[0]), cmp_mail);
-	for (size_t i = 0; st == SMTP_OK && i < set.n; i++) {
-		const struct spool_mail *m = &set.v[i];
-		struct spool_entry e = {
-		    .to = m->to ? m->to : "",
-		    .subject = m->subject ? m->subject : "",
-		    .message_id = m->message_id ? m->message_id : "",
-		    .queued = m->queued,
-		    .attempts = m->attempts,
-		    .last_error = m->last_error ? m->last_error : "",
-		};
-
-		memcpy(e.id, m->id, sizeof(e.id));
-		if (fn(arg, &e) != 0)
-			break;
-	}
-	free_failed(&set);
-	return st;
-}
-
 enum smtp_status spool_note(struct spool *s, const char *id, const char *reason,
 			    struct smtp_err *err)
 {
@@ -1393,8 +1144,8 @@ enum smtp_status spool_note(struct spool *s, const char *id, const char *reason,
 	if (lock < 0)
 		return errno == EWOULDBLOCK ? SMTP_EBUSY : SMTP_EIO;
 	snprintf(path, sizeof(path), SPOOL_NAME_QUEUE "/%s", id);
-	if (read_file(s, path, &buf, &len) < 0) {
-		st = errno == ENOENT ? no_such_mail(id, err) : sys_fail(err, "cannot read", path);
+	if (spool_read_file(s, path, &buf, &len) < 0) {
+		st = errno == ENOENT ? no_such_mail(id, err) : spool_sys_fail(err, "cannot read", path);
 	} else if (!spool_mail_parse(&m, buf, len, why, sizeof(why))) {
 		free(buf);
 		spool_errf(err, "spool: %s: %s", path, why);

@@ -212,6 +212,7 @@ static struct smtp_client *open_session(struct run *r, struct spool_set *set,
 	if (st == SMTP_OK) {
 		snprintf(r->state.server_address, sizeof(r->state.server_address), "%s",
 			 smtp_peer(c));
+		smtp_tls_describe(c, r->state.tls, sizeof(r->state.tls));
 		return c;
 	}
 	if (e.auth_refused)

@@ -11,7 +11,7 @@
  * benchmarks (bench/) and the engine's traditional line for logcheck's
  * rules (engine/rules.c, engine_line_render) use these, so the program
  * and pid of a line are the same wherever it is read.  logcheck's own
- * token rule (filters/logcheck.c, token_end) differs on purpose; it says
+ * token rule (filters/logcheck_head.c, lc_token_end) differs on purpose; it says
  * why there.
  *
  * Header only (static inline), like util/util.h, for the same reason.

@@ -1,7 +1,7 @@
 /*
  * tests/fuzz/fuzz_ere.c: libFuzzer target for logcheck's rules: the GNU ERE
- * translation (logcheck_ere_to_pcre, filters/logcheck.c) and the two regex
- * engines behind it (filters/multire.h).
+ * translation (logcheck_ere_to_pcre, filters/logcheck_ere.c) and the two regex
+ * engines behind it (filters/internal.h).
  *
  * Input: an ERE on the first line (a rule as logcheck reads it), then texts,
  * one per line.  When the ERE translates, the translation is compiled with
@@ -12,8 +12,8 @@
  *   ^(\w{3} [ :[:digit:]]{11}|[0-9T:.+-]{32}) [._[:alnum:]-]+ sshd\[[0-9]+\]: a{2,}b?
  *   Nov 30 12:00:01 web1 sshd[1]: aab
  */
-#include "filters/logcheck.h"
-#include "filters/multire.h"
+#include "filters/filter.h"
+#include "filters/internal.h"
 
 #include <stdint.h>
 #include <stdio.h>

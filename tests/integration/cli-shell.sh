@@ -287,13 +287,14 @@ Mail Settings
 -----
 State                               : Alive
 SMTP Server                         : smtp.example.com
-Server Address (last used)          : 127.0.0.1
 Host Name                           : example@example.com
 Authentication                      : login
 Username                            : example
 Port                                : 587
 Use TLS                             : STARTTLS
 Debug                               : Enabled
+Server Address (last used)          : 127.0.0.1
+TLS (last used)                     : none
 
 Messages
 -----

@@ -327,6 +327,45 @@ lm_env_value() {
 	sed -n "s/^$2: //p" "$1" | head -n 1
 }
 
+# lm_tls_show_mail MODE TLS USE_TLS HOW: the built logmail, configured with
+# `mail smtpserver tls TLS` and the test CA (or neither when TLS is -: the
+# system's CAs, which do not know the test one), sends a mail through smtpd.py in MODE (starttls or smtps); `show mail`
+# then is the guide's settings block (Use TLS: USE_TLS) followed by the
+# address of the last session and how it was protected: HOW ("STARTTLS
+# verified"...), then the protocol and cipher the server saw.
+lm_tls_show_mail() {
+	local mode=$1 tls=$2 use=$3 how=$4 conf=$LM_TMP/$1-$2.conf spool=$LM_TMP/$1-$2.spool
+	local name=cli-$1-$2 out seen
+	LOGMAIL=${LOGMAIL:-$top_builddir/logmail}
+	lm_smtpd_start "$name" --mode "$mode" --tls-cert "$LM_CERT" --tls-key "$LM_KEY" ||
+		{ lm_fail "$name: no server"; return; }
+	{
+		printf 'mail smtpserver 127.0.0.1\nmail smtpserver port %s\n' "$SMTPD_PORT"
+		[ "$tls" = - ] || printf 'mail smtpserver tls %s\nmail smtpserver tls ca-file %s\n' \
+			"$tls" "$LM_CA"
+		printf 'mail from switch@example.com\n'
+	} | lm configure || lm_fail "$name: configure"
+	out=$(printf 'TLS test\n' | lm mail to admin@example.com subject "$name" 2>&1)
+	lm_assert_match "$name: sent" '\.\.\. ok\.$' "$out"
+	lm_wait_mails "$SMTPD_MAILDIR" 1 || lm_fail "$name: nothing delivered"
+	seen=$(lm_env_value "$SMTPD_MAILDIR/0001.env" tls-session)
+	lm_assert_match "$name: the server saw TLS" '^TLSv1\.[23] [A-Z0-9_-]+$' "$seen"
+	lm_assert_eq "$name: show mail" "Mail Settings
+-----
+State                               : Alive
+SMTP Server                         : 127.0.0.1
+Host Name                           : switch@example.com
+Port                                : $SMTPD_PORT
+Use TLS                             : $use
+Debug                               : Disabled
+Server Address (last used)          : 127.0.0.1
+TLS (last used)                     : $how, $seen
+
+Messages
+-----" "$(lm show mail)"
+	lm_smtpd_stop "$name"
+}
+
 # lm_smtp_matrix MODE: for each of no AUTH, PLAIN, LOGIN and CRAM-MD5, start
 # smtpd.py in MODE (plain, starttls, smtps) offering only that mechanism,
 # send with the driver and assert the delivered envelope, headers and body.

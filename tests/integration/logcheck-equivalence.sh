@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Same answers as logcheck: logcheck 1.4.2 itself (run as user logcheck,
 # -o -t, on a copy of Debian's rule database with a few local rules) and
-# filters/logcheck.h (through tests/integration/logcheck_driver) read the
+# filters/filter.h (through tests/integration/logcheck_driver) read the
 # same syslog file, and every reported line must be in the same section,
 # under a heading logcheck used for it, at each of the three levels; with
 # Vectorscan and with PCRE2 only.  (The one-database form is compared with

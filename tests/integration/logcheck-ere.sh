@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # logcheck's rules are GNU EREs; logmail translates them for PCRE2 and
-# Vectorscan (filters/logcheck.c).  For each ERE below, GNU grep -E -v in the
+# Vectorscan (filters/logcheck_ere.c).  For each ERE below, GNU grep -E -v in the
 # C locale (as logcheck's cleanchecked() runs it) and the driver, with the ERE
 # as the only rule of ignore.d.paranoid, must leave the same lines; an ERE
 # grep refuses must be reported as a rule that does not compile.  The EREs

@@ -1,5 +1,5 @@
 /*
- * tests/integration/logcheck_driver.c: filters/logcheck.h over a file of
+ * tests/integration/logcheck_driver.c: filters/filter.h over a file of
  * syslog lines, for the comparison with logcheck itself
  * (tests/integration/logcheck-lib.sh).
  *
@@ -27,8 +27,8 @@
  * classified up to it, as grep would not see past it either.  Exit 0, 1
  * when the rules cannot be loaded, 2 on usage errors.
  */
-#include "filters/logcheck.h"
-#include "filters/multire.h"
+#include "filters/filter.h"
+#include "filters/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -26,16 +26,18 @@ send() {
 	lm_assert_eq "mail $2: exit code (EX_TEMPFAIL)" 75 "$rc"
 }
 
-# The address the last session connected to follows the server's name.
+# The guide's lines, then the address the last session connected to and how
+# it was protected (in the clear: this server offers no STARTTLS).
 settings="Mail Settings
 -----
 State                               : Alive
 SMTP Server                         : 127.0.0.1
-Server Address (last used)          : 127.0.0.1
 Host Name                           : example@example.com
 Port                                : $SMTPD_PORT
 Use TLS                             : None
 Debug                               : Disabled
+Server Address (last used)          : 127.0.0.1
+TLS (last used)                     : none
 
 Messages
 -----"

@@ -9,7 +9,9 @@ port of one that stopped), and writes the port it got to --port-file
     NNNN.eml   the DATA exactly as received (dot-unstuffed, CRLF kept)
     NNNN.env   the envelope, one "key: value" per line:
                from, to (one line per recipient), mail-options, auth (user or
-               "-"), tls ("yes"/"no"), helo (the EHLO/HELO argument),
+               "-"), tls ("yes"/"no"), tls-session (the protocol and cipher,
+               "TLSv1.3 TLS_AES_256_GCM_SHA384", or "-"), helo (the EHLO/HELO
+               argument),
                session (1 for the first connection that said EHLO, 2...)
 
 The .env is renamed last, so a test that sees NNNN.env can read NNNN.eml.
@@ -83,6 +85,18 @@ def server_tls_context(args):
         ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     return ctx
 
+
+
+def tls_session(server, session):
+    """The protocol and cipher of the connection as this server sees them
+    ("TLSv1.3 TLS_AES_256_GCM_SHA384"), or "-" in the clear: implicit TLS
+    has them on the transport, STARTTLS on the session's TLS extras."""
+    obj = server.transport.get_extra_info("ssl_object")
+    if obj is None and isinstance(session.ssl, dict):
+        obj = session.ssl.get("ssl_object")
+    if obj is None:
+        return "-"
+    return "%s %s" % (obj.version(), obj.cipher()[0])
 
 class Handler:
     def __init__(self, args):
@@ -168,6 +182,7 @@ class Handler:
                 "tls: %s" % ("yes" if session.ssl or
                              server.transport.get_extra_info("sslcontext")
                              else "no"),
+                "tls-session: %s" % tls_session(server, session),
                 "helo: %s" % session.host_name,
                 "session: %s" % getattr(session, "number", 0)]
         publish(base + ".env", ("\n".join(env) + "\n").encode())

@@ -6,6 +6,7 @@
  * these tests depend only on conf.h's data layout, not on the parser.
  */
 #include "cli/cli.h"
+#include "engine/engine.h"
 #include "filters/filter.h"
 
 #include <criterion/criterion.h>
@@ -970,7 +971,7 @@ static char *render(const struct conf *c, const struct filter_stats_table *t)
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
-	cr_assert_eq(filter_show_config(c, t, out), 0);
+	cr_assert_eq(cli_show_log_config(c, t, out), 0);
 	fclose(out);
 	return buf;
 }

@@ -1,11 +1,11 @@
 /*
- * tests/unit/test_logcheck.c: logcheck's rules (filters/logcheck.h): the
+ * tests/unit/test_logcheck.c: logcheck's rules (filters/filter.h): the
  * loader (files, comments, errors with file:line), the translation from
  * GNU ERE, and the sections, on rule directories made here.  The
  * comparison with logcheck itself is tests/integration/logcheck-equivalence.sh.
  */
-#include "filters/logcheck.h"
-#include "filters/multire.h"
+#include "filters/filter.h"
+#include "filters/internal.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

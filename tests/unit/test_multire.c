@@ -1,12 +1,12 @@
 /*
- * tests/unit/test_multire.c: many regexes in one pass (filters/multire.h).
+ * tests/unit/test_multire.c: many regexes in one pass (filters/internal.h).
  *
  * The point of the module is that Vectorscan and PCRE2 give the same
  * answers, so most tests run the same patterns and texts through a default
  * compile (Vectorscan, in a build that has it), a MULTIRE_PCRE2_ONLY compile
  * and each pattern alone with multire_match, and want one answer.
  */
-#include "filters/multire.h"
+#include "filters/internal.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -419,10 +419,9 @@ Test(multire, id_out_of_range)
 	cr_assert_str_eq(err.msg, "pattern id out of range");
 }
 
-/* ---- the database cache (filters/hscache.h) ---------------------------------------- */
+/* ---- the database cache (filters/internal.h) ---------------------------------------- */
 
 #ifdef HAVE_VECTORSCAN
-#include "filters/hscache.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "smtp/spool-internal.h"
+#include "util/util.h"
 
 /* ---- the stand-in client ------------------------------------------------ */
 
@@ -74,6 +75,12 @@ const char *smtp_peer(const struct smtp_client *c)
 {
 	(void)c;
 	return n_opens == 1 ? "2001:db8::25" : "192.0.2.25";
+}
+
+void smtp_tls_describe(const struct smtp_client *c, char *buf, size_t size)
+{
+	(void)c;
+	snprintf(buf, size, "%s", n_opens == 1 ? "none" : "STARTTLS verified, TLSv1.3 TLS_AES_256_GCM_SHA384");
 }
 
 enum smtp_status smtp_send(struct smtp_client *c, const char *from, const char *to, const char *msg,
@@ -725,6 +732,30 @@ Test(spool, temporary_failure_defers_with_backoff)
 	cr_assert_eq(l.n, 0);
 }
 
+/* The state file of an earlier release has no TLS line: not known, and
+ * the next session's replaces the file with both lines. */
+Test(spool, state_without_tls_line)
+{
+	struct spool_state state = {"192.0.2.7", "none"};
+	struct smtp_err err;
+	char path[128], *text = NULL;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SPOOL_NAME_STATE);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs("Server-Address: 192.0.2.25\n", f);
+	fclose(f);
+	cr_assert_eq(spool_state(sp, &state, &err), SMTP_OK);
+	cr_assert_str_eq(state.server_address, "192.0.2.25");
+	cr_assert_str_eq(state.tls, "", "not known");
+	state = (struct spool_state){"192.0.2.25", "none"};
+	cr_assert_eq(spool_state_save(sp, &state, &err), SMTP_OK, "%s", err.msg);
+	cr_assert_eq(util_read_file(AT_FDCWD, path, 4096, &text, &len), 0);
+	cr_assert_str_eq(text, "Server-Address: 192.0.2.25\nTLS: none\n");
+	free(text);
+}
+
 /* The session dies in the second mail: that mail is deferred (the server
  * may have it or not), a second session takes the rest. */
 Test(spool, dead_session_reconnects_once)
@@ -755,6 +786,8 @@ Test(spool, dead_session_reconnects_once)
 	cr_assert_str_eq(l.last_error[0], "end of data: connection reset by peer");
 	cr_assert_eq(spool_state(sp, &state, &err), SMTP_OK);
 	cr_assert_str_eq(state.server_address, "192.0.2.25", "the address used last");
+	cr_assert_str_eq(state.tls, "STARTTLS verified, TLSv1.3 TLS_AES_256_GCM_SHA384",
+			 "how the last session was protected");
 }
 
 /* A 421 in a mail ends the session like a reset; the second session dies

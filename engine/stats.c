@@ -1,14 +1,15 @@
 /*
- * filters/stats.c: the stats file (format in filters/filter.h).
+ * engine/stats.c: the stats file (format in engine/engine.h).
  *
  * The module writes it (filter_stats_save), `show log config` reads it
  * (filter_stats_load).  Writing goes to a temporary file in the same
  * directory, fsync, rename, so a reader never sees half a file.
  *
- * Built on filter.h's counters (filter_stats_get, filter_stats_set); the
- * filter engine itself knows nothing of this file.
+ * Built on filters/filter.h's counters (filter_stats_get, filter_stats_set);
+ * the filter engine itself knows nothing of this file: the engine, which
+ * saves it, and `show log config`, which reads it, do.
  */
-#include "filters/filter.h"
+#include "engine/engine.h"
 #include "util/replace.h"
 
 #include <ctype.h>

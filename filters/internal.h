@@ -1,5 +1,11 @@
 /*
- * filters/multire.h: many regular expressions, one pass over a text.
+ * filters/internal.h: what the files of filters/ share, private to filters/
+ * and to its tests and benchmarks (the contract for everyone else is
+ * filters/filter.h): many regular expressions in one pass (multire.c) and,
+ * with Vectorscan, its databases kept on disk (hscache.c).  logcheck's own
+ * internals are in filters/logcheck-internal.h.
+ *
+ * ---- many regular expressions, one pass over a text (multire.c) ----------
  *
  * multire_compile takes N patterns in PCRE2 syntax, each with an id chosen
  * by the caller (several patterns may share one), and builds an immutable
@@ -32,8 +38,8 @@
  * of the whole set, and a database Vectorscan cannot build at all sends its
  * patterns to PCRE2.
  */
-#ifndef LOGMAIL_MULTIRE_H
-#define LOGMAIL_MULTIRE_H
+#ifndef LOGMAIL_FILTERS_INTERNAL_H
+#define LOGMAIL_FILTERS_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,7 +67,7 @@ enum multire_engine {
 int multire_compile(const char *const *patterns, const unsigned *ids, size_t n, unsigned flags,
 		    struct multire **out, struct conf_err *err);
 /* The same, with Vectorscan's database kept in the directory cache between
- * runs (filters/hscache.h; NULL: not kept): the second compile of the same
+ * runs (hscache, below; NULL: not kept): the second compile of the same
  * patterns reads it back instead of compiling. */
 int multire_compile_cached(const char *const *patterns, const unsigned *ids, size_t n,
 			   unsigned flags, const char *cache, struct multire **out,
@@ -132,5 +138,46 @@ static inline bool multire_hit(const uint64_t *hits, unsigned id)
 {
 	return hits[id / 64] >> (id % 64) & 1;
 }
+
+/*
+ * ---- Vectorscan databases kept on disk (hscache.c, with Vectorscan only) --
+ *
+ * Vectorscan databases kept on disk, so that a restart
+ * with the same rules does not compile them again.
+ *
+ * Compiling Debian's logcheck rules takes seconds of CPU (bench/README.md),
+ * and rsyslogd reads no log while its configuration loads.  A compiled
+ * database is serialized (hs_serialize_database) into a file of the cache
+ * directory named by a SHA-256 of everything the compile was given: the
+ * library's version, the platform, and each pattern's text, flags and id.
+ * So a file is either the database those patterns make, or not found: no
+ * stale entry can answer for rules that changed.  A file is checked before
+ * use (its own SHA-256 of the bytes that follow the header), and one that
+ * fails the check, cannot be read or cannot be deserialized counts as not
+ * found: the caller compiles, and hscache_store replaces it.
+ *
+ * Files are 0600 in a 0700 directory (made when missing; its parent must
+ * exist), written by util_replace (util/replace.h) without fsync; neither
+ * the directory nor a file in it is followed when it is a symbolic link.  A file used by hscache_load has its time set to now; storing
+ * removes the files not used for HSCACHE_DAYS days, so rule edits and
+ * library upgrades do not pile up.  Nothing here fails its caller: a cache
+ * that cannot be read or written is a cache that misses.
+ */
+#ifdef HAVE_VECTORSCAN
+#include <hs.h>
+
+#define HSCACHE_KEY  32 /* a SHA-256 */
+#define HSCACHE_DAYS 30
+
+/* The key of hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, pl). */
+void hscache_key(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
+		 const hs_platform_info_t *pl, unsigned char key[HSCACHE_KEY]);
+
+/* The database stored under key in dir, or NULL. */
+hs_database_t *hscache_load(const char *dir, const unsigned char key[HSCACHE_KEY]);
+
+/* Keep db under key in dir (best effort). */
+void hscache_store(const char *dir, const unsigned char key[HSCACHE_KEY], const hs_database_t *db);
+#endif
 
 #endif
