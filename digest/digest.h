@@ -150,9 +150,14 @@ struct digest_msg {
 /* Why a digest went out. */
 enum digest_reason {
 	DIGEST_REASON_WINDOW, /* its window passed */
-	DIGEST_REASON_FULL,   /* max_messages or max_bytes reached */
+	DIGEST_REASON_FULL,   /* no longer given: caps bound what is shown, they do
+			       * not send (only a digest restored from a state
+			       * saved before pacing may still say it) */
 	DIGEST_REASON_URGENT, /* a message at urgent_level or more severe */
 	DIGEST_REASON_FLUSH,  /* digest_flush_all (shutdown, reload) */
+	DIGEST_REASON_PACED,  /* the storm's paced interval passed (later than its window) */
+	DIGEST_REASON_NEW,    /* a new kind of Security Alert, or of error or worse,
+			       * broke through the pace */
 };
 
 /* A finished mail, ready for the spool (smtp_message: to, subject, body). */

@@ -39,7 +39,7 @@ static size_t tc_rcpt(struct conf *c, const char *address)
 	r->digest = (struct conf_digest){CONF_DEFAULT_WINDOW_SEC,    CONF_DEFAULT_MAX_MESSAGES,
 					 CONF_DEFAULT_MAX_BYTES,     CONF_DEFAULT_URGENT_LEVEL,
 					 CONF_DEFAULT_RATE_PER_HOUR, NULL,
-					 CONF_DEFAULT_FOLD};
+					 CONF_DEFAULT_FOLD,          CONF_DEFAULT_MAX_INTERVAL};
 	return c->n_recipients++;
 }
 
@@ -1001,7 +1001,8 @@ Test(show, everything_else)
 	c->recipients[r].time_type = CONF_TIME_UTC;
 	c->recipients[r].offset_min = -(5 * 60 + 30);
 	c->recipients[r].digest =
-	    (struct conf_digest){120, 50, 1000, ANY, 0, strdup("%N: \"logs\""), false};
+	    (struct conf_digest){120, 50,    1000,  ANY,
+						 0,   strdup("%N: \"logs\""), false, CONF_DEFAULT_MAX_INTERVAL};
 	tc_filter(c, r, INC, CONF_LEVEL_WARNINGS, FAC_ANY, "dhcp", "pool exhausted", false);
 	tc_filter(c, r, INC, ANY, LOCAL0, NULL, "p[0-9]+", true);
 	tc_filter(c, r, EXC, ANY, FAC_ANY, "cron", NULL, false);
