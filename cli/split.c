@@ -1,6 +1,6 @@
 /*
  * cli/split.c: the words of the command line (argv) back into one line that
- * conf_line_split (config/cmdtree.c) splits into the same words: blanks
+ * conf_line_split (config/words.c) splits into the same words: blanks
  * separate words, "double quotes" group blanks into one word, and inside
  * quotes a backslash escapes a quote or a backslash.  A backslash before
  * any other character is kept as it is.

@@ -1,8 +1,9 @@
 /*
  * config/conf.c: the configuration as data: making, copying, comparing and
  * freeing it, the recipients and their filters, names of levels and
- * facilities, error formatting.  The grammar is in parse.c, the writer in
- * write.c, password 8 in secret.c.
+ * facilities, error formatting.  The grammar is in parse.c and
+ * parse_log.c, the loader in load.c, the writer in write.c, password 8 in
+ * secret.c.
  */
 #include "config/internal.h"
 

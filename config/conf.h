@@ -72,7 +72,10 @@ struct conf_filter {
 	bool msgtext_regex; /* ...or, when set, a PCRE2 pattern */
 };
 
-/* Digest settings of one recipient (see digest/).  Defaults in conf.c. */
+/* Digest settings of one recipient (see digest/).  Defaults: the
+ * CONF_DEFAULT_* below.  `no log email A SETTING` sets one back to its
+ * default, except `no log email A urgent`, which sets urgent_level to
+ * CONF_LEVEL_ANY: nothing is urgent. */
 struct conf_digest {
 	unsigned window_sec;    /* `log email A digest window S` */
 	unsigned max_messages;  /* `log email A digest max-messages N` */
@@ -179,16 +182,32 @@ void conf_free(struct conf *c);
 /* Free (wiping the secrets) and zero o: `no mail smtpserver oauth`. */
 void conf_oauth_clear(struct conf_oauth *o);
 
-/* The key file that protects `password 8`: by default `logmail.key` in the
- * directory of the configuration file.  Created 0600 on first use. */
+/* The key file that protects `password 8` (0 or -1 on ENOMEM): by default
+ * `logmail.key` in the directory of the configuration file (conf_load sets
+ * it).  Created 0600 on the first encryption.  A key file that is not a
+ * regular file, is a symbolic link, is accessible by group or others, or
+ * belongs to another user than the running one or root is refused
+ * (CONF_ESECRET), as is a password to encrypt or decrypt while no key path
+ * is set. */
 int conf_set_key_path(struct conf *c, const char *path);
 
-/* Read a file of configuration commands into c.  A missing file is an empty
- * configuration.  Stops at the first bad line: err names file, line, column. */
+/* Read a file of configuration commands into c, all or nothing: on error c
+ * is unchanged.  A missing file is an empty configuration.  The key path
+ * is set (absolute, beside the file) when none is, also for a missing
+ * file.  Refused (CONF_ESECRET, err names the owner or mode and the
+ * chown/chmod that fixes it): any file owned by another user than the
+ * running one or root, or writable by group or others (util/trust.h), and
+ * a file that holds a password and is accessible by group or others (any
+ * 077 bit, as msmtp).  Stops at the first bad line: err names file, line,
+ * column.  The file's comment blocks are kept in c->notes.  On success
+ * every pointer into c (a struct conf_recipient *, a string) is invalid:
+ * look it up again. */
 enum conf_status conf_load(struct conf *c, const char *path, struct conf_err *err);
 
 /* Run one configuration-mode command (or a comment or blank line) against c.
- * file/line only label errors.  On error c is unchanged. */
+ * file/line only label errors.  The line runs on a copy that is swapped in
+ * on success: on error c is unchanged, and on success every pointer into c
+ * is invalid, as after conf_load. */
 enum conf_status conf_exec(struct conf *c, const char *line, const char *file, unsigned lineno,
 			   struct conf_err *err);
 
@@ -219,7 +238,8 @@ struct conf_stamp {
 	struct timespec mtime, ctime;
 };
 
-/* conf_load that also records the file's stamp (exists false: no file). */
+/* conf_load that also records the file's stamp (exists false: no file);
+ * the stamp is zeroed on error. */
 enum conf_status conf_load_stamped(struct conf *c, const char *path, struct conf_stamp *stamp,
 				   struct conf_err *err);
 
@@ -234,8 +254,11 @@ bool conf_changed(const char *path, const struct conf_stamp *stamp);
 
 /* Take the editors' lock: flock(LOCK_EX) on PATH.lock, created 0600 beside
  * the file (beside the final target when path is a symbolic link, so that
- * editors through the link and through the target share it).  It is held for a read-modify-save, never while waiting for a
- * person, so it waits.  *fd is released by conf_unlock. */
+ * editors through the link and through the target share it; a lock file
+ * that is itself a symbolic link is refused, CONF_EIO).  It is held for a
+ * read-modify-save, never while waiting for a person, so it waits.  *fd is
+ * -1 on error, else released by conf_unlock (conf_unlock(-1) does
+ * nothing). */
 enum conf_status conf_lock(const char *path, int *fd, struct conf_err *err);
 void conf_unlock(int fd);
 
@@ -281,27 +304,6 @@ void conf_write_quoted(FILE *out, const char *s);
 /* "file:line:col: msg" in buf. */
 void conf_err_format(const struct conf_err *err, char *buf, size_t size);
 
-/* Additions (config/ owner).
- *
- * Notes on the functions above, as implemented:
- * - conf_exec runs the line on a copy and swaps it in on success, so any
- *   pointer into c (a struct conf_recipient *, a string) is invalid after
- *   a successful conf_exec or conf_load: look it up again.
- * - conf_load sets the key path (absolute, beside the file) when none is
- *   set, also for a missing file; it refuses (CONF_ESECRET) a file that holds
- *   a password and is accessible by group or others (any 077 bit, as msmtp),
- *   and any file (password or not) owned by another user than the running
- *   one or root, or writable by group or others (util/trust.h); err names
- *   the owner and mode and the chown/chmod that fixes it.
- * - The key file is refused likewise; a plain `password P` without a key
- *   path is CONF_ESECRET.
- * - Quoting: inside "...", \" is a quote and \\ a backslash; any other
- *   backslash is kept (a regex `\d` needs no doubling).  A quoted word is
- *   never a keyword.
- * - `no log email A urgent` sets urgent_level to CONF_LEVEL_ANY (nothing is
- *   urgent); every other `no` setting goes back to its default.
- */
-
 /* A deep copy of c (key_path included); NULL on ENOMEM. */
 struct conf *conf_dup(const struct conf *c);
 
@@ -320,20 +322,21 @@ const struct conf_recipient *conf_recipient_find(const struct conf *c, const cha
 #define CONF_DEFAULT_FOLD          true
 #define CONF_DEFAULT_MAX_INTERVAL  3600
 
-/* ---- The command tree (config/cmdtree.c) ------------------------------------
+/* ---- The command tree (config/words.c, declare.c, vtypes.c, cmdtree.c) ---------
  *
  * Every command logmail knows is declared once, as a struct conf_cmd: its
  * syntax in the AlliedWare Plus notation and one help line per word.  The
  * parser, `?` help, Tab completion, abbreviations, the errors and the
  * command list of logmail(1) all come from these declarations.  The
  * configuration commands are conf_commands (config/parse.c, with their
- * handlers); the exec commands are the CLI's (cli/commands.c).
+ * handlers there and in parse_log.c); the exec commands are the CLI's
+ * (cli/commands.c).
  *
  * The notation:
  *   keyword          lower case, digits and '-': matched as typed or by any
  *                    prefix that no other keyword at that place shares
  *   WORD, LINE ...   an upper-case placeholder: a value of that type (the
- *                    types are listed in cmdtree.c: WORD, LINE, FILE, HOST,
+ *                    types are listed in vtypes.c: WORD, LINE, FILE, HOST,
  *                    ADDRESS, PASSWORD, LEVEL, FACILITY, OFFSET; REGEX and
  *                    COMMAND take the rest of the line)
  *   <1-65535>        a number in that range
@@ -363,7 +366,7 @@ struct conf_word {
 
 /* A command line split into words (blanks separate, "double quotes" group;
  * inside quotes \" is a quote and \\ a backslash, any other backslash
- * stays).  conf_line_free wipes the words: a line may hold a password. */
+ * stays, so a regex `\d` needs no doubling).  conf_line_free wipes the words: a line may hold a password. */
 struct conf_line {
 	const char *text; /* the line as given (borrowed) */
 	char *buf;        /* the words, unescaped in place */

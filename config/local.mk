@@ -1,7 +1,9 @@
 # config: the shared configuration library (grammar, parser, writer, password 8).
 noinst_LTLIBRARIES += config/libconf.la
-config_libconf_la_SOURCES = config/conf.h config/internal.h config/conf.c config/cmdtree.c \
-	config/parse.c config/write.c config/secret.c config/file.c
+config_libconf_la_SOURCES = config/conf.h config/internal.h config/conf.c \
+	config/cmdtree.h config/words.c config/vtypes.c config/declare.c config/cmdtree.c \
+	config/parse.h config/parse.c config/parse_log.c config/load.c \
+	config/write.c config/secret.c config/file.c
 config_libconf_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(PCRE2_CFLAGS)
 config_libconf_la_LIBADD = $(OPENSSL_LIBS) $(PCRE2_LIBS)
 

@@ -44,6 +44,7 @@ struct smtp_client {
 	const char *user; /* borrowed from the params, for those lines */
 	bool told;        /* the failure at hand has had its line */
 	bool token_fresh; /* the server refused the first token: a fresh one was asked */
+	bool tls_failed;  /* opportunistic STARTTLS (tls unset) failed: try the clear */
 	/* A transaction was started and did not end with the server's 2xx to
 	 * the data: RSET before the next.  After that 2xx the server has
 	 * already reset (RFC 5321 4.1.1.4), so an RSET would only cost a round
@@ -773,6 +774,7 @@ static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_p
 			st = tls_start(c, p, err);
 			if (st == SMTP_OK)
 				st = send_hello(c, "EHLO", err);
+			c->tls_failed = st == SMTP_ETEMP && p->tls == SMTP_TLS_NONE;
 			break;
 		case SMTP_ACT_AUTH:
 			st = auth_send(c, p, NULL, err);
@@ -793,6 +795,67 @@ static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_p
 	}
 }
 
+/* The client's settings from p, and nothing of a session. */
+static void client_init(struct smtp_client *c, const struct smtp_params *p)
+{
+	*c = (struct smtp_client){
+	    .fd = -1,
+	    .timeout_sec = p->timeout_sec,
+	    .transcript = p->transcript,
+	    .transcript_arg = p->transcript_arg,
+	    .event = p->event,
+	    .event_arg = p->event_arg,
+	    .cancelled = p->cancelled,
+	    .cancel_arg = p->cancel_arg,
+	    .user = p->username ? p->username : "",
+	};
+	c->d.tls = p->tls;
+	c->d.auth = p->auth;
+	c->d.auth_cleartext = p->auth_cleartext;
+	smtp_dlg_set_state(&c->d, SMTP_ST_CONNECT);
+}
+
+/* Connect, then greeting, EHLO, TLS and AUTH, up to the first MAIL. */
+static enum smtp_status session_open(struct smtp_client *c, const struct smtp_params *p,
+				     struct smtp_err *err)
+{
+	unsigned port = p->port ? p->port : default_port(p->tls);
+	enum smtp_status st;
+
+	event(c, "Creating connection to host (%s:%u)", p->host, port);
+	st = connect_any(c, p, port, err);
+	if (st == SMTP_OK)
+		choose_helo(c, p);
+	if (st == SMTP_OK && p->tls == SMTP_TLS_SMTPS)
+		st = tls_start(c, p, err);
+	if (st == SMTP_OK)
+		st = open_dialogue(c, p, err);
+	if (st != SMTP_OK && !c->told && !c->tls_failed) /* a retry has its own line */
+		event(c, "Connection failed (%s:%u): %s", p->host, port, err->msg);
+	return st;
+}
+
+/* Opportunistic STARTTLS (tls unset) that failed in the handshake or the
+ * EHLO after it: a new connection without STARTTLS, as Postfix's `may`
+ * does, so that a server with a broken TLS stack still gets the mail (and
+ * no credentials: the dialogue sends them only over verified TLS or with
+ * allow-cleartext).  Configured TLS never falls back. */
+static enum smtp_status session_reopen_clear(struct smtp_client *c, const struct smtp_params *p,
+					     struct smtp_err *err)
+{
+	event(c, "TLS failed (%s): connecting again without STARTTLS, as tls is not configured",
+	      err->msg);
+	SSL_free(c->ssl);
+	SSL_CTX_free(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+	client_init(c, p);
+	c->d.tls_declined = true;
+	err->code = 0;
+	err->msg[0] = '\0';
+	return session_open(c, p, err);
+}
+
 enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p,
 			   struct smtp_err *err)
 {
@@ -807,19 +870,7 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return SMTP_ENOMEM;
 	}
-	c->fd = -1;
-	c->timeout_sec = p->timeout_sec;
-	c->transcript = p->transcript;
-	c->transcript_arg = p->transcript_arg;
-	c->event = p->event;
-	c->cancelled = p->cancelled;
-	c->cancel_arg = p->cancel_arg;
-	c->event_arg = p->event_arg;
-	c->user = p->username ? p->username : "";
-	c->d.tls = p->tls;
-	c->d.auth = p->auth;
-	c->d.auth_cleartext = p->auth_cleartext;
-	smtp_dlg_set_state(&c->d, SMTP_ST_CONNECT);
+	client_init(c, p);
 	if (!p->host || !*p->host) {
 		st = fail(c, err, SMTP_EINVAL, "no SMTP server configured");
 		goto fail;
@@ -829,18 +880,9 @@ enum smtp_status smtp_open(struct smtp_client **out, const struct smtp_params *p
 		st = fail(c, err, SMTP_EINVAL, "the HELO name contains a blank or a line break");
 		goto fail;
 	}
-	event(c, "Creating connection to host (%s:%u)", p->host,
-	      p->port ? p->port : default_port(p->tls));
-	st = connect_any(c, p, p->port ? p->port : default_port(p->tls), err);
-	if (st == SMTP_OK)
-		choose_helo(c, p);
-	if (st == SMTP_OK && p->tls == SMTP_TLS_SMTPS)
-		st = tls_start(c, p, err);
-	if (st == SMTP_OK)
-		st = open_dialogue(c, p, err);
-	if (st != SMTP_OK && !c->told)
-		event(c, "Connection failed (%s:%u): %s", p->host,
-		      p->port ? p->port : default_port(p->tls), err->msg);
+	st = session_open(c, p, err);
+	if (st != SMTP_OK && c->tls_failed)
+		st = session_reopen_clear(c, p, err);
 	if (st != SMTP_OK)
 		goto fail;
 	*out = c;

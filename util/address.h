@@ -1,6 +1,6 @@
 /*
  * util/address.h: the one check of an email address, used wherever an
- * address enters logmail: `mail from` and `log email` (config/cmdtree.c,
+ * address enters logmail: `mail from` and `log email` (config/vtypes.c,
  * hence every configuration file, the CLI's and the module's recipients),
  * `mail to` (cli/mail.c), message composition (smtp/message.c) and the
  * spool (smtp/spool.c).  They all give the same verdict, in the same words.

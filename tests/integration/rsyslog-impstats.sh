@@ -164,6 +164,16 @@ stats_assert "audit after the HUP: still held" "$AUDIT" accepted=1 mailed=0 held
 lm_assert_eq "mails to audit" 0 "$(rs_mail_to audit@example.com | wc -l)"
 
 rs_stop
+# impstats' last report comes before the actions stop (omlogmail(8),
+# STATISTICS): the digests of audit and new, mailed by the stop, are not
+# in it, but they are in the spool's queue (the stop does not wait for
+# delivery) and counted in the statistics file.
+out=$(stats last "$ACTION" digests_closed=2 mails_spooled=2) ||
+	lm_fail "the last report counts the mails of the stop: $out"
+lm_assert_eq "the stop's two mails in the queue" 2 "$(find "$RS_DIR/spool/queue" -type f | wc -l)"
+show=$("$LOGMAIL" --config "$RS_DIR/logmail.conf" --spool "$RS_DIR/spool" show log config 2>&1)
+lm_assert_match "show log config counts audit's mail of the stop" \
+	"Email audit@example\.com:.*   Mailed \.+ 1 message \(last mail " "$(tr '\n' ' ' <<<"$show")"
 
 # resetCounters="on" (a new spool, a new object): each line shows what
 # happened since the line before, so the lines add up to the counts and

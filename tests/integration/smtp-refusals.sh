@@ -94,4 +94,20 @@ lm_send --tls none --ca-file "$LM_CA" --auth plain --user tim --password right -
 lm_assert_eq "tls unset, not verified, allow cleartext: sent" "sent 1" "$LM_OUT"
 lm_smtpd_stop must
 
+# tls unset and a server whose TLS the client cannot speak (TLS 1.1 only):
+# after the failed handshake, a new connection without STARTTLS delivers
+# (Postfix's `may`); with tls configured the mail waits instead.
+lm_smtpd_start old --mode starttls "${TLS[@]}" --tls-max 1.1
+lm_send --tls none
+lm_assert_eq "tls unset, TLS handshake fails: sent in the clear" "sent 1" "$LM_OUT"
+lm_wait_mails "$SMTPD_MAILDIR" 1
+lm_assert_eq "tls unset, TLS handshake fails: not encrypted" no \
+	"$(lm_env_value "$SMTPD_MAILDIR/0001.env" tls)"
+rm -f "$SMTPD_MAILDIR"/*
+lm_send --tls starttls --ca-file "$LM_CA"
+lm_assert_eq "tls starttls, TLS handshake fails: exit status" 75 "$LM_RC"
+lm_assert_match "tls starttls, TLS handshake fails: the reason" '^TEMPORARY: TLS: handshake with 127\.0\.0\.1 failed: ' "$LM_OUT"
+lm_assert_eq "tls starttls, TLS handshake fails: nothing delivered" 0 "$(lm_mail_count "$SMTPD_MAILDIR")"
+lm_smtpd_stop old
+
 lm_done
