@@ -70,8 +70,7 @@ bool digest_pace_breaks_through(int severity, int section, bool new_kind, int ur
 	       (severity >= 0 && severity <= CONF_LEVEL_ERRORS);
 }
 
-void digest_pace_sent(struct digest_pace *p, time_t now, unsigned window_sec,
-		      unsigned max_interval)
+void digest_pace_sent(struct digest_pace *p, time_t now, unsigned window_sec, unsigned max_interval)
 {
 	if (!digest_pace_on(window_sec, max_interval))
 		return;
