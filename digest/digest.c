@@ -1,6 +1,8 @@
 /*
  * digest/digest.c: per-recipient digests: when they open, close, wait for
- * the rate limit, and go out.
+ * the rate limit, and go out.  When a digest is due is its window and the
+ * recipient's pace in a storm (digest/pace.c, digest.h "Pacing"); caps
+ * bound what it shows, never when it goes.
  *
  * Each recipient has a "pending" batch that collects messages under the
  * recipient's mutex.  When it is due and may go out, it is TAKEN: moved out
@@ -449,10 +451,12 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 		shown = digest_batch_push(p, l, r->fold, m->severity, m->section, m->ts);
 		if (!shown)
 			st = DIGEST_ENOMEM;
+	} else {
+		/* No room: the caps (and the set's memory budget) bound what a
+		 * mail shows; they do not send it (issue 28).  The message is
+		 * counted below, in what the mail does not show. */
+		shown = false;
 	}
-	/* else no room: the caps (and the set's memory budget) bound what a
-	 * mail shows; they do not send it (issue 28).  The message is counted
-	 * below, in what the mail does not show. */
 	r->count.added++;
 	if (shown) {
 		r->count.held++;
