@@ -14,6 +14,7 @@
  *   Digest window .. 30 s               <- logmail's digest settings, same style
  *   Max messages ... 100
  *   Max bytes ...... 65536
+ *   Max interval ... 3600 s             (or: no pacing)
  *   Fold repeats ... on                 (or: off)
  *   Urgent level ... critical           (or: none)
  *   Rate limit ..... 60 per hour        (or: unlimited)
@@ -90,6 +91,11 @@ static void show_digest(FILE *out, const struct conf_digest *d)
 	fprintf(out, "%u\n", d->max_messages);
 	label(out, "Max bytes");
 	fprintf(out, "%u\n", d->max_bytes);
+	label(out, "Max interval");
+	if (d->max_interval_sec)
+		fprintf(out, "%u s\n", d->max_interval_sec);
+	else
+		fprintf(out, "no pacing\n");
 	label(out, "Fold repeats");
 	fprintf(out, "%s\n", d->fold ? "on" : "off");
 	label(out, "Urgent level");

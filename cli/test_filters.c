@@ -95,7 +95,9 @@ static void print_mails(struct run *r, size_t recipient)
 	static const char *const why[] = {[DIGEST_REASON_WINDOW] = "window",
 					  [DIGEST_REASON_FULL] = "full",
 					  [DIGEST_REASON_URGENT] = "urgent",
-					  [DIGEST_REASON_FLUSH] = "end of input"};
+					  [DIGEST_REASON_FLUSH] = "end of input",
+					  [DIGEST_REASON_PACED] = "paced",
+					  [DIGEST_REASON_NEW] = "new kind"};
 	char date[64];
 
 	for (size_t i = 0; i < r->n_mails; i++) {

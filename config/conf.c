@@ -329,6 +329,7 @@ static void digest_defaults(struct conf_digest *d)
 	    .urgent_level = CONF_DIGEST_URGENT,
 	    .rate_per_hour = CONF_DIGEST_RATE,
 	    .fold = CONF_DIGEST_FOLD,
+	    .max_interval_sec = CONF_DIGEST_MAX_INTERVAL,
 	};
 }
 
@@ -355,7 +356,8 @@ bool conf_recipient_is_default(const struct conf_recipient *r)
 	       r->offset_min == 0 && d->window_sec == CONF_DIGEST_WINDOW &&
 	       d->max_messages == CONF_DIGEST_MSGS && d->max_bytes == CONF_DIGEST_BYTES &&
 	       d->urgent_level == CONF_DIGEST_URGENT && d->rate_per_hour == CONF_DIGEST_RATE &&
-	       d->fold == CONF_DIGEST_FOLD && !d->subject && r->logcheck == CONF_LOGCHECK_NONE;
+	       d->fold == CONF_DIGEST_FOLD &&
+	       d->max_interval_sec == CONF_DIGEST_MAX_INTERVAL && !d->subject && r->logcheck == CONF_LOGCHECK_NONE;
 }
 
 long conf_recipient_index(const struct conf *c, const char *address)
@@ -567,6 +569,7 @@ static bool recipient_equal(const struct conf_recipient *a, const struct conf_re
 	       x->window_sec == y->window_sec && x->max_messages == y->max_messages &&
 	       x->max_bytes == y->max_bytes && x->urgent_level == y->urgent_level &&
 	       x->rate_per_hour == y->rate_per_hour && x->fold == y->fold &&
+	       x->max_interval_sec == y->max_interval_sec &&
 	       str_equal(x->subject, y->subject) && a->logcheck == b->logcheck &&
 	       str_equal(a->logcheck_rules, b->logcheck_rules);
 }

@@ -84,6 +84,8 @@ struct conf_digest {
 	unsigned rate_per_hour; /* `log email A rate-limit N`; 0: unlimited */
 	char *subject;          /* `log email A subject "T"`; NULL: default */
 	bool fold;              /* `log email A digest fold {on|off}`: fold repeated lines */
+	unsigned max_interval_sec; /* `log email A digest max-interval S`: the longest
+				    * a storm's paced mail waits; 0: no pacing */
 };
 
 struct conf_recipient {
@@ -318,6 +320,7 @@ const struct conf_recipient *conf_recipient_find(const struct conf *c, const cha
 #define CONF_DEFAULT_URGENT_LEVEL  CONF_LEVEL_CRITICAL
 #define CONF_DEFAULT_RATE_PER_HOUR 20
 #define CONF_DEFAULT_FOLD          true
+#define CONF_DEFAULT_MAX_INTERVAL  3600
 
 /* ---- The command tree (config/words.c, declare.c, vtypes.c, cmdtree.c) ---------
  *

@@ -455,6 +455,11 @@ static const struct conf_command commands[] = {
 				       "Number of bytes\n",
       0},
      conf_cmd_number},
+    {{"log email ADDRESS$addr digest max-interval <0-86400>$n",
+      H_LOG H_EMAIL H_ADDRESS H_DIGEST "Longest wait between the mails of a storm\n"
+				       "Time in seconds (0: no pacing)\n",
+      0},
+     conf_cmd_number},
     {{"log email ADDRESS$addr digest fold {on|off}",
       H_LOG H_EMAIL H_ADDRESS H_DIGEST "Lines that differ only in numbers, addresses, ids and "
 				       "quoted text\n"
@@ -514,11 +519,12 @@ static const struct conf_command commands[] = {
     {{"no log email ADDRESS$addr exclude " CRITERIA,
       H_NO H_LOG H_EMAIL H_ADDRESS "An exclude filter\n" H_CRITERIA, 0},
      conf_cmd_no_log_exclude},
-    {{"no log email ADDRESS$addr {time|digest {window|max-messages|max-bytes|fold}|urgent|"
-      "rate-limit|subject}",
+    {{"no log email ADDRESS$addr {time|digest {window|max-messages|max-bytes|max-interval|fold}|"
+      "urgent|rate-limit|subject}",
       H_NO H_LOG H_EMAIL H_ADDRESS "Local time, no offset\n" H_DIGEST "Back to 30 seconds\n"
 				   "Back to 100 messages\n"
 				   "Back to 65536 bytes\n"
+				   "Back to 3600 seconds\n"
 				   "Back to folding repeated lines (on)\n"
 				   "Nothing is urgent: every message waits for its digest\n"
 				   "Back to 20 mails an hour\n"

@@ -225,7 +225,8 @@ enum conf_status conf_cmd_time(struct ctx *x)
 	return CONF_OK;
 }
 
-/* `log email A digest {window|max-messages|max-bytes} N`, `... rate-limit N`. */
+/* `log email A digest {window|max-messages|max-bytes|max-interval} N`,
+ * `... rate-limit N`. */
 enum conf_status conf_cmd_number(struct ctx *x)
 {
 	enum conf_status st;
@@ -238,6 +239,7 @@ enum conf_status conf_cmd_number(struct ctx *x)
 	*(W(x, "window")         ? &d->window_sec
 	  : W(x, "max-messages") ? &d->max_messages
 	  : W(x, "max-bytes")    ? &d->max_bytes
+	  : W(x, "max-interval") ? &d->max_interval_sec
 				 : &d->rate_per_hour) = number(x, "n");
 	return CONF_OK;
 }
@@ -302,6 +304,8 @@ enum conf_status conf_cmd_no_setting(struct ctx *x)
 		d->max_messages = CONF_DIGEST_MSGS;
 	} else if (W(x, "max-bytes")) {
 		d->max_bytes = CONF_DIGEST_BYTES;
+	} else if (W(x, "max-interval")) {
+		d->max_interval_sec = CONF_DIGEST_MAX_INTERVAL;
 	} else if (W(x, "fold")) {
 		d->fold = CONF_DIGEST_FOLD;
 	} else if (W(x, "urgent")) {

@@ -177,6 +177,8 @@ static void write_settings(const struct conf_recipient *r, FILE *out)
 		log_email(out, a, " digest max-messages %u\n", d->max_messages);
 	if (d->max_bytes != CONF_DIGEST_BYTES)
 		log_email(out, a, " digest max-bytes %u\n", d->max_bytes);
+	if (d->max_interval_sec != CONF_DIGEST_MAX_INTERVAL)
+		log_email(out, a, " digest max-interval %u\n", d->max_interval_sec);
 	if (!d->fold) /* on is the default: running-config prints only `off` */
 		log_email(out, a, " digest fold off\n");
 	if (d->urgent_level != CONF_DIGEST_URGENT && d->urgent_level != CONF_LEVEL_ANY)

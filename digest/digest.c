@@ -1,6 +1,8 @@
 /*
  * digest/digest.c: per-recipient digests: when they open, close, wait for
- * the rate limit, and go out.
+ * the rate limit, and go out.  When a digest is due is its window and the
+ * recipient's pace in a storm (digest/pace.c, digest.h "Pacing"); caps
+ * bound what it shows, never when it goes.
  *
  * Each recipient has a "pending" batch that collects messages under the
  * recipient's mutex.  When it is due and may go out, it is TAKEN: moved out
@@ -57,6 +59,7 @@ static bool recipient_init(struct digest_recipient *r, const struct conf_recipie
 	r->max_messages = d->max_messages ? d->max_messages : CONF_DEFAULT_MAX_MESSAGES;
 	r->max_bytes = d->max_bytes ? d->max_bytes : CONF_DEFAULT_MAX_BYTES;
 	r->rate_per_hour = d->rate_per_hour;
+	r->max_interval = d->max_interval_sec;
 	r->urgent_level = d->urgent_level;
 	r->fold = d->fold;
 	digest_batch_init(&r->pending);
@@ -180,13 +183,20 @@ static void rate_record(struct digest_recipient *r, time_t now)
 
 /* ---- state, all under r->lock ------------------------------------------- */
 
+/* When pending goes out by its window and the pace (not counting an
+ * urgent message, the rate limit or a retry). */
+static time_t due_at(const struct digest_recipient *r)
+{
+	return digest_pace_due(&r->pace, r->pending.opened, r->window_sec);
+}
+
 static bool is_due(const struct digest_recipient *r, time_t now)
 {
 	const struct digest_batch *p = &r->pending;
 
 	if (digest_batch_empty(p))
 		return false;
-	return p->due || now >= p->opened + (time_t)r->window_sec;
+	return p->due || now >= due_at(r);
 }
 
 /* Is more allocated for the set's pending digests than its budget, while
@@ -202,13 +212,6 @@ static bool over_budget(const struct digest_recipient *r)
 	       atomic_load_explicit(&r->mem->held, memory_order_relaxed) > r->mem->budget;
 }
 
-static bool is_full(const struct digest_recipient *r)
-{
-	const struct digest_batch *p = &r->pending;
-
-	return p->n >= r->max_messages || p->len >= r->max_bytes || (p->n > 0 && over_budget(r));
-}
-
 /* Would a line of len octets (plus its '\n') fit?  An empty batch takes any
  * line, so a single long message still goes out. */
 static bool fits(const struct digest_recipient *r, size_t len)
@@ -222,7 +225,12 @@ static bool fits(const struct digest_recipient *r, size_t len)
 
 static void make_due(struct digest_batch *p, enum digest_reason why)
 {
-	if (!p->due || why > p->reason) /* URGENT > FULL > WINDOW */
+	static const int rank[] = {
+	    [DIGEST_REASON_WINDOW] = 0, [DIGEST_REASON_PACED] = 1, [DIGEST_REASON_FULL] = 2,
+	    [DIGEST_REASON_NEW] = 3,    [DIGEST_REASON_URGENT] = 4, [DIGEST_REASON_FLUSH] = 5,
+	};
+
+	if (!p->due || rank[why] > rank[p->reason])
 		p->reason = why;
 	p->due = true;
 }
@@ -248,6 +256,11 @@ static bool ready(struct digest_recipient *r, time_t now, bool force)
 /* Move pending into *out and mark the recipient busy. */
 static void take(struct digest_recipient *r, struct digest_batch *out)
 {
+	if (!r->pending.due) /* its window passed, or the pace's interval */
+		r->pending.reason =
+		    digest_pace_waits(&r->pace, r->pending.opened, r->window_sec)
+			? DIGEST_REASON_PACED
+			: DIGEST_REASON_WINDOW;
 	*out = r->pending;
 	digest_batch_init(&r->pending); /* the spare's storage at its first line */
 	digest_recharge(r);
@@ -305,6 +318,8 @@ static void merge_back(struct digest_recipient *r, struct digest_batch *b)
 		b->summary = p->summary, p->summary = NULL;
 	b->summary_lost = b->summary_lost || p->summary_lost;
 	b->not_shown_rate = b->not_shown_rate || p->not_shown_rate;
+	/* lines lost to the failure: it names why they were not shown */
+	b->not_shown_full = (b->not_shown_full || p->not_shown_full) && lost == 0;
 	b->n_errors += p->n_errors;
 	if (p->highest < b->highest)
 		b->highest = p->highest;
@@ -334,7 +349,7 @@ static int emit_batch(struct digest_set *s, size_t i, struct digest_batch *b, bo
 	    .highest = b->highest,
 	    .first_ts = b->first_ts,
 	    .last_ts = b->last_ts,
-	    .reason = force ? DIGEST_REASON_FLUSH : b->reason, /* WINDOW unless due */
+	    .reason = force ? DIGEST_REASON_FLUSH : b->reason, /* set by take */
 	    .now = now,
 	};
 	char subject[1024];
@@ -351,6 +366,7 @@ static int emit_batch(struct digest_set *s, size_t i, struct digest_batch *b, bo
 		r->count.mails++;
 		r->retry_after = 0;
 		rate_record(r, now);
+		digest_pace_sent(&r->pace, now, r->window_sec, r->max_interval);
 		digest_batch_recycle(b, &r->spare, r->mem);
 	} else {
 		r->count.emit_failed++;
@@ -392,66 +408,70 @@ static int drain(struct digest_set *s, size_t i, time_t now, bool force, digest_
 
 /* ---- the API ------------------------------------------------------------ */
 
+/* Does m (its line l) make pending due at once?  An urgent line does while
+ * no pace holds mails back (as before pacing: the first mail of a storm, or
+ * once an interval has passed); within an interval, a line that breaks
+ * through does, once per interval (digest.h, "Pacing"). */
+static void note_urgency(struct digest_recipient *r, const struct digest_msg *m,
+			 const struct digest_line *l, time_t now)
+{
+	bool urgent = r->urgent_level != CONF_LEVEL_ANY && m->severity >= 0 &&
+		      m->severity <= r->urgent_level;
+
+	if (!digest_pace_holds(&r->pace, now)) {
+		if (urgent)
+			make_due(&r->pending, DIGEST_REASON_URGENT);
+	} else if (!r->pace.broke &&
+		   digest_pace_breaks_through(m->severity, m->section, l->new_kind, r->urgent_level)) {
+		make_due(&r->pending, urgent ? DIGEST_REASON_URGENT : DIGEST_REASON_NEW);
+	}
+}
+
 /* Fold m (its line l) into pending's line of the same pattern, or store
- * l as a new line, or count it as not shown; under the lock.  When
- * pending is full and may go out, it is taken into *out first (*took set)
- * and m starts a new digest. */
+ * l as a new line, or count it as not shown; under the lock. */
 static enum digest_status store(struct digest_recipient *r, const struct digest_msg *m,
-				struct digest_line *l, time_t now, struct digest_batch *out,
-				bool *took)
+				struct digest_line *l, time_t now)
 {
 	struct digest_batch *p = &r->pending;
 	enum digest_status st = DIGEST_OK;
 	bool shown = false;
 	long k;
 
+	digest_pace_arrive(&r->pace, now, r->max_interval);
 	if (r->fold)
 		digest_line_scan(l);
-	for (;;) {
-		if (r->fold && (k = digest_batch_find(p, l, m->section)) >= 0) {
-			digest_batch_fold(p, (unsigned)k, l, m->ts);
-			shown = true;
-			break;
-		}
-		if (fits(r, l->len)) {
-			if (digest_batch_empty(p))
-				p->opened = now;
-			if (!p->st.buf && !p->st.entry) /* a new digest: the spare's storage */
-				digest_batch_adopt(p, &r->spare, r->mem);
-			shown = digest_batch_push(p, l, r->fold, m->severity, m->section, m->ts);
-			if (!shown)
-				st = DIGEST_ENOMEM;
-			break;
-		}
-		make_due(p, DIGEST_REASON_FULL);
-		if (ready(r, now, false)) {
-			take(r, out); /* m opens the next digest */
-			*took = true;
-			continue;
-		}
-		/* Full while another thread emits: wait for it rather than
-		 * count the message as not shown (backpressure, one emit long).
-		 * Never wait for ourselves (an emit callback adding). */
-		if (!r->busy || pthread_equal(r->owner, pthread_self()))
-			break;
-		pthread_cond_wait(&r->idle, &r->lock);
+	if (r->fold && (k = digest_batch_find(p, l, m->section)) >= 0) {
+		digest_batch_fold(p, (unsigned)k, l, m->ts);
+		shown = true;
+	} else if (fits(r, l->len)) {
+		if (digest_batch_empty(p))
+			p->opened = now;
+		if (!p->st.buf && !p->st.entry) /* a new digest: the spare's storage */
+			digest_batch_adopt(p, &r->spare, r->mem);
+		shown = digest_batch_push(p, l, r->fold, m->severity, m->section, m->ts);
+		if (!shown)
+			st = DIGEST_ENOMEM;
+	} else {
+		/* No room: the caps (and the set's memory budget) bound what a
+		 * mail shows; they do not send it (issue 28).  The message is
+		 * counted below, in what the mail does not show. */
+		shown = false;
 	}
-	r->count.added++; /* only now: cond_wait let others read the counts */
+	r->count.added++;
 	if (shown) {
 		r->count.held++;
 	} else {
 		if (st == DIGEST_OK && !rate_ok(r, now))
 			p->not_shown_rate = true;
+		else if (st == DIGEST_OK && now >= r->retry_after) /* else: kept after a failure */
+			p->not_shown_full = true;
 		digest_line_scan(l);
 		(void)digest_batch_summarize(p, l->text, l->len, &l->at, &l->fold, 1, m->severity);
 		r->count.not_shown++;
 	}
 	digest_batch_note(p, m, l->host, shown);
 	digest_recharge(r);
-	if (r->urgent_level != CONF_LEVEL_ANY && m->severity >= 0 && m->severity <= r->urgent_level)
-		make_due(p, DIGEST_REASON_URGENT);
-	else if (is_full(r))
-		make_due(p, DIGEST_REASON_FULL);
+	note_urgency(r, m, l, now);
 	return st;
 }
 
@@ -468,8 +488,8 @@ static enum digest_status add_one(struct digest_set *s, size_t i, const struct d
 	int failed = 0;
 
 	pthread_mutex_lock(&r->lock);
-	st = store(r, m, l, now, &b, &took);
-	if (!took && ready(r, now, false)) {
+	st = store(r, m, l, now);
+	if (ready(r, now, false)) {
 		take(r, &b);
 		took = true;
 	}
@@ -610,7 +630,7 @@ time_t digest_next_deadline(const struct digest_set *s)
 
 		pthread_mutex_lock(&r->lock);
 		if (!r->busy && !digest_batch_empty(p)) {
-			t = p->due ? p->opened : p->opened + (time_t)r->window_sec;
+			t = p->due ? p->opened : due_at(r);
 			t = max_t(t, r->retry_after);
 			t = max_t(t, rate_free_at(r));
 			if (t <= 0)

@@ -4,15 +4,38 @@
  *
  * A digest opens with its first message and closes
  *   - when its window passes (digest.window_sec after the `now` at which
- *     its first message was added),
- *   - when it holds digest.max_messages lines or digest.max_bytes octets
- *     of lines,
+ *     its first message was added) and the recipient's pace allows (below),
  *   - at once when a message at digest.urgent_level or more severe arrives
- *     (that message is included).
+ *     (that message is included), while no pace holds mails back, or when
+ *     a line breaks through the pace (below).
+ * Reaching digest.max_messages lines or digest.max_bytes octets of lines
+ * does not close it: the caps bound what its mail shows, and the messages
+ * past them are counted in what it does not show ("digest full", below).
  * A closed digest is handed to the caller's emit function (which spools it),
  * unless the recipient's rate limit (digest.rate_per_hour mails in any
  * sliding hour; urgent mails count too and obey it) is reached: then the
- * digest is HELD and goes out as soon as the hour allows.
+ * digest is HELD and goes out as soon as the hour allows.  The rate limit
+ * is the hard cap over everything below.
+ *
+ * Pacing (digest.max_interval_sec; 0, or a window of 0, turns it off): a
+ * recipient's first mail goes when its window closes (or at once for an
+ * urgent line).  While more comes, each next mail waits at least
+ * DIGEST_PACE_FACTOR (4) times the interval before it, counted from the
+ * mail before it: from a 30 s window, 120 s after the first mail, then
+ * 480 s, 1920 s, then max_interval (3600 by default) for as long as the
+ * storm lasts, and never before its own window.  A mail that waited for
+ * the pace says DIGEST_REASON_PACED.  The pace ends (the next mail waits
+ * only its window again) when the recipient gets nothing new for as long as
+ * its next interval would last (4 times the one in force, max_interval at
+ * most): a brute force that pauses for minutes between bursts stays one
+ * storm, mailed a handful of times.  Breakthroughs: while the pace holds a
+ * mail back, a line at digest.urgent_level or more severe, a new kind of
+ * Security Alert, or a new kind at error or worse (the miner's new_kind)
+ * sends the digest at once, at most once per paced interval (the "window"
+ * of a breakthrough is the interval in force, from the last paced mail to
+ * the next); the pace then goes on as it was: the next paced mail keeps its
+ * time.  A digest flushed, restored or carried keeps the pace (digest_save
+ * writes it while the digest holds something; digest_set_carry always).
  *
  * Folding (digest.fold, on by default): within a digest, a message that
  * differs from an earlier one only in its variable parts (numbers, IP and
@@ -29,9 +52,10 @@
  * memory per recipient is bounded whether a storm repeats one message (one
  * line) or never repeats (max_messages lines).
  *
- * What is not shown: while a digest is held at its caps (or after an emit
- * failed) a message that folds into one of its lines is still counted in
- * it; any other is counted, not stored, in the digest's summary: the
+ * What is not shown: while a digest is at its caps (waiting for its
+ * window, its pace or the rate limit, or after an emit failed) a message
+ * that folds into one of its lines is still counted in it; any other is
+ * counted, not stored, in the digest's summary: the
  * commonest patterns among them (a heavy-hitters sketch, DIGEST_TOP
  * counters), exact counts by severity, by host and by program (the first
  * DIGEST_NAMES names of each, the rest as "other"), in a fixed size.  The
@@ -43,21 +67,26 @@
  *     by host: 996 web1
  *     by program: 996 sshd
  * where a pattern's count is exact, or a range when the sketch only knows
- * it within one; every table adds up to the number not shown.  Nothing is
+ * it within one; every table adds up to the number not shown.  The reason
+ * in parentheses is "rate limit" when the rate limit held the digest,
+ * "mail could not be queued" after a failed emit, "digest full" when it
+ * was at its caps (or the set's memory budget) while it waited.  Nothing is
  * dropped without a count: shown (lines' counts) + not shown = messages
  * added to the digest.
  *
  * Memory: a recipient's digest is bounded by its caps (lines and their
  * octets, each line's bookkeeping, a fixed-size summary), and so is a mail
  * of it being emitted.  All the digests of a set together hold at most
- * DIGEST_HELD_MAX octets of storage (2 MiB, or four times the largest
- * max_bytes when that is more): past it, a digest that takes a line closes
- * as if full when it uses its share of that (the budget over the number of
- * recipients: the others may still grow to theirs), and goes out as its
- * rate limit allows (a held one counts the message instead, as at its
- * caps).  A digest below its share still takes lines (and its first
- * allocations), so the budget is approached, not held to the octet.  So a
- * storm to a thousand recipients at once mails smaller digests sooner
+ * DIGEST_HELD_MAX octets of lines (2 MiB, or four times the largest
+ * max_bytes when that is more), and each digest that counts what it does
+ * not show a fixed-size summary (about 5 KiB) on top: past the budget, a
+ * digest that uses its share of it (the budget over the number of
+ * recipients: the others may still grow to theirs) takes no more lines
+ * and counts the rest as not shown ("digest full"), as at its caps; it
+ * goes out when its window and pace say, as ever (the budget bounds, it
+ * does not send).  A digest below its share still takes lines (and its
+ * first allocations), so the budget is approached, not held to the octet.
+ * So a storm to a thousand recipients at once shows fewer lines per mail
  * instead of growing with them.
  * Storage kept for reuse (a sent digest's, for the next) is bounded too,
  * DIGEST_SPARE_MAX (512 KiB) in all.
@@ -69,10 +98,8 @@
  * digest_next_deadline and digest_counters at once.  Each recipient has its
  * own mutex; the emit callback is called with NO lock held, and at most one
  * mail per recipient is being emitted at a time (others keep collecting).
- * When a recipient's digest is full while another thread emits its previous
- * mail, digest_add waits for that emit to finish (backpressure of at most
- * one emit) instead of counting the message as not shown.  An emit callback
- * may call digest_add (it never waits for itself).
+ * digest_add never waits for an emit (a full digest counts the message);
+ * an emit callback may call digest_add.
  * digest_flush_all may run alongside them too (it waits for a recipient's
  * mail in flight, then sends what is left); digest_set_free only once
  * nobody else uses the set.
@@ -150,9 +177,14 @@ struct digest_msg {
 /* Why a digest went out. */
 enum digest_reason {
 	DIGEST_REASON_WINDOW, /* its window passed */
-	DIGEST_REASON_FULL,   /* max_messages or max_bytes reached */
+	DIGEST_REASON_FULL,   /* no longer given: caps bound what is shown, they do
+			       * not send (only a digest restored from a state
+			       * saved before pacing may still say it) */
 	DIGEST_REASON_URGENT, /* a message at urgent_level or more severe */
 	DIGEST_REASON_FLUSH,  /* digest_flush_all (shutdown, reload) */
+	DIGEST_REASON_PACED,  /* the storm's paced interval passed (later than its window) */
+	DIGEST_REASON_NEW,    /* a new kind of Security Alert, or of error or worse,
+			       * broke through the pace */
 };
 
 /* A finished mail, ready for the spool (smtp_message: to, subject, body). */
@@ -201,9 +233,9 @@ typedef int (*digest_emit_fn)(void *arg, const struct digest_mail *m);
 #define DIGEST_SUBJECT_DEFAULT     "%N: %V %A (%C messages, %E errors)"
 #define DIGEST_SUBJECT_DEFAULT_ONE "%N: %V %A"
 
-/* Settings of 0 mean: window 0 = send each message at once;
+/* Settings of 0 mean: window 0 = send each message at once (no pacing);
  * max_messages 0 and max_bytes 0 = the CONF_DEFAULT_* value (memory stays
- * bounded); rate_per_hour 0 = unlimited. */
+ * bounded); rate_per_hour 0 = unlimited; max_interval_sec 0 = no pacing. */
 
 struct digest_set;
 
@@ -219,8 +251,9 @@ void digest_set_free(struct digest_set *s);
 
 size_t digest_set_count(const struct digest_set *s);
 
-/* Add a message to recipient's digest.  May emit at once (cap reached,
- * urgent, window 0, or a held digest whose rate limit has passed).
+/* Add a message to recipient's digest.  May emit at once (urgent, a
+ * breakthrough, window 0, a digest whose window or pace has passed, or a
+ * held digest whose rate limit has passed).
  * DIGEST_OK, DIGEST_EINVAL, DIGEST_EEMIT (the message is kept),
  * DIGEST_ENOMEM (the message is counted as not shown). */
 enum digest_status digest_add(struct digest_set *s, size_t recipient, const struct digest_msg *m,
@@ -278,10 +311,12 @@ bool digest_set_idle(const struct digest_set *s);
 
 /* The state of recipient's digest (its lines with their counts and the
  * summary of what it did not show: everything a mail of it would say but
- * the time it goes out; and the times of the recipient's mails of the last
- * hour, for its rate limit) as text appended to *buf (*len octets used, *cap
- * allocated, grown with realloc; digest/state.c has the format).  Nothing
- * is appended for an empty digest.  For a journal that must rebuild the
+ * the time it goes out; the times of the recipient's mails of the last
+ * hour, for its rate limit; and its pace in a storm) as text appended to
+ * *buf (*len octets used, *cap allocated, grown with realloc;
+ * digest/state.c has the format).  Nothing is appended for an empty
+ * digest (so a crash while a storm's digest is empty forgets the pace:
+ * the journal is empty then too).  For a journal that must rebuild the
  * digest after a crash with a record whose size does not grow with the
  * messages it counts.  DIGEST_OK, DIGEST_EINVAL, DIGEST_EBUSY (a mail of
  * it is being emitted: its messages are in neither; try again later),
@@ -300,8 +335,9 @@ enum digest_status digest_restore(struct digest_set *s, size_t recipient, const 
 /* A reload: each recipient of dst takes over the digest of src's recipient
  * of the same address, as it is (its lines, counts and summary, when it
  * opened and whether it is due, its retry time, the times of its mails of
- * the last hour for the rate limit, and its counters), its lines rendered
- * again in dst's zone; src's recipient is left empty, so that flushing src
+ * the last hour for the rate limit, its pace in a storm (even when its
+ * digest is empty), and its counters), its lines rendered again in dst's
+ * zone; src's recipient is left empty, so that flushing src
  * afterwards mails only what dst has no recipient for.  A mail of src's
  * being emitted is waited for, so no message is mailed by both sets or by
  * neither.  dst must be new (nothing added to it) and used by no other

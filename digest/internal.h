@@ -181,14 +181,19 @@ struct digest_batch {
 	unsigned shown;  /* messages in the lines: sum of their counts */
 	unsigned not_shown;
 	bool not_shown_rate;            /* some were not shown because of the rate limit
-					 * (else because emitting failed) */
+					 * (else because the digest was full, or emitting
+					 * failed) */
+	bool not_shown_full;            /* some were not shown because the digest was at
+					 * its caps (max_messages, max_bytes, the set's
+					 * memory budget) while it waited to go out */
 	struct digest_summary *summary; /* of the not-shown ones; NULL while none */
 	bool summary_lost;              /* it could not be allocated: none is shown */
 	unsigned n_errors;
 	int highest;
 	time_t first_ts, last_ts; /* of the shown messages */
 	time_t opened;            /* now of the first message */
-	bool due;                 /* closed by a cap or an urgent message */
+	bool due;                 /* closed by an urgent message or a breakthrough
+				   * (a cap, in a state saved before issue 28) */
 	enum digest_reason reason;
 	char program[64];          /* of the first message, for %P */
 	char preview[256];         /* of the first message, for %M */
@@ -210,6 +215,49 @@ struct digest_memory {
 #define DIGEST_HELD_MAX  (2u << 20)
 #define DIGEST_SPARE_MAX (512u << 10) /* storage kept for reuse, in all */
 
+/* ---- pacing (pace.c) ----------------------------------------------------- */
+
+/* A recipient's pace in a storm (digest.h, "Pacing").  Idle (gap 0) until
+ * a mail goes out; then each paced mail waits gap after the one before
+ * (last), gap growing DIGEST_PACE_FACTOR times a mail up to max_interval,
+ * and one breakthrough per interval may go before that.  Nothing new for
+ * as long as the next interval would last makes it idle again. */
+#define DIGEST_PACE_FACTOR 4
+
+struct digest_pace {
+	time_t last;       /* the last paced mail (the storm's first mail, then each
+			    * one that waited its interval) */
+	time_t quiet_from; /* the last message the recipient was given */
+	unsigned gap;      /* the interval in force: no paced mail before last + gap;
+			    * 0: idle, no storm */
+	bool broke;        /* a breakthrough went out in this interval */
+};
+
+/* Is pacing on for these settings?  (window 0 sends each message at once;
+ * max_interval 0 turns pacing off.) */
+bool digest_pace_on(unsigned window_sec, unsigned max_interval);
+/* A message arrives at now: the pace goes idle when nothing came for as
+ * long as its next interval would last. */
+void digest_pace_arrive(struct digest_pace *p, time_t now, unsigned max_interval);
+/* When a digest opened at opened may go out by its window and the pace. */
+time_t digest_pace_due(const struct digest_pace *p, time_t opened, unsigned window_sec);
+/* Is that time set by the pace (later than the window alone)? */
+bool digest_pace_waits(const struct digest_pace *p, time_t opened, unsigned window_sec);
+/* Does the pace hold mails back at now (a storm, within an interval)? */
+bool digest_pace_holds(const struct digest_pace *p, time_t now);
+/* Does a line (severity, section, made a new kind) break through a pace
+ * that holds: urgent (severity <= urgent_level), a new kind of Security
+ * Alert, or a new kind at error or worse? */
+bool digest_pace_breaks_through(int severity, int section, bool new_kind, int urgent_level);
+/* A mail went out at now: the first of a storm starts the pace, one before
+ * the interval passed is its breakthrough, any other starts the next,
+ * longer, interval. */
+void digest_pace_sent(struct digest_pace *p, time_t now, unsigned window_sec,
+		      unsigned max_interval);
+/* After a reload to these settings: off, or the interval within the new
+ * max_interval. */
+void digest_pace_settings(struct digest_pace *p, unsigned window_sec, unsigned max_interval);
+
 /* One recipient.  Settings are copied at digest_set_new and never change;
  * the rest is guarded by lock. */
 struct digest_recipient {
@@ -218,6 +266,7 @@ struct digest_recipient {
 	enum conf_time time_type;
 	int offset_min;
 	unsigned window_sec, max_messages, max_bytes, rate_per_hour;
+	unsigned max_interval; /* 0: no pacing */
 	int urgent_level;
 	bool fold;
 	struct digest_memory *mem; /* the set's */
@@ -235,6 +284,7 @@ struct digest_recipient {
 	time_t *sent;       /* ring of the last rate_per_hour mail times */
 	unsigned n_sent, sent_head;
 	bool rate_counted; /* pending's rate_limited event is counted */
+	struct digest_pace pace;
 	bool locks_made;   /* lock and idle are initialised */
 	struct digest_counters count;
 };
@@ -259,6 +309,8 @@ struct digest_line {
 	bool scanned;
 	struct digest_fold fold;
 	char text[DIGEST_LINE_MAX + 1];
+	bool new_kind; /* the line made a kind its recipient's miner never saw:
+			* it may break through the pace (set by the miner) */
 };
 
 /* A section as a line keeps it: out of range is none. */

@@ -6,6 +6,7 @@ digest_libdigest_la_SOURCES = \
 	digest/digest.h \
 	digest/internal.h \
 	digest/digest.c \
+	digest/pace.c \
 	digest/batch.c \
 	digest/fold.c \
 	digest/summary.c \

@@ -720,7 +720,9 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 	if (b->not_shown) {
 		k = snprintf(p + o, cap - o, "%u further %s not shown (%s)\n", b->not_shown,
 			     plural(b->not_shown, "message", "messages"),
-			     b->not_shown_rate ? "rate limit" : "mail could not be queued");
+			     b->not_shown_rate   ? "rate limit"
+			     : b->not_shown_full ? "digest full"
+						 : "mail could not be queued");
 		o += (size_t)k;
 	}
 	if (summary)

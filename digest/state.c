@@ -9,7 +9,7 @@
  * decimal, or a string as its length in decimal, ':', and its octets (any
  * octets: the journal escapes the whole text).  In order:
  *
- *   "d2"  opened due reason not_shown_rate summary_lost n_errors highest
+ *   "d3"  opened due reason not_shown_rate summary_lost n_errors highest
  *         first_ts last_ts shown not_shown
  *   program preview                    the first message's, for %P and %M
  *   hosts-first n more, then n hashes  the hosts behind %N
@@ -26,9 +26,18 @@
  *   sent, then that many times: the recipient's mails of the last hour,
  *         oldest first, so that a restored digest held by the rate limit
  *         stays held as it would have
+ *   pacing (issue 28; all of it here, at the end, written by save_pace):
+ *         pace-last pace-gap pace-broke pace-quiet-from not_shown_full
+ *         the recipient's pace in a storm (struct digest_pace: its last
+ *         paced mail, the interval in force, 0 when idle, whether this
+ *         interval's breakthrough went, the last message's time), so that
+ *         a storm replayed after a crash goes on at its pace; and whether
+ *         the digest did not show some messages because it was full
  *
- * Version "d1", written before lines had a logcheck section, is the same
- * without the section (every line none); digest_restore still reads it.
+ * Version "d2", written before pacing, is the same without the pacing
+ * fields (the pace idle, "full" not said); "d1", written before lines had
+ * a logcheck section, is d2 without the section (every line none).
+ * digest_restore reads both.
  *
  * digest_restore checks every field (ranges, lengths, that the counts add
  * up) before it changes anything: a damaged record is refused whole.
@@ -42,8 +51,9 @@
 #include "digest/internal.h"
 #include "util/util.h"
 
-#define STATE_MAGIC    "d2"
-#define STATE_MAGIC_D1 "d1" /* no section per line */
+#define STATE_MAGIC    "d3"
+#define STATE_MAGIC_D2 "d2" /* no pacing fields */
+#define STATE_MAGIC_D1 "d1" /* no pacing fields, no section per line */
 
 /* ---- writing ---------------------------------------------------------------- */
 
@@ -162,6 +172,17 @@ static void save_sent(struct out *o, const struct digest_recipient *r)
 		put_num(o, (long long)r->sent[(r->sent_head + i) % r->rate_per_hour]);
 }
 
+/* ---- the pacing fields (issue 28), last in the record ---- */
+
+static void save_pace(struct out *o, const struct digest_recipient *r)
+{
+	put_num(o, (long long)r->pace.last);
+	put_num(o, r->pace.gap);
+	put_num(o, r->pace.broke);
+	put_num(o, (long long)r->pace.quiet_from);
+	put_num(o, r->pending.not_shown_full);
+}
+
 static void save(struct out *o, const struct digest_recipient *r)
 {
 	const struct digest_batch *b = &r->pending;
@@ -184,6 +205,7 @@ static void save(struct out *o, const struct digest_recipient *r)
 	save_lines(o, b);
 	save_summary(o, b->summary_lost ? NULL : b->summary);
 	save_sent(o, r);
+	save_pace(o, r);
 }
 
 enum digest_status digest_save(const struct digest_set *s, size_t recipient, char **buf,
@@ -432,22 +454,46 @@ static unsigned load_sent(struct in *in, time_t *sent, unsigned max)
 	return kept;
 }
 
-/* Read a state into b (fresh) and *n_sent mail times into sent; false
- * when it is not one. */
+/* The pacing fields into *pace and b (all idle for an older version). */
+static void load_pace(struct in *in, struct digest_pace *pace, struct digest_batch *b)
+{
+	pace->last = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
+	pace->gap = (unsigned)get_num(in, 0, UINT32_MAX);
+	pace->broke = get_num(in, 0, 1);
+	pace->quiet_from = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
+	b->not_shown_full = get_num(in, 0, 1);
+}
+
+/* Which version a state is: 3, 2, 1, or 0 (none). */
+static int version(const struct in *in)
+{
+	if (in->end - in->p < 3)
+		return 0;
+	if (memcmp(in->p, STATE_MAGIC " ", 3) == 0)
+		return 3;
+	if (memcmp(in->p, STATE_MAGIC_D2 " ", 3) == 0)
+		return 2;
+	if (memcmp(in->p, STATE_MAGIC_D1 " ", 3) == 0)
+		return 1;
+	return 0;
+}
+
+/* Read a state into b (fresh), *n_sent mail times into sent and the pace
+ * into *pace; false when it is not one. */
 static bool load(struct in *in, const struct digest_recipient *r, struct digest_batch *b,
-		 time_t *sent, unsigned *n_sent)
+		 time_t *sent, unsigned *n_sent, struct digest_pace *pace)
 {
 	unsigned long shown;
-	bool d1;
+	int v = version(in);
 
-	if (in->end - in->p < 3 ||
-	    (memcmp(in->p, STATE_MAGIC " ", 3) != 0 && memcmp(in->p, STATE_MAGIC_D1 " ", 3) != 0))
+	*pace = (struct digest_pace){0};
+	if (v == 0)
 		return false;
-	d1 = memcmp(in->p, STATE_MAGIC_D1, 2) == 0;
 	in->p += 3;
 	b->opened = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
 	b->due = get_num(in, 0, 1);
-	b->reason = (enum digest_reason)get_num(in, DIGEST_REASON_WINDOW, DIGEST_REASON_FLUSH);
+	b->reason = (enum digest_reason)get_num(in, DIGEST_REASON_WINDOW,
+						v >= 3 ? DIGEST_REASON_NEW : DIGEST_REASON_FLUSH);
 	b->not_shown_rate = get_num(in, 0, 1);
 	b->summary_lost = get_num(in, 0, 1);
 	b->n_errors = (unsigned)get_num(in, 0, UINT32_MAX);
@@ -459,14 +505,27 @@ static bool load(struct in *in, const struct digest_recipient *r, struct digest_
 	get_cstr(in, b->program, sizeof(b->program));
 	get_cstr(in, b->preview, sizeof(b->preview));
 	load_hosts(in, &b->hosts);
-	load_lines(in, r, b, !d1, &shown);
+	load_lines(in, r, b, v >= 2, &shown);
 	load_summary(in, b);
 	*n_sent = load_sent(in, sent, r->rate_per_hour);
+	if (v >= 3)
+		load_pace(in, pace, b);
 	if (in->bad || in->p != in->end || shown != b->shown || digest_batch_empty(b))
 		return false;
 	if (b->summary && (b->summary_lost || b->summary->total != b->not_shown))
 		return false;
 	return b->summary || b->summary_lost || b->not_shown == 0;
+}
+
+/* r's pace from a saved one (or another set's), within r's settings. */
+static void restore_pace(struct digest_recipient *r, const struct digest_pace *pace)
+{
+	time_t quiet_from = r->pace.quiet_from;
+
+	r->pace = *pace;
+	if (quiet_from > r->pace.quiet_from)
+		r->pace.quiet_from = quiet_from;
+	digest_pace_settings(&r->pace, r->window_sec, r->max_interval);
 }
 
 enum digest_status digest_restore(struct digest_set *s, size_t recipient, const char *state,
@@ -478,13 +537,14 @@ enum digest_status digest_restore(struct digest_set *s, size_t recipient, const 
 	enum digest_status st = DIGEST_OK;
 	time_t *sent;
 	unsigned n_sent = 0;
+	struct digest_pace pace;
 
 	if (!s || recipient >= s->n || !state)
 		return DIGEST_EINVAL;
 	r = &s->r[recipient];
 	digest_batch_init(&b);
 	sent = calloc(r->rate_per_hour + 1, sizeof(*sent));
-	if (!sent || !load(&in, r, &b, sent, &n_sent)) {
+	if (!sent || !load(&in, r, &b, sent, &n_sent, &pace)) {
 		free(sent);
 		digest_batch_free(&b);
 		return DIGEST_EINVAL;
@@ -504,6 +564,8 @@ enum digest_status digest_restore(struct digest_set *s, size_t recipient, const 
 			r->n_sent = n_sent;
 			r->sent_head = 0;
 		}
+		if (pace.gap > 0 || r->pace.gap == 0) /* a storm's pace, unless idle */
+			restore_pace(r, &pace);
 	}
 	pthread_mutex_unlock(&r->lock);
 	free(sent);
@@ -542,6 +604,7 @@ static bool carry_one(struct digest_recipient *to, struct digest_recipient *from
 	struct digest_batch b;
 	time_t *sent = calloc(to->rate_per_hour + 1, sizeof(*sent));
 	unsigned n_sent;
+	struct digest_pace pace;
 	bool ok = sent != NULL;
 
 	digest_batch_init(&b);
@@ -553,7 +616,7 @@ static bool carry_one(struct digest_recipient *to, struct digest_recipient *from
 
 		save(&o, from);
 		in = (struct in){buf, buf + len, false};
-		ok = !o.failed && load(&in, to, &b, sent, &n_sent);
+		ok = !o.failed && load(&in, to, &b, sent, &n_sent, &pace);
 	}
 	if (ok) {
 		pthread_mutex_lock(&to->lock);
@@ -563,6 +626,7 @@ static bool carry_one(struct digest_recipient *to, struct digest_recipient *from
 		to->count = from->count;
 		to->retry_after = from->retry_after;
 		to->rate_counted = from->rate_counted;
+		restore_pace(to, &from->pace); /* an empty digest saves none */
 		carry_sent(to, from);
 		pthread_mutex_unlock(&to->lock);
 		digest_batch_recycle(&from->pending, &from->spare, from->mem);

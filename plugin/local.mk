@@ -37,6 +37,7 @@ RSYSLOG_IT = \
 	tests/integration/rsyslog-config-check.sh \
 	tests/integration/rsyslog-digest.sh \
 	tests/integration/rsyslog-storm.sh \
+	tests/integration/rsyslog-storm-su.sh \
 	tests/integration/rsyslog-offsets.sh \
 	tests/integration/rsyslog-shutdown.sh \
 	tests/integration/rsyslog-hup.sh \

@@ -497,12 +497,15 @@ bench_storm_many() {
 # ---- 4. urgent latency --------------------------------------------------------------
 bench_urgent() {
 	local d=$T/urgent i t0 t1 j
+	# one urgent mail after another: latency, not pacing (in a storm, an
+	# urgent line breaks through once per paced interval), so no pacing
 	log "4. urgent latency: $N_URGENT emergencies"
 	smtpd_start urgent --mode plain
 	mkdir -p "$d"
 	printf 'mail smtpserver 127.0.0.1\nmail smtpserver port %s\nmail from bench@example.com
 log email urgent@example.com level emergencies
-log email urgent@example.com rate-limit 1000\n' "$SMTPD_PORT" >"$T/urgent.conf"
+log email urgent@example.com rate-limit 1000
+log email urgent@example.com digest max-interval 0\n' "$SMTPD_PORT" >"$T/urgent.conf"
 	chmod 600 "$T/urgent.conf"
 	rs_head "$d" | sed '/workerThreads/d' >"$d/rsyslog.conf"
 	printf 'module(load="%s")\naction(type="omlogmail" config="%s" spool="%s")\n' \

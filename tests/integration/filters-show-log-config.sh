@@ -31,6 +31,7 @@ CONF
 digest_defaults='Digest window .. 30 s
 Max messages ... 100
 Max bytes ...... 65536
+Max interval ... 3600 s
 Fold repeats ... on
 Urgent level ... critical
 Rate limit ..... 20 per hour

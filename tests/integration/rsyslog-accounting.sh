@@ -1,11 +1,13 @@
 #!/bin/bash
 # omlogmail inside Debian's rsyslogd: every message accepted by a digest
-# recipient is accounted for once.  30 errors against max-messages 5 and a
-# rate limit of 2 mails an hour: exactly 2 mails of 5 go out while rsyslogd
-# runs (the long window leaves the cap as the only trigger, whatever the
-# machine's speed);
-# the rest is held, counted in a "not shown (rate limit)" line, and the
-# clean stop (SIGTERM) queues what was pending in the spool.  Shown lines in
+# recipient is accounted for once.  30 errors in three rounds of 10
+# against max-messages 5 and a rate limit of 2 mails an hour: the first
+# round's mail goes when its window (1 s) closes, the second's when the
+# storm's pace allows (4 s later), each showing 5 lines and counting 5 in
+# a "not shown (digest full)" line (caps bound what a mail shows, they do
+# not send it); the third is held by the rate limit, counted in a "not
+# shown (rate limit)" line, and the clean stop (SIGTERM) queues it in the
+# spool.  Each round is one write, so it lands in one digest.  Shown lines in
 # delivered and queued mails plus the "not shown" counts add up to 30, no
 # text appears twice, and `show log config` reports 30 accepted by filter.
 # (`digest fold off`: a line per message, so that each can be followed;
@@ -21,7 +23,7 @@ mail smtpserver 127.0.0.1
 mail smtpserver port $SMTPD_PORT
 mail from logmail@test.example
 log email ops@example.com level errors
-log email ops@example.com digest window 600
+log email ops@example.com digest window 1
 log email ops@example.com digest max-messages 5
 log email ops@example.com rate-limit 2
 no log email ops@example.com urgent
@@ -30,17 +32,20 @@ EOF
 rs_conf
 rs_start || exit 99
 
-for i in $(seq -w 1 30); do
-	rs_log -p daemon.err -t diskmon "disk error $i"
-	case $i in
-	05 | 15 | 25) rs_log -p daemon.info -t diskmon "disk info $i" ;;
-	esac
-done
-rs_wait_log 'diskmon: disk error [0-9]{2}$' 30
-rs_wait_log 'diskmon: disk info' 3
-
-lm_wait_mails "$SMTPD_MAILDIR" 2 400 ||
-	lm_fail "2 mails expected, $(lm_mail_count "$SMTPD_MAILDIR") arrived"
+round() { # FIRST: errors FIRST .. FIRST+9 and one info, in one write
+	local i
+	for ((i = $1; i < $1 + 10; i++)); do
+		printf '<27>Nov 30 10:00:00 web1 diskmon: disk error %02d\n' "$i"
+		[ $((i % 10)) -eq 5 ] && printf '<30>Nov 30 10:00:00 web1 diskmon: disk info %02d\n' "$i"
+	done >"/dev/tcp/127.0.0.1/$RS_PORT"
+	rs_wait_log 'diskmon: +disk error [0-9]{2}$' $(($1 + 9))
+}
+round 1
+lm_wait_mails "$SMTPD_MAILDIR" 1 400 || lm_fail "the first mail (its window) did not arrive"
+round 11
+lm_wait_mails "$SMTPD_MAILDIR" 2 400 || lm_fail "the second mail (paced) did not arrive"
+round 21
+rs_wait_log 'diskmon: +disk info' 3
 
 # The clean stop flushes what is pending into the spool's queue; the rate
 # limit (2 an hour, both used) keeps it from going out.

@@ -1,8 +1,8 @@
 #!/bin/bash
 # omlogmail inside Debian's rsyslogd: kill -9 while a digest is held by the
 # rate limit at its caps loses nothing of what it holds or counts.  One
-# mail of 3 lines uses the hour's rate limit (1); the next digest fills its
-# 3 lines and is held; 3000 messages fold into its third line, 6000 others
+# mail of 3 lines (its window is 1 s) uses the hour's rate limit (1); the
+# next digest fills its 3 lines and is held; 3000 messages fold into its third line, 6000 others
 # are only counted.  The journal outgrows its threshold and the delivery
 # thread rewrites it as the digest's state (a record starting "3<TAB>");
 # then rsyslogd is killed.  The restart replays that state and what came
@@ -23,7 +23,7 @@ mail smtpserver 127.0.0.1
 mail smtpserver port $SMTPD_PORT
 mail from logmail@test.example
 log email ops@example.com program app
-log email ops@example.com digest window 3600
+log email ops@example.com digest window 1
 log email ops@example.com digest max-messages 3
 log email ops@example.com rate-limit 1
 EOF
@@ -34,7 +34,7 @@ journal=$RS_DIR/spool/pending/journal
 
 line() { printf '<11>Nov 30 10:00:00 web1 app: %s\n' "$1"; }
 { line "first a"; line "first b"; line "first c"; } >"/dev/tcp/127.0.0.1/$RS_PORT"
-lm_wait_mails "$SMTPD_MAILDIR" 1 || lm_fail "the first digest (3 lines: full) was not delivered"
+lm_wait_mails "$SMTPD_MAILDIR" 1 || lm_fail "the first digest (3 lines, its window of 1 s) was not delivered"
 {
 	line "held a"
 	line "held b"

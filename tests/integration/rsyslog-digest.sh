@@ -2,8 +2,9 @@
 # omlogmail inside Debian's rsyslogd: messages fed with logger reach the
 # right recipients in digests: filters and excludes honoured, a digest
 # closed by its window holds every message of the window (two that differ
-# in a number folded into one line), one closed by max-messages goes at
-# once, an urgent message goes at once.
+# in a number folded into one line), one at its max-messages shows that
+# many lines and counts the rest (the cap does not send it), an urgent
+# message goes at once.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/rsyslog-lib.sh"
 rs_setup
@@ -19,7 +20,7 @@ log email ops@example.com exclude program cron
 log email ops@example.com digest window 3
 log email ops@example.com urgent level emergencies
 log email sec@example.com program sshd
-log email sec@example.com digest window 3600
+log email sec@example.com digest window 3
 log email sec@example.com digest max-messages 3
 log email oncall@example.com level critical
 log email oncall@example.com digest window 3600
@@ -38,7 +39,7 @@ rs_log -p auth.info -t sshd "Accepted password for alice from 192.0.2.8 port 500
 rs_log -p kern.crit -t kernel "EXT4-fs error (device sda1): journal aborted"
 rs_wait_log 'kernel: EXT4-fs error'
 
-# sec: closed by max-messages (3), long before its window; the 4th waits.
+# sec: its window (3 s), 3 lines (max-messages) and the 4th counted.
 # oncall: the critical message at once (urgent level critical, the default).
 # ops: its window (3 s), holding the critical message too (level errors
 # holds for crit; its urgent level is emergencies).
@@ -57,7 +58,11 @@ if [ ${#sec[@]} -ge 1 ]; then
 	lm_assert_match "sec: root first" "sshd\[info\]: Failed password for root .*
 .*admin.*
 .*guest" "$body"
-	lm_assert_eq "sec: the 4th is not in this mail" 0 "$(grep -c 'alice' <<<"$body")"
+	lm_assert_eq "sec: the 4th is not a line of this mail" 0 \
+		"$(grep -c -E '^[0-9].* sshd\[info\]: Accepted' <<<"$body")"
+	lm_assert_match "sec: ...but counted in it" "1 further message not shown \(digest full\)
+  \(x1\) [^ ]+ sshd\[info\]: Accepted password for alice from <ip> port <n> ssh2
+" "$body"
 	lm_assert_match "sec: From" "^<?logmail@test\.example>?$" "$(lm_header "${sec[0]}" From)"
 	lm_assert_match "sec: To" "^<?sec@example\.com>?$" "$(lm_header "${sec[0]}" To)"
 fi
@@ -83,8 +88,7 @@ rs_stop
 # received (each message once, the same count in every target's line: the
 # 9 messages logged, and rsyslogd's own that reach the
 # action: its start message at least); sec accepted its 4 sshd messages
-# (the 4th went to the spool at the stop), oncall its 1; each its own last
-# mail.
+# (3 shown, the 4th counted), oncall its 1; each its own last mail.
 if [ -x "$LOGMAIL" ]; then
 	show=$("$LOGMAIL" --config "$RS_DIR/logmail.conf" --spool "$RS_DIR/spool" show log config 2>&1)
 	received=$(sed -n 's/^  Statistics \.* \([0-9]*\) messages received, .*$/\1/p' <<<"$show" | sort -u)
@@ -93,7 +97,7 @@ if [ -x "$LOGMAIL" ]; then
 	internal=$(grep '^syslog\.' "$RS_DIR/all.log" | grep -c -v ' rsyslogd[^:]*: *omlogmail')
 	lm_assert_eq "show log config: received, each message once" "$((9 + internal))" "$received"
 	lm_assert_match "show log config: sec statistics" \
-		"Email sec@example\.com:.*  Statistics \.+ [0-9]+ messages received, 4 accepted by filter \([0-9]{4} [A-Z][a-z]{2} [0-9]{2} [0-9:]{8}\)   Mailed \.+ 4 messages \(last mail [0-9]{4} [A-Z][a-z]{2} [0-9]{2} [0-9:]{8}\)" \
+		"Email sec@example\.com:.*  Statistics \.+ [0-9]+ messages received, 4 accepted by filter \([0-9]{4} [A-Z][a-z]{2} [0-9]{2} [0-9:]{8}\)   Mailed \.+ 3 messages \(last mail [0-9]{4} [A-Z][a-z]{2} [0-9]{2} [0-9:]{8}\)" \
 		"$(tr '\n' ' ' <<<"$show")"
 	lm_assert_match "show log config: oncall statistics" \
 		"Email oncall@example\.com:.*  Statistics \.+ [0-9]+ messages received, 1 accepted by filter .*  Mailed \.+ 1 message \(last mail " \

@@ -5,7 +5,8 @@
 # queue and retry settings, read from rsyslog.d/omlogmail-minimal.conf) and
 # with rsyslog's default settings, which drop a batch the action refuses.
 # Each time every line of
-# the burst is mailed, with its program, to a `program` recipient and to a
+# the burst is mailed (the caps hold all of it: they bound what a mail
+# shows), with its program, to a `program` recipient and to a
 # `level` recipient; nothing was refused to rsyslog; and the journal did
 # not take the room the spool needed.
 set -u
@@ -86,12 +87,14 @@ mail from logmail@test.example
 log email prog@example.com program diskapp
 log email prog@example.com digest window 1
 log email prog@example.com digest fold off
-log email prog@example.com digest max-messages 1000
+log email prog@example.com digest max-messages 100000
+log email prog@example.com digest max-bytes 1000000
 log email prog@example.com rate-limit 0
 log email level@example.com level errors
 log email level@example.com digest window 1
 log email level@example.com digest fold off
-log email level@example.com digest max-messages 1000
+log email level@example.com digest max-messages 100000
+log email level@example.com digest max-bytes 1000000
 log email level@example.com rate-limit 0
 EOF
 shipped=$(sed -n '/^action(type="omlogmail"/,/)$/p' "$top_srcdir/rsyslog.d/omlogmail-minimal.conf" |

@@ -89,7 +89,8 @@ mail smtpserver 127.0.0.1
 mail smtpserver port $1
 mail from logmail@test.example
 log email ops@example.com program appa
-log email ops@example.com digest window 3600
+log email ops@example.com digest window 2
+log email ops@example.com digest max-interval 0
 log email ops@example.com digest max-messages 3
 log email ops@example.com digest fold off
 log email audit@example.com program appb
@@ -123,8 +124,8 @@ stats_assert "at the start" "$ACTION" received=0 accepted=0 digests_closed=0 mai
 	journal_bytes=0 outbox_depth=0
 stats_assert "ops at the start" "$OPS" accepted=0 mailed=0 held=0
 
-# 3 for ops (its digest's cap: one mail), 1 for audit (held: an hour's
-# window), 1 for nobody.
+# 3 for ops (its window of 2 s, no pacing: one mail), 1 for audit (held:
+# an hour's window), 1 for nobody.
 for i in 1 2 3; do
 	rs_log -p user.notice -t appa "for ops $i"
 done

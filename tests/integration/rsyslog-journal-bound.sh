@@ -18,7 +18,7 @@ mail smtpserver 127.0.0.1
 mail smtpserver port $SMTPD_PORT
 mail from logmail@test.example
 log email ops@example.com level errors
-log email ops@example.com digest window 600
+log email ops@example.com digest window 1
 log email ops@example.com digest max-messages 10
 log email ops@example.com rate-limit 1
 no log email ops@example.com urgent
@@ -28,8 +28,9 @@ rs_conf
 rs_start || exit 99
 journal=$RS_DIR/spool/pending/journal
 
-# The first 10 messages fill a digest: its mail goes out, after which the
-# delivery thread sleeps (nothing is due for minutes).  Then the storm.
+# The first 10 messages, in one write: their digest's mail goes when its
+# window (1 s) closes, after which the rate limit holds everything (the
+# delivery thread sleeps: nothing may go for an hour).  Then the storm.
 pad=$(printf 'x%.0s' $(seq 200))
 line() { printf '<11>Nov 23 10:00:00 web1 diskmon: disk error %05d %s\n' "$1" "$pad"; }
 for ((i = 1; i <= 10; i++)); do line "$i"; done >"/dev/tcp/127.0.0.1/$RS_PORT"

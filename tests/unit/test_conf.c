@@ -654,6 +654,15 @@ Test(conf, log_email_digest)
 	ok("log email a@b digest window 86400");
 	ok("log email a@b digest max-messages 100000");
 	ok("log email a@b digest max-bytes 1024");
+	cr_assert_eq(R("a@b")->digest.max_interval_sec, 3600, "max-interval: 3600 by default");
+	ok("log email a@b digest max-interval 0");
+	cr_assert_eq(R("a@b")->digest.max_interval_sec, 0, "0: no pacing");
+	expect_written("log email a@b digest window 86400\n"
+		       "log email a@b digest max-messages 100000\n"
+		       "log email a@b digest max-bytes 1024\n"
+		       "log email a@b digest max-interval 0\n");
+	ok("log email a@b digest max-interval 86400");
+	cr_assert_eq(R("a@b")->digest.max_interval_sec, 86400);
 	ok("log email a@b urgent level errors");
 	ok("log email a@b rate-limit 0");
 	ok("log email a@b subject \"Log from %N (%S)\"");
@@ -675,7 +684,10 @@ Test(conf, log_email_digest)
 	bad("log email a@b rate-limit 100001", CONF_ESYNTAX, 26,
 	    "expected a number of mails per hour 0-100000, got \"100001\"");
 	bad("log email a@b digest size 3", CONF_ESYNTAX, 22,
-	    "unknown word \"size\" (expected window, max-messages, max-bytes or fold)");
+	    "unknown word \"size\" (expected window, max-messages, max-bytes, max-interval or "
+	    "fold)");
+	bad("log email a@b digest max-interval 86401", CONF_ESYNTAX, 35,
+	    "expected a time in seconds (0: no pacing) 0-86400, got \"86401\"");
 	bad("log email a@b digest fold maybe", CONF_ESYNTAX, 27,
 	    "unknown word \"maybe\" (expected on or off)");
 	ok("log email a@b digest fold on");
@@ -687,6 +699,7 @@ Test(conf, log_email_digest)
 	ok("no log email a@b digest window");
 	ok("no log email a@b digest max-messages");
 	ok("no log email a@b digest max-bytes");
+	ok("no log email a@b digest max-interval");
 	ok("no log email a@b rate-limit");
 	ok("no log email a@b subject");
 	cr_assert_not(R("a@b")->digest.fold);
@@ -695,6 +708,7 @@ Test(conf, log_email_digest)
 	cr_assert_eq(R("a@b")->digest.window_sec, 30);
 	cr_assert_eq(R("a@b")->digest.max_messages, 100);
 	cr_assert_eq(R("a@b")->digest.max_bytes, 65536);
+	cr_assert_eq(R("a@b")->digest.max_interval_sec, 3600);
 	cr_assert_eq(R("a@b")->digest.rate_per_hour, 20);
 	cr_assert_null(R("a@b")->digest.subject);
 	ok("no log email a@b urgent");
@@ -947,6 +961,7 @@ static const char *const full_lines[] = {
     "log email ops@example.com digest window 120",
     "log email ops@example.com digest max-messages 10",
     "log email ops@example.com digest max-bytes 2048",
+    "log email ops@example.com digest max-interval 600",
     "log email ops@example.com digest fold off",
     "log email ops@example.com urgent level alerts",
     "log email ops@example.com rate-limit 0",

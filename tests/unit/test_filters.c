@@ -40,7 +40,7 @@ static size_t tc_rcpt(struct conf *c, const char *address)
 	r->digest = (struct conf_digest){CONF_DEFAULT_WINDOW_SEC,    CONF_DEFAULT_MAX_MESSAGES,
 					 CONF_DEFAULT_MAX_BYTES,     CONF_DEFAULT_URGENT_LEVEL,
 					 CONF_DEFAULT_RATE_PER_HOUR, NULL,
-					 CONF_DEFAULT_FOLD};
+					 CONF_DEFAULT_FOLD,          CONF_DEFAULT_MAX_INTERVAL};
 	return c->n_recipients++;
 }
 
@@ -952,6 +952,7 @@ static const char guide_block[] =
     "Digest window .. 30 s\n"
     "Max messages ... 100\n"
     "Max bytes ...... 65536\n"
+    "Max interval ... 3600 s\n"
     "Fold repeats ... on\n"
     "Urgent level ... critical\n"
     "Rate limit ..... 20 per hour\n"
@@ -1002,7 +1003,8 @@ Test(show, everything_else)
 	c->recipients[r].time_type = CONF_TIME_UTC;
 	c->recipients[r].offset_min = -(5 * 60 + 30);
 	c->recipients[r].digest =
-	    (struct conf_digest){120, 50, 1000, ANY, 0, strdup("%N: \"logs\""), false};
+	    (struct conf_digest){120, 50,    1000,  ANY,
+						 0,   strdup("%N: \"logs\""), false, 0};
 	tc_filter(c, r, INC, CONF_LEVEL_WARNINGS, FAC_ANY, "dhcp", "pool exhausted", false);
 	tc_filter(c, r, INC, ANY, LOCAL0, NULL, "p[0-9]+", true);
 	tc_filter(c, r, EXC, ANY, FAC_ANY, "cron", NULL, false);
@@ -1016,6 +1018,7 @@ Test(show, everything_else)
 			    "Digest window .. 120 s\n"
 			    "Max messages ... 50\n"
 			    "Max bytes ...... 1000\n"
+			    "Max interval ... no pacing\n"
 			    "Fold repeats ... off\n"
 			    "Urgent level ... none\n"
 			    "Rate limit ..... unlimited\n"
@@ -1043,6 +1046,7 @@ Test(show, everything_else)
 			    "Digest window .. 30 s\n"
 			    "Max messages ... 100\n"
 			    "Max bytes ...... 65536\n"
+			    "Max interval ... 3600 s\n"
 			    "Fold repeats ... on\n"
 			    "Urgent level ... critical\n"
 			    "Rate limit ..... 20 per hour\n"
