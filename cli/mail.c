@@ -1,7 +1,8 @@
 /*
  * cli/mail.c: the mail commands of the logmail front end: `mail`,
  * `show mail`, `show counter mail`, `clear counter mail`, `delete mail`,
- * `debug mail`, `flush`, and the spool they share (cli_spool).
+ * `debug mail`, `flush`, and the spool they share (cli_spool).  Where
+ * `debug mail` lines go is cli/monitor.c's.
  *
  * Output follows the AlliedWare Plus feature guide: `Sending <mail-id>...
  * ok.`, `Mail Settings` with labels padded to 36 columns, `Mails Sent .....
@@ -28,7 +29,9 @@
 #define MAIL_BODY_MAX (16u << 20) /* a larger body is refused */
 #define LABEL_WIDTH   36          /* "State<pad>: Alive" as `show mail` prints it */
 
-struct spool *cli_spool(struct cli *cli)
+/* The spool, opened on first use; NULL (with a message on cli->err) when it
+ * cannot be opened. */
+static struct spool *cli_spool(struct cli *cli)
 {
 	struct smtp_err err = {0};
 
@@ -60,47 +63,6 @@ static int need_server(struct cli *cli)
 }
 
 /* ---- debug mail ------------------------------------------------------------ */
-
-void cli_debug_line(struct cli *cli, int priority, const char *line)
-{
-	char host[256] = "", when[16];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	syslog(LOG_MAIL | priority, "%s", line);
-	switch (cli->monitor) {
-	case CLI_MONITOR_STDERR:
-		fprintf(cli->err, "%s\n", line);
-		break;
-	case CLI_MONITOR_TERM: /* as `terminal monitor` shows syslog on the switch */
-		if (!cli->monitored)
-			cli->monitored = open_memstream(&cli->monitored_buf, &cli->monitored_len);
-		if (!cli->monitored)
-			break;
-		gethostname(host, sizeof(host) - 1);
-		localtime_r(&now, &tm);
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		fprintf(cli->monitored, "%s %s logmail[%ld]: %s\n", when, host, (long)getpid(),
-			line);
-		break;
-	default:
-		break;
-	}
-	fflush(cli->err);
-}
-
-void cli_monitor_flush(struct cli *cli)
-{
-	if (!cli->monitored)
-		return;
-	fclose(cli->monitored);
-	fwrite(cli->monitored_buf, 1, cli->monitored_len, cli->err);
-	fflush(cli->err);
-	free(cli->monitored_buf);
-	cli->monitored = NULL;
-	cli->monitored_buf = NULL;
-	cli->monitored_len = 0;
-}
 
 /* The guide's lines.  Its client sends one mail per connection and says
  * "Mail sent for ADDR. Closing connection" in one line: a "Mail sent" is
@@ -152,9 +114,9 @@ static void transcript(void *arg, char dir, const char *line)
 struct delivery {
 	struct smtp_params p;
 	struct events ev;
-	char pw[512];  /* the decrypted password, wiped by delivery_end */
+	char pw[512];              /* the decrypted password, wiped by delivery_end */
 	struct engine_oauth oauth; /* XOAUTH2, OAUTHBEARER: the token source */
-	char why[600]; /* when the password cannot be used: why */
+	char why[600];             /* when the password cannot be used: why */
 	bool syslog;
 };
 
@@ -585,8 +547,9 @@ static void show_settings(struct cli *cli)
 		fprintf(cli->out, "%% Warning: authentication allow-cleartext: the password is "
 				  "sent unencrypted when the server offers no STARTTLS\n");
 	else
-		fprintf(cli->out, "%% Note: no TLS configured: the %s is sent only after "
-				  "STARTTLS; a server that does not offer it gets no %s\n",
+		fprintf(cli->out,
+			"%% Note: no TLS configured: the %s is sent only after "
+			"STARTTLS; a server that does not offer it gets no %s\n",
 			c->token_command ? "access token" : "password",
 			c->token_command ? "token" : "password");
 }
@@ -738,7 +701,8 @@ int cmd_show_debugging(struct cli *cli, const struct conf_args *a)
 		"Mail (SMTP) debugging status:\n"
 		"  Mail debugging is %s\n"
 		"  Mail detail (SMTP dialogue) debugging is %s\n",
-		level != SPOOL_DEBUG_OFF ? "on" : "off", level == SPOOL_DEBUG_DETAIL ? "on" : "off");
+		level != SPOOL_DEBUG_OFF ? "on" : "off",
+		level == SPOOL_DEBUG_DETAIL ? "on" : "off");
 	return EX_OK;
 }
 
