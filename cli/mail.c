@@ -130,8 +130,24 @@ static bool user_interrupted(void *arg)
 
 /* How long `mail` waits for a silent server when `mail smtpserver timeout`
  * is not set: someone is waiting at the prompt, and the mail is queued
- * (and retried) anyway.  flush and the module keep RFC 5321's values. */
+ * (and retried) anyway.  flush and the module keep RFC 5321's values.
+ * $LOGMAIL_MAIL_TIMEOUT (1-3600 seconds) replaces the 30 s (logmail(1)),
+ * so that a test of the silent server need not wait them out; any other
+ * value is ignored. */
 #define MAIL_TIMEOUT_SEC 30
+#define MAIL_TIMEOUT_ENV "LOGMAIL_MAIL_TIMEOUT"
+
+static unsigned mail_timeout(void)
+{
+	const char *s = getenv(MAIL_TIMEOUT_ENV);
+	char *end;
+	unsigned long v;
+
+	if (!s || *s < '1' || *s > '9')
+		return MAIL_TIMEOUT_SEC;
+	v = strtoul(s, &end, 10);
+	return *end || v > 3600 ? MAIL_TIMEOUT_SEC : (unsigned)v;
+}
 
 /* Fill d->p from the configuration; timeout (seconds, 0: RFC 5321's) caps
  * every wait when the configuration sets none.  EX_OK, or EX_CONFIG with
@@ -416,7 +432,7 @@ static int submit_and_send(struct cli *cli, const char *to, const char *subject,
 		fprintf(cli->err, "%% Error: out of memory\n");
 		return EX_OSERR;
 	}
-	rc = delivery_start(cli, d, MAIL_TIMEOUT_SEC);
+	rc = delivery_start(cli, d, mail_timeout());
 	st = spool_submit(cli->spool, &m, id, &err);
 	if (st == SMTP_EPERM) { /* check_input let through what composing refused */
 		fprintf(cli->err, "%% Error: mail %s not sent, kept in failed mail: %s\n", id,
