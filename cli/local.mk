@@ -1,6 +1,8 @@
 # cli: logmail, the command front end (see cli/cli.h).
 bin_PROGRAMS += logmail
-logmail_SOURCES = cli/cli.h cli/main.c cli/commands.c $(CLI_RUN_SOURCES) cli/help.c cli/term.c \
+logmail_SOURCES = cli/main.c $(CLI_SOURCES)
+# All of logmail but main(): the driver of tests/integration runs it too.
+CLI_SOURCES = cli/cli.h cli/commands.c $(CLI_RUN_SOURCES) cli/help.c cli/term.c \
 	cli/filter.c cli/split.c cli/mail.c cli/show.c cli/show_log.c cli/test_filters.c \
 	cli/log_line.c cli/test_patterns.c
 # How a line runs in the modes (cli/internal.h): the shell, its errors, the
@@ -53,6 +55,11 @@ CLI_TESTS = \
 	tests/integration/cli-test-filters-logcheck.sh \
 	tests/integration/cli-test-patterns.sh
 TESTS += $(CLI_TESTS)
+# logmail's runs, many in one process (cli-addresses.sh).
+check_PROGRAMS += tests/integration/cli_driver
+tests_integration_cli_driver_SOURCES = tests/integration/cli_driver.c $(CLI_SOURCES)
+tests_integration_cli_driver_CFLAGS = $(logmail_CFLAGS)
+tests_integration_cli_driver_LDADD = $(logmail_LDADD)
 EXTRA_DIST += $(CLI_TESTS) tests/integration/ptyscreen.py
 
 # The shell's line handling (`?`, Tab, history, pipes) under the fuzzer,
