@@ -142,7 +142,6 @@ int cmd_nothing(struct cli *cli, const struct conf_args *a);
 int cmd_help(struct cli *cli, const struct conf_args *a);
 int cmd_do(struct cli *cli, const struct conf_args *a);
 int cmd_terminal_monitor(struct cli *cli, const struct conf_args *a);
-int cmd_terminal_no_monitor(struct cli *cli, const struct conf_args *a);
 
 /* `debug mail` (cli/monitor.c): one line to syslog (program logmail) and,
  * as cli->monitor says, to the terminal: at once on standard error, or

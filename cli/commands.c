@@ -75,7 +75,7 @@ static const struct cli_command exec[] = {
      cmd_terminal_monitor},
     {{"terminal no monitor",
       "Set terminal line parameters\n" H_NO "Show debug output on this terminal\n", 0},
-     cmd_terminal_no_monitor},
+     cmd_terminal_monitor},
     {{"clear counter mail", "Reset functions\n" H_COUNTER "Mails sent and failed\n", 0},
      cmd_clear_counter_mail},
     {{"flush [due]",

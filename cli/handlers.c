@@ -83,20 +83,15 @@ int cmd_help(struct cli *cli, const struct conf_args *a)
 	return EX_OK;
 }
 
+/* `terminal monitor` and `terminal no monitor`. */
 int cmd_terminal_monitor(struct cli *cli, const struct conf_args *a)
 {
-	(void)a;
-	if (cli_current && cli_current->style == STYLE_SHELL)
+	if (conf_arg(a, "no"))
+		cli->monitor = CLI_MONITOR_OFF;
+	else if (cli_current && cli_current->style == STYLE_SHELL)
 		cli->monitor = CLI_MONITOR_TERM;
 	else if (cli->monitor == CLI_MONITOR_OFF)
 		cli->monitor = CLI_MONITOR_STDERR;
-	return EX_OK;
-}
-
-int cmd_terminal_no_monitor(struct cli *cli, const struct conf_args *a)
-{
-	(void)a;
-	cli->monitor = CLI_MONITOR_OFF;
 	return EX_OK;
 }
 
