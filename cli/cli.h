@@ -5,9 +5,13 @@
  * `configure`, `-f FILE`, standard input, the interactive shell);
  * cli/shell.c runs lines in those modes against the command tree: the exec
  * commands of cli/commands.c and the configuration commands of config/
- * (conf_commands).  cli/help.c is what `?` and Tab show, cli/term.c the
- * terminal (libedit: the keys, history), cli/filter.c the output modifiers
- * (`| include ...`), cli/show.c the show commands that are not mail.
+ * (conf_commands), with cli/report.c printing the errors, cli/transact.c
+ * reading and saving the file, cli/signals.c the interrupt (what they share
+ * is cli/internal.h), and cli/handlers.c the shell's own commands.
+ * cli/help.c is what `?` and Tab show, cli/term.c the terminal (libedit:
+ * the keys, history), cli/filter.c the output modifiers (`| include ...`),
+ * cli/show.c the show commands that are not mail, cli/mail.c the mail
+ * commands and cli/monitor.c where their `debug mail` lines go.
  *
  * Exec commands are functions cmd_*(cli, args) that return a sysexits.h
  * code (EX_OK on success) and write their output to cli->out and their
@@ -40,7 +44,7 @@ struct cli {
 	struct conf *conf;       /* the file as last read (plus a batch's pending changes) */
 	struct conf_stamp stamp; /* what the file was when conf was read */
 	bool warned_missing;     /* "does not exist" was said once */
-	struct spool *spool;     /* opened on first use by cli_spool() */
+	struct spool *spool;     /* opened on first use (cli/mail.c) */
 	FILE *in;                /* where `mail` reads prompts and bodies */
 	FILE *out;
 	FILE *err;
@@ -54,10 +58,6 @@ struct cli {
 	const char *prompt; /* the shell's prompt when the line was typed, else NULL */
 };
 
-/* The spool, opened on first use; NULL (with a message on cli->err) when it
- * cannot be opened. */
-struct spool *cli_spool(struct cli *cli);
-
 /* ---- The exec commands (cli/commands.c) ----------------------------------- */
 
 typedef int (*cli_fn)(struct cli *cli, const struct conf_args *a);
@@ -67,9 +67,15 @@ struct cli_command {
 	cli_fn fn;
 };
 
-/* A flag of the CLI's own (above conf.h's): the command shows the
- * configuration, so a missing file deserves a warning. */
-#define CLI_CMD_CONF 0x100u
+/* Flags of the CLI's own (above conf.h's).  CONF: the command shows the
+ * configuration, so a missing file deserves a warning.  KEEPS_BATCH: it
+ * only moves between modes or prints, so a batch's pending changes need
+ * not be saved before it.  DELIVERY: its status is a delivery's (`mail`,
+ * `flush`): in a script, a mail queued or failed for good does not stop
+ * it. */
+#define CLI_CMD_CONF        0x100u
+#define CLI_CMD_KEEPS_BATCH 0x200u
+#define CLI_CMD_DELIVERY    0x400u
 
 /* The tables the modes match against: exec mode uses show, exec and
  * conf_commands; configuration mode uses config_mode, show and
@@ -129,10 +135,10 @@ int cmd_test_patterns(struct cli *cli, const struct conf_args *a);
  * it at most a day after ref.  false when line is not a syslog line. */
 bool cli_parse_log_line(char *line, time_t ref, struct engine_msg *m, bool *has_pri, char *program,
 			size_t size);
-/* cli/shell.c */
 /* The AlliedWare Plus message of a failed match (CONF_MATCH_*):
- * "% Invalid input detected at '^' marker." and the like. */
+ * "% Invalid input detected at '^' marker." and the like (cli/report.c). */
 const char *cli_awp_message(int kind);
+/* cli/handlers.c */
 int cmd_show_running(struct cli *cli, const struct conf_args *a);
 int cmd_write(struct cli *cli, const struct conf_args *a);
 int cmd_configure(struct cli *cli, const struct conf_args *a);
@@ -142,11 +148,11 @@ int cmd_nothing(struct cli *cli, const struct conf_args *a);
 int cmd_help(struct cli *cli, const struct conf_args *a);
 int cmd_do(struct cli *cli, const struct conf_args *a);
 int cmd_terminal_monitor(struct cli *cli, const struct conf_args *a);
-int cmd_terminal_no_monitor(struct cli *cli, const struct conf_args *a);
 
-/* `debug mail`: one line to syslog (program logmail) and, as cli->monitor
- * says, to the terminal: at once on standard error, or after the command's
- * own output in the shell (cli_monitor_flush), as syslog lines come. */
+/* `debug mail` (cli/monitor.c): one line to syslog (program logmail) and,
+ * as cli->monitor says, to the terminal: at once on standard error, or
+ * after the command's own output in the shell (cli_monitor_flush), as
+ * syslog lines come. */
 void cli_debug_line(struct cli *cli, int priority, const char *line);
 void cli_monitor_flush(struct cli *cli);
 
@@ -180,15 +186,17 @@ int cli_script(struct cli *cli, FILE *in, const char *name);
  * configuration mode.  Returns at `exit` from exec mode or end of input. */
 int cli_shell(struct cli *cli, bool config_mode);
 
-/* Read the configuration file into cli->conf (and cli->stamp). */
+/* Read the configuration file into cli->conf (and cli->stamp); on error a
+ * line on cli->err (cli/transact.c). */
 int cli_load(struct cli *cli);
 
-/* sysexits.h code for a conf_* status (EX_USAGE for a bad command...). */
+/* sysexits.h code for a conf_* status (EX_USAGE for a bad command...)
+ * (cli/report.c). */
 int cli_conf_exit(int conf_status);
 
 /* Join words back into one command line that conf_line_split splits into
  * the same words (quoting where needed).  Returns a malloc'd string or
- * NULL. */
+ * NULL (cli/split.c). */
 char *cli_join(int argc, char **argv);
 
 /* ---- The terminal (cli/term.c) ---------------------------------------------- */
@@ -230,7 +238,8 @@ bool cli_line_secret(struct cli *cli, const char *line);
 int cli_filtered(struct cli *cli, cli_fn fn, const struct conf_args *a,
 		 const struct conf_match *mod);
 
-/* The interrupt (Ctrl-C) arrived while a command ran: it gives up. */
+/* The interrupt (Ctrl-C) arrived while a command ran: it gives up
+ * (cli/signals.c). */
 bool cli_interrupted(void);
 
 #endif

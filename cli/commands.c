@@ -3,9 +3,9 @@
  * AlliedWare Plus notation (config/conf.h) with a help line per word and
  * its handler.  The configuration commands are config/'s conf_commands.
  *
- * To add an exec command: one line in a table below and its cmd_* handler
- * (cli.h); logmail(1) lists it (tests/unit/test_cmdtree.c fails until it
- * does).
+ * To add an exec command: one line in a table below (with its CLI_CMD_*
+ * flags) and its cmd_* handler (cli.h); logmail(1) lists it
+ * (tests/unit/test_cmdtree.c fails until it does).
  */
 #include "cli/cli.h"
 
@@ -29,14 +29,13 @@ static const struct cli_command show[] = {
     {{"show startup-config", H_SHOW "Contents of the configuration file, as saved\n",
       CONF_CMD_SHOW | CLI_CMD_CONF},
      cmd_show_startup_config},
-    {{"show debugging [mail]",
-      H_SHOW "Debugging functions that are on (debug mail)\n" H_MAIL, CONF_CMD_SHOW},
+    {{"show debugging [mail]", H_SHOW "Debugging functions that are on (debug mail)\n" H_MAIL,
+      CONF_CMD_SHOW},
      cmd_show_debugging},
     {{"show version", H_SHOW "The version of logmail and of what it was built with\n",
       CONF_CMD_SHOW},
      cmd_show_version},
-    {{"show clock", H_SHOW "The time and time zone of this host\n", CONF_CMD_SHOW},
-     cmd_show_clock},
+    {{"show clock", H_SHOW "The time and time zone of this host\n", CONF_CMD_SHOW}, cmd_show_clock},
     {{"show log config",
       H_SHOW "Logging\n"
 	     "Email log targets, their filters and statistics\n",
@@ -53,7 +52,7 @@ static const struct cli_command exec[] = {
       "Subject; %N %S %T %D %L %U are replaced (quote it when it has blanks)\n"
       "The message body from a file\n"
       "File name\n",
-      0},
+      CLI_CMD_DELIVERY},
      cmd_mail},
     {{"delete mail {mail-id WORD$id|all|WORD$id}",
       "Delete\n"
@@ -76,13 +75,13 @@ static const struct cli_command exec[] = {
      cmd_terminal_monitor},
     {{"terminal no monitor",
       "Set terminal line parameters\n" H_NO "Show debug output on this terminal\n", 0},
-     cmd_terminal_no_monitor},
+     cmd_terminal_monitor},
     {{"clear counter mail", "Reset functions\n" H_COUNTER "Mails sent and failed\n", 0},
      cmd_clear_counter_mail},
     {{"flush [due]",
       "Deliver the mails in the queue now\n"
       "Only those whose retry time has come, quietly (the systemd timer)\n",
-      0},
+      CLI_CMD_DELIVERY},
      cmd_flush},
     {{"test filters FILE$file",
       "Try the configuration on something\n"
@@ -100,36 +99,39 @@ static const struct cli_command exec[] = {
     {{"write [memory]",
       "Save the configuration (it is saved after every change already)\n"
       "The configuration file\n",
-      0},
+      CLI_CMD_KEEPS_BATCH},
      cmd_write},
     {{"copy running-config startup-config",
       "Copy\n"
       "Current operating configuration\n"
       "The configuration file\n",
-      0},
+      CLI_CMD_KEEPS_BATCH},
      cmd_write},
     {{"configure [terminal]",
       "Enter configuration mode\n"
       "Configure from the terminal\n",
-      0},
+      CLI_CMD_KEEPS_BATCH},
      cmd_configure},
     {{"exit", "Leave the shell\n", 0}, cmd_exit},
-    {{"help", "How to get help: ? after a word or a blank\n", 0}, cmd_help},
-    {{"enable", "Privileged mode (logmail has only that one)\n", CONF_CMD_HIDDEN}, cmd_nothing},
-    {{"disable", "User mode (logmail has none)\n", CONF_CMD_HIDDEN}, cmd_nothing},
+    {{"help", "How to get help: ? after a word or a blank\n", CLI_CMD_KEEPS_BATCH}, cmd_help},
+    {{"enable", "Privileged mode (logmail has only that one)\n",
+      CONF_CMD_HIDDEN | CLI_CMD_KEEPS_BATCH},
+     cmd_nothing},
+    {{"disable", "User mode (logmail has none)\n", CONF_CMD_HIDDEN | CLI_CMD_KEEPS_BATCH},
+     cmd_nothing},
     {{"quit", "Leave the shell\n", CONF_CMD_HIDDEN}, cmd_exit},
     {{"logout", "Leave the shell\n", CONF_CMD_HIDDEN}, cmd_exit},
 };
 
 static const struct cli_command config_mode[] = {
-    {{"exit", "Back to exec mode\n", 0}, cmd_end},
-    {{"end", "Back to exec mode\n", 0}, cmd_end},
+    {{"exit", "Back to exec mode\n", CLI_CMD_KEEPS_BATCH}, cmd_end},
+    {{"end", "Back to exec mode\n", CLI_CMD_KEEPS_BATCH}, cmd_end},
     {{"do COMMAND$command",
       "Run an exec command\n"
       "The exec command\n",
-      0},
+      CLI_CMD_KEEPS_BATCH},
      cmd_do},
-    {{"help", "How to get help: ? after a word or a blank\n", 0}, cmd_help},
+    {{"help", "How to get help: ? after a word or a blank\n", CLI_CMD_KEEPS_BATCH}, cmd_help},
 };
 
 /* Their handlers are cli/filter.c's: only the declarations matter. */

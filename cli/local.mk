@@ -1,8 +1,14 @@
 # cli: logmail, the command front end (see cli/cli.h).
 bin_PROGRAMS += logmail
-logmail_SOURCES = cli/cli.h cli/main.c cli/commands.c cli/shell.c cli/help.c cli/term.c \
+logmail_SOURCES = cli/main.c $(CLI_SOURCES)
+# All of logmail but main(): the driver of tests/integration runs it too.
+CLI_SOURCES = cli/cli.h cli/commands.c $(CLI_RUN_SOURCES) cli/help.c cli/term.c \
 	cli/filter.c cli/split.c cli/mail.c cli/show.c cli/show_log.c cli/test_filters.c \
 	cli/log_line.c cli/test_patterns.c
+# How a line runs in the modes (cli/internal.h): the shell, its errors, the
+# file, its own commands, the interrupt, where debug lines go.
+CLI_RUN_SOURCES = cli/internal.h cli/shell.c cli/report.c cli/transact.c cli/handlers.c \
+	cli/signals.c cli/monitor.c
 logmail_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(PCRE2_CFLAGS) $(LIBEDIT_CFLAGS)
 logmail_LDADD = $(ENGINE_LIBS) $(LIBEDIT_LIBS)
 
@@ -15,9 +21,10 @@ tests_unit_test_cli_SOURCES = tests/unit/test_cli.c cli/split.c
 tests_unit_test_cli_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_cli_LDADD = config/libconf.la $(CRITERION_LIBS) $(OPENSSL_LIBS) $(PCRE2_LIBS)
 # The modes and dispatch of shell.c and the tables of commands.c, with
-# recorders (cli_stubs.c) standing in for the cmd_* of mail.c.
-CLI_SHELL_SOURCES = cli/shell.c cli/help.c cli/commands.c cli/term.c cli/filter.c cli/split.c cli/show.c \
-	tests/unit/cli_stubs.c
+# recorders (cli_stubs.c) standing in for the handlers of mail.c,
+# show_log.c, test_filters.c and test_patterns.c.
+CLI_SHELL_SOURCES = $(CLI_RUN_SOURCES) cli/help.c cli/commands.c cli/term.c cli/filter.c \
+	cli/split.c cli/show.c tests/unit/cli_stubs.c
 CLI_SHELL_LDADD = config/libconf.la $(CRITERION_LIBS) $(OPENSSL_LIBS) $(PCRE2_LIBS) \
 	$(LIBEDIT_LIBS)
 check_PROGRAMS += tests/unit/test_cli_shell tests/unit/test_cmdtree
@@ -48,13 +55,18 @@ CLI_TESTS = \
 	tests/integration/cli-test-filters-logcheck.sh \
 	tests/integration/cli-test-patterns.sh
 TESTS += $(CLI_TESTS)
+# logmail's runs, many in one process (cli-addresses.sh).
+check_PROGRAMS += tests/integration/cli_driver
+tests_integration_cli_driver_SOURCES = tests/integration/cli_driver.c $(CLI_SOURCES)
+tests_integration_cli_driver_CFLAGS = $(logmail_CFLAGS)
+tests_integration_cli_driver_LDADD = $(logmail_LDADD)
 EXTRA_DIST += $(CLI_TESTS) tests/integration/ptyscreen.py
 
 # The shell's line handling (`?`, Tab, history, pipes) under the fuzzer,
 # with the recorders of cli_stubs.c for the mail and spool commands
 # (tests/fuzz/README.md): the replay always, libFuzzer with --enable-fuzzing.
-FUZZ_SHELL_SOURCES = tests/fuzz/fuzz_shell.c cli/shell.c cli/help.c cli/commands.c cli/term.c cli/filter.c \
-	cli/split.c cli/show.c tests/unit/cli_stubs.c
+FUZZ_SHELL_SOURCES = tests/fuzz/fuzz_shell.c $(CLI_RUN_SOURCES) cli/help.c cli/commands.c \
+	cli/term.c cli/filter.c cli/split.c cli/show.c tests/unit/cli_stubs.c
 FUZZ_SHELL_LDADD = config/libconf.la $(OPENSSL_LIBS) $(PCRE2_LIBS) $(LIBEDIT_LIBS)
 check_PROGRAMS += tests/fuzz/replay_shell
 TESTS += tests/fuzz/replay_shell

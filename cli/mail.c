@@ -1,7 +1,8 @@
 /*
  * cli/mail.c: the mail commands of the logmail front end: `mail`,
  * `show mail`, `show counter mail`, `clear counter mail`, `delete mail`,
- * `debug mail`, `flush`, and the spool they share (cli_spool).
+ * `debug mail`, `flush`, and the spool they share (cli_spool).  Where
+ * `debug mail` lines go is cli/monitor.c's.
  *
  * Output follows the AlliedWare Plus feature guide: `Sending <mail-id>...
  * ok.`, `Mail Settings` with labels padded to 36 columns, `Mails Sent .....
@@ -28,7 +29,9 @@
 #define MAIL_BODY_MAX (16u << 20) /* a larger body is refused */
 #define LABEL_WIDTH   36          /* "State<pad>: Alive" as `show mail` prints it */
 
-struct spool *cli_spool(struct cli *cli)
+/* The spool, opened on first use; NULL (with a message on cli->err) when it
+ * cannot be opened. */
+static struct spool *cli_spool(struct cli *cli)
 {
 	struct smtp_err err = {0};
 
@@ -60,47 +63,6 @@ static int need_server(struct cli *cli)
 }
 
 /* ---- debug mail ------------------------------------------------------------ */
-
-void cli_debug_line(struct cli *cli, int priority, const char *line)
-{
-	char host[256] = "", when[16];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	syslog(LOG_MAIL | priority, "%s", line);
-	switch (cli->monitor) {
-	case CLI_MONITOR_STDERR:
-		fprintf(cli->err, "%s\n", line);
-		break;
-	case CLI_MONITOR_TERM: /* as `terminal monitor` shows syslog on the switch */
-		if (!cli->monitored)
-			cli->monitored = open_memstream(&cli->monitored_buf, &cli->monitored_len);
-		if (!cli->monitored)
-			break;
-		gethostname(host, sizeof(host) - 1);
-		localtime_r(&now, &tm);
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		fprintf(cli->monitored, "%s %s logmail[%ld]: %s\n", when, host, (long)getpid(),
-			line);
-		break;
-	default:
-		break;
-	}
-	fflush(cli->err);
-}
-
-void cli_monitor_flush(struct cli *cli)
-{
-	if (!cli->monitored)
-		return;
-	fclose(cli->monitored);
-	fwrite(cli->monitored_buf, 1, cli->monitored_len, cli->err);
-	fflush(cli->err);
-	free(cli->monitored_buf);
-	cli->monitored = NULL;
-	cli->monitored_buf = NULL;
-	cli->monitored_len = 0;
-}
 
 /* The guide's lines.  Its client sends one mail per connection and says
  * "Mail sent for ADDR. Closing connection" in one line: a "Mail sent" is
@@ -152,9 +114,9 @@ static void transcript(void *arg, char dir, const char *line)
 struct delivery {
 	struct smtp_params p;
 	struct events ev;
-	char pw[512];  /* the decrypted password, wiped by delivery_end */
+	char pw[512];              /* the decrypted password, wiped by delivery_end */
 	struct engine_oauth oauth; /* XOAUTH2, OAUTHBEARER: the token source */
-	char why[600]; /* when the password cannot be used: why */
+	char why[600];             /* when the password cannot be used: why */
 	bool syslog;
 };
 
@@ -168,8 +130,24 @@ static bool user_interrupted(void *arg)
 
 /* How long `mail` waits for a silent server when `mail smtpserver timeout`
  * is not set: someone is waiting at the prompt, and the mail is queued
- * (and retried) anyway.  flush and the module keep RFC 5321's values. */
+ * (and retried) anyway.  flush and the module keep RFC 5321's values.
+ * $LOGMAIL_MAIL_TIMEOUT (1-3600 seconds) replaces the 30 s (logmail(1)),
+ * so that a test of the silent server need not wait them out; any other
+ * value is ignored. */
 #define MAIL_TIMEOUT_SEC 30
+#define MAIL_TIMEOUT_ENV "LOGMAIL_MAIL_TIMEOUT"
+
+static unsigned mail_timeout(void)
+{
+	const char *s = getenv(MAIL_TIMEOUT_ENV);
+	char *end;
+	unsigned long v;
+
+	if (!s || *s < '1' || *s > '9')
+		return MAIL_TIMEOUT_SEC;
+	v = strtoul(s, &end, 10);
+	return *end || v > 3600 ? MAIL_TIMEOUT_SEC : (unsigned)v;
+}
 
 /* Fill d->p from the configuration; timeout (seconds, 0: RFC 5321's) caps
  * every wait when the configuration sets none.  EX_OK, or EX_CONFIG with
@@ -454,7 +432,7 @@ static int submit_and_send(struct cli *cli, const char *to, const char *subject,
 		fprintf(cli->err, "%% Error: out of memory\n");
 		return EX_OSERR;
 	}
-	rc = delivery_start(cli, d, MAIL_TIMEOUT_SEC);
+	rc = delivery_start(cli, d, mail_timeout());
 	st = spool_submit(cli->spool, &m, id, &err);
 	if (st == SMTP_EPERM) { /* check_input let through what composing refused */
 		fprintf(cli->err, "%% Error: mail %s not sent, kept in failed mail: %s\n", id,
@@ -590,8 +568,9 @@ static void show_settings(struct cli *cli)
 		fprintf(cli->out, "%% Warning: authentication allow-cleartext: the password is "
 				  "sent unencrypted when the server offers no STARTTLS\n");
 	else
-		fprintf(cli->out, "%% Note: no TLS configured: the %s is sent only after "
-				  "STARTTLS; a server that does not offer it gets no %s\n",
+		fprintf(cli->out,
+			"%% Note: no TLS configured: the %s is sent only after "
+			"STARTTLS; a server that does not offer it gets no %s\n",
 			c->token_command ? "access token" : "password",
 			c->token_command ? "token" : "password");
 }
@@ -743,7 +722,8 @@ int cmd_show_debugging(struct cli *cli, const struct conf_args *a)
 		"Mail (SMTP) debugging status:\n"
 		"  Mail debugging is %s\n"
 		"  Mail detail (SMTP dialogue) debugging is %s\n",
-		level != SPOOL_DEBUG_OFF ? "on" : "off", level == SPOOL_DEBUG_DETAIL ? "on" : "off");
+		level != SPOOL_DEBUG_OFF ? "on" : "off",
+		level == SPOOL_DEBUG_DETAIL ? "on" : "off");
 	return EX_OK;
 }
 

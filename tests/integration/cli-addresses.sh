@@ -14,7 +14,10 @@
 # cannot hold CR, LF or another control character but TAB (the line is
 # refused before its words are read), so for those only the refusal is
 # checked there.  Every accepted address is saved, shown by
-# `show running-config` and loaded again.
+# `show running-config` and loaded again.  The runs are those of
+# tests/integration/cli_driver, all in one process (what main() does, for
+# each: cli_load and cli_run_words); the program itself runs three of the
+# addresses through the five entry points and must give the same verdicts.
 set -u
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 lm_cli_setup
@@ -68,38 +71,117 @@ judged() {
 printf 'mail smtpserver 127.0.0.1\nmail smtpserver port %s\nmail from me@example.com\n' \
 	"$DEAD_PORT" >"$LM_TMP/send.conf"
 chmod 600 "$LM_TMP/send.conf"
-saved=$LM_TMP/saved.conf # every accepted address, by the command line
+
+# The five entry points of one address, as the records of the driver
+# (tests/integration/cli_driver: logmail's runs in one process, CONF SPOOL
+# INPUT N WORDS...) or, with "logmail" as P, as runs of the program itself.
+# P names the files, so that the two keep apart.
+record() { # CONF INPUT WORDS...
+	local conf=$1 input=$2
+	shift 2
+	printf '%s\0%s\0%s\0%s\0' "$conf" "$LM_TMP/${P}spool" "$input" "$#"
+	printf '%s\0' "$@"
+}
+records() { # N ADDR
+	local n=$1 addr=$2
+	record "$LM_TMP/${P}from.conf" "" mail from "$addr"
+	record "$LM_TMP/${P}saved.conf" "" log email "$addr" level errors
+	record "$LM_TMP/${P}stdin.conf" "log email $(word "$addr") level errors"$'\n' configure
+	mkdir -p "$LM_TMP/${P}f$n"
+	printf 'log email %s level errors\n' "$(word "$addr")" >"$LM_TMP/${P}f$n/file.conf"
+	chmod 600 "$LM_TMP/${P}f$n/file.conf"
+	record "$LM_TMP/${P}f$n/file.conf" "" test filters /dev/null
+	record "$LM_TMP/send.conf" "" mail to "$addr" subject s file /dev/null
+}
+
+# Each record run by the program, as the driver would: RC NUL OUTPUT NUL.
+by_program() {
+	local conf spool input count words w out rc
+	while IFS= read -r -d '' conf && IFS= read -r -d '' spool && IFS= read -r -d '' input &&
+		IFS= read -r -d '' count; do
+		words=()
+		for ((w = 0; w < count; w++)); do
+			IFS= read -r -d '' "words[w]"
+		done
+		if [ -n "$input" ]; then
+			out=$(printf '%s' "$input" | "$LOGMAIL" --config "$conf" --spool "$spool" "${words[@]}" 2>&1)
+		else
+			out=$("$LOGMAIL" --config "$conf" --spool "$spool" "${words[@]}" 2>&1 </dev/null)
+		fi
+		rc=$?
+		printf '%s\0%s\0' "$rc" "$out"
+	done
+}
+
+# judge_all LABEL LIST: the verdicts of the five entry points of every
+# address of LIST, from RC NUL OUTPUT NUL on standard input in records'
+# order; judged_n is how many addresses were judged.
+judge_all() {
+	local label=$1 n=0 verdict addr what ctl rc out
+	while IFS= read -r -d '' verdict <&3 && IFS= read -r -d '' addr <&3; do
+		n=$((n + 1))
+		what="#$n $(printf '%q' "${addr:0:40}")$label"
+		ctl=
+		[[ $addr == *[$'\x01'-$'\x08\x0a'-$'\x1f\x7f']* ]] && ctl=ctl
+
+		IFS= read -r -d '' rc && IFS= read -r -d '' out || { lm_fail "$what: no result"; return; }
+		judged "$what mail from" "$verdict" 0 64 'invalid email address' "$rc" "$out" "$ctl"
+		IFS= read -r -d '' rc && IFS= read -r -d '' out
+		judged "$what log email" "$verdict" 0 64 'invalid email address' "$rc" "$out" "$ctl"
+		IFS= read -r -d '' rc && IFS= read -r -d '' out
+		judged "$what configure" "$verdict" 0 64 'invalid email address' "$rc" "$out" "$ctl"
+		IFS= read -r -d '' rc && IFS= read -r -d '' out
+		judged "$what file" "$verdict" 0 78 'invalid email address' "$rc" "$out" "$ctl"
+		if [ "$verdict" != ok ] && [ -z "$ctl" ]; then
+			lm_assert_match "$what file: file:line:column" "file\.conf:1:11: " "$out"
+		fi
+		# accepted: queued (the server is down: 75); refused: 65, nothing queued
+		IFS= read -r -d '' rc && IFS= read -r -d '' out
+		judged "$what mail to" "$verdict" 75 65 '% Error: mail: invalid recipient address' \
+			"$rc" "$out"
+	done 3<"$2"
+	judged_n=$n
+}
+
+# Every address through the driver, in one process.
+P=
 n=0
 while IFS= read -r -d '' verdict && IFS= read -r -d '' addr; do
 	n=$((n + 1))
-	what="#$n $(printf '%q' "${addr:0:40}")"
-	ctl=
-	[[ $addr == *[$'\x01'-$'\x08\x0a'-$'\x1f\x7f']* ]] && ctl=ctl
+	records "$n" "$addr"
+done <"$list" >"$LM_TMP/records"
+"$top_builddir/tests/integration/cli_driver" <"$LM_TMP/records" >"$LM_TMP/results" ||
+	lm_fail "the driver failed"
+judge_all "" "$list" <"$LM_TMP/results"
+lm_assert_eq "a verdict for every address" "$n" "$judged_n"
 
-	out=$("$LOGMAIL" --config "$LM_TMP/from.conf" --spool "$LM_TMP/spool" mail from "$addr" 2>&1)
-	judged "$what mail from" "$verdict" 0 64 'invalid email address' $? "$out" "$ctl"
-
-	out=$("$LOGMAIL" --config "$saved" --spool "$LM_TMP/spool" log email "$addr" level errors 2>&1)
-	judged "$what log email" "$verdict" 0 64 'invalid email address' $? "$out" "$ctl"
-
-	out=$(printf 'log email %s level errors\n' "$(word "$addr")" |
-		"$LOGMAIL" --config "$LM_TMP/stdin.conf" --spool "$LM_TMP/spool" configure 2>&1)
-	judged "$what configure" "$verdict" 0 64 'invalid email address' $? "$out" "$ctl"
-
-	printf 'log email %s level errors\n' "$(word "$addr")" >"$LM_TMP/file.conf"
-	chmod 600 "$LM_TMP/file.conf"
-	out=$("$LOGMAIL" --config "$LM_TMP/file.conf" --spool "$LM_TMP/spool" \
-		test filters /dev/null 2>&1)
-	judged "$what file" "$verdict" 0 78 'invalid email address' $? "$out" "$ctl"
-	if [ "$verdict" != ok ] && [ -z "$ctl" ]; then
-		lm_assert_match "$what file: file:line:column" "file\.conf:1:11: " "$out"
-	fi
-
-	# accepted: queued (the server is down: 75); refused: 65, nothing queued
-	out=$("$LOGMAIL" --config "$LM_TMP/send.conf" --spool "$LM_TMP/spool" \
-		mail to "$addr" subject s file /dev/null 2>&1 </dev/null)
-	judged "$what mail to" "$verdict" 75 65 '% Error: mail: invalid recipient address' $? "$out"
-done <"$list"
+# The program itself gives the same verdicts: the first accepted address,
+# the first refused one and the first with a control character, each
+# through the five entry points as separate runs of logmail.
+P=bin.
+: >"$LM_TMP/sample"
+for kind in ok refused ctl; do
+	while IFS= read -r -d '' verdict && IFS= read -r -d '' addr; do
+		c=
+		[[ $addr == *[$'\x01'-$'\x08\x0a'-$'\x1f\x7f']* ]] && c=ctl
+		case $kind in
+		ok) [ "$verdict" = ok ] || continue ;;
+		refused) [ "$verdict" != ok ] && [ -z "$c" ] || continue ;;
+		ctl) [ -n "$c" ] || continue ;;
+		esac
+		printf '%s\0%s\0' "$verdict" "$addr" >>"$LM_TMP/sample"
+		break
+	done <"$list"
+done
+m=0
+while IFS= read -r -d '' verdict && IFS= read -r -d '' addr; do
+	m=$((m + 1))
+	records "$m" "$addr"
+done <"$LM_TMP/sample" | by_program >"$LM_TMP/bin.results"
+judge_all " (logmail)" "$LM_TMP/sample" <"$LM_TMP/bin.results"
+lm_assert_eq "the program ran an accepted, a refused and a control-character address" 3 \
+	"$judged_n"
+saved=$LM_TMP/saved.conf # every accepted address, by the driver's command lines
 [ "$n" -gt 50 ] || lm_fail "only $n addresses read from tests/addresses.txt"
 
 # The refused never reached the queue: one queued mail per accepted address.

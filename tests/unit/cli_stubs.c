@@ -1,8 +1,10 @@
 /*
- * tests/unit/cli_stubs.c: recorders standing in for the cmd_* of
- * cli/mail.c and cli/show_log.c, so that the dispatch of cli/shell.c and
- * the tables of cli/commands.c are tested in process.  The last call is in
- * cli_stub_called: "name word word...".
+ * tests/unit/cli_stubs.c: recorders standing in for the command handlers
+ * of cli/mail.c, cli/show_log.c, cli/test_filters.c and
+ * cli/test_patterns.c (which need the spool, the filters and the engine),
+ * so that the dispatch of cli/shell.c and the tables of cli/commands.c are
+ * tested in process.  Nothing else of the CLI is faked.  The last call is
+ * in cli_stub_called: "name word word...".
  */
 #include "cli/cli.h"
 
@@ -53,20 +55,4 @@ int cmd_flush(struct cli *cli, const struct conf_args *a)
 	record("cmd_flush", a);
 	fprintf(cli->err, "%% Warning: flush deferred\nsecond line\n");
 	return EX_TEMPFAIL;
-}
-
-struct spool *cli_spool(struct cli *cli)
-{
-	return cli->spool;
-}
-
-void cli_debug_line(struct cli *cli, int priority, const char *line)
-{
-	(void)priority;
-	fprintf(cli->err, "%s\n", line);
-}
-
-void cli_monitor_flush(struct cli *cli)
-{
-	(void)cli;
 }

@@ -313,3 +313,16 @@ Test(cli_shell, foreign_password_8_is_refused)
 	cr_assert_eq(run("mail smtpserver authentication login username u password s3cret"), EX_OK);
 	cr_assert_eq(cli.conf->auth, CONF_AUTH_LOGIN);
 }
+
+/* `terminal monitor` outside the shell: `debug mail` lines on standard
+ * error; `terminal no monitor` (abbreviated too): syslog only. */
+Test(cli_shell, terminal_monitor_on_and_off)
+{
+	cli.monitor = CLI_MONITOR_OFF;
+	cr_assert_eq(run("terminal monitor"), EX_OK);
+	cr_assert_eq(cli.monitor, CLI_MONITOR_STDERR);
+	cr_assert_eq(run("ter no mon"), EX_OK);
+	cr_assert_eq(cli.monitor, CLI_MONITOR_OFF);
+	cr_assert_eq(run("terminal monitor"), EX_OK);
+	cr_assert_eq(cli.monitor, CLI_MONITOR_STDERR);
+}
