@@ -59,6 +59,7 @@ static bool recipient_init(struct digest_recipient *r, const struct conf_recipie
 	r->rate_per_hour = d->rate_per_hour;
 	r->urgent_level = d->urgent_level;
 	r->fold = d->fold;
+	r->max_kinds = MINER_DEFAULT_KINDS; /* digest_set_new shares the budget out */
 	digest_batch_init(&r->pending);
 	if (r->rate_per_hour)
 		r->sent = calloc(r->rate_per_hour, sizeof(*r->sent));
@@ -79,6 +80,7 @@ static void recipient_free(struct digest_recipient *r)
 	free(r->address);
 	free(r->subject);
 	free(r->sent);
+	miner_free(r->miner);
 	digest_batch_free(&r->pending);
 	if (r->mem) /* pending's storage leaves the set's count */
 		digest_recharge(r);
@@ -123,6 +125,8 @@ struct digest_set *digest_set_new(const struct conf *c, const char *hostname, co
 			s->mem.budget = 4 * (size_t)s->r[i].max_bytes;
 	}
 	s->mem.share = s->n ? s->mem.budget / s->n : 0;
+	for (i = 0; i < s->n; i++)
+		s->r[i].max_kinds = digest_kinds_share(s->n);
 	return s;
 fail:
 	digest_set_free(s);
@@ -264,7 +268,7 @@ static void summarize_entry(struct digest_batch *b, const struct digest_batch *p
 	size_t len = e->end - 1 - digest_entry_start(p, i);
 	struct digest_fold f;
 
-	digest_fold_scan(line + e->at.rest, len - e->at.rest, e->at.text - e->at.rest, &f);
+	digest_fold_scan(line + e->at.rest, len - e->at.rest, e->at.program - e->at.rest, &f);
 	(void)digest_batch_summarize(b, line, len, &e->at, &f, e->count, e->severity);
 }
 
@@ -277,11 +281,13 @@ static void merge_back(struct digest_recipient *r, struct digest_batch *b)
 	unsigned moved = 0, lost = 0;
 	long k;
 
+	if (r->miner) /* kinds merged while b was out */
+		digest_batch_rekind(b, r->miner);
 	for (unsigned i = 0; i < p->n; i++) {
 		const struct digest_entry *e = &p->st.entry[i];
 		size_t len = e->end - digest_entry_start(p, i);
 
-		if (r->fold && (k = digest_batch_find_entry(b, p, i)) >= 0) {
+		if (r->fold && (k = digest_batch_find_entry(b, p, i, r->miner)) >= 0) {
 			digest_batch_fold_entry(b, (unsigned)k, p, i);
 		} else if (b->n >= r->max_messages || b->len + len > r->max_bytes ||
 			   !digest_batch_push_entry(b, p, i)) {
@@ -405,10 +411,9 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 	bool shown = false;
 	long k;
 
-	if (r->fold)
-		digest_line_scan(l);
+	digest_kind_line(r, l);
 	for (;;) {
-		if (r->fold && (k = digest_batch_find(p, l, m->section)) >= 0) {
+		if (r->fold && (k = digest_batch_find(p, l, m->section, r->miner)) >= 0) {
 			digest_batch_fold(p, (unsigned)k, l, m->ts);
 			shown = true;
 			break;

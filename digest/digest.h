@@ -141,6 +141,9 @@ struct digest_msg {
 	int facility;        /* syslog facility number, or -1 when unknown */
 	const char *host;    /* NULL or "": shown as "-" */
 	const char *program; /* NULL or "": shown as "-" */
+	const char *tag;     /* the syslog tag as logged ("postfix/smtpd[4242]:"), shown
+			      * instead of the program when set; NULL or "": the
+			      * program is shown, with a ':' */
 	const char *text;    /* need not be NUL-terminated when text_len is set */
 	size_t text_len;     /* (size_t)-1: text is NUL-terminated */
 	int section;         /* enum digest_section: where the recipient's logcheck
@@ -180,6 +183,15 @@ typedef int (*digest_emit_fn)(void *arg, const struct digest_mail *m);
 
 #define DIGEST_RETRY_SEC    10
 #define DIGEST_POLL_MAX_SEC 1
+
+/* Kinds: each recipient's miner (digest/miner.h) holds at most
+ * min(512, DIGEST_KINDS_BUDGET / recipients) kinds, and never fewer than
+ * DIGEST_KINDS_MIN, evicting the least recently seen; a kind takes about
+ * 1.2 KiB (MINER_KIND_BYTES at most), so a set's miners hold about 40 MiB at
+ * most up to 2,048 recipients (past that, DIGEST_KINDS_MIN each).  A
+ * recipient's miner is made at its first message. */
+#define DIGEST_KINDS_BUDGET 32768
+#define DIGEST_KINDS_MIN    16
 
 /* Subject templates used when the recipient's digest.subject is NULL.
  * Substitutions: the AWP feature guide's %N %S %T %D %L %U

@@ -8,6 +8,7 @@ digest_libdigest_la_SOURCES = \
 	digest/digest.c \
 	digest/batch.c \
 	digest/fold.c \
+	digest/kinds.c \
 	digest/summary.c \
 	digest/state.c \
 	digest/render.c \

@@ -90,6 +90,7 @@ struct miner {
 	size_t naliases, used;
 	uint32_t next_id;
 	uint64_t clock;               /* lines added, ever */
+	uint64_t merges;              /* merges made, ever (miner_merges) */
 };
 
 /* ---- words ------------------------------------------------------------------ */
@@ -696,6 +697,7 @@ static struct miner_kind *merge(struct miner *m, struct miner_kind **sib, size_t
 		sketch_merge(&keep->programs, &k->programs);
 		keep->count += k->count;
 		alias_put(m, k->id, keep->id);
+		m->merges++;
 		unlink_kind(m, k);
 		kind_free(k);
 	}
@@ -827,6 +829,21 @@ int miner_add(struct miner *m, const char *program, const char *text, size_t len
 	hit->kind = k;
 	hit->new_kind = made && k->count == 1;
 	return 0;
+}
+
+uint64_t miner_merges(const struct miner *m)
+{
+	return m->merges;
+}
+
+const char *miner_word(const char *s, size_t n, size_t *pre, size_t *suf)
+{
+	struct word w;
+
+	cut_word(&w, s, n);
+	*pre = w.pre;
+	*suf = w.suf;
+	return placeholder[w.cls < C_COUNT ? w.cls : C_ANY];
 }
 
 size_t miner_kinds(const struct miner *m)

@@ -97,6 +97,7 @@ static void pattern_of(struct digest_top *t, const char *rest, size_t len,
 	t->len = (uint16_t)o;
 	t->cut = full;
 	t->at = (struct digest_line_parts){
+	    .host = (uint16_t)(at->host - at->rest),
 	    .program = (uint16_t)(at->program - at->rest),
 	    .program_end = (uint16_t)(at->program_end - at->rest),
 	    .text = (uint16_t)(at->text - at->rest),
@@ -139,10 +140,11 @@ static void top_add(struct digest_summary *s, const char *rest, size_t len,
 static void fields(const char *rest, const struct digest_line_parts *at, const char **host,
 		   size_t *host_len, const char **prog, size_t *prog_len)
 {
-	size_t p = at->program - at->rest, pe = at->program_end - at->rest;
+	size_t h = at->host - at->rest, p = at->program - at->rest,
+	       pe = at->program_end - at->rest;
 
-	*host = rest;
-	*host_len = p > 0 ? p - 1 : 0; /* before the blank */
+	*host = rest + h;
+	*host_len = p > h ? p - h - 1 : 0; /* before the blank */
 	*prog = rest + p;
 	*prog_len = pe - p;
 }
