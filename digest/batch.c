@@ -1,14 +1,15 @@
 /*
  * digest/batch.c: the storage of a digest: its lines (each the first
- * message of a pattern, and how many fold into it), the lookup that folds
- * a new message into its line, the counts of what it holds, and the hosts
- * behind %N.  Pure data structures; what a line looks like is render.c's,
- * which lines fold is fold.c's.
+ * message of a kind, and how many of that kind it stands for), the lookup
+ * by kind that folds a new message into its line, the counts of what it
+ * holds, and the hosts behind %N.  Pure data structures; what a line looks
+ * like is render.c's, what a line counts of its messages' words kinds.c's.
  *
  * Memory: the lines' octets (at most max_bytes and one line), one entry per
- * line (at most max_messages), the variable parts of folding lines, and a
- * hash table of the lines when folding: a batch is bounded by its caps
- * whatever the messages, and its not-shown summary has a fixed size.
+ * line (at most max_messages), the values of their varied words (at most
+ * DIGEST_KIND_POS positions a line), and a hash table of the lines when
+ * folding: a batch is bounded by its caps whatever the messages, and its
+ * not-shown summary and timeline have a fixed size.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +362,7 @@ void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, uint6
 				    DIGEST_PREVIEW_CHARS);
 	}
 	digest_hosts_add(&b->hosts, m->host, host);
+	digest_timeline_add(&b->timeline, m->ts, 1);
 	if (sev >= 0 && sev <= CONF_LEVEL_ERRORS)
 		b->n_errors++;
 	if (sev >= 0 && sev < b->highest)

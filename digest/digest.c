@@ -315,6 +315,7 @@ static void merge_back(struct digest_recipient *r, struct digest_batch *b)
 	if (p->highest < b->highest)
 		b->highest = p->highest;
 	digest_hosts_merge(&b->hosts, &p->hosts);
+	digest_timeline_merge(&b->timeline, &p->timeline);
 	/* b was taken non-empty, so %P and %M already name its first message */
 	digest_batch_recycle(p, &r->spare, r->mem);
 	*p = *b;

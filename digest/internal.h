@@ -226,6 +226,32 @@ struct digest_pos *digest_kind_pos_new(struct digest_batch *b, unsigned i, unsig
 /* Count value (n octets) c times in position p, known within err. */
 void digest_pos_count(struct digest_pos *p, const char *v, size_t n, uint32_t c, uint32_t err);
 
+/* ---- the timeline (timeline.c) ------------------------------------------ */
+
+#define DIGEST_MARKS          60 /* buckets of a timeline */
+#define DIGEST_MARK_SEC       60 /* a bucket's first width */
+#define DIGEST_STORM_MESSAGES 100 /* a storm: this many messages or more... */
+#define DIGEST_STORM_MARKS    3   /* ...over this many marks or more */
+
+/* A digest's messages per interval of their log times: count[i] were
+ * logged in [start + i * width, start + (i + 1) * width); total, all. */
+struct digest_timeline {
+	time_t start;
+	uint32_t width, total;
+	uint32_t count[DIGEST_MARKS];
+};
+
+/* Count `count` messages logged at ts (merging buckets pairwise as needed). */
+void digest_timeline_add(struct digest_timeline *t, time_t ts, uint32_t count);
+/* Count src's messages into dst. */
+void digest_timeline_merge(struct digest_timeline *dst, const struct digest_timeline *src);
+/* Does a mail of `messages` messages with this timeline cover a storm? */
+bool digest_timeline_storm(const struct digest_timeline *t, unsigned messages);
+/* "Timeline (1 min per mark, peak 412/min at 13:27): ▁▂▅█▇▃" into out
+ * (size octets, at least 64), times in the zone; its length (0: none). */
+size_t digest_timeline_line(const struct digest_timeline *t, enum conf_time time_type,
+			    int offset_min, char *out, size_t size);
+
 /* ---- digests ------------------------------------------------------------- */
 
 /* One line of a digest: the first message of a kind as rendered (in the
@@ -286,6 +312,7 @@ struct digest_batch {
 	char program[64];          /* of the first message, for %P */
 	char preview[256];         /* of the first message, for %M */
 	struct digest_hosts hosts; /* of all its messages, for %N */
+	struct digest_timeline timeline; /* of all its messages */
 };
 
 /* The memory of a set's digests (digest.h, "Memory"): octets allocated

@@ -168,8 +168,8 @@ void digest_pos_count(struct digest_pos *p, const char *v, size_t n, uint32_t c,
 	memcpy(low->s, v, n);
 }
 
-const struct digest_pos *digest_kind_pos(const struct digest_batch *b,
-					 const struct digest_entry *e, unsigned k)
+const struct digest_pos *digest_kind_pos(const struct digest_batch *b, const struct digest_entry *e,
+					 unsigned k)
 {
 	for (uint32_t i = e->pos; i != 0; i = b->st.pos[i - 1].next)
 		if (b->st.pos[i - 1].word == k)
@@ -247,8 +247,8 @@ struct digest_pos *digest_kind_pos_new(struct digest_batch *b, unsigned i, unsig
 /* Count word k (s, n octets) of one more message into entry i, whose
  * first message's word k is first (fn octets): a new position when this
  * is the first that differs. */
-static void count_word(struct digest_batch *b, unsigned i, unsigned k, const char *first,
-		       size_t fn, const char *s, size_t n)
+static void count_word(struct digest_batch *b, unsigned i, unsigned k, const char *first, size_t fn,
+		       const char *s, size_t n)
 {
 	struct digest_entry *e = &b->st.entry[i];
 	bool same = n == fn && memcmp(s, first, n) == 0;
@@ -283,9 +283,9 @@ void digest_kind_fold(struct digest_batch *b, unsigned i, const struct digest_li
 
 /* Merge the values of src's position sp (or, when NULL, its first
  * message's word s of n octets, count times) into b's entry i's word k. */
-static void merge_word(struct digest_batch *b, unsigned i, unsigned k, const char *first,
-		       size_t fn, const struct digest_pos *sp, const char *s, size_t n,
-		       uint32_t count, bool src_varied)
+static void merge_word(struct digest_batch *b, unsigned i, unsigned k, const char *first, size_t fn,
+		       const struct digest_pos *sp, const char *s, size_t n, uint32_t count,
+		       bool src_varied)
 {
 	struct digest_entry *e = &b->st.entry[i];
 	struct digest_pos *p;

@@ -13,7 +13,10 @@ digest_libdigest_la_SOURCES = \
 	digest/state.c \
 	digest/render.c \
 	digest/miner.h \
-	digest/miner.c
+	digest/miner_impl.h \
+	digest/miner.c \
+	digest/miner_state.c \
+	digest/timeline.c
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_digest

@@ -810,7 +810,9 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 {
 	unsigned total = b->shown + b->not_shown;
 	bool sections = any_section(b), summary = b->not_shown && summary_shown(b);
-	bool copied = sections || any_folded(b); /* else the lines are the body's start */
+	bool storm = digest_timeline_storm(&b->timeline, total);
+	/* else the lines are the body's start */
+	bool copied = sections || storm || any_folded(b);
 	size_t need = DIGEST_TRAILER_MAX, start = 0, o, cap;
 	char *p;
 	int k;
@@ -821,6 +823,8 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 		need += DIGEST_SECTIONS * 2 * (DIGEST_HEADING_MAX + 1);
 	if (summary)
 		need += SUMMARY_LINES * (DIGEST_LINE_MAX + 1);
+	if (storm)
+		need += DIGEST_LINE_MAX + 2;
 	if (!digest_batch_reserve(b, need))
 		return false;
 	p = b->st.buf;
@@ -828,6 +832,12 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 	cap = b->len + need;
 	if (copied) {
 		start = o;
+		if (storm) { /* the shape of the storm first, then a blank line */
+			o += digest_timeline_line(&b->timeline, r->time_type, r->offset_min, p + o,
+						  DIGEST_LINE_MAX + 1);
+			p[o++] = '\n';
+			p[o++] = '\n';
+		}
 		if (sections)
 			body_sections(b, r, p, &o);
 		else

@@ -9,27 +9,37 @@
  * decimal, or a string as its length in decimal, ':', and its octets (any
  * octets: the journal escapes the whole text).  In order:
  *
- *   "d2"  opened due reason not_shown_rate summary_lost n_errors highest
+ *   "d3"  opened due reason not_shown_rate summary_lost n_errors highest
  *         first_ts last_ts shown not_shown
  *   program preview                    the first message's, for %P and %M
  *   hosts-first n more, then n hashes  the hosts behind %N
  *   lines, then per line:
- *         count varied severity section min_ts max_ts program program_end
- *         text REST
- *         where REST is the line from its host on (the time before it is
- *         rendered again, in the recipient's zone) and program, program_end
- *         and text are offsets in REST
+ *         count kind new_kind folds varied severity section min_ts max_ts
+ *         host program program_end text REST
+ *         where REST is the line from its severity on (the time before it
+ *         is rendered again, in the recipient's zone) and host, program,
+ *         program_end and text are offsets in REST; then its positions: n,
+ *         and per position: word pre suf lost n, and n times count error
+ *         VALUE (digest/kinds.c)
  *   has-summary, and when 1:
  *         total, 9 severity counts, the host and the program tallies (n
  *         other, then n times count NAME), n_top, then per counter: hash
- *         count error severity cut program program_end text PATTERN
+ *         count error severity cut host program program_end text PATTERN
  *   sent, then that many times: the recipient's mails of the last hour,
  *         oldest first, so that a restored digest held by the rate limit
  *         stays held as it would have
+ *   timeline: start width n, then n times index count
+ *   MINER  the recipient's kinds as miner_save writes them ("" for a
+ *         reload, which moves the miner itself): a restore makes them the
+ *         recipient's, so the messages replayed after the state get the
+ *         kinds, ids and counts they got before
  *
- * Version "d1", written before lines had a logcheck section, is the same
- * without the section (every line none); digest_restore still reads it.
- *
+ * Version "d2" had lines as "host program[severity]: text" (REST from the
+ * host on, no host offset), no kinds, positions, timeline or miner; "d1"
+ * is d2 without the section (every line none).  digest_restore still reads
+ * both, their lines converted to this layout (without a kind: they take no
+ * later message).
+
  * digest_restore checks every field (ranges, lengths, that the counts add
  * up) before it changes anything: a damaged record is refused whole.
  */
@@ -188,6 +198,23 @@ static void save_sent(struct out *o, const struct digest_recipient *r)
 		put_num(o, (long long)r->sent[(r->sent_head + i) % r->rate_per_hour]);
 }
 
+/* start width, then the buckets that counted: n, and n times index count. */
+static void save_timeline(struct out *o, const struct digest_timeline *t)
+{
+	unsigned n = 0;
+
+	put_num(o, (long long)t->start);
+	put_num(o, t->width);
+	for (unsigned i = 0; i < DIGEST_MARKS; i++)
+		n += t->count[i] != 0;
+	put_num(o, n);
+	for (unsigned i = 0; i < DIGEST_MARKS; i++)
+		if (t->count[i]) {
+			put_num(o, i);
+			put_num(o, t->count[i]);
+		}
+}
+
 /* The recipient's miner, as miner_save writes it ("" when none). */
 static void save_miner(struct out *o, const struct digest_recipient *r)
 {
@@ -226,6 +253,7 @@ static void save(struct out *o, const struct digest_recipient *r, bool with_mine
 	save_lines(o, b);
 	save_summary(o, b->summary_lost ? NULL : b->summary);
 	save_sent(o, r);
+	save_timeline(o, &b->timeline);
 	if (with_miner)
 		save_miner(o, r);
 	else
@@ -566,6 +594,30 @@ static unsigned load_sent(struct in *in, time_t *sent, unsigned max)
 	return kept;
 }
 
+/* A timeline as save_timeline wrote it (its width DIGEST_MARK_SEC times a
+ * power of two, or 0 when empty). */
+static void load_timeline(struct in *in, struct digest_timeline *t)
+{
+	unsigned n;
+
+	t->start = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
+	t->width = (uint32_t)get_num(in, 0, (long long)DIGEST_MARK_SEC << 24);
+	n = (unsigned)get_num(in, 0, DIGEST_MARKS);
+	if (t->width % DIGEST_MARK_SEC || (t->width && __builtin_popcount(t->width / DIGEST_MARK_SEC) != 1))
+		in->bad = true;
+	for (unsigned k = 0; k < n && !in->bad; k++) {
+		unsigned i = (unsigned)get_num(in, 0, DIGEST_MARKS - 1);
+		uint32_t c = (uint32_t)get_num(in, 1, UINT32_MAX);
+
+		if (in->bad || t->count[i] || t->width == 0 || c > UINT32_MAX - t->total) {
+			in->bad = true;
+			break;
+		}
+		t->count[i] = c;
+		t->total += c;
+	}
+}
+
 /* Read a state into b (fresh) and *n_sent mail times into sent; false
  * when it is not one. */
 static bool load(struct in *in, const struct digest_recipient *r, struct digest_batch *b,
@@ -598,8 +650,10 @@ static bool load(struct in *in, const struct digest_recipient *r, struct digest_
 	load_lines(in, r, b, version, &shown);
 	load_summary(in, b, version);
 	*n_sent = load_sent(in, sent, r->rate_per_hour);
-	if (version >= 3)
+	if (version >= 3) {
+		load_timeline(in, &b->timeline);
 		*miner = get_str(in, (size_t)(in->end - in->p), miner_len);
+	}
 	if (in->bad || in->p != in->end || shown != b->shown || digest_batch_empty(b))
 		return false;
 	if (b->summary && (b->summary_lost || b->summary->total != b->not_shown))

@@ -128,7 +128,7 @@ static void check_body(const struct digest_mail *m)
 		} else if (in_summary && strncmp(line, "  by ", 5) == 0) {
 			cr_assert_eq(tally_sum(line), ns, "%s", line);
 		} else if (!in_summary &&
-			   (len == 0 || line[0] == '=' ||
+			   (len == 0 || line[0] == '=' || strncmp(line, "Timeline (", 10) == 0 ||
 			    strcmp(line, digest_section_heading(digest_section_of_heading(line))) ==
 				0)) {
 			continue; /* a section's heading, its underline, the blank line before */
@@ -1405,6 +1405,73 @@ Test(digest, kind_lines_show_the_values_of_this_mail)
 			 "does not resolve\n"
 			 "-- \n"
 			 "24 messages, 1 error or worse, most severe: err\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* A mail that covers a storm (100 messages or more over 3 marks or more)
+ * starts with its timeline: a block per minute, its height the minute's
+ * count over the peak's in eighths; a smaller one does not. */
+Test(digest, a_storm_starts_with_its_timeline)
+{
+	static const unsigned per_minute[] = {10, 50, 200, 400, 100, 20};
+	struct sink k;
+	struct digest_set *s;
+	const char *body;
+
+	rec[0].digest.window_sec = 3600;
+	sink_init(&k);
+	s = fold_set();
+	for (unsigned m = 0; m < 6; m++)
+		for (unsigned i = 0; i < per_minute[m]; i++)
+			add(s, 0, T0 + m * 60 + i % 60, 6, "Connection reset by peer", &k);
+	{ /* saved and restored (a journal's rewrite), it says the same */
+		struct digest_set *t = new_set();
+		char *buf = NULL;
+		size_t len = 0, cap = 0;
+
+		cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
+		cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_OK);
+		cr_assert_eq(digest_flush_all(t, T0 + 400, sink_emit, &k), DIGEST_OK);
+		digest_set_free(t);
+		free(buf);
+	}
+	cr_assert_eq(digest_flush_all(s, T0 + 400, sink_emit, &k), DIGEST_OK);
+	cr_assert_str_eq(k.v[1].body, k.v[0].body);
+	body = k.v[1].body;
+	cr_assert_str_eq(body,
+			 "Timeline (1 min per mark, peak 400/min at 12:03): ▁▁▄█▂▁\n"
+			 "\n"
+			 "2026-07-01 12:00:00 +0000 .. 12:05:19 (x780) info web1 sshd: Connection "
+			 "reset by peer\n"
+			 "-- \n"
+			 "780 messages, 0 errors or worse, most severe: info\n");
+	for (unsigned i = 0; i < 99; i++) /* 99 messages over an hour: no storm */
+		add(s, 0, T0 + 3600 + i * 36, 6, "Connection reset by peer", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 7200, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 3);
+	cr_assert_null(strstr(k.v[2].body, "Timeline"), "%s", k.v[2].body);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* A long storm: the marks widen (pairs merged) so that it fits in 60. */
+Test(digest, a_long_storm_widens_its_marks)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	rec[0].digest.window_sec = 86400;
+	sink_init(&k);
+	s = fold_set();
+	for (unsigned i = 0; i < 300; i++) /* 5 hours, one a minute, 10 at once at 14:00 */
+		add(s, 0, T0 + i * 60, 6, "tick", &k);
+	for (unsigned i = 0; i < 10; i++)
+		add(s, 0, T0 + 7200, 6, "tick", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 86400, sink_emit, &k), DIGEST_OK);
+	cr_assert(strncmp(k.v[0].body, "Timeline (8 min per mark, peak 18 per 8 min at 14:00): ", 55) ==
+		      0,
+		  "%s", k.v[0].body);
 	digest_set_free(s);
 	sink_free(&k);
 }
