@@ -224,6 +224,11 @@ static bool fits(const struct digest_recipient *r, size_t len)
 	return p->n < r->max_messages && p->len + len + 1 <= r->max_bytes && !over_budget(r);
 }
 
+bool digest_fits(const struct digest_recipient *r, size_t len)
+{
+	return fits(r, len);
+}
+
 static void make_due(struct digest_batch *p, enum digest_reason why)
 {
 	if (!p->due || why > p->reason) /* URGENT > FULL > WINDOW */
@@ -438,8 +443,11 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 		/* Full while another thread emits: wait for it rather than
 		 * count the message as not shown (backpressure, one emit long).
 		 * Never wait for ourselves (an emit callback adding). */
-		if (!r->busy || pthread_equal(r->owner, pthread_self()))
+		if (!r->busy || pthread_equal(r->owner, pthread_self())) {
+			/* the more important line is shown (importance.c) */
+			shown = digest_importance_admit(r, m, l);
 			break;
+		}
 		pthread_cond_wait(&r->idle, &r->lock);
 	}
 	r->count.added++; /* only now: cond_wait let others read the counts */

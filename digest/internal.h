@@ -365,6 +365,21 @@ struct digest_recipient {
 /* Count r's pending storage, as it is now, in the set's memory (under
  * r->lock). */
 void digest_recharge(struct digest_recipient *r);
+/* Would a line of len octets fit in r's pending digest (its caps and the
+ * set's budget)?  Under r->lock. */
+bool digest_fits(const struct digest_recipient *r, size_t len);
+
+/* importance.c */
+/* Compare the importance of two lines (section, severity, new kind,
+ * count): < 0 when a is less important than b, 0 when as important. */
+int digest_importance_cmp(int section_a, int severity_a, bool new_a, uint32_t count_a,
+			  int section_b, int severity_b, bool new_b, uint32_t count_b);
+/* l (of message m) does not fit in r's pending digest: move its least
+ * important lines to the summary while l outranks them and does not fit,
+ * and store l when it then fits (or is a Security Alert or Event within
+ * their own cap).  true when l was stored.  Under r->lock. */
+bool digest_importance_admit(struct digest_recipient *r, const struct digest_msg *m,
+			     const struct digest_line *l);
 
 struct digest_set {
 	char *hostname, *serial;

@@ -9,6 +9,7 @@ digest_libdigest_la_SOURCES = \
 	digest/batch.c \
 	digest/fold.c \
 	digest/kinds.c \
+	digest/importance.c \
 	digest/summary.c \
 	digest/state.c \
 	digest/render.c \

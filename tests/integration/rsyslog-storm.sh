@@ -9,8 +9,11 @@
 #   1,000 more of the first kind fold into one line of the next digest;
 #   "Invalid user u2 .. u4" are one kind once their user is seen to vary
 #   (and u5 .. u100 fold into it later), two more kinds fill the digest,
-#   and the rate limit holds it: the 200 lines of two other kinds that
-#   follow are counted, not shown.  A constant pid stays (sshd[1006]).
+#   and the rate limit holds it.  Then importance decides: the first
+#   "Disconnected" line, a kind never seen before, takes the place of the
+#   1,000 "Failed password" (a kind mail 1 had), which go to the summary
+#   with the "Timeout" lines (a new kind too, but no more important than
+#   the lines shown).  A constant pid stays (sshd[1006]).
 #   The clean stop spools it; the next start delivers it: mail 2.
 #
 # The mails are checked as a reader sees them: the lines and their (xN)
@@ -94,24 +97,24 @@ lm_assert_eq "mail 1: the subject" \
 	"web1: INFO 1000x sshd: Failed password for root from <ip> port <n> ssh2 (3001 messages, 0 errors)" \
 	"$(lm_header_decoded "${mails[0]}" Subject)"
 
-lm_assert_eq "mail 2: four kinds, a constant pid kept" \
-	"(x1000) info web1 sshd[<n>]: Failed password for root from <ip> port <n> ssh2
-(x99) info web1 sshd[1006]: Invalid user <*> from 192.0.2.1 port 40001
+lm_assert_eq "mail 2: four kinds, a constant pid kept, a new kind in place of an old one" \
+	"(x99) info web1 sshd[1006]: Invalid user <*> from 192.0.2.1 port 40001
 (x400) info web1 sshd[<n>]: Connection reset by <ip> port <n>
-(x300) warning web1 sshd[<n>]: Did not receive identification string from <ip> port <n>" \
+(x300) warning web1 sshd[<n>]: Did not receive identification string from <ip> port <n>
+(x100) info web1 sshd[<n>]: Disconnected from <ip> port <n> [preauth]" \
 	"$(lines "$two")"
 lm_assert_eq "mail 2: what the rate limit held back" \
-	"200 further messages not shown (rate limit)
-  (x100) info web1 sshd[<n>]: Disconnected from <ip> port <n> [preauth]
+	"1100 further messages not shown (rate limit)
+  (x1000) info web1 sshd[<n>]: Failed password for root from <ip> port <n> ssh2
   (x100) info web1 sshd[<n>]: Timeout before authentication for <ip> port <n>" \
 	"$(grep -A 2 'not shown' <<<"$two")"
 lm_assert_eq "mail 2: 2 patterns" 2 "$(grep -c '^  (x' <<<"$two")"
 lm_assert_eq "mail 2: the counts of what was not shown" \
-	"  by severity: 200 info
-  by host: 200 web1
-  by program: 200 sshd" "$(grep '^  by ' <<<"$two")"
+	"  by severity: 1100 info
+  by host: 1100 web1
+  by program: 1100 sshd" "$(grep '^  by ' <<<"$two")"
 lm_assert_eq "mail 2: the closing counts" \
-	"1999 messages (1799 shown), 0 errors or worse, most severe: warning" "$(tail -1 <<<"$two")"
+	"1999 messages (899 shown), 0 errors or worse, most severe: warning" "$(tail -1 <<<"$two")"
 lm_assert_eq "mail 2: the subject" \
 	"web1: WARNING 1000x sshd: Failed password for root from <ip> port <n> ssh2 (1999 messages, 0 errors)" \
 	"$(lm_header_decoded "${mails[1]}" Subject)"

@@ -443,21 +443,21 @@ Test(digest, rate_limit_holds_then_counts_not_shown)
 	cr_assert_eq(k.n, 3);
 	cr_assert_eq(k.v[2].n, 5);
 	cr_assert_eq(k.v[2].ns, 5);
-	/* the commonest: all once, m12 the most severe (not shown) */
+	/* the commonest: all once, m12 the most severe */
 	cr_assert_str_eq(k.v[2].subject, "web1: ERR sshd: m12 (10 messages, 1 errors)");
 	cr_assert_str_eq(k.v[2].body,
 			 "2026-07-01 12:00:23 +0000 info web1 sshd: m3\n"
 			 "2026-07-01 12:00:24 +0000 info web1 sshd: m4\n"
 			 "2026-07-01 12:00:25 +0000 info web1 sshd: m5\n"
 			 "2026-07-01 12:00:26 +0000 info web1 sshd: m6\n"
-			 "2026-07-01 12:00:27 +0000 info web1 sshd: m7\n"
+			 "2026-07-01 12:00:32 +0000 err web1 sshd: m12\n" /* more important than m7 */
 			 "5 further messages not shown (rate limit)\n"
-			 "  (x1) err web1 sshd: m12\n"
 			 "  (x1) info web1 sshd: m8\n"
 			 "  (x1) info web1 sshd: m9\n"
 			 "  (x1) info web1 sshd: m10\n"
 			 "  (x1) info web1 sshd: m11\n"
-			 "  by severity: 1 err, 4 info\n"
+			 "  (x1) info web1 sshd: m7\n"
+			 "  by severity: 5 info\n"
 			 "  by host: 5 web1\n"
 			 "  by program: 5 sshd\n"
 			 "-- \n"
@@ -1590,8 +1590,80 @@ Test(digest, caps_count_lines)
 	sink_free(&k);
 }
 
+/* add() with a logcheck section. */
+static void add_section(struct digest_set *s, time_t now, int sev, int section, const char *text,
+			struct sink *k)
+{
+	struct digest_msg m = msg(now, sev, text);
+
+	m.section = section;
+	cr_assert_eq(digest_add(s, 0, &m, now, sink_emit, k), DIGEST_OK);
+}
+
+/* A full digest shows the most important lines: a more severe line takes
+ * the place of the least important one (which goes to the summary), a
+ * less important one goes to the summary; Security Alerts and Events
+ * outrank every other line, are never moved out, and have a cap of their
+ * own (max_messages lines). */
+Test(digest, a_full_digest_shows_the_most_important_lines)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	rec[0].digest.max_messages = 2;
+	rec[0].digest.rate_per_hour = 1;
+	sink_init(&k);
+	s = fold_set();
+	add(s, 0, T0, 6, "first mail here", &k);
+	add(s, 0, T0, 6, "uses the hour", &k);
+	cr_assert_eq(k.n, 1);
+	add(s, 0, T0 + 1, 6, "routine job done", &k);
+	add(s, 0, T0 + 2, 6, "backup finished ok now", &k); /* full, held */
+	add(s, 0, T0 + 3, 4, "disk almost full", &k);       /* in place of the newest */
+	add(s, 0, T0 + 4, 5, "user alice logged in", &k);   /* in place of routine */
+	add(s, 0, T0 + 5, 6, "cache flushed", &k);          /* less important: summary */
+	cr_assert_eq(s->r[0].pending.n, 2);
+	add_section(s, T0 + 6, 6, DIGEST_SECTION_SECURITY_ALERTS, "ATTACK seen", &k);
+	add_section(s, T0 + 7, 6, DIGEST_SECTION_SECURITY_EVENTS, "sudo: alice : COMMAND=/bin/sh",
+		    &k);
+	/* past their own cap (2): counted */
+	add_section(s, T0 + 8, 6, DIGEST_SECTION_SECURITY_EVENTS, "su: FAILED SU (to root) bob", &k);
+	cr_assert_eq(k.n, 1);
+	check_accounting(s, 0);
+	cr_assert_eq(digest_flush_all(s, T0 + 9, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 2);
+	cr_assert_str_eq(k.v[1].body,
+			 "Security Alerts\n"
+			 "===============\n"
+			 "2026-07-01 12:00:06 +0000 info web1 sshd: ATTACK seen\n"
+			 "\n"
+			 "Security Events\n"
+			 "===============\n"
+			 "2026-07-01 12:00:07 +0000 info web1 sshd: sudo: alice : COMMAND=/bin/sh\n"
+			 "6 further messages not shown (rate limit)\n"
+			 "  (x1) warning web1 sshd: disk almost full\n"
+			 "  (x1) notice web1 sshd: user alice logged in\n"
+			 "  (x1) info web1 sshd: backup finished ok now\n"
+			 "  (x1) info web1 sshd: routine job done\n"
+			 "  (x1) info web1 sshd: cache flushed\n"
+			 "  (x1) info web1 sshd: su: FAILED SU (to root) bob\n"
+			 "  by severity: 1 warning, 1 notice, 4 info\n"
+			 "  by host: 6 web1\n"
+			 "  by program: 6 sshd\n"
+			 "-- \n"
+			 "8 messages (2 shown), 0 errors or worse, most severe: warning\n");
+	cr_assert_eq(digest_importance_cmp(0, 3, false, 1, 0, 4, true, 900), 1, "severity first");
+	cr_assert_lt(digest_importance_cmp(0, 6, false, 900, 0, 6, true, 1), 0, "then a new kind");
+	cr_assert_gt(digest_importance_cmp(DIGEST_SECTION_SECURITY_EVENTS, 7, false, 1,
+					   DIGEST_SECTION_SYSTEM_EVENTS, 0, true, 9),
+		     0, "the section before all");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
 /* Held by the rate limit at its caps: a message that folds into a line is
- * still counted there; the others go to the summary, which adds up. */
+ * still counted there; the others, no more important than the lines shown,
+ * go to the summary, which adds up. */
 Test(digest, held_digest_folds_then_summarizes)
 {
 	struct sink k;
@@ -1622,7 +1694,7 @@ Test(digest, held_digest_folds_then_summarizes)
 	}
 	for (int i = 0; i < 40; i++) { /* not shown, all different */
 		snprintf(text, sizeof(text), "Invalid user u%d from 192.0.2.1", i);
-		struct digest_msg m = msg(T0 + 4, 4, text);
+		struct digest_msg m = msg(T0 + 4, 6, text); /* no more important */
 
 		m.program = i < 30 ? "sshd" : "login";
 		cr_assert_eq(digest_add(s, 0, &m, T0 + 4, sink_emit, &k), DIGEST_OK);
@@ -1642,15 +1714,15 @@ Test(digest, held_digest_folds_then_summarizes)
 			 "340 further messages not shown (rate limit)\n"
 			 "  (x200) info web1 sshd: Connection reset by <ip> port <n>\n"
 			 "  (x100) info web2 sshd: Connection reset by <ip> port <n>\n"
-			 "  (x1-2) warning web1 sshd: Invalid user u22 from <ip>\n"
-			 "  (x1-2) warning web1 sshd: Invalid user u23 from <ip>\n"
-			 "  (x1-2) warning web1 sshd: Invalid user u24 from <ip>\n"
-			 "  (x1-2) warning web1 sshd: Invalid user u25 from <ip>\n"
-			 "  (x1-2) warning web1 sshd: Invalid user u26 from <ip>\n"
-			 "  (x1-2) warning web1 sshd: Invalid user u27 from <ip>\n"
-			 "  (x1-2) warning web1 sshd: Invalid user u28 from <ip>\n"
-			 "  (x1-2) warning web1 sshd: Invalid user u29 from <ip>\n"
-			 "  by severity: 40 warning, 300 info\n"
+			 "  (x1-2) info web1 sshd: Invalid user u22 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u23 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u24 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u25 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u26 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u27 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u28 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u29 from <ip>\n"
+			 "  by severity: 340 info\n"
 			 "  by host: 240 web1, 100 web2\n"
 			 "  by program: 330 sshd, 10 login\n"
 			 "-- \n"
@@ -1698,7 +1770,7 @@ Test(digest, summary_is_bounded_under_a_storm_of_distinct_messages)
 			snprintf(text, sizeof(text), "noise%d", i);
 			snprintf(host, sizeof(host), "h%d", i % 20);
 			snprintf(prog, sizeof(prog), "p%d", i % 11);
-			m = msg(T0 + 1, i % 8, text);
+			m = msg(T0 + 1, 6 + i % 2, text); /* not more important than the lines */
 			m.host = host;
 			m.program = prog;
 		}
@@ -1816,7 +1888,7 @@ static void fill_held(struct digest_set *s, struct sink *k)
 		struct digest_msg m;
 
 		snprintf(text, sizeof(text), "Invalid user u%d from 192.0.2.1", i % 30);
-		m = msg(T0 + 4, i % 2 ? 4 : 6, text);
+		m = msg(T0 + 4, i % 2 ? 7 : 6, text); /* less important than the lines */
 		m.host = i % 3 ? "web1" : "web2";
 		cr_assert_eq(digest_add(s, 0, &m, T0 + 4, sink_emit, k), DIGEST_OK);
 	}
