@@ -46,9 +46,17 @@
  * and a blank line: its messages (shown or not) per mark, a mark a minute
  * at first, widened (pairs merged) to keep at most DIGEST_MARKS (60).
  *
- * What is not shown: while a digest is held at its caps (or after an emit
- * failed) a message of the kind of one of its lines is still counted in
- * it; any other is counted, not stored, in the digest's summary: the
+ * Importance: while a digest is held at its caps (or after an emit
+ * failed), a message of the kind of one of its lines is still counted in
+ * it; a message of another kind takes the place of the digest's least
+ * important line when it outranks it (digest/importance.c: the logcheck
+ * section, Security Alerts then Security Events; then the severity; then a
+ * kind never seen before; then the count), and that line's messages are
+ * counted as not shown.  Security Alerts and Events lines are never moved
+ * out, and are kept past the caps up to max_messages such lines.
+ *
+ * What is not shown: any other message is counted, not stored, in the
+ * digest's summary: the
  * commonest patterns among them (numbers, addresses, hex ids and quoted
  * text as placeholders, digest/fold.c) (a heavy-hitters sketch, DIGEST_TOP
  * counters), exact counts by severity, by host and by program (the first
