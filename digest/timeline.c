@@ -22,17 +22,22 @@
 
 void digest_timeline_add(struct digest_timeline *t, time_t ts, uint32_t count)
 {
+	time_t i;
+
 	if (t->width == 0) {
 		t->width = DIGEST_MARK_SEC;
 		t->start = ts - ts % DIGEST_MARK_SEC;
 	}
-	while (ts >= t->start + (time_t)DIGEST_MARKS * t->width) {
-		for (unsigned i = 0; i < DIGEST_MARKS / 2; i++)
-			t->count[i] = t->count[2 * i] + t->count[2 * i + 1];
+	/* (a width past 2^31 s would overflow: a later time then counts in the
+	 * last mark) */
+	while (ts >= t->start + (time_t)DIGEST_MARKS * t->width && t->width <= UINT32_MAX / 2) {
+		for (unsigned k = 0; k < DIGEST_MARKS / 2; k++)
+			t->count[k] = t->count[2 * k] + t->count[2 * k + 1];
 		memset(t->count + DIGEST_MARKS / 2, 0, sizeof(t->count) / 2);
 		t->width *= 2;
 	}
-	t->count[ts < t->start ? 0 : (size_t)((ts - t->start) / t->width)] += count;
+	i = ts < t->start ? 0 : (ts - t->start) / t->width;
+	t->count[i < DIGEST_MARKS ? i : DIGEST_MARKS - 1] += count;
 	t->total += count;
 }
 
