@@ -49,20 +49,12 @@ static bool is_blank(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-bool miner_is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 static bool is_alpha(unsigned char c)
 {
 	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
 
-bool miner_is_hex(unsigned char c)
-{
-	return miner_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
 
 /* "Jun", "Fri": a date's words vary as its numbers do. */
 static bool is_date_name(const char *s, size_t n)
@@ -148,9 +140,27 @@ static enum word_class classify(const char *s, size_t n)
 	return C_ANY;
 }
 
-static bool one_of(char c, const char *set)
+/* Brackets and quotes before a word's core, and what may follow it
+ * (a switch, not strchr: every word of every line is cut). */
+static bool opens(char c)
 {
-	return c != '\0' && strchr(set, c) != NULL;
+	switch (c) {
+	case '(': case '[': case '{': case '<': case '\'': case '"':
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool closes(char c)
+{
+	switch (c) {
+	case ')': case ']': case '}': case '>': case '\'': case '"': case ',': case ';': case ':':
+	case '.':
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* The word s[0..n): its core without the brackets and quotes before,
@@ -162,7 +172,7 @@ static void cut_word(struct word *w, const char *s, size_t n)
 
 	w->s = s;
 	w->len = (uint16_t)n;
-	while (pre < n && one_of(s[pre], "([{<'\""))
+	while (pre < n && opens(s[pre]))
 		pre++;
 	if (pre < n && is_alpha((unsigned char)s[pre])) {
 		size_t k = pre + 1;
@@ -173,7 +183,7 @@ static void cut_word(struct word *w, const char *s, size_t n)
 		if (k < n && s[k] == '=')
 			pre = k + 1;
 	}
-	while (suf < n - pre && one_of(s[n - 1 - suf], ")]}>'\",;:."))
+	while (suf < n - pre && closes(s[n - 1 - suf]))
 		suf++;
 	w->pre = (uint16_t)pre;
 	w->suf = (uint16_t)suf;

@@ -78,8 +78,16 @@ struct out {
 	size_t size, len;
 };
 
-bool miner_is_digit(unsigned char c);
-bool miner_is_hex(unsigned char c);
+/* (inline: every octet of every line is classified) */
+static inline bool miner_is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool miner_is_hex(unsigned char c)
+{
+	return miner_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
 /* Space-Saving: count c more of the value v, known within err. */
 void miner_sketch_count(struct sketch *s, const char *v, size_t n, uint64_t c, uint64_t err);
 /* A new sketch of k (NO_SKETCH when MINER_TRACKED are in use). */
