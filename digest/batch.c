@@ -1,14 +1,15 @@
 /*
  * digest/batch.c: the storage of a digest: its lines (each the first
- * message of a pattern, and how many fold into it), the lookup that folds
- * a new message into its line, the counts of what it holds, and the hosts
- * behind %N.  Pure data structures; what a line looks like is render.c's,
- * which lines fold is fold.c's.
+ * message of a kind, and how many of that kind it stands for), the lookup
+ * by kind that folds a new message into its line, the counts of what it
+ * holds, and the hosts behind %N.  Pure data structures; what a line looks
+ * like is render.c's, what a line counts of its messages' words kinds.c's.
  *
  * Memory: the lines' octets (at most max_bytes and one line), one entry per
- * line (at most max_messages), the variable parts of folding lines, and a
- * hash table of the lines when folding: a batch is bounded by its caps
- * whatever the messages, and its not-shown summary has a fixed size.
+ * line (at most max_messages), the values of their varied words (at most
+ * DIGEST_KIND_POS positions a line), and a hash table of the lines when
+ * folding: a batch is bounded by its caps whatever the messages, and its
+ * not-shown summary and timeline have a fixed size.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ void digest_store_free(struct digest_store *st)
 {
 	free(st->buf);
 	free(st->entry);
-	free(st->vars);
+	free(st->pos);
 	free(st->table);
 	*st = (struct digest_store){0};
 }
@@ -48,7 +49,7 @@ bool digest_batch_empty(const struct digest_batch *b)
 static size_t store_size(const struct digest_store *st)
 {
 	return st->cap + (size_t)st->entry_cap * sizeof(*st->entry) +
-	       (size_t)st->vars_cap * sizeof(*st->vars) +
+	       (size_t)st->pos_cap * sizeof(*st->pos) +
 	       (size_t)st->table_cap * sizeof(*st->table);
 }
 
@@ -96,38 +97,13 @@ size_t digest_entry_start(const struct digest_batch *b, unsigned i)
 	return i ? b->st.entry[i - 1].end : 0;
 }
 
-void digest_entry_view(const struct digest_batch *b, unsigned i, struct digest_fold_view *v)
-{
-	const struct digest_entry *e = &b->st.entry[i];
-	size_t start = digest_entry_start(b, i) + e->at.rest;
-
-	bool folds = e->n_vars != UINT8_MAX && e->n_vars > 0;
-
-	*v = (struct digest_fold_view){
-	    .s = b->st.buf + start,
-	    .len = e->end - 1 - start,
-	    .v = folds ? b->st.vars + e->vars : NULL,
-	    .n = folds ? e->n_vars : 0,
-	};
-}
-
 void digest_line_scan(struct digest_line *l)
 {
 	if (l->scanned)
 		return;
-	digest_fold_scan(l->text + l->at.rest, l->len - l->at.rest, l->at.text - l->at.rest,
+	digest_fold_scan(l->text + l->at.rest, l->len - l->at.rest, l->at.program - l->at.rest,
 			 &l->fold);
 	l->scanned = true;
-}
-
-static void line_view(const struct digest_line *l, struct digest_fold_view *v)
-{
-	*v = (struct digest_fold_view){
-	    .s = l->text + l->at.rest,
-	    .len = l->len - l->at.rest,
-	    .v = l->fold.v,
-	    .n = l->fold.n,
-	};
 }
 
 /* The slot of the table where hash h's entries start probing. */
@@ -163,40 +139,64 @@ static bool table_room(struct digest_batch *b)
 	free(st->table);
 	st->table = t;
 	st->table_cap = cap;
-	for (unsigned i = 0; i < b->n; i++)
-		if (st->entry[i].n_vars != UINT8_MAX) /* not a line that never folds */
-			table_put(st, st->entry[i].hash, i);
+	digest_batch_reindex(b);
 	return true;
 }
 
-/* The line of b in section whose rest is v (hash h), or -1. */
-static long find_view(const struct digest_batch *b, uint32_t h, const struct digest_fold_view *v,
-		      int section)
+void digest_batch_reindex(struct digest_batch *b)
 {
-	const struct digest_store *st = &b->st;
-	struct digest_fold_view have;
+	struct digest_store *st = &b->st;
 
 	if (!st->table_cap)
+		return;
+	memset(st->table, 0, st->table_cap * sizeof(*st->table));
+	for (unsigned i = 0; i < b->n; i++)
+		if (st->entry[i].folds)
+			table_put(st, st->entry[i].hash, i);
+}
+
+/* Does entry i of b have the key of (line, at, kind, section, n_words)?
+ * m: resolve the entry's kind (NULL: as it is). */
+static bool same_key(const struct digest_batch *b, unsigned i, const char *line,
+		     const struct digest_line_parts *at, uint32_t kind, int section,
+		     unsigned n_words, const struct miner *m)
+{
+	const struct digest_entry *e = &b->st.entry[i];
+	const char *have = b->st.buf + digest_entry_start(b, i);
+	size_t n = (size_t)(e->at.program_end - e->at.rest);
+	uint32_t k = m && e->kind ? miner_resolve(m, e->kind) : e->kind;
+
+	return k == kind && e->section == digest_section_of(section) && e->n_words == n_words &&
+	       n == (size_t)(at->program_end - at->rest) &&
+	       memcmp(have + e->at.rest, line + at->rest, n) == 0;
+}
+
+/* The line of b with that key (hash h), or -1. */
+static long find_key(const struct digest_batch *b, uint32_t h, const char *line,
+		     const struct digest_line_parts *at, uint32_t kind, int section,
+		     unsigned n_words, const struct miner *m)
+{
+	const struct digest_store *st = &b->st;
+
+	if (!st->table_cap || kind == 0)
 		return -1;
 	for (unsigned k = table_home(st, h); st->table[k] != 0; k = (k + 1) & (st->table_cap - 1)) {
 		unsigned i = (unsigned)(st->table[k] & 0xFFFFFFFFu) - 1;
 
-		if ((uint32_t)(st->table[k] >> 32) != h ||
-		    st->entry[i].section != digest_section_of(section))
-			continue;
-		digest_entry_view(b, i, &have);
-		if (digest_fold_same(&have, v))
+		if ((uint32_t)(st->table[k] >> 32) == h &&
+		    same_key(b, i, line, at, kind, section, n_words, m))
 			return (long)i;
 	}
 	return -1;
 }
 
-long digest_batch_find(const struct digest_batch *b, const struct digest_line *l, int section)
+long digest_batch_find(const struct digest_batch *b, const struct digest_line *l, int section,
+		       const struct miner *m)
 {
-	struct digest_fold_view v;
+	uint32_t h = digest_kind_hash(l->text, &l->at, l->kind, digest_section_of(section),
+				      l->n_words);
 
-	line_view(l, &v);
-	return find_view(b, (uint32_t)l->fold.hash, &v, section);
+	return find_key(b, h, l->text, &l->at, l->kind, section, l->n_words, m);
 }
 
 static void span_ts(struct digest_entry *e, time_t min_ts, time_t max_ts)
@@ -209,40 +209,27 @@ static void span_ts(struct digest_entry *e, time_t min_ts, time_t max_ts)
 
 void digest_batch_fold(struct digest_batch *b, unsigned i, const struct digest_line *l, time_t ts)
 {
-	struct digest_entry *e = &b->st.entry[i];
-	struct digest_fold_view have, v;
+	struct digest_entry *e;
 
-	digest_entry_view(b, i, &have);
-	line_view(l, &v);
+	digest_kind_fold(b, i, l); /* before the count: it counts the messages so far */
+	e = &b->st.entry[i];
 	e->count++;
-	e->varied |= digest_fold_differ(&have, &v);
 	span_ts(e, ts, ts);
 }
 
-/* Append a line of len octets (no '\n') with entry e (its vars set by the
- * caller), its n_vars variable parts vars, and index it when it folds.
- * false on ENOMEM, nothing added. */
-static bool push(struct digest_batch *b, const char *line, size_t len, struct digest_entry e,
-		 const struct digest_var_span *vars, bool fold)
+/* Append a line of len octets (no '\n') with entry e, and index it when
+ * it folds.  false on ENOMEM, nothing added. */
+static bool push(struct digest_batch *b, const char *line, size_t len, struct digest_entry e)
 {
 	struct digest_store *st = &b->st;
 
 	if (!digest_batch_reserve(b, len + 1) ||
 	    !util_reserve((void **)&st->entry, &st->entry_cap, b->n + 1, sizeof(*st->entry), 16))
 		return false;
-	if (fold && (!util_reserve((void **)&st->vars, &st->vars_cap, b->n_vars + e.n_vars,
-				   sizeof(*vars), 16) ||
-		     !table_room(b)))
-		fold = false;
-	if (fold) {
-		if (e.n_vars > 0)
-			memcpy(st->vars + b->n_vars, vars, e.n_vars * sizeof(*vars));
-		e.vars = b->n_vars;
-		b->n_vars += e.n_vars;
+	if (e.folds && (e.kind == 0 || !table_room(b)))
+		e.folds = 0;
+	if (e.folds)
 		table_put(st, e.hash, b->n);
-	} else {
-		e.n_vars = UINT8_MAX; /* never looked up, never folded into */
-	}
 	memcpy(st->buf + b->len, line, len);
 	b->len += len;
 	st->buf[b->len++] = '\n';
@@ -256,6 +243,10 @@ bool digest_batch_push(struct digest_batch *b, const struct digest_line *l, bool
 {
 	struct digest_entry e = {
 	    .count = 1,
+	    .kind = l->kind,
+	    .n_words = l->n_words,
+	    .folds = fold,
+	    .new_kind = l->new_kind,
 	    .severity = (int8_t)(severity > 7    ? 7
 				 : severity < -1 ? -1
 						 : severity),
@@ -265,35 +256,32 @@ bool digest_batch_push(struct digest_batch *b, const struct digest_line *l, bool
 	    .max_ts = ts,
 	};
 
-	if (fold) {
-		e.hash = (uint32_t)l->fold.hash;
-		e.n_vars = (uint8_t)l->fold.n;
-	}
-	return push(b, l->text, l->len, e, l->fold.v, fold);
+	e.hash = digest_kind_hash(l->text, &l->at, l->kind, e.section, l->n_words);
+	return push(b, l->text, l->len, e);
 }
 
 long digest_batch_find_entry(const struct digest_batch *b, const struct digest_batch *src,
-			     unsigned i)
+			     unsigned i, const struct miner *m)
 {
-	struct digest_fold_view v;
+	const struct digest_entry *e = &src->st.entry[i];
+	const char *line = src->st.buf + digest_entry_start(src, i);
+	uint32_t kind = m && e->kind ? miner_resolve(m, e->kind) : e->kind;
 
-	if (src->st.entry[i].n_vars == UINT8_MAX)
+	if (!e->folds)
 		return -1;
-	digest_entry_view(src, i, &v);
-	return find_view(b, src->st.entry[i].hash, &v, src->st.entry[i].section);
+	return find_key(b, digest_kind_hash(line, &e->at, kind, e->section, e->n_words), line,
+			&e->at, kind, e->section, e->n_words, m);
 }
 
 void digest_batch_fold_entry(struct digest_batch *b, unsigned i, const struct digest_batch *src,
 			     unsigned si)
 {
-	struct digest_entry *e = &b->st.entry[i];
 	const struct digest_entry *se = &src->st.entry[si];
-	struct digest_fold_view have, v;
+	struct digest_entry *e;
 
-	digest_entry_view(b, i, &have);
-	digest_entry_view(src, si, &v);
+	digest_kind_fold_entry(b, i, src, si);
+	e = &b->st.entry[i];
 	e->count += se->count;
-	e->varied |= se->varied | digest_fold_differ(&have, &v);
 	span_ts(e, se->min_ts, se->max_ts);
 }
 
@@ -301,12 +289,29 @@ bool digest_batch_push_entry(struct digest_batch *b, const struct digest_batch *
 {
 	const struct digest_entry *e = &src->st.entry[i];
 	size_t start = digest_entry_start(src, i);
-	bool fold = e->n_vars != UINT8_MAX;
 
-	struct digest_fold_view v;
+	if (!push(b, src->st.buf + start, e->end - 1 - start, *e))
+		return false;
+	if (!digest_kind_copy_pos(b, src, i)) { /* its values are lost: shown as placeholders */
+		struct digest_entry *last = &b->st.entry[b->n - 1];
 
-	digest_entry_view(src, i, &v);
-	return push(b, src->st.buf + start, e->end - 1 - start, *e, v.v, fold);
+		last->pos = 0;
+	}
+	return true;
+}
+
+void digest_batch_remove(struct digest_batch *b, unsigned i)
+{
+	struct digest_store *st = &b->st;
+	size_t start = digest_entry_start(b, i), len = st->entry[i].end - start;
+
+	memmove(st->buf + start, st->buf + start + len, b->len - start - len);
+	b->len -= len;
+	memmove(st->entry + i, st->entry + i + 1, (b->n - i - 1) * sizeof(*st->entry));
+	b->n--;
+	for (unsigned k = i; k < b->n; k++)
+		st->entry[k].end -= len;
+	digest_batch_reindex(b);
 }
 
 bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recipient *r,
@@ -322,12 +327,15 @@ bool digest_batch_restore_line(struct digest_batch *b, const struct digest_recip
 	memcpy(l.text + n + 1, rest, len);
 	l.len = n + 1 + len;
 	l.host = 0; /* the hosts of a restored digest come with it */
-	l.at = (struct digest_line_parts){(uint16_t)(n + 1), (uint16_t)(n + 1 + e->program),
+	l.at = (struct digest_line_parts){(uint16_t)(n + 1), (uint16_t)(n + 1 + e->host),
+					  (uint16_t)(n + 1 + e->program),
 					  (uint16_t)(n + 1 + e->program_end),
 					  (uint16_t)(n + 1 + e->text)};
-	l.scanned = false;
-	digest_line_scan(&l); /* its variable parts, for folding and placeholders */
-	if (!digest_batch_push(b, &l, true, e->severity, e->section, e->min_ts))
+	l.scanned = l.split = false;
+	digest_line_split(&l);
+	l.kind = e->kind;
+	l.new_kind = e->new_kind;
+	if (!digest_batch_push(b, &l, e->folds, e->severity, e->section, e->min_ts))
 		return false;
 	last = &b->st.entry[b->n - 1];
 	last->count = e->count;
@@ -354,6 +362,7 @@ void digest_batch_note(struct digest_batch *b, const struct digest_msg *m, uint6
 				    DIGEST_PREVIEW_CHARS);
 	}
 	digest_hosts_add(&b->hosts, m->host, host);
+	digest_timeline_add(&b->timeline, m->ts, 1);
 	if (sev >= 0 && sev <= CONF_LEVEL_ERRORS)
 		b->n_errors++;
 	if (sev >= 0 && sev < b->highest)

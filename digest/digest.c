@@ -62,6 +62,7 @@ static bool recipient_init(struct digest_recipient *r, const struct conf_recipie
 	r->max_interval = d->max_interval_sec;
 	r->urgent_level = d->urgent_level;
 	r->fold = d->fold;
+	r->max_kinds = MINER_DEFAULT_KINDS; /* digest_set_new shares the budget out */
 	digest_batch_init(&r->pending);
 	if (r->rate_per_hour)
 		r->sent = calloc(r->rate_per_hour, sizeof(*r->sent));
@@ -82,6 +83,7 @@ static void recipient_free(struct digest_recipient *r)
 	free(r->address);
 	free(r->subject);
 	free(r->sent);
+	miner_free(r->miner);
 	digest_batch_free(&r->pending);
 	if (r->mem) /* pending's storage leaves the set's count */
 		digest_recharge(r);
@@ -126,6 +128,8 @@ struct digest_set *digest_set_new(const struct conf *c, const char *hostname, co
 			s->mem.budget = 4 * (size_t)s->r[i].max_bytes;
 	}
 	s->mem.share = s->n ? s->mem.budget / s->n : 0;
+	for (i = 0; i < s->n; i++)
+		s->r[i].max_kinds = digest_kinds_share(s->n);
 	return s;
 fail:
 	digest_set_free(s);
@@ -223,6 +227,11 @@ static bool fits(const struct digest_recipient *r, size_t len)
 	return p->n < r->max_messages && p->len + len + 1 <= r->max_bytes && !over_budget(r);
 }
 
+bool digest_fits(const struct digest_recipient *r, size_t len)
+{
+	return fits(r, len);
+}
+
 static void make_due(struct digest_batch *p, enum digest_reason why)
 {
 	static const int rank[] = {
@@ -277,7 +286,7 @@ static void summarize_entry(struct digest_batch *b, const struct digest_batch *p
 	size_t len = e->end - 1 - digest_entry_start(p, i);
 	struct digest_fold f;
 
-	digest_fold_scan(line + e->at.rest, len - e->at.rest, e->at.text - e->at.rest, &f);
+	digest_fold_scan(line + e->at.rest, len - e->at.rest, e->at.program - e->at.rest, &f);
 	(void)digest_batch_summarize(b, line, len, &e->at, &f, e->count, e->severity);
 }
 
@@ -290,11 +299,13 @@ static void merge_back(struct digest_recipient *r, struct digest_batch *b)
 	unsigned moved = 0, lost = 0;
 	long k;
 
+	if (r->miner) /* kinds merged while b was out */
+		digest_batch_rekind(b, r->miner);
 	for (unsigned i = 0; i < p->n; i++) {
 		const struct digest_entry *e = &p->st.entry[i];
 		size_t len = e->end - digest_entry_start(p, i);
 
-		if (r->fold && (k = digest_batch_find_entry(b, p, i)) >= 0) {
+		if (r->fold && (k = digest_batch_find_entry(b, p, i, r->miner)) >= 0) {
 			digest_batch_fold_entry(b, (unsigned)k, p, i);
 		} else if (b->n >= r->max_messages || b->len + len > r->max_bytes ||
 			   !digest_batch_push_entry(b, p, i)) {
@@ -324,6 +335,7 @@ static void merge_back(struct digest_recipient *r, struct digest_batch *b)
 	if (p->highest < b->highest)
 		b->highest = p->highest;
 	digest_hosts_merge(&b->hosts, &p->hosts);
+	digest_timeline_merge(&b->timeline, &p->timeline);
 	/* b was taken non-empty, so %P and %M already name its first message */
 	digest_batch_recycle(p, &r->spare, r->mem);
 	*p = *b;
@@ -434,13 +446,12 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 {
 	struct digest_batch *p = &r->pending;
 	enum digest_status st = DIGEST_OK;
-	bool shown = false;
+	bool shown = false, full = false;
 	long k;
 
 	digest_pace_arrive(&r->pace, now, r->max_interval);
-	if (r->fold)
-		digest_line_scan(l);
-	if (r->fold && (k = digest_batch_find(p, l, m->section)) >= 0) {
+	digest_kind_line(r, l);
+	if (r->fold && (k = digest_batch_find(p, l, m->section, r->miner)) >= 0) {
 		digest_batch_fold(p, (unsigned)k, l, m->ts);
 		shown = true;
 	} else if (fits(r, l->len)) {
@@ -453,18 +464,20 @@ static enum digest_status store(struct digest_recipient *r, const struct digest_
 			st = DIGEST_ENOMEM;
 	} else {
 		/* No room: the caps (and the set's memory budget) bound what a
-		 * mail shows; they do not send it (issue 28).  The message is
-		 * counted below, in what the mail does not show. */
-		shown = false;
+		 * mail shows; they do not send it (issue 28).  The more important
+		 * line is shown (importance.c): this message, or the line it
+		 * displaces goes to what the mail does not show. */
+		full = true;
+		shown = digest_importance_admit(r, m, l);
 	}
 	r->count.added++;
+	if (full && !rate_ok(r, now))
+		p->not_shown_rate = true;
+	else if (full && now >= r->retry_after) /* else: kept after a failure */
+		p->not_shown_full = true;
 	if (shown) {
 		r->count.held++;
 	} else {
-		if (st == DIGEST_OK && !rate_ok(r, now))
-			p->not_shown_rate = true;
-		else if (st == DIGEST_OK && now >= r->retry_after) /* else: kept after a failure */
-			p->not_shown_full = true;
 		digest_line_scan(l);
 		(void)digest_batch_summarize(p, l->text, l->len, &l->at, &l->fold, 1, m->severity);
 		r->count.not_shown++;

@@ -37,32 +37,58 @@
  * time.  A digest flushed, restored or carried keeps the pace (digest_save
  * writes it while the digest holds something; digest_set_carry always).
  *
- * Folding (digest.fold, on by default): within a digest, a message that
- * differs from an earlier one only in its variable parts (numbers, IP and
- * MAC addresses, hex ids, quoted text: digest/fold.c has the rules) is not
- * a line of its own but counted in the earlier one's, which then shows the
- * span of their times, the count, and a placeholder for each part that was
- * not the same in all of them:
- *   2026-11-30 13:26:17 -0500 .. 13:27:02 (x412) web1 sshd[info]: Failed
- *   password for root from <ip> port <n> ssh2
- * A line that stands for one message is shown as it came.  Folding is per
- * host, program and severity, lines keep the order of their first message,
- * and different messages are never merged.  The caps count lines and the
- * octets of the lines as first stored (the first message of each), so
- * memory per recipient is bounded whether a storm repeats one message (one
- * line) or never repeats (max_messages lines).
+ * Kinds (digest.fold, on by default): each recipient has a miner of
+ * event kinds (digest/miner.h; see "Kinds" below for its memory), made at
+ * its first message, moved with its digest by digest_set_carry and saved
+ * with it by digest_save.  A message of the same kind, host, program,
+ * severity and section as an earlier line of the digest is not a line of
+ * its own but counted in that one, which then shows the span of their
+ * times, the count, and its first message with each word of its tag and
+ * text that was not the same in all of them filled by the values it took
+ * in this digest (the most frequent, with their counts), or by a
+ * placeholder when no value stands out (digest/kinds.c):
+ *   2026-11-30 13:26:17 -0500 .. 13:27:02 (x412) info web1 sshd[<n>]:
+ *   Failed password for root from 203.0.113.45 (x280), 198.51.100.7
+ *   (x97), 35 others port <n> ssh2
+ * A line that stands for one message is shown as it came; lines keep the
+ * order of their first message; when the miner merges two kinds, their
+ * lines become one.  The caps count lines (kinds) and the octets of the
+ * lines as first stored, plus each line's values (at most DIGEST_KIND_POS
+ * words of DIGEST_KIND_TOP values), so memory per recipient is bounded
+ * whether a storm is one kind (one line) or many (max_messages lines).
+ * With digest.fold off every message is a line as it came (the miner
+ * still gives it a kind).
  *
- * What is not shown: while a digest is at its caps (waiting for its
- * window, its pace or the rate limit, or after an emit failed) a message
- * that folds into one of its lines is still counted in it; any other is
- * counted, not stored, in the digest's summary: the
- * commonest patterns among them (a heavy-hitters sketch, DIGEST_TOP
+ * Lines: "TIME SEVERITY HOST TAG TEXT", the tag as logged (digest_msg.tag,
+ * "postfix/smtpd[4242]:"; the program and a ':' when there is none), so a
+ * line greps as it does in /var/log/syslog.
+ *
+ * Timeline: a mail of DIGEST_STORM_MESSAGES (100) messages or more whose
+ * log times span DIGEST_STORM_MARKS (3) marks or more starts with
+ *   Timeline (1 min per mark, peak 412/min at 13:27): ▁▂▅█▇▃
+ * and a blank line: its messages (shown or not) per mark, a mark a minute
+ * at first, widened (pairs merged) to keep at most DIGEST_MARKS (60).
+ *
+ * Importance: while a digest is at its caps (waiting for its window, its
+ * pace or the rate limit, or after an emit failed), a message of the kind
+ * of one of its lines is still counted in it; a message of another kind
+ * takes the place of the digest's least important line when it outranks
+ * it (digest/importance.c: the logcheck section, Security Alerts then
+ * Security Events; then the severity; then a kind never seen before; then
+ * the count), and that line's messages are counted as not shown.  Security
+ * Alerts and Events lines are never moved out, and are kept past the caps
+ * up to max_messages such lines.
+ *
+ * What is not shown: any other message is counted, not stored, in the
+ * digest's summary: the
+ * commonest patterns among them (numbers, addresses, hex ids and quoted
+ * text as placeholders, digest/fold.c) (a heavy-hitters sketch, DIGEST_TOP
  * counters), exact counts by severity, by host and by program (the first
  * DIGEST_NAMES names of each, the rest as "other"), in a fixed size.  The
  * mail then ends with
  *   996 further messages not shown (rate limit)
- *     (x600) web1 sshd[info]: Connection reset by <ip> port <n>
- *     (x1-2) web1 sshd[info]: Invalid user u5 from <ip> port <n>
+ *     (x600) info web1 sshd[<n>]: Connection reset by <ip> port <n>
+ *     (x1-2) info web1 sshd[<n>]: Invalid user u5 from <ip> port <n>
  *     by severity: 300 warning, 696 info
  *     by host: 996 web1
  *     by program: 996 sshd
@@ -168,6 +194,9 @@ struct digest_msg {
 	int facility;        /* syslog facility number, or -1 when unknown */
 	const char *host;    /* NULL or "": shown as "-" */
 	const char *program; /* NULL or "": shown as "-" */
+	const char *tag;     /* the syslog tag as logged ("postfix/smtpd[4242]:"), shown
+			      * instead of the program when set; NULL or "": the
+			      * program is shown, with a ':' */
 	const char *text;    /* need not be NUL-terminated when text_len is set */
 	size_t text_len;     /* (size_t)-1: text is NUL-terminated */
 	int section;         /* enum digest_section: where the recipient's logcheck
@@ -212,6 +241,15 @@ typedef int (*digest_emit_fn)(void *arg, const struct digest_mail *m);
 
 #define DIGEST_RETRY_SEC    10
 #define DIGEST_POLL_MAX_SEC 1
+
+/* Kinds: each recipient's miner (digest/miner.h) holds at most
+ * min(512, DIGEST_KINDS_BUDGET / recipients) kinds, and never fewer than
+ * DIGEST_KINDS_MIN, evicting the least recently seen; a kind takes about
+ * 1.2 KiB (MINER_KIND_BYTES at most), so a set's miners hold about 40 MiB at
+ * most up to 2,048 recipients (past that, DIGEST_KINDS_MIN each).  A
+ * recipient's miner is made at its first message. */
+#define DIGEST_KINDS_BUDGET 32768
+#define DIGEST_KINDS_MIN    16
 
 /* Subject templates used when the recipient's digest.subject is NULL.
  * Substitutions: the AWP feature guide's %N %S %T %D %L %U
@@ -362,7 +400,7 @@ enum digest_status digest_counters(const struct digest_set *s, size_t recipient,
 
 /* Render one body line (no newline) into out, NUL-terminated, at most
  * min(size - 1, 998) octets:
- *   "2026-11-23 11:35:02 +0200 web1 sshd[err]: Failed password for root"
+ *   "2026-11-23 11:35:02 +0200 err web1 sshd[4242]: Failed password for root"
  * The time is shown as time_type (CONF_TIME_LOCAL: the process's local zone,
  * CONF_TIME_UTC: UTC) shifted by offset_min; the suffix is the resulting
  * offset from UTC.  Control characters and invalid UTF-8 become "#ooo"

@@ -1,9 +1,11 @@
 /*
- * digest/fold.c: which lines of a digest are "the same message": lines
- * that differ only in their variable parts.
+ * digest/fold.c: the patterns of the not-shown summary (digest/summary.c):
+ * a line with its variable parts as placeholders, known by a hash.  (The
+ * lines of a digest are folded by event kind, digest/kinds.c; these rules
+ * are what the summary, which stores no line, still needs.)
  *
- * The variable parts of a message text (never of the host, the program or
- * the severity, which are compared whole) are, where a word starts (the
+ * The variable parts of a message's tag and text (never of the host or the
+ * severity, which are compared whole) are, where a word starts (the
  * octet before is not a letter, digit, '_' or part of a UTF-8 character):
  *
  *   <ip>   an IPv4 address (four numbers 0-255 joined by dots, without

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "digest/digest.h"
+#include "digest/miner.h"
 
 #define DIGEST_LINE_MAX      998 /* RFC 5322 2.1.1, without CRLF */
 #define DIGEST_PREVIEW_CHARS 60
@@ -45,11 +46,13 @@ struct digest_var_span {
 };
 
 /* Where the parts of a rendered line start, in octets from its start:
- *   "2026-11-23 11:35:02 +0200 web1 sshd[err]: Failed password for root"
- *    ^0                        ^rest ^program ^program_end ^text
- * (program_end: the '[' after the program). */
+ *   "2026-11-23 11:35:02 +0200 err web1 sshd[4242]: Failed password for root"
+ *    ^0                        ^rest ^host ^program ^text
+ *                                              ^program_end
+ * (program: where the tag as logged starts, program_end: the end of the
+ * program's name in it; the tag ends with the blank before text). */
 struct digest_line_parts {
-	uint16_t rest, program, program_end, text;
+	uint16_t rest, host, program, program_end, text;
 };
 
 /* The variable parts of a line's rest and the hash of the rest without
@@ -60,7 +63,10 @@ struct digest_fold {
 	struct digest_var_span v[DIGEST_FOLD_VARS];
 };
 
-/* A line's rest (host, program, severity, text) and its variable parts. */
+/* Find the variable parts of rest (len octets, the line from the
+ * severity on), looking only from text (the offset of the tag in rest). */
+void digest_fold_scan(const char *rest, size_t len, size_t text, struct digest_fold *f);
+/* A line's rest and its variable parts (digest_fold_same's input). */
 struct digest_fold_view {
 	const char *s;
 	size_t len;
@@ -68,11 +74,9 @@ struct digest_fold_view {
 	unsigned n;
 };
 
-/* Find the variable parts of rest (len octets, the line from the host on),
- * looking only from text (the offset of the message text in rest). */
-void digest_fold_scan(const char *rest, size_t len, size_t text, struct digest_fold *f);
-/* The same message?  Equal octets but for the variable parts, which are of
- * the same kinds. */
+/* The same pattern in the summary?  Equal octets but for the variable
+ * parts, which are of the same kinds (patterns are known by their hash:
+ * this says what equal hashes mean). */
 bool digest_fold_same(const struct digest_fold_view *a, const struct digest_fold_view *b);
 /* Bit k set: variable part k of a and of b differ (a and b the same). */
 uint32_t digest_fold_differ(const struct digest_fold_view *a, const struct digest_fold_view *b);
@@ -139,17 +143,132 @@ bool digest_summary_consistent(const struct digest_summary *s);
  * messages it certainly stands for (count - error). */
 unsigned digest_summary_commonest(const struct digest_summary *s, uint32_t *least);
 
+/* ---- kinds (kinds.c) ---------------------------------------------------- */
+
+struct digest_batch;
+struct digest_entry;
+struct digest_line;
+struct digest_recipient;
+
+/* The words of a line's tag and text: split at blanks, the first
+ * DIGEST_WORDS - 1 of them, the last one the rest of the line; offsets in
+ * the line. */
+#define DIGEST_WORDS 64
+
+struct digest_words {
+	uint16_t off[DIGEST_WORDS], end[DIGEST_WORDS];
+};
+
+/* Split line[from .. len) into w; how many words (at least 1: an empty
+ * text is one empty word). */
+unsigned digest_words(const char *line, size_t from, size_t len, struct digest_words *w);
+
+/* A word (n octets; tag: the tag as logged) as positions count it: its
+ * core is s[*pre .. n - *suf) (the pid of a tag, else miner_word's), and
+ * its placeholder is returned. */
+const char *digest_word_cut(const char *s, size_t n, bool tag, size_t *pre, size_t *suf);
+
+#define DIGEST_KIND_POS  8  /* varied words of a line whose values are counted */
+#define DIGEST_KIND_TOP  4  /* Space-Saving counters per position */
+#define DIGEST_VALUE_MAX 52 /* octets of a value kept */
+
+/* A value of a position and how many messages had it, at most error more
+ * than the truth (Space-Saving, as in summary.c). */
+struct digest_value {
+	uint32_t count, error;
+	uint8_t len;
+	char s[DIGEST_VALUE_MAX];
+};
+
+/* A varied word of a line and its values in this digest.  A value is the
+ * word's core (miner_word) when the word has the same text around its core
+ * as the line's first message's word (pre and suf octets of it), else the
+ * whole word.  lost: values of some messages are not known (a merge with
+ * a line that did not count them): shown as a placeholder. */
+struct digest_pos {
+	uint32_t next; /* the line's next position: index + 1, 0: none */
+	uint8_t word, pre, suf, n, lost;
+	struct digest_value v[DIGEST_KIND_TOP];
+};
+
+/* The hash a line is found by: its kind, section, number of words, and
+ * its severity, host and program (the octets of line[at.rest ..
+ * at.program_end)). */
+uint32_t digest_kind_hash(const char *line, const struct digest_line_parts *at, uint32_t kind,
+			  int section, unsigned n_words);
+/* Give l its kind in r's miner (making the miner at r's first message),
+ * and resolve pending's kinds again when the miner merged some; under
+ * r->lock.  l->kind 0 when there is no miner (out of memory). */
+void digest_kind_line(struct digest_recipient *r, struct digest_line *l);
+/* Count a message of line l (which has the same kind, key and number of
+ * words as entry i) into entry i. */
+void digest_kind_fold(struct digest_batch *b, unsigned i, const struct digest_line *l);
+/* Count entry si of src into entry i of b (the same key). */
+void digest_kind_fold_entry(struct digest_batch *b, unsigned i, const struct digest_batch *src,
+			    unsigned si);
+/* Copy the positions of src's entry si to b (the entry b->n - 1 now). */
+bool digest_kind_copy_pos(struct digest_batch *b, const struct digest_batch *src, unsigned si);
+/* Append a copy of p to the positions of b's last line (restoring). */
+bool digest_kind_pos_append(struct digest_batch *b, const struct digest_pos *p);
+/* The kinds each recipient's miner may hold in a set of n recipients
+ * (digest.h, "Kinds"). */
+size_t digest_kinds_share(size_t n);
+/* Resolve the kinds of b's lines in miner m and fold lines whose kinds
+ * merged into the first of them. */
+void digest_batch_rekind(struct digest_batch *b, const struct miner *m);
+/* Position of entry e for word k, or NULL. */
+const struct digest_pos *digest_kind_pos(const struct digest_batch *b,
+					 const struct digest_entry *e, unsigned k);
+/* A new position for word k of entry i (its values so far: the first
+ * message's word, count times); NULL when out of memory or DIGEST_KIND_POS
+ * are tracked already. */
+struct digest_pos *digest_kind_pos_new(struct digest_batch *b, unsigned i, unsigned k);
+/* Count value (n octets) c times in position p, known within err. */
+void digest_pos_count(struct digest_pos *p, const char *v, size_t n, uint32_t c, uint32_t err);
+
+/* ---- the timeline (timeline.c) ------------------------------------------ */
+
+#define DIGEST_MARKS          60 /* buckets of a timeline */
+#define DIGEST_MARK_SEC       60 /* a bucket's first width */
+#define DIGEST_STORM_MESSAGES 100 /* a storm: this many messages or more... */
+#define DIGEST_STORM_MARKS    3   /* ...over this many marks or more */
+
+/* A digest's messages per interval of their log times: count[i] were
+ * logged in [start + i * width, start + (i + 1) * width); total, all. */
+struct digest_timeline {
+	time_t start;
+	uint32_t width, total;
+	uint32_t count[DIGEST_MARKS];
+};
+
+/* Count `count` messages logged at ts (merging buckets pairwise as needed). */
+void digest_timeline_add(struct digest_timeline *t, time_t ts, uint32_t count);
+/* Count src's messages into dst. */
+void digest_timeline_merge(struct digest_timeline *dst, const struct digest_timeline *src);
+/* Does a mail of `messages` messages with this timeline cover a storm? */
+bool digest_timeline_storm(const struct digest_timeline *t, unsigned messages);
+/* "Timeline (1 min per mark, peak 412/min at 13:27): ▁▂▅█▇▃" into out
+ * (size octets, at least 64), times in the zone; its length (0: none). */
+size_t digest_timeline_line(const struct digest_timeline *t, enum conf_time time_type,
+			    int offset_min, char *out, size_t size);
+
 /* ---- digests ------------------------------------------------------------- */
 
-/* One line of a digest: the first message of a pattern as rendered (in the
- * batch's buf, up to end) and how many messages it stands for. */
+/* One line of a digest: the first message of a kind as rendered (in the
+ * batch's buf, up to end) and how many messages it stands for.  Its
+ * words are those of its tag and text (digest_words); bit k of varied: word
+ * k was not the same in all of its messages; the values of such a word are
+ * counted in a position (kinds.c), the first DIGEST_KIND_POS of them. */
 struct digest_entry {
 	size_t end;      /* offset just past its '\n' in buf */
-	uint32_t hash;   /* digest_fold hash, low 32 bits (unused when not folding) */
+	uint32_t hash;   /* digest_kind_hash of its key (when it folds) */
 	uint32_t count;  /* messages it stands for, >= 1 */
-	uint32_t varied; /* bit k: variable part k was not the same in all of them */
-	uint32_t vars;   /* its variable parts: the batch's vars[vars .. vars + n_vars) */
-	uint8_t n_vars;
+	uint32_t kind;   /* its kind in the recipient's miner (0: none) */
+	uint32_t pos;    /* its first position: index + 1 in st.pos, 0: none */
+	uint64_t varied; /* bit k: word k varied */
+	uint8_t n_words;
+	uint8_t folds;    /* later messages of its kind may fold into it */
+	uint8_t new_kind; /* its first message made a kind never seen before */
 	int8_t severity;
 	uint8_t section; /* enum digest_section */
 	struct digest_line_parts at;
@@ -163,8 +282,8 @@ struct digest_store {
 	size_t cap;
 	struct digest_entry *entry;
 	size_t entry_cap;
-	struct digest_var_span *vars;
-	size_t vars_cap;
+	struct digest_pos *pos;
+	size_t pos_cap;
 	uint64_t *table; /* folding: (hash << 32) | (entry index + 1), 0 empty (open
 			  * addressing): a probe compares hashes without the entries */
 	unsigned table_cap;
@@ -177,7 +296,7 @@ struct digest_batch {
 	struct digest_store st;
 	size_t len;      /* octets of lines in st.buf */
 	unsigned n;      /* lines (entries) */
-	unsigned n_vars; /* st.vars used */
+	unsigned n_pos;  /* st.pos used */
 	unsigned shown;  /* messages in the lines: sum of their counts */
 	unsigned not_shown;
 	bool not_shown_rate;            /* some were not shown because of the rate limit
@@ -198,6 +317,7 @@ struct digest_batch {
 	char program[64];          /* of the first message, for %P */
 	char preview[256];         /* of the first message, for %M */
 	struct digest_hosts hosts; /* of all its messages, for %N */
+	struct digest_timeline timeline; /* of all its messages */
 };
 
 /* The memory of a set's digests (digest.h, "Memory"): octets allocated
@@ -269,6 +389,7 @@ struct digest_recipient {
 	unsigned max_interval; /* 0: no pacing */
 	int urgent_level;
 	bool fold;
+	size_t max_kinds;          /* of its miner (digest.h, "Kinds") */
 	struct digest_memory *mem; /* the set's */
 	size_t charged;            /* pending's storage, as counted in mem->held */
 
@@ -286,12 +407,29 @@ struct digest_recipient {
 	bool rate_counted; /* pending's rate_limited event is counted */
 	struct digest_pace pace;
 	bool locks_made;   /* lock and idle are initialised */
+	struct miner *miner; /* its kinds: made at its first message, NULL before */
+	uint64_t merges;     /* miner_merges when pending's kinds were last resolved */
 	struct digest_counters count;
 };
 
 /* Count r's pending storage, as it is now, in the set's memory (under
  * r->lock). */
 void digest_recharge(struct digest_recipient *r);
+/* Would a line of len octets fit in r's pending digest (its caps and the
+ * set's budget)?  Under r->lock. */
+bool digest_fits(const struct digest_recipient *r, size_t len);
+
+/* importance.c */
+/* Compare the importance of two lines (section, severity, new kind,
+ * count): < 0 when a is less important than b, 0 when as important. */
+int digest_importance_cmp(int section_a, int severity_a, bool new_a, uint32_t count_a,
+			  int section_b, int severity_b, bool new_b, uint32_t count_b);
+/* l (of message m) does not fit in r's pending digest: move its least
+ * important lines to the summary while l outranks them and does not fit,
+ * and store l when it then fits (or is a Security Alert or Event within
+ * their own cap).  true when l was stored.  Under r->lock. */
+bool digest_importance_admit(struct digest_recipient *r, const struct digest_msg *m,
+			     const struct digest_line *l);
 
 struct digest_set {
 	char *hostname, *serial;
@@ -301,16 +439,21 @@ struct digest_set {
 };
 
 /* A message rendered for a recipient's zone, where its parts are and,
- * once scanned, its variable parts. */
+ * once scanned, its variable parts (for the summary of what was not
+ * shown), once split, its words (of the tag and text), and its kind in the
+ * recipient's miner (set per recipient by digest_kind_line). */
 struct digest_line {
 	size_t len;
 	uint64_t host; /* digest_host_hash of its message's host (0: none) */
 	struct digest_line_parts at;
-	bool scanned;
+	bool scanned, split;
 	struct digest_fold fold;
+	uint32_t kind;
+	bool new_kind; /* the line made a kind its recipient's miner never saw
+			* (importance.c; it may break through the pace, pace.c) */
+	uint8_t n_words;
+	struct digest_words w;
 	char text[DIGEST_LINE_MAX + 1];
-	bool new_kind; /* the line made a kind its recipient's miner never saw:
-			* it may break through the pace (set by the miner) */
 };
 
 /* A section as a line keeps it: out of range is none. */
@@ -336,32 +479,42 @@ void digest_store_free(struct digest_store *st);
 size_t digest_batch_storage(const struct digest_batch *b);
 /* Room for extra more octets after the lines; false on ENOMEM. */
 bool digest_batch_reserve(struct digest_batch *b, size_t extra);
-/* Where line i starts in the batch's buf, and its rest as a view. */
+/* Where line i starts in the batch's buf. */
 size_t digest_entry_start(const struct digest_batch *b, unsigned i);
-void digest_entry_view(const struct digest_batch *b, unsigned i, struct digest_fold_view *v);
 /* Find l's variable parts (once). */
 void digest_line_scan(struct digest_line *l);
-/* The line of b in section that l (scanned) folds into, or -1. */
-long digest_batch_find(const struct digest_batch *b, const struct digest_line *l, int section);
+/* Split l's tag and text into words (once). */
+void digest_line_split(struct digest_line *l);
+/* The line of b in section that l (split, with its kind) folds into, or
+ * -1; m resolves the lines' kinds (NULL: taken as they are). */
+long digest_batch_find(const struct digest_batch *b, const struct digest_line *l, int section,
+		       const struct miner *m);
 /* One more message (logged at ts) of l into line i. */
 void digest_batch_fold(struct digest_batch *b, unsigned i, const struct digest_line *l, time_t ts);
-/* Append l as a line of its own (fold: l is scanned, and later messages
- * may fold into it); false on ENOMEM. */
+/* Append l as a line of its own (fold: later messages of its kind may fold
+ * into it); false on ENOMEM. */
 bool digest_batch_push(struct digest_batch *b, const struct digest_line *l, bool fold, int severity,
 		       int section, time_t ts);
-/* The same for line i of src, with its count (merging two batches). */
+/* The same for line i of src, with its count and values (merging two
+ * batches). */
 long digest_batch_find_entry(const struct digest_batch *b, const struct digest_batch *src,
-			     unsigned i);
+			     unsigned i, const struct miner *m);
 void digest_batch_fold_entry(struct digest_batch *b, unsigned i, const struct digest_batch *src,
 			     unsigned si);
 bool digest_batch_push_entry(struct digest_batch *b, const struct digest_batch *src, unsigned i);
+/* Index b's lines again by their hashes (after they changed). */
+void digest_batch_reindex(struct digest_batch *b);
+/* Remove line i (its positions stay unused in st.pos until b is emptied). */
+void digest_batch_remove(struct digest_batch *b, unsigned i);
 /* A line as digest_save wrote it (state.c): offsets in its rest. */
 struct digest_restored {
-	uint32_t count, varied;
+	uint32_t count, kind;
+	uint64_t varied;
+	bool folds, new_kind;
 	int severity;
 	int section; /* enum digest_section */
 	time_t min_ts, max_ts;
-	size_t program, program_end, text;
+	size_t host, program, program_end, text;
 };
 /* Append a saved line, its time rendered again in r's zone: false when it
  * does not fit in a line or on ENOMEM. */

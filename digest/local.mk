@@ -9,11 +9,16 @@ digest_libdigest_la_SOURCES = \
 	digest/pace.c \
 	digest/batch.c \
 	digest/fold.c \
+	digest/kinds.c \
+	digest/importance.c \
 	digest/summary.c \
 	digest/state.c \
 	digest/render.c \
 	digest/miner.h \
-	digest/miner.c
+	digest/miner_impl.h \
+	digest/miner.c \
+	digest/miner_state.c \
+	digest/timeline.c
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_digest

@@ -1,6 +1,7 @@
 /*
  * digest/miner.c: event kinds, an online template miner (contract in
- * digest/miner.h).
+ * digest/miner.h): mining and rendering; saving and restoring are in
+ * digest/miner_state.c, the data structures both use in miner_impl.h.
  *
  * Why this shape.  Drain (He et al., ICWS 2017) finds a line's group in a
  * small tree keyed by length and first words, and merges a line into the
@@ -21,7 +22,7 @@
  * the list of kinds by the time last seen (eviction takes the oldest).
  * Merged ids go to a small open-addressing table of aliases.
  */
-#include "digest/miner.h"
+#include "digest/miner_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,68 +30,9 @@
 
 #include "util/util.h"
 
-enum pos_type { P_WORD, P_CLASS, P_VAR };
-
-/* The classes of a variable word, by its core. */
-enum word_class { C_NONE, C_NUM, C_IP, C_HEX, C_TIME, C_HOST, C_PATH, C_DATE, C_ANY, C_COUNT };
-
 static const char *const placeholder[C_COUNT] = {
     [C_NONE] = "<*>", [C_NUM] = "<n>",   [C_IP] = "<ip>",     [C_HEX] = "<hex>", [C_TIME] = "<time>",
     [C_HOST] = "<host>", [C_PATH] = "<path>", [C_DATE] = "<date>", [C_ANY] = "<*>"};
-
-#define NO_SKETCH 0xFF
-
-struct value {
-	uint32_t count, err; /* count over-estimates by at most err (both saturate) */
-	uint8_t len;
-	char s[MINER_VALUE_MAX];
-};
-
-struct sketch {
-	uint8_t n;
-	struct value v[MINER_TOP];
-};
-
-struct pos {
-	uint8_t type;     /* enum pos_type */
-	uint8_t cls;      /* P_CLASS, P_VAR: enum word_class of the placeholder */
-	uint8_t sk;       /* index in kind->sk, or NO_SKETCH */
-	uint16_t off;     /* P_WORD: the word; P_CLASS: prefix then suffix, at text + off */
-	uint16_t len;     /* their length */
-	uint16_t pre;     /* P_CLASS: the prefix's length */
-};
-
-struct miner_kind {
-	uint32_t id;
-	uint32_t group;           /* hash of nwords */
-	size_t slot;              /* index in m->slots */
-	struct miner_kind *next;  /* in its bucket */
-	struct miner_kind *older, *newer; /* in the order last seen */
-	uint64_t count, seen;     /* lines, m->clock at the last one */
-	uint8_t nwords, nsk;
-	struct pos *pos;          /* nwords, then the text they point into */
-	char *text;
-	struct sketch *sk;        /* nsk */
-	struct sketch programs;   /* the programs that logged it */
-	char program[MINER_PROGRAM_MAX]; /* the first one */
-	char *example;            /* after the text, in the same allocation */
-};
-
-struct alias {
-	uint32_t from, to; /* from 0: empty */
-};
-
-struct miner {
-	size_t max, n;                /* kinds at most, kinds live (slots[0..n)) */
-	struct miner_kind **slots;
-	struct miner_kind *oldest, *newest; /* the least and the most recently seen */
-	struct miner_kind **buckets;  /* nbuckets, a power of two */
-	size_t nbuckets;
-	struct alias *aliases;        /* naliases (power of two), used of them */
-	size_t naliases, used;
-	uint32_t next_id;
-	uint64_t clock;               /* lines added, ever */
-};
 
 /* ---- words ------------------------------------------------------------------ */
 
@@ -107,20 +49,12 @@ static bool is_blank(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 static bool is_alpha(unsigned char c)
 {
 	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
 
-static bool is_hex(unsigned char c)
-{
-	return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
 
 /* "Jun", "Fri": a date's words vary as its numbers do. */
 static bool is_date_name(const char *s, size_t n)
@@ -144,7 +78,7 @@ static int dotted_numbers(const char *s, size_t n)
 	while (i < n) {
 		size_t start = i;
 
-		while (i < n && is_digit((unsigned char)s[i]))
+		while (i < n && miner_is_digit((unsigned char)s[i]))
 			i++;
 		if (i == start || i - start > 3)
 			return 0;
@@ -166,12 +100,12 @@ static enum word_class classify(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		digits += is_digit(c);
-		hex += is_hex(c);
+		digits += miner_is_digit(c);
+		hex += miner_is_hex(c);
 		alpha += is_alpha(c);
 		dots += c == '.';
 		colons += c == ':';
-		other += !is_alpha(c) && !is_digit(c) && c != '.' && c != ':' && c != '-' && c != '_';
+		other += !is_alpha(c) && !miner_is_digit(c) && c != '.' && c != ':' && c != '-' && c != '_';
 	}
 	if (s[0] == '/' && n > 1)
 		return C_PATH;
@@ -206,9 +140,27 @@ static enum word_class classify(const char *s, size_t n)
 	return C_ANY;
 }
 
-static bool one_of(char c, const char *set)
+/* Brackets and quotes before a word's core, and what may follow it
+ * (a switch, not strchr: every word of every line is cut). */
+static bool opens(char c)
 {
-	return c != '\0' && strchr(set, c) != NULL;
+	switch (c) {
+	case '(': case '[': case '{': case '<': case '\'': case '"':
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool closes(char c)
+{
+	switch (c) {
+	case ')': case ']': case '}': case '>': case '\'': case '"': case ',': case ';': case ':':
+	case '.':
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* The word s[0..n): its core without the brackets and quotes before,
@@ -220,18 +172,18 @@ static void cut_word(struct word *w, const char *s, size_t n)
 
 	w->s = s;
 	w->len = (uint16_t)n;
-	while (pre < n && one_of(s[pre], "([{<'\""))
+	while (pre < n && opens(s[pre]))
 		pre++;
 	if (pre < n && is_alpha((unsigned char)s[pre])) {
 		size_t k = pre + 1;
 
-		while (k < n && (is_alpha((unsigned char)s[k]) || is_digit((unsigned char)s[k]) ||
+		while (k < n && (is_alpha((unsigned char)s[k]) || miner_is_digit((unsigned char)s[k]) ||
 				 s[k] == '_' || s[k] == '-' || s[k] == '.'))
 			k++;
 		if (k < n && s[k] == '=')
 			pre = k + 1;
 	}
-	while (suf < n - pre && one_of(s[n - 1 - suf], ")]}>'\",;:."))
+	while (suf < n - pre && closes(s[n - 1 - suf]))
 		suf++;
 	w->pre = (uint16_t)pre;
 	w->suf = (uint16_t)suf;
@@ -292,7 +244,7 @@ static uint32_t plus(uint32_t a, uint64_t b)
 	return b >= UINT32_MAX - a ? UINT32_MAX : (uint32_t)(a + b);
 }
 
-static void sketch_count(struct sketch *s, const char *v, size_t n, uint64_t c, uint64_t err)
+void miner_sketch_count(struct sketch *s, const char *v, size_t n, uint64_t c, uint64_t err)
 {
 	size_t low = 0;
 
@@ -319,14 +271,14 @@ static void sketch_count(struct sketch *s, const char *v, size_t n, uint64_t c, 
 
 static void sketch_add(struct sketch *s, const char *v, size_t n, uint64_t c)
 {
-	sketch_count(s, v, n, c, 0);
+	miner_sketch_count(s, v, n, c, 0);
 }
 
 /* Add all of from to to. */
 static void sketch_merge(struct sketch *to, const struct sketch *from)
 {
 	for (size_t i = 0; i < from->n; i++)
-		sketch_count(to, from->v[i].s, from->v[i].len, from->v[i].count, from->v[i].err);
+		miner_sketch_count(to, from->v[i].s, from->v[i].len, from->v[i].count, from->v[i].err);
 }
 
 /* Add the values of from's position p (one word, or its sketch) to to,
@@ -347,19 +299,19 @@ static void sketch_take(struct sketch *to, const struct miner_kind *from, size_t
 		size_t n = 0;
 
 		if (!wrap || q->type != P_CLASS) {
-			sketch_count(to, v->s, v->len, v->count, v->err);
+			miner_sketch_count(to, v->s, v->len, v->count, v->err);
 			continue;
 		}
 		n = (size_t)snprintf(buf, sizeof(buf), "%.*s%.*s%.*s", (int)q->pre, from->text + q->off,
 				     (int)v->len, v->s, (int)(q->len - q->pre),
 				     from->text + q->off + q->pre);
-		sketch_count(to, buf, n < sizeof(buf) ? n : sizeof(buf) - 1, v->count, v->err);
+		miner_sketch_count(to, buf, n < sizeof(buf) ? n : sizeof(buf) - 1, v->count, v->err);
 	}
 }
 
 /* A sketch for position p of k (nothing when k tracks MINER_TRACKED
  * already): its index, or NO_SKETCH (also when out of memory). */
-static uint8_t sketch_new(struct miner_kind *k)
+uint8_t miner_sketch_new(struct miner_kind *k)
 {
 	struct sketch *s;
 
@@ -375,7 +327,7 @@ static uint8_t sketch_new(struct miner_kind *k)
 
 /* ---- kinds ------------------------------------------------------------------ */
 
-static uint32_t group_of(size_t nwords)
+uint32_t miner_group_of(size_t nwords)
 {
 	return (uint32_t)(nwords * 0x9E3779B1u);
 }
@@ -385,7 +337,7 @@ static bool same_group(const struct miner_kind *k, size_t nwords)
 	return k->nwords == nwords;
 }
 
-static const char *pos_text(const struct miner_kind *k, const struct pos *p)
+const char *miner_pos_text(const struct miner_kind *k, const struct pos *p)
 {
 	return k->text + p->off;
 }
@@ -393,7 +345,7 @@ static const char *pos_text(const struct miner_kind *k, const struct pos *p)
 /* Does position p of k take the word w? */
 static bool pos_takes(const struct miner_kind *k, const struct pos *p, const struct word *w)
 {
-	const char *t = pos_text(k, p);
+	const char *t = miner_pos_text(k, p);
 
 	switch (p->type) {
 	case P_WORD:
@@ -426,7 +378,7 @@ static bool pos_same(const struct miner_kind *a, const struct miner_kind *b, siz
 	if (x->type == P_VAR)
 		return true;
 	return x->len == y->len && (x->type == P_WORD || x->pre == y->pre) &&
-	       memcmp(pos_text(a, x), pos_text(b, y), x->len) == 0;
+	       memcmp(miner_pos_text(a, x), miner_pos_text(b, y), x->len) == 0;
 }
 
 /* The positions where a and b differ, as a mask; false when there are
@@ -499,7 +451,7 @@ static void kind_free(struct miner_kind *k)
 
 /* A kind of nwords positions, text_len octets of text and the example
  * (up to a NUL, cut to MINER_EXAMPLE_MAX - 1), not linked. */
-static struct miner_kind *kind_alloc(const char *program, size_t nwords, size_t text_len,
+struct miner_kind *miner_kind_alloc(const char *program, size_t nwords, size_t text_len,
 				     const char *example, size_t example_len)
 {
 	struct miner_kind *k = calloc(1, sizeof(*k));
@@ -534,7 +486,7 @@ static struct miner_kind *kind_from_line(const char *program, const struct word 
 
 	for (size_t i = 0; i < n; i++)
 		text_len += w[i].cls == C_NONE ? w[i].len : (size_t)(w[i].pre + w[i].suf);
-	if ((k = kind_alloc(program, n, text_len, text, len)) == NULL)
+	if ((k = miner_kind_alloc(program, n, text_len, text, len)) == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct pos *p = &k->pos[i];
@@ -551,12 +503,12 @@ static struct miner_kind *kind_from_line(const char *program, const struct word 
 			p->len = (uint16_t)(w[i].pre + w[i].suf);
 			memcpy(k->text + off, w[i].s, w[i].pre);
 			memcpy(k->text + off + w[i].pre, w[i].s + w[i].len - w[i].suf, w[i].suf);
-			p->sk = sketch_new(k);
+			p->sk = miner_sketch_new(k);
 		}
 		off += p->len;
 	}
 	k->text[off] = '\0';
-	k->group = group_of(n);
+	k->group = miner_group_of(n);
 	return k;
 }
 
@@ -567,7 +519,7 @@ static struct miner_kind **bucket_of(struct miner *m, uint32_t group)
 	return &m->buckets[group & (m->nbuckets - 1)];
 }
 
-static void link_kind(struct miner *m, struct miner_kind *k)
+void miner_link_kind(struct miner *m, struct miner_kind *k)
 {
 	struct miner_kind **b = bucket_of(m, k->group);
 
@@ -590,7 +542,7 @@ static void unlink_kind(struct miner *m, struct miner_kind *k)
 	lru_detach(m, k);
 }
 
-static void evict_oldest(struct miner *m)
+void miner_evict_oldest(struct miner *m)
 {
 	struct miner_kind *old = m->oldest;
 
@@ -664,7 +616,7 @@ static void make_variable(struct miner_kind *k, struct miner_kind *const *sib, s
 	for (size_t i = 0; i < n; i++)
 		sketch_take(&s, sib[i], p, true);
 	if (q->sk == NO_SKETCH)
-		q->sk = sketch_new(k);
+		q->sk = miner_sketch_new(k);
 	if (q->sk != NO_SKETCH)
 		k->sk[q->sk] = s;
 	if (q->type == P_WORD)
@@ -696,6 +648,7 @@ static struct miner_kind *merge(struct miner *m, struct miner_kind **sib, size_t
 		sketch_merge(&keep->programs, &k->programs);
 		keep->count += k->count;
 		alias_put(m, k->id, keep->id);
+		m->merges++;
 		unlink_kind(m, k);
 		kind_free(k);
 	}
@@ -709,7 +662,7 @@ static struct miner_kind *merge(struct miner *m, struct miner_kind **sib, size_t
 static struct miner_kind *consider(struct miner *m, struct miner_kind *k)
 {
 	size_t limit = k->nwords / 3 > 1 ? k->nwords / 3 : 1, n = 0;
-	struct miner_kind *best = NULL, *sib[MAX_SIBLINGS];
+	struct miner_kind *best = NULL, *sib[MAX_SIBLINGS] = {NULL};
 	uint64_t mask = 0, bits = 0;
 	int best_n = 65;
 
@@ -805,7 +758,7 @@ int miner_add(struct miner *m, const char *program, const char *text, size_t len
 	plen = strnlen(program, MINER_PROGRAM_MAX - 1);
 	memcpy(prog, program, plen);
 	prog[plen] = '\0';
-	group = group_of(n);
+	group = miner_group_of(n);
 	m->clock++;
 	k = find_exact(m, group, w, n);
 	if (k == NULL) {
@@ -814,9 +767,9 @@ int miner_add(struct miner *m, const char *program, const char *text, size_t len
 			return -1;
 		}
 		if (m->n == m->max)
-			evict_oldest(m);
+			miner_evict_oldest(m);
 		k->id = m->next_id++;
-		link_kind(m, k);
+		miner_link_kind(m, k);
 		made = true;
 	}
 	count_line(m, k, w);
@@ -827,6 +780,21 @@ int miner_add(struct miner *m, const char *program, const char *text, size_t len
 	hit->kind = k;
 	hit->new_kind = made && k->count == 1;
 	return 0;
+}
+
+uint64_t miner_merges(const struct miner *m)
+{
+	return m->merges;
+}
+
+const char *miner_word(const char *s, size_t n, size_t *pre, size_t *suf)
+{
+	struct word w;
+
+	cut_word(&w, s, n);
+	*pre = w.pre;
+	*suf = w.suf;
+	return placeholder[w.cls < C_COUNT ? w.cls : C_ANY];
 }
 
 size_t miner_kinds(const struct miner *m)
@@ -870,12 +838,8 @@ const char *miner_kind_example(const struct miner_kind *k)
 
 /* ---- rendering ------------------------------------------------------------- */
 
-struct out {
-	char *buf;
-	size_t size, len;
-};
 
-static void put(struct out *o, const char *s, size_t n)
+void miner_put(struct out *o, const char *s, size_t n)
 {
 	if (o->len < o->size) {
 		size_t room = o->size - o->len - 1;
@@ -898,17 +862,17 @@ static void put_text(struct out *o, const char *s, size_t n)
 
 		if (c >= 0x20 && c != 0x7F)
 			continue;
-		put(o, s + from, i - from);
+		miner_put(o, s + from, i - from);
 		snprintf(esc, sizeof(esc), "#%03o", c);
-		put(o, esc, 4);
+		miner_put(o, esc, 4);
 		from = i + 1;
 	}
-	put(o, s + from, n - from);
+	miner_put(o, s + from, n - from);
 }
 
-static void put_str(struct out *o, const char *s)
+void miner_put_str(struct out *o, const char *s)
 {
-	put(o, s, strlen(s));
+	miner_put(o, s, strlen(s));
 }
 
 /* The values of a position: the one value every line had, or the top
@@ -941,7 +905,7 @@ static bool put_values(struct out *o, const struct miner_kind *k, const struct s
 	}
 	for (; n < 3 && top[n] != NULL; n++) {
 		if (n > 0)
-			put_str(o, ", ");
+			miner_put_str(o, ", ");
 		put_text(o, top[n]->s, top[n]->len);
 		if (top[n]->err == 0)
 			snprintf(num, sizeof(num), " (x%llu)", (unsigned long long)top[n]->count);
@@ -949,13 +913,13 @@ static bool put_values(struct out *o, const struct miner_kind *k, const struct s
 			snprintf(num, sizeof(num), " (x%llu-%llu)",
 				 (unsigned long long)(top[n]->count - top[n]->err),
 				 (unsigned long long)top[n]->count);
-		put_str(o, num);
+		miner_put_str(o, num);
 		shown += top[n]->count - top[n]->err;
 	}
 	if (n > 0 && shown < k->count) {
 		snprintf(num, sizeof(num), ", %llu other%s", (unsigned long long)(k->count - shown),
 			 k->count - shown == 1 ? "" : "s");
-		put_str(o, num);
+		miner_put_str(o, num);
 	}
 	return n > 0;
 }
@@ -969,15 +933,15 @@ size_t miner_render(const struct miner_kind *k, unsigned flags, char *buf, size_
 	if ((flags & MINER_PROGRAMS) && k->programs.n > 0 &&
 	    (k->programs.n > 1 || k->programs.v[0].len > 0)) {
 		if (!put_values(&o, k, &k->programs))
-			put_str(&o, "<*>");
-		put_str(&o, ": ");
+			miner_put_str(&o, "<*>");
+		miner_put_str(&o, ": ");
 	}
 	for (size_t i = 0; i < k->nwords; i++) {
 		const struct pos *p = &k->pos[i];
-		const char *t = pos_text(k, p);
+		const char *t = miner_pos_text(k, p);
 
 		if (i > 0)
-			put(&o, " ", 1);
+			miner_put(&o, " ", 1);
 		if (p->type == P_WORD) {
 			put_text(&o, t, p->len);
 			continue;
@@ -986,389 +950,11 @@ size_t miner_render(const struct miner_kind *k, unsigned flags, char *buf, size_
 			put_text(&o, t, p->pre);
 		if (!(flags & MINER_VALUES) || p->sk == NO_SKETCH ||
 		    !put_values(&o, k, &k->sk[p->sk]))
-			put_str(&o, placeholder[p->cls < C_COUNT ? p->cls : C_ANY]);
+			miner_put_str(&o, placeholder[p->cls < C_COUNT ? p->cls : C_ANY]);
 		if (p->type == P_CLASS)
 			put_text(&o, t + p->pre, (size_t)(p->len - p->pre));
 	}
 	return o.len;
-}
-
-/* ---- saving ---------------------------------------------------------------
- * The text, one record a line, fields separated by one blank, the kinds
- * from the least to the most recently seen (restored in that order, so
- * that the same kind is evicted next):
- *   logmail-miner 1 NEXT_ID CLOCK
- *   k ID COUNT SEEN PROGRAM EXAMPLE          a kind; then its positions:
- *   w WORD                                   a constant word
- *   c CLASS PREFIX SUFFIX                    a class word (CLASS 1-8)
- *   v CLASS                                  a variable
- *   s POSITION COUNT ERROR VALUE             a value of a position (0-based)
- *   p COUNT ERROR PROGRAM                    a program that logged it
- *   end
- * Strings are escaped: an octet below '!', above '~', or '%' is %XX; an
- * empty string is a lone %. */
-
-static void put_escaped(struct out *o, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	put(o, " ", 1);
-	if (n == 0)
-		put(o, "%", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-
-		if (c > ' ' && c < 0x7F && c != '%')
-			put(o, s + i, 1);
-		else
-			put(o, e, 3);
-	}
-}
-
-static void save_kind(struct out *o, const struct miner_kind *k)
-{
-	char num[96];
-
-	snprintf(num, sizeof(num), "k %lu %llu %llu", (unsigned long)k->id,
-		 (unsigned long long)k->count, (unsigned long long)k->seen);
-	put_str(o, num);
-	put_escaped(o, k->program, strlen(k->program));
-	put_escaped(o, k->example, strlen(k->example));
-	put(o, "\n", 1);
-	for (size_t i = 0; i < k->nwords; i++) {
-		const struct pos *p = &k->pos[i];
-
-		if (p->type == P_WORD) {
-			put_str(o, "w");
-			put_escaped(o, pos_text(k, p), p->len);
-		} else if (p->type == P_CLASS) {
-			snprintf(num, sizeof(num), "c %u", p->cls);
-			put_str(o, num);
-			put_escaped(o, pos_text(k, p), p->pre);
-			put_escaped(o, pos_text(k, p) + p->pre, (size_t)(p->len - p->pre));
-		} else {
-			snprintf(num, sizeof(num), "v %u", p->cls);
-			put_str(o, num);
-		}
-		put(o, "\n", 1);
-	}
-	for (size_t i = 0; i < k->nwords; i++) {
-		const struct pos *p = &k->pos[i];
-
-		for (size_t j = 0; p->sk != NO_SKETCH && j < k->sk[p->sk].n; j++) {
-			const struct value *v = &k->sk[p->sk].v[j];
-
-			snprintf(num, sizeof(num), "s %zu %llu %llu", i, (unsigned long long)v->count,
-				 (unsigned long long)v->err);
-			put_str(o, num);
-			put_escaped(o, v->s, v->len);
-			put(o, "\n", 1);
-		}
-	}
-	for (size_t j = 0; j < k->programs.n; j++) {
-		const struct value *v = &k->programs.v[j];
-
-		snprintf(num, sizeof(num), "p %llu %llu", (unsigned long long)v->count,
-			 (unsigned long long)v->err);
-		put_str(o, num);
-		put_escaped(o, v->s, v->len);
-		put(o, "\n", 1);
-	}
-}
-
-int miner_save(const struct miner *m, char **out, size_t *len)
-{
-	struct out o = {NULL, 0, 0};
-	char head[96];
-
-	for (int pass = 0; pass < 2; pass++) {
-		o.len = 0;
-		snprintf(head, sizeof(head), "logmail-miner 1 %lu %llu\n", (unsigned long)m->next_id,
-			 (unsigned long long)m->clock);
-		put_str(&o, head);
-		for (const struct miner_kind *k = m->oldest; k != NULL; k = k->newer)
-			save_kind(&o, k);
-		put_str(&o, "end\n");
-		if (pass == 0) {
-			o.size = o.len + 1;
-			if ((o.buf = malloc(o.size)) == NULL)
-				return -1;
-		}
-	}
-	*out = o.buf;
-	*len = o.len;
-	return 0;
-}
-
-/* ---- restoring ------------------------------------------------------------ */
-
-struct reader {
-	const char *p, *end;
-	size_t line;
-	char *err;
-	size_t errsize;
-};
-
-static bool fail(struct reader *r, const char *what)
-{
-	snprintf(r->err, r->errsize, "miner state, line %zu: %s", r->line, what);
-	return false;
-}
-
-/* The next field of the current line into buf (unescaped, *n octets):
- * false at the end of the line. */
-static bool field(struct reader *r, char *buf, size_t size, size_t *n)
-{
-	const char *s = r->p;
-
-	*n = 0;
-	buf[0] = '\0';
-	if (s >= r->end || *s == '\n')
-		return false;
-	if (*s == ' ')
-		s++;
-	if (s < r->end && *s == '%' && (s + 1 == r->end || s[1] == ' ' || s[1] == '\n')) {
-		r->p = s + 1; /* empty */
-		return true;
-	}
-	while (s < r->end && *s != ' ' && *s != '\n') {
-		unsigned c = (unsigned char)*s;
-
-		if (c == '%') {
-			unsigned v = 0;
-
-			if (r->end - s < 3 || !is_hex((unsigned char)s[1]) || !is_hex((unsigned char)s[2]))
-				return false;
-			for (int i = 1; i <= 2; i++)
-				v = v * 16 + (unsigned)(is_digit((unsigned char)s[i]) ? s[i] - '0'
-										: (s[i] | 0x20) - 'a' + 10);
-			c = v;
-			s += 2;
-		} else if (c <= ' ' || c >= 0x7F) {
-			return false;
-		}
-		if (*n + 1 >= size)
-			return false;
-		buf[(*n)++] = (char)c;
-		s++;
-	}
-	buf[*n] = '\0';
-	r->p = s;
-	return true;
-}
-
-static bool number(struct reader *r, uint64_t *v, uint64_t max)
-{
-	char buf[32], *end;
-	size_t n;
-
-	if (!field(r, buf, sizeof(buf), &n) || n == 0 || !is_digit((unsigned char)buf[0]))
-		return false;
-	*v = strtoull(buf, &end, 10);
-	return *end == '\0' && *v <= max;
-}
-
-/* At the end of the current line: step to the next. */
-static bool end_line(struct reader *r)
-{
-	if (r->p >= r->end || *r->p != '\n')
-		return false;
-	r->p++;
-	r->line++;
-	return true;
-}
-
-/* The record's letter(s) at the start of the line. */
-static bool record(struct reader *r, const char *tag)
-{
-	size_t n = strlen(tag);
-
-	if ((size_t)(r->end - r->p) < n || memcmp(r->p, tag, n) != 0 ||
-	    (r->p + n < r->end && r->p[n] != ' ' && r->p[n] != '\n'))
-		return false;
-	r->p += n;
-	return true;
-}
-
-struct pending {
-	struct pos pos[MINER_MAX_WORDS];
-	char text[2 * MINER_TEXT_MAX];
-	size_t n, text_len;
-};
-
-static bool read_position(struct reader *r, struct pending *k)
-{
-	struct pos *p = &k->pos[k->n];
-	char a[MINER_TEXT_MAX + 1], b[MINER_TEXT_MAX + 1];
-	size_t na, nb;
-	uint64_t cls;
-
-	if (k->n == MINER_MAX_WORDS)
-		return fail(r, "too many words");
-	*p = (struct pos){.sk = NO_SKETCH, .off = (uint16_t)k->text_len};
-	if (record(r, "w")) {
-		if (!field(r, a, sizeof(a), &na))
-			return fail(r, "a word expected");
-		p->type = P_WORD;
-		nb = 0;
-	} else if (record(r, "c")) {
-		if (!number(r, &cls, C_ANY) || cls == C_NONE || !field(r, a, sizeof(a), &na) ||
-		    !field(r, b, sizeof(b), &nb))
-			return fail(r, "c CLASS PREFIX SUFFIX expected");
-		p->type = P_CLASS;
-		p->cls = (uint8_t)cls;
-		p->pre = (uint16_t)na;
-	} else if (record(r, "v")) {
-		if (!number(r, &cls, C_ANY) || cls == C_NONE)
-			return fail(r, "v CLASS expected");
-		p->type = P_VAR;
-		p->cls = (uint8_t)cls;
-		na = nb = 0;
-	} else {
-		return false; /* not a position: the caller goes on */
-	}
-	if (k->text_len + na + nb > MINER_TEXT_MAX)
-		return fail(r, "words too long");
-	memcpy(k->text + k->text_len, a, na);
-	memcpy(k->text + k->text_len + na, b, nb);
-	p->len = (uint16_t)(na + nb);
-	k->text_len += na + nb;
-	k->n++;
-	return end_line(r) || fail(r, "end of line expected");
-}
-
-/* COUNT ERROR VALUE of a sketch's line, into s. */
-static bool read_counted(struct reader *r, struct sketch *s)
-{
-	char v[MINER_VALUE_MAX + 1];
-	uint64_t count, err;
-	size_t n;
-
-	if (!number(r, &count, UINT32_MAX) || count == 0 || !number(r, &err, count - 1) ||
-	    !field(r, v, sizeof(v), &n) || !end_line(r))
-		return false;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].len == n && memcmp(s->v[i].s, v, n) == 0)
-			return fail(r, "a value twice");
-	if (s->n == MINER_TOP)
-		return fail(r, "too many values");
-	sketch_count(s, v, n, count, err);
-	return true;
-}
-
-static bool read_program(struct reader *r, struct miner_kind *k)
-{
-	return read_counted(r, &k->programs) ||
-	       (r->err[0] == '\0' && fail(r, "p COUNT ERROR PROGRAM expected"));
-}
-
-static bool read_value(struct reader *r, struct miner_kind *k)
-{
-	uint64_t p;
-
-	if (!number(r, &p, k->nwords - 1u))
-		return fail(r, "s POSITION COUNT ERROR VALUE expected");
-	if (k->pos[p].type == P_WORD)
-		return fail(r, "a value of a constant word");
-	if (k->pos[p].sk == NO_SKETCH && (k->pos[p].sk = sketch_new(k)) == NO_SKETCH)
-		return fail(r, "too many variable positions with values");
-	return read_counted(r, &k->sk[k->pos[p].sk]) ||
-	       (r->err[0] == '\0' && fail(r, "s POSITION COUNT ERROR VALUE expected"));
-}
-
-static bool read_kind(struct reader *r, struct miner *m, struct pending *pk)
-{
-	char program[MINER_PROGRAM_MAX], example[MINER_EXAMPLE_MAX];
-	uint64_t id, count, seen;
-	struct miner_kind *k;
-	size_t n, n_example;
-
-	if (!number(r, &id, m->next_id - 1u) || id == 0 || !number(r, &count, UINT64_MAX / 4) ||
-	    count == 0 || !number(r, &seen, m->clock) ||
-	    !field(r, program, sizeof(program), &n) || strlen(program) != n ||
-	    !field(r, example, sizeof(example), &n_example) || !end_line(r))
-		return fail(r, "k ID COUNT SEEN PROGRAM EXAMPLE expected");
-	for (size_t i = 0; i < m->n; i++)
-		if (m->slots[i]->id == id)
-			return fail(r, "a kind id twice");
-	pk->n = pk->text_len = 0;
-	while (read_position(r, pk))
-		;
-	if (r->err[0] != '\0')
-		return false;
-	if (pk->n == 0)
-		return fail(r, "a kind without words");
-	if ((k = kind_alloc(program, pk->n, pk->text_len, example, n_example)) == NULL)
-		return fail(r, "out of memory");
-	memcpy(k->pos, pk->pos, pk->n * sizeof(*pk->pos));
-	memcpy(k->text, pk->text, pk->text_len);
-	k->text[pk->text_len] = '\0';
-	k->id = (uint32_t)id;
-	k->count = count;
-	k->seen = seen;
-	k->group = group_of(k->nwords);
-	if (m->n == m->max)
-		evict_oldest(m);
-	link_kind(m, k);
-	for (;;) {
-		if (record(r, "s")) {
-			if (!read_value(r, k))
-				return false;
-		} else if (record(r, "p")) {
-			if (!read_program(r, k))
-				return false;
-		} else {
-			return true;
-		}
-	}
-}
-
-static bool read_all(struct reader *r, struct miner *m)
-{
-	struct pending *pk;
-	uint64_t version, next, clock;
-	bool ok = true;
-
-	if (!record(r, "logmail-miner") || !number(r, &version, 1) || version != 1 ||
-	    !number(r, &next, UINT32_MAX) || next == 0 ||
-	    !number(r, &clock, UINT64_MAX / 4) || !end_line(r))
-		return fail(r, "not a miner state (logmail-miner 1 NEXT CLOCK)");
-	m->next_id = (uint32_t)next;
-	m->clock = clock;
-	if ((pk = malloc(sizeof(*pk))) == NULL)
-		return fail(r, "out of memory");
-	while (ok && record(r, "k"))
-		ok = read_kind(r, m, pk);
-	free(pk);
-	if (!ok)
-		return false;
-	if (!record(r, "end") || !end_line(r) || r->p != r->end)
-		return fail(r, "end expected");
-	return true;
-}
-
-int miner_restore(struct miner *m, const char *text, size_t len, char *err, size_t errsize)
-{
-	char spare[1];
-	struct reader r = {text, text + len, 1, errsize > 0 ? err : spare,
-			   errsize > 0 ? errsize : sizeof(spare)};
-	struct miner *fresh = miner_new(m->max), tmp;
-
-	r.err[0] = '\0';
-	if (fresh == NULL) {
-		fail(&r, "out of memory");
-		return -1;
-	}
-	if (!read_all(&r, fresh)) {
-		miner_free(fresh);
-		return -1;
-	}
-	tmp = *m;
-	*m = *fresh;
-	*fresh = tmp;
-	miner_free(fresh);
-	return 0;
 }
 
 _Static_assert(sizeof(struct miner_kind) + MINER_MAX_WORDS * sizeof(struct pos) + MINER_TEXT_MAX +

@@ -105,6 +105,16 @@ int miner_add(struct miner *m, const char *program, const char *text, size_t len
  * merged into (for the last 4 * max_kinds merges). */
 uint32_t miner_resolve(const struct miner *m, uint32_t id);
 
+/* How many merges the miner has made, ever: a caller that keeps kind ids
+ * resolves them again (miner_resolve) when this changed. */
+uint64_t miner_merges(const struct miner *m);
+
+/* A word (n octets) as the miner reads it: its core is s[*pre .. n - *suf)
+ * (without the brackets and quotes before it, a "key=", and the brackets,
+ * quotes and punctuation after it), and the placeholder of the core's
+ * class is returned ("<n>", "<ip>", ..., "<*>" for any other word). */
+const char *miner_word(const char *s, size_t n, size_t *pre, size_t *suf);
+
 /* The live kinds, in no particular order: i from 0 to miner_kinds()-1. */
 size_t miner_kinds(const struct miner *m);
 const struct miner_kind *miner_kind_at(const struct miner *m, size_t i);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "digest/internal.h"
+#include "util/syslog_line.h"
 #include "util/util.h"
 #include "smtp/smtp.h"
 
@@ -317,14 +318,40 @@ static uint16_t at_most(size_t off, size_t len)
 	return (uint16_t)(off < len ? off : len);
 }
 
-/* The line of m into out (size octets), its parts in *at; its length. */
+/* The tag of m as logged, escaped, with a ':' at its end (the program's
+ * name and a ':' when m has no tag); *program_end: where the program's
+ * name ends in it. */
+static void lb_tag(struct lbuf *b, const struct digest_msg *m, size_t *program_end)
+{
+	const char *tag = m->tag && *m->tag ? m->tag : NULL;
+	size_t n, start = b->len;
+
+	if (!tag) {
+		lb_field(b, m->program, 128);
+		*program_end = b->len;
+		lb_put(b, ":", 1);
+		return;
+	}
+	n = strnlen(tag, 255);
+	lb_escaped(b, tag, syslog_tag_split(tag, n).program_len);
+	if (b->len == start)
+		lb_put(b, "-", 1);
+	*program_end = b->len;
+	lb_escaped(b, tag + syslog_tag_split(tag, n).program_len,
+		   n - syslog_tag_split(tag, n).program_len);
+	if (tag[n - 1] != ':')
+		lb_put(b, ":", 1);
+}
+
+/* The line of m into out (size octets), its parts in *at; its length:
+ *   "2026-11-23 11:35:02 +0200 err web1 sshd[4242]: Failed password..." */
 static size_t render(struct digest_time_cache *tc, const struct digest_msg *m,
 		     enum conf_time time_type, int offset_min, char *out, size_t size,
 		     struct digest_line_parts *at)
 {
 	struct lbuf b;
 	const char *sev = digest_severity_name(m->severity);
-	size_t rest, program, program_end, text, len;
+	size_t rest, host, program, program_end = 0, text, len;
 
 	if (size == 0)
 		return 0;
@@ -332,20 +359,21 @@ static size_t render(struct digest_time_cache *tc, const struct digest_msg *m,
 	lb_time(&b, tc, m->ts, time_type, offset_min);
 	lb_put(&b, " ", 1);
 	rest = b.len;
+	lb_put(&b, sev, strlen(sev));
+	lb_put(&b, " ", 1);
+	host = b.len;
 	lb_field(&b, m->host, 255);
 	lb_put(&b, " ", 1);
 	program = b.len;
-	lb_field(&b, m->program, 128);
-	program_end = b.len;
-	lb_put(&b, "[", 1);
-	lb_put(&b, sev, strlen(sev));
-	lb_put(&b, "]: ", 3);
+	lb_tag(&b, m, &program_end);
+	lb_put(&b, " ", 1);
 	text = b.len;
 	if (m->text)
 		lb_escaped(&b, m->text, text_length(m));
 	len = lb_finish(&b);
-	*at = (struct digest_line_parts){at_most(rest, len), at_most(program, len),
-					 at_most(program_end, len), at_most(text, len)};
+	*at = (struct digest_line_parts){at_most(rest, len), at_most(host, len),
+					 at_most(program, len), at_most(program_end, len),
+					 at_most(text, len)};
 	return len;
 }
 
@@ -362,7 +390,9 @@ void digest_render_line(struct digest_time_cache *tc, const struct digest_msg *m
 {
 	l->len = render(tc, m, time_type, offset_min, l->text, sizeof(l->text), &l->at);
 	l->host = digest_host_hash(m->host);
-	l->scanned = false;
+	l->scanned = l->split = false;
+	l->kind = 0;
+	l->new_kind = false;
 }
 
 void digest_subject_text(char *out, size_t size, const char *src, size_t n, size_t max_chars)
@@ -402,32 +432,113 @@ void digest_subject_text(char *out, size_t size, const char *src, size_t n, size
 
 /* ---- lines ------------------------------------------------------------- */
 
-/* The rest of line i (from start, the octet at which the view starts) with
- * the variable parts that varied as placeholders, the others as they were
- * in its first message. */
-static void lb_rest(struct lbuf *lb, const struct digest_batch *b, unsigned i, size_t from)
+/* The values of position p of a line of count messages: the one value
+ * they all had, or the top three that are surely in at least two and one
+ * in twenty, with their counts (a range when the sketch knows one only
+ * within it), and how many had another.  false (nothing put) when none
+ * qualifies: values that are all different read better as "<ip>". */
+static bool lb_values(struct lbuf *lb, const struct digest_pos *p, uint32_t count, bool few)
+{
+	const struct digest_value *top[3] = {NULL, NULL, NULL};
+	uint64_t shown = 0, all = 0;
+	char num[64];
+	unsigned n = 0;
+	bool exact = true;
+
+	if (p->lost)
+		return false;
+	for (unsigned i = 0; i < p->n; i++) {
+		all += p->v[i].count;
+		exact = exact && p->v[i].error == 0;
+	}
+	if (p->n == 1 && p->v[0].count == count && exact) {
+		lb_put(lb, p->v[0].s, p->v[0].len);
+		return true;
+	}
+	/* a few values that are all there were (few: not numbers, which read
+	 * better as "<n>"): every one, and "(x1)" said once for all */
+	exact = few && exact && all == count && p->n <= 3;
+	if (exact && all == p->n) {
+		for (unsigned i = 0; i < p->n; i++) {
+			if (i > 0)
+				lb_put(lb, ", ", 2);
+			lb_put(lb, p->v[i].s, p->v[i].len);
+		}
+		lb_put(lb, " (x1 each)", 10);
+		return true;
+	}
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct digest_value *v = &p->v[i];
+
+		if (!exact &&
+		    (v->count - v->error < 2 || (uint64_t)(v->count - v->error) * 20 < count))
+			continue;
+		for (unsigned j = 0; j < 3; j++)
+			if (top[j] == NULL || v->count > top[j]->count) {
+				memmove(&top[j + 1], &top[j], (2 - j) * sizeof(top[0]));
+				top[j] = v;
+				break;
+			}
+	}
+	for (; n < 3 && top[n] != NULL; n++) {
+		if (n > 0)
+			lb_put(lb, ", ", 2);
+		lb_put(lb, top[n]->s, top[n]->len);
+		if (top[n]->error == 0)
+			snprintf(num, sizeof(num), " (x%u)", top[n]->count);
+		else
+			snprintf(num, sizeof(num), " (x%u-%u)", top[n]->count - top[n]->error,
+				 top[n]->count);
+		lb_put(lb, num, strlen(num));
+		shown += top[n]->count - top[n]->error;
+	}
+	if (n > 0 && shown < count) {
+		snprintf(num, sizeof(num), ", %llu other%s", (unsigned long long)(count - shown),
+			 count - shown == 1 ? "" : "s");
+		lb_put(lb, num, strlen(num));
+	}
+	return n > 0;
+}
+
+/* The words of line i from the octet `from` of the line on (the tag and
+ * text, or the text): a word that was the same in all its messages as it
+ * is, a varied one by its values (values: when they qualify) or by the
+ * placeholder of its class, the text around its core kept. */
+static void lb_kind_words(struct lbuf *lb, const struct digest_batch *b, unsigned i, size_t from,
+			  bool values)
 {
 	const struct digest_entry *e = &b->st.entry[i];
-	struct digest_fold_view v;
+	const char *line = b->st.buf + digest_entry_start(b, i);
+	struct digest_words w;
+	unsigned n = digest_words(line, e->at.program, e->end - 1 - digest_entry_start(b, i), &w);
+	bool first = true;
 
-	digest_entry_view(b, i, &v);
-	for (unsigned k = 0; k < v.n; k++) {
-		const struct digest_var_span *sp = &v.v[k];
+	for (unsigned k = 0; k < n; k++) {
+		const char *s = line + w.off[k];
+		size_t len = (size_t)(w.end[k] - w.off[k]), pre, suf;
+		const struct digest_pos *p;
+		const char *ph;
 
-		if (sp->off < from)
-			continue; /* before the part asked for */
-		lb_escaped(lb, v.s + from, sp->off - from);
-		if (e->varied & 1u << k) {
-			const char *ph = digest_var_placeholder(sp->kind);
-
-			lb_put(lb, ph, strlen(ph));
-		} else {
-			lb_escaped(lb, v.s + sp->off, sp->len);
+		if (w.off[k] < from)
+			continue;
+		if (!first)
+			lb_put(lb, " ", 1);
+		first = false;
+		if (k >= 64 || !(e->varied >> k & 1)) {
+			lb_put(lb, s, len);
+			continue;
 		}
-		from = (size_t)sp->off + sp->len;
+		p = digest_kind_pos(b, e, k);
+		ph = digest_word_cut(s, len, w.off[k] == e->at.program, &pre, &suf);
+		if (p) {
+			pre = p->pre;
+			suf = p->suf;
+		}
+		lb_put(lb, s, pre);
+		if (!values || !p || !lb_values(lb, p, e->count, strcmp(ph, "<n>") != 0))
+			lb_put(lb, ph, strlen(ph));
+		lb_put(lb, s + len - suf, suf);
 	}
-	if (from < v.len)
-		lb_escaped(lb, v.s + from, v.len - from);
 }
 
 /* n in decimal at out (at least 11 octets); its length. */
@@ -444,13 +555,17 @@ static size_t decimal(char *out, uint32_t n)
 	return len;
 }
 
-/* A line standing for several messages: the span of their times, the
- * count, and the rest with what varied among them as placeholders:
- *   "2026-11-30 13:26:17 -0500 .. 13:27:02 (x412) web1 sshd[info]: ..." */
+/* A line standing for several messages of a kind: the span of their
+ * times, the count, the severity and host, and the tag and text with what
+ * varied among them as its values:
+ *   "2026-11-30 13:26:17 -0500 .. 13:27:02 (x412) info web1 sshd[4242]:
+ *   Failed password for root from 203.0.113.45 (x12), 198.51.100.7 (x5),
+ *   395 others port <n> ssh2" */
 static size_t folded_line(const struct digest_batch *b, unsigned i,
 			  const struct digest_recipient *r, char *out)
 {
 	const struct digest_entry *e = &b->st.entry[i];
+	const char *line = b->st.buf + digest_entry_start(b, i);
 	char t0[64], t1[64], count[32];
 	size_t n0, n1;
 	struct lbuf lb;
@@ -469,7 +584,8 @@ static size_t folded_line(const struct digest_batch *b, unsigned i,
 	lb_put(&lb, " (x", 3);
 	lb_put(&lb, count, decimal(count, e->count));
 	lb_put(&lb, ") ", 2);
-	lb_rest(&lb, b, i, 0);
+	lb_put(&lb, line + e->at.rest, (size_t)(e->at.program - e->at.rest));
+	lb_kind_words(&lb, b, i, e->at.program, true);
 	return lb_finish(&lb);
 }
 
@@ -694,7 +810,9 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 {
 	unsigned total = b->shown + b->not_shown;
 	bool sections = any_section(b), summary = b->not_shown && summary_shown(b);
-	bool copied = sections || any_folded(b); /* else the lines are the body's start */
+	bool storm = digest_timeline_storm(&b->timeline, total);
+	/* else the lines are the body's start */
+	bool copied = sections || storm || any_folded(b);
 	size_t need = DIGEST_TRAILER_MAX, start = 0, o, cap;
 	char *p;
 	int k;
@@ -705,6 +823,8 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 		need += DIGEST_SECTIONS * 2 * (DIGEST_HEADING_MAX + 1);
 	if (summary)
 		need += SUMMARY_LINES * (DIGEST_LINE_MAX + 1);
+	if (storm)
+		need += DIGEST_LINE_MAX + 2;
 	if (!digest_batch_reserve(b, need))
 		return false;
 	p = b->st.buf;
@@ -712,6 +832,12 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 	cap = b->len + need;
 	if (copied) {
 		start = o;
+		if (storm) { /* the shape of the storm first, then a blank line */
+			o += digest_timeline_line(&b->timeline, r->time_type, r->offset_min, p + o,
+						  DIGEST_LINE_MAX + 1);
+			p[o++] = '\n';
+			p[o++] = '\n';
+		}
 		if (sections)
 			body_sections(b, r, p, &o);
 		else
@@ -797,7 +923,7 @@ static void commonest(const struct digest_batch *b, struct commonest *c)
 		digest_subject_text(c->program, sizeof(c->program), line + e->at.program,
 				    e->at.program_end - e->at.program, 60);
 		lb_init(&lb, tmp, sizeof(tmp) - 1);
-		lb_rest(&lb, b, best, e->at.text - e->at.rest);
+		lb_kind_words(&lb, b, best, e->at.text, false);
 		digest_subject_text(c->text, sizeof(c->text), tmp, lb_finish(&lb),
 				    DIGEST_PREVIEW_CHARS);
 		c->count = e->count;

@@ -14,18 +14,25 @@
  *   program preview                    the first message's, for %P and %M
  *   hosts-first n more, then n hashes  the hosts behind %N
  *   lines, then per line:
- *         count varied severity section min_ts max_ts program program_end
- *         text REST
- *         where REST is the line from its host on (the time before it is
- *         rendered again, in the recipient's zone) and program, program_end
- *         and text are offsets in REST
+ *         count kind new_kind folds varied severity section min_ts max_ts
+ *         host program program_end text REST
+ *         where REST is the line from its severity on (the time before it
+ *         is rendered again, in the recipient's zone) and host, program,
+ *         program_end and text are offsets in REST; then its positions: n,
+ *         and per position: word pre suf lost n, and n times count error
+ *         VALUE (digest/kinds.c)
  *   has-summary, and when 1:
  *         total, 9 severity counts, the host and the program tallies (n
  *         other, then n times count NAME), n_top, then per counter: hash
- *         count error severity cut program program_end text PATTERN
+ *         count error severity cut host program program_end text PATTERN
  *   sent, then that many times: the recipient's mails of the last hour,
  *         oldest first, so that a restored digest held by the rate limit
  *         stays held as it would have
+ *   timeline: start width n, then n times index count
+ *   MINER  the recipient's kinds as miner_save writes them ("" for a
+ *         reload, which moves the miner itself): a restore makes them the
+ *         recipient's, so the messages replayed after the state get the
+ *         kinds, ids and counts they got before
  *   pacing (issue 28; all of it here, at the end, written by save_pace):
  *         pace-last pace-gap pace-broke pace-quiet-from not_shown_full
  *         the recipient's pace in a storm (struct digest_pace: its last
@@ -34,10 +41,11 @@
  *         a storm replayed after a crash goes on at its pace; and whether
  *         the digest did not show some messages because it was full
  *
- * Version "d2", written before pacing, is the same without the pacing
- * fields (the pace idle, "full" not said); "d1", written before lines had
- * a logcheck section, is d2 without the section (every line none).
- * digest_restore reads both.
+ * Version "d2" had lines as "host program[severity]: text" (REST from the
+ * host on, no host offset), no kinds, positions, timeline, miner or pace;
+ * "d1" is d2 without the section (every line none).  digest_restore still
+ * reads both, their lines converted to this layout (without a kind: they
+ * take no later message), the pace idle and "full" not said.
  *
  * digest_restore checks every field (ranges, lengths, that the counts add
  * up) before it changes anything: a damaged record is refused whole.
@@ -52,8 +60,8 @@
 #include "util/util.h"
 
 #define STATE_MAGIC    "d3"
-#define STATE_MAGIC_D2 "d2" /* no pacing fields */
-#define STATE_MAGIC_D1 "d1" /* no pacing fields, no section per line */
+#define STATE_MAGIC_D2 "d2" /* lines as "host program[severity]: text", no kinds */
+#define STATE_MAGIC_D1 "d1" /* d2 without a section per line */
 
 /* ---- writing ---------------------------------------------------------------- */
 
@@ -109,23 +117,47 @@ static void save_hosts(struct out *o, const struct digest_hosts *hs)
 			put_num(o, (long long)hs->slot[i]);
 }
 
+static void save_pos(struct out *o, const struct digest_pos *p)
+{
+	put_num(o, p->word);
+	put_num(o, p->pre);
+	put_num(o, p->suf);
+	put_num(o, p->lost);
+	put_num(o, p->n);
+	for (unsigned i = 0; i < p->n; i++) {
+		put_num(o, p->v[i].count);
+		put_num(o, p->v[i].error);
+		put_str(o, p->v[i].s, p->v[i].len);
+	}
+}
+
 static void save_lines(struct out *o, const struct digest_batch *b)
 {
 	put_num(o, b->n);
 	for (unsigned i = 0; i < b->n; i++) {
 		const struct digest_entry *e = &b->st.entry[i];
 		const char *line = b->st.buf + digest_entry_start(b, i);
+		unsigned n_pos = 0;
 
 		put_num(o, e->count);
-		put_num(o, e->varied);
+		put_num(o, e->kind);
+		put_num(o, e->new_kind);
+		put_num(o, e->folds);
+		put_num(o, (long long)e->varied);
 		put_num(o, e->severity);
 		put_num(o, e->section);
 		put_num(o, (long long)e->min_ts);
 		put_num(o, (long long)e->max_ts);
+		put_num(o, e->at.host - e->at.rest);
 		put_num(o, e->at.program - e->at.rest);
 		put_num(o, e->at.program_end - e->at.rest);
 		put_num(o, e->at.text - e->at.rest);
 		put_str(o, line + e->at.rest, e->end - 1 - digest_entry_start(b, i) - e->at.rest);
+		for (uint32_t x = e->pos; x != 0; x = b->st.pos[x - 1].next)
+			n_pos++;
+		put_num(o, n_pos);
+		for (uint32_t x = e->pos; x != 0; x = b->st.pos[x - 1].next)
+			save_pos(o, &b->st.pos[x - 1]);
 	}
 }
 
@@ -158,6 +190,7 @@ static void save_summary(struct out *o, const struct digest_summary *s)
 		put_num(o, t->error);
 		put_num(o, t->severity);
 		put_num(o, t->cut);
+		put_num(o, t->at.host);
 		put_num(o, t->at.program);
 		put_num(o, t->at.program_end);
 		put_num(o, t->at.text);
@@ -183,7 +216,40 @@ static void save_pace(struct out *o, const struct digest_recipient *r)
 	put_num(o, r->pending.not_shown_full);
 }
 
-static void save(struct out *o, const struct digest_recipient *r)
+/* start width, then the buckets that counted: n, and n times index count. */
+static void save_timeline(struct out *o, const struct digest_timeline *t)
+{
+	unsigned n = 0;
+
+	put_num(o, (long long)t->start);
+	put_num(o, t->width);
+	for (unsigned i = 0; i < DIGEST_MARKS; i++)
+		n += t->count[i] != 0;
+	put_num(o, n);
+	for (unsigned i = 0; i < DIGEST_MARKS; i++)
+		if (t->count[i]) {
+			put_num(o, i);
+			put_num(o, t->count[i]);
+		}
+}
+
+/* The recipient's miner, as miner_save writes it ("" when none). */
+static void save_miner(struct out *o, const struct digest_recipient *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	if (r->miner && miner_save(r->miner, &text, &len) != 0) {
+		o->failed = true;
+		return;
+	}
+	put_str(o, text ? text : "", len);
+	free(text);
+}
+
+/* with_miner: the recipient's kinds too (not for a reload, which moves
+ * the miner itself). */
+static void save(struct out *o, const struct digest_recipient *r, bool with_miner)
 {
 	const struct digest_batch *b = &r->pending;
 
@@ -205,6 +271,11 @@ static void save(struct out *o, const struct digest_recipient *r)
 	save_lines(o, b);
 	save_summary(o, b->summary_lost ? NULL : b->summary);
 	save_sent(o, r);
+	save_timeline(o, &b->timeline);
+	if (with_miner)
+		save_miner(o, r);
+	else
+		put_str(o, "", 0);
 	save_pace(o, r);
 }
 
@@ -223,7 +294,7 @@ enum digest_status digest_save(const struct digest_set *s, size_t recipient, cha
 	if (r->busy)
 		st = DIGEST_EBUSY;
 	else if (!digest_batch_empty(&r->pending))
-		save(&o, r);
+		save(&o, r, true);
 	pthread_mutex_unlock(&r->lock);
 	if (o.failed) {
 		*len = mark;
@@ -350,27 +421,103 @@ static void load_hosts(struct in *in, struct digest_hosts *hs)
 		in->bad = true; /* the same hash twice */
 }
 
+/* A line of version 1 or 2 ("web1 sshd[info]: text", offsets of the
+ * program, the '[' after it and the text) as this version renders it
+ * ("info web1 sshd: text") into out (room for DIGEST_LINE_MAX octets);
+ * e's offsets are set for it.  Its length, 0 when it does not fit. */
+static size_t old_line(const char *rest, size_t len, struct digest_restored *e, char *out)
+{
+	const char *sev = digest_severity_name(e->severity);
+	size_t n = strlen(sev), o, tail = len - e->text, text = e->text;
+
+	if (n + 1 + e->program_end + 2 + tail > DIGEST_LINE_MAX - 64)
+		return 0;
+	memcpy(out, sev, n);
+	out[n] = ' ';
+	o = n + 1;
+	e->host = o;
+	e->program += o;
+	memcpy(out + o, rest, e->program_end);
+	o += e->program_end;
+	e->program_end = o;
+	memcpy(out + o, ": ", 2);
+	o += 2;
+	e->text = o;
+	memcpy(out + o, rest + text, tail);
+	return o + tail;
+}
+
+/* A line's positions (version 3) onto b's last line. */
+static void load_pos(struct in *in, struct digest_batch *b, unsigned n_words)
+{
+	unsigned n = (unsigned)get_num(in, 0, DIGEST_KIND_POS);
+
+	for (unsigned i = 0; i < n && !in->bad; i++) {
+		struct digest_pos p = {0};
+
+		p.word = (uint8_t)get_num(in, 0, n_words - 1);
+		p.pre = (uint8_t)get_num(in, 0, 255);
+		p.suf = (uint8_t)get_num(in, 0, 255);
+		p.lost = (uint8_t)get_num(in, 0, 1);
+		p.n = (uint8_t)get_num(in, 0, DIGEST_KIND_TOP);
+		for (unsigned k = 0; k < p.n && !in->bad; k++) {
+			size_t len;
+			const char *v;
+
+			p.v[k].count = (uint32_t)get_num(in, 1, UINT32_MAX);
+			p.v[k].error = (uint32_t)get_num(in, 0, p.v[k].count - 1);
+			v = get_text(in, DIGEST_VALUE_MAX, &len);
+			if (v) {
+				memcpy(p.v[k].s, v, len);
+				p.v[k].len = (uint8_t)len;
+			}
+		}
+		if (!in->bad) { /* its core within its word */
+			const struct digest_entry *e = &b->st.entry[b->n - 1];
+			const char *line = b->st.buf + digest_entry_start(b, b->n - 1);
+			struct digest_words w;
+
+			digest_words(line, e->at.program, e->end - 1 - digest_entry_start(b, b->n - 1),
+				     &w);
+			if ((size_t)p.pre + p.suf > (size_t)(w.end[p.word] - w.off[p.word]))
+				in->bad = true;
+		}
+		if (!in->bad && !digest_kind_pos_append(b, &p))
+			in->bad = true;
+	}
+}
+
 /* The lines, rendered again in r's zone, into b; sum of their counts in
- * *shown.  sections: the lines have one (not "d1"). */
+ * *shown.  version: of the state (1: no section, 3: kinds). */
 static void load_lines(struct in *in, const struct digest_recipient *r, struct digest_batch *b,
-		       bool sections, unsigned long *shown)
+		       int version, unsigned long *shown)
 {
 	unsigned n = (unsigned)get_num(in, 0, 1000000);
 	static const size_t rest_max = DIGEST_LINE_MAX - 64;
 
 	*shown = 0;
 	for (unsigned i = 0; i < n && !in->bad; i++) {
-		struct digest_restored e;
+		struct digest_restored e = {0};
 		size_t len;
 		const char *rest;
+		char conv[DIGEST_LINE_MAX];
 
 		e.count = (uint32_t)get_num(in, 1, UINT32_MAX);
-		e.varied = (uint32_t)get_num(in, 0, UINT32_MAX);
+		if (version >= 3) {
+			e.kind = (uint32_t)get_num(in, 0, UINT32_MAX);
+			e.new_kind = get_num(in, 0, 1);
+			e.folds = get_num(in, 0, 1);
+			e.varied = (uint64_t)get_num(in, INT64_MIN, INT64_MAX);
+		} else {
+			(void)get_num(in, 0, UINT32_MAX); /* what varied, by the old rules */
+		}
 		e.severity = (int)get_num(in, -1, 7);
-		e.section = sections ? (int)get_num(in, 0, DIGEST_SECTIONS - 1) : 0;
+		e.section = version >= 2 ? (int)get_num(in, 0, DIGEST_SECTIONS - 1) : 0;
 		e.min_ts = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
 		e.max_ts = (time_t)get_num(in, e.min_ts, INT64_MAX / 2);
-		e.program = (size_t)get_num(in, 0, (long long)rest_max);
+		if (version >= 3)
+			e.host = (size_t)get_num(in, 0, (long long)rest_max);
+		e.program = (size_t)get_num(in, (long long)e.host, (long long)rest_max);
 		e.program_end = (size_t)get_num(in, (long long)e.program, (long long)rest_max);
 		e.text = (size_t)get_num(in, (long long)e.program_end, (long long)rest_max);
 		rest = get_text(in, rest_max, &len);
@@ -378,8 +525,19 @@ static void load_lines(struct in *in, const struct digest_recipient *r, struct d
 			in->bad = true;
 			break;
 		}
-		if (!digest_batch_restore_line(b, r, rest, len, &e))
+		if (version < 3) {
+			if ((len = old_line(rest, len, &e, conv)) == 0) {
+				in->bad = true;
+				break;
+			}
+			rest = conv;
+		}
+		if (!digest_batch_restore_line(b, r, rest, len, &e)) {
 			in->bad = true; /* out of memory: refused like a bad record */
+			break;
+		}
+		if (version >= 3)
+			load_pos(in, b, b->st.entry[b->n - 1].n_words);
 		*shown += e.count;
 	}
 }
@@ -394,7 +552,7 @@ static void load_tally(struct in *in, struct digest_tally *t)
 	}
 }
 
-static void load_top(struct in *in, struct digest_top *t)
+static void load_top(struct in *in, struct digest_top *t, int version)
 {
 	size_t len;
 	const char *text;
@@ -404,7 +562,8 @@ static void load_top(struct in *in, struct digest_top *t)
 	t->error = (uint32_t)get_num(in, 0, t->count - 1);
 	t->severity = (int8_t)get_num(in, -1, 7);
 	t->cut = (uint8_t)get_num(in, 0, 1);
-	t->at.program = (uint16_t)get_num(in, 0, DIGEST_LINE_MAX);
+	t->at.host = version >= 3 ? (uint16_t)get_num(in, 0, DIGEST_LINE_MAX) : 0;
+	t->at.program = (uint16_t)get_num(in, t->at.host, DIGEST_LINE_MAX);
 	t->at.program_end = (uint16_t)get_num(in, t->at.program, DIGEST_LINE_MAX);
 	t->at.text = (uint16_t)get_num(in, t->at.program_end, DIGEST_LINE_MAX);
 	text = get_text(in, DIGEST_PATTERN, &len);
@@ -414,7 +573,7 @@ static void load_top(struct in *in, struct digest_top *t)
 	}
 }
 
-static void load_summary(struct in *in, struct digest_batch *b)
+static void load_summary(struct in *in, struct digest_batch *b, int version)
 {
 	struct digest_summary *s;
 
@@ -431,7 +590,7 @@ static void load_summary(struct in *in, struct digest_batch *b)
 	load_tally(in, &s->programs);
 	s->n_top = (unsigned)get_num(in, 0, DIGEST_TOP);
 	for (unsigned i = 0; i < s->n_top && !in->bad; i++)
-		load_top(in, &s->top[i]);
+		load_top(in, &s->top[i], version);
 	if (!in->bad && !digest_summary_consistent(s))
 		in->bad = true;
 }
@@ -478,15 +637,43 @@ static int version(const struct in *in)
 	return 0;
 }
 
-/* Read a state into b (fresh), *n_sent mail times into sent and the pace
- * into *pace; false when it is not one. */
+/* A timeline as save_timeline wrote it (its width DIGEST_MARK_SEC times a
+ * power of two, or 0 when empty). */
+static void load_timeline(struct in *in, struct digest_timeline *t)
+{
+	unsigned n;
+
+	t->start = (time_t)get_num(in, INT64_MIN / 2, INT64_MAX / 2);
+	t->width = (uint32_t)get_num(in, 0, (long long)DIGEST_MARK_SEC << 24);
+	n = (unsigned)get_num(in, 0, DIGEST_MARKS);
+	if (t->width % DIGEST_MARK_SEC || (t->width && __builtin_popcount(t->width / DIGEST_MARK_SEC) != 1))
+		in->bad = true;
+	for (unsigned k = 0; k < n && !in->bad; k++) {
+		unsigned i = (unsigned)get_num(in, 0, DIGEST_MARKS - 1);
+		uint32_t c = (uint32_t)get_num(in, 1, UINT32_MAX);
+
+		if (in->bad || t->count[i] || t->width == 0 || c > UINT32_MAX - t->total) {
+			in->bad = true;
+			break;
+		}
+		t->count[i] = c;
+		t->total += c;
+	}
+}
+
+/* Read a state into b (fresh), *n_sent mail times into sent, the pace
+ * into *pace and where the saved miner is into *miner (NULL: none); false
+ * when it is not one. */
 static bool load(struct in *in, const struct digest_recipient *r, struct digest_batch *b,
-		 time_t *sent, unsigned *n_sent, struct digest_pace *pace)
+		 time_t *sent, unsigned *n_sent, struct digest_pace *pace, const char **miner,
+		 size_t *miner_len)
 {
 	unsigned long shown;
 	int v = version(in);
 
 	*pace = (struct digest_pace){0};
+	*miner = NULL;
+	*miner_len = 0;
 	if (v == 0)
 		return false;
 	in->p += 3;
@@ -505,11 +692,14 @@ static bool load(struct in *in, const struct digest_recipient *r, struct digest_
 	get_cstr(in, b->program, sizeof(b->program));
 	get_cstr(in, b->preview, sizeof(b->preview));
 	load_hosts(in, &b->hosts);
-	load_lines(in, r, b, v >= 2, &shown);
-	load_summary(in, b);
+	load_lines(in, r, b, v, &shown);
+	load_summary(in, b, v);
 	*n_sent = load_sent(in, sent, r->rate_per_hour);
-	if (v >= 3)
+	if (v >= 3) {
+		load_timeline(in, &b->timeline);
+		*miner = get_str(in, (size_t)(in->end - in->p), miner_len);
 		load_pace(in, pace, b);
+	}
 	if (in->bad || in->p != in->end || shown != b->shown || digest_batch_empty(b))
 		return false;
 	if (b->summary && (b->summary_lost || b->summary->total != b->not_shown))
@@ -535,6 +725,10 @@ enum digest_status digest_restore(struct digest_set *s, size_t recipient, const 
 	struct digest_batch b;
 	struct in in = {state, state + len, false};
 	enum digest_status st = DIGEST_OK;
+	struct miner *miner = NULL;
+	const char *mtext;
+	size_t mlen;
+	char err[128];
 	time_t *sent;
 	unsigned n_sent = 0;
 	struct digest_pace pace;
@@ -544,7 +738,10 @@ enum digest_status digest_restore(struct digest_set *s, size_t recipient, const 
 	r = &s->r[recipient];
 	digest_batch_init(&b);
 	sent = calloc(r->rate_per_hour + 1, sizeof(*sent));
-	if (!sent || !load(&in, r, &b, sent, &n_sent, &pace)) {
+	if (!sent || !load(&in, r, &b, sent, &n_sent, &pace, &mtext, &mlen) ||
+	    (mlen > 0 && (!(miner = miner_new(r->max_kinds)) ||
+			  miner_restore(miner, mtext, mlen, err, sizeof(err)) != 0))) {
+		miner_free(miner);
 		free(sent);
 		digest_batch_free(&b);
 		return DIGEST_EINVAL;
@@ -554,6 +751,12 @@ enum digest_status digest_restore(struct digest_set *s, size_t recipient, const 
 		st = DIGEST_EBUSY;
 	} else {
 		digest_batch_recycle(&r->pending, &r->spare, r->mem);
+		if (miner) { /* the kinds as they were when the state was saved */
+			miner_free(r->miner);
+			r->miner = miner;
+			r->merges = miner_merges(miner);
+			miner = NULL;
+		}
 		r->pending = b;
 		digest_recharge(r);
 		r->count.added += b.shown + b.not_shown;
@@ -569,6 +772,7 @@ enum digest_status digest_restore(struct digest_set *s, size_t recipient, const 
 	}
 	pthread_mutex_unlock(&r->lock);
 	free(sent);
+	miner_free(miner);
 	if (st != DIGEST_OK)
 		digest_batch_free(&b);
 	return st;
@@ -605,6 +809,8 @@ static bool carry_one(struct digest_recipient *to, struct digest_recipient *from
 	time_t *sent = calloc(to->rate_per_hour + 1, sizeof(*sent));
 	unsigned n_sent;
 	struct digest_pace pace;
+	const char *mtext;
+	size_t mlen;
 	bool ok = sent != NULL;
 
 	digest_batch_init(&b);
@@ -614,9 +820,9 @@ static bool carry_one(struct digest_recipient *to, struct digest_recipient *from
 	if (ok && !digest_batch_empty(&from->pending)) {
 		struct in in;
 
-		save(&o, from);
+		save(&o, from, false);
 		in = (struct in){buf, buf + len, false};
-		ok = !o.failed && load(&in, to, &b, sent, &n_sent, &pace);
+		ok = !o.failed && load(&in, to, &b, sent, &n_sent, &pace, &mtext, &mlen);
 	}
 	if (ok) {
 		pthread_mutex_lock(&to->lock);
@@ -628,6 +834,10 @@ static bool carry_one(struct digest_recipient *to, struct digest_recipient *from
 		to->rate_counted = from->rate_counted;
 		restore_pace(to, &from->pace); /* an empty digest saves none */
 		carry_sent(to, from);
+		miner_free(to->miner); /* the kinds go with the digest */
+		to->miner = from->miner;
+		to->merges = from->merges;
+		from->miner = NULL;
 		pthread_mutex_unlock(&to->lock);
 		digest_batch_recycle(&from->pending, &from->spare, from->mem);
 		digest_recharge(from);

@@ -75,6 +75,17 @@ static void put(char *out, size_t *o, const char *s, size_t n, bool *full)
 	*o += n;
 }
 
+/* Where offset x of a rest is in its pattern: moved by the placeholders
+ * of the variable parts before it (the tag's pid, "sshd[<n>]:"). */
+static uint16_t shifted(const struct digest_fold *f, size_t x)
+{
+	long d = 0;
+
+	for (unsigned k = 0; k < f->n && (size_t)f->v[k].off + f->v[k].len <= x; k++)
+		d += (long)strlen(digest_var_placeholder(f->v[k].kind)) - (long)f->v[k].len;
+	return (uint16_t)((long)x + d);
+}
+
 /* The pattern of a line: its rest with every variable part replaced by
  * its placeholder, cut at DIGEST_PATTERN octets; where its program and
  * text start (before any variable part: the offsets of the rest). */
@@ -97,9 +108,10 @@ static void pattern_of(struct digest_top *t, const char *rest, size_t len,
 	t->len = (uint16_t)o;
 	t->cut = full;
 	t->at = (struct digest_line_parts){
-	    .program = (uint16_t)(at->program - at->rest),
-	    .program_end = (uint16_t)(at->program_end - at->rest),
-	    .text = (uint16_t)(at->text - at->rest),
+	    .host = shifted(f, (size_t)(at->host - at->rest)),
+	    .program = shifted(f, (size_t)(at->program - at->rest)),
+	    .program_end = shifted(f, (size_t)(at->program_end - at->rest)),
+	    .text = shifted(f, (size_t)(at->text - at->rest)),
 	};
 }
 
@@ -139,10 +151,11 @@ static void top_add(struct digest_summary *s, const char *rest, size_t len,
 static void fields(const char *rest, const struct digest_line_parts *at, const char **host,
 		   size_t *host_len, const char **prog, size_t *prog_len)
 {
-	size_t p = at->program - at->rest, pe = at->program_end - at->rest;
+	size_t h = at->host - at->rest, p = at->program - at->rest,
+	       pe = at->program_end - at->rest;
 
-	*host = rest;
-	*host_len = p > 0 ? p - 1 : 0; /* before the blank */
+	*host = rest + h;
+	*host_len = p > h ? p - h - 1 : 0; /* before the blank */
 	*prog = rest + p;
 	*prog_len = pe - p;
 }

@@ -301,13 +301,17 @@ enum journal_status journal_add_many(struct journal *j, const char *const *to, s
 	struct jbuf *b = &j->stage;
 	size_t mark = b->len, tlen;
 	const char *text = m->text ? m->text : "";
-	bool ok;
+	int section = m->section > 0 && m->section < DIGEST_SECTIONS ? m->section
+								     : DIGEST_SECTION_NONE;
+	bool ok, tagged = m->tag != NULL && *m->tag != '\0';
 
 	if (n == 0)
 		return JOURNAL_OK;
 	tlen = m->text_len == (size_t)-1 || m->text == NULL ? strlen(text) : m->text_len;
-	if (m->section > 0 && m->section < DIGEST_SECTIONS)
-		ok = put_raw(b, "4\t") && put_num(b, m->section, '\t');
+	if (tagged)
+		ok = put_raw(b, "5\t") && put_num(b, section, '\t');
+	else if (section != DIGEST_SECTION_NONE)
+		ok = put_raw(b, "4\t") && put_num(b, section, '\t');
 	else
 		ok = put_raw(b, "2\t");
 	ok = ok && put_num(b, (long long)n, '\t');
@@ -315,7 +319,8 @@ enum journal_status journal_add_many(struct journal *j, const char *const *to, s
 		ok = put_str(b, to[i], '\t');
 	if (!ok || !put_num(b, (long long)m->ts, '\t') || !put_num(b, m->severity, '\t') ||
 	    !put_num(b, m->facility, '\t') || !put_str(b, m->host, '\t') ||
-	    !put_str(b, m->program, '\t') || !put_field(b, text, tlen, '\n'))
+	    !put_str(b, m->program, '\t') || (tagged && !put_str(b, m->tag, '\t')) ||
+	    !put_field(b, text, tlen, '\n'))
 		goto nomem;
 	return JOURNAL_OK;
 nomem:
@@ -422,7 +427,7 @@ static size_t unescape(char *s)
  * the numbers, its strings set (and unescaped) by record_msg(); a state
  * record (version 3) has one recipient and the state in text. */
 struct record {
-	char *to, *host, *program, *text;
+	char *to, *host, *program, *tag, *text;
 	size_t n;
 	bool state;
 	struct digest_msg m;
@@ -495,15 +500,20 @@ static const struct digest_msg *record_msg(struct record *r)
 	unescape(r->program);
 	r->m.host = r->host;
 	r->m.program = r->program;
+	if (r->tag != NULL) {
+		unescape(r->tag);
+		r->m.tag = r->tag;
+	}
 	r->m.text = r->text;
 	r->m.text_len = unescape(r->text);
 	return &r->m;
 }
 
-/* A version 4 record's section: "1" to "3". */
-static bool parse_section(const char *s, int *section)
+/* A version 4 record's section: "1" to "3" (version 5: "0" too). */
+static bool parse_section(const char *s, int *section, bool none_too)
 {
-	if (s == NULL || s[0] < '1' || s[0] >= '0' + DIGEST_SECTIONS || s[1] != '\0')
+	if (s == NULL || s[0] < (none_too ? '0' : '1') || s[0] >= '0' + DIGEST_SECTIONS ||
+	    s[1] != '\0')
 		return false;
 	*section = s[0] - '0';
 	return true;
@@ -513,19 +523,22 @@ static bool parse_section(const char *s, int *section)
  * false when malformed.  The text (the state) is the rest of the line. */
 static bool parse_record(char *line, struct record *r)
 {
-	char *p = line, *v, *c, *t, *f[5];
+	char *p = line, *v, *c, *t, *f[6];
 	int section = DIGEST_SECTION_NONE;
+	bool tagged;
 
 	v = cut(&p);
 	if (v == NULL)
 		return false;
 	r->state = strcmp(v, "3") == 0;
-	if (strcmp(v, "4") == 0 && !parse_section(cut(&p), &section))
+	tagged = strcmp(v, "5") == 0;
+	r->tag = NULL;
+	if ((strcmp(v, "4") == 0 || tagged) && !parse_section(cut(&p), &section, tagged))
 		return false;
 	if (strcmp(v, "1") == 0 || r->state)
 		r->n = 1;
-	else if ((strcmp(v, "2") != 0 && strcmp(v, "4") != 0) || (c = cut(&p)) == NULL ||
-		 !parse_count(c, &r->n))
+	else if ((strcmp(v, "2") != 0 && strcmp(v, "4") != 0 && !tagged) ||
+		 (c = cut(&p)) == NULL || !parse_count(c, &r->n))
 		return false;
 	r->to = p;
 	for (size_t i = 0; i < r->n; i++)
@@ -535,11 +548,13 @@ static bool parse_record(char *line, struct record *r)
 		r->text = p;
 		return true;
 	}
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < (tagged ? 6u : 5u); i++)
 		if ((f[i] = cut(&p)) == NULL)
 			return false;
 	if (!parse_msg(f, p, r))
 		return false;
+	if (tagged)
+		r->tag = f[5];
 	r->m.section = section;
 	return true;
 }

@@ -35,9 +35,22 @@
  *
  * (so a journal without logcheck filters reads as it always did, and a
  * release that reads versions 1 to 3 skips only the sectioned records).
+ * A message with a tag as logged (digest_msg.tag: "postfix/smtpd[77]:")
+ * is written as version 5, version 4 with the section 0 to 3 and the tag
+ * after the program:
+ *
+ *   5 TAB section TAB n TAB to1 TAB ... TAB ts TAB severity TAB facility TAB
+ *     host TAB program TAB tag TAB text LF
+ *
+ * (a release that reads versions 1 to 4 skips it as malformed: going back
+ * to one loses the messages of such records held at a crash).
  * journal_rewrite writes version 3, one record per digest:
  *
  *   3 TAB to TAB state LF
+ *
+ * where the state (digest_save) holds the recipient's event kinds too
+ * (its miner), so that the messages replayed after it get the kinds, ids
+ * and counts they got before the crash.
  *
  * Earlier releases wrote version 1, one record per (recipient, message),
  * which is still read:

@@ -231,6 +231,7 @@ static bool process(struct engine_worker *w, const struct engine_msg *m, time_t 
 	    .facility = m->facility,
 	    .host = m->host,
 	    .program = program,
+	    .tag = m->tag,
 	    .text = text,
 	    .text_len = fm.text_len,
 	};

@@ -13,6 +13,7 @@ RELIABILITY_TESTS = \
 	tests/integration/rsyslog-crash.sh \
 	tests/integration/rsyslog-crash-sync.sh \
 	tests/integration/rsyslog-crash-held.sh \
+	tests/integration/rsyslog-crash-kinds.sh \
 	tests/integration/rsyslog-journal-bound.sh \
 	tests/integration/crash-delivery.sh \
 	tests/integration/disk-full.sh \

@@ -40,15 +40,15 @@ Closed: end of input
 
 Security Alerts
 ===============
-$y-01-01 00:00:03 +0000 web1 kernel[?]: app[77]: segfault at 0 ip 0 sp 0 error 4
+$y-01-01 00:00:03 +0000 ? web1 kernel: app[77]: segfault at 0 ip 0 sp 0 error 4
 
 Security Events
 ===============
-$y-01-01 00:00:02 +0000 web1 sshd[?]: Failed password for root from 192.0.2.8 port 4243 ssh2
+$y-01-01 00:00:02 +0000 ? web1 sshd[124]: Failed password for root from 192.0.2.8 port 4243 ssh2
 
 System Events
 =============
-$y-01-01 00:00:04 +0000 web1 CRON[?]: (root) CMD (run-parts /etc/cron.hourly)
+$y-01-01 00:00:04 +0000 ? web1 CRON[78]: (root) CMD (run-parts /etc/cron.hourly)
 -- 
 3 messages, 0 errors or worse, most severe: ?
 

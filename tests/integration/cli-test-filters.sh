@@ -43,8 +43,8 @@ Subject: Failed logins
 Date: $(date_of 00:01:10)
 Closed: window
 
-$y-01-01 00:00:01 +0000 web1 sshd[?]: Failed password for root from 192.0.2.7 port 4242 ssh2
-$y-01-01 00:00:30 +0000 web1 sshd[?]: Failed password for invalid user bob from 192.0.2.8
+$y-01-01 00:00:01 +0000 ? web1 sshd[123]: Failed password for root from 192.0.2.7 port 4242 ssh2
+$y-01-01 00:00:30 +0000 ? web1 sshd[124]: Failed password for invalid user bob from 192.0.2.8
 -- 
 2 messages, 0 errors or worse, most severe: ?
 
@@ -53,7 +53,7 @@ Subject: Failed logins
 Date: $(date_of 00:02:00)
 Closed: end of input
 
-$y-01-01 00:02:00 +0000 web2 sshd[?]: Failed password for root from 192.0.2.9
+$y-01-01 00:02:00 +0000 ? web2 sshd[125]: Failed password for root from 192.0.2.9
 -- 
 1 message, 0 errors or worse, most severe: ?
 
@@ -62,7 +62,7 @@ Subject: 1 lines (1 errors)
 Date: $(date_of 00:02:00)
 Closed: window
 
-$y-01-01 00:01:10 +0000 web1 nginx[err]: upstream timed out
+$y-01-01 00:01:10 +0000 err web1 nginx: upstream timed out
 -- 
 1 message, 1 error or worse, most severe: err
 

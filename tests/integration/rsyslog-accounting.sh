@@ -75,7 +75,7 @@ for path, spooled in files:
         raw = raw.split(b"\n\n", 1)[1]
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     body = msg.get_content().replace("\r\n", "\n")
-    shown = re.findall(r"diskmon\[err\]: (disk error \d\d)$", body, re.M)
+    shown = re.findall(r" err \S+ diskmon(?:\[\d+\])?: (disk error \d\d)$", body, re.M)
     if "disk info" in body:
         print("ERROR %s: an info message in the mail" % path)
     ns = 0
@@ -111,7 +111,7 @@ lm_assert_match "a rate-limit line" "^rate-limit-lines [1-9]" "$(grep '^rate-lim
 if [ ${#ops[@]} -ge 2 ]; then
 	for f in "${ops[@]}"; do
 		lm_assert_eq "$(basename "$f"): 5 shown" 5 \
-			"$(rs_body "$f" | grep -c -E 'diskmon\[err\]: disk error [0-9]{2}$')"
+			"$(rs_body "$f" | grep -c -E ' err [^ ]+ diskmon(\[[0-9]+\])?: disk error [0-9]{2}$')"
 	done
 fi
 

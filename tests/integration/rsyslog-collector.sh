@@ -205,9 +205,9 @@ line='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [+-][0-9]{4}'
 if [ ${#all[@]} -ge 1 ]; then
 	body=$(rs_body "${all[0]}")
 	lm_assert_eq "all: every line names a host" $((3 * K)) \
-		"$(grep -c -E "^$line (web1|web2|db1) app\[err\]: (web1|web2|db1) message [0-9]+\$" <<<"$body")"
+		"$(grep -c -E "^$line err (web1|web2|db1) app(\[[0-9]+\])?: (web1|web2|db1) message [0-9]+\$" <<<"$body")"
 	lm_assert_eq "all: ...the host that logged it" 0 \
-		"$(grep -E "^$line [a-z0-9]+ app" <<<"$body" | awk '$4 != $6' | wc -l)"
+		"$(grep -E "^$line err [a-z0-9]+ app" <<<"$body" | awk '$5 != $7' | wc -l)"
 	# (%A: the first line, whichever edge's message came first)
 	lm_assert_match "all: the subject says how many hosts" \
 		"^3 hosts: ERR app: (web1|web2|db1) message 1 \($((3 * K)) messages, $((3 * K)) errors\)\$" \
@@ -217,7 +217,7 @@ if [ ${#web[@]} -ge 1 ]; then
 	body=$(rs_body "${web[0]}")
 	lm_assert_eq "web (host web*): web1's and web2's lines" "web1 $K web2 $K db1 0" \
 		"$(for e in web1 web2 db1; do
-			printf '%s %s ' $e "$(grep -c " $e app\[err\]: $e message" <<<"$body")"
+			printf '%s %s ' $e "$(grep -c -E " err $e app(\[[0-9]+\])?: $e message" <<<"$body")"
 		done | sed 's/ $//')"
 	lm_assert_match "web: 2 hosts" \
 		"^2 hosts: ERR app: (web1|web2) message 1 \($((2 * K)) messages, $((2 * K)) errors\)\$" \
@@ -226,7 +226,7 @@ fi
 if [ ${#web1[@]} -ge 1 ]; then
 	body=$(rs_body "${web1[0]}")
 	lm_assert_eq "web1 (host WEB1): only web1's lines" "$K $K" \
-		"$(grep -c ' app\[err\]: ' <<<"$body") $(grep -c ' web1 app\[err\]: web1 message' <<<"$body")"
+		"$(grep -c -E ' app(\[[0-9]+\])?: ' <<<"$body") $(grep -c -E ' err web1 app(\[[0-9]+\])?: web1 message' <<<"$body")"
 	lm_assert_eq "web1: its host name" "web1: ERR app: web1 message 1 ($K messages, $K errors)" \
 		"$(lm_header_decoded "${web1[0]}" Subject)"
 fi
@@ -253,7 +253,7 @@ start_collector collector "$TCP_PORT" "$RELP_PORT"
 outage_lines() {
 	local f
 	for f in $(rs_mail_to outage@example.com); do
-		rs_body "$f" | sed -n -E 's/.* outage\[err\]: (.*)$/\1/p'
+		rs_body "$f" | sed -n -E 's/.* err [^ ]+ outage(\[[0-9]+\])?: (.*)$/\2/p'
 	done | sort
 }
 want=$(for e in "${EDGES[@]}"; do for ((i = 1; i <= M; i++)); do echo "$e outage $i"; done; done | sort)
@@ -276,7 +276,7 @@ failover_lines() { # FROM: the lines mailed to failover@ by FROM's collector
 	local f
 	for f in $(rs_mail_to failover@example.com); do
 		[ "$(lm_header "$f" From)" = "<$1>" ] || continue
-		rs_body "$f" | sed -n -E 's/.* failover\[err\]: (.*)$/\1/p'
+		rs_body "$f" | sed -n -E 's/.* err [^ ]+ failover(\[[0-9]+\])?: (.*)$/\2/p'
 	done | sort
 }
 failover_mailed() { # FROM N

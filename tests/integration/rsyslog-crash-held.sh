@@ -33,11 +33,11 @@ rs_start || exit 99
 journal=$RS_DIR/spool/pending/journal
 
 line() { printf '<11>Nov 30 10:00:00 web1 app: %s\n' "$1"; }
-{ line "first a"; line "first b"; line "first c"; } >"/dev/tcp/127.0.0.1/$RS_PORT"
+{ line "disk sda failed"; line "fan 2 stopped"; line "link eth0 down"; } >"/dev/tcp/127.0.0.1/$RS_PORT"
 lm_wait_mails "$SMTPD_MAILDIR" 1 || lm_fail "the first digest (3 lines, its window of 1 s) was not delivered"
 {
-	line "held a"
-	line "held b"
+	line "queue held back"
+	line "spool held too"
 	line "Connection closed by 192.0.2.1 port 1"
 	for ((i = 0; i < N; i++)); do
 		line "Connection closed by 192.0.2.$((i % 250)) port $((1000 + i))"
@@ -68,13 +68,13 @@ rs_stop
 mapfile -t ops < <(rs_mail_to ops@example.com)
 lm_assert_eq "two mails to ops" 2 "${#ops[@]}"
 body=$(for f in "${ops[@]}"; do rs_body "$f"; done)
-held=$(grep -A 20 ' app\[err\]: held a$' <<<"$body")
+held=$(grep -A 20 ' app: queue held back$' <<<"$body")
 t='[-0-9]+ [:0-9]+ [+-][0-9]{4}'
-lm_assert_eq "held a, held b, the folded line, in that order" 3 "$(head -3 <<<"$held" | grep -c -E \
-	"^$t (web1 app\[err\]: held [ab]|\(x$((N + 1))\) web1 app\[err\]: Connection closed by <ip> port <n>)\$")"
+lm_assert_eq "the two held lines, the folded line, in that order" 3 "$(head -3 <<<"$held" | grep -c -E \
+	"^$t (err web1 app: (queue held back|spool held too)|\(x$((N + 1))\) err web1 app: Connection closed by <ip> port <n>)\$")"
 lm_assert_eq "what was counted, counted the same" \
 	"$((2 * N)) further messages not shown (rate limit)
-  (x$N) web1 app[err]: Connection reset by <ip> port <n>" "$(sed -n '4,5p' <<<"$held")"
+  (x$N) err web1 app: Connection reset by <ip> port <n>" "$(sed -n '4,5p' <<<"$held")"
 lm_assert_eq "the summary adds up" \
 	"  by severity: $((2 * N)) err
   by host: $((2 * N)) web1
@@ -82,5 +82,5 @@ lm_assert_eq "the summary adds up" \
 -- 
 $((3 * N + 3)) messages ($((N + 3)) shown), $((3 * N + 3)) errors or worse, most severe: err" \
 	"$(grep -A 4 '^  by severity' <<<"$held")"
-lm_assert_eq "held a: once, in one mail" 1 "$(grep -c 'held a' <<<"$body")"
+lm_assert_eq "a held line: once, in one mail" 1 "$(grep -c 'queue held back' <<<"$body")"
 lm_done

@@ -30,7 +30,7 @@ burst() {
 check_mails() {
 	local got
 	got=$(for f in $(rs_mail_to "$1"); do rs_body "$f"; done |
-		grep -o -E 'web1 diskapp\[err\]: disk test line [0-9]{5}$' | sort | uniq -c |
+		grep -o -E 'web1 diskapp\[[0-9]+\]: disk test line [0-9]{5}$' | sort | uniq -c |
 		awk -v first="$2" -v n="$N" '
 			{ k = substr($NF, 1) + 0; if ($1 != 1) dup++; if (k >= first && k < first + n) seen++ }
 			END { printf "%d %d", seen, dup }')

@@ -112,11 +112,11 @@ ours_pairs() {
 					last = order[l]
 					for (i += 2; i <= NR && line[i] != "" && line[i] != "-- "; i++) {
 						shown++
-						if (match(line[i], /^[-0-9]+ [:0-9]+ [-+][0-9][0-9][0-9][0-9] [^ ]+ [^ []+\[[a-z]+\]: /)) {
+						if (match(line[i], /^[-0-9]+ [:0-9]+ [-+][0-9][0-9][0-9][0-9] [a-z?]+ [^ ]+ [^ ]+: /)) {
 							split(line[i], f, " ")
-							p = f[5]; sub(/\[.*/, "", p)
-							t = substr(line[i], index(line[i], "]: ") + 3)
-							print l "\t" key(f[4], p, t)
+							p = f[6]; sub(/[\[:\/].*/, "", p) # the tag as logged: its program
+							t = substr(line[i], length(f[1] f[2] f[3] f[4] f[5] f[6]) + 7)
+							print l "\t" key(f[5], p, t)
 						} else
 							print "!\tnot a log line: " line[i]
 					}

@@ -42,10 +42,10 @@ expect() { # ADDR LINE
 	fi
 	lm_assert_eq "$1" "$2" "$(rs_body "$f" | head -n 1)"
 }
-expect east@example.com "2026-03-10 10:15:30 +0200 web1 app[err]: disk /dev/sdb failed"
-expect west@example.com "2026-03-10 02:45:30 -0530 web1 app[err]: disk /dev/sdb failed"
-expect local@example.com "2026-03-10 12:15:30 +0400 web1 app[err]: disk /dev/sdb failed"
-expect plain@example.com "2026-03-10 11:15:30 +0300 web1 app[err]: disk /dev/sdb failed"
+expect east@example.com "2026-03-10 10:15:30 +0200 err web1 app[4711]: disk /dev/sdb failed"
+expect west@example.com "2026-03-10 02:45:30 -0530 err web1 app[4711]: disk /dev/sdb failed"
+expect local@example.com "2026-03-10 12:15:30 +0400 err web1 app[4711]: disk /dev/sdb failed"
+expect plain@example.com "2026-03-10 11:15:30 +0300 err web1 app[4711]: disk /dev/sdb failed"
 
 rs_stop
 lm_done

@@ -79,12 +79,12 @@ lm_assert_eq "mails" 2 "$(lm_mail_count "$SMTPD_MAILDIR")"
 sec=$(for f in $(rs_mail_to sec@example.com); do rs_body "$f"; done)
 ops=$(for f in $(rs_mail_to ops@example.com); do rs_body "$f"; done)
 lm_assert_eq "program sshd: the sshd line, with its program" \
-	"sshd[notice]: Accepted publickey for admin" \
+	"sshd[4242]: Accepted publickey for admin" \
 	"$(grep -o 'web1 [^ ]*: [A-Za-z ]* for admin' <<<"$sec" | sed 's/^web1 //')"
 lm_assert_eq "program sshd: nothing else" 0 "$(grep -c -E 'cron|ntpd' <<<"$sec")"
 lm_assert_eq "exclude program cron: the sshd and ntpd lines, with their programs" \
-	"sshd[notice] ntpd[notice]" \
+	"sshd[4242] ntpd[7]" \
 	"$(grep -o -E 'web1 [^ ]+: ' <<<"$ops" | sed 's/^web1 //; s/: $//' | tr '\n' ' ' | sed 's/ $//')"
 lm_assert_eq "exclude program cron: no cron line" 0 "$(grep -c 'CMD (backup)' <<<"$ops")"
-lm_assert_eq "no line without its program" 0 "$(grep -c -E 'web1 -\[' <<<"$sec$ops")"
+lm_assert_eq "no line without its program" 0 "$(grep -c -E 'web1 -:' <<<"$sec$ops")"
 lm_done

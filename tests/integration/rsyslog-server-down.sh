@@ -55,6 +55,6 @@ lm_assert_eq "mails" 2 "$(lm_mail_count "$SMTPD_MAILDIR")"
 for f in $(rs_mail_to ops@example.com); do
 	body=$(rs_body "$f")
 	lm_assert_eq "$(basename "$f"): no mail about omlogmail itself" 0 "$(grep -c 'omlogmail' <<<"$body")"
-	lm_assert_eq "$(basename "$f"): one nfsd line" 1 "$(grep -c 'nfsd\[err\]: nfsd: ' <<<"$body")"
+	lm_assert_eq "$(basename "$f"): one nfsd line" 1 "$(grep -c -E ' err [^ ]+ nfsd(\[[0-9]+\])?: nfsd: ' <<<"$body")"
 done
 lm_done

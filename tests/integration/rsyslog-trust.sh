@@ -51,7 +51,7 @@ rs_wait_log "omlogmail: journal $spool/pending/journal was a symbolic link \(to 
 	lm_fail "the journal's link is not logged"
 lm_wait_mails "$SMTPD_MAILDIR" 1 || lm_fail "nothing mailed with a link at pending/journal"
 f=$(rs_mail_to ops@example.com | head -n 1)
-[ -n "$f" ] && lm_assert_match "the message" "appa\[notice\]: mailed although the journal was a link" \
+[ -n "$f" ] && lm_assert_match "the message" "notice [^ ]+ appa(\[[0-9]+\])?: mailed although the journal was a link" \
 	"$(rs_body "$f")"
 unchanged journal
 unchanged queue
@@ -79,7 +79,7 @@ rm "$spool/lock"
 	lm_fail "flush once the lock's link is gone"
 lm_assert_eq "then it is delivered" 2 "$(lm_mail_count "$SMTPD_MAILDIR")"
 f=$(rs_mail_to ops@example.com | tail -n 1)
-[ -n "$f" ] && lm_assert_match "the queued message" "appa\[notice\]: queued while the lock was a link" \
+[ -n "$f" ] && lm_assert_match "the queued message" "notice [^ ]+ appa(\[[0-9]+\])?: queued while the lock was a link" \
 	"$(rs_body "$f")"
 
 # ---- a spool owned by another user -----------------------------------------------

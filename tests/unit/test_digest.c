@@ -128,7 +128,7 @@ static void check_body(const struct digest_mail *m)
 		} else if (in_summary && strncmp(line, "  by ", 5) == 0) {
 			cr_assert_eq(tally_sum(line), ns, "%s", line);
 		} else if (!in_summary &&
-			   (len == 0 || line[0] == '=' ||
+			   (len == 0 || line[0] == '=' || strncmp(line, "Timeline (", 10) == 0 ||
 			    strcmp(line, digest_section_heading(digest_section_of_heading(line))) ==
 				0)) {
 			continue; /* a section's heading, its underline, the blank line before */
@@ -313,11 +313,11 @@ Test(digest, message_cap_bounds_what_is_shown)
 	cr_assert_eq(k.v[0].n, 3);
 	cr_assert_eq(k.v[0].ns, 1);
 	cr_assert_eq(k.v[0].reason, DIGEST_REASON_WINDOW);
-	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[info]: a\n"
-				      "2026-07-01 12:00:00 +0000 web1 sshd[info]: b\n"
-				      "2026-07-01 12:00:01 +0000 web1 sshd[info]: c\n"
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 info web1 sshd: a\n"
+				      "2026-07-01 12:00:00 +0000 info web1 sshd: b\n"
+				      "2026-07-01 12:00:01 +0000 info web1 sshd: c\n"
 				      "1 further message not shown (digest full)\n"
-				      "  (x1) web1 sshd[info]: d\n"
+				      "  (x1) info web1 sshd: d\n"
 				      "  by severity: 1 info\n"
 				      "  by host: 1 web1\n"
 				      "  by program: 1 sshd\n"
@@ -343,7 +343,7 @@ Test(digest, byte_cap_bounds_what_is_shown)
 	struct sink k;
 	struct digest_set *s;
 
-	cr_assert_eq(l, strlen("2026-07-01 12:00:00 +0000 web1 sshd[info]: ") + 50);
+	cr_assert_eq(l, strlen("2026-07-01 12:00:00 +0000 info web1 sshd: ") + 50);
 	/* room for two lines and a bit: the third is counted, not shown */
 	rec[0].digest.max_bytes = (unsigned)(2 * (l + 1) + 5);
 	sink_init(&k);
@@ -454,21 +454,21 @@ Test(digest, rate_limit_holds_then_counts_not_shown)
 	cr_assert_eq(k.n, 3);
 	cr_assert_eq(k.v[2].n, 5);
 	cr_assert_eq(k.v[2].ns, 5);
-	/* the commonest: all once, m12 the most severe (not shown) */
+	/* the commonest: all once, m12 the most severe */
 	cr_assert_str_eq(k.v[2].subject, "web1: ERR sshd: m12 (10 messages, 1 errors)");
 	cr_assert_str_eq(k.v[2].body,
-			 "2026-07-01 12:00:23 +0000 web1 sshd[info]: m3\n"
-			 "2026-07-01 12:00:24 +0000 web1 sshd[info]: m4\n"
-			 "2026-07-01 12:00:25 +0000 web1 sshd[info]: m5\n"
-			 "2026-07-01 12:00:26 +0000 web1 sshd[info]: m6\n"
-			 "2026-07-01 12:00:27 +0000 web1 sshd[info]: m7\n"
+			 "2026-07-01 12:00:23 +0000 info web1 sshd: m3\n"
+			 "2026-07-01 12:00:24 +0000 info web1 sshd: m4\n"
+			 "2026-07-01 12:00:25 +0000 info web1 sshd: m5\n"
+			 "2026-07-01 12:00:26 +0000 info web1 sshd: m6\n"
+			 "2026-07-01 12:00:32 +0000 err web1 sshd: m12\n" /* more important than m7 */
 			 "5 further messages not shown (rate limit)\n"
-			 "  (x1) web1 sshd[err]: m12\n"
-			 "  (x1) web1 sshd[info]: m8\n"
-			 "  (x1) web1 sshd[info]: m9\n"
-			 "  (x1) web1 sshd[info]: m10\n"
-			 "  (x1) web1 sshd[info]: m11\n"
-			 "  by severity: 1 err, 4 info\n"
+			 "  (x1) info web1 sshd: m8\n"
+			 "  (x1) info web1 sshd: m9\n"
+			 "  (x1) info web1 sshd: m10\n"
+			 "  (x1) info web1 sshd: m11\n"
+			 "  (x1) info web1 sshd: m7\n"
+			 "  by severity: 5 info\n"
 			 "  by host: 5 web1\n"
 			 "  by program: 5 sshd\n"
 			 "-- \n"
@@ -855,10 +855,10 @@ Test(digest, emit_failure_keeps_the_digest)
 	cr_assert_eq(digest_poll(s, T0 + 36 + DIGEST_RETRY_SEC, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 1);
 	cr_assert_eq(k.v[0].n, 4);
-	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[info]: a\n"
-				      "2026-07-01 12:00:01 +0000 web1 sshd[info]: b\n"
-				      "2026-07-01 12:00:02 +0000 web1 sshd[info]: c\n"
-				      "2026-07-01 12:00:31 +0000 web1 sshd[info]: d\n"
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 info web1 sshd: a\n"
+				      "2026-07-01 12:00:01 +0000 info web1 sshd: b\n"
+				      "2026-07-01 12:00:02 +0000 info web1 sshd: c\n"
+				      "2026-07-01 12:00:31 +0000 info web1 sshd: d\n"
 				      "-- \n"
 				      "4 messages, 0 errors or worse, most severe: info\n");
 	c = counters(s, 0);
@@ -921,11 +921,11 @@ Test(digest, emit_callback_may_add_and_fail)
 	cr_assert_eq(k.v[0].ns, 5);
 	cr_assert_eq(k.v[0].ne, 6);
 	cr_assert_str_eq(k.v[0].body,
-			 "2026-07-01 12:00:00 +0000 web1 sshd[info]: a\n"
-			 "2026-07-01 12:00:00 +0000 web1 sshd[info]: b\n"
-			 "2026-07-01 12:00:00 +0000 - -[crit]: c\n"
+			 "2026-07-01 12:00:00 +0000 info web1 sshd: a\n"
+			 "2026-07-01 12:00:00 +0000 info web1 sshd: b\n"
+			 "2026-07-01 12:00:00 +0000 crit - -: c\n"
 			 "5 further messages not shown (mail could not be queued)\n"
-			 "  (x5) web1 sshd[err]: during emit\n"
+			 "  (x5) err web1 sshd: during emit\n"
 			 "  by severity: 5 err\n"
 			 "  by host: 5 web1\n"
 			 "  by program: 5 sshd\n"
@@ -975,8 +975,8 @@ Test(digest, body_rendering_exact)
 	cr_assert_eq(k.n, 1);
 	cr_assert_str_eq(
 	    k.v[0].body,
-	    "2026-07-01 12:00:00 +0000 web1 sshd[err]: Failed password for root from 192.0.2.7\n"
-	    "2026-07-01 12:00:01 +0000 - -[warning]: Accepted publickey for alice\n"
+	    "2026-07-01 12:00:00 +0000 err web1 sshd: Failed password for root from 192.0.2.7\n"
+	    "2026-07-01 12:00:01 +0000 warning - -: Accepted publickey for alice\n"
 	    "-- \n"
 	    "2 messages, 1 error or worse, most severe: err\n");
 	cr_assert_str_eq(
@@ -1000,8 +1000,8 @@ Test(digest, unknown_severity_is_neither_urgent_nor_an_error)
 	add(s, 0, T0 + 1, CONF_LEVEL_WARNINGS, "a warning", &k);
 	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 1);
-	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[?]: no priority\n"
-				      "2026-07-01 12:00:01 +0000 web1 sshd[warning]: a warning\n"
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 ? web1 sshd: no priority\n"
+				      "2026-07-01 12:00:01 +0000 warning web1 sshd: a warning\n"
 				      "-- \n"
 				      "2 messages, 0 errors or worse, most severe: warning\n");
 	digest_set_free(s);
@@ -1021,19 +1021,19 @@ Test(digest, escapes_control_and_invalid_utf8)
 	struct digest_msg m = msg(T0, CONF_LEVEL_NOTICES, "a\tb\001c\377d \xc3\xa9 \xe2\x82 x\x7f");
 	const char nul[] = {'n', 0, 'u', 'l'};
 
-	cr_assert_str_eq(fmt(&m, CONF_TIME_UTC, 0), "2026-07-01 12:00:00 +0000 web1 sshd[notice]: "
+	cr_assert_str_eq(fmt(&m, CONF_TIME_UTC, 0), "2026-07-01 12:00:00 +0000 notice web1 sshd: "
 						    "a#011b#001c#377d \xc3\xa9 #342#202 x#177");
 	m.text = "line1\nline2\r";
 	cr_assert_str_eq(fmt(&m, CONF_TIME_UTC, 0),
-			 "2026-07-01 12:00:00 +0000 web1 sshd[notice]: line1#012line2#015");
+			 "2026-07-01 12:00:00 +0000 notice web1 sshd: line1#012line2#015");
 	m.text = nul;
 	m.text_len = sizeof(nul);
 	cr_assert_str_eq(fmt(&m, CONF_TIME_UTC, 0),
-			 "2026-07-01 12:00:00 +0000 web1 sshd[notice]: n#000ul");
+			 "2026-07-01 12:00:00 +0000 notice web1 sshd: n#000ul");
 	m = msg(T0, CONF_LEVEL_NOTICES, "x");
 	m.host = "we\nb1";
 	cr_assert_str_eq(fmt(&m, CONF_TIME_UTC, 0),
-			 "2026-07-01 12:00:00 +0000 we#012b1 sshd[notice]: x");
+			 "2026-07-01 12:00:00 +0000 notice we#012b1 sshd: x");
 }
 
 Test(digest, long_lines_are_cut_at_998_octets)
@@ -1072,8 +1072,8 @@ Test(digest, long_lines_are_cut_at_998_octets)
 
 		cr_assert_eq(digest_format_line(&m, CONF_TIME_UTC, 0, small, 20), 3);
 		cr_assert_str_eq(small, "...");
-		cr_assert_eq(digest_format_line(&m, CONF_TIME_UTC, 0, small, 40), 39);
-		cr_assert_str_eq(small, "2026-07-01 12:00:00 +0000 web1 sshd[...");
+		cr_assert_eq(digest_format_line(&m, CONF_TIME_UTC, 0, small, 40), 36);
+		cr_assert_str_eq(small, "2026-07-01 12:00:00 +0000 notice ...");
 		cr_assert_eq(digest_format_line(&m, CONF_TIME_UTC, 0, small, 0), 0);
 	}
 
@@ -1106,25 +1106,25 @@ Test(digest, time_offsets)
 	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
 	tzset();
 	cr_assert_str_eq(fmt(&summer, CONF_TIME_LOCAL, 0),
-			 "2026-07-01 14:00:00 +0200 web1 sshd[info]: x");
+			 "2026-07-01 14:00:00 +0200 info web1 sshd: x");
 	cr_assert_str_eq(fmt(&winter, CONF_TIME_LOCAL, 0),
-			 "2026-01-16 00:45:30 +0100 web1 sshd[info]: x");
+			 "2026-01-16 00:45:30 +0100 info web1 sshd: x");
 	cr_assert_str_eq(fmt(&summer, CONF_TIME_LOCAL, 30),
-			 "2026-07-01 14:30:00 +0230 web1 sshd[info]: x");
+			 "2026-07-01 14:30:00 +0230 info web1 sshd: x");
 	cr_assert_str_eq(fmt(&winter, CONF_TIME_LOCAL, -60),
-			 "2026-01-15 23:45:30 +0000 web1 sshd[info]: x");
+			 "2026-01-15 23:45:30 +0000 info web1 sshd: x");
 	cr_assert_str_eq(fmt(&winter, CONF_TIME_LOCAL, -150),
-			 "2026-01-15 22:15:30 -0130 web1 sshd[info]: x");
+			 "2026-01-15 22:15:30 -0130 info web1 sshd: x");
 	cr_assert_str_eq(fmt(&winter, CONF_TIME_UTC, 0),
-			 "2026-01-15 23:45:30 +0000 web1 sshd[info]: x");
+			 "2026-01-15 23:45:30 +0000 info web1 sshd: x");
 	cr_assert_str_eq(fmt(&winter, CONF_TIME_UTC, 120),
-			 "2026-01-16 01:45:30 +0200 web1 sshd[info]: x");
+			 "2026-01-16 01:45:30 +0200 info web1 sshd: x");
 	cr_assert_str_eq(fmt(&winter, CONF_TIME_UTC, -330),
-			 "2026-01-15 18:15:30 -0530 web1 sshd[info]: x");
+			 "2026-01-15 18:15:30 -0530 info web1 sshd: x");
 	cr_assert_str_eq(fmt(&summer, CONF_TIME_UTC, -330),
-			 "2026-07-01 06:30:00 -0530 web1 sshd[info]: x");
+			 "2026-07-01 06:30:00 -0530 info web1 sshd: x");
 	cr_assert_str_eq(fmt(&summer, CONF_TIME_UTC, 1439),
-			 "2026-07-02 11:59:00 +2359 web1 sshd[info]: x");
+			 "2026-07-02 11:59:00 +2359 info web1 sshd: x");
 
 	/* the recipient's setting reaches the mail */
 	{
@@ -1141,9 +1141,9 @@ Test(digest, time_offsets)
 		add(s, 1, T0, CONF_LEVEL_INFORMATIONAL, "x", &k);
 		digest_flush_all(s, T0, sink_emit, &k);
 		cr_assert_eq(k.n, 2);
-		cr_assert(strncmp(k.v[0].body, "2026-07-01 14:00:00 +0200 web1", 30) == 0, "%s",
+		cr_assert(strncmp(k.v[0].body, "2026-07-01 14:00:00 +0200 info", 30) == 0, "%s",
 			  k.v[0].body);
-		cr_assert(strncmp(k.v[1].body, "2026-07-01 06:30:00 -0530 web1", 30) == 0, "%s",
+		cr_assert(strncmp(k.v[1].body, "2026-07-01 06:30:00 -0530 info", 30) == 0, "%s",
 			  k.v[1].body);
 		digest_set_free(s);
 		sink_free(&k);
@@ -1182,14 +1182,14 @@ Test(digest, time_prefix_cache_follows_the_second)
 	add_cached(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "late", &k);
 	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 2);
-	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[info]: one\n"
-				      "2026-07-01 12:00:00 +0000 web1 sshd[info]: two\n"
-				      "2026-07-01 12:00:01 +0000 web1 sshd[info]: three\n"
-				      "2026-07-01 12:00:00 +0000 web1 sshd[info]: late\n"
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 info web1 sshd: one\n"
+				      "2026-07-01 12:00:00 +0000 info web1 sshd: two\n"
+				      "2026-07-01 12:00:01 +0000 info web1 sshd: three\n"
+				      "2026-07-01 12:00:00 +0000 info web1 sshd: late\n"
 				      "-- \n"
 				      "4 messages, 0 errors or worse, most severe: info\n");
-	cr_assert_str_eq(k.v[1].body, "2026-07-01 13:30:00 +0130 web1 sshd[info]: other zone\n"
-				      "2026-07-01 13:30:01 +0130 web1 sshd[info]: other zone\n"
+	cr_assert_str_eq(k.v[1].body, "2026-07-01 13:30:00 +0130 info web1 sshd: other zone\n"
+				      "2026-07-01 13:30:01 +0130 info web1 sshd: other zone\n"
 				      "-- \n"
 				      "2 messages, 0 errors or worse, most severe: info\n");
 	digest_set_free(s);
@@ -1219,10 +1219,10 @@ Test(digest, time_prefix_cache_follows_a_tz_change)
 	add_cached(s, 0, T0, CONF_LEVEL_INFORMATIONAL, "in UTC", &k);
 	cr_assert_eq(digest_flush_all(s, T0, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 1);
-	cr_assert_str_eq(k.v[0].body, "2026-07-01 14:00:00 +0200 web1 sshd[info]: in Paris\n"
-				      "2026-07-01 14:00:00 +0200 web1 sshd[info]: still Paris\n"
-				      "2026-07-01 08:00:00 -0400 web1 sshd[info]: in New York\n"
-				      "2026-07-01 12:00:00 +0000 web1 sshd[info]: in UTC\n"
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 14:00:00 +0200 info web1 sshd: in Paris\n"
+				      "2026-07-01 14:00:00 +0200 info web1 sshd: still Paris\n"
+				      "2026-07-01 08:00:00 -0400 info web1 sshd: in New York\n"
+				      "2026-07-01 12:00:00 +0000 info web1 sshd: in UTC\n"
 				      "-- \n"
 				      "4 messages, 0 errors or worse, most severe: info\n");
 	digest_set_free(s);
@@ -1255,18 +1255,18 @@ Test(digest, add_many_is_add_for_each_recipient)
 	}
 	cr_assert_eq(digest_flush_all(s, T0, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 4);
-	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[err]: disk full\n"
-				      "2026-07-01 12:00:00 +0000 web1 sshd[err]: disk full\n"
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 err web1 sshd: disk full\n"
+				      "2026-07-01 12:00:00 +0000 err web1 sshd: disk full\n"
 				      "-- \n"
 				      "2 messages, 2 errors or worse, most severe: err\n");
-	cr_assert(strncmp(k.v[1].body, "2026-07-01 13:00:00 +0100 web1 sshd[err]: disk full\n-- \n",
-			  56) == 0,
+	cr_assert(strncmp(k.v[1].body, "2026-07-01 13:00:00 +0100 err web1 sshd: disk full\n-- \n",
+			  55) == 0,
 		  "%s", k.v[1].body);
-	cr_assert(strncmp(k.v[2].body, "2026-07-01 14:00:00 +0200 web1 sshd[err]: disk full\n-- \n",
-			  56) == 0,
+	cr_assert(strncmp(k.v[2].body, "2026-07-01 14:00:00 +0200 err web1 sshd: disk full\n-- \n",
+			  55) == 0,
 		  "%s", k.v[2].body);
-	cr_assert(strncmp(k.v[3].body, "2026-07-01 13:00:00 +0100 web1 sshd[err]: disk full\n-- \n",
-			  56) == 0,
+	cr_assert(strncmp(k.v[3].body, "2026-07-01 13:00:00 +0100 err web1 sshd: disk full\n-- \n",
+			  55) == 0,
 		  "%s", k.v[3].body);
 	digest_set_free(s);
 	sink_free(&k);
@@ -1294,7 +1294,7 @@ Test(digest, add_many_with_many_zones)
 	cr_assert_eq(k.n, NR);
 	for (size_t i = 0; i < NR; i++) {
 		snprintf(want, sizeof(want),
-			 "2026-07-01 %02zu:00:00 +%02zu00 web1 sshd[notice]: x\n", 12 + i % 6,
+			 "2026-07-01 %02zu:00:00 +%02zu00 notice web1 sshd: x\n", 12 + i % 6,
 			 i % 6);
 		cr_assert_eq(k.v[i].recipient, i);
 		cr_assert(strncmp(k.v[i].body, want, strlen(want)) == 0, "%s", k.v[i].body);
@@ -1359,8 +1359,8 @@ Test(digest, reused_storage_shows_only_the_new_lines)
 	cr_assert_eq(digest_poll(s, T0 + 3630, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 2);
 	cr_assert_str_eq(k.v[1].body,
-			 "2026-07-01 12:00:00 +0000 web1 sshd[info]: long message number 4\n"
-			 "2026-07-01 12:00:00 +0000 web1 sshd[info]: long message number 5\n"
+			 "2026-07-01 12:00:00 +0000 info web1 sshd: long message number 4\n"
+			 "2026-07-01 12:00:00 +0000 info web1 sshd: long message number 5\n"
 			 "-- \n"
 			 "2 messages, 0 errors or worse, most severe: info\n");
 	add(s, 0, T0 + 3631, CONF_LEVEL_INFORMATIONAL, "a", &k);
@@ -1370,14 +1370,14 @@ Test(digest, reused_storage_shows_only_the_new_lines)
 	add(s, 0, T0 + 3633, CONF_LEVEL_INFORMATIONAL, "b", &k);
 	cr_assert_eq(digest_flush_all(s, T0 + 3634, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 3);
-	cr_assert_str_eq(k.v[2].body, "2026-07-01 13:00:31 +0000 web1 sshd[info]: a\n"
-				      "2026-07-01 13:00:33 +0000 web1 sshd[info]: b\n"
+	cr_assert_str_eq(k.v[2].body, "2026-07-01 13:00:31 +0000 info web1 sshd: a\n"
+				      "2026-07-01 13:00:33 +0000 info web1 sshd: b\n"
 				      "-- \n"
 				      "2 messages, 0 errors or worse, most severe: info\n");
 	add(s, 0, T0 + 3635, CONF_LEVEL_INFORMATIONAL, "c", &k);
 	cr_assert_eq(digest_flush_all(s, T0 + 3636, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(k.n, 4);
-	cr_assert_str_eq(k.v[3].body, "2026-07-01 13:00:35 +0000 web1 sshd[info]: c\n"
+	cr_assert_str_eq(k.v[3].body, "2026-07-01 13:00:35 +0000 info web1 sshd: c\n"
 				      "-- \n"
 				      "1 message, 0 errors or worse, most severe: info\n");
 	check_accounting(s, 0);
@@ -1645,6 +1645,130 @@ static struct digest_set *fold_set(void)
 	return new_set();
 }
 
+/* add() with the tag as logged. */
+static void add_tagged(struct digest_set *s, time_t now, int sev, const char *tag,
+		       const char *text, struct sink *k)
+{
+	struct digest_msg m = msg(now, sev, text);
+
+	m.tag = tag;
+	cr_assert_eq(digest_add(s, 0, &m, now, sink_emit, k), DIGEST_OK);
+}
+
+/* A line per kind: the tag as logged (a constant pid stays, one that
+ * varies is a position like any other), the values of each varied word
+ * counted in this mail with their counts, the rest as "N others"; kinds
+ * the miner merges end as one line; a kind seen once is shown as it came;
+ * each line knows whether its first message made a new kind. */
+Test(digest, kind_lines_show_the_values_of_this_mail)
+{
+	static const char *const attackers[] = {"203.0.113.45", "198.51.100.7", "192.0.2.1",
+						"192.0.2.2", "192.0.2.3"};
+	static const unsigned times[] = {12, 5, 1, 1, 1};
+	struct sink k;
+	struct digest_set *s;
+	char text[128];
+	unsigned port = 40000;
+
+	rec[0].digest.window_sec = 600;
+	sink_init(&k);
+	s = fold_set();
+	for (unsigned a = 0; a < 5; a++)
+		for (unsigned i = 0; i < times[a]; i++) {
+			snprintf(text, sizeof(text), "Failed password for root from %s port %u ssh2",
+				 attackers[a], port++);
+			add_tagged(s, T0 + port - 40000, 6, "sshd[4242]:", text, &k);
+		}
+	add_tagged(s, T0 + 30, 6, "sshd[77]:", "Invalid user alpha from 192.0.2.9", &k);
+	add_tagged(s, T0 + 31, 6, "sshd[78]:", "Invalid user bravo from 192.0.2.9", &k);
+	add_tagged(s, T0 + 32, 6, "sshd[79]:", "Invalid user charlie from 192.0.2.9", &k);
+	add_tagged(s, T0 + 33, 3, "postfix/smtpd[4243]:", "warning: hostname does not resolve",
+		   &k);
+	cr_assert_eq(s->r[0].pending.n, 3, "the merged kinds are one line");
+	cr_assert(s->r[0].pending.st.entry[0].new_kind);
+	cr_assert_eq(digest_flush_all(s, T0 + 40, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 1);
+	cr_assert_str_eq(k.v[0].body,
+			 "2026-07-01 12:00:01 +0000 .. 12:00:20 (x20) info web1 sshd[4242]: Failed "
+			 "password for root from 203.0.113.45 (x12), 198.51.100.7 (x5), 3 others "
+			 "port <n> ssh2\n"
+			 "2026-07-01 12:00:30 +0000 .. 12:00:32 (x3) info web1 sshd[<n>]: Invalid "
+			 "user alpha, bravo, charlie (x1 each) from 192.0.2.9\n"
+			 "2026-07-01 12:00:33 +0000 err web1 postfix/smtpd[4243]: warning: hostname "
+			 "does not resolve\n"
+			 "-- \n"
+			 "24 messages, 1 error or worse, most severe: err\n");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* A mail that covers a storm (100 messages or more over 3 marks or more)
+ * starts with its timeline: a block per minute, its height the minute's
+ * count over the peak's in eighths; a smaller one does not. */
+Test(digest, a_storm_starts_with_its_timeline)
+{
+	static const unsigned per_minute[] = {10, 50, 200, 400, 100, 20};
+	struct sink k;
+	struct digest_set *s;
+	const char *body;
+
+	rec[0].digest.window_sec = 3600;
+	sink_init(&k);
+	s = fold_set();
+	for (unsigned m = 0; m < 6; m++)
+		for (unsigned i = 0; i < per_minute[m]; i++)
+			add(s, 0, T0 + m * 60 + i % 60, 6, "Connection reset by peer", &k);
+	{ /* saved and restored (a journal's rewrite), it says the same */
+		struct digest_set *t = new_set();
+		char *buf = NULL;
+		size_t len = 0, cap = 0;
+
+		cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
+		cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_OK);
+		cr_assert_eq(digest_flush_all(t, T0 + 400, sink_emit, &k), DIGEST_OK);
+		digest_set_free(t);
+		free(buf);
+	}
+	cr_assert_eq(digest_flush_all(s, T0 + 400, sink_emit, &k), DIGEST_OK);
+	cr_assert_str_eq(k.v[1].body, k.v[0].body);
+	body = k.v[1].body;
+	cr_assert_str_eq(body,
+			 "Timeline (1 min per mark, peak 400/min at 12:03): ▁▁▄█▂▁\n"
+			 "\n"
+			 "2026-07-01 12:00:00 +0000 .. 12:05:19 (x780) info web1 sshd: Connection "
+			 "reset by peer\n"
+			 "-- \n"
+			 "780 messages, 0 errors or worse, most severe: info\n");
+	for (unsigned i = 0; i < 99; i++) /* 99 messages over an hour: no storm */
+		add(s, 0, T0 + 3600 + i * 36, 6, "Connection reset by peer", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 7200, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 3);
+	cr_assert_null(strstr(k.v[2].body, "Timeline"), "%s", k.v[2].body);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+/* A long storm: the marks widen (pairs merged) so that it fits in 60. */
+Test(digest, a_long_storm_widens_its_marks)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	rec[0].digest.window_sec = 86400;
+	sink_init(&k);
+	s = fold_set();
+	for (unsigned i = 0; i < 300; i++) /* 5 hours, one a minute, 10 at once at 14:00 */
+		add(s, 0, T0 + i * 60, 6, "tick", &k);
+	for (unsigned i = 0; i < 10; i++)
+		add(s, 0, T0 + 7200, 6, "tick", &k);
+	cr_assert_eq(digest_flush_all(s, T0 + 86400, sink_emit, &k), DIGEST_OK);
+	cr_assert(strncmp(k.v[0].body, "Timeline (8 min per mark, peak 18 per 8 min at 14:00): ", 55) ==
+		      0,
+		  "%s", k.v[0].body);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
 Test(digest, folded_lines_show_count_span_and_what_varied)
 {
 	struct sink k;
@@ -1665,11 +1789,11 @@ Test(digest, folded_lines_show_count_span_and_what_varied)
 	/* first-occurrence order; one message as it came; what never varied
 	 * shown as it was */
 	cr_assert_str_eq(k.v[0].body,
-			 "2026-07-01 12:00:00 +0000 .. 12:00:45 (x3) web1 sshd[info]: Failed "
-			 "password for root from <ip> port <n> ssh2\n"
-			 "2026-07-01 12:00:01 +0000 web1 sshd[info]: Accepted publickey for alice "
+			 "2026-07-01 12:00:00 +0000 .. 12:00:45 (x3) info web1 sshd: Failed "
+			 "password for root from 203.0.113.5 (x2), 198.51.100.7 (x1) port <n> ssh2\n"
+			 "2026-07-01 12:00:01 +0000 info web1 sshd: Accepted publickey for alice "
 			 "from 192.0.2.10 port 51000 ssh2\n"
-			 "2026-07-01 12:00:02 +0000 .. 12:00:04 (x2) web1 sshd[info]: Connection "
+			 "2026-07-01 12:00:02 +0000 .. 12:00:04 (x2) info web1 sshd: Connection "
 			 "closed by 192.0.2.99 port 4444\n"
 			 "-- \n"
 			 "6 messages, 0 errors or worse, most severe: info\n");
@@ -1697,7 +1821,7 @@ Test(digest, folded_span_over_days_and_zones)
 	add(s, 0, T0 - 10, 6, "tick 3", &k); /* logged before the first one came */
 	cr_assert_eq(digest_flush_all(s, T0 + 90000, sink_emit, &k), DIGEST_OK);
 	cr_assert_str_eq(k.v[0].body,
-			 "2026-07-01 06:59:50 -0500 .. 2026-07-02 07:00:05 (x3) web1 sshd[info]: "
+			 "2026-07-01 06:59:50 -0500 .. 2026-07-02 07:00:05 (x3) info web1 sshd: "
 			 "tick <n>\n"
 			 "-- \n"
 			 "3 messages, 0 errors or worse, most severe: info\n");
@@ -1715,8 +1839,8 @@ Test(digest, fold_off_keeps_a_line_per_message)
 	add(s, 0, T0, 6, "tick 1", &k);
 	add(s, 0, T0 + 1, 6, "tick 2", &k);
 	cr_assert_eq(digest_flush_all(s, T0 + 2, sink_emit, &k), DIGEST_OK);
-	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 web1 sshd[info]: tick 1\n"
-				      "2026-07-01 12:00:01 +0000 web1 sshd[info]: tick 2\n"
+	cr_assert_str_eq(k.v[0].body, "2026-07-01 12:00:00 +0000 info web1 sshd: tick 1\n"
+				      "2026-07-01 12:00:01 +0000 info web1 sshd: tick 2\n"
 				      "-- \n"
 				      "2 messages, 0 errors or worse, most severe: info\n");
 	digest_set_free(s);
@@ -1750,10 +1874,10 @@ Test(digest, caps_count_lines)
 	cr_assert_eq(k.v[0].n, 10003);
 	cr_assert_eq(k.v[0].reason, DIGEST_REASON_WINDOW);
 	cr_assert_str_eq(k.v[0].body,
-			 "2026-07-01 12:00:00 +0000 .. 12:00:10 (x10001) web1 sshd[info]: conn <n> "
+			 "2026-07-01 12:00:00 +0000 .. 12:00:10 (x10001) info web1 sshd: conn <n> "
 			 "from <ip>\n"
-			 "2026-07-01 12:00:10 +0000 web1 sshd[info]: b\n"
-			 "2026-07-01 12:00:10 +0000 web1 sshd[info]: c\n"
+			 "2026-07-01 12:00:10 +0000 info web1 sshd: b\n"
+			 "2026-07-01 12:00:10 +0000 info web1 sshd: c\n"
 			 "-- \n"
 			 "10003 messages, 0 errors or worse, most severe: info\n");
 	check_accounting(s, 0);
@@ -1761,8 +1885,81 @@ Test(digest, caps_count_lines)
 	sink_free(&k);
 }
 
+/* add() with a logcheck section. */
+static void add_section(struct digest_set *s, time_t now, int sev, int section, const char *text,
+			struct sink *k)
+{
+	struct digest_msg m = msg(now, sev, text);
+
+	m.section = section;
+	cr_assert_eq(digest_add(s, 0, &m, now, sink_emit, k), DIGEST_OK);
+}
+
+/* A full digest shows the most important lines: a more severe line takes
+ * the place of the least important one (which goes to the summary), a
+ * less important one goes to the summary; Security Alerts and Events
+ * outrank every other line, are never moved out, and have a cap of their
+ * own (max_messages lines). */
+Test(digest, a_full_digest_shows_the_most_important_lines)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	rec[0].digest.max_messages = 2;
+	rec[0].digest.rate_per_hour = 1;
+	sink_init(&k);
+	s = fold_set();
+	add(s, 0, T0, 6, "first mail here", &k);
+	add(s, 0, T0, 6, "uses the hour", &k);
+	cr_assert_eq(digest_poll(s, T0 + 30, sink_emit, &k), DIGEST_OK); /* caps do not send */
+	cr_assert_eq(k.n, 1);
+	add(s, 0, T0 + 31, 6, "routine job done", &k);
+	add(s, 0, T0 + 32, 6, "backup finished ok now", &k); /* full, held */
+	add(s, 0, T0 + 33, 4, "disk almost full", &k);       /* in place of the newest */
+	add(s, 0, T0 + 34, 5, "user alice logged in", &k);   /* in place of routine */
+	add(s, 0, T0 + 35, 6, "cache flushed", &k);          /* less important: summary */
+	cr_assert_eq(s->r[0].pending.n, 2);
+	add_section(s, T0 + 36, 6, DIGEST_SECTION_SECURITY_ALERTS, "ATTACK seen", &k);
+	add_section(s, T0 + 37, 6, DIGEST_SECTION_SECURITY_EVENTS, "sudo: alice : COMMAND=/bin/sh",
+		    &k);
+	/* past their own cap (2): counted */
+	add_section(s, T0 + 38, 6, DIGEST_SECTION_SECURITY_EVENTS, "su: FAILED SU (to root) bob", &k);
+	cr_assert_eq(k.n, 1);
+	check_accounting(s, 0);
+	cr_assert_eq(digest_flush_all(s, T0 + 39, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 2);
+	cr_assert_str_eq(k.v[1].body,
+			 "Security Alerts\n"
+			 "===============\n"
+			 "2026-07-01 12:00:36 +0000 info web1 sshd: ATTACK seen\n"
+			 "\n"
+			 "Security Events\n"
+			 "===============\n"
+			 "2026-07-01 12:00:37 +0000 info web1 sshd: sudo: alice : COMMAND=/bin/sh\n"
+			 "6 further messages not shown (rate limit)\n"
+			 "  (x1) warning web1 sshd: disk almost full\n"
+			 "  (x1) notice web1 sshd: user alice logged in\n"
+			 "  (x1) info web1 sshd: backup finished ok now\n"
+			 "  (x1) info web1 sshd: routine job done\n"
+			 "  (x1) info web1 sshd: cache flushed\n"
+			 "  (x1) info web1 sshd: su: FAILED SU (to root) bob\n"
+			 "  by severity: 1 warning, 1 notice, 4 info\n"
+			 "  by host: 6 web1\n"
+			 "  by program: 6 sshd\n"
+			 "-- \n"
+			 "8 messages (2 shown), 0 errors or worse, most severe: warning\n");
+	cr_assert_eq(digest_importance_cmp(0, 3, false, 1, 0, 4, true, 900), 1, "severity first");
+	cr_assert_lt(digest_importance_cmp(0, 6, false, 900, 0, 6, true, 1), 0, "then a new kind");
+	cr_assert_gt(digest_importance_cmp(DIGEST_SECTION_SECURITY_EVENTS, 7, false, 1,
+					   DIGEST_SECTION_SYSTEM_EVENTS, 0, true, 9),
+		     0, "the section before all");
+	digest_set_free(s);
+	sink_free(&k);
+}
+
 /* Held by the rate limit at its caps: a message that folds into a line is
- * still counted there; the others go to the summary, which adds up. */
+ * still counted there; the others, no more important than the lines shown,
+ * go to the summary, which adds up. */
 Test(digest, held_digest_folds_then_summarizes)
 {
 	struct sink k;
@@ -1794,7 +1991,7 @@ Test(digest, held_digest_folds_then_summarizes)
 	}
 	for (int i = 0; i < 40; i++) { /* not shown, all different */
 		snprintf(text, sizeof(text), "Invalid user u%d from 192.0.2.1", i);
-		struct digest_msg m = msg(T0 + 34, 4, text);
+		struct digest_msg m = msg(T0 + 34, 6, text); /* no more important */
 
 		m.program = i < 30 ? "sshd" : "login";
 		cr_assert_eq(digest_add(s, 0, &m, T0 + 34, sink_emit, &k), DIGEST_OK);
@@ -1808,21 +2005,21 @@ Test(digest, held_digest_folds_then_summarizes)
 	cr_assert_eq(k.v[1].n, 502);
 	cr_assert_eq(k.v[1].ns, 340);
 	cr_assert_str_eq(k.v[1].body,
-			 "2026-07-01 12:00:31 +0000 .. 12:00:32 (x501) web1 sshd[info]: Failed "
+			 "2026-07-01 12:00:31 +0000 .. 12:00:32 (x501) info web1 sshd: Failed "
 			 "password for root from <ip> port <n>\n"
-			 "2026-07-01 12:00:31 +0000 web1 sshd[err]: disk sda failed\n"
+			 "2026-07-01 12:00:31 +0000 err web1 sshd: disk sda failed\n"
 			 "340 further messages not shown (rate limit)\n"
-			 "  (x200) web1 sshd[info]: Connection reset by <ip> port <n>\n"
-			 "  (x100) web2 sshd[info]: Connection reset by <ip> port <n>\n"
-			 "  (x1-2) web1 sshd[warning]: Invalid user u22 from <ip>\n"
-			 "  (x1-2) web1 sshd[warning]: Invalid user u23 from <ip>\n"
-			 "  (x1-2) web1 sshd[warning]: Invalid user u24 from <ip>\n"
-			 "  (x1-2) web1 sshd[warning]: Invalid user u25 from <ip>\n"
-			 "  (x1-2) web1 sshd[warning]: Invalid user u26 from <ip>\n"
-			 "  (x1-2) web1 sshd[warning]: Invalid user u27 from <ip>\n"
-			 "  (x1-2) web1 sshd[warning]: Invalid user u28 from <ip>\n"
-			 "  (x1-2) web1 sshd[warning]: Invalid user u29 from <ip>\n"
-			 "  by severity: 40 warning, 300 info\n"
+			 "  (x200) info web1 sshd: Connection reset by <ip> port <n>\n"
+			 "  (x100) info web2 sshd: Connection reset by <ip> port <n>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u22 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u23 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u24 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u25 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u26 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u27 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u28 from <ip>\n"
+			 "  (x1-2) info web1 sshd: Invalid user u29 from <ip>\n"
+			 "  by severity: 340 info\n"
 			 "  by host: 240 web1, 100 web2\n"
 			 "  by program: 330 sshd, 10 login\n"
 			 "-- \n"
@@ -1852,7 +2049,8 @@ Test(digest, summary_is_bounded_under_a_storm_of_distinct_messages)
 	sink_init(&k);
 	s = fold_set();
 	for (int i = 0; i < 10; i++) { /* a mail, then a digest held full */
-		snprintf(text, sizeof(text), "line%d", i);
+		/* of different kinds: as many words as i + 1 */
+		snprintf(text, sizeof(text), "%.*s", 2 * i + 1, "w w w w w w w w w w w");
 		add(s, 0, T0 + (i < 5 ? 0 : 31), 6, text, &k);
 		if (i == 4)
 			cr_assert_eq(digest_poll(s, T0 + 30, sink_emit, &k), DIGEST_OK);
@@ -1871,7 +2069,7 @@ Test(digest, summary_is_bounded_under_a_storm_of_distinct_messages)
 			snprintf(text, sizeof(text), "noise%d", i);
 			snprintf(host, sizeof(host), "h%d", i % 20);
 			snprintf(prog, sizeof(prog), "p%d", i % 11);
-			m = msg(T0 + 31, i % 8, text);
+			m = msg(T0 + 31, 6 + i % 2, text); /* not more important than the lines */
 			m.host = host;
 			m.program = prog;
 		}
@@ -1884,7 +2082,7 @@ Test(digest, summary_is_bounded_under_a_storm_of_distinct_messages)
 	body = k.v[1].body;
 	cr_assert_not_null(strstr(body,
 				  "1000000 further messages not shown (rate limit)\n"
-				  "  (x333334) hx px[info]: Connection reset by <ip> port <n>\n"),
+				  "  (x333334) info hx px: Connection reset by <ip> port <n>\n"),
 			   "%s", body);
 	line = strstr(body, "  by host: 333334 hx, ");
 	cr_assert_not_null(line, "%s", body);
@@ -1919,13 +2117,14 @@ Test(digest, folded_lines_keep_to_998_octets)
 		     DIGEST_OK); /* check_body: <= 998 */
 	{
 		const char *head =
-		    "2026-07-01 12:00:00 +0000 .. 12:00:01 (x2) web1 sshd[info]: <n> 1 1 ";
+		    "2026-07-01 12:00:00 +0000 .. 12:00:01 (x2) info web1 sshd: <n> 1 1 ";
 
 		cr_assert_eq(strncmp(k.v[0].body, head, strlen(head)), 0, "%s", k.v[0].body);
 	}
 	cr_assert_str_eq(strchr(k.v[0].body, '\n') - 3,
-			 "...\n"
-			 "2026-07-01 12:00:01 +0000 (x2) web1 sshd[info]: caf\xc3\xa9 \"<str>\" 1\n"
+			 "...\n" /* words that differ are two kinds until more show it varies */
+			 "2026-07-01 12:00:01 +0000 info web1 sshd: caf\xc3\xa9 \"cr\xc3\xa8me\" 1\n"
+			 "2026-07-01 12:00:01 +0000 info web1 sshd: caf\xc3\xa9 \"br\xc3\xbbl\xc3\xa9\" 1\n"
 			 "-- \n"
 			 "4 messages, 0 errors or worse, most severe: info\n");
 	digest_set_free(s);
@@ -1954,10 +2153,10 @@ Test(digest, kept_digest_folds_what_came_meanwhile)
 	cr_assert_eq(k.n, 1);
 	check_accounting(s, 0);
 	cr_assert_str_eq(k.v[0].body,
-			 "2026-07-01 12:00:00 +0000 .. 12:00:01 (x3) web1 sshd[info]: tick <n>\n"
-			 "2026-07-01 12:00:01 +0000 web1 sshd[info]: tock\n"
+			 "2026-07-01 12:00:00 +0000 .. 12:00:01 (x3) info web1 sshd: tick <n>\n"
+			 "2026-07-01 12:00:01 +0000 info web1 sshd: tock\n"
 			 "1 further message not shown (mail could not be queued)\n"
-			 "  (x1) web1 sshd[info]: other\n"
+			 "  (x1) info web1 sshd: other\n"
 			 "  by severity: 1 info\n"
 			 "  by host: 1 web1\n"
 			 "  by program: 1 sshd\n"
@@ -1989,7 +2188,7 @@ static void fill_held(struct digest_set *s, struct sink *k)
 		struct digest_msg m;
 
 		snprintf(text, sizeof(text), "Invalid user u%d from 192.0.2.1", i % 30);
-		m = msg(T0 + 34, i % 2 ? 4 : 6, text);
+		m = msg(T0 + 34, i % 2 ? 7 : 6, text); /* less important than the lines */
 		m.host = i % 3 ? "web1" : "web2";
 		cr_assert_eq(digest_add(s, 0, &m, T0 + 34, sink_emit, k), DIGEST_OK);
 	}
@@ -2029,8 +2228,8 @@ Test(digest, a_saved_digest_restores_to_the_same_mail)
 	cr_assert_str_eq(k.v[2].subject, k.v[1].subject);
 	cr_assert_eq(k.v[2].n, k.v[1].n);
 	cr_assert_eq(k.v[2].ns, k.v[1].ns);
-	cr_assert_not_null(strstr(k.v[1].body, "(x51) web1 sshd[info]: Failed password for root "
-					       "from <ip> port <n>\n"));
+	cr_assert_not_null(strstr(k.v[1].body, "(x51) info web1 sshd: Failed password for root "
+					       "from <ip> port 22 (x50), 1 other\n"));
 	cr_assert_not_null(strstr(k.v[1].body, "60 further messages not shown (rate limit)\n"));
 	/* an empty digest saves nothing */
 	len = 0;
@@ -2059,16 +2258,16 @@ Test(digest, sections_head_their_lines_fold_apart_and_are_saved)
 	static const char body[] =
 	    "Security Alerts\n"
 	    "===============\n"
-	    "2026-07-01 12:00:03 +0000 web1 sshd[info]: intruder\n"
+	    "2026-07-01 12:00:03 +0000 info web1 sshd: intruder\n"
 	    "\n"
 	    "System Events\n"
 	    "=============\n"
-	    "2026-07-01 12:00:00 +0000 .. 12:00:02 (x2) web1 sshd[info]: port "
+	    "2026-07-01 12:00:00 +0000 .. 12:00:02 (x2) info web1 sshd: port "
 	    "<n> open\n"
 	    "\n"
 	    "Other Events\n"
 	    "============\n"
-	    "2026-07-01 12:00:01 +0000 web1 sshd[info]: port 2 open\n"
+	    "2026-07-01 12:00:01 +0000 info web1 sshd: port 2 open\n"
 	    "-- \n"
 	    "4 messages, 0 errors or worse, most severe: info\n";
 	struct sink k;
@@ -2087,30 +2286,40 @@ Test(digest, sections_head_their_lines_fold_apart_and_are_saved)
 	cr_assert_eq(digest_save(s, 0, &buf, &len, &cap), DIGEST_OK);
 	cr_assert_eq(strncmp(buf, "d3 ", 3), 0);
 	cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_OK);
-	/* the same as "d2", written before pacing: without its last five
-	 * fields (the pace, "full") */
-	{
-		struct digest_set *u = fold_set();
-		size_t n = len;
-
-		for (int f = 0; f < 5; f++)
-			for (n--; n > 0 && buf[n - 1] != ' ';)
-				n--;
-		buf[1] = '2';
-		cr_assert_eq(digest_restore(u, 0, buf, n), DIGEST_OK);
-		cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_EINVAL, "d2 has no pacing fields");
-		cr_assert_eq(digest_flush_all(u, T0 + 10, sink_emit, &k), DIGEST_OK);
-		digest_set_free(u);
-	}
 	cr_assert_eq(digest_flush_all(s, T0 + 10, sink_emit, &k), DIGEST_OK);
 	cr_assert_eq(digest_flush_all(t, T0 + 10, sink_emit, &k), DIGEST_OK);
-	cr_assert_eq(k.n, 3);
-	cr_assert_str_eq(k.v[0].body, body, "restored from d2");
-	cr_assert_str_eq(k.v[1].body, body);
-	cr_assert_str_eq(k.v[2].body, body, "restored");
+	cr_assert_eq(k.n, 2);
+	cr_assert_str_eq(k.v[0].body, body);
+	cr_assert_str_eq(k.v[1].body, body, "restored");
 	free(buf);
 	digest_set_free(s);
 	digest_set_free(t);
+	sink_free(&k);
+}
+
+/* A state written by the release before kinds and pacing ("d2": lines as
+ * "host program[severity]: text", a section per line, no pace) is read
+ * after an upgrade: its line in today's layout, the pace idle. */
+Test(digest, a_d2_state_from_the_release_before_is_read)
+{
+	static const char d2[] =
+	    "d2 1782907200 0 0 0 0 0 6 1782907200 1782907200 1 0 4:sshd 8:one line 4:web1 1 0 "
+	    "6774058976 1 1 0 6 2 1782907200 1782907200 5 9 17 25:web1 sshd[info]: one line 0 0 ";
+	struct sink k;
+	struct digest_set *s;
+
+	sink_init(&k);
+	s = fold_set();
+	cr_assert_eq(digest_restore(s, 0, d2, strlen(d2)), DIGEST_OK);
+	cr_assert_eq(s->r[0].pace.gap, 0, "no pace in a d2 state");
+	cr_assert_eq(digest_flush_all(s, T0 + 10, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 1);
+	cr_assert_str_eq(k.v[0].body, "Security Events\n"
+				      "===============\n"
+				      "2026-07-01 12:00:00 +0000 info web1 sshd: one line\n"
+				      "-- \n"
+				      "1 message, 0 errors or worse, most severe: info\n");
+	digest_set_free(s);
 	sink_free(&k);
 }
 
@@ -2133,8 +2342,8 @@ Test(digest, a_restored_digest_takes_the_recipients_zone)
 	cr_assert_eq(digest_restore(t, 0, buf, len), DIGEST_OK);
 	cr_assert_eq(digest_flush_all(t, T0 + 10, sink_emit, &k), DIGEST_OK);
 	cr_assert_str_eq(k.v[0].body,
-			 "2026-07-01 14:00:00 +0200 .. 14:00:05 (x2) web1 sshd[info]: tick <n>\n"
-			 "2026-07-01 14:00:06 +0200 web1 sshd[info]: tock\n"
+			 "2026-07-01 14:00:00 +0200 .. 14:00:05 (x2) info web1 sshd: tick <n>\n"
+			 "2026-07-01 14:00:06 +0200 info web1 sshd: tock\n"
 			 "-- \n"
 			 "3 messages, 0 errors or worse, most severe: info\n");
 	free(buf);
@@ -2225,7 +2434,8 @@ Test(digest, many_recipients_stay_within_the_memory_budget)
 			       .max_messages = 100,
 			       .max_bytes = 65536,
 			       .urgent_level = CONF_LEVEL_ANY,
-			       .fold = true},
+			       /* a line per message (these would be one kind) */
+			       .fold = false},
 		};
 	}
 	s = digest_set_new(&c, "web1", "SN");
@@ -2305,6 +2515,9 @@ static void random_storm(bool fold)
 
 			memset(text, 'a' + (int)(len % 26), len);
 			text[len] = '\0';
+			if (fold) /* kinds differ by their number of words: 45 of them */
+				for (size_t w = 0, n = len % 45; w < n && 2 * w + 1 < len; w++)
+					text[2 * w + 1] = ' ';
 			if (fold && len % 3 == 0)
 				snprintf(text, sizeof(text), "n=%d %zu", rand_r(&seed) % 1000,
 					 len % 7);

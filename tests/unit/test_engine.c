@@ -246,7 +246,7 @@ static void scan_mail(const char *eml, const char *tag, struct arrived *a)
 {
 	FILE *f = fopen(eml, "r");
 	char line[1200], want[64];
-	size_t wl = (size_t)snprintf(want, sizeof(want), "app[err]: %s-", tag);
+	size_t wl = (size_t)snprintf(want, sizeof(want), "err web1 app[42]: %s-", tag);
 
 	cr_assert_not_null(f, "%s", eml);
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -939,14 +939,14 @@ static void held_child(int ready)
 	if (engine_new(&e, &p, &err) != ENGINE_OK || engine_start(e) != ENGINE_OK ||
 	    (w = engine_worker_new(e)) == NULL)
 		_exit(2);
-	accept_text(w, "first a");
-	accept_text(w, "first b");
-	accept_text(w, "first c");
+	accept_text(w, "disk sda failed");
+	accept_text(w, "fan 2 stopped");
+	accept_text(w, "link eth0 down");
 	/* the hour's mail goes when the window passes (caps do not send) */
 	for (int i = 0; i < 1200 && !mailed(e, 3); i++)
 		usleep(50 * 1000);
-	accept_text(w, "held a");
-	accept_text(w, "held b");
+	accept_text(w, "queue held back");
+	accept_text(w, "spool held too");
 	accept_text(w, "Connection closed by 192.0.2.1 port 1"); /* full, held */
 	for (int i = 0; i < 3000; i++) {
 		snprintf(text, sizeof(text), "Connection closed by 192.0.2.%d port %d", i % 250,
@@ -1039,14 +1039,14 @@ Test(engine, crash_keeps_what_a_held_digest_holds_and_counts)
 	cr_assert_eq(journal_bytes(), 0);
 	deliver_all();
 	body = bodies_to("a@example.com");
-	cr_assert_not_null(strstr(body, "first a"), "the first mail (before the crash)");
+	cr_assert_not_null(strstr(body, "disk sda failed"), "the first mail (before the crash)");
 	cr_assert_not_null(strstr(body,
-				  "2026-07-01 12:00:00 +0000 web1 app[err]: held a\n"
-				  "2026-07-01 12:00:00 +0000 web1 app[err]: held b\n"
-				  "2026-07-01 12:00:00 +0000 (x3001) web1 app[err]: Connection "
+				  "2026-07-01 12:00:00 +0000 err web1 app: queue held back\n"
+				  "2026-07-01 12:00:00 +0000 err web1 app: spool held too\n"
+				  "2026-07-01 12:00:00 +0000 (x3001) err web1 app: Connection "
 				  "closed by <ip> port <n>\n"
 				  "6000 further messages not shown (rate limit)\n"
-				  "  (x3000) web1 app[err]: Connection reset by <ip> port <n>\n"),
+				  "  (x3000) err web1 app: Connection reset by <ip> port <n>\n"),
 			   "%s", body);
 	cr_assert_not_null(strstr(body, "  by severity: 6000 err\n"
 					"  by host: 6000 web1\n"
@@ -1055,7 +1055,7 @@ Test(engine, crash_keeps_what_a_held_digest_holds_and_counts)
 					"9003 messages (3003 shown), 9003 errors or worse, most "
 					"severe: err\n"),
 			   "%s", body);
-	cr_assert_null(strstr(strstr(body, "held a") + 1, "held a"), "in one mail, once");
+	cr_assert_null(strstr(strstr(body, "queue held back") + 1, "queue held back"), "in one mail, once");
 	free(body);
 }
 
@@ -1111,7 +1111,7 @@ Test(engine, dry_run_writes_nothing_and_follows_the_callers_clock)
 	cr_assert_str_eq(s.to[0], "a@example.com");
 	/* the two differ in a number: folded (the default) */
 	cr_assert_str_eq(s.body[0],
-			 "2026-07-01 12:00:00 +0000 .. 12:00:10 (x2) web1 app[err]: r-<n>\n"
+			 "2026-07-01 12:00:00 +0000 .. 12:00:10 (x2) err web1 app[42]: r-0, r-1 (x1 each)\n"
 			 "-- \n"
 			 "2 messages, 2 errors or worse, most severe: err\n");
 	make_batch(&b, "r", 2, 1);
@@ -1228,20 +1228,20 @@ static size_t lc_batch(struct engine_msg *m)
 #define LC_BODY                                                                                    \
 	"Security Alerts\n"                                                                        \
 	"===============\n"                                                                        \
-	"2026-07-01 12:00:01 +0000 web1 kernel[info]: ATTACK seen\n"                               \
+	"2026-07-01 12:00:01 +0000 info web1 kernel: ATTACK seen\n"                               \
 	"\n"                                                                                       \
 	"Security Events\n"                                                                        \
 	"===============\n"                                                                        \
-	"2026-07-01 12:00:02 +0000 web1 sudo[info]: alice : COMMAND=/bin/sh\n"                     \
+	"2026-07-01 12:00:02 +0000 info web1 sudo[7]: alice : COMMAND=/bin/sh\n"                     \
 	"\n"                                                                                       \
 	"System Events\n"                                                                          \
 	"=============\n"                                                                          \
-	"2026-07-01 12:00:00 +0000 web1 myd[info]: value 5 ok\n"                                   \
-	"2026-07-01 12:00:06 +0000 web1 other[info]: strange\n"                                    \
+	"2026-07-01 12:00:00 +0000 info web1 myd[5]: value 5 ok\n"                                   \
+	"2026-07-01 12:00:06 +0000 info web1 other[3]: strange\n"                                    \
 	"\n"                                                                                       \
 	"Other Events\n"                                                                           \
 	"============\n"                                                                           \
-	"2026-07-01 12:00:04 +0000 web1 myd[info]: value 7 ok\n"                                   \
+	"2026-07-01 12:00:04 +0000 info web1 myd[5]: value 7 ok\n"                                   \
 	"-- \n"                                                                                    \
 	"5 messages, 0 errors or worse, most severe: info\n"
 
@@ -1292,7 +1292,7 @@ Test(engine, logcheck_sections_head_the_digest)
 	cr_assert_str_eq(body_of(&s, "lc@example.com"), LC_BODY);
 	/* another recipient of the same lines: no sections, as ever */
 	cr_assert_str_eq(body_of(&s, "other@example.com"),
-			 "2026-07-01 12:00:03 +0000 web1 CRON[info]: (root) CMD (true)\n"
+			 "2026-07-01 12:00:03 +0000 info web1 CRON[9]: (root) CMD (true)\n"
 			 "-- \n"
 			 "1 message, 0 errors or worse, most severe: info\n");
 	cr_assert(logged("rules loaded"), "%s", log_text);
@@ -1314,7 +1314,7 @@ Test(engine, logcheck_rules_that_cannot_be_read_match_nothing)
 	cr_assert_eq(s.mails, 3, "the configuration loads, the others work");
 	cr_assert_str_eq(body_of(&s, "lc@example.com"), LC_BODY);
 	cr_assert_str_eq(body_of(&s, "bad@example.com"),
-			 "2026-07-01 12:00:01 +0000 web1 kernel[info]: ATTACK seen\n"
+			 "2026-07-01 12:00:01 +0000 info web1 kernel: ATTACK seen\n"
 			 "-- \n"
 			 "1 message, 0 errors or worse, most severe: info\n");
 }
@@ -1370,10 +1370,11 @@ Test(engine, logcheck_sections_survive_a_crash)
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
 	jtext = journal_text();
-	cr_assert_not_null(strstr(jtext, "4\t3\t1\tlc@example.com\t1782907201\t6\t1\tweb1\tkernel\t"
-					 "ATTACK seen\n"),
+	/* version 5: the section and the tag as logged */
+	cr_assert_not_null(strstr(jtext, "5\t3\t1\tlc@example.com\t1782907201\t6\t1\tweb1\tkernel\t"
+					 "kernel:\tATTACK seen\n"),
 			   "%s", jtext);
-	cr_assert_not_null(strstr(jtext, "2\t1\tlc@example.com\t1782907204\t"), "%s", jtext);
+	cr_assert_not_null(strstr(jtext, "5\t0\t1\tlc@example.com\t1782907204\t"), "%s", jtext);
 	free(jtext);
 
 	e = engine_open();
@@ -1425,18 +1426,18 @@ Test(engine, a_journal_of_the_previous_version_replays)
 	 * delivery thread, already running while the journal replays, may send
 	 * it before or after the next record joins it, so which lines share a
 	 * mail, and so the mails' order, is not asserted.) */
-	cr_assert_eq(count_in(body, "2026-07-01 12:00:00 +0000 web1 app[err]: old state\n"), 1,
+	cr_assert_eq(count_in(body, "2026-07-01 12:00:00 +0000 err web1 app: old state\n"), 1,
 		     "%s", body);
-	cr_assert_eq(count_in(body, "2026-07-01 12:00:01 +0000 web1 app[err]: old v2\n"), 1, "%s",
+	cr_assert_eq(count_in(body, "2026-07-01 12:00:01 +0000 err web1 app: old v2\n"), 1, "%s",
 		     body);
-	cr_assert_eq(count_in(body, "2026-07-01 12:00:02 +0000 web1 app[err]: old v1\n"), 1, "%s",
+	cr_assert_eq(count_in(body, "2026-07-01 12:00:02 +0000 err web1 app: old v1\n"), 1, "%s",
 		     body);
 	free(body);
 	body = bodies_to("lc@example.com");
 	cr_assert_not_null(strstr(body,
 				  "Security Alerts\n"
 				  "===============\n"
-				  "2026-07-01 12:00:03 +0000 web1 kernel[info]: ATTACK replayed\n"
+				  "2026-07-01 12:00:03 +0000 info web1 kernel: ATTACK replayed\n"
 				  "-- \n"),
 			   "%s", body);
 	free(body);
@@ -1483,11 +1484,11 @@ Test(engine, a_reload_rereads_changed_logcheck_rules_only)
 	cr_assert_eq(s.mails, 1, "one digest across the reload");
 	cr_assert_str_eq(s.body[0], "Security Alerts\n"
 				    "===============\n"
-				    "2026-07-01 12:00:01 +0000 web1 kernel[info]: ATTACK seen\n"
+				    "2026-07-01 12:00:01 +0000 info web1 kernel: ATTACK seen\n"
 				    "\n"
 				    "System Events\n"
 				    "=============\n"
-				    "2026-07-01 12:00:06 +0000 web1 other[info]: strange\n"
+				    "2026-07-01 12:00:06 +0000 info web1 other[3]: strange\n"
 				    "-- \n"
 				    "2 messages, 0 errors or worse, most severe: info\n");
 }
