@@ -262,14 +262,15 @@ static bool ready(struct digest_recipient *r, time_t now, bool force)
 	return false;
 }
 
-/* Move pending into *out and mark the recipient busy. */
-static void take(struct digest_recipient *r, struct digest_batch *out)
+/* Move pending into *out and mark the recipient busy (force: a flush). */
+static void take(struct digest_recipient *r, struct digest_batch *out, bool force)
 {
 	if (!r->pending.due) /* its window passed, or the pace's interval */
 		r->pending.reason =
 		    digest_pace_waits(&r->pace, r->pending.opened, r->window_sec)
 			? DIGEST_REASON_PACED
 			: DIGEST_REASON_WINDOW;
+	r->pending.continues = !force && r->pace.gap > 0; /* a flush ends, not paces */
 	*out = r->pending;
 	digest_batch_init(&r->pending); /* the spare's storage at its first line */
 	digest_recharge(r);
@@ -408,7 +409,7 @@ static int drain(struct digest_set *s, size_t i, time_t now, bool force, digest_
 			pthread_cond_wait(&r->idle, &r->lock);
 		go = ready(r, now, force);
 		if (go)
-			take(r, &b);
+			take(r, &b, force);
 		pthread_mutex_unlock(&r->lock);
 		if (!go)
 			return 0;
@@ -503,7 +504,7 @@ static enum digest_status add_one(struct digest_set *s, size_t i, const struct d
 	pthread_mutex_lock(&r->lock);
 	st = store(r, m, l, now);
 	if (ready(r, now, false)) {
-		take(r, &b);
+		take(r, &b, false);
 		took = true;
 	}
 	pthread_mutex_unlock(&r->lock);

@@ -24,7 +24,11 @@
  * mail before it: from a 30 s window, 120 s after the first mail, then
  * 480 s, 1920 s, then max_interval (3600 by default) for as long as the
  * storm lasts, and never before its own window.  A mail that waited for
- * the pace says DIGEST_REASON_PACED.  The pace ends (the next mail waits
+ * the pace says DIGEST_REASON_PACED.  A mail taken (not flushed) while
+ * the pace is in force starts with what is new since the one before it
+ * and what continues (its lines whose kind the recipient's miner had
+ * never seen, and the others, render.c):
+ *   Since the last mail: 1 new kind (3 messages), 2 continuing (412 messages)  The pace ends (the next mail waits
  * only its window again) when the recipient gets nothing new for as long as
  * its next interval would last (4 times the one in force, max_interval at
  * most): a brute force that pauses for minutes between bursts stays one

@@ -318,6 +318,9 @@ struct digest_batch {
 	char preview[256];         /* of the first message, for %M */
 	struct digest_hosts hosts; /* of all its messages, for %N */
 	struct digest_timeline timeline; /* of all its messages */
+	bool continues; /* taken, not flushed, while a storm's pace was in force:
+			 * a mail came before it in the storm (render.c says what
+			 * is new since) */
 };
 
 /* The memory of a set's digests (digest.h, "Memory"): octets allocated

@@ -805,14 +805,38 @@ static bool summary_shown(const struct digest_batch *b)
 	       digest_summary_consistent(b->summary);
 }
 
+/* A mail that follows another of the same storm says what is new since
+ * it and what continues: its lines whose kind the recipient's miner had
+ * never seen (entry.new_kind) and the others, with their messages:
+ *   Since the last mail: 2 new kinds (14 messages), 3 continuing (1204 messages)
+ * Nothing for a storm's first mail. */
+static size_t since_line(const struct digest_batch *b, char *out, size_t size)
+{
+	unsigned kinds[2] = {0, 0}, msgs[2] = {0, 0};
+	int k;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct digest_entry *e = &b->st.entry[i];
+
+		kinds[e->new_kind != 0]++;
+		msgs[e->new_kind != 0] += e->count;
+	}
+	k = snprintf(out, size, "Since the last mail: %u new %s (%u %s), %u continuing (%u %s)\n",
+		     kinds[1], plural(kinds[1], "kind", "kinds"), msgs[1],
+		     plural(msgs[1], "message", "messages"), kinds[0], msgs[0],
+		     plural(msgs[0], "message", "messages"));
+	return k > 0 && (size_t)k < size ? (size_t)k : 0;
+}
+
 static bool render_body(const struct digest_recipient *r, struct digest_batch *b, const char **body,
 			size_t *body_len)
 {
 	unsigned total = b->shown + b->not_shown;
 	bool sections = any_section(b), summary = b->not_shown && summary_shown(b);
 	bool storm = digest_timeline_storm(&b->timeline, total);
+	bool since = b->continues && b->n > 0;
 	/* else the lines are the body's start */
-	bool copied = sections || storm || any_folded(b);
+	bool copied = sections || storm || since || any_folded(b);
 	size_t need = DIGEST_TRAILER_MAX, start = 0, o, cap;
 	char *p;
 	int k;
@@ -825,6 +849,8 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 		need += SUMMARY_LINES * (DIGEST_LINE_MAX + 1);
 	if (storm)
 		need += DIGEST_LINE_MAX + 2;
+	if (since)
+		need += DIGEST_LINE_MAX + 2;
 	if (!digest_batch_reserve(b, need))
 		return false;
 	p = b->st.buf;
@@ -836,6 +862,11 @@ static bool render_body(const struct digest_recipient *r, struct digest_batch *b
 			o += digest_timeline_line(&b->timeline, r->time_type, r->offset_min, p + o,
 						  DIGEST_LINE_MAX + 1);
 			p[o++] = '\n';
+			if (!since)
+				p[o++] = '\n';
+		}
+		if (since) { /* what is new since the storm's last mail, then a blank line */
+			o += since_line(b, p + o, DIGEST_LINE_MAX + 1);
 			p[o++] = '\n';
 		}
 		if (sections)

@@ -129,6 +129,7 @@ static void check_body(const struct digest_mail *m)
 			cr_assert_eq(tally_sum(line), ns, "%s", line);
 		} else if (!in_summary &&
 			   (len == 0 || line[0] == '=' || strncmp(line, "Timeline (", 10) == 0 ||
+			    strncmp(line, "Since the last mail: ", 21) == 0 ||
 			    strcmp(line, digest_section_heading(digest_section_of_heading(line))) ==
 				0)) {
 			continue; /* a section's heading, its underline, the blank line before */
@@ -556,6 +557,50 @@ Test(digest, a_storm_is_paced_up_to_max_interval)
 	cr_assert_eq(total, 4 * 360);
 	cr_assert_eq(counters(s, 0).added, total);
 	check_accounting(s, 0);
+	digest_set_free(s);
+	sink_free(&k);
+}
+
+static struct digest_set *fold_set(void);
+
+/* A storm's second mail says what is new since the first and what
+ * continues; its first mail does not. */
+Test(digest, a_paced_mail_says_what_is_new_and_what_continues)
+{
+	struct sink k;
+	struct digest_set *s;
+
+	rec[0].digest.max_interval_sec = 3600;
+	sink_init(&k);
+	s = fold_set();
+	add(s, 0, T0, 6, "Failed password for root from 203.0.113.5 port 1", &k);
+	add(s, 0, T0 + 1, 6, "Failed password for root from 203.0.113.6 port 2", &k);
+	cr_assert_eq(digest_poll(s, T0 + 30, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 1);
+	cr_assert_null(strstr(k.v[0].body, "Since the last mail"), "not in a storm's first mail");
+	add(s, 0, T0 + 40, 6, "Failed password for root from 203.0.113.7 port 3", &k);
+	add(s, 0, T0 + 41, 6, "Failed password for root from 203.0.113.8 port 4", &k);
+	add(s, 0, T0 + 42, 3, "disk sda failed", &k);
+	cr_assert_eq(k.n, 2, "a new kind at error or worse breaks through");
+	add(s, 0, T0 + 43, 6, "Failed password for root from 203.0.113.9 port 5", &k);
+	cr_assert_eq(digest_poll(s, T0 + 150, sink_emit, &k), DIGEST_OK);
+	cr_assert_eq(k.n, 3);
+	cr_assert_eq(k.v[2].reason, DIGEST_REASON_PACED);
+	cr_assert_str_eq(k.v[1].body,
+			 "Since the last mail: 1 new kind (1 message), 1 continuing (2 messages)\n"
+			 "\n"
+			 "2026-07-01 12:00:40 +0000 .. 12:00:41 (x2) info web1 sshd: Failed password "
+			 "for root from 203.0.113.7, 203.0.113.8 (x1 each) port <n>\n"
+			 "2026-07-01 12:00:42 +0000 err web1 sshd: disk sda failed\n"
+			 "-- \n"
+			 "3 messages, 1 error or worse, most severe: err\n");
+	cr_assert_str_eq(k.v[2].body,
+			 "Since the last mail: 0 new kinds (0 messages), 1 continuing (1 message)\n"
+			 "\n"
+			 "2026-07-01 12:00:43 +0000 info web1 sshd: Failed password for root from "
+			 "203.0.113.9 port 5\n"
+			 "-- \n"
+			 "1 message, 0 errors or worse, most severe: info\n");
 	digest_set_free(s);
 	sink_free(&k);
 }
