@@ -880,41 +880,54 @@ void miner_put_str(struct out *o, const char *s)
  * their counts (a range when the sketch knows one only within it), and
  * how many lines had another value.  false when none qualifies: a
  * position whose values are all different reads better as "<ip>". */
+unsigned miner_top_values(const uint32_t *count, const uint32_t *err, unsigned n, uint64_t total,
+			  bool all, unsigned top[3])
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned j;
+
+		if (!all && (count[i] - err[i] < 2 || (uint64_t)(count[i] - err[i]) * 20 < total))
+			continue;
+		for (j = k < 3 ? k : 3; j > 0 && count[i] > count[top[j - 1]]; j--)
+			if (j < 3)
+				top[j] = top[j - 1];
+		if (j < 3) {
+			top[j] = i;
+			k += k < 3;
+		}
+	}
+	return k;
+}
+
 static bool put_values(struct out *o, const struct miner_kind *k, const struct sketch *s)
 {
-	const struct value *top[3] = {NULL, NULL, NULL};
+	uint32_t count[MINER_TOP], err[MINER_TOP];
+	unsigned top[3], n, i;
 	uint64_t shown = 0;
 	char num[64];
-	size_t n = 0;
 
 	if (s->n == 1 && s->v[0].count == k->count) {
 		put_text(o, s->v[0].s, s->v[0].len);
 		return true;
 	}
-	for (size_t i = 0; i < s->n; i++) { /* the three largest, in order */
-		const struct value *v = &s->v[i];
+	for (i = 0; i < s->n; i++)
+		count[i] = s->v[i].count, err[i] = s->v[i].err;
+	n = miner_top_values(count, err, s->n, k->count, false, top);
+	for (i = 0; i < n; i++) {
+		const struct value *v = &s->v[top[i]];
 
-		if (v->count - v->err < 2 || (v->count - v->err) * 20 < k->count)
-			continue;
-		for (size_t j = 0; j < 3; j++)
-			if (top[j] == NULL || v->count > top[j]->count) {
-				memmove(&top[j + 1], &top[j], (2 - j) * sizeof(top[0]));
-				top[j] = v;
-				break;
-			}
-	}
-	for (; n < 3 && top[n] != NULL; n++) {
-		if (n > 0)
+		if (i > 0)
 			miner_put_str(o, ", ");
-		put_text(o, top[n]->s, top[n]->len);
-		if (top[n]->err == 0)
-			snprintf(num, sizeof(num), " (x%llu)", (unsigned long long)top[n]->count);
+		put_text(o, v->s, v->len);
+		if (v->err == 0)
+			snprintf(num, sizeof(num), " (x%llu)", (unsigned long long)v->count);
 		else
 			snprintf(num, sizeof(num), " (x%llu-%llu)",
-				 (unsigned long long)(top[n]->count - top[n]->err),
-				 (unsigned long long)top[n]->count);
+				 (unsigned long long)(v->count - v->err), (unsigned long long)v->count);
 		miner_put_str(o, num);
-		shown += top[n]->count - top[n]->err;
+		shown += v->count - v->err;
 	}
 	if (n > 0 && shown < k->count) {
 		snprintf(num, sizeof(num), ", %llu other%s", (unsigned long long)(k->count - shown),

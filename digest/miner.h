@@ -145,6 +145,15 @@ const char *miner_kind_example(const struct miner_kind *k);
 #define MINER_PROGRAMS 2u
 size_t miner_render(const struct miner_kind *k, unsigned flags, char *buf, size_t size);
 
+/* Which of n values (n <= 8; count[i] over-estimates by at most err[i], as
+ * a Space-Saving sketch counts) a template shows for a position of total
+ * lines: at most three, the most frequent first, each surely in two lines
+ * or more and in one line in twenty (with all: any of them).  Their indexes
+ * go into top; returns how many.  miner_render's rule, shared with the
+ * digests' lines (digest/render.c). */
+unsigned miner_top_values(const uint32_t *count, const uint32_t *err, unsigned n, uint64_t total,
+			  bool all, unsigned top[3]);
+
 /* ---- Saving and restoring (for the journal) ------------------------------
  * miner_save writes the miner's state as text into a malloc'd buffer
  * (*out, NUL-terminated, *len octets; escaping makes it at most

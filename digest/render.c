@@ -439,10 +439,10 @@ void digest_subject_text(char *out, size_t size, const char *src, size_t n, size
  * qualifies: values that are all different read better as "<ip>". */
 static bool lb_values(struct lbuf *lb, const struct digest_pos *p, uint32_t count, bool few)
 {
-	const struct digest_value *top[3] = {NULL, NULL, NULL};
+	uint32_t counts[DIGEST_KIND_TOP], errors[DIGEST_KIND_TOP];
 	uint64_t shown = 0, all = 0;
 	char num[64];
-	unsigned n = 0;
+	unsigned top[3], n;
 	bool exact = true;
 
 	if (p->lost)
@@ -467,30 +467,21 @@ static bool lb_values(struct lbuf *lb, const struct digest_pos *p, uint32_t coun
 		lb_put(lb, " (x1 each)", 10);
 		return true;
 	}
-	for (unsigned i = 0; i < p->n; i++) {
-		const struct digest_value *v = &p->v[i];
+	for (unsigned i = 0; i < p->n; i++)
+		counts[i] = p->v[i].count, errors[i] = p->v[i].error;
+	n = miner_top_values(counts, errors, p->n, count, exact, top);
+	for (unsigned i = 0; i < n; i++) {
+		const struct digest_value *v = &p->v[top[i]];
 
-		if (!exact &&
-		    (v->count - v->error < 2 || (uint64_t)(v->count - v->error) * 20 < count))
-			continue;
-		for (unsigned j = 0; j < 3; j++)
-			if (top[j] == NULL || v->count > top[j]->count) {
-				memmove(&top[j + 1], &top[j], (2 - j) * sizeof(top[0]));
-				top[j] = v;
-				break;
-			}
-	}
-	for (; n < 3 && top[n] != NULL; n++) {
-		if (n > 0)
+		if (i > 0)
 			lb_put(lb, ", ", 2);
-		lb_put(lb, top[n]->s, top[n]->len);
-		if (top[n]->error == 0)
-			snprintf(num, sizeof(num), " (x%u)", top[n]->count);
+		lb_put(lb, v->s, v->len);
+		if (v->error == 0)
+			snprintf(num, sizeof(num), " (x%u)", v->count);
 		else
-			snprintf(num, sizeof(num), " (x%u-%u)", top[n]->count - top[n]->error,
-				 top[n]->count);
+			snprintf(num, sizeof(num), " (x%u-%u)", v->count - v->error, v->count);
 		lb_put(lb, num, strlen(num));
-		shown += top[n]->count - top[n]->error;
+		shown += v->count - v->error;
 	}
 	if (n > 0 && shown < count) {
 		snprintf(num, sizeof(num), ", %llu other%s", (unsigned long long)(count - shown),
