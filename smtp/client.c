@@ -809,6 +809,17 @@ static enum smtp_status open_dialogue(struct smtp_client *c, const struct smtp_p
 	}
 }
 
+/* Free a session's TLS and close its socket, without a word to the server
+ * (no SSL_shutdown: a close_notify written to a socket the server closed
+ * could raise SIGPIPE). */
+static void session_drop(struct smtp_client *c)
+{
+	SSL_free(c->ssl);
+	SSL_CTX_free(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+}
+
 /* The client's settings from p, and nothing of a session. */
 static void client_init(struct smtp_client *c, const struct smtp_params *p)
 {
@@ -859,10 +870,7 @@ static enum smtp_status session_reopen_clear(struct smtp_client *c, const struct
 {
 	event(c, "TLS failed (%s): connecting again without STARTTLS, as tls is not configured",
 	      err->msg);
-	SSL_free(c->ssl);
-	SSL_CTX_free(c->ctx);
-	if (c->fd >= 0)
-		close(c->fd);
+	session_drop(c);
 	client_init(c, p);
 	c->d.tls_declined = true;
 	err->code = 0;
@@ -1094,11 +1102,6 @@ void smtp_close(struct smtp_client *c)
 		if (send_cmd(c, "QUIT", NULL, &ignored) == SMTP_OK)
 			read_reply_in(c, &r, QUIT_TIMEOUT_MS, &ignored);
 	}
-	/* No SSL_shutdown: QUIT already ended the dialogue, and a close_notify
-	 * written to a socket the server closed could raise SIGPIPE. */
-	SSL_free(c->ssl);
-	SSL_CTX_free(c->ctx);
-	if (c->fd >= 0)
-		close(c->fd);
+	session_drop(c); /* QUIT already ended the dialogue */
 	free(c);
 }
